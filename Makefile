@@ -1,0 +1,109 @@
+# Vigil — one Makefile.  `make` builds the programs into build/.
+#   make            build/vigild build/vigil-agent build/vigil-sim
+#   make check      install missing packages, build, run unit + system tests
+#   make demo       install missing packages, build, run the 100-agent restart demo
+#   make SANITIZE=address,undefined   sanitizer build (into build-san/)
+#   make fuzz       libFuzzer targets (clang) into build-fuzz/
+
+CC      ?= cc
+PKGS     = libevent libevent_openssl openssl sqlite3 jansson libjwt zlib
+PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
+PKG_LIBS   := $(shell pkg-config --libs $(PKGS) 2>/dev/null)
+
+WARN    = -Wall -Wextra -Wshadow -Wstrict-prototypes -Wmissing-prototypes \
+          -Wpointer-arith -Wcast-qual -Wformat=2 -Werror
+CFLAGS ?= -O2 -g
+CFLAGS += -std=gnu11 $(WARN) -D_GNU_SOURCE -Isrc $(PKG_CFLAGS)
+LDLIBS += $(PKG_LIBS) -lm
+
+ifdef SANITIZE
+B       ?= build-san
+CFLAGS  += -fsanitize=$(SANITIZE) -fno-omit-frame-pointer -fno-sanitize-recover=all
+LDFLAGS += -fsanitize=$(SANITIZE)
+else
+B       ?= build
+endif
+
+LIB_SRC   := $(wildcard src/lib/*.c) $(wildcard src/proto/*.c)
+NODE_SRC  := $(filter-out src/node/main.c,$(wildcard src/node/*.c))
+AGENT_SRC := $(filter-out src/agent/main.c,$(wildcard src/agent/*.c))
+SIM_SRC   := $(wildcard src/sim/*.c)
+CTL_SRC   := $(wildcard src/ctl/*.c)
+TEST_SRC  := $(wildcard tests/unit/test_*.c)
+
+LIB_OBJ   := $(LIB_SRC:%.c=$(B)/obj/%.o)
+NODE_OBJ  := $(NODE_SRC:%.c=$(B)/obj/%.o)
+AGENT_OBJ := $(AGENT_SRC:%.c=$(B)/obj/%.o)
+SIM_OBJ   := $(SIM_SRC:%.c=$(B)/obj/%.o)
+CTL_OBJ   := $(CTL_SRC:%.c=$(B)/obj/%.o)
+TESTS     := $(TEST_SRC:tests/unit/%.c=$(B)/tests/%)
+
+PROGS := $(B)/vigild $(B)/vigil-agent $(B)/vigil-sim
+ifneq ($(CTL_SRC),)
+PROGS += $(B)/vigilctl
+endif
+
+.PHONY: all deps check unit system demo fuzz clean format tests
+all: $(PROGS)
+
+$(B)/obj/%.o: %.c
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) -MMD -MP -c $< -o $@
+
+$(B)/libvigil.a: $(LIB_OBJ)
+	@rm -f $@; ar rcs $@ $^
+$(B)/libvigilnode.a: $(NODE_OBJ)
+	@rm -f $@; ar rcs $@ $^
+$(B)/libvigilagent.a: $(AGENT_OBJ)
+	@rm -f $@; ar rcs $@ $^
+
+$(B)/vigild: $(B)/obj/src/node/main.o $(B)/libvigilnode.a $(B)/libvigil.a
+	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+$(B)/vigil-agent: $(B)/obj/src/agent/main.o $(B)/libvigilagent.a $(B)/libvigil.a
+	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+$(B)/vigil-sim: $(SIM_OBJ) $(B)/libvigil.a
+	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+$(B)/vigilctl: $(CTL_OBJ) $(B)/libvigil.a
+	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+
+# Unit tests link every library so a test may exercise any module.
+$(B)/tests/%: $(B)/obj/tests/unit/%.o $(B)/libvigilnode.a $(B)/libvigilagent.a $(B)/libvigil.a
+	@mkdir -p $(dir $@)
+	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS) -lcmocka
+
+tests: $(TESTS)
+
+deps:
+	@sh scripts/deps.sh
+
+unit: $(TESTS)
+	@sh scripts/run-unit.sh $(B)
+
+system: all
+	VIGIL_BUILD=$(abspath $(B)) /usr/bin/python3 -m pytest -q tests/system
+
+check: deps
+	$(MAKE) all tests
+	sh scripts/run-unit.sh $(B)
+	VIGIL_BUILD=$(abspath $(B)) /usr/bin/python3 -m pytest -q -p no:cacheprovider tests/system
+
+demo: deps
+	$(MAKE) all
+	/usr/bin/python3 scripts/demo.py --build $(abspath $(B))
+
+# libFuzzer targets: every parser of outside input has one (fuzz/fuzz_*.c).
+FUZZ_SRC := $(wildcard fuzz/fuzz_*.c)
+FUZZ_BIN := $(FUZZ_SRC:fuzz/%.c=build-fuzz/%)
+fuzz: $(FUZZ_BIN)
+build-fuzz/%: fuzz/%.c $(LIB_SRC) $(NODE_SRC)
+	@mkdir -p build-fuzz
+	clang -std=gnu11 -g -O1 -D_GNU_SOURCE -Isrc $(PKG_CFLAGS) -fsanitize=fuzzer,address,undefined \
+	    -o $@ $< $(LIB_SRC) $(NODE_SRC) $(LDLIBS)
+
+format:
+	clang-format -i $$(find src tests fuzz -name '*.[ch]')
+
+clean:
+	rm -rf build build-san build-fuzz
+
+-include $(shell find $(B) -name '*.d' 2>/dev/null)

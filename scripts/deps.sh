@@ -1,0 +1,29 @@
+#!/bin/sh
+# Install the Debian 12 packages Vigil needs to build and test, if any are missing.
+# Runs apt-get update at most once, and only when something must be installed.
+set -eu
+
+PKGS="make gcc clang pkg-config libevent-dev libssl-dev libsqlite3-dev
+libjansson-dev libjwt-dev zlib1g-dev libcmocka-dev python3-pytest python3-requests
+openssl procps"
+
+missing=""
+for p in $PKGS; do
+	if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed"; then
+		missing="$missing $p"
+	fi
+done
+
+if [ -z "$missing" ]; then
+	exit 0
+fi
+
+echo "deps: installing:$missing"
+SUDO=""
+if [ "$(id -u)" -ne 0 ]; then
+	SUDO="sudo"
+fi
+export DEBIAN_FRONTEND=noninteractive
+$SUDO apt-get update -q </dev/null
+# shellcheck disable=SC2086
+$SUDO apt-get install -y -q --no-install-recommends $missing </dev/null

@@ -1,0 +1,41 @@
+/* auth.h — API users' passwords and JWT tokens (ES512, as Wazuh issues them). */
+#ifndef VIGIL_AUTH_H
+#define VIGIL_AUTH_H
+
+#include <stddef.h>
+#include <time.h>
+
+#define AUTH_HASH_MAX 160
+
+enum auth_verdict {
+	AUTH_OK = 0,
+	AUTH_INVALID = -1,   /* "Invalid token" */
+	AUTH_EXPIRED = -2,   /* "Token expired" */
+};
+
+struct auth;
+
+/*
+ * auth_new: loads the ES512 (P-521) signing key from key_path, creating it
+ * (0600) when missing.  lifetime is the token lifetime in seconds (900).
+ * NULL on failure (logged).  Owner frees with auth_free.
+ */
+struct auth *auth_new(const char *key_path, int lifetime);
+void auth_free(struct auth *a);
+
+/*
+ * auth_issue: a signed JWT for user with Wazuh's claims (iss "wazuh",
+ * aud "Wazuh API REST", nbf = now, exp = now + lifetime, sub, run_as false,
+ * rbac_roles [1], rbac_mode "white").  Returns a malloc'd string the caller frees, or NULL.
+ */
+char *auth_issue(struct auth *a, const char *user, time_t now);
+
+/* auth_verify: checks signature, iss, aud and times; on AUTH_OK copies sub into user. */
+enum auth_verdict auth_verify(struct auth *a, const char *token, time_t now, char *user, size_t cap);
+
+/* auth_password_hash: PBKDF2-HMAC-SHA256 with a random salt, "pbkdf2$iter$salthex$hashhex". 0 / -1. */
+int auth_password_hash(const char *password, char out[AUTH_HASH_MAX]);
+/* auth_password_check: 1 when password matches hash (constant-time compare), else 0. */
+int auth_password_check(const char *password, const char *hash);
+
+#endif

@@ -1,0 +1,63 @@
+/* registry.h — the master's authoritative agent table: in memory, persisted to SQLite. */
+#ifndef VIGIL_REGISTRY_H
+#define VIGIL_REGISTRY_H
+
+#include <stddef.h>
+#include <time.h>
+
+#include "node/agent.h"
+
+struct registry;
+
+/*
+ * registry_open: opens (creating and migrating) the SQLite database at path
+ * in WAL mode and loads every agent into memory.  Creates agent 000 (the
+ * manager: name = manager_name, status active, version = manager_version,
+ * node_name) when absent and refreshes it otherwise.  NULL on failure (logged).
+ */
+struct registry *registry_open(const char *path, const char *manager_name,
+    const char *node_name, const char *manager_version);
+/* registry_close: flushes pending writes and closes; NULL is a no-op. */
+void registry_close(struct registry *r);
+
+/* Agents are kept sorted by id.  Index 0 is agent 000.  Pointers stay valid until
+ * the agent is removed or the registry closed (agents are allocated one by one). */
+size_t registry_count(const struct registry *r);
+struct agent *registry_agent_at(const struct registry *r, size_t i);
+struct agent *registry_agent_by_id(const struct registry *r, unsigned int id);
+struct agent *registry_agent_by_name(const struct registry *r, const char *name);
+/* registry_agent_by_ip: the agent whose client.keys ip is exactly this single host. */
+struct agent *registry_agent_by_ip(const struct registry *r, const char *ip);
+
+/*
+ * registry_agent_add: a new agent with the next id (max id ever issued + 1,
+ * never reused), status never_connected, date_add = now, group "default" when
+ * groups is NULL or empty.  Written at the next flush.  NULL on failure.
+ */
+struct agent *registry_agent_add(struct registry *r, const char *name, const char *ip,
+    const char *register_ip, const char *key, const char *groups, time_t now);
+
+/* registry_agent_remove: drops an agent (not 000).  The caller must have closed its session. 0 / -1. */
+int registry_agent_remove(struct registry *r, unsigned int id);
+
+/* registry_agent_dirty: the agent's record changed; persist it at the next flush. */
+void registry_agent_dirty(struct registry *r, struct agent *a);
+
+/* registry_flush: writes every dirty agent and removal in one transaction. Returns rows written, -1 on error. */
+int registry_flush(struct registry *r);
+/* registry_pending: rows waiting for the next flush. */
+size_t registry_pending(const struct registry *r);
+
+/* Users of the REST API. */
+/* registry_user_get: copies the password hash into hash; 0 found, -1 not found. */
+int registry_user_get(struct registry *r, const char *user, char *hash, size_t cap);
+/* registry_user_set: creates or replaces a user (written immediately). 0 / -1. */
+int registry_user_set(struct registry *r, const char *user, const char *hash);
+/* registry_user_count: number of users. */
+int registry_user_count(struct registry *r);
+
+/* Small key/value table for node metadata (written immediately). */
+int registry_meta_get(struct registry *r, const char *key, char *val, size_t cap);
+int registry_meta_set(struct registry *r, const char *key, const char *val);
+
+#endif
