@@ -98,7 +98,7 @@ config_set(struct config *c, const char *key, const char *v)
 	if (strcmp(key, "agents-disconnection-time") == 0)
 		return parse_int(key, v, 1, 86400 * 365, &c->agents_disconnection_time);
 	if (strcmp(key, "token-lifetime") == 0)
-		return parse_int(key, v, 30, 86400 * 365, &c->token_lifetime);
+		return parse_int(key, v, 1, 86400 * 365, &c->token_lifetime);
 	if (strcmp(key, "flush-interval-ms") == 0)
 		return parse_int(key, v, 1, 10000, &c->flush_interval_ms);
 	if (strcmp(key, "master") == 0)
