@@ -13,12 +13,12 @@ PKG_LIBS   := $(shell pkg-config --libs $(PKGS) 2>/dev/null)
 WARN    = -Wall -Wextra -Wshadow -Wstrict-prototypes -Wmissing-prototypes \
           -Wpointer-arith -Wcast-qual -Wformat=2 -Werror
 CFLAGS ?= -O2 -g
-CFLAGS += -std=gnu11 $(WARN) -D_GNU_SOURCE -Isrc $(PKG_CFLAGS)
+ALL_CFLAGS = $(CFLAGS) -std=gnu11 $(WARN) -D_GNU_SOURCE -Isrc $(PKG_CFLAGS)
 LDLIBS += $(PKG_LIBS) -lm
 
 ifdef SANITIZE
 B       ?= build-san
-CFLAGS  += -fsanitize=$(SANITIZE) -fno-omit-frame-pointer -fno-sanitize-recover=all
+ALL_CFLAGS += -fsanitize=$(SANITIZE) -fno-omit-frame-pointer -fno-sanitize-recover=all
 LDFLAGS += -fsanitize=$(SANITIZE)
 else
 B       ?= build
@@ -48,7 +48,7 @@ all: $(PROGS)
 
 $(B)/obj/%.o: %.c
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS) -MMD -MP -c $< -o $@
+	$(CC) $(ALL_CFLAGS) -MMD -MP -c $< -o $@
 
 $(B)/libvigil.a: $(LIB_OBJ)
 	@rm -f $@; ar rcs $@ $^
@@ -92,13 +92,19 @@ demo: deps
 	/usr/bin/python3 scripts/demo.py --build $(abspath $(B))
 
 # libFuzzer targets: every parser of outside input has one (fuzz/fuzz_*.c).
+# The libraries are rebuilt with clang and coverage instrumentation into
+# build-fuzz/, and each target links only the archive members it needs.
 FUZZ_SRC := $(wildcard fuzz/fuzz_*.c)
 FUZZ_BIN := $(FUZZ_SRC:fuzz/%.c=build-fuzz/%)
+FUZZ_CFLAGS = -O1 -g -fsanitize=fuzzer-no-link,address,undefined
 fuzz: $(FUZZ_BIN)
-build-fuzz/%: fuzz/%.c $(LIB_SRC) $(NODE_SRC)
-	@mkdir -p build-fuzz
+build-fuzz/libvigil.a build-fuzz/libvigilnode.a: FORCE
+	$(MAKE) B=build-fuzz CC=clang CFLAGS="$(FUZZ_CFLAGS)" $@
+build-fuzz/fuzz_%: fuzz/fuzz_%.c build-fuzz/libvigilnode.a build-fuzz/libvigil.a
 	clang -std=gnu11 -g -O1 -D_GNU_SOURCE -Isrc $(PKG_CFLAGS) -fsanitize=fuzzer,address,undefined \
-	    -o $@ $< $(LIB_SRC) $(NODE_SRC) $(LDLIBS)
+	    -o $@ $< build-fuzz/libvigilnode.a build-fuzz/libvigil.a $(LDLIBS)
+.PHONY: FORCE
+FORCE:
 
 format:
 	clang-format -i $$(find src tests fuzz -name '*.[ch]')

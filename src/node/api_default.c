@@ -82,7 +82,7 @@ api_login(struct api_req *r)
 	char user[128], pass[256], hash[AUTH_HASH_MAX];
 	const char *h, *raw;
 	char *token;
-	int want_raw = 0;
+	int want_raw = 0, ok;
 
 	if (api_check(r, login_params) == -1)
 		return;
@@ -93,9 +93,13 @@ api_login(struct api_req *r)
 		}
 	}
 	h = evhttp_find_header(evhttp_request_get_input_headers(r->req), "Authorization");
-	if (basic_credentials(h, user, sizeof(user), pass, sizeof(pass)) == -1 ||
-	    registry_user_get(r->node->reg, user, hash, sizeof(hash)) == -1 ||
-	    !auth_password_check(pass, hash)) {
+	ok = basic_credentials(h, user, sizeof(user), pass, sizeof(pass)) == 0;
+	/* An unknown user costs a full hash check too: timing does not tell users apart. */
+	if (ok && registry_user_get(r->node->reg, user, hash, sizeof(hash)) == -1) {
+		hash[0] = '\0';
+		ok = 0;
+	}
+	if (!auth_password_check(ok ? pass : "", ok ? hash : "") || !ok) {
 		explicit_bzero(pass, sizeof(pass));
 		log_info("api: login failed for a request");
 		api_reply_problem(r, 401, 0, "Invalid credentials");

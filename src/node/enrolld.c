@@ -18,6 +18,8 @@
 #include <event2/bufferevent_ssl.h>
 #include <event2/listener.h>
 
+#include <openssl/crypto.h>
+
 #include "lib/log.h"
 #include "node/agent.h"
 #include "node/node.h"
@@ -117,13 +119,21 @@ enroll_handle(struct enroll_conn *c, const struct enroll_req *r)
 	ssize_t len;
 	size_t i, count;
 
-	if (n->has_enroll_password &&
-	    (!r->has_password || strcmp(r->password, n->enroll_password) != 0)) {
-		enroll_error(c, "Invalid password");
+	if (n->has_enroll_password) {
+		size_t plen = strlen(n->enroll_password);
+
+		if (!r->has_password || strlen(r->password) != plen ||
+		    CRYPTO_memcmp(r->password, n->enroll_password, plen) != 0) {
+			enroll_error(c, ENROLL_ERR_PASSWORD);
+			return;
+		}
+	} else if (r->has_password) {
+		/* authd without a password refuses a request that carries one. */
+		enroll_error(c, ENROLL_ERR_REQUEST);
 		return;
 	}
 	if (!enroll_name_valid(r->name)) {
-		snprintf(reason, sizeof(reason), "Invalid agent name: %s", r->name);
+		snprintf(reason, sizeof(reason), ENROLL_ERR_NAME, r->name);
 		enroll_error(c, reason);
 		return;
 	}
@@ -132,7 +142,7 @@ enroll_handle(struct enroll_conn *c, const struct enroll_req *r)
 
 		snprintf(cap, sizeof(cap), "v%d.99.99", VIGIL_AGENT_MAX_MAJOR);
 		if (control_version_cmp(r->version, cap) > 0) {
-			enroll_error(c, "Agent version must be lower or equal to manager version");
+			enroll_error(c, ENROLL_ERR_VERSION);
 			return;
 		}
 	}
@@ -143,7 +153,7 @@ enroll_handle(struct enroll_conn *c, const struct enroll_req *r)
 	else
 		snprintf(ip, sizeof(ip), "%s", r->ip);
 	if (!ip_valid(ip)) {
-		snprintf(reason, sizeof(reason), "Invalid IP: %s", ip);
+		snprintf(reason, sizeof(reason), ENROLL_ERR_IP, ip);
 		enroll_error(c, reason);
 		return;
 	}
@@ -152,7 +162,7 @@ enroll_handle(struct enroll_conn *c, const struct enroll_req *r)
 		for (i = 1; i < count; i++) {
 			a = registry_agent_at(n->reg, i);
 			if (strcmp(a->ip, ip) == 0 && strcmp(a->name, r->name) != 0) {
-				snprintf(reason, sizeof(reason), "Duplicate IP: %s", ip);
+				snprintf(reason, sizeof(reason), ENROLL_ERR_DUP_IP, ip);
 				enroll_error(c, reason);
 				return;
 			}
@@ -160,7 +170,7 @@ enroll_handle(struct enroll_conn *c, const struct enroll_req *r)
 	}
 	if ((old = registry_agent_by_name(n->reg, r->name)) != NULL) {
 		if (old->id == 0 || !enroll_may_replace(n, old)) {
-			snprintf(reason, sizeof(reason), "Duplicate agent name: %s", r->name);
+			snprintf(reason, sizeof(reason), ENROLL_ERR_DUP_NAME, r->name);
 			enroll_error(c, reason);
 			return;
 		}
@@ -169,7 +179,10 @@ enroll_handle(struct enroll_conn *c, const struct enroll_req *r)
 		registry_agent_remove(n->reg, old->id);
 	}
 	/* The id is known only once added; the key mixes in the name and ip. */
-	enroll_generate_key("", r->name, ip, key);
+	if (enroll_generate_key("", r->name, ip, key) == -1) {
+		enroll_error(c, "Unable to add agent");
+		return;
+	}
 	a = registry_agent_add(n->reg, r->name, ip, c->peer, key, r->groups, node_now(n));
 	if (a == NULL || registry_flush(n->reg) == -1) {
 		enroll_error(c, "Unable to add agent");
@@ -205,7 +218,7 @@ enroll_read_cb(struct bufferevent *bev, void *arg)
 	if (used == -2)
 		return;
 	if (used == -1) {
-		enroll_error(c, "Invalid request for new agent");
+		enroll_error(c, r.error != NULL ? r.error : ENROLL_ERR_REQUEST);
 		return;
 	}
 	enroll_handle(c, &r);
