@@ -303,6 +303,8 @@ control_parse_keepalive(const char *msg, size_t len, struct agent_info *ai)
 	size_t iplen = strlen(AGENT_IP_LABEL);
 
 	memset(ai, 0, sizeof(*ai));
+	/* remoted handles the message as a C string: a NUL ends it. */
+	len = strnlen(msg, len);
 	if (has_prefix(msg, len, CONTROL_HEADER)) {
 		msg += CONTROL_HEADER_LEN;
 		len -= CONTROL_HEADER_LEN;

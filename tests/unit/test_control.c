@@ -249,6 +249,12 @@ test_keepalive_invalid(void **state)
 	assert_int_equal(control_parse_keepalive("", 0, &ai), -1);
 	/* Only len bytes count. */
 	assert_int_equal(control_parse_keepalive("#!-L - Wazuh v4.14.7\n", 10, &ai), -1);
+	/* A NUL ends the message, as it does for remoted's C strings. */
+	assert_int_equal(control_parse_keepalive("#!-L - Wazuh v4.14.7 / \0\0ab\n", 29, &ai), -1);
+	assert_int_equal(control_parse_keepalive("#!-L - Wazuh v4.14.7 / ab\n\0\"k\":v\n", 32, &ai),
+	    0);
+	assert_string_equal(ai.config_sum, "ab");
+	assert_string_equal(ai.labels, "");
 }
 
 static void
