@@ -248,7 +248,7 @@ parse_uname(struct span u, struct agent_info *ai)
 }
 
 static void
-clear_os(struct agent_info *ai)
+clear_uname_fields(struct agent_info *ai)
 {
 	ai->version[0] = ai->config_sum[0] = ai->os_uname[0] = '\0';
 	ai->os_name[0] = ai->os_version[0] = ai->os_major[0] = ai->os_minor[0] = '\0';
@@ -263,7 +263,7 @@ parse_uname_line(struct span line, const char *dash, struct agent_info *ai)
 	struct span u = {line.p, (size_t)(dash - line.p)};
 	const char *p;
 
-	clear_os(ai);
+	clear_uname_fields(ai);
 	if ((p = find(v, " / ")) != NULL) {
 		copy(ai->config_sum, sizeof(ai->config_sum),
 		    (struct span){p + 3, v.len - (size_t)(p + 3 - v.p)});
@@ -425,31 +425,39 @@ version_parse(const char *s, unsigned long part[3])
 	return 0;
 }
 
-int
-control_version_cmp(const char *a, const char *b)
+static int
+version_cmp_parts(const unsigned long pa[3], const unsigned long pb[3])
 {
-	unsigned long pa[3], pb[3];
-	int oka = version_parse(a, pa) == 0, okb = version_parse(b, pb) == 0, i;
+	int i;
 
-	if (!oka || !okb)
-		return oka - okb;
 	for (i = 0; i < 3; i++)
 		if (pa[i] != pb[i])
 			return pa[i] < pb[i] ? -1 : 1;
 	return 0;
 }
 
+int
+control_version_cmp(const char *a, const char *b)
+{
+	unsigned long pa[3], pb[3];
+	int oka = version_parse(a, pa) == 0, okb = version_parse(b, pb) == 0;
+
+	if (!oka || !okb)
+		return oka - okb;
+	return version_cmp_parts(pa, pb);
+}
+
 ssize_t
 control_restart_command(const char *agent_version, char *out, size_t cap)
 {
-	unsigned long part[3];
+	unsigned long part[3], legacy[3];
 	const char *cmd;
 	int n;
 
-	if (agent_version == NULL || version_parse(agent_version, part) == -1)
+	if (version_parse(agent_version, part) == -1 ||
+	    version_parse(CONTROL_AR_LEGACY_VERSION, legacy) == -1)
 		return -1;
-	cmd = control_version_cmp(agent_version, CONTROL_AR_LEGACY_VERSION) >= 0 ?
-	    RESTART_AGENTS_JSON : RESTART_LEGACY;
+	cmd = version_cmp_parts(part, legacy) >= 0 ? RESTART_AGENTS_JSON : RESTART_LEGACY;
 	n = snprintf(out, cap, CONTROL_HEADER HC_EXECD "%s" AR_TRAILER, cmd);
 	if (n < 0 || (size_t)n >= cap)
 		return -1;
