@@ -16,7 +16,7 @@ struct api_param {
 struct api_qerr {
 	int http_status;
 	int code;
-	char detail[256];
+	char detail[1024];        /* Wazuh's 1403/1724 details list every allowed field */
 };
 
 #define AGENTS_SORT_MAX 8
@@ -35,6 +35,8 @@ struct agents_query {
 	long limit;               /* default 500, 1..100000 */
 	long offset;              /* default 0 */
 	const char *name, *ip, *node_name, *version, *group;  /* exact-match filters or NULL */
+	const char *os_name, *os_version, *os_platform, *manager, *register_ip;  /* idem */
+	int group_config_status;  /* -1 any, 0 "not synced", 1 "synced" */
 	int pretty;
 	int wait_for_complete;
 };
@@ -65,8 +67,14 @@ int api_check_params(const struct api_param *params, size_t n, const char *const
 /*
  * agents_query_parse: validates and fills q from the GET /agents query
  * parameters (unknown parameter, bad limit/offset/status/sort/select/search
- * -> -1 with err: schema 400s, 1724 bad select, 1403 bad sort field).
- * Caller frees with agents_query_free.
+ * -> -1 with err: schema 400s, 1724 bad select, 1403 bad sort field, 2003
+ * offset beyond a 64-bit integer).  The string members of q point into
+ * params, which must outlive q.  Filters compare case-insensitively, as
+ * Wazuh's COLLATE NOCASE does; version matches "Wazuh v4.9.2", "v4.9.2",
+ * "Wazuh 4.9.2" and "4.9.2" alike.  sort is Wazuh's "[+|-]f1,f2": the first
+ * sign orders every field; a field may carry its own sign ("+a,-b").
+ * q, older_than and distinct are in Wazuh's spec but not implemented: 400.
+ * On failure q holds nothing to free.  Caller frees with agents_query_free.
  */
 int agents_query_parse(const struct api_param *params, size_t n, struct agents_query *q,
     struct api_qerr *err);
