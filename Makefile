@@ -98,8 +98,10 @@ FUZZ_SRC := $(wildcard fuzz/fuzz_*.c)
 FUZZ_BIN := $(FUZZ_SRC:fuzz/%.c=build-fuzz/%)
 FUZZ_CFLAGS = -O1 -g -fsanitize=fuzzer-no-link,address,undefined
 fuzz: $(FUZZ_BIN)
+ifneq ($(B),build-fuzz)
 build-fuzz/libvigil.a build-fuzz/libvigilnode.a: FORCE
 	$(MAKE) B=build-fuzz CC=clang CFLAGS="$(FUZZ_CFLAGS)" $@
+endif
 build-fuzz/fuzz_%: fuzz/fuzz_%.c build-fuzz/libvigilnode.a build-fuzz/libvigil.a
 	clang -std=gnu11 -g -O1 -D_GNU_SOURCE -Isrc $(PKG_CFLAGS) -fsanitize=fuzzer,address,undefined \
 	    -o $@ $< build-fuzz/libvigilnode.a build-fuzz/libvigil.a $(LDLIBS)

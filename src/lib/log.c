@@ -30,6 +30,9 @@ log_getverbose(void)
 	return log_verbose;
 }
 
+static void log_vwrite(const char *, const char *, va_list, const char *)
+    __attribute__((format(printf, 2, 0)));
+
 static void
 log_vwrite(const char *level, const char *fmt, va_list ap, const char *suffix)
 {
