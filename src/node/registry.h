@@ -26,18 +26,22 @@ size_t registry_count(const struct registry *r);
 struct agent *registry_agent_at(const struct registry *r, size_t i);
 struct agent *registry_agent_by_id(const struct registry *r, unsigned int id);
 struct agent *registry_agent_by_name(const struct registry *r, const char *name);
-/* registry_agent_by_ip: the agent whose client.keys ip is exactly this single host. */
+/* registry_agent_by_ip: the agent whose client.keys ip is exactly this single host
+ * (never agent 000; NULL for "any" or a CIDR).  A linear scan. */
 struct agent *registry_agent_by_ip(const struct registry *r, const char *ip);
 
 /*
  * registry_agent_add: a new agent with the next id (max id ever issued + 1,
  * never reused), status never_connected, date_add = now, group "default" when
- * groups is NULL or empty.  Written at the next flush.  NULL on failure.
+ * groups is NULL or empty.  Written at the next flush.  NULL on failure,
+ * including a name already taken or a field too long for struct agent.
  */
 struct agent *registry_agent_add(struct registry *r, const char *name, const char *ip,
     const char *register_ip, const char *key, const char *groups, time_t now);
 
-/* registry_agent_remove: drops an agent (not 000).  The caller must have closed its session. 0 / -1. */
+/* registry_agent_remove: drops an agent (not 000).  The caller must have closed its session. 0 / -1.
+ * The agent leaves the table at once; its struct (a->removed = 1) stays valid
+ * until the next successful flush. */
 int registry_agent_remove(struct registry *r, unsigned int id);
 
 /* registry_agent_dirty: the agent's record changed; persist it at the next flush. */
