@@ -61,7 +61,8 @@ $(B)/vigild: $(B)/obj/src/node/main.o $(B)/libvigilnode.a $(B)/libvigil.a
 	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 $(B)/vigil-agent: $(B)/obj/src/agent/main.o $(B)/libvigilagent.a $(B)/libvigil.a
 	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
-$(B)/vigil-sim: $(SIM_OBJ) $(B)/libvigil.a
+# the simulator shares the agent's connection, enrollment and key code
+$(B)/vigil-sim: $(SIM_OBJ) $(B)/libvigilagent.a $(B)/libvigil.a
 	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 $(B)/vigilctl: $(CTL_OBJ) $(B)/libvigil.a
 	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
