@@ -1,0 +1,326 @@
+/* api.c — the REST API server: HTTPS (evhttp over bufferevent_openssl),
+ * routing, JWT authentication and the reply helpers.  Endpoints live in
+ * api_default.c and api_agents.c, one file per endpoint family.
+ */
+#include "node/api.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <time.h>
+
+#include <event2/buffer.h>
+#include <event2/bufferevent.h>
+#include <event2/bufferevent_ssl.h>
+#include <event2/http.h>
+#include <event2/keyvalq_struct.h>
+
+#include "lib/log.h"
+#include "node/api_errors.h"
+#include "node/auth.h"
+
+#define API_MAX_BODY (10 * 1024 * 1024)   /* Wazuh's max_upload_size */
+#define API_TIMEOUT 10                     /* Wazuh's request_timeout */
+
+enum { M_GET = 1, M_POST = 2, M_PUT = 4, M_DELETE = 8 };
+
+struct api_route {
+	const char *pattern;   /* segments; "*" matches one segment */
+	int methods;
+	int auth;              /* 1 = needs a JWT */
+	void (*get)(struct api_req *);
+	void (*post)(struct api_req *);
+	void (*put)(struct api_req *);
+	void (*del)(struct api_req *);
+};
+
+static const struct api_route api_routes[] = {
+	{ "", M_GET, 1, api_get_root, NULL, NULL, NULL },
+	{ "security/user/authenticate", M_GET | M_POST, 0, api_login, api_login, NULL, NULL },
+	{ "agents", M_GET, 1, api_get_agents, NULL, NULL, NULL },
+	{ "agents/summary/status", M_GET, 1, api_get_agents_summary, NULL, NULL, NULL },
+	{ "agents/restart", M_PUT, 1, NULL, NULL, api_put_agents_restart, NULL },
+	{ "agents/*/restart", M_PUT, 1, NULL, NULL, api_put_agent_restart, NULL },
+};
+
+const char *
+api_param_get(const struct api_req *r, const char *key)
+{
+	size_t i;
+
+	for (i = r->nparams; i > 0; i--)
+		if (strcmp(r->params[i - 1].key, key) == 0)
+			return r->params[i - 1].value;
+	return NULL;
+}
+
+static void
+api_send(struct api_req *r, int status, const char *ctype, const char *body, size_t len)
+{
+	struct evkeyvalq *h = evhttp_request_get_output_headers(r->req);
+	struct evbuffer *out = evbuffer_new();
+	const char *reason;
+
+	evhttp_add_header(h, "Content-Type", ctype);
+	evhttp_add_header(h, "Server", "Vigil");
+	if (out != NULL)
+		evbuffer_add(out, body, len);
+	switch (status) {
+	case 200: reason = "OK"; break;
+	case 400: reason = "Bad Request"; break;
+	case 401: reason = "Unauthorized"; break;
+	case 403: reason = "Forbidden"; break;
+	case 404: reason = "Not Found"; break;
+	case 405: reason = "Method Not Allowed"; break;
+	case 406: reason = "Not Acceptable"; break;
+	case 413: reason = "Request Entity Too Large"; break;
+	case 429: reason = "Too Many Requests"; break;
+	default: reason = "Internal Server Error"; break;
+	}
+	evhttp_send_reply(r->req, status, reason, out);
+	if (out != NULL)
+		evbuffer_free(out);
+}
+
+static void
+api_send_body(struct api_req *r, int status, const char *ctype, json_t *body)
+{
+	char *s;
+
+	s = json_dumps(body, r->pretty ? JSON_INDENT(3) : 0);
+	json_decref(body);
+	if (s == NULL) {
+		static const char err[] = "{\"title\": \"Wazuh Internal Error\", "
+		    "\"detail\": \"Wazuh Internal Error\", \"error\": 1000}";
+
+		api_send(r, 500, "application/problem+json; charset=utf-8", err, sizeof(err) - 1);
+		return;
+	}
+	api_send(r, status, ctype, s, strlen(s));
+	free(s);
+}
+
+void
+api_reply_json(struct api_req *r, int status, json_t *body)
+{
+	api_send_body(r, status, "application/json", body);
+}
+
+void
+api_reply_problem(struct api_req *r, int http_status, int code, const char *detail)
+{
+	const char *node = NULL;
+
+	/* Wazuh adds dapi_errors for framework errors (those with a code). */
+	if (code != 0 && http_status != 401 && http_status != 429)
+		node = r->node->cfg.name;
+	api_send_body(r, http_status, "application/problem+json; charset=utf-8",
+	    api_problem(http_status, code, detail, node));
+}
+
+void
+api_reply_qerr(struct api_req *r, const struct api_qerr *e)
+{
+	api_reply_problem(r, e->http_status, e->code, e->detail[0] ? e->detail : NULL);
+}
+
+void
+api_reply_text(struct api_req *r, int status, const char *ctype, const char *text)
+{
+	api_send(r, status, ctype, text, strlen(text));
+}
+
+int
+api_check(struct api_req *r, const char *const *allowed)
+{
+	struct api_qerr e;
+
+	if (api_check_params(r->params, r->nparams, allowed, &e) == -1) {
+		api_reply_qerr(r, &e);
+		return -1;
+	}
+	return 0;
+}
+
+/* api_authenticate: checks "Authorization: Bearer <jwt>"; replies 401 and returns -1 if bad. */
+static int
+api_authenticate(struct api_req *r)
+{
+	const char *h;
+	enum auth_verdict v;
+
+	h = evhttp_find_header(evhttp_request_get_input_headers(r->req), "Authorization");
+	if (h == NULL || strncasecmp(h, "Bearer ", 7) != 0) {
+		api_reply_problem(r, 401, 0, "No authorization token provided");
+		return -1;
+	}
+	h += 7;
+	while (*h == ' ')
+		h++;
+	v = auth_verify(r->node->auth, h, time(NULL), r->user, sizeof(r->user));
+	if (v == AUTH_EXPIRED) {
+		api_reply_problem(r, 401, 0, "Token expired");
+		return -1;
+	}
+	if (v != AUTH_OK) {
+		api_reply_problem(r, 401, 0, "Invalid token");
+		return -1;
+	}
+	return 0;
+}
+
+static int
+route_match(const char *pattern, char *const *segs, size_t nsegs)
+{
+	char buf[128], *tok, *save = NULL;
+	size_t i = 0;
+
+	snprintf(buf, sizeof(buf), "%s", pattern);
+	for (tok = strtok_r(buf, "/", &save); tok != NULL; tok = strtok_r(NULL, "/", &save)) {
+		if (i >= nsegs)
+			return 0;
+		if (strcmp(tok, "*") != 0 && strcmp(tok, segs[i]) != 0)
+			return 0;
+		i++;
+	}
+	return i == nsegs;
+}
+
+static int
+method_bit(enum evhttp_cmd_type cmd, const char **name)
+{
+	switch (cmd) {
+	case EVHTTP_REQ_GET: *name = "GET"; return M_GET;
+	case EVHTTP_REQ_POST: *name = "POST"; return M_POST;
+	case EVHTTP_REQ_PUT: *name = "PUT"; return M_PUT;
+	case EVHTTP_REQ_DELETE: *name = "DELETE"; return M_DELETE;
+	default: *name = "OTHER"; return 0;
+	}
+}
+
+static void
+api_dispatch(struct evhttp_request *req, void *arg)
+{
+	struct node *n = arg;
+	struct api_req r;
+	const struct evhttp_uri *uri;
+	const char *rawpath, *query, *pretty;
+	char *path = NULL, *save = NULL, *tok;
+	struct evkeyvalq q;
+	struct evkeyval *kv;
+	const struct api_route *rt = NULL;
+	void (*fn)(struct api_req *) = NULL;
+	size_t i;
+	int bit;
+
+	memset(&r, 0, sizeof(r));
+	TAILQ_INIT(&q);
+	r.node = n;
+	r.req = req;
+	n->stats.api_requests++;
+	bit = method_bit(evhttp_request_get_command(req), &r.method);
+
+	uri = evhttp_request_get_evhttp_uri(req);
+	rawpath = uri != NULL ? evhttp_uri_get_path(uri) : NULL;
+	query = uri != NULL ? evhttp_uri_get_query(uri) : NULL;
+	if (rawpath == NULL || (path = evhttp_uridecode(rawpath, 0, NULL)) == NULL) {
+		api_reply_problem(&r, 400, 0, "Malformed request path");
+		goto out;
+	}
+	if (query != NULL && evhttp_parse_query_str(query, &q) == -1) {
+		api_reply_problem(&r, 400, 0, "Malformed query string");
+		goto out;
+	}
+	TAILQ_FOREACH(kv, &q, next) {
+		if (r.nparams == API_MAX_PARAMS) {
+			api_reply_problem(&r, 400, 0, "Too many query parameters");
+			goto out;
+		}
+		r.params[r.nparams].key = kv->key;
+		r.params[r.nparams].value = kv->value;
+		r.nparams++;
+	}
+	if ((pretty = api_param_get(&r, "pretty")) != NULL) {
+		int b = api_parse_bool(pretty);
+
+		if (b == -1) {
+			api_reply_problem(&r, 400, 0, "'pretty' is not of type 'boolean'");
+			goto out;
+		}
+		r.pretty = b;
+	}
+	r.path = path;
+	for (tok = strtok_r(path, "/", &save); tok != NULL; tok = strtok_r(NULL, "/", &save)) {
+		if (r.nsegs == sizeof(r.segs) / sizeof(r.segs[0]))
+			break;
+		r.segs[r.nsegs++] = tok;
+	}
+	for (i = 0; i < sizeof(api_routes) / sizeof(api_routes[0]); i++) {
+		if (route_match(api_routes[i].pattern, r.segs, r.nsegs)) {
+			rt = &api_routes[i];
+			break;
+		}
+	}
+	if (rt == NULL) {
+		api_send(&r, 404, "application/problem+json; charset=utf-8",
+		    "{\"title\": \"Not Found\", \"detail\": \"404: Not Found\"}", 50);
+		goto out;
+	}
+	if ((rt->methods & bit) == 0) {
+		api_send(&r, 405, "application/problem+json; charset=utf-8",
+		    "{\"title\": \"Method Not Allowed\", \"detail\": \"405: Method Not Allowed\"}", 68);
+		goto out;
+	}
+	if (rt->auth && api_authenticate(&r) == -1)
+		goto out;
+	switch (bit) {
+	case M_GET: fn = rt->get; break;
+	case M_POST: fn = rt->post; break;
+	case M_PUT: fn = rt->put; break;
+	case M_DELETE: fn = rt->del; break;
+	}
+	fn(&r);
+out:
+	evhttp_clear_headers(&q);
+	free(path);
+}
+
+static struct bufferevent *
+api_bevcb(struct event_base *base, void *arg)
+{
+	SSL_CTX *ctx = arg;
+	SSL *ssl = SSL_new(ctx);
+
+	if (ssl == NULL)
+		return NULL;
+	return bufferevent_openssl_socket_new(base, -1, ssl, BUFFEREVENT_SSL_ACCEPTING,
+	    BEV_OPT_CLOSE_ON_FREE);
+}
+
+int
+api_listen(struct node *n)
+{
+	if ((n->http = evhttp_new(n->base)) == NULL)
+		return -1;
+	evhttp_set_allowed_methods(n->http, EVHTTP_REQ_GET | EVHTTP_REQ_POST | EVHTTP_REQ_PUT |
+	    EVHTTP_REQ_DELETE | EVHTTP_REQ_HEAD | EVHTTP_REQ_OPTIONS | EVHTTP_REQ_PATCH);
+	evhttp_set_max_body_size(n->http, API_MAX_BODY);
+	evhttp_set_timeout(n->http, API_TIMEOUT);
+	evhttp_set_bevcb(n->http, api_bevcb, n->tls_server);
+	evhttp_set_gencb(n->http, api_dispatch, n);
+	if (evhttp_bind_socket_with_handle(n->http, n->cfg.listen, (ev_uint16_t)n->cfg.api_port) ==
+	    NULL) {
+		log_warn("api: cannot listen on %s:%d", n->cfg.listen, n->cfg.api_port);
+		return -1;
+	}
+	return 0;
+}
+
+void
+api_free(struct node *n)
+{
+	if (n->http != NULL)
+		evhttp_free(n->http);
+	n->http = NULL;
+}

@@ -1,0 +1,48 @@
+/* api.h — the REST API's request context and the endpoint handlers. */
+#ifndef VIGIL_API_H
+#define VIGIL_API_H
+
+#include <stddef.h>
+#include <jansson.h>
+
+#include "node/api_query.h"
+#include "node/node.h"
+
+struct evhttp_request;
+
+#define API_MAX_PARAMS 64
+
+struct api_req {
+	struct node *node;
+	struct evhttp_request *req;
+	const char *method;              /* "GET", "PUT", ... */
+	const char *path;                /* decoded path without the query */
+	char *segs[8];                   /* path segments */
+	size_t nsegs;
+	struct api_param params[API_MAX_PARAMS];
+	size_t nparams;
+	char user[128];                  /* authenticated user */
+	int pretty;
+};
+
+/* api_param_get: value of the query parameter key, or NULL. */
+const char *api_param_get(const struct api_req *r, const char *key);
+
+/* Replies.  Each takes ownership of body. */
+void api_reply_json(struct api_req *r, int status, json_t *body);
+void api_reply_problem(struct api_req *r, int http_status, int code, const char *detail);
+void api_reply_qerr(struct api_req *r, const struct api_qerr *e);
+void api_reply_text(struct api_req *r, int status, const char *ctype, const char *text);
+
+/* api_check: strict validation of the query parameters; replies 400 and returns -1 on failure. */
+int api_check(struct api_req *r, const char *const *allowed);
+
+/* Endpoint handlers (api_default.c, api_agents.c). */
+void api_get_root(struct api_req *r);
+void api_login(struct api_req *r);
+void api_get_agents(struct api_req *r);
+void api_get_agents_summary(struct api_req *r);
+void api_put_agents_restart(struct api_req *r);
+void api_put_agent_restart(struct api_req *r);
+
+#endif

@@ -1,0 +1,51 @@
+/* config.h — vigild's settings, from the command line and an optional config file. */
+#ifndef VIGIL_CONFIG_H
+#define VIGIL_CONFIG_H
+
+#include <stddef.h>
+#include <stdio.h>
+
+enum node_role { ROLE_MASTER = 0, ROLE_WORKER };
+
+struct config {
+	int role;
+	char name[64];              /* node name, default "master-node" / "worker" */
+	char data_dir[512];         /* default ./vigil-data */
+	char listen[64];            /* address to bind, default 0.0.0.0 */
+	int agent_port;             /* 1514 */
+	int enroll_port;            /* 1515 */
+	int cluster_port;           /* 1516 */
+	int api_port;               /* 55000 */
+	char enroll_password_file[512];
+	int foreground;
+	int verbose;                /* 0 quiet, 1 info, 2 debug */
+	int agents_disconnection_time; /* seconds, 600 */
+	int token_lifetime;         /* seconds, 900 */
+	int flush_interval_ms;      /* registry batch interval, 100 */
+	char master[128];           /* worker: master HOST:PORT */
+	char cluster_key_file[512];
+};
+
+/* config_defaults: fills c with the built-in defaults. */
+void config_defaults(struct config *c);
+
+/*
+ * config_parse_args: applies argv over c.  "--config FILE" is read first
+ * (wherever it appears), then the other options override it.  Returns 0, 1
+ * when the program should exit successfully (--help), -1 on a bad option
+ * (message printed to stderr).
+ */
+int config_parse_args(struct config *c, int argc, char **argv);
+
+/*
+ * config_load_file: reads "key = value" lines (keys are the long option names
+ * without "--", '#' starts a comment).  0 / -1 with the line number reported.
+ */
+int config_load_file(struct config *c, const char *path);
+
+/* config_set: applies one option by name; 0 / -1 (unknown key or bad value, printed). */
+int config_set(struct config *c, const char *key, const char *value);
+
+void config_usage(FILE *f);
+
+#endif

@@ -1,0 +1,297 @@
+/* enrolld.c — the enrollment service: Wazuh authd protocol over TLS (port 1515).
+ *
+ * One request line per connection, answered with one write
+ * ("OSSEC K:'id name ip key'" or "ERROR: ..."), then the connection is
+ * closed once the reply has been flushed.  The new agent is persisted before
+ * the key is sent, so a key an agent holds always exists in the registry.
+ */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <netinet/in.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+
+#include <event2/buffer.h>
+#include <event2/bufferevent.h>
+#include <event2/bufferevent_ssl.h>
+#include <event2/listener.h>
+
+#include "lib/log.h"
+#include "node/agent.h"
+#include "node/node.h"
+#include "node/registry.h"
+#include "proto/control.h"
+#include "proto/enroll.h"
+#include "proto/secmsg.h"
+
+#define ENROLL_TIMEOUT 10           /* s for the whole exchange */
+#define ENROLL_MAX_INFLIGHT 1024
+/* authd's <force> defaults: a duplicate name replaces an agent that has been
+ * disconnected (or never connected) for this long and registered this long ago. */
+#define ENROLL_FORCE_DISCONNECTED 3600
+#define ENROLL_FORCE_AFTER_REGISTRATION 3600
+
+struct enroll_conn {
+	struct node *node;
+	struct bufferevent *bev;
+	char peer[64];
+	int done;
+};
+
+static void
+enroll_conn_free(struct enroll_conn *c)
+{
+	c->node->enroll_inflight--;
+	bufferevent_free(c->bev);
+	free(c);
+}
+
+static void
+enroll_reply(struct enroll_conn *c, const char *text, size_t len)
+{
+	c->done = 1;
+	bufferevent_disable(c->bev, EV_READ);
+	bufferevent_write(c->bev, text, len);
+}
+
+static void
+enroll_error(struct enroll_conn *c, const char *reason)
+{
+	char buf[600];
+	ssize_t n;
+
+	c->node->stats.enroll_failures++;
+	log_info("enroll %s: refused: %s", c->peer, reason);
+	n = enroll_format_error(buf, sizeof(buf), reason);
+	if (n > 0)
+		enroll_reply(c, buf, (size_t)n);
+	else
+		enroll_reply(c, "ERROR: Unable to add agent", 26);
+}
+
+/* ip_valid: an IPv4/IPv6 host or CIDR, or "any". */
+static int
+ip_valid(const char *ip)
+{
+	char host[64], *slash;
+	unsigned char buf[sizeof(struct in6_addr)];
+
+	if (strcmp(ip, "any") == 0)
+		return 1;
+	snprintf(host, sizeof(host), "%s", ip);
+	if ((slash = strchr(host, '/')) != NULL) {
+		char *end;
+		long bits = strtol(slash + 1, &end, 10);
+
+		if (*end != '\0' || bits < 0 || bits > 128)
+			return 0;
+		*slash = '\0';
+	}
+	return inet_pton(AF_INET, host, buf) == 1 || inet_pton(AF_INET6, host, buf) == 1;
+}
+
+/* enroll_may_replace: authd's force rule for a duplicate name. */
+static int
+enroll_may_replace(struct node *n, const struct agent *old)
+{
+	time_t now = node_now(n);
+
+	if (old->session != NULL || old->status == AGENT_ACTIVE || old->status == AGENT_PENDING)
+		return 0;
+	if (now - old->date_add < ENROLL_FORCE_AFTER_REGISTRATION)
+		return 0;
+	if (old->status == AGENT_DISCONNECTED &&
+	    now - old->disconnection_time < ENROLL_FORCE_DISCONNECTED)
+		return 0;
+	return 1;
+}
+
+static void
+enroll_handle(struct enroll_conn *c, const struct enroll_req *r)
+{
+	struct node *n = c->node;
+	struct agent *a, *old;
+	char ip[64], key[65], id[16], buf[512], reason[300];
+	ssize_t len;
+	size_t i, count;
+
+	if (n->has_enroll_password &&
+	    (!r->has_password || strcmp(r->password, n->enroll_password) != 0)) {
+		enroll_error(c, "Invalid password");
+		return;
+	}
+	if (!enroll_name_valid(r->name)) {
+		snprintf(reason, sizeof(reason), "Invalid agent name: %s", r->name);
+		enroll_error(c, reason);
+		return;
+	}
+	if (r->version[0] != '\0') {
+		char cap[32];
+
+		snprintf(cap, sizeof(cap), "v%d.99.99", VIGIL_AGENT_MAX_MAJOR);
+		if (control_version_cmp(r->version, cap) > 0) {
+			enroll_error(c, "Agent version must be lower or equal to manager version");
+			return;
+		}
+	}
+	if (r->ip[0] == '\0')
+		snprintf(ip, sizeof(ip), "any");
+	else if (strcmp(r->ip, "src") == 0)
+		snprintf(ip, sizeof(ip), "%s", c->peer);
+	else
+		snprintf(ip, sizeof(ip), "%s", r->ip);
+	if (!ip_valid(ip)) {
+		snprintf(reason, sizeof(reason), "Invalid IP: %s", ip);
+		enroll_error(c, reason);
+		return;
+	}
+	if (strcmp(ip, "any") != 0) {
+		count = registry_count(n->reg);
+		for (i = 1; i < count; i++) {
+			a = registry_agent_at(n->reg, i);
+			if (strcmp(a->ip, ip) == 0 && strcmp(a->name, r->name) != 0) {
+				snprintf(reason, sizeof(reason), "Duplicate IP: %s", ip);
+				enroll_error(c, reason);
+				return;
+			}
+		}
+	}
+	if ((old = registry_agent_by_name(n->reg, r->name)) != NULL) {
+		if (old->id == 0 || !enroll_may_replace(n, old)) {
+			snprintf(reason, sizeof(reason), "Duplicate agent name: %s", r->name);
+			enroll_error(c, reason);
+			return;
+		}
+		log_info("enroll %s: replacing agent %03u '%s' (inactive)", c->peer, old->id,
+		    old->name);
+		registry_agent_remove(n->reg, old->id);
+	}
+	/* The id is known only once added; the key mixes in the name and ip. */
+	enroll_generate_key("", r->name, ip, key);
+	a = registry_agent_add(n->reg, r->name, ip, c->peer, key, r->groups, node_now(n));
+	if (a == NULL || registry_flush(n->reg) == -1) {
+		enroll_error(c, "Unable to add agent");
+		return;
+	}
+	agent_id_format(a->id, id, sizeof(id));
+	len = enroll_format_key(buf, sizeof(buf), id, a->name, a->ip, a->key);
+	if (len == -1) {
+		enroll_error(c, "Unable to add agent");
+		return;
+	}
+	n->stats.enrollments++;
+	log_info("enroll %s: agent %s '%s' added (ip %s)", c->peer, id, a->name, a->ip);
+	enroll_reply(c, buf, (size_t)len);
+}
+
+static void
+enroll_read_cb(struct bufferevent *bev, void *arg)
+{
+	struct enroll_conn *c = arg;
+	struct evbuffer *in = bufferevent_get_input(bev);
+	struct enroll_req r;
+	size_t len = evbuffer_get_length(in);
+	const char *p;
+	ssize_t used;
+
+	if (c->done)
+		return;
+	if (len > ENROLL_LINE_MAX)
+		len = ENROLL_LINE_MAX;
+	p = (const char *)evbuffer_pullup(in, (ssize_t)len);
+	used = enroll_parse_request(p, len, &r);
+	if (used == -2)
+		return;
+	if (used == -1) {
+		enroll_error(c, "Invalid request for new agent");
+		return;
+	}
+	enroll_handle(c, &r);
+	explicit_bzero(&r, sizeof(r));
+	evbuffer_drain(in, evbuffer_get_length(in));
+}
+
+static void
+enroll_write_cb(struct bufferevent *bev, void *arg)
+{
+	struct enroll_conn *c = arg;
+
+	if (c->done && evbuffer_get_length(bufferevent_get_output(bev)) == 0)
+		enroll_conn_free(c);
+}
+
+static void
+enroll_event_cb(struct bufferevent *bev, short what, void *arg)
+{
+	struct enroll_conn *c = arg;
+
+	(void)bev;
+	if (what & BEV_EVENT_CONNECTED)
+		return;
+	if (what & BEV_EVENT_TIMEOUT)
+		log_info("enroll %s: timed out", c->peer);
+	else if (what & BEV_EVENT_ERROR)
+		log_debug("enroll %s: connection error", c->peer);
+	enroll_conn_free(c);
+}
+
+static void
+enroll_accept_cb(struct evconnlistener *lsn, evutil_socket_t fd, struct sockaddr *sa,
+    int salen, void *arg)
+{
+	struct node *n = arg;
+	struct enroll_conn *c;
+	SSL *ssl;
+	struct timeval tv = { ENROLL_TIMEOUT, 0 };
+
+	(void)lsn;
+	(void)salen;
+	if (n->enroll_inflight >= ENROLL_MAX_INFLIGHT) {
+		evutil_closesocket(fd);
+		return;
+	}
+	if ((c = calloc(1, sizeof(*c))) == NULL || (ssl = SSL_new(n->tls_server)) == NULL) {
+		free(c);
+		evutil_closesocket(fd);
+		return;
+	}
+	c->node = n;
+	if (sa->sa_family == AF_INET)
+		inet_ntop(AF_INET, &((struct sockaddr_in *)sa)->sin_addr, c->peer, sizeof(c->peer));
+	else
+		snprintf(c->peer, sizeof(c->peer), "any");
+	c->bev = bufferevent_openssl_socket_new(n->base, fd, ssl, BUFFEREVENT_SSL_ACCEPTING,
+	    BEV_OPT_CLOSE_ON_FREE);
+	if (c->bev == NULL) {
+		SSL_free(ssl);
+		evutil_closesocket(fd);
+		free(c);
+		return;
+	}
+	n->enroll_inflight++;
+	bufferevent_setcb(c->bev, enroll_read_cb, enroll_write_cb, enroll_event_cb, c);
+	bufferevent_set_timeouts(c->bev, &tv, &tv);
+	bufferevent_enable(c->bev, EV_READ | EV_WRITE);
+}
+
+int
+enrolld_listen(struct node *n)
+{
+	struct sockaddr_in sin;
+
+	memset(&sin, 0, sizeof(sin));
+	sin.sin_family = AF_INET;
+	sin.sin_port = htons((uint16_t)n->cfg.enroll_port);
+	if (inet_pton(AF_INET, n->cfg.listen, &sin.sin_addr) != 1)
+		return -1;
+	n->enroll_lsn = evconnlistener_new_bind(n->base, enroll_accept_cb, n,
+	    LEV_OPT_CLOSE_ON_FREE | LEV_OPT_REUSEABLE | LEV_OPT_CLOSE_ON_EXEC, 512,
+	    (struct sockaddr *)&sin, sizeof(sin));
+	if (n->enroll_lsn == NULL) {
+		log_warn("enrollment: cannot listen on %s:%d", n->cfg.listen, n->cfg.enroll_port);
+		return -1;
+	}
+	return 0;
+}

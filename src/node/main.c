@@ -1,0 +1,349 @@
+/* main.c — vigild: start-up, the event loop, shutdown. */
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/resource.h>
+#include <sys/stat.h>
+#include <sys/time.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <event2/event.h>
+#include <event2/listener.h>
+
+#include "lib/hash.h"
+#include "lib/log.h"
+#include "lib/tls.h"
+#include "node/auth.h"
+#include "node/node.h"
+#include "node/registry.h"
+#include "node/session.h"
+
+static int ready_fd = -1;   /* daemon mode: the parent waits on this pipe */
+
+time_t
+node_now(struct node *n)
+{
+	struct timeval tv;
+
+	if (event_base_gettimeofday_cached(n->base, &tv) == -1)
+		return time(NULL);
+	return tv.tv_sec;
+}
+
+static void
+flush_cb(evutil_socket_t fd, short what, void *arg)
+{
+	struct node *n = arg;
+
+	(void)fd;
+	(void)what;
+	if (registry_flush(n->reg) == -1)
+		log_warnx("registry: flush failed; will retry");
+	if (registry_pending(n->reg) > 0)
+		node_schedule_flush(n);
+}
+
+void
+node_schedule_flush(struct node *n)
+{
+	struct timeval tv;
+
+	if (evtimer_pending(n->flush_ev, NULL))
+		return;
+	tv.tv_sec = n->cfg.flush_interval_ms / 1000;
+	tv.tv_usec = (n->cfg.flush_interval_ms % 1000) * 1000;
+	evtimer_add(n->flush_ev, &tv);
+}
+
+static void
+tick_cb(evutil_socket_t fd, short what, void *arg)
+{
+	(void)fd;
+	(void)what;
+	session_tick(arg);
+}
+
+static void
+reap_cb(evutil_socket_t fd, short what, void *arg)
+{
+	(void)fd;
+	(void)what;
+	session_reap(arg);
+}
+
+static void
+signal_cb(evutil_socket_t sig, short what, void *arg)
+{
+	struct node *n = arg;
+
+	(void)what;
+	log_info("signal %d: shutting down", (int)sig);
+	event_base_loopexit(n->base, NULL);
+}
+
+static void
+path_join(char *out, size_t cap, const char *dir, const char *file)
+{
+	if ((size_t)snprintf(out, cap, "%s/%s", dir, file) >= cap)
+		fatalx("path too long: %s/%s", dir, file);
+}
+
+static void
+read_secret_file(const char *path, char *out, size_t cap)
+{
+	FILE *f;
+	size_t len;
+
+	if ((f = fopen(path, "r")) == NULL)
+		fatal("cannot read %s", path);
+	if (fgets(out, (int)cap, f) == NULL)
+		out[0] = '\0';
+	fclose(f);
+	len = strcspn(out, "\r\n");
+	out[len] = '\0';
+	if (len == 0)
+		fatalx("%s is empty", path);
+}
+
+static int
+write_file_0600(const char *path, const char *text)
+{
+	int fd;
+	ssize_t len = (ssize_t)strlen(text);
+
+	fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+	if (fd == -1)
+		return -1;
+	if (write(fd, text, (size_t)len) != len) {
+		close(fd);
+		return -1;
+	}
+	return close(fd);
+}
+
+/*
+ * api_admin_setup: the API administrator.  VIGIL_API_USER/VIGIL_API_PASSWORD
+ * set (or reset) that user on every start; otherwise, on first start only,
+ * user "wazuh" gets a random password written to <data-dir>/api-password.
+ */
+static void
+api_admin_setup(struct node *n)
+{
+	const char *user = getenv("VIGIL_API_USER"), *pass = getenv("VIGIL_API_PASSWORD");
+	char hash[AUTH_HASH_MAX], gen[40], path[600], text[128];
+
+	if (pass != NULL && *pass != '\0') {
+		if (user == NULL || *user == '\0')
+			user = "wazuh";
+		if (auth_password_hash(pass, hash) == -1 || registry_user_set(n->reg, user, hash) == -1)
+			fatalx("cannot store the API user");
+		return;
+	}
+	if (registry_user_count(n->reg) > 0)
+		return;
+	if (user == NULL || *user == '\0')
+		user = "wazuh";
+	if (hash_random_hex(gen, 12) == -1)
+		fatalx("no randomness for the API password");
+	if (auth_password_hash(gen, hash) == -1 || registry_user_set(n->reg, user, hash) == -1)
+		fatalx("cannot store the API user");
+	path_join(path, sizeof(path), n->cfg.data_dir, "api-password");
+	snprintf(text, sizeof(text), "%s\n", gen);
+	if (write_file_0600(path, text) == -1)
+		fatal("cannot write %s", path);
+	printf("vigild: API user '%s' created; password: %s (also in %s)\n", user, gen, path);
+}
+
+/*
+ * daemon_start: forks; the parent copies the child's start-up output to its
+ * own stdout and exits 0 once the child reports it is ready (1 otherwise).
+ */
+static void
+daemon_start(void)
+{
+	int fds[2];
+	pid_t pid;
+	char buf[512];
+	ssize_t r;
+	int ready = 0;
+
+	if (pipe(fds) == -1)
+		fatal("pipe");
+	if ((pid = fork()) == -1)
+		fatal("fork");
+	if (pid == 0) {
+		close(fds[0]);
+		setsid();
+		ready_fd = fds[1];
+		if (dup2(fds[1], STDOUT_FILENO) == -1)
+			fatal("dup2");
+		return;
+	}
+	close(fds[1]);
+	while ((r = read(fds[0], buf, sizeof(buf))) > 0 || (r == -1 && errno == EINTR)) {
+		if (r <= 0)
+			continue;
+		if (r >= 6 && memmem(buf, (size_t)r, "\001READY", 6) != NULL) {
+			ready = 1;
+			r = (char *)memmem(buf, (size_t)r, "\001READY", 6) - buf;
+		}
+		fwrite(buf, 1, (size_t)r, stdout);
+	}
+	fflush(stdout);
+	exit(ready ? 0 : 1);
+}
+
+/* daemon_ready: the child is listening: release the parent, log to the data dir. */
+static void
+daemon_ready(struct node *n)
+{
+	char path[600];
+	int fd;
+
+	if (ready_fd == -1)
+		return;
+	path_join(path, sizeof(path), n->cfg.data_dir, "vigild.log");
+	printf("vigild: running in the background, log: %s\n\001READY", path);
+	fflush(stdout);
+	fd = open(path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0600);
+	if (fd != -1) {
+		dup2(fd, STDERR_FILENO);
+		close(fd);
+	}
+	fd = open("/dev/null", O_RDWR);
+	if (fd != -1) {
+		dup2(fd, STDOUT_FILENO);
+		dup2(fd, STDIN_FILENO);
+		close(fd);
+	}
+	close(ready_fd);
+	ready_fd = -1;
+}
+
+static void
+raise_nofile(void)
+{
+	struct rlimit rl;
+
+	if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur < rl.rlim_max) {
+		rl.rlim_cur = rl.rlim_max;
+		setrlimit(RLIMIT_NOFILE, &rl);
+	}
+}
+
+int
+main(int argc, char **argv)
+{
+	struct node *n;
+	char path[600], cert[600], key[600];
+	struct timeval one_second = { 1, 0 };
+	int rc, i;
+	static const int sigs[3] = { SIGTERM, SIGINT, SIGHUP };
+
+	if ((n = calloc(1, sizeof(*n))) == NULL)
+		fatal("calloc");
+	config_defaults(&n->cfg);
+	rc = config_parse_args(&n->cfg, argc, argv);
+	if (rc != 0)
+		return rc == 1 ? 0 : 2;
+	log_init("vigild", n->cfg.verbose);
+	if (n->cfg.role == ROLE_WORKER)
+		fatalx("--role worker: the cluster is not implemented yet in this build");
+
+	signal(SIGPIPE, SIG_IGN);
+	raise_nofile();
+	srandom((unsigned int)(time(NULL) ^ getpid()));
+	if (gethostname(n->hostname, sizeof(n->hostname)) == -1)
+		snprintf(n->hostname, sizeof(n->hostname), "localhost");
+	if (mkdir(n->cfg.data_dir, 0700) == -1 && errno != EEXIST)
+		fatal("cannot create data dir %s", n->cfg.data_dir);
+	if (n->cfg.enroll_password_file[0] != '\0') {
+		read_secret_file(n->cfg.enroll_password_file, n->enroll_password,
+		    sizeof(n->enroll_password));
+		n->has_enroll_password = 1;
+	}
+	if (!n->cfg.foreground)
+		daemon_start();
+
+	path_join(cert, sizeof(cert), n->cfg.data_dir, "sslmanager.cert");
+	path_join(key, sizeof(key), n->cfg.data_dir, "sslmanager.key");
+	if (tls_ensure_cert(cert, key, n->hostname) == -1)
+		fatalx("cannot create the TLS certificate in %s", n->cfg.data_dir);
+	if ((n->tls_server = tls_server_ctx(cert, key)) == NULL)
+		fatalx("cannot load the TLS certificate %s", cert);
+	path_join(path, sizeof(path), n->cfg.data_dir, "registry.db");
+	n->reg = registry_open(path, n->hostname, n->cfg.name, VIGIL_MANAGER_VERSION);
+	if (n->reg == NULL)
+		fatalx("cannot open the registry %s", path);
+	path_join(path, sizeof(path), n->cfg.data_dir, "api-jwt.key");
+	if ((n->auth = auth_new(path, n->cfg.token_lifetime)) == NULL)
+		fatalx("cannot load the API signing key %s", path);
+	api_admin_setup(n);
+
+	if ((n->base = event_base_new()) == NULL)
+		fatalx("event_base_new");
+	TAILQ_INIT(&n->sessions);
+	TAILQ_INIT(&n->dead);
+	n->started = time(NULL);
+	n->flush_ev = evtimer_new(n->base, flush_cb, n);
+	n->reap_ev = event_new(n->base, -1, 0, reap_cb, n);
+	n->tick_ev = event_new(n->base, -1, EV_PERSIST, tick_cb, n);
+	for (i = 0; i < 3; i++) {
+		n->sig_ev[i] = evsignal_new(n->base, sigs[i], signal_cb, n);
+		evsignal_add(n->sig_ev[i], NULL);
+	}
+	evtimer_add(n->tick_ev, &one_second);
+
+	if (session_listen(n) == -1 || enrolld_listen(n) == -1 || api_listen(n) == -1)
+		fatalx("cannot listen; is another vigild running on these ports?");
+	printf("vigild %s: %s node '%s', data in %s\n", VIGIL_VERSION,
+	    n->cfg.role == ROLE_MASTER ? "master" : "worker", n->cfg.name, n->cfg.data_dir);
+	printf("  agents      tcp  %s:%d\n", n->cfg.listen, n->cfg.agent_port);
+	printf("  enrollment  tls  %s:%d%s\n", n->cfg.listen, n->cfg.enroll_port,
+	    n->has_enroll_password ? " (password required)" : "");
+	printf("  REST API    https://%s:%d/\n", n->cfg.listen, n->cfg.api_port);
+	fflush(stdout);
+	path_join(path, sizeof(path), n->cfg.data_dir, "vigild.pid");
+	{
+		char pid[32];
+
+		snprintf(pid, sizeof(pid), "%ld\n", (long)getpid());
+		if (write_file_0600(path, pid) == -1)
+			log_warn("cannot write %s", path);
+	}
+	log_info("node '%s' ready (%zu agents registered)", n->cfg.name,
+	    registry_count(n->reg) - 1);
+	daemon_ready(n);
+
+	event_base_dispatch(n->base);
+
+	/* Clean shutdown: close every session (agents become disconnected), flush. */
+	session_close_all(n, "manager shutting down");
+	session_reap(n);
+	api_free(n);
+	if (n->agent_lsn != NULL)
+		evconnlistener_free(n->agent_lsn);
+	if (n->enroll_lsn != NULL)
+		evconnlistener_free(n->enroll_lsn);
+	if (registry_flush(n->reg) == -1)
+		log_warnx("registry: final flush failed");
+	registry_close(n->reg);
+	auth_free(n->auth);
+	for (i = 0; i < 3; i++)
+		event_free(n->sig_ev[i]);
+	event_free(n->tick_ev);
+	event_free(n->flush_ev);
+	event_free(n->reap_ev);
+	if (n->accept_pause_ev != NULL)
+		event_free(n->accept_pause_ev);
+	event_base_free(n->base);
+	SSL_CTX_free(n->tls_server);
+	unlink(path);
+	log_info("stopped");
+	free(n);
+	return 0;
+}

@@ -1,0 +1,104 @@
+/* node.h — the vigild process: one event loop and everything hanging off it. */
+#ifndef VIGIL_NODE_H
+#define VIGIL_NODE_H
+
+#include <sys/queue.h>
+#include <stdint.h>
+#include <time.h>
+
+#include <event2/event.h>
+#include <openssl/ssl.h>
+
+#include "node/config.h"
+
+#define VIGIL_VERSION "0.1.0"
+#define VIGIL_WAZUH_API_VERSION "4.12.0"      /* the Wazuh API contract we serve */
+#define VIGIL_MANAGER_VERSION "Wazuh v4.12.0" /* reported as agent 000's version */
+#define VIGIL_AGENT_MAX_MAJOR 4               /* we speak the 4.x agent protocol */
+
+struct registry;
+struct auth;
+struct session;
+struct evconnlistener;
+struct evhttp;
+
+TAILQ_HEAD(session_list, session);
+
+struct node_stats {
+	uint64_t sessions_opened;
+	uint64_t sessions_closed;
+	uint64_t frames_in;
+	uint64_t frames_bad;
+	uint64_t decrypt_failures;
+	uint64_t events_in;
+	uint64_t keepalives;
+	uint64_t overtakes;
+	uint64_t enrollments;
+	uint64_t enroll_failures;
+	uint64_t restarts_sent;
+	uint64_t api_requests;
+};
+
+struct node {
+	struct config cfg;
+	struct event_base *base;
+	struct registry *reg;
+	struct auth *auth;
+	SSL_CTX *tls_server;            /* enrollment + API */
+	char hostname[256];
+	char enroll_password[256];
+	int has_enroll_password;
+	time_t started;
+
+	struct evconnlistener *agent_lsn;
+	struct evconnlistener *enroll_lsn;
+	struct evhttp *http;
+
+	struct event *tick_ev;          /* every second: timeouts, status */
+	struct event *flush_ev;         /* registry batch flush */
+	struct event *reap_ev;          /* frees closed sessions after the callback returns */
+	struct event *sig_ev[3];
+	struct event *accept_pause_ev;  /* re-enables accepting after EMFILE */
+
+	struct session_list sessions;   /* live sessions */
+	struct session_list dead;       /* closed, freed by reap_ev */
+	size_t nsessions;
+	uint64_t next_session_serial;
+	int enroll_inflight;
+
+	struct node_stats stats;
+};
+
+/* node_now: the cached loop time (seconds). */
+time_t node_now(struct node *n);
+/* node_schedule_flush: arranges a registry flush within flush_interval_ms. */
+void node_schedule_flush(struct node *n);
+
+/* session.c: the agent channel (port 1514). */
+int  session_listen(struct node *n);
+void session_tick(struct node *n);           /* timeouts, once a second */
+void session_close_all(struct node *n, const char *reason);
+void session_reap(struct node *n);
+
+/*
+ * session_restart_agent: delivers a restart to the agent's live session,
+ * encoded for the version the session learned.  0 on success, else the Wazuh
+ * / Vigil error code for the failure (1707 not active / no session,
+ * VIGIL_ERR_VERSION_UNKNOWN when the version is not known yet).
+ */
+struct agent;
+int session_restart_agent(struct node *n, struct agent *a);
+/* session_drop_agent: closes the agent's session, if any (agent removed). */
+void session_drop_agent(struct node *n, struct agent *a, const char *reason);
+
+/* enrolld.c: the enrollment service (port 1515, TLS). */
+int enrolld_listen(struct node *n);
+
+/* api.c: the REST API (port 55000, HTTPS). */
+int api_listen(struct node *n);
+void api_free(struct node *n);
+
+/* Vigil's own error codes, beyond Wazuh's table (see api_errors.c). */
+#define VIGIL_ERR_VERSION_UNKNOWN 1790
+
+#endif

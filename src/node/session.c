@@ -1,0 +1,552 @@
+/* session.c — the agent channel: Wazuh 4.x remoted protocol over TCP (port 1514).
+ *
+ * One struct session per TCP connection.  A session is anonymous until its
+ * first frame names (or its source address implies) an agent and decrypts
+ * with that agent's key; from then on it belongs to that agent.  An agent has
+ * at most one live session: a newer one overtakes the older, which is closed.
+ * Sessions are freed only from reap_ev, never from inside their own callbacks.
+ */
+#include "node/session.h"
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+
+#include <event2/buffer.h>
+#include <event2/bufferevent.h>
+#include <event2/listener.h>
+
+#include "lib/hash.h"
+#include "lib/log.h"
+#include "node/agent.h"
+#include "node/registry.h"
+#include "proto/control.h"
+#include "proto/frame.h"
+#include "proto/secmsg.h"
+
+#define SESSION_FRAME_TIMEOUT 10   /* s: an incomplete frame or silent new socket */
+#define SESSION_OUTBUF_MAX (1 << 20)
+
+static uint8_t rx_work[SECMSG_PLAIN_MAX + 128];
+static uint8_t tx_work[SECMSG_PLAIN_MAX + 256];
+
+static void session_close(struct session *s, const char *reason, int status_code);
+
+static const char *
+session_name(const struct session *s)
+{
+	return s->agent != NULL ? s->agent_id : s->peer;
+}
+
+/*
+ * session_send: encrypts msg for the session's agent and queues one frame.
+ * 0 / -1 (the session is then closing).
+ */
+static int
+session_send(struct session *s, const char *msg, size_t len)
+{
+	struct evbuffer *out;
+	uint8_t hdr[4];
+	ssize_t n;
+	unsigned int r16;
+
+	if (s->agent == NULL || s->closing)
+		return -1;
+	out = bufferevent_get_output(s->bev);
+	if (evbuffer_get_length(out) > SESSION_OUTBUF_MAX) {
+		session_close(s, "agent does not read its messages", AGENT_CODE_CONNECTION_LOST);
+		return -1;
+	}
+	secmsg_counter_next(&s->tx_global, &s->tx_local);
+	r16 = (unsigned int)random() % 65536;
+	n = secmsg_encode(s->agent->enc_key, NULL, r16, s->tx_global, s->tx_local, msg, len,
+	    tx_work, sizeof(tx_work));
+	if (n == -1) {
+		log_warnx("session %s: cannot encode a %zu-byte message", session_name(s), len);
+		return -1;
+	}
+	frame_put_header(hdr, (uint32_t)n);
+	if (evbuffer_add(out, hdr, 4) == -1 || evbuffer_add(out, tx_work, (size_t)n) == -1) {
+		session_close(s, "out of memory", AGENT_CODE_CONNECTION_LOST);
+		return -1;
+	}
+	return 0;
+}
+
+static void
+agent_set_disconnected(struct node *n, struct agent *a, int code)
+{
+	if (a->status == AGENT_DISCONNECTED && a->status_code == code)
+		return;
+	if (a->status == AGENT_NEVER_CONNECTED)
+		return;
+	if (a->status != AGENT_DISCONNECTED)
+		a->disconnection_time = node_now(n);
+	a->status = AGENT_DISCONNECTED;
+	a->status_code = code;
+	registry_agent_dirty(n->reg, a);
+	node_schedule_flush(n);
+}
+
+/*
+ * session_close: the one teardown path.  Detaches the session from its agent
+ * (marking the agent disconnected with status_code when this was its live
+ * session), stops I/O and queues the session for freeing after the current
+ * callback.
+ */
+static void
+session_close(struct session *s, const char *reason, int status_code)
+{
+	struct node *n = s->node;
+
+	if (s->closing)
+		return;
+	s->closing = 1;
+	if (s->agent != NULL) {
+		log_info("session %s (%s): closed: %s", s->agent_id, s->peer, reason);
+		if (s->agent->session == s) {
+			s->agent->session = NULL;
+			agent_set_disconnected(n, s->agent, status_code);
+		}
+	} else
+		log_debug("session %s: closed: %s", s->peer, reason);
+	bufferevent_disable(s->bev, EV_READ | EV_WRITE);
+	TAILQ_REMOVE(&n->sessions, s, entry);
+	n->nsessions--;
+	TAILQ_INSERT_TAIL(&n->dead, s, entry);
+	n->stats.sessions_closed++;
+	event_active(n->reap_ev, EV_TIMEOUT, 0);
+}
+
+void
+session_reap(struct node *n)
+{
+	struct session *s;
+
+	while ((s = TAILQ_FIRST(&n->dead)) != NULL) {
+		TAILQ_REMOVE(&n->dead, s, entry);
+		bufferevent_free(s->bev);
+		free(s);
+	}
+}
+
+/* Version gate as remoted's: we speak 4.x; a newer major is refused. */
+static int
+version_acceptable(const char *v)
+{
+	char cap[32];
+
+	snprintf(cap, sizeof(cap), "v%d.99.99", VIGIL_AGENT_MAX_MAJOR);
+	return control_version_cmp(v, cap) <= 0;
+}
+
+static void
+session_send_err(struct session *s, const char *message)
+{
+	char buf[256];
+	int len;
+
+	len = snprintf(buf, sizeof(buf), "#!-err {\"message\":\"%s\"}", message);
+	if (len > 0 && (size_t)len < sizeof(buf))
+		session_send(s, buf, (size_t)len);
+}
+
+static void
+handle_startup(struct session *s, const char *msg, size_t len)
+{
+	struct node *n = s->node;
+	struct agent *a = s->agent;
+	char version[32];
+	int rc;
+
+	rc = control_parse_startup(msg, len, version, sizeof(version));
+	if (rc == -1) {
+		session_send_err(s, "Couldn't retrieve version");
+		a->status_code = AGENT_CODE_VERSION_MISSING;
+		registry_agent_dirty(n->reg, a);
+		return;
+	}
+	if (rc == 0) {
+		if (!version_acceptable(version)) {
+			session_send_err(s, "Agent version must be lower or equal to manager version");
+			a->status_code = AGENT_CODE_INVALID_VERSION;
+			registry_agent_dirty(n->reg, a);
+			return;
+		}
+		snprintf(s->version, sizeof(s->version), "Wazuh %s", version);
+	}
+	s->started = 1;
+	session_send(s, CONTROL_ACK, strlen(CONTROL_ACK));
+	a->status = AGENT_PENDING;
+	a->status_code = AGENT_CODE_OK;
+	a->disconnection_time = 0;
+	snprintf(a->node_name, sizeof(a->node_name), "%s", n->cfg.name);
+	registry_agent_dirty(n->reg, a);
+	node_schedule_flush(n);
+	log_debug("session %s: startup (%s)", s->agent_id, s->version[0] ? s->version : "no version");
+}
+
+static void
+handle_keepalive(struct session *s, const char *msg, size_t len)
+{
+	struct node *n = s->node;
+	struct agent *a = s->agent;
+	struct agent_info ai;
+
+	if (control_parse_keepalive(msg, len, &ai) == -1) {
+		log_warnx("session %s: invalid keepalive, not acknowledged", s->agent_id);
+		n->stats.frames_bad++;
+		return;
+	}
+	if (!version_acceptable(ai.version)) {
+		session_send_err(s, "Agent version must be lower or equal to manager version");
+		a->status_code = AGENT_CODE_INVALID_VERSION;
+		registry_agent_dirty(n->reg, a);
+		return;
+	}
+	n->stats.keepalives++;
+	/* The record is replaced whole; a keepalive never makes a known field unknown
+	 * because control_parse_keepalive rejects one without a version. */
+	a->info = ai;
+	snprintf(s->version, sizeof(s->version), "%s", ai.version);
+	a->status = AGENT_ACTIVE;
+	a->status_code = AGENT_CODE_OK;
+	a->last_keepalive = node_now(n);
+	a->disconnection_time = 0;
+	snprintf(a->node_name, sizeof(a->node_name), "%s", n->cfg.name);
+	snprintf(a->manager, sizeof(a->manager), "%s", n->hostname);
+	s->started = 1;
+	registry_agent_dirty(n->reg, a);
+	node_schedule_flush(n);
+	session_send(s, CONTROL_ACK, strlen(CONTROL_ACK));
+}
+
+static void
+handle_message(struct session *s, const char *msg, size_t len)
+{
+	switch (control_classify(msg, len)) {
+	case CONTROL_STARTUP:
+		handle_startup(s, msg, len);
+		break;
+	case CONTROL_SHUTDOWN:
+		log_info("session %s: agent shutdown", s->agent_id);
+		s->agent->last_keepalive = node_now(s->node);
+		agent_set_disconnected(s->node, s->agent, AGENT_CODE_SHUTDOWN);
+		s->shutdown = 1;
+		break;
+	case CONTROL_KEEPALIVE:
+		handle_keepalive(s, msg, len);
+		break;
+	case CONTROL_EVENT:
+		s->node->stats.events_in++;
+		break;
+	default:
+		/* ack/err/execd are manager→agent messages: ignore from an agent. */
+		log_debug("session %s: unexpected control message ignored", s->agent_id);
+		break;
+	}
+}
+
+/*
+ * session_attach: binds an anonymous session to agent a.  An older live
+ * session of the same agent is overtaken (closed).
+ */
+static void
+session_attach(struct session *s, struct agent *a)
+{
+	struct node *n = s->node;
+	struct session *old = a->session;
+
+	s->agent = a;
+	agent_id_format(a->id, s->agent_id, sizeof(s->agent_id));
+	if (old != NULL && old != s) {
+		n->stats.overtakes++;
+		old->agent->session = NULL;   /* keep the agent's status: s takes over */
+		session_close(old, "overtaken by a newer connection", AGENT_CODE_OK);
+	}
+	a->session = s;
+	log_info("session %s (%s): agent %s identified", s->agent_id, s->peer, a->name);
+}
+
+/* handle_frame: one complete payload from the wire. */
+static void
+handle_frame(struct session *s, const uint8_t *p, size_t len)
+{
+	struct node *n = s->node;
+	char id[SECMSG_ID_MAX + 1];
+	const uint8_t *ct;
+	size_t ctlen;
+	struct secmsg m;
+	struct agent *a;
+
+	n->stats.frames_in++;
+	if (len == 5 && memcmp(p, "#ping", 5) == 0) {
+		uint8_t hdr[4];
+		struct evbuffer *out = bufferevent_get_output(s->bev);
+
+		frame_put_header(hdr, 5);
+		evbuffer_add(out, hdr, 4);
+		evbuffer_add(out, "#pong", 5);
+		return;
+	}
+	if (secmsg_split(p, len, id, &ct, &ctlen) == -1) {
+		n->stats.frames_bad++;
+		session_close(s, "malformed payload", AGENT_CODE_CONNECTION_LOST);
+		return;
+	}
+	if (id[0] != '\0')
+		a = registry_agent_by_id(n->reg, (unsigned int)strtoul(id, NULL, 10));
+	else
+		a = registry_agent_by_ip(n->reg, s->peer);
+	if (a == NULL || a->id == 0 || a->removed) {
+		n->stats.frames_bad++;
+		session_close(s, id[0] ? "unknown agent id" : "no agent for this address",
+		    AGENT_CODE_CONNECTION_LOST);
+		return;
+	}
+	if (s->agent != NULL && s->agent != a) {
+		n->stats.frames_bad++;
+		session_close(s, "frame for another agent", AGENT_CODE_CONNECTION_LOST);
+		return;
+	}
+	if (secmsg_decode(a->enc_key, ct, ctlen, rx_work, sizeof(rx_work), &m) == -1) {
+		n->stats.decrypt_failures++;
+		log_warnx("session %s: agent %03u: message does not decrypt with its key", s->peer,
+		    a->id);
+		session_close(s, "decryption failed", AGENT_CODE_CONNECTION_LOST);
+		return;
+	}
+	if (s->agent == NULL)
+		session_attach(s, a);
+	if (a->session != s) {
+		session_close(s, "superseded", AGENT_CODE_OK);
+		return;
+	}
+	s->rx_global = m.global;
+	s->rx_local = m.local;
+	handle_message(s, m.msg, m.msglen);
+}
+
+static void
+session_read_cb(struct bufferevent *bev, void *arg)
+{
+	struct session *s = arg;
+	struct evbuffer *in = bufferevent_get_input(bev);
+	const uint8_t *payload;
+	size_t avail, plen;
+	ssize_t used;
+	uint8_t *p;
+
+	while (!s->closing && (avail = evbuffer_get_length(in)) >= 4) {
+		uint8_t hdr[4];
+		uint32_t flen;
+
+		evbuffer_copyout(in, hdr, 4);
+		flen = (uint32_t)hdr[0] | (uint32_t)hdr[1] << 8 | (uint32_t)hdr[2] << 16 |
+		    (uint32_t)hdr[3] << 24;
+		if (flen == 0 || flen > FRAME_MAX) {
+			s->node->stats.frames_bad++;
+			session_close(s, "bad frame length", AGENT_CODE_CONNECTION_LOST);
+			return;
+		}
+		if (avail < 4 + (size_t)flen)
+			break;
+		p = evbuffer_pullup(in, 4 + (ssize_t)flen);
+		used = frame_decode(p, 4 + (size_t)flen, &payload, &plen);
+		if (used < 0) {
+			session_close(s, "bad frame", AGENT_CODE_CONNECTION_LOST);
+			return;
+		}
+		handle_frame(s, payload, plen);
+		evbuffer_drain(in, (size_t)used);
+	}
+	if (!s->closing)
+		s->partial_since = evbuffer_get_length(in) > 0 ? node_now(s->node) : 0;
+}
+
+static void
+session_event_cb(struct bufferevent *bev, short what, void *arg)
+{
+	struct session *s = arg;
+
+	(void)bev;
+	if (what & BEV_EVENT_EOF)
+		session_close(s, "connection closed by agent",
+		    s->shutdown ? AGENT_CODE_SHUTDOWN : AGENT_CODE_CONNECTION_LOST);
+	else if (what & BEV_EVENT_ERROR)
+		session_close(s, evutil_socket_error_to_string(EVUTIL_SOCKET_ERROR()),
+		    AGENT_CODE_CONNECTION_LOST);
+}
+
+static void
+accept_resume_cb(evutil_socket_t fd, short what, void *arg)
+{
+	struct node *n = arg;
+
+	(void)fd;
+	(void)what;
+	evconnlistener_enable(n->agent_lsn);
+	if (n->enroll_lsn != NULL)
+		evconnlistener_enable(n->enroll_lsn);
+}
+
+/* accept_error_cb: out of descriptors: pause accepting for a moment, don't spin. */
+static void
+accept_error_cb(struct evconnlistener *lsn, void *arg)
+{
+	struct node *n = arg;
+	struct timeval tv = { 0, 200000 };
+	int err = EVUTIL_SOCKET_ERROR();
+
+	(void)lsn;
+	log_warnx("accept: %s; pausing accepts for 200 ms", evutil_socket_error_to_string(err));
+	evconnlistener_disable(n->agent_lsn);
+	if (n->enroll_lsn != NULL)
+		evconnlistener_disable(n->enroll_lsn);
+	evtimer_add(n->accept_pause_ev, &tv);
+}
+
+static void
+session_accept_cb(struct evconnlistener *lsn, evutil_socket_t fd, struct sockaddr *sa,
+    int salen, void *arg)
+{
+	struct node *n = arg;
+	struct session *s;
+	int one = 1;
+
+	(void)lsn;
+	(void)salen;
+	if ((s = calloc(1, sizeof(*s))) == NULL) {
+		log_warn("session: calloc");
+		evutil_closesocket(fd);
+		return;
+	}
+	s->node = n;
+	s->serial = ++n->next_session_serial;
+	s->opened = node_now(n);
+	s->tx_global = (unsigned int)time(NULL);
+	if (sa->sa_family == AF_INET)
+		inet_ntop(AF_INET, &((struct sockaddr_in *)sa)->sin_addr, s->peer, sizeof(s->peer));
+	else if (sa->sa_family == AF_INET6)
+		inet_ntop(AF_INET6, &((struct sockaddr_in6 *)sa)->sin6_addr, s->peer,
+		    sizeof(s->peer));
+	setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
+	s->bev = bufferevent_socket_new(n->base, fd, BEV_OPT_CLOSE_ON_FREE);
+	if (s->bev == NULL) {
+		log_warnx("session %s: bufferevent_socket_new failed", s->peer);
+		evutil_closesocket(fd);
+		free(s);
+		return;
+	}
+	bufferevent_setcb(s->bev, session_read_cb, NULL, session_event_cb, s);
+	bufferevent_enable(s->bev, EV_READ);
+	TAILQ_INSERT_TAIL(&n->sessions, s, entry);
+	n->nsessions++;
+	n->stats.sessions_opened++;
+}
+
+int
+session_listen(struct node *n)
+{
+	struct sockaddr_in sin;
+
+	memset(&sin, 0, sizeof(sin));
+	sin.sin_family = AF_INET;
+	sin.sin_port = htons((uint16_t)n->cfg.agent_port);
+	if (inet_pton(AF_INET, n->cfg.listen, &sin.sin_addr) != 1) {
+		log_warnx("agent listener: bad listen address %s", n->cfg.listen);
+		return -1;
+	}
+	n->agent_lsn = evconnlistener_new_bind(n->base, session_accept_cb, n,
+	    LEV_OPT_CLOSE_ON_FREE | LEV_OPT_REUSEABLE | LEV_OPT_CLOSE_ON_EXEC, 4096,
+	    (struct sockaddr *)&sin, sizeof(sin));
+	if (n->agent_lsn == NULL) {
+		log_warn("agent listener: cannot listen on %s:%d", n->cfg.listen, n->cfg.agent_port);
+		return -1;
+	}
+	evconnlistener_set_error_cb(n->agent_lsn, accept_error_cb);
+	n->accept_pause_ev = evtimer_new(n->base, accept_resume_cb, n);
+	return 0;
+}
+
+/*
+ * session_tick: once a second.  Closes sockets that sit on an incomplete
+ * frame or never identify themselves, and marks agents disconnected when
+ * their last keepalive is older than agents_disconnection_time.
+ */
+void
+session_tick(struct node *n)
+{
+	struct session *s, *next;
+	time_t now = node_now(n);
+	size_t i, count;
+
+	for (s = TAILQ_FIRST(&n->sessions); s != NULL; s = next) {
+		next = TAILQ_NEXT(s, entry);
+		if (s->partial_since != 0 && now - s->partial_since >= SESSION_FRAME_TIMEOUT)
+			session_close(s, "incomplete frame timed out", AGENT_CODE_CONNECTION_LOST);
+		else if (s->agent == NULL && now - s->opened >= SESSION_FRAME_TIMEOUT)
+			session_close(s, "no message from a new connection", AGENT_CODE_CONNECTION_LOST);
+	}
+	count = registry_count(n->reg);
+	for (i = 1; i < count; i++) {
+		struct agent *a = registry_agent_at(n->reg, i);
+		time_t last;
+
+		if (a->status != AGENT_ACTIVE && a->status != AGENT_PENDING)
+			continue;
+		last = a->last_keepalive;
+		if (a->session != NULL && a->session->opened > last)
+			last = a->session->opened;
+		if (now - last < n->cfg.agents_disconnection_time)
+			continue;
+		log_info("agent %03u: no keepalive for %d s: disconnected", a->id,
+		    n->cfg.agents_disconnection_time);
+		if (a->session != NULL)
+			session_close(a->session, "keepalive timeout", AGENT_CODE_KEEPALIVE_TIMEOUT);
+		agent_set_disconnected(n, a, AGENT_CODE_KEEPALIVE_TIMEOUT);
+	}
+}
+
+void
+session_close_all(struct node *n, const char *reason)
+{
+	struct session *s;
+
+	while ((s = TAILQ_FIRST(&n->sessions)) != NULL)
+		session_close(s, reason, AGENT_CODE_CONNECTION_LOST);
+}
+
+int
+session_restart_agent(struct node *n, struct agent *a)
+{
+	struct session *s = a->session;
+	char cmd[512];
+	ssize_t len;
+
+	if (a->status != AGENT_ACTIVE || s == NULL || s->closing)
+		return 1707;
+	if (s->version[0] == '\0')
+		return VIGIL_ERR_VERSION_UNKNOWN;
+	len = control_restart_command(s->version, cmd, sizeof(cmd));
+	if (len == -1)
+		return VIGIL_ERR_VERSION_UNKNOWN;
+	if (session_send(s, cmd, (size_t)len) == -1)
+		return 1707;
+	n->stats.restarts_sent++;
+	s->restarts_sent++;
+	return 0;
+}
+
+void
+session_drop_agent(struct node *n, struct agent *a, const char *reason)
+{
+	(void)n;
+	if (a->session != NULL)
+		session_close(a->session, reason, AGENT_CODE_CONNECTION_LOST);
+}

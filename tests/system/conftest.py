@@ -1,0 +1,28 @@
+"""pytest fixtures: every process started through `procs` is stopped at the end of its test."""
+
+import os
+import sys
+
+import pytest
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+
+import vigil  # noqa: E402
+
+
+@pytest.fixture
+def procs():
+    started = []
+    yield started
+    for p in reversed(started):
+        try:
+            p.stop()
+        except Exception:  # cleanup must go on for the others
+            p.kill()
+
+
+@pytest.fixture
+def master(tmp_path, procs):
+    node = vigil.Node(tmp_path)
+    procs.append(node)
+    return node

@@ -1,0 +1,314 @@
+"""Agents end to end: enrollment, connection, status, and restart through the API,
+with real vigil-agent and vigil-sim processes."""
+
+import os
+import socket
+import ssl
+import struct
+import time
+
+import vigil
+
+
+def enroll_raw(node, line, timeout=5):
+    """Sends one enrollment request over TLS and returns the reply text."""
+    ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
+    ctx.check_hostname = False
+    ctx.verify_mode = ssl.CERT_NONE
+    with socket.create_connection(("127.0.0.1", node.enroll_port), timeout=timeout) as raw:
+        with ctx.wrap_socket(raw) as s:
+            s.sendall(line.encode())
+            data = b""
+            while True:
+                try:
+                    chunk = s.recv(4096)
+                except (ssl.SSLError, ConnectionResetError):
+                    break
+                if not chunk:
+                    break
+                data += chunk
+            return data.decode(errors="replace")
+
+
+def status_of(node, agent_id):
+    return node.agents().get(agent_id, {}).get("status")
+
+
+def test_enrollment_protocol(master):
+    r = enroll_raw(master, "OSSEC A:'host-a'\n")
+    assert r.startswith("OSSEC K:'001 host-a any ") and r.endswith("'") and "\n" not in r
+    key = r[len("OSSEC K:'"):-1].split(" ")[3]
+    assert len(key) == 64 and all(c in "0123456789abcdef" for c in key)
+    r = enroll_raw(master, "OSSEC A:'host-b' V:'v4.12.0' G:'default' IP:'10.1.2.3'\n")
+    assert r.startswith("OSSEC K:'002 host-b 10.1.2.3 ")
+    # A duplicate of a freshly registered name is refused, as authd does.
+    r = enroll_raw(master, "OSSEC A:'host-a'\n")
+    assert r.startswith("ERROR: ") and "host-a" in r
+    r = enroll_raw(master, "OSSEC A:'bad name!'\n")
+    assert r.startswith("ERROR: ")
+    r = enroll_raw(master, "OSSEC A:'host-c' V:'v5.0.0'\n")
+    assert r == "ERROR: Agent version must be lower or equal to manager version"
+    r = enroll_raw(master, "this is not a request\n")
+    assert r.startswith("ERROR: ")
+    agents = master.agents()
+    assert sorted(agents) == ["000", "001", "002"]
+    assert agents["001"]["status"] == "never_connected"
+    assert agents["002"]["ip"] == "10.1.2.3"
+
+
+def test_enrollment_password(tmp_path, procs):
+    pw = tmp_path / "authd.pass"
+    pw.write_text("s3cret\n")
+    node = vigil.Node(tmp_path, args=["--enroll-password-file", str(pw)])
+    procs.append(node)
+    assert enroll_raw(node, "OSSEC A:'x1'\n").startswith("ERROR: Invalid password")
+    assert enroll_raw(node, "OSSEC PASS: wrong OSSEC A:'x1'\n").startswith("ERROR: Invalid password")
+    assert enroll_raw(node, "OSSEC PASS: s3cret OSSEC A:'x1'\n").startswith("OSSEC K:'001 x1 ")
+
+
+def test_single_agent_restart_real_agent(master, tmp_path, procs):
+    agent = vigil.Agent(tmp_path, master, "web-01", args=["--keepalive", "1"])
+    procs.append(agent)
+    vigil.wait_for(lambda: status_of(master, "001") == "active", 20, what="agent active")
+    a = master.agents()["001"]
+    assert a["name"] == "web-01"
+    assert a["version"] == "Wazuh v4.12.0"
+    assert a["node_name"] == "master-node"
+    assert a["os"]["platform"] and a["os"]["uname"]
+    pid1 = vigil.wait_for(agent.current_pid, 5, what="agent pid file")
+
+    r = master.api("PUT", "/agents/001/restart")
+    assert r.status_code == 200, r.text
+    assert r.json() == {"data": {"affected_items": ["001"], "total_affected_items": 1,
+                                 "total_failed_items": 0, "failed_items": []},
+                        "message": "Restart command was sent to all agents", "error": 0}
+    pid2 = vigil.wait_for(lambda: (agent.current_pid() or pid1) != pid1 and agent.current_pid(),
+                          20, what="agent re-executed with a new pid")
+    assert pid2 != pid1
+    os.kill(pid2, 0)   # the new process is running
+
+    def back_active():
+        a2 = master.agents()["001"]
+        return a2["status"] == "active" and a2["lastKeepAlive"] >= a["lastKeepAlive"]
+    vigil.wait_for(back_active, 20, what="agent active again after restart")
+
+    # The manager itself cannot be restarted this way.
+    r = master.api("PUT", "/agents/000/restart")
+    body = r.json()
+    assert r.status_code == 200 and body["error"] == 1
+    assert body["data"]["failed_items"][0]["error"]["code"] == 1703
+    assert body["message"] == "Restart command was not sent to any agent"
+
+
+def restarts_by_name(sim):
+    s = sim.summary() or {}
+    return {a["name"]: a.get("restarts", 0) for a in s.get("agent_list", [])}
+
+
+def test_batch_restart_200_mixed(master, tmp_path, procs):
+    sim = vigil.Sim(tmp_path, master, 200, name="fleet", args=["--keepalive", "2"])
+    procs.append(sim)
+    gone = vigil.Sim(tmp_path, master, 5, name="gone", args=["--keepalive", "2"])
+    procs.append(gone)
+    vigil.wait_for(lambda: sum(a["status"] == "active" for a in master.agents().values()) == 206,
+                   60, 0.25, "205 agents + manager active")
+    gone.stop()
+    agents = master.agents()
+    gone_ids = sorted(i for i, a in agents.items() if a["name"].startswith("gone-"))
+    assert len(gone_ids) == 5
+    vigil.wait_for(lambda: all(master.agents()[i]["status"] == "disconnected" for i in gone_ids),
+                   10, what="stopped agents disconnected")
+    fleet = {i: a["name"] for i, a in master.agents().items() if a["name"].startswith("fleet-")}
+    assert len(fleet) == 200
+    chosen = sorted(fleet)[:150]
+    unknown = ["9999", "1234"]
+    listed = chosen + gone_ids[:3] + unknown + ["000"]
+    r = master.api("PUT", "/agents/restart", params={"agents_list": ",".join(listed)})
+    assert r.status_code == 200, r.text
+    body = r.json()
+    assert list(body) == ["data", "message", "error"]
+    assert body["error"] == 2
+    assert body["message"] == "Restart command was not sent to some agents"
+    d = body["data"]
+    assert list(d) == ["affected_items", "total_affected_items", "total_failed_items",
+                       "failed_items"]
+    assert d["affected_items"] == sorted(chosen, key=int)
+    assert d["total_affected_items"] == 150
+    assert d["total_failed_items"] == 3 + 2 + 1
+    codes = [f["error"]["code"] for f in d["failed_items"]]
+    assert codes == [1701, 1703, 1707]
+    f1701, f1703, f1707 = d["failed_items"]
+    assert f1701["id"] == ["1234", "9999"]
+    assert f1701["error"]["message"] == "Agent does not exist"
+    assert f1701["error"]["remediation"].startswith("Please, use `GET /agents?select=id,name`")
+    assert f1703["id"] == ["000"]
+    assert f1703["error"]["message"] == "Action not available for Manager (agent 000)"
+    assert f1707["id"] == gone_ids[:3]
+    assert f1707["error"]["message"] == "Cannot send request, agent is not active"
+
+    # Exactly the affected agents received a restart (the simulator's own count).
+    want = {fleet[i] for i in chosen}
+    vigil.wait_for(lambda: {n for n, k in restarts_by_name(sim).items() if k >= 1} == want,
+                   20, 0.2, "the 150 chosen agents received the restart")
+    got = restarts_by_name(sim)
+    assert all(got[n] == 1 for n in want)
+    assert all(got[n] == 0 for n in got if n not in want)
+    vigil.wait_for(lambda: all(master.agents()[i]["status"] == "active" for i in fleet),
+                   30, 0.25, "restarted agents active again")
+
+    # A bare PUT /agents/restart: every active agent, inactive ones silently left out.
+    r = master.api("PUT", "/agents/restart")
+    body = r.json()
+    assert body["error"] == 0 and body["data"]["failed_items"] == []
+    assert body["data"]["affected_items"] == sorted(fleet, key=int)
+    assert body["message"] == "Restart command was sent to all agents"
+    vigil.wait_for(lambda: sum(restarts_by_name(sim).values()) == 350, 20, 0.2,
+                   "second round delivered")
+
+
+def test_pending_agent_is_a_per_agent_failure(master, tmp_path, procs):
+    # Keepalives far apart: the agents stay pending (startup seen, no keepalive yet).
+    sim = vigil.Sim(tmp_path, master, 3, name="slow", args=["--keepalive", "3600",
+                                                            "--first-keepalive", "3600"])
+    procs.append(sim)
+    vigil.wait_for(lambda: sum(a["status"] == "pending" for a in master.agents().values()) == 3,
+                   20, what="3 pending agents")
+    r = master.api("PUT", "/agents/restart", params={"agents_list": "001,002,003"})
+    assert r.status_code == 200
+    body = r.json()
+    assert body["error"] == 1
+    assert body["data"]["failed_items"][0]["error"]["code"] == 1707
+    assert body["data"]["failed_items"][0]["id"] == ["001", "002", "003"]
+
+
+def test_get_agents_filters(master, tmp_path, procs):
+    sim = vigil.Sim(tmp_path, master, 12, name="lst", args=["--keepalive", "2"])
+    procs.append(sim)
+    vigil.wait_for(lambda: sum(a["status"] == "active" for a in master.agents().values()) == 13,
+                   30, what="12 agents active")
+    r = master.api("GET", "/agents", params={"limit": "5", "offset": "2"})
+    body = r.json()
+    assert body["message"] == "All selected agents information was returned"
+    ids = [a["id"] for a in body["data"]["affected_items"]]
+    assert ids == ["002", "003", "004", "005", "006"]
+    assert body["data"]["total_affected_items"] == 13
+    r = master.api("GET", "/agents", params={"sort": "-id", "limit": "2", "select": "name,os.platform"})
+    items = r.json()["data"]["affected_items"]
+    assert [a["id"] for a in items] == ["012", "011"]
+    assert set(items[0]) == {"id", "name", "os"} and set(items[0]["os"]) == {"platform"}
+    r = master.api("GET", "/agents", params={"status": "ACTIVE", "search": "lst-1"})
+    assert r.status_code == 200
+    names = sorted(a["name"] for a in r.json()["data"]["affected_items"])
+    assert names and all("lst-1" in n for n in names)
+    r = master.api("GET", "/agents", params={"agents_list": "001,500"})
+    body = r.json()
+    assert body["error"] == 2
+    assert body["message"] == "Some agents information was not returned"
+    assert body["data"]["failed_items"][0]["error"]["code"] == 1701
+    r = master.api("GET", "/agents/summary/status")
+    assert r.json()["data"]["connection"]["active"] == 12
+
+
+def frame(payload):
+    return struct.pack("<I", len(payload)) + payload
+
+
+def closed_by_peer(sock, timeout):
+    sock.settimeout(timeout)
+    try:
+        while True:
+            if not sock.recv(4096):
+                return True
+    except (ConnectionResetError, BrokenPipeError):
+        return True
+    except socket.timeout:
+        return False
+
+
+def test_bad_input_everywhere(master, tmp_path, procs):
+    sim = vigil.Sim(tmp_path, master, 10, name="ok", args=["--keepalive", "1"])
+    procs.append(sim)
+    vigil.wait_for(lambda: sum(a["status"] == "active" for a in master.agents().values()) == 11,
+                   30, what="10 agents active")
+    ap = master.agent_port
+    cases = [
+        os.urandom(3000),                                    # garbage
+        struct.pack("<I", 0x7FFFFFFF) + b"x" * 10,           # oversized length
+        struct.pack("<I", 0),                                # zero length
+        frame(b"!001!#AES:" + os.urandom(64)),               # wrong key / garbage ciphertext
+        frame(b"!999!#AES:" + os.urandom(64)),               # unknown agent
+        frame(b"!001!:blowfish-not-supported"),              # not AES
+        frame(b"#AES:" + os.urandom(32)),                    # no id, unknown address
+    ]
+    for data in cases:
+        with socket.create_connection(("127.0.0.1", ap), timeout=5) as s:
+            s.sendall(data)
+            assert closed_by_peer(s, 5), data[:16]
+    # A half-sent frame that never completes is dropped after the frame timeout.
+    with socket.create_connection(("127.0.0.1", ap), timeout=5) as s:
+        s.sendall(struct.pack("<I", 100) + b"#AES:")
+        assert closed_by_peer(s, 20)
+    # #ping works unauthenticated.
+    with socket.create_connection(("127.0.0.1", ap), timeout=5) as s:
+        s.sendall(frame(b"#ping"))
+        s.settimeout(5)
+        assert s.recv(64) == frame(b"#pong")
+    # Garbage on the enrollment port (not TLS) and the API port (not TLS/HTTP).
+    for port in (master.enroll_port, master.api_port):
+        with socket.create_connection(("127.0.0.1", port), timeout=5) as s:
+            s.sendall(os.urandom(2000))
+            assert closed_by_peer(s, 15)
+    # Oversized enrollment line.
+    r = enroll_raw_safe(master, "OSSEC A:'" + "x" * 10000 + "'\n")
+    assert r == "" or r.startswith("ERROR: ")
+    # The daemon is up and the good agents were not disturbed.
+    assert master.alive()
+    agents = master.agents()
+    assert sum(a["status"] == "active" for a in agents.values()) == 11
+    r = master.api("PUT", "/agents/restart")
+    assert r.json()["data"]["total_affected_items"] == 10
+
+
+def enroll_raw_safe(node, line):
+    try:
+        return enroll_raw(node, line)
+    except (OSError, ssl.SSLError):
+        return ""
+
+
+def test_wrong_key_agent_is_refused(master, tmp_path, procs):
+    r = enroll_raw(master, "OSSEC A:'mallory'\n")
+    fields = r[len("OSSEC K:'"):-1].split(" ")
+    d = tmp_path / "mallory"
+    d.mkdir()
+    bad_key = ("f" * 64) if fields[3] != "f" * 64 else ("e" * 64)
+    (d / "client.keys").write_text("%s %s %s %s\n" % (fields[0], fields[1], fields[2], bad_key))
+    agent = vigil.Agent(tmp_path, master, "mallory", args=["--keepalive", "1"])
+    procs.append(agent)
+    time.sleep(3)
+    assert master.agents()["001"]["status"] == "never_connected"
+    assert "decrypt" in master.output()
+    assert master.alive()
+
+
+def test_clean_shutdown_keeps_registry(tmp_path, procs):
+    node = vigil.Node(tmp_path)
+    procs.append(node)
+    sim = vigil.Sim(tmp_path, node, 5, name="persist", args=["--keepalive", "1"])
+    procs.append(sim)
+    vigil.wait_for(lambda: sum(a["status"] == "active" for a in node.agents().values()) == 6,
+                   30, what="5 agents active")
+    before = node.agents()
+    assert node.stop() == 0
+    sim.stop()
+    node2 = vigil.Node(tmp_path)   # same name => same data dir
+    procs.append(node2)
+    after = node2.agents()
+    assert sorted(after) == sorted(before)
+    for i in before:
+        if i == "000":
+            continue
+        assert after[i]["name"] == before[i]["name"]
+        assert after[i]["version"] == before[i]["version"]
+        assert after[i]["os"] == before[i]["os"]
+        assert after[i]["status"] == "disconnected"

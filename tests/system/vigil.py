@@ -1,0 +1,213 @@
+"""Helpers for Vigil's system tests: start real vigild / vigil-agent / vigil-sim
+processes on 127.0.0.1 with their own ports and data dirs, and always stop them."""
+
+import base64
+import json
+import os
+import signal
+import socket
+import subprocess
+import time
+
+import requests
+import urllib3
+
+urllib3.disable_warnings(urllib3.exceptions.InsecureRequestWarning)
+
+ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+BUILD = os.environ.get("VIGIL_BUILD", os.path.join(ROOT, "build"))
+API_USER = "wazuh"
+API_PASSWORD = "Vigil-Test-Pass1!"
+
+
+def free_port():
+    """A TCP port that was free a moment ago on 127.0.0.1."""
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def wait_for(pred, timeout=10.0, interval=0.05, what="condition"):
+    """Polls pred() until it returns a truthy value or timeout passes (bounded)."""
+    deadline = time.monotonic() + timeout
+    last = None
+    while time.monotonic() < deadline:
+        last = pred()
+        if last:
+            return last
+        time.sleep(interval)
+    raise AssertionError("timed out after %.1fs waiting for %s (last: %r)" % (timeout, what, last))
+
+
+class Proc:
+    """A child process whose output goes to a log file; stopped on cleanup."""
+
+    def __init__(self, argv, log_path, env=None):
+        self.argv = argv
+        self.log_path = log_path
+        self.log = open(log_path, "ab")
+        e = dict(os.environ)
+        if env:
+            e.update(env)
+        self.p = subprocess.Popen(argv, stdout=self.log, stderr=subprocess.STDOUT,
+                                  stdin=subprocess.DEVNULL, env=e)
+
+    @property
+    def pid(self):
+        return self.p.pid
+
+    def alive(self):
+        return self.p.poll() is None
+
+    def signal(self, sig):
+        if self.alive():
+            self.p.send_signal(sig)
+
+    def stop(self, timeout=15):
+        """SIGTERM, then SIGKILL after timeout; returns the exit code."""
+        if self.alive():
+            self.p.send_signal(signal.SIGTERM)
+            try:
+                self.p.wait(timeout)
+            except subprocess.TimeoutExpired:
+                self.p.kill()
+                self.p.wait(5)
+        self.log.close()
+        return self.p.returncode
+
+    def kill(self):
+        if self.alive():
+            self.p.kill()
+            self.p.wait(5)
+
+    def output(self):
+        with open(self.log_path, "rb") as f:
+            return f.read().decode(errors="replace")
+
+
+class Node(Proc):
+    """A vigild on 127.0.0.1 with fresh ports and its own data dir."""
+
+    def __init__(self, tmp, name="master-node", args=(), env=None, role="master"):
+        self.tmp = str(tmp)
+        self.name = name
+        self.data_dir = os.path.join(self.tmp, name)
+        self.agent_port = free_port()
+        self.enroll_port = free_port()
+        self.cluster_port = free_port()
+        self.api_port = free_port()
+        argv = [os.path.join(BUILD, "vigild"), "--foreground", "--role", role,
+                "--name", name, "--listen", "127.0.0.1",
+                "--data-dir", self.data_dir,
+                "--agent-port", str(self.agent_port),
+                "--enroll-port", str(self.enroll_port),
+                "--cluster-port", str(self.cluster_port),
+                "--api-port", str(self.api_port)] + list(args)
+        e = {"VIGIL_API_USER": API_USER, "VIGIL_API_PASSWORD": API_PASSWORD}
+        if env:
+            e.update(env)
+        super().__init__(argv, os.path.join(self.tmp, name + ".log"), e)
+        self.url = "https://127.0.0.1:%d" % self.api_port
+        self._token = None
+        wait_for(self._api_up, 20, what="vigild API on port %d" % self.api_port)
+
+    def _api_up(self):
+        if not self.alive():
+            raise AssertionError("vigild exited (%s):\n%s" % (self.p.returncode, self.output()))
+        try:
+            r = requests.get(self.url + "/", verify=False, timeout=2)
+            return r.status_code == 401
+        except requests.RequestException:
+            return False
+
+    @property
+    def agent_addr(self):
+        return "127.0.0.1:%d" % self.agent_port
+
+    @property
+    def enroll_addr(self):
+        return "127.0.0.1:%d" % self.enroll_port
+
+    def login(self, user=API_USER, password=API_PASSWORD, raw=False):
+        auth = base64.b64encode(("%s:%s" % (user, password)).encode()).decode()
+        params = {"raw": "true"} if raw else {}
+        return requests.post(self.url + "/security/user/authenticate", params=params,
+                             headers={"Authorization": "Basic " + auth}, verify=False, timeout=10)
+
+    def token(self):
+        if self._token is None:
+            r = self.login()
+            assert r.status_code == 200, r.text
+            self._token = r.json()["data"]["token"]
+        return self._token
+
+    def api(self, method, path, params=None, token=None, **kw):
+        headers = kw.pop("headers", {})
+        headers.setdefault("Authorization", "Bearer " + (token or self.token()))
+        return requests.request(method, self.url + path, params=params, headers=headers,
+                                verify=False, timeout=30, **kw)
+
+    def agents(self, **params):
+        """GET /agents as a dict id -> agent (all of them, up to 100000)."""
+        params.setdefault("limit", "100000")
+        r = self.api("GET", "/agents", params=params)
+        assert r.status_code == 200, r.text
+        return {a["id"]: a for a in r.json()["data"]["affected_items"]}
+
+
+class Sim(Proc):
+    """vigil-sim: many simulated agents; its --summary file is its live state."""
+
+    def __init__(self, tmp, node, agents, name="sim", args=(), managers=None):
+        self.data_dir = os.path.join(str(tmp), name)
+        os.makedirs(self.data_dir, exist_ok=True)
+        self.summary_path = os.path.join(str(tmp), name + "-summary.json")
+        argv = [os.path.join(BUILD, "vigil-sim"),
+                "--manager", managers or node.agent_addr,
+                "--enroll", node.enroll_addr,
+                "--agents", str(agents), "--data-dir", self.data_dir,
+                "--name-prefix", name + "-",
+                "--summary", self.summary_path] + list(args)
+        super().__init__(argv, os.path.join(str(tmp), name + ".log"))
+
+    def summary(self):
+        try:
+            with open(self.summary_path) as f:
+                return json.load(f)
+        except (OSError, ValueError):
+            return None
+
+
+class Agent(Proc):
+    """A real vigil-agent process."""
+
+    def __init__(self, tmp, node, name="agent1", args=()):
+        self.data_dir = os.path.join(str(tmp), name)
+        os.makedirs(self.data_dir, exist_ok=True)
+        argv = [os.path.join(BUILD, "vigil-agent"), "--foreground",
+                "--manager", node.agent_addr, "--enroll", node.enroll_addr,
+                "--name", name, "--data-dir", self.data_dir] + list(args)
+        super().__init__(argv, os.path.join(str(tmp), name + ".log"))
+
+    def current_pid(self):
+        try:
+            with open(os.path.join(self.data_dir, "agent.pid")) as f:
+                return int(f.read().strip())
+        except (OSError, ValueError):
+            return None
+
+    def stop(self, timeout=15):
+        # After a restart the agent runs as a new process: stop that one too.
+        pid = self.current_pid()
+        rc = super().stop(timeout)
+        if pid and pid != self.p.pid:
+            try:
+                os.kill(pid, signal.SIGTERM)
+                deadline = time.monotonic() + timeout
+                while time.monotonic() < deadline:
+                    os.kill(pid, 0)
+                    time.sleep(0.05)
+                os.kill(pid, signal.SIGKILL)
+            except ProcessLookupError:
+                pass
+        return rc
