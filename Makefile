@@ -101,6 +101,12 @@ build-fuzz/%: fuzz/%.c $(LIB_SRC) $(NODE_SRC)
 	clang -std=gnu11 -g -O1 -D_GNU_SOURCE -Isrc $(PKG_CFLAGS) -fsanitize=fuzzer,address,undefined \
 	    -o $@ $< $(LIB_SRC) $(NODE_SRC) $(LDLIBS)
 
+# fuzz targets of the agent's own parsers (fuzz/fuzz_agent_*.c) build with the agent code
+build-fuzz/fuzz_agent_%: fuzz/fuzz_agent_%.c $(LIB_SRC) $(AGENT_SRC)
+	@mkdir -p build-fuzz
+	clang -std=gnu11 -g -O1 -D_GNU_SOURCE -Isrc $(PKG_CFLAGS) -fsanitize=fuzzer,address,undefined \
+	    -o $@ $< $(LIB_SRC) $(AGENT_SRC) $(LDLIBS)
+
 format:
 	clang-format -i $$(find src tests fuzz -name '*.[ch]')
 

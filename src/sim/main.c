@@ -147,7 +147,9 @@ sim_down(struct aconn *ac, int was_up, const char *reason, void *arg)
 	(void)ac;
 	if (S.stopping) {
 		ag->state = SIM_STOPPED;
-		if (S.closing > 0 && --S.closing == 0)
+		if (S.closing > 0)
+			S.closing--;
+		if (S.closing == 0 && !S.stop_scan)
 			event_base_loopbreak(S.base);
 		return;
 	}
@@ -334,6 +336,7 @@ sim_stop(const char *why)
 	S.final = sim_summary(&S, 1);
 	S.stopping = 1;
 	S.closing = 0;
+	S.stop_scan = 1;   /* connections that close synchronously must not end the loop yet */
 	for (i = 0; i < S.o.agents; i++) {
 		ag = &S.agents[i];
 		evtimer_del(ag->timer);
@@ -348,7 +351,7 @@ sim_stop(const char *why)
 		if (ag->ac == NULL || aconn_state(ag->ac) == ACONN_IDLE)
 			ag->state = SIM_STOPPED;
 	}
-	/* connections closed synchronously above were counted then uncounted */
+	S.stop_scan = 0;
 	if (S.closing == 0) {
 		event_base_loopbreak(S.base);
 		return;

@@ -71,12 +71,16 @@ struct sim {
 	unsigned int enroll_errors;
 	int stopping;
 	unsigned int closing;         /* connections still shutting down at exit */
+	int stop_scan;                /* sim_stop is walking the agents */
 	uint64_t start_ms;
 	json_t *final;                /* the summary taken when stopping began */
 };
 
 /* sim_state_name: the state as the summary shows it. */
 const char *sim_state_name(enum sim_state s);
+
+/* sim_agent_state: ag's state, refined by its connection's (connecting vs handshake). */
+enum sim_state sim_agent_state(const struct sim_agent *ag);
 
 /* sim_now_ms: monotonic milliseconds. */
 uint64_t sim_now_ms(void);

@@ -37,6 +37,14 @@ sim_state_name(enum sim_state s)
 	return "?";
 }
 
+enum sim_state
+sim_agent_state(const struct sim_agent *ag)
+{
+	if (ag->state == SIM_CONNECTING && ag->ac != NULL && aconn_state(ag->ac) == ACONN_HANDSHAKE)
+		return SIM_HANDSHAKE;
+	return ag->state;
+}
+
 uint64_t
 sim_now_ms(void)
 {
@@ -61,6 +69,7 @@ sim_summary(const struct sim *s, int final)
 	unsigned int minr = 0, maxr = 0;
 	char mgr[300];
 	const struct sim_agent *ag;
+	enum sim_state st;
 	int is_back;
 
 	if ((root = json_object()) == NULL || (list = json_array()) == NULL) {
@@ -69,9 +78,10 @@ sim_summary(const struct sim *s, int final)
 	}
 	for (i = 0; i < s->o.agents; i++) {
 		ag = &s->agents[i];
+		st = sim_agent_state(ag);
 		enrolled += ag->has_key;
-		connected += ag->state == SIM_HANDSHAKE || ag->state == SIM_ACTIVE;
-		active += ag->state == SIM_ACTIVE;
+		connected += st == SIM_HANDSHAKE || st == SIM_ACTIVE;
+		active += st == SIM_ACTIVE;
 		restarts += ag->restarts;
 		commands += ag->commands;
 		sessions += ag->sessions;
@@ -80,7 +90,7 @@ sim_summary(const struct sim *s, int final)
 			minr = ag->restarts;
 		if (ag->restarts > maxr)
 			maxr = ag->restarts;
-		is_back = ag->restarts > 0 && ag->state == SIM_ACTIVE &&
+		is_back = ag->restarts > 0 && st == SIM_ACTIVE &&
 		    ag->last_up_ms > ag->last_restart_ms;
 		back += is_back;
 		if (mgrlist_format(&s->o.managers[ag->mgr], mgr, sizeof(mgr)) == -1)
@@ -88,7 +98,7 @@ sim_summary(const struct sim *s, int final)
 		a = json_pack("{s:s, s:s, s:s, s:i, s:i, s:i, s:i, s:b, s:s, s:s}",
 		    "id", ag->has_key ? ag->key.id : "",
 		    "name", ag->name,
-		    "state", sim_state_name(ag->state),
+		    "state", sim_state_name(st),
 		    "restarts", (json_int_t)ag->restarts,
 		    "commands", (json_int_t)ag->commands,
 		    "sessions", (json_int_t)ag->sessions,
