@@ -135,7 +135,10 @@ sim_message(struct aconn *ac, const char *msg, size_t len, void *arg)
 	struct sim_agent *ag = arg;
 
 	(void)ac;
-	ag->commands++;
+	if (control_classify(msg, len) == CONTROL_EXECD)
+		ag->commands++;
+	else
+		ag->messages++;
 	log_debug("%s (%s): message: %.*s", ag->name, ag->key.id, (int)(len > 100 ? 100 : len), msg);
 }
 

@@ -41,7 +41,8 @@ struct sim_agent {
 	unsigned int attempt;         /* failures since the last good session */
 	int restart_pending;
 	unsigned int restarts;        /* restart commands received */
-	unsigned int commands;        /* every non-ack message from a manager once up */
+	unsigned int commands;        /* execd commands (restarts included) */
+	unsigned int messages;        /* other manager messages (no acks): up file, err... */
 	unsigned int sessions;        /* acked startups */
 	unsigned int failures;        /* connections lost or refused */
 	uint64_t last_restart_ms;     /* monotonic, 0 = never */

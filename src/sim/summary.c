@@ -95,12 +95,13 @@ sim_summary(const struct sim *s, int final)
 		back += is_back;
 		if (mgrlist_format(&s->o.managers[ag->mgr], mgr, sizeof(mgr)) == -1)
 			mgr[0] = '\0';
-		a = json_pack("{s:s, s:s, s:s, s:i, s:i, s:i, s:i, s:b, s:s, s:s}",
+		a = json_pack("{s:s, s:s, s:s, s:i, s:i, s:i, s:i, s:i, s:b, s:s, s:s}",
 		    "id", ag->has_key ? ag->key.id : "",
 		    "name", ag->name,
 		    "state", sim_state_name(st),
 		    "restarts", (json_int_t)ag->restarts,
 		    "commands", (json_int_t)ag->commands,
+		    "messages", (json_int_t)ag->messages,
 		    "sessions", (json_int_t)ag->sessions,
 		    "failures", (json_int_t)ag->failures,
 		    "back_after_restart", is_back,
