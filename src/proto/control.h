@@ -17,6 +17,9 @@ enum control_type {
 	CONTROL_ERR,         /* "#!-err ..." */
 	CONTROL_EXECD,       /* "#!-execd ..." */
 	CONTROL_KEEPALIVE,   /* any other "#!-" message from an agent */
+	CONTROL_REQUEST,     /* "#!-req ...": request/response channel, either way */
+	CONTROL_FILE,        /* "#!-up file ..." / "#!-close file ...": manager→agent */
+	CONTROL_FORCE_RECONNECT, /* "#!-force_reconnect": manager→agent */
 };
 
 /* control_classify: which kind of message msg (len bytes, need not be NUL-terminated) is. */

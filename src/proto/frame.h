@@ -10,7 +10,7 @@
 
 /*
  * frame_decode: looks for one frame at the start of buf.  Returns the bytes
- * consumed (4 + payload length) and points *payload/*plen into buf; -2 when
+ * consumed (4 + payload length) and points *payload and *plen into buf; -2 when
  * more bytes are needed; -1 when the length is 0 or above FRAME_MAX.
  */
 ssize_t frame_decode(const uint8_t *buf, size_t len, const uint8_t **payload, size_t *plen);

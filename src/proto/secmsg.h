@@ -22,7 +22,7 @@ void secmsg_key_derive(const char *id, const char *name, const char *key,
 /*
  * secmsg_split: parses the payload header "[!<id>!]#AES:".  On success returns
  * 0, copies the id (digits, or "" when there is no prefix) into id and points
- * *ct/*ctlen at the ciphertext.  Returns -1 for a malformed prefix, a
+ * *ct and *ctlen at the ciphertext.  Returns -1 for a malformed prefix, a
  * non-AES (Blowfish ':') payload or an empty ciphertext.
  */
 int secmsg_split(const uint8_t *p, size_t len, char id[SECMSG_ID_MAX + 1],
@@ -48,8 +48,11 @@ int secmsg_decode(const char *enc_key, const uint8_t *ct, size_t ctlen,
 /*
  * secmsg_encode: builds a payload (without the frame length): "!id!" when
  * id is not NULL (agent side), then "#AES:" and the ciphertext of msg with the
- * given counters.  Returns the bytes written to out, or -1 if cap is too small
- * or msglen exceeds SECMSG_PLAIN_MAX.
+ * given counters.  Returns the bytes written to out, or -1 if cap is too small,
+ * msglen exceeds SECMSG_PLAIN_MAX, the payload would not fit in one frame
+ * (FRAME_MAX: a message that does not compress well must stay somewhat below
+ * SECMSG_PLAIN_MAX) or local does not fit in 4 digits (> 9999).
+ * rand16 is taken modulo 65536 ("%05hu").  Uses static state: not re-entrant.
  */
 ssize_t secmsg_encode(const char *enc_key, const char *id, unsigned int rand16,
     unsigned int global, unsigned int local, const char *msg, size_t msglen,
