@@ -165,7 +165,8 @@ sim_down(struct aconn *ac, int was_up, const char *reason, void *arg)
 	}
 	ag->failures++;
 	sim_set_error(ag, reason);
-	if (ag->failures <= 3 || log_getverbose() > 1)
+	/* thousands of agents fail together when a manager goes away: log a few */
+	if (++S.failure_logs <= SIM_LOG_LIMIT || log_getverbose() > 1)
 		log_info("%s (%s): %s: %s", ag->name, ag->key.id,
 		    was_up ? "lost manager" : "could not reach manager", reason);
 	ag->mgr = (ag->mgr + 1) % S.o.nmanagers;

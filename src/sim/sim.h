@@ -70,6 +70,7 @@ struct sim {
 	size_t eq_head, eq_tail, eq_cap;
 	unsigned int enrolling;       /* exchanges running */
 	unsigned int enroll_errors;
+	unsigned long failure_logs;   /* connection failures seen (for log rate limiting) */
 	int stopping;
 	unsigned int closing;         /* connections still shutting down at exit */
 	int stop_scan;                /* sim_stop is walking the agents */
