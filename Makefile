@@ -61,7 +61,8 @@ $(B)/vigild: $(B)/obj/src/node/main.o $(B)/libvigilnode.a $(B)/libvigil.a
 	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 $(B)/vigil-agent: $(B)/obj/src/agent/main.o $(B)/libvigilagent.a $(B)/libvigil.a
 	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
-$(B)/vigil-sim: $(SIM_OBJ) $(B)/libvigil.a
+# the simulator shares the agent's connection, enrollment and key code
+$(B)/vigil-sim: $(SIM_OBJ) $(B)/libvigilagent.a $(B)/libvigil.a
 	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 $(B)/vigilctl: $(CTL_OBJ) $(B)/libvigil.a
 	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
@@ -107,6 +108,12 @@ build-fuzz/fuzz_%: fuzz/fuzz_%.c build-fuzz/libvigilnode.a build-fuzz/libvigil.a
 	    -o $@ $< build-fuzz/libvigilnode.a build-fuzz/libvigil.a $(LDLIBS)
 .PHONY: FORCE
 FORCE:
+
+# fuzz targets of the agent's own parsers (fuzz/fuzz_agent_*.c) build with the agent code
+build-fuzz/fuzz_agent_%: fuzz/fuzz_agent_%.c $(LIB_SRC) $(AGENT_SRC)
+	@mkdir -p build-fuzz
+	clang -std=gnu11 -g -O1 -D_GNU_SOURCE -Isrc $(PKG_CFLAGS) -fsanitize=fuzzer,address,undefined \
+	    -o $@ $< $(LIB_SRC) $(AGENT_SRC) $(LDLIBS)
 
 format:
 	clang-format -i $$(find src tests fuzz -name '*.[ch]')

@@ -1,0 +1,101 @@
+/*
+ * aconn.h — one agent's connection to a manager over the Wazuh 4.x secure
+ * channel, on a libevent loop: connect, "#!-agent startup", wait for exactly
+ * "#!-agent ack ", announce "Agent started", keepalive, watch for acks, pass
+ * commands up.  Shared by vigil-agent (one) and vigil-sim (thousands).
+ */
+#ifndef VIGIL_ACONN_H
+#define VIGIL_ACONN_H
+
+#include <stddef.h>
+#include <sys/socket.h>
+#include <sys/types.h>
+
+#include <event2/event.h>
+
+#include "agent/keyfile.h"
+
+enum aconn_state {
+	ACONN_IDLE = 0,     /* no connection */
+	ACONN_CONNECTING,   /* TCP connect in progress */
+	ACONN_HANDSHAKE,    /* startup sent, waiting for the ack */
+	ACONN_UP,           /* acked; keepalives running */
+	ACONN_CLOSING,      /* shutdown sent, waiting for it to drain */
+};
+
+struct aconn;
+
+/* Settings shared by many connections; must outlive them. */
+struct aconn_conf {
+	char version[16];                 /* "4.12.0": the startup says {"version":"v4.12.0"} */
+	unsigned int keepalive_ms;        /* keepalive period */
+	unsigned int keepalive_jitter;    /* percent, each period moved by up to +-this */
+	unsigned int first_keepalive_ms;  /* first keepalive at a random point in [0, this] after the ack */
+	unsigned int handshake_ms;        /* how long to wait for the startup ack */
+	unsigned int connect_ms;          /* TCP connect timeout */
+	unsigned int ack_misses;          /* close when no ack for ack_misses * keepalive_ms (3) */
+};
+
+/*
+ * Callbacks.  They run on the loop; any of them may call aconn_send,
+ * aconn_shutdown, aconn_close or aconn_connect on the same connection, but
+ * never aconn_free.
+ */
+struct aconn_cb {
+	/* The manager acked our startup: the session is up. */
+	void (*up)(struct aconn *ac, void *arg);
+	/* An execd message asking for a restart arrived. */
+	void (*restart)(struct aconn *ac, const char *msg, size_t len, void *arg);
+	/* Any other message from the manager once up (optional; acks are not passed). */
+	void (*message)(struct aconn *ac, const char *msg, size_t len, void *arg);
+	/*
+	 * The connection is gone: connect failure, EOF, error, timeout, protocol
+	 * error, manager error, or the end of aconn_shutdown.  was_up is 1 when
+	 * the session had been acked.  The state is ACONN_IDLE already.
+	 */
+	void (*down)(struct aconn *ac, int was_up, const char *reason, void *arg);
+	/* Writes the keepalive text into buf; returns its length, or -1 to skip. */
+	ssize_t (*keepalive)(struct aconn *ac, char *buf, size_t cap, void *arg);
+	/* The sender counters advanced (before the message goes out). Optional. */
+	void (*counter)(struct aconn *ac, unsigned int global, unsigned int local, void *arg);
+};
+
+/* aconn_new: an idle connection; NULL on failure.  The caller owns it (aconn_free). */
+struct aconn *aconn_new(struct event_base *base, const struct aconn_conf *conf,
+    const struct aconn_cb *cb, void *arg);
+
+/* aconn_free: closes without callbacks and frees. NULL is a no-op. */
+void aconn_free(struct aconn *ac);
+
+/* aconn_set_key: the client.keys entry to use (enc key, "!id!" prefix or not). */
+void aconn_set_key(struct aconn *ac, const struct keyfile_entry *k);
+
+/* aconn_set_counters: the sender counters the next message continues from. */
+void aconn_set_counters(struct aconn *ac, unsigned int global, unsigned int local);
+void aconn_get_counters(const struct aconn *ac, unsigned int *global, unsigned int *local);
+
+/*
+ * aconn_connect: starts connecting to sa.  Needs ACONN_IDLE and a key.
+ * 0, or -1 when it could not even start (errno set; no callback follows).
+ */
+int aconn_connect(struct aconn *ac, const struct sockaddr *sa, socklen_t salen);
+
+/* aconn_send: encrypts, frames and queues msg.  Needs HANDSHAKE or UP.  0 / -1. */
+int aconn_send(struct aconn *ac, const char *msg, size_t len);
+
+/*
+ * aconn_shutdown: sends "#!-agent shutdown " and closes once it has been
+ * written (or after 2 s); the down callback follows with reason "shutdown".
+ * Connections not yet up just close.  Idle connections: no-op.
+ */
+void aconn_shutdown(struct aconn *ac);
+
+/* aconn_close: closes now and runs the down callback (reason copied). Idle: no-op. */
+void aconn_close(struct aconn *ac, const char *reason);
+
+enum aconn_state aconn_state(const struct aconn *ac);
+const char *aconn_state_name(enum aconn_state s);
+/* aconn_local_ip: the local address of the live connection ("" when none). */
+const char *aconn_local_ip(const struct aconn *ac);
+
+#endif

@@ -1,0 +1,279 @@
+/* opts.c — command-line parsing for the agent and the simulator. */
+#include "agent/opts.h"
+
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+const char opts_agent_usage[] =
+    "usage: vigil-agent --manager HOST:PORT[,HOST:PORT...] [--enroll HOST:PORT]\n"
+    "                   [--password-file F] [--name NAME] [--data-dir DIR]\n"
+    "                   [--keepalive S] [--version X.Y.Z] [--foreground] [-v]\n";
+
+const char opts_sim_usage[] =
+    "usage: vigil-sim --manager HOST:PORT[,...] --enroll HOST:PORT --agents N\n"
+    "                 [--version X.Y.Z] [--keepalive S] [--duration S] [--data-dir DIR]\n"
+    "                 [--password-file F] [--name-prefix P] [--restart-delay MS]\n"
+    "                 [--summary FILE] [--enroll-concurrency K] [-v]\n";
+
+int
+opts_version_parse(const char *s, char *out, size_t cap)
+{
+	const char *p = s;
+	int part, digits;
+
+	if (*p == 'v')
+		p++;
+	for (part = 0; part < 3; part++) {
+		digits = 0;
+		while (*p >= '0' && *p <= '9') {
+			p++;
+			if (++digits > 3)
+				return -1;
+		}
+		if (digits == 0)
+			return -1;
+		if (part < 2 && *p++ != '.')
+			return -1;
+	}
+	if (*p != '\0')
+		return -1;
+	s += (*s == 'v');
+	if (strlen(s) >= cap)
+		return -1;
+	memcpy(out, s, strlen(s) + 1);
+	return 0;
+}
+
+/* A decimal number in [lo, hi]. 0 / -1. */
+static int
+opts_uint(const char *s, unsigned int lo, unsigned int hi, unsigned int *out)
+{
+	char *end;
+	unsigned long v;
+
+	if (*s < '0' || *s > '9')
+		return -1;
+	v = strtoul(s, &end, 10);
+	if (*end != '\0' || v < lo || v > hi)
+		return -1;
+	*out = (unsigned int)v;
+	return 0;
+}
+
+static int
+opts_copy(char *dst, size_t cap, const char *s)
+{
+	size_t n = strlen(s);
+
+	if (n == 0 || n >= cap)
+		return -1;
+	memcpy(dst, s, n + 1);
+	return 0;
+}
+
+#define OPTS_ERR(...) do { snprintf(err, errcap, __VA_ARGS__); return -1; } while (0)
+
+enum {
+	OPT_MANAGER = 256, OPT_ENROLL, OPT_PASSFILE, OPT_NAME, OPT_DATADIR, OPT_KEEPALIVE,
+	OPT_VERSION, OPT_FOREGROUND, OPT_AGENTS, OPT_DURATION, OPT_PREFIX, OPT_RESTART_DELAY,
+	OPT_SUMMARY, OPT_ENROLL_CONC,
+};
+
+int
+opts_parse_agent(int argc, char **argv, struct agent_opts *o, char *err, size_t errcap)
+{
+	static const struct option lo[] = {
+		{ "manager", required_argument, NULL, OPT_MANAGER },
+		{ "enroll", required_argument, NULL, OPT_ENROLL },
+		{ "password-file", required_argument, NULL, OPT_PASSFILE },
+		{ "name", required_argument, NULL, OPT_NAME },
+		{ "data-dir", required_argument, NULL, OPT_DATADIR },
+		{ "keepalive", required_argument, NULL, OPT_KEEPALIVE },
+		{ "version", required_argument, NULL, OPT_VERSION },
+		{ "foreground", no_argument, NULL, OPT_FOREGROUND },
+		{ "verbose", no_argument, NULL, 'v' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	const char *managers = NULL, *enroll = NULL;
+	int c, n;
+
+	memset(o, 0, sizeof(*o));
+	o->keepalive = OPTS_DEFAULT_KEEPALIVE;
+	memcpy(o->version, OPTS_DEFAULT_VERSION, sizeof(OPTS_DEFAULT_VERSION));
+	memcpy(o->data_dir, "/var/lib/vigil-agent", sizeof("/var/lib/vigil-agent"));
+	optind = 0;
+	opterr = 0;
+	while ((c = getopt_long(argc, argv, "+vh", lo, NULL)) != -1) {
+		switch (c) {
+		case OPT_MANAGER:
+			managers = optarg;
+			break;
+		case OPT_ENROLL:
+			enroll = optarg;
+			break;
+		case OPT_PASSFILE:
+			if (opts_copy(o->password_file, sizeof(o->password_file), optarg) == -1)
+				OPTS_ERR("bad --password-file");
+			break;
+		case OPT_NAME:
+			if (opts_copy(o->name, sizeof(o->name), optarg) == -1)
+				OPTS_ERR("bad --name");
+			break;
+		case OPT_DATADIR:
+			if (opts_copy(o->data_dir, sizeof(o->data_dir), optarg) == -1)
+				OPTS_ERR("bad --data-dir");
+			break;
+		case OPT_KEEPALIVE:
+			if (opts_uint(optarg, 1, 86400, &o->keepalive) == -1)
+				OPTS_ERR("bad --keepalive '%s' (1..86400 seconds)", optarg);
+			break;
+		case OPT_VERSION:
+			if (opts_version_parse(optarg, o->version, sizeof(o->version)) == -1)
+				OPTS_ERR("bad --version '%s' (X.Y.Z)", optarg);
+			break;
+		case OPT_FOREGROUND:
+			o->foreground = 1;
+			break;
+		case 'v':
+			o->verbose++;
+			break;
+		case 'h':
+			return 1;
+		default:
+			OPTS_ERR("unknown or incomplete option '%s'", argv[optind - 1]);
+		}
+	}
+	if (optind < argc)
+		OPTS_ERR("unexpected argument '%s'", argv[optind]);
+	if (managers == NULL)
+		OPTS_ERR("--manager is required");
+	n = mgrlist_parse(managers, OPTS_MANAGER_PORT, o->managers, MGRLIST_MAX);
+	if (n == -1)
+		OPTS_ERR("bad --manager '%s'", managers);
+	o->nmanagers = n;
+	if (enroll != NULL) {
+		if (mgrlist_parse_one(enroll, strlen(enroll), OPTS_ENROLL_PORT, &o->enroll) == -1)
+			OPTS_ERR("bad --enroll '%s'", enroll);
+	} else {
+		o->enroll = o->managers[0];
+		memcpy(o->enroll.port, OPTS_ENROLL_PORT, sizeof(OPTS_ENROLL_PORT));
+	}
+	return 0;
+}
+
+int
+opts_parse_sim(int argc, char **argv, struct sim_opts *o, char *err, size_t errcap)
+{
+	static const struct option lo[] = {
+		{ "manager", required_argument, NULL, OPT_MANAGER },
+		{ "enroll", required_argument, NULL, OPT_ENROLL },
+		{ "agents", required_argument, NULL, OPT_AGENTS },
+		{ "version", required_argument, NULL, OPT_VERSION },
+		{ "keepalive", required_argument, NULL, OPT_KEEPALIVE },
+		{ "duration", required_argument, NULL, OPT_DURATION },
+		{ "data-dir", required_argument, NULL, OPT_DATADIR },
+		{ "password-file", required_argument, NULL, OPT_PASSFILE },
+		{ "name-prefix", required_argument, NULL, OPT_PREFIX },
+		{ "restart-delay", required_argument, NULL, OPT_RESTART_DELAY },
+		{ "summary", required_argument, NULL, OPT_SUMMARY },
+		{ "enroll-concurrency", required_argument, NULL, OPT_ENROLL_CONC },
+		{ "verbose", no_argument, NULL, 'v' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	const char *managers = NULL, *enroll = NULL, *p;
+	int c, n, have_agents = 0;
+
+	memset(o, 0, sizeof(*o));
+	o->keepalive = OPTS_DEFAULT_KEEPALIVE;
+	memcpy(o->version, OPTS_DEFAULT_VERSION, sizeof(OPTS_DEFAULT_VERSION));
+	memcpy(o->data_dir, ".", 2);
+	memcpy(o->name_prefix, "sim-", 5);
+	o->restart_delay_ms = 500;
+	o->enroll_concurrency = 50;
+	optind = 0;
+	opterr = 0;
+	while ((c = getopt_long(argc, argv, "+vh", lo, NULL)) != -1) {
+		switch (c) {
+		case OPT_MANAGER:
+			managers = optarg;
+			break;
+		case OPT_ENROLL:
+			enroll = optarg;
+			break;
+		case OPT_AGENTS:
+			if (opts_uint(optarg, 1, OPTS_SIM_AGENTS_MAX, &o->agents) == -1)
+				OPTS_ERR("bad --agents '%s' (1..%d)", optarg, OPTS_SIM_AGENTS_MAX);
+			have_agents = 1;
+			break;
+		case OPT_VERSION:
+			if (opts_version_parse(optarg, o->version, sizeof(o->version)) == -1)
+				OPTS_ERR("bad --version '%s' (X.Y.Z)", optarg);
+			break;
+		case OPT_KEEPALIVE:
+			if (opts_uint(optarg, 1, 86400, &o->keepalive) == -1)
+				OPTS_ERR("bad --keepalive '%s' (1..86400 seconds)", optarg);
+			break;
+		case OPT_DURATION:
+			if (opts_uint(optarg, 0, 100 * 86400, &o->duration) == -1)
+				OPTS_ERR("bad --duration '%s'", optarg);
+			break;
+		case OPT_DATADIR:
+			if (opts_copy(o->data_dir, sizeof(o->data_dir), optarg) == -1)
+				OPTS_ERR("bad --data-dir");
+			break;
+		case OPT_PASSFILE:
+			if (opts_copy(o->password_file, sizeof(o->password_file), optarg) == -1)
+				OPTS_ERR("bad --password-file");
+			break;
+		case OPT_PREFIX:
+			if (opts_copy(o->name_prefix, sizeof(o->name_prefix), optarg) == -1)
+				OPTS_ERR("bad --name-prefix");
+			for (p = o->name_prefix; *p != '\0'; p++)
+				if (strchr("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
+				    "0123456789-_.", *p) == NULL)
+					OPTS_ERR("bad --name-prefix '%s' ([A-Za-z0-9._-])", optarg);
+			break;
+		case OPT_RESTART_DELAY:
+			if (opts_uint(optarg, 0, 3600000, &o->restart_delay_ms) == -1)
+				OPTS_ERR("bad --restart-delay '%s' (milliseconds)", optarg);
+			break;
+		case OPT_SUMMARY:
+			if (opts_copy(o->summary, sizeof(o->summary), optarg) == -1)
+				OPTS_ERR("bad --summary");
+			break;
+		case OPT_ENROLL_CONC:
+			if (opts_uint(optarg, 1, 10000, &o->enroll_concurrency) == -1)
+				OPTS_ERR("bad --enroll-concurrency '%s' (1..10000)", optarg);
+			break;
+		case 'v':
+			o->verbose++;
+			break;
+		case 'h':
+			return 1;
+		default:
+			OPTS_ERR("unknown or incomplete option '%s'", argv[optind - 1]);
+		}
+	}
+	if (optind < argc)
+		OPTS_ERR("unexpected argument '%s'", argv[optind]);
+	if (managers == NULL)
+		OPTS_ERR("--manager is required");
+	if (!have_agents)
+		OPTS_ERR("--agents is required");
+	n = mgrlist_parse(managers, OPTS_MANAGER_PORT, o->managers, MGRLIST_MAX);
+	if (n == -1)
+		OPTS_ERR("bad --manager '%s'", managers);
+	o->nmanagers = n;
+	if (enroll != NULL) {
+		if (mgrlist_parse_one(enroll, strlen(enroll), OPTS_ENROLL_PORT, &o->enroll) == -1)
+			OPTS_ERR("bad --enroll '%s'", enroll);
+	} else {
+		o->enroll = o->managers[0];
+		memcpy(o->enroll.port, OPTS_ENROLL_PORT, sizeof(OPTS_ENROLL_PORT));
+	}
+	return 0;
+}

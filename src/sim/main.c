@@ -1,0 +1,618 @@
+/*
+ * main.c — vigil-sim: N simulated Wazuh 4.x agents on one event loop.  Each
+ * enrolls (or reuses its key from DATA_DIR/sim-keys), connects, does the
+ * startup/ack handshake, keepalives, and answers a restart command by
+ * recording it, closing and coming back after --restart-delay.  A JSON
+ * summary goes to stdout at exit and to --summary FILE every second.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/resource.h>
+#include <sys/stat.h>
+#include <sys/utsname.h>
+#include <unistd.h>
+
+#include <event2/event.h>
+
+#include "agent/backoff.h"
+#include "agent/mgrlist.h"
+#include "agent/sysinfo.h"
+#include "lib/log.h"
+#include "lib/tls.h"
+#include "proto/enroll.h"
+#include "sim/sim.h"
+
+#define SIM_RETRY_BASE_MS 1000
+#define SIM_RETRY_CAP_MS 30000
+#define SIM_ENROLL_TIMEOUT_MS 30000
+#define SIM_STOP_GRACE_MS 2500
+#define SIM_CONNECT_SPREAD_MAX_MS 5000
+#define SIM_LOG_LIMIT 20
+
+static struct sim S;
+
+static void sim_connect(struct sim_agent *ag);
+static void sim_enroll_pump(void);
+
+static void
+sim_arm(struct sim_agent *ag, unsigned int ms)
+{
+	struct timeval tv;
+
+	tv.tv_sec = ms / 1000;
+	tv.tv_usec = (ms % 1000) * 1000;
+	evtimer_add(ag->timer, &tv);
+}
+
+static void
+sim_set_error(struct sim_agent *ag, const char *why)
+{
+	size_t n = strlen(why);
+
+	/* truncation is fine: this is a hint for the summary */
+	if (n >= sizeof(ag->last_error))
+		n = sizeof(ag->last_error) - 1;
+	memcpy(ag->last_error, why, n);
+	ag->last_error[n] = '\0';
+}
+
+/* Per-agent timer: whatever the state is waiting for. */
+static void
+sim_timercb(evutil_socket_t fd, short what, void *arg)
+{
+	struct sim_agent *ag = arg;
+
+	(void)fd;
+	(void)what;
+	if (S.stopping)
+		return;
+	switch (ag->state) {
+	case SIM_ENROLL_WAIT:
+		ag->state = SIM_PENDING;
+		S.enroll_queue[S.eq_tail++ % S.eq_cap] = ag->idx;
+		sim_enroll_pump();
+		break;
+	case SIM_PENDING:
+	case SIM_RESTARTING:
+	case SIM_DISCONNECTED:
+		if (ag->has_key)
+			sim_connect(ag);
+		break;
+	default:
+		break;
+	}
+}
+
+static void
+sim_retry(struct sim_agent *ag, enum sim_state st)
+{
+	unsigned int ms;
+
+	ms = backoff_delay_ms(ag->attempt, SIM_RETRY_BASE_MS, SIM_RETRY_CAP_MS, backoff_rand());
+	if (ag->attempt < 32)
+		ag->attempt++;
+	ag->state = st;
+	sim_arm(ag, ms);
+}
+
+/* ---- secure channel callbacks ---- */
+
+static void
+sim_up(struct aconn *ac, void *arg)
+{
+	struct sim_agent *ag = arg;
+
+	(void)ac;
+	ag->state = SIM_ACTIVE;
+	ag->sessions++;
+	ag->attempt = 0;
+	ag->last_up_ms = sim_now_ms();
+	log_debug("%s (%s): up, session %u", ag->name, ag->key.id, ag->sessions);
+}
+
+static void
+sim_restart(struct aconn *ac, const char *msg, size_t len, void *arg)
+{
+	struct sim_agent *ag = arg;
+
+	ag->restarts++;
+	ag->commands++;
+	ag->last_restart_ms = sim_now_ms();
+	ag->restart_pending = 1;
+	ag->state = SIM_CLOSING;
+	log_info("%s (%s): restart command #%u: %.*s", ag->name, ag->key.id, ag->restarts,
+	    (int)(len > 60 ? 60 : len), msg);
+	aconn_shutdown(ac);
+}
+
+static void
+sim_message(struct aconn *ac, const char *msg, size_t len, void *arg)
+{
+	struct sim_agent *ag = arg;
+
+	(void)ac;
+	if (control_classify(msg, len) == CONTROL_EXECD)
+		ag->commands++;
+	else
+		ag->messages++;
+	log_debug("%s (%s): message: %.*s", ag->name, ag->key.id, (int)(len > 100 ? 100 : len), msg);
+}
+
+static void
+sim_down(struct aconn *ac, int was_up, const char *reason, void *arg)
+{
+	struct sim_agent *ag = arg;
+
+	(void)ac;
+	if (S.stopping) {
+		ag->state = SIM_STOPPED;
+		if (S.closing > 0)
+			S.closing--;
+		if (S.closing == 0 && !S.stop_scan)
+			event_base_loopbreak(S.base);
+		return;
+	}
+	if (ag->restart_pending) {
+		ag->restart_pending = 0;
+		ag->attempt = 0;
+		ag->state = SIM_RESTARTING;
+		sim_arm(ag, S.o.restart_delay_ms);
+		return;
+	}
+	ag->failures++;
+	sim_set_error(ag, reason);
+	/* thousands of agents fail together when a manager goes away: log a few */
+	if (++S.failure_logs <= SIM_LOG_LIMIT || log_getverbose() > 1)
+		log_info("%s (%s): %s: %s", ag->name, ag->key.id,
+		    was_up ? "lost manager" : "could not reach manager", reason);
+	ag->mgr = (ag->mgr + 1) % S.o.nmanagers;
+	sim_retry(ag, SIM_DISCONNECTED);
+}
+
+static ssize_t
+sim_keepalive(struct aconn *ac, char *buf, size_t cap, void *arg)
+{
+	struct sim_agent *ag = arg;
+	struct agent_info ai;
+
+	ai = S.ai;
+	snprintf(ai.os_uname, sizeof(ai.os_uname), "%.40s |%.128s |%.300s |%.32s", S.uname_fmt[0], ag->name,
+	    S.uname_fmt[1], S.uname_fmt[2]);
+	snprintf(ai.agent_ip, sizeof(ai.agent_ip), "%s", aconn_local_ip(ac));
+	return control_format_keepalive(buf, cap, &ai);
+}
+
+static const struct aconn_cb sim_cb = {
+	.up = sim_up,
+	.restart = sim_restart,
+	.message = sim_message,
+	.down = sim_down,
+	.keepalive = sim_keepalive,
+	.counter = NULL,
+};
+
+static void
+sim_connect(struct sim_agent *ag)
+{
+	int tries;
+
+	/* skip managers that did not resolve at start */
+	for (tries = 0; tries < S.o.nmanagers && !S.mgr_ok[ag->mgr]; tries++)
+		ag->mgr = (ag->mgr + 1) % S.o.nmanagers;
+	ag->state = SIM_CONNECTING;
+	if (aconn_connect(ag->ac, (struct sockaddr *)&S.mgr_addr[ag->mgr], S.mgr_len[ag->mgr]) == -1) {
+		ag->failures++;
+		snprintf(ag->last_error, sizeof(ag->last_error), "connect: %s", strerror(errno));
+		ag->mgr = (ag->mgr + 1) % S.o.nmanagers;
+		sim_retry(ag, SIM_DISCONNECTED);
+		return;
+	}
+}
+
+/* The agent has a key: prepare its connection and connect after delay_ms. */
+static void
+sim_start_channel(struct sim_agent *ag, unsigned int delay_ms)
+{
+	if (ag->ac == NULL &&
+	    (ag->ac = aconn_new(S.base, &S.conf, &sim_cb, ag)) == NULL)
+		fatalx("out of memory");
+	aconn_set_key(ag->ac, &ag->key);
+	/*
+	 * Counters: start each run above every earlier one without persisting
+	 * them per agent, by starting the global counter at the current time.
+	 */
+	aconn_set_counters(ag->ac, (unsigned int)time(NULL), 0);
+	ag->state = SIM_PENDING;
+	sim_arm(ag, delay_ms);
+}
+
+/* ---- enrollment ---- */
+
+static void
+sim_enroll_done(const struct enroll_reply *r, const char *err, void *arg)
+{
+	struct sim_agent *ag = arg;
+	char why[600];
+
+	ag->enr = NULL;
+	S.enrolling--;
+	if (r != NULL && keyfile_from_reply(r, ag->name, &ag->key, why, sizeof(why)) == 0) {
+		ag->has_key = 1;
+		ag->attempt = 0;
+		if (keyfile_append(S.keys_path, &ag->key) == -1)
+			log_warnx("%s: key not saved to %s", ag->name, S.keys_path);
+		log_debug("%s: enrolled as %s", ag->name, ag->key.id);
+		sim_start_channel(ag, 0);
+	} else {
+		if (r == NULL)
+			snprintf(why, sizeof(why), "%s", err);
+		S.enroll_errors++;
+		sim_set_error(ag, why);
+		if (S.enroll_errors <= SIM_LOG_LIMIT)
+			log_warnx("%s: enrollment failed: %s", ag->name, why);
+		sim_retry(ag, SIM_ENROLL_WAIT);
+	}
+	sim_enroll_pump();
+}
+
+static void
+sim_enroll_start(struct sim_agent *ag)
+{
+	char req[ENROLL_LINE_MAX], ver[20];
+	ssize_t n;
+
+	snprintf(ver, sizeof(ver), "v%s", S.o.version);
+	n = enroll_format_request(req, sizeof(req), ag->name,
+	    S.has_password ? S.password : NULL, ver, NULL, NULL);
+	if (n <= 0)
+		fatalx("cannot build the enrollment request for '%s'", ag->name);
+	ag->state = SIM_ENROLLING;
+	ag->enr = enrollc_start(S.base, S.tls, (struct sockaddr *)&S.enroll_addr, S.enroll_len,
+	    req, (size_t)n, SIM_ENROLL_TIMEOUT_MS, sim_enroll_done, ag);
+	explicit_bzero(req, sizeof(req));
+	if (ag->enr == NULL) {
+		sim_set_error(ag, "enrollment could not start");
+		S.enroll_errors++;
+		sim_retry(ag, SIM_ENROLL_WAIT);
+		return;
+	}
+	S.enrolling++;
+}
+
+/* Starts queued enrollments up to --enroll-concurrency. */
+static void
+sim_enroll_pump(void)
+{
+	while (!S.stopping && S.enrolling < S.o.enroll_concurrency && S.eq_head != S.eq_tail)
+		sim_enroll_start(&S.agents[S.enroll_queue[S.eq_head++ % S.eq_cap]]);
+}
+
+/* ---- summary, signals, stop ---- */
+
+static void
+sim_write_summary(json_t *j)
+{
+	if (S.o.summary[0] != '\0' && j != NULL && sim_summary_write(S.o.summary, j) == -1)
+		log_warnx("cannot write %s", S.o.summary);
+}
+
+static void
+sim_summarycb(evutil_socket_t fd, short what, void *arg)
+{
+	json_t *j;
+
+	(void)fd;
+	(void)what;
+	(void)arg;
+	if (S.stopping)
+		return;
+	j = sim_summary(&S, 0);
+	sim_write_summary(j);
+	json_decref(j);
+}
+
+static void
+sim_gracecb(evutil_socket_t fd, short what, void *arg)
+{
+	(void)fd;
+	(void)what;
+	(void)arg;
+	event_base_loopbreak(S.base);
+}
+
+static struct event *sim_grace;
+
+/* Stop: snapshot the summary first (it shows the live state), then close everyone. */
+static void
+sim_stop(const char *why)
+{
+	struct timeval tv = { SIM_STOP_GRACE_MS / 1000, (SIM_STOP_GRACE_MS % 1000) * 1000 };
+	struct sim_agent *ag;
+	unsigned int i;
+
+	if (S.stopping)
+		return;
+	log_info("stopping: %s", why);
+	S.final = sim_summary(&S, 1);
+	S.stopping = 1;
+	S.closing = 0;
+	S.stop_scan = 1;   /* connections that close synchronously must not end the loop yet */
+	for (i = 0; i < S.o.agents; i++) {
+		ag = &S.agents[i];
+		evtimer_del(ag->timer);
+		if (ag->enr != NULL) {
+			enrollc_cancel(ag->enr);
+			ag->enr = NULL;
+		}
+		if (ag->ac != NULL && aconn_state(ag->ac) != ACONN_IDLE) {
+			S.closing++;
+			aconn_shutdown(ag->ac);   /* may call sim_down synchronously */
+		}
+		if (ag->ac == NULL || aconn_state(ag->ac) == ACONN_IDLE)
+			ag->state = SIM_STOPPED;
+	}
+	S.stop_scan = 0;
+	if (S.closing == 0) {
+		event_base_loopbreak(S.base);
+		return;
+	}
+	evtimer_add(sim_grace, &tv);
+}
+
+static void
+sim_sigcb(evutil_socket_t sig, short what, void *arg)
+{
+	json_t *j;
+
+	(void)what;
+	(void)arg;
+	if (sig == SIGUSR1) {
+		j = sim_summary(&S, 0);
+		sim_write_summary(j);
+		json_decref(j);
+		return;
+	}
+	sim_stop(sig == SIGINT ? "SIGINT" : "SIGTERM");
+}
+
+static void
+sim_durationcb(evutil_socket_t fd, short what, void *arg)
+{
+	(void)fd;
+	(void)what;
+	(void)arg;
+	sim_stop("duration reached");
+}
+
+/* ---- start-up ---- */
+
+static void
+sim_raise_nofile(void)
+{
+	struct rlimit rl;
+
+	if (getrlimit(RLIMIT_NOFILE, &rl) == -1) {
+		log_warn("getrlimit");
+		return;
+	}
+	rl.rlim_cur = rl.rlim_max;
+	if (setrlimit(RLIMIT_NOFILE, &rl) == -1)
+		log_warn("setrlimit");
+	if (rl.rlim_cur != RLIM_INFINITY && rl.rlim_cur < (rlim_t)S.o.agents + 64)
+		log_warnx("file descriptor limit %llu is low for %u agents",
+		    (unsigned long long)rl.rlim_cur, S.o.agents);
+}
+
+static void
+sim_read_password(void)
+{
+	char buf[256];
+	ssize_t n;
+	int fd;
+
+	if (S.o.password_file[0] == '\0')
+		return;
+	if ((fd = open(S.o.password_file, O_RDONLY | O_CLOEXEC)) == -1)
+		fatal("open %s", S.o.password_file);
+	n = read(fd, buf, sizeof(buf) - 1);
+	close(fd);
+	if (n < 0)
+		fatal("read %s", S.o.password_file);
+	buf[n] = '\0';
+	buf[strcspn(buf, "\r\n")] = '\0';
+	if (buf[0] == '\0')
+		fatalx("%s: empty password", S.o.password_file);
+	memcpy(S.password, buf, strlen(buf) + 1);
+	explicit_bzero(buf, sizeof(buf));
+	S.has_password = 1;
+}
+
+static int
+sim_key_cmp(const void *a, const void *b)
+{
+	return strcmp(((const struct keyfile_entry *)a)->name,
+	    ((const struct keyfile_entry *)b)->name);
+}
+
+static void
+sim_setup_agents(void)
+{
+	struct keyfile_entry *keys = NULL, probe, *found;
+	size_t nkeys = 0;
+	unsigned int i, spread, have = 0;
+	struct sim_agent *ag;
+	int n;
+
+	if (keyfile_load_all(S.keys_path, &keys, &nkeys) == -1)
+		fatalx("cannot read %s", S.keys_path);
+	if (nkeys > 0)
+		qsort(keys, nkeys, sizeof(*keys), sim_key_cmp);
+	if ((S.agents = calloc(S.o.agents, sizeof(*S.agents))) == NULL ||
+	    (S.enroll_queue = calloc(S.o.agents, sizeof(*S.enroll_queue))) == NULL)
+		fatal("calloc");
+	S.eq_cap = S.o.agents;
+	spread = S.o.agents < SIM_CONNECT_SPREAD_MAX_MS ? S.o.agents : SIM_CONNECT_SPREAD_MAX_MS;
+	for (i = 0; i < S.o.agents; i++) {
+		ag = &S.agents[i];
+		ag->idx = i;
+		n = snprintf(ag->name, sizeof(ag->name), "%s%05u", S.o.name_prefix, i + 1);
+		if (n < 0 || (size_t)n >= sizeof(ag->name))
+			fatalx("agent name too long");
+		ag->mgr = (int)(i % (unsigned int)S.o.nmanagers);
+		if ((ag->timer = evtimer_new(S.base, sim_timercb, ag)) == NULL)
+			fatalx("out of memory");
+		memcpy(probe.name, ag->name, (size_t)n + 1);
+		found = nkeys > 0 ? bsearch(&probe, keys, nkeys, sizeof(*keys), sim_key_cmp) : NULL;
+		if (found != NULL) {
+			/* the latest line for a name wins (bsearch may land on any duplicate) */
+			while (found + 1 < keys + nkeys && strcmp(found[1].name, ag->name) == 0)
+				found++;
+			ag->key = *found;
+			ag->has_key = 1;
+			have++;
+			sim_start_channel(ag, spread > 0 ? backoff_rand() % spread : 0);
+		} else {
+			ag->state = SIM_PENDING;
+			S.enroll_queue[S.eq_tail++] = i;
+		}
+	}
+	free(keys);
+	log_info("%u agents: %u with saved keys, %u to enroll", S.o.agents, have, S.o.agents - have);
+}
+
+static void
+sim_resolve(void)
+{
+	int i, ok = 0;
+
+	for (i = 0; i < S.o.nmanagers; i++) {
+		S.mgr_ok[i] = mgrlist_resolve(&S.o.managers[i], &S.mgr_addr[i], &S.mgr_len[i]) == 0;
+		ok += S.mgr_ok[i];
+	}
+	if (ok == 0)
+		fatalx("no manager address resolves");
+}
+
+int
+main(int argc, char **argv)
+{
+	struct event *sigs[4], *summary_ev = NULL, *duration_ev = NULL;
+	static const int signo[4] = { SIGINT, SIGTERM, SIGUSR1, SIGHUP };
+	struct timeval one = { 1, 0 }, dur;
+	struct utsname u;
+	char err[512], *text;
+	unsigned int i;
+	int rc;
+
+	log_init("vigil-sim", 1);
+	rc = opts_parse_sim(argc, argv, &S.o, err, sizeof(err));
+	if (rc == 1) {
+		fputs(opts_sim_usage, stdout);
+		return 0;
+	}
+	if (rc == -1) {
+		fprintf(stderr, "vigil-sim: %s\n%s", err, opts_sim_usage);
+		return 2;
+	}
+	log_setverbose(1 + S.o.verbose);
+	signal(SIGPIPE, SIG_IGN);
+	sim_raise_nofile();
+	sim_read_password();
+	if (mkdir(S.o.data_dir, 0700) == -1 && errno != EEXIST)
+		fatal("mkdir %s", S.o.data_dir);
+	rc = snprintf(S.keys_path, sizeof(S.keys_path), "%s/sim-keys", S.o.data_dir);
+	if (rc < 0 || (size_t)rc >= sizeof(S.keys_path))
+		fatalx("data dir path too long");
+	S.start_ms = sim_now_ms();
+
+	sysinfo_fill(&S.ai, NULL, S.o.version);
+	sysinfo_config_sum(&S.ai, "vigil-sim\n");
+	if (uname(&u) == -1)
+		memset(&u, 0, sizeof(u));
+	snprintf(S.uname_fmt[0], sizeof(S.uname_fmt[0]), "%s", u.sysname);
+	snprintf(S.uname_fmt[1], sizeof(S.uname_fmt[1]), "%.100s |%.140s", u.release, u.version);
+	snprintf(S.uname_fmt[2], sizeof(S.uname_fmt[2]), "%s", u.machine);
+
+	memcpy(S.conf.version, S.o.version, sizeof(S.conf.version));
+	S.conf.keepalive_ms = S.o.keepalive * 1000;
+	S.conf.keepalive_jitter = 10;
+	S.conf.first_keepalive_ms = S.conf.keepalive_ms < 2000 ? S.conf.keepalive_ms : 2000;
+	S.conf.handshake_ms = S.conf.keepalive_ms * 3;
+	if (S.conf.handshake_ms < 10000)
+		S.conf.handshake_ms = 10000;
+	if (S.conf.handshake_ms > 60000)
+		S.conf.handshake_ms = 60000;
+	S.conf.connect_ms = 10000;
+	S.conf.ack_misses = 3;
+
+	if ((S.base = event_base_new()) == NULL)
+		fatalx("event_base_new");
+	sim_resolve();
+	sim_setup_agents();
+	if (S.eq_head != S.eq_tail) {
+		if ((S.tls = tls_client_ctx(NULL)) == NULL)
+			fatalx("no TLS client context");
+		if (mgrlist_resolve(&S.o.enroll, &S.enroll_addr, &S.enroll_len) == -1)
+			fatalx("cannot resolve the enrollment address");
+		sim_enroll_pump();
+	}
+
+	for (i = 0; i < 4; i++) {
+		if ((sigs[i] = evsignal_new(S.base, signo[i], sim_sigcb, NULL)) == NULL)
+			fatalx("evsignal_new");
+		evsignal_add(sigs[i], NULL);
+	}
+	if ((sim_grace = evtimer_new(S.base, sim_gracecb, NULL)) == NULL)
+		fatalx("evtimer_new");
+	if (S.o.summary[0] != '\0') {
+		if ((summary_ev = event_new(S.base, -1, EV_PERSIST, sim_summarycb, NULL)) == NULL)
+			fatalx("event_new");
+		event_add(summary_ev, &one);
+	}
+	if (S.o.duration > 0) {
+		if ((duration_ev = evtimer_new(S.base, sim_durationcb, NULL)) == NULL)
+			fatalx("evtimer_new");
+		dur.tv_sec = S.o.duration;
+		dur.tv_usec = 0;
+		evtimer_add(duration_ev, &dur);
+	}
+	log_info("running %u agents against %d manager(s), version v%s", S.o.agents,
+	    S.o.nmanagers, S.o.version);
+
+	event_base_dispatch(S.base);
+
+	if (S.final == NULL)
+		S.final = sim_summary(&S, 1);
+	if (S.final != NULL) {
+		sim_write_summary(S.final);
+		if ((text = json_dumps(S.final, JSON_COMPACT)) != NULL) {
+			printf("%s\n", text);
+			free(text);
+		}
+		json_decref(S.final);
+	}
+	fflush(stdout);
+
+	for (i = 0; i < S.o.agents; i++) {
+		enrollc_cancel(S.agents[i].enr);
+		aconn_free(S.agents[i].ac);
+		event_free(S.agents[i].timer);
+	}
+	for (i = 0; i < 4; i++)
+		event_free(sigs[i]);
+	if (summary_ev != NULL)
+		event_free(summary_ev);
+	if (duration_ev != NULL)
+		event_free(duration_ev);
+	event_free(sim_grace);
+	free(S.agents);
+	free(S.enroll_queue);
+	if (S.tls != NULL)
+		SSL_CTX_free(S.tls);
+	event_base_free(S.base);
+	return 0;
+}
