@@ -18,11 +18,29 @@ api_error_cmp(const void *key, const void *elem)
 	return (code > e->code) - (code < e->code);
 }
 
+/*
+ * Vigil's own codes, in a range Wazuh's table leaves free (1790-1799).  They
+ * name failures Wazuh could not tell apart (it answered them with HTTP 500).
+ */
+static const struct api_error vigil_error_table[] = {
+	{ 1790, "Cannot send the restart command: the agent's version is not known yet",
+	    "The agent has connected but not completed its handshake; try again in a few seconds" },
+};
+
 const struct api_error *
 api_error_lookup(int code)
 {
-	return bsearch(&code, api_error_table, API_ERRORS_COUNT, sizeof(api_error_table[0]),
+	const struct api_error *e;
+	size_t i;
+
+	e = bsearch(&code, api_error_table, API_ERRORS_COUNT, sizeof(api_error_table[0]),
 	    api_error_cmp);
+	if (e != NULL)
+		return e;
+	for (i = 0; i < sizeof(vigil_error_table) / sizeof(vigil_error_table[0]); i++)
+		if (vigil_error_table[i].code == code)
+			return &vigil_error_table[i];
+	return NULL;
 }
 
 /* api_title: the problem title Wazuh's handlers give to an HTTP status. */

@@ -99,7 +99,10 @@ test_lookup_all(void **state)
 		assert_true(e->remediation == NULL || e->remediation[0] != '\0' || code == 3009);
 		found++;
 	}
-	assert_int_equal(found, 238);
+	/* Wazuh's 238 codes plus Vigil's own (1790..). */
+	assert_int_equal(found, 238 + 1);
+	assert_non_null(api_error_lookup(1790));
+	assert_null(api_error_lookup(1799));
 }
 
 static void
