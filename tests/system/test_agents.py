@@ -47,7 +47,7 @@ def test_enrollment_protocol(master):
     r = enroll_raw(master, "OSSEC A:'bad name!'\n")
     assert r.startswith("ERROR: ")
     r = enroll_raw(master, "OSSEC A:'host-c' V:'v5.0.0'\n")
-    assert r == "ERROR: Agent version must be lower or equal to manager version"
+    assert r == "ERROR: Agent version must be lower or equal to manager version. Unable to add agent"
     r = enroll_raw(master, "this is not a request\n")
     assert r.startswith("ERROR: ")
     agents = master.agents()
@@ -196,10 +196,10 @@ def test_get_agents_filters(master, tmp_path, procs):
     items = r.json()["data"]["affected_items"]
     assert [a["id"] for a in items] == ["012", "011"]
     assert set(items[0]) == {"id", "name", "os"} and set(items[0]["os"]) == {"platform"}
-    r = master.api("GET", "/agents", params={"status": "ACTIVE", "search": "lst-1"})
+    r = master.api("GET", "/agents", params={"status": "ACTIVE", "search": "lst-0001"})
     assert r.status_code == 200
     names = sorted(a["name"] for a in r.json()["data"]["affected_items"])
-    assert names and all("lst-1" in n for n in names)
+    assert names and all("lst-0001" in n for n in names)
     r = master.api("GET", "/agents", params={"agents_list": "001,500"})
     body = r.json()
     assert body["error"] == 2
