@@ -81,12 +81,19 @@ unit: $(TESTS)
 	@sh scripts/run-unit.sh $(B)
 
 system: all
-	VIGIL_BUILD=$(abspath $(B)) /usr/bin/python3 -m pytest -q tests/system
+	VIGIL_BUILD=$(abspath $(B)) $(PYTEST) tests/system
 
+# make check: the normal build (unit + system tests), then the sanitizer
+# build (unit + system tests again: every process runs under ASan/UBSan and
+# a sanitizer report fails the test that started it).
+PYTEST = /usr/bin/python3 -m pytest -q -p no:cacheprovider
 check: deps
-	$(MAKE) all tests
-	sh scripts/run-unit.sh $(B)
-	VIGIL_BUILD=$(abspath $(B)) /usr/bin/python3 -m pytest -q -p no:cacheprovider tests/system
+	$(MAKE) -j2 all tests
+	sh scripts/run-unit.sh build
+	VIGIL_BUILD=$(abspath build) $(PYTEST) tests/system
+	$(MAKE) -j2 SANITIZE=address,undefined all tests
+	sh scripts/run-unit.sh build-san
+	VIGIL_BUILD=$(abspath build-san) $(PYTEST) tests/system
 
 demo: deps
 	$(MAKE) all

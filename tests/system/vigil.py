@@ -73,12 +73,22 @@ class Proc:
                 self.p.kill()
                 self.p.wait(5)
         self.log.close()
+        self.check_sanitizers()
         return self.p.returncode
+
+    def check_sanitizers(self):
+        """A sanitizer report in a process's output fails the test that ran it."""
+        out = self.output()
+        for marker in ("ERROR: AddressSanitizer", "ERROR: LeakSanitizer", "runtime error:"):
+            if marker in out:
+                raise AssertionError("%s reported by %s:\n%s" % (marker, self.argv[0], out[-4000:]))
 
     def kill(self):
         if self.alive():
             self.p.kill()
             self.p.wait(5)
+        if not self.log.closed:
+            self.log.close()
 
     def output(self):
         with open(self.log_path, "rb") as f:

@@ -1,0 +1,121 @@
+"""vigild as a program: defaults, files it creates, failover of agents, shutdown."""
+
+import os
+import signal
+import socket
+import stat
+import subprocess
+import time
+
+import pytest
+import requests
+
+import vigil
+
+
+def port_free(port):
+    with socket.socket() as s:
+        s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            s.bind(("0.0.0.0", port))
+            return True
+        except OSError:
+            return False
+
+
+def test_no_arguments_is_a_working_master(tmp_path):
+    if not all(port_free(p) for p in (1514, 1515, 55000)):
+        pytest.skip("default ports 1514/1515/55000 are in use on this machine")
+    env = dict(os.environ)
+    env.pop("VIGIL_API_USER", None)
+    env.pop("VIGIL_API_PASSWORD", None)
+    r = subprocess.run([os.path.join(vigil.BUILD, "vigild")], cwd=tmp_path, env=env,
+                       capture_output=True, text=True, timeout=30, stdin=subprocess.DEVNULL)
+    data = tmp_path / "vigil-data"
+    pid = None
+    try:
+        assert r.returncode == 0, r.stdout + r.stderr
+        out = r.stdout
+        assert "1514" in out and "1515" in out and "55000" in out
+        assert "password" in out
+        pid = int((data / "vigild.pid").read_text().strip())
+        password = (data / "api-password").read_text().strip()
+        assert password in out          # printed once
+        for f in ("api-password", "sslmanager.cert", "sslmanager.key", "api-jwt.key"):
+            mode = stat.S_IMODE(os.stat(data / f).st_mode)
+            assert mode == 0o600, (f, oct(mode))
+        assert (data / "registry.db").exists()
+        t = requests.post("https://127.0.0.1:55000/security/user/authenticate",
+                          auth=("wazuh", password), verify=False, timeout=10)
+        assert t.status_code == 200, t.text
+        # A second start keeps the same password and does not print a new one.
+    finally:
+        if pid:
+            os.kill(pid, signal.SIGTERM)
+            deadline = time.monotonic() + 15
+            while time.monotonic() < deadline:
+                try:
+                    os.kill(pid, 0)
+                except ProcessLookupError:
+                    break
+                time.sleep(0.05)
+    assert not (data / "vigild.pid").exists()   # removed on clean shutdown
+    log = (data / "vigild.log").read_text()
+    assert "stopped" in log
+
+
+def test_bad_arguments(tmp_path):
+    v = os.path.join(vigil.BUILD, "vigild")
+    for argv in ([v, "--bogus", "1"], [v, "--api-port", "notaport"], [v, "--role", "king"],
+                 [v, "--config", str(tmp_path / "missing.conf")]):
+        r = subprocess.run(argv, capture_output=True, text=True, timeout=10, cwd=tmp_path)
+        assert r.returncode == 2, argv
+        assert r.stderr.strip(), argv
+    r = subprocess.run([v, "--help"], capture_output=True, text=True, timeout=10)
+    assert r.returncode == 0 and "usage" in r.stdout
+
+
+def test_config_file(tmp_path, procs):
+    conf = tmp_path / "vigild.conf"
+    conf.write_text("# test\nagents-disconnection-time = 3\ntoken-lifetime = 60\n")
+    node = vigil.Node(tmp_path, args=["--config", str(conf)])
+    procs.append(node)
+    sim = vigil.Sim(tmp_path, node, 2, name="cf", args=["--keepalive", "1"])
+    procs.append(sim)
+    vigil.wait_for(lambda: sum(a["status"] == "active" for a in node.agents().values()) == 3,
+                   20, what="2 agents active")
+    # Stop the simulator without a word (SIGKILL): the keepalive timeout notices.
+    sim.kill()
+    vigil.wait_for(lambda: sum(a["status"] == "disconnected" for a in node.agents().values()) == 2,
+                   15, what="agents disconnected by the connection loss or keepalive timeout")
+
+
+def test_keepalive_timeout_marks_disconnected(tmp_path, procs):
+    node = vigil.Node(tmp_path, args=["--agents-disconnection-time", "2"])
+    procs.append(node)
+    # The simulated agents connect, then keep their sockets open but stay silent.
+    sim = vigil.Sim(tmp_path, node, 2, name="quiet",
+                    args=["--keepalive", "3600", "--first-keepalive", "0"])
+    procs.append(sim)
+    vigil.wait_for(lambda: sum(a["status"] == "active" for a in node.agents().values()) == 3,
+                   20, what="2 agents active")
+    agents = vigil.wait_for(
+        lambda: [a for a in node.agents().values() if a["status"] == "disconnected"], 10,
+        what="silent agents disconnected by the keepalive timeout")
+    assert len(agents) == 2
+    assert all(a["status_code"] == 5 for a in agents)
+    assert all(a.get("disconnection_time") for a in agents)
+
+
+def test_agent_fails_over_to_the_next_manager(tmp_path, procs, master):
+    dead = vigil.free_port()   # nothing listens here
+    data_dir = tmp_path / "fo-1"
+    data_dir.mkdir()
+    argv = [os.path.join(vigil.BUILD, "vigil-agent"), "--foreground",
+            "--manager", "127.0.0.1:%d,%s" % (dead, master.agent_addr),
+            "--enroll", master.enroll_addr, "--name", "fo-1", "--data-dir", str(data_dir),
+            "--keepalive", "1"]
+    a2 = vigil.Proc(argv, str(tmp_path / "fo-1b.log"))
+    procs.append(a2)
+    vigil.wait_for(lambda: master.agents().get("001", {}).get("status") == "active", 30,
+                   what="agent active through the second manager address")
