@@ -243,8 +243,9 @@ aconn_handshake_done(struct aconn *ac)
 	ac->cb->up(ac, ac->arg);
 	if (ac->gen != gen || ac->state != ACONN_UP)
 		return;
-	first = ac->conf->first_keepalive_ms == 0 ? 0 :
-	    backoff_rand() % (ac->conf->first_keepalive_ms + 1);
+	first = ac->conf->first_keepalive_ms;
+	if (ac->conf->first_keepalive_spread_ms > 0)
+		first += backoff_rand() % (ac->conf->first_keepalive_spread_ms + 1);
 	aconn_arm(ac, first);
 }
 

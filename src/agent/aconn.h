@@ -30,7 +30,8 @@ struct aconn_conf {
 	char version[16];                 /* "4.12.0": the startup says {"version":"v4.12.0"} */
 	unsigned int keepalive_ms;        /* keepalive period */
 	unsigned int keepalive_jitter;    /* percent, each period moved by up to +-this */
-	unsigned int first_keepalive_ms;  /* first keepalive at a random point in [0, this] after the ack */
+	unsigned int first_keepalive_ms;  /* first keepalive this long after the ack... */
+	unsigned int first_keepalive_spread_ms; /* ...plus a random part of [0, this] */
 	unsigned int handshake_ms;        /* how long to wait for the startup ack */
 	unsigned int connect_ms;          /* TCP connect timeout */
 	unsigned int ack_misses;          /* close when no ack for ack_misses * keepalive_ms (3) */

@@ -432,7 +432,8 @@ main(int argc, char **argv)
 	memcpy(ad.conf.version, ad.o.version, sizeof(ad.conf.version));
 	ad.conf.keepalive_ms = ad.o.keepalive * 1000;
 	ad.conf.keepalive_jitter = 0;
-	ad.conf.first_keepalive_ms = 0;
+	ad.conf.first_keepalive_ms = 0;   /* right after the startup, as wazuh-agentd */
+	ad.conf.first_keepalive_spread_ms = 0;
 	ad.conf.handshake_ms = ad.conf.keepalive_ms * 3;
 	if (ad.conf.handshake_ms < 10000)
 		ad.conf.handshake_ms = 10000;

@@ -15,7 +15,7 @@ const char opts_sim_usage[] =
     "usage: vigil-sim --manager HOST:PORT[,...] --enroll HOST:PORT --agents N\n"
     "                 [--version X.Y.Z] [--keepalive S] [--duration S] [--data-dir DIR]\n"
     "                 [--password-file F] [--name-prefix P] [--restart-delay MS]\n"
-    "                 [--summary FILE] [--enroll-concurrency K] [-v]\n";
+    "                 [--summary FILE] [--enroll-concurrency K] [--first-keepalive S] [-v]\n";
 
 int
 opts_version_parse(const char *s, char *out, size_t cap)
@@ -78,7 +78,7 @@ opts_copy(char *dst, size_t cap, const char *s)
 enum {
 	OPT_MANAGER = 256, OPT_ENROLL, OPT_PASSFILE, OPT_NAME, OPT_DATADIR, OPT_KEEPALIVE,
 	OPT_VERSION, OPT_FOREGROUND, OPT_AGENTS, OPT_DURATION, OPT_PREFIX, OPT_RESTART_DELAY,
-	OPT_SUMMARY, OPT_ENROLL_CONC,
+	OPT_SUMMARY, OPT_ENROLL_CONC, OPT_FIRST_KA,
 };
 
 int
@@ -180,6 +180,7 @@ opts_parse_sim(int argc, char **argv, struct sim_opts *o, char *err, size_t errc
 		{ "restart-delay", required_argument, NULL, OPT_RESTART_DELAY },
 		{ "summary", required_argument, NULL, OPT_SUMMARY },
 		{ "enroll-concurrency", required_argument, NULL, OPT_ENROLL_CONC },
+		{ "first-keepalive", required_argument, NULL, OPT_FIRST_KA },
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
@@ -194,6 +195,7 @@ opts_parse_sim(int argc, char **argv, struct sim_opts *o, char *err, size_t errc
 	memcpy(o->name_prefix, "sim-", 5);
 	o->restart_delay_ms = 500;
 	o->enroll_concurrency = 50;
+	o->first_keepalive = -1;
 	optind = 0;
 	opterr = 0;
 	while ((c = getopt_long(argc, argv, "+vh", lo, NULL)) != -1) {
@@ -249,6 +251,14 @@ opts_parse_sim(int argc, char **argv, struct sim_opts *o, char *err, size_t errc
 			if (opts_uint(optarg, 1, 10000, &o->enroll_concurrency) == -1)
 				OPTS_ERR("bad --enroll-concurrency '%s' (1..10000)", optarg);
 			break;
+		case OPT_FIRST_KA: {
+			unsigned int v;
+
+			if (opts_uint(optarg, 0, 86400, &v) == -1)
+				OPTS_ERR("bad --first-keepalive '%s' (0..86400 seconds)", optarg);
+			o->first_keepalive = (int)v;
+			break;
+		}
 		case 'v':
 			o->verbose++;
 			break;

@@ -40,6 +40,7 @@ struct sim_opts {
 	unsigned int restart_delay_ms;
 	char summary[PATH_MAX];             /* "" = none */
 	unsigned int enroll_concurrency;
+	int first_keepalive;                /* seconds after the ack; -1 = soon, with jitter */
 	int verbose;
 };
 

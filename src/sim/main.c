@@ -540,7 +540,14 @@ main(int argc, char **argv)
 	memcpy(S.conf.version, S.o.version, sizeof(S.conf.version));
 	S.conf.keepalive_ms = S.o.keepalive * 1000;
 	S.conf.keepalive_jitter = 10;
-	S.conf.first_keepalive_ms = S.conf.keepalive_ms < 2000 ? S.conf.keepalive_ms : 2000;
+	if (S.o.first_keepalive >= 0) {
+		S.conf.first_keepalive_ms = (unsigned int)S.o.first_keepalive * 1000;
+		S.conf.first_keepalive_spread_ms = 0;
+	} else {
+		/* soon after the ack (the manager learns the OS), spread over up to 2 s */
+		S.conf.first_keepalive_ms = 0;
+		S.conf.first_keepalive_spread_ms = S.conf.keepalive_ms < 2000 ? S.conf.keepalive_ms : 2000;
+	}
 	S.conf.handshake_ms = S.conf.keepalive_ms * 3;
 	if (S.conf.handshake_ms < 10000)
 		S.conf.handshake_ms = 10000;

@@ -572,7 +572,7 @@ test_opts_sim(void **state)
 	char *a2[] = { "vigil-sim", "--manager", "a:1,b:2", "--agents", "3000", "--version", "4.1.0",
 	    "--keepalive", "2", "--duration", "30", "--data-dir", "/tmp/s", "--password-file", "/p",
 	    "--name-prefix", "load-", "--restart-delay", "0", "--summary", "/tmp/s.json",
-	    "--enroll-concurrency", "5", NULL };
+	    "--enroll-concurrency", "5", "--first-keepalive", "0", NULL };
 	char *bad1[] = { "vigil-sim", "--manager", "a:1", NULL };
 	char *bad2[] = { "vigil-sim", "--agents", "3", NULL };
 	char *bad3[] = { "vigil-sim", "--manager", "a:1", "--agents", "0", NULL };
@@ -580,6 +580,8 @@ test_opts_sim(void **state)
 	char *bad5[] = { "vigil-sim", "--manager", "a:1", "--agents", "3", "--enroll-concurrency", "0", NULL };
 	char *bad6[] = { "vigil-sim", "--manager", "a:1", "--agents", "999999999", NULL };
 	char *bad7[] = { "vigil-sim", "--manager", "a:1", "--agents", "3", "--restart-delay", "-1", NULL };
+	char *bad8[] = { "vigil-sim", "--manager", "a:1", "--agents", "3", "--first-keepalive", "x", NULL };
+	char *fk[] = { "vigil-sim", "--manager", "a:1", "--agents", "3", "--first-keepalive", "3600", NULL };
 
 	(void)state;
 	assert_int_equal(parse_sim(&o, a1), 0);
@@ -593,8 +595,10 @@ test_opts_sim(void **state)
 	assert_string_equal(o.name_prefix, "sim-");
 	assert_string_equal(o.summary, "");
 	assert_string_equal(o.version, "4.12.0");
+	assert_int_equal(o.first_keepalive, -1);
 
 	assert_int_equal(parse_sim(&o, a2), 0);
+	assert_int_equal(o.first_keepalive, 0);
 	assert_int_equal(o.agents, 3000);
 	assert_int_equal(o.nmanagers, 2);
 	assert_string_equal(o.enroll.host, "a");
@@ -614,6 +618,9 @@ test_opts_sim(void **state)
 	assert_int_equal(parse_sim(&o, bad5), -1);
 	assert_int_equal(parse_sim(&o, bad6), -1);
 	assert_int_equal(parse_sim(&o, bad7), -1);
+	assert_int_equal(parse_sim(&o, bad8), -1);
+	assert_int_equal(parse_sim(&o, fk), 0);
+	assert_int_equal(o.first_keepalive, 3600);
 }
 
 /* ---- system info ---- */
