@@ -107,7 +107,7 @@ FUZZ_BIN := $(FUZZ_SRC:fuzz/%.c=build-fuzz/%)
 FUZZ_CFLAGS = -O1 -g -fsanitize=fuzzer-no-link,address,undefined
 fuzz: $(FUZZ_BIN)
 ifneq ($(B),build-fuzz)
-build-fuzz/libvigil.a build-fuzz/libvigilnode.a: FORCE
+build-fuzz/libvigil.a build-fuzz/libvigilnode.a build-fuzz/libvigilagent.a: FORCE
 	$(MAKE) B=build-fuzz CC=clang CFLAGS="$(FUZZ_CFLAGS)" $@
 endif
 build-fuzz/fuzz_%: fuzz/fuzz_%.c build-fuzz/libvigilnode.a build-fuzz/libvigil.a
@@ -116,11 +116,10 @@ build-fuzz/fuzz_%: fuzz/fuzz_%.c build-fuzz/libvigilnode.a build-fuzz/libvigil.a
 .PHONY: FORCE
 FORCE:
 
-# fuzz targets of the agent's own parsers (fuzz/fuzz_agent_*.c) build with the agent code
-build-fuzz/fuzz_agent_%: fuzz/fuzz_agent_%.c $(LIB_SRC) $(AGENT_SRC)
-	@mkdir -p build-fuzz
+# fuzz targets of the agent's own parsers (fuzz/fuzz_agent_*.c) link the agent archive
+build-fuzz/fuzz_agent_%: fuzz/fuzz_agent_%.c build-fuzz/libvigilagent.a build-fuzz/libvigil.a
 	clang -std=gnu11 -g -O1 -D_GNU_SOURCE -Isrc $(PKG_CFLAGS) -fsanitize=fuzzer,address,undefined \
-	    -o $@ $< $(LIB_SRC) $(AGENT_SRC) $(LDLIBS)
+	    -o $@ $< build-fuzz/libvigilagent.a build-fuzz/libvigil.a $(LDLIBS)
 
 format:
 	clang-format -i $$(find src tests fuzz -name '*.[ch]')

@@ -310,18 +310,25 @@ aconn_readcb(struct bufferevent *bev, void *arg)
 		avail = evbuffer_get_length(in);
 		if (avail < 4)
 			return;
-		p = evbuffer_pullup(in, 4);
+		if ((p = evbuffer_pullup(in, 4)) == NULL) {
+			aconn_close(ac, "out of memory");
+			return;
+		}
 		n = frame_decode(p, 4, &payload, &plen);
 		if (n == -2) {
+			/* frame_decode checked the length against FRAME_MAX */
 			uint32_t flen = (uint32_t)p[0] | (uint32_t)p[1] << 8 |
 			    (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
 
 			if (avail < 4 + (size_t)flen)
 				return;
-			p = evbuffer_pullup(in, 4 + (ssize_t)flen);
+			if ((p = evbuffer_pullup(in, 4 + (ssize_t)flen)) == NULL) {
+				aconn_close(ac, "out of memory");
+				return;
+			}
 			n = frame_decode(p, 4 + (size_t)flen, &payload, &plen);
 		}
-		if (n < 0 || p == NULL) {
+		if (n < 0) {
 			aconn_close(ac, "invalid frame from manager");
 			return;
 		}
