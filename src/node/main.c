@@ -248,8 +248,10 @@ main(int argc, char **argv)
 		fatal("calloc");
 	config_defaults(&n->cfg);
 	rc = config_parse_args(&n->cfg, argc, argv);
-	if (rc != 0)
+	if (rc != 0) {
+		free(n);
 		return rc == 1 ? 0 : 2;
+	}
 	log_init("vigild", n->cfg.verbose);
 	if (n->cfg.role == ROLE_WORKER)
 		fatalx("--role worker: the cluster is not implemented yet in this build");
