@@ -1,6 +1,7 @@
 /* opts.c — command-line parsing for the agent and the simulator. */
 #include "agent/opts.h"
 
+#include <ctype.h>
 #include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -15,7 +16,8 @@ const char opts_sim_usage[] =
     "usage: vigil-sim --manager HOST:PORT[,...] --enroll HOST:PORT --agents N\n"
     "                 [--version X.Y.Z] [--keepalive S] [--duration S] [--data-dir DIR]\n"
     "                 [--password-file F] [--name-prefix P] [--restart-delay MS]\n"
-    "                 [--summary FILE] [--enroll-concurrency K] [--first-keepalive S] [-v]\n";
+    "                 [--summary FILE] [--enroll-concurrency K] [--first-keepalive S]\n"
+    "                 [--raw-version STRING (tests: a version no release has)] [-v]\n";
 
 int
 opts_version_parse(const char *s, char *out, size_t cap)
@@ -78,7 +80,7 @@ opts_copy(char *dst, size_t cap, const char *s)
 enum {
 	OPT_MANAGER = 256, OPT_ENROLL, OPT_PASSFILE, OPT_NAME, OPT_DATADIR, OPT_KEEPALIVE,
 	OPT_VERSION, OPT_FOREGROUND, OPT_AGENTS, OPT_DURATION, OPT_PREFIX, OPT_RESTART_DELAY,
-	OPT_SUMMARY, OPT_ENROLL_CONC, OPT_FIRST_KA,
+	OPT_SUMMARY, OPT_ENROLL_CONC, OPT_FIRST_KA, OPT_RAW_VERSION,
 };
 
 int
@@ -181,6 +183,7 @@ opts_parse_sim(int argc, char **argv, struct sim_opts *o, char *err, size_t errc
 		{ "summary", required_argument, NULL, OPT_SUMMARY },
 		{ "enroll-concurrency", required_argument, NULL, OPT_ENROLL_CONC },
 		{ "first-keepalive", required_argument, NULL, OPT_FIRST_KA },
+		{ "raw-version", required_argument, NULL, OPT_RAW_VERSION },
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
@@ -251,6 +254,18 @@ opts_parse_sim(int argc, char **argv, struct sim_opts *o, char *err, size_t errc
 			if (opts_uint(optarg, 1, 10000, &o->enroll_concurrency) == -1)
 				OPTS_ERR("bad --enroll-concurrency '%s' (1..10000)", optarg);
 			break;
+		case OPT_RAW_VERSION: {
+			/* Tests: an agent reporting a version string no Wazuh release has. */
+			size_t k, len = strlen(optarg);
+
+			for (k = 0; k < len; k++)
+				if (!isalnum((unsigned char)optarg[k]) && strchr("._-", optarg[k]) == NULL)
+					break;
+			if (len == 0 || k != len || len >= sizeof(o->version))
+				OPTS_ERR("bad --raw-version '%s'", optarg);
+			memcpy(o->version, optarg, len + 1);
+			break;
+		}
 		case OPT_FIRST_KA: {
 			unsigned int v;
 

@@ -312,3 +312,27 @@ def test_clean_shutdown_keeps_registry(tmp_path, procs):
         assert after[i]["version"] == before[i]["version"]
         assert after[i]["os"] == before[i]["os"]
         assert after[i]["status"] == "disconnected"
+
+
+def test_unusable_version_is_a_per_agent_failure(master, tmp_path, procs):
+    """An active agent whose version cannot pick a restart format fails alone (1790)."""
+    good = vigil.Sim(tmp_path, master, 2, name="good", args=["--keepalive", "1"])
+    procs.append(good)
+    vigil.wait_for(lambda: sum(a["status"] == "active" for a in master.agents().values()) == 3,
+                   20, what="2 good agents active")
+    odd = vigil.Sim(tmp_path, master, 1, name="odd", args=["--keepalive", "1",
+                                                          "--raw-version", "custom-build"])
+    procs.append(odd)
+    vigil.wait_for(lambda: sum(a["status"] == "active" for a in master.agents().values()) == 4,
+                   20, what="odd agent active")
+    r = master.api("PUT", "/agents/restart", params={"agents_list": "001,002,003"})
+    assert r.status_code == 200
+    body = r.json()
+    assert body["error"] == 2
+    assert body["data"]["affected_items"] == ["001", "002"]
+    f = body["data"]["failed_items"]
+    assert len(f) == 1 and f[0]["id"] == ["003"] and f[0]["error"]["code"] == 1790
+    assert "version" in f[0]["error"]["message"]
+    # Without agents_list it is still reported: it is not one of the exclusions.
+    r = master.api("PUT", "/agents/restart")
+    assert r.json()["data"]["failed_items"][0]["id"] == ["003"]
