@@ -2,6 +2,8 @@
 with real vigil-agent and vigil-sim processes."""
 
 import os
+import shutil
+import signal
 import socket
 import ssl
 import struct
@@ -336,3 +338,47 @@ def test_unusable_version_is_a_per_agent_failure(master, tmp_path, procs):
     # Without agents_list it is still reported: it is not one of the exclusions.
     r = master.api("PUT", "/agents/restart")
     assert r.json()["data"]["failed_items"][0]["id"] == ["003"]
+
+
+def test_identification_by_source_address(master, tmp_path, procs):
+    """An agent registered with a single-host IP sends no !id! prefix: found by address."""
+    r = enroll_raw(master, "OSSEC A:'byaddr' IP:'127.0.0.1'\n")
+    assert r.startswith("OSSEC K:'001 byaddr 127.0.0.1 ")
+    d = tmp_path / "byaddr"
+    d.mkdir()
+    (d / "client.keys").write_text(r[len("OSSEC K:'"):-1] + "\n")
+    agent = vigil.Agent(tmp_path, master, "byaddr", args=["--keepalive", "1"])
+    procs.append(agent)
+    vigil.wait_for(lambda: status_of(master, "001") == "active", 20, what="agent active")
+
+
+def test_shutdown_and_overtake(master, tmp_path, procs):
+    agent = vigil.Agent(tmp_path, master, "twin", args=["--keepalive", "1"])
+    procs.append(agent)
+    vigil.wait_for(lambda: status_of(master, "001") == "active", 20, what="agent active")
+    # Freeze the agent: its TCP connection stays open but silent (half-open).
+    os.kill(agent.pid, signal.SIGSTOP)
+    try:
+        clone_dir = tmp_path / "twin-clone"
+        shutil.copytree(agent.data_dir, clone_dir)
+        argv = [os.path.join(vigil.BUILD, "vigil-agent"), "--foreground",
+                "--manager", master.agent_addr, "--enroll", master.enroll_addr,
+                "--name", "twin", "--data-dir", str(clone_dir), "--keepalive", "1"]
+        clone = vigil.Proc(argv, str(tmp_path / "twin-clone.log"))
+        procs.append(clone)
+        vigil.wait_for(lambda: "overtaken by a newer connection" in master.output(), 15,
+                       what="old session overtaken")
+        assert status_of(master, "001") == "active"
+        before = master.agents()["001"]["lastKeepAlive"]
+        vigil.wait_for(lambda: master.agents()["001"]["lastKeepAlive"] > before, 10,
+                       what="keepalives through the new session")
+    finally:
+        os.kill(agent.pid, signal.SIGCONT)
+    agent.kill()
+    # A clean stop of the live agent sends "agent shutdown": disconnected, status_code 3.
+    clone.stop()
+    vigil.wait_for(lambda: master.agents()["001"]["status"] == "disconnected", 10,
+                   what="agent disconnected after shutdown")
+    a = master.agents()["001"]
+    assert a["status_code"] == 3
+    assert a["disconnection_time"]
