@@ -380,6 +380,23 @@ test_remove_and_never_reuse(void **state)
 	assert_non_null(r = reg_open(f));
 	assert_null(registry_agent_by_id(r, 1));
 	assert_int_equal(registry_agent_add(r, "a6", "any", "", KEY, NULL, NOW)->id, 6);
+	assert_int_equal(registry_flush(r), 1);
+
+	/* Changed then removed in one batch: the removal wins, no ghost row. */
+	assert_non_null(a = registry_agent_by_id(r, 2));
+	a->status = AGENT_ACTIVE;
+	registry_agent_dirty(r, a);
+	assert_int_equal(registry_agent_remove(r, 2), 0);
+	/* Added and removed before any flush: never written, id still consumed. */
+	assert_non_null(b = registry_agent_add(r, "brief", "any", "", KEY, NULL, NOW));
+	assert_int_equal(b->id, 7);
+	assert_int_equal(registry_agent_remove(r, 7), 0);
+	assert_int_equal(registry_flush(r), 2);
+	assert_int_equal(sql_int(f, "SELECT count(*) FROM agent WHERE id IN (2, 7)"), 0);
+	registry_close(r);
+	assert_non_null(r = reg_open(f));
+	assert_int_equal(registry_count(r), 3);  /* 000, 5, 6 */
+	assert_int_equal(registry_agent_add(r, "a8", "any", "", KEY, NULL, NOW)->id, 8);
 	registry_close(r);
 }
 
