@@ -380,6 +380,23 @@ test_remove_and_never_reuse(void **state)
 	assert_non_null(r = reg_open(f));
 	assert_null(registry_agent_by_id(r, 1));
 	assert_int_equal(registry_agent_add(r, "a6", "any", "", KEY, NULL, NOW)->id, 6);
+	assert_int_equal(registry_flush(r), 1);
+
+	/* Changed then removed in one batch: the removal wins, no ghost row. */
+	assert_non_null(a = registry_agent_by_id(r, 2));
+	a->status = AGENT_ACTIVE;
+	registry_agent_dirty(r, a);
+	assert_int_equal(registry_agent_remove(r, 2), 0);
+	/* Added and removed before any flush: never written, id still consumed. */
+	assert_non_null(b = registry_agent_add(r, "brief", "any", "", KEY, NULL, NOW));
+	assert_int_equal(b->id, 7);
+	assert_int_equal(registry_agent_remove(r, 7), 0);
+	assert_int_equal(registry_flush(r), 2);
+	assert_int_equal(sql_int(f, "SELECT count(*) FROM agent WHERE id IN (2, 7)"), 0);
+	registry_close(r);
+	assert_non_null(r = reg_open(f));
+	assert_int_equal(registry_count(r), 3);  /* 000, 5, 6 */
+	assert_int_equal(registry_agent_add(r, "a8", "any", "", KEY, NULL, NOW)->id, 8);
 	registry_close(r);
 }
 
@@ -648,6 +665,34 @@ test_many_agents(void **state)
 	assert_int_equal(sql_int(f, "SELECT count(*) FROM agent"), n / 2 + 2);
 }
 
+/* Ids are at most 8 digits (the wire's limit); past 99999999 adds fail instead of wrapping. */
+static void
+test_id_exhaustion(void **state)
+{
+	struct fx *f = *state;
+	struct registry *r;
+	struct agent *a;
+
+	assert_non_null(r = reg_open(f));
+	assert_int_equal(registry_meta_set(r, "registry.max_agent_id", "99999998"), 0);
+	registry_close(r);
+	assert_non_null(r = reg_open(f));
+	assert_non_null(a = registry_agent_add(r, "last", "any", "", KEY, NULL, NOW));
+	assert_int_equal(a->id, 99999999);
+	assert_null(registry_agent_add(r, "one-too-many", "any", "", KEY, NULL, NOW));
+	assert_int_equal(registry_agent_remove(r, 99999999), 0);
+	assert_null(registry_agent_add(r, "one-too-many", "any", "", KEY, NULL, NOW));
+	registry_close(r);
+	assert_non_null(r = reg_open(f));
+	assert_int_equal(registry_count(r), 1);
+	assert_null(registry_agent_add(r, "one-too-many", "any", "", KEY, NULL, NOW));
+	registry_close(r);
+	sql(f, "UPDATE meta SET value = '100000000' WHERE key = 'registry.max_agent_id'");
+	assert_null(reg_open(f));
+	sql(f, "UPDATE meta SET value = '' WHERE key = 'registry.max_agent_id'");
+	assert_null(reg_open(f));
+}
+
 static void
 test_migrate_empty_file(void **state)
 {
@@ -804,6 +849,7 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_users_and_meta, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_flush_failure_keeps_queue, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_many_agents, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_id_exhaustion, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_migrate_empty_file, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_refuse_other_databases, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_corrupt_file, setup, teardown),

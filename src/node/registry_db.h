@@ -1,0 +1,51 @@
+/* registry_db.h — internal to the registry: its SQLite store (schema, migrations, statements). */
+#ifndef VIGIL_REGISTRY_DB_H
+#define VIGIL_REGISTRY_DB_H
+
+#include <stddef.h>
+
+#include "node/agent.h"
+
+#define REGDB_ID_MAX 99999999u     /* agent ids are at most 8 digits on the wire */
+
+struct regdb;
+
+/*
+ * regdb_open: opens or creates the database at path (WAL, synchronous=NORMAL,
+ * busy timeout), migrates its schema in one transaction and prepares the
+ * statements the flush reuses.  Refuses a file that is not an SQLite
+ * database, another program's database or a newer schema.  NULL on failure
+ * (logged).
+ */
+struct regdb *regdb_open(const char *path);
+/* regdb_close: NULL is a no-op. */
+void regdb_close(struct regdb *db);
+
+/*
+ * Loading: regdb_load_begin, then regdb_load_next until it returns 0 (no more
+ * rows) or -1 (error, or a row whose id, name or key cannot be represented in
+ * struct agent: refused rather than lost; logged), then regdb_load_end.
+ * Rows come in id order; regdb_load_next overwrites every persisted field of
+ * a (runtime fields untouched); a negative time reads as 0 and an integer
+ * outside 0..65535 as -1, left for the caller to judge.
+ */
+int regdb_load_begin(struct regdb *db);
+int regdb_load_next(struct regdb *db, struct agent *a);
+void regdb_load_end(struct regdb *db);
+
+/* One write transaction: begin, upserts/deletes/meta, commit (or rollback). 0 / -1. */
+int regdb_begin(struct regdb *db);
+int regdb_commit(struct regdb *db);
+void regdb_rollback(struct regdb *db);
+int regdb_upsert(struct regdb *db, const struct agent *a);
+int regdb_delete(struct regdb *db, unsigned int id);
+
+/* Users and meta; outside a transaction each write commits at once. 0 / -1 (get: -1 also
+ * when absent or when the value does not fit cap). */
+int regdb_user_get(struct regdb *db, const char *user, char *hash, size_t cap);
+int regdb_user_set(struct regdb *db, const char *user, const char *hash);
+int regdb_user_count(struct regdb *db);
+int regdb_meta_get(struct regdb *db, const char *key, char *val, size_t cap);
+int regdb_meta_set(struct regdb *db, const char *key, const char *val);
+
+#endif
