@@ -483,7 +483,7 @@ registry_agent_add(struct registry *r, const char *name, const char *ip,
 	agent_derive_key(a);
 	if (vec_push(&r->dirty, a) == -1 || agent_insert(r, a) == -1) {
 		log_warnx("registry: add: out of memory");
-		/* a may sit in the dirty queue; leave it there, freed with the registry. */
+		/* Take a back out of the dirty queue if it got in. */
 		if (r->dirty.n > 0 && r->dirty.v[r->dirty.n - 1] == a)
 			r->dirty.n--;
 		goto err;
