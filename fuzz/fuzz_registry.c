@@ -21,16 +21,6 @@
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 /* See tests/unit/test_registry.c: the real one lives in src/proto/secmsg.c. */
-__attribute__((weak)) void
-secmsg_key_derive(const char *id, const char *name, const char *key,
-    char out[SECMSG_ENCKEY_LEN + 1])
-{
-	(void)id;
-	(void)name;
-	hash_md5_hex(key, strlen(key), out);
-	memset(out + 32, 'x', SECMSG_ENCKEY_LEN - 32);
-	out[SECMSG_ENCKEY_LEN] = '\0';
-}
 
 #define MAXOPS 256
 #define KEY "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef"

@@ -18,27 +18,6 @@
 #include "node/registry.h"
 #include "proto/secmsg.h"
 
-/*
- * secmsg_key_derive lives in src/proto/secmsg.c (another branch).  This weak
- * copy of the same derivation lets the test link on its own; once secmsg.c
- * is merged the linker still takes this one (it is already defined), which
- * is fine: the expected values below were computed independently.
- */
-__attribute__((weak)) void
-secmsg_key_derive(const char *id, const char *name, const char *key,
-    char out[SECMSG_ENCKEY_LEN + 1])
-{
-	char hn[33], hi[33], both[65], s1[33];
-
-	hash_md5_hex(name, strlen(name), hn);
-	hash_md5_hex(id, strlen(id), hi);
-	memcpy(both, hn, 32);
-	memcpy(both + 32, hi, 32);
-	hash_md5_hex(both, 64, s1);
-	hash_md5_hex(key, strlen(key), out);
-	memcpy(out + 32, s1, SECMSG_ENCKEY_LEN - 32);
-	out[SECMSG_ENCKEY_LEN] = '\0';
-}
 
 #define KEY "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef"
 /* md5hex(KEY) + md5hex(md5hex("web1") + md5hex("001"))[0:15], computed with Python. */
