@@ -20,8 +20,6 @@
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
-/* See tests/unit/test_registry.c: the real one lives in src/proto/secmsg.c. */
-
 #define MAXOPS 256
 #define KEY "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef"
 

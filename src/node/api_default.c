@@ -5,7 +5,6 @@
 #include <time.h>
 
 #include <event2/http.h>
-#include <openssl/evp.h>
 
 #include "lib/log.h"
 #include "node/api.h"
@@ -37,43 +36,6 @@ api_get_root(struct api_req *r)
 	api_reply_json(r, 200, json_pack("{s:o, s:i}", "data", data, "error", 0));
 }
 
-/* basic_credentials: decodes "Basic base64(user:pass)".  0 / -1. */
-static int
-basic_credentials(const char *h, char *user, size_t ucap, char *pass, size_t pcap)
-{
-	unsigned char dec[512];
-	size_t inlen;
-	int n;
-	char *colon;
-
-	if (h == NULL || strncasecmp(h, "Basic ", 6) != 0)
-		return -1;
-	h += 6;
-	while (*h == ' ')
-		h++;
-	inlen = strlen(h);
-	if (inlen == 0 || inlen % 4 != 0 || inlen / 4 * 3 >= sizeof(dec))
-		return -1;
-	n = EVP_DecodeBlock(dec, (const unsigned char *)h, (int)inlen);
-	if (n < 0)
-		return -1;
-	/* EVP_DecodeBlock counts the '=' padding as zero bytes. */
-	if (inlen >= 1 && h[inlen - 1] == '=')
-		n--;
-	if (inlen >= 2 && h[inlen - 2] == '=')
-		n--;
-	dec[n] = '\0';
-	if (memchr(dec, '\0', (size_t)n) != NULL || (colon = strchr((char *)dec, ':')) == NULL)
-		return -1;
-	*colon = '\0';
-	if (strlen((char *)dec) >= ucap || strlen(colon + 1) >= pcap)
-		return -1;
-	memcpy(user, dec, strlen((char *)dec) + 1);
-	memcpy(pass, colon + 1, strlen(colon + 1) + 1);
-	explicit_bzero(dec, sizeof(dec));
-	return 0;
-}
-
 static const char *const login_params[] = { "pretty", "wait_for_complete", "raw", NULL };
 
 void
@@ -93,7 +55,7 @@ api_login(struct api_req *r)
 		}
 	}
 	h = evhttp_find_header(evhttp_request_get_input_headers(r->req), "Authorization");
-	ok = basic_credentials(h, user, sizeof(user), pass, sizeof(pass)) == 0;
+	ok = api_parse_basic_auth(h, user, sizeof(user), pass, sizeof(pass)) == 0;
 	/* An unknown user costs a full hash check too: timing does not tell users apart. */
 	if (ok && registry_user_get(r->node->reg, user, hash, sizeof(hash)) == -1) {
 		hash[0] = '\0';

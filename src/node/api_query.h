@@ -99,4 +99,13 @@ json_t *agent_to_json(const struct agent *a, char *const *select, size_t nselect
 void agents_query_run(const struct agents_query *q, struct agent *const *agents, size_t n,
     json_t *items, long *total, void (*missing)(void *arg, const char *id), void *arg);
 
+/*
+ * api_parse_basic_auth: parses an "Authorization: Basic base64(user:pass)"
+ * header value (api_basic.c).  The user is everything before the first ':'.
+ * 0 with user/pass copied (NUL-terminated), -1 when the header is absent,
+ * not Basic, not valid base64, has no ':', holds a NUL byte, or a part does
+ * not fit its buffer.
+ */
+int api_parse_basic_auth(const char *header, char *user, size_t ucap, char *pass, size_t pcap);
+
 #endif
