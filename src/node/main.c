@@ -59,6 +59,14 @@ node_schedule_flush(struct node *n)
 	evtimer_add(n->flush_ev, &tv);
 }
 
+void
+node_agent_changed(struct node *n, struct agent *a, struct session *s)
+{
+	(void)s;
+	registry_agent_dirty(n->reg, a);
+	node_schedule_flush(n);
+}
+
 static void
 tick_cb(evutil_socket_t fd, short what, void *arg)
 {

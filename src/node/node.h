@@ -74,6 +74,14 @@ time_t node_now(struct node *n);
 /* node_schedule_flush: arranges a registry flush within flush_interval_ms. */
 void node_schedule_flush(struct node *n);
 
+struct agent;
+struct session;
+/*
+ * node_agent_changed: an agent's record changed (through session s, or NULL).
+ * The master persists it; a worker streams it to the master.
+ */
+void node_agent_changed(struct node *n, struct agent *a, struct session *s);
+
 /* session.c: the agent channel (port 1514). */
 int  session_listen(struct node *n);
 void session_tick(struct node *n);           /* timeouts, once a second */

@@ -78,8 +78,21 @@ session_send(struct session *s, const char *msg, size_t len)
 	return 0;
 }
 
+/*
+ * session_publish: the agent's record changed through session s (NULL when
+ * no session is involved): hand it to the node, which persists it (master)
+ * or streams it to the master (worker).
+ */
 static void
-agent_set_disconnected(struct node *n, struct agent *a, int code)
+session_publish(struct node *n, struct agent *a, struct session *s)
+{
+	if (s != NULL)
+		s->seq++;
+	node_agent_changed(n, a, s);
+}
+
+static void
+agent_set_disconnected(struct node *n, struct agent *a, struct session *s, int code)
 {
 	if (a->status == AGENT_DISCONNECTED && a->status_code == code)
 		return;
@@ -89,8 +102,7 @@ agent_set_disconnected(struct node *n, struct agent *a, int code)
 		a->disconnection_time = node_now(n);
 	a->status = AGENT_DISCONNECTED;
 	a->status_code = code;
-	registry_agent_dirty(n->reg, a);
-	node_schedule_flush(n);
+	session_publish(n, a, s);
 }
 
 /*
@@ -111,7 +123,7 @@ session_close(struct session *s, const char *reason, int status_code)
 		log_info("session %s (%s): closed: %s", s->agent_id, s->peer, reason);
 		if (s->agent->session == s) {
 			s->agent->session = NULL;
-			agent_set_disconnected(n, s->agent, status_code);
+			agent_set_disconnected(n, s->agent, s, status_code);
 		}
 	} else
 		log_debug("session %s: closed: %s", s->peer, reason);
@@ -168,14 +180,14 @@ handle_startup(struct session *s, const char *msg, size_t len)
 	if (rc == -1) {
 		session_send_err(s, "Couldn't retrieve version");
 		a->status_code = AGENT_CODE_VERSION_MISSING;
-		registry_agent_dirty(n->reg, a);
+		session_publish(n, a, s);
 		return;
 	}
 	if (rc == 0) {
 		if (!version_acceptable(version)) {
 			session_send_err(s, "Agent version must be lower or equal to manager version");
 			a->status_code = AGENT_CODE_INVALID_VERSION;
-			registry_agent_dirty(n->reg, a);
+			session_publish(n, a, s);
 			return;
 		}
 		snprintf(s->version, sizeof(s->version), "Wazuh %s", version);
@@ -186,8 +198,7 @@ handle_startup(struct session *s, const char *msg, size_t len)
 	a->status_code = AGENT_CODE_OK;
 	a->disconnection_time = 0;
 	snprintf(a->node_name, sizeof(a->node_name), "%s", n->cfg.name);
-	registry_agent_dirty(n->reg, a);
-	node_schedule_flush(n);
+	session_publish(n, a, s);
 	log_debug("session %s: startup (%s)", s->agent_id, s->version[0] ? s->version : "no version");
 }
 
@@ -206,7 +217,7 @@ handle_keepalive(struct session *s, const char *msg, size_t len)
 	if (!version_acceptable(ai.version)) {
 		session_send_err(s, "Agent version must be lower or equal to manager version");
 		a->status_code = AGENT_CODE_INVALID_VERSION;
-		registry_agent_dirty(n->reg, a);
+		session_publish(n, a, s);
 		return;
 	}
 	n->stats.keepalives++;
@@ -221,8 +232,7 @@ handle_keepalive(struct session *s, const char *msg, size_t len)
 	snprintf(a->node_name, sizeof(a->node_name), "%s", n->cfg.name);
 	snprintf(a->manager, sizeof(a->manager), "%s", n->hostname);
 	s->started = 1;
-	registry_agent_dirty(n->reg, a);
-	node_schedule_flush(n);
+	session_publish(n, a, s);
 	session_send(s, CONTROL_ACK, strlen(CONTROL_ACK));
 }
 
@@ -236,7 +246,7 @@ handle_message(struct session *s, const char *msg, size_t len)
 	case CONTROL_SHUTDOWN:
 		log_info("session %s: agent shutdown", s->agent_id);
 		s->agent->last_keepalive = node_now(s->node);
-		agent_set_disconnected(s->node, s->agent, AGENT_CODE_SHUTDOWN);
+		agent_set_disconnected(s->node, s->agent, s, AGENT_CODE_SHUTDOWN);
 		s->shutdown = 1;
 		break;
 	case CONTROL_KEEPALIVE:
@@ -321,8 +331,11 @@ handle_frame(struct session *s, const uint8_t *p, size_t len)
 		session_close(s, "decryption failed", AGENT_CODE_CONNECTION_LOST);
 		return;
 	}
-	if (s->agent == NULL)
+	if (s->agent == NULL) {
+		s->key_global = m.global;
+		s->key_local = m.local;
 		session_attach(s, a);
+	}
 	if (a->session != s) {
 		session_close(s, "superseded", AGENT_CODE_OK);
 		return;
@@ -509,7 +522,7 @@ session_tick(struct node *n)
 		    n->cfg.agents_disconnection_time);
 		if (a->session != NULL)
 			session_close(a->session, "keepalive timeout", AGENT_CODE_KEEPALIVE_TIMEOUT);
-		agent_set_disconnected(n, a, AGENT_CODE_KEEPALIVE_TIMEOUT);
+		agent_set_disconnected(n, a, NULL, AGENT_CODE_KEEPALIVE_TIMEOUT);
 	}
 }
 

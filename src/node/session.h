@@ -20,6 +20,11 @@ struct session {
 	char peer[64];                /* source address */
 	char version[40];             /* "Wazuh vX.Y.Z", learned in the handshake */
 	uint64_t serial;              /* orders sessions on this node */
+	/* The session key: the agent's own message counter of the session's first
+	 * message.  An agent increments it across all its connections, on any node,
+	 * so it orders this session against every other session of the agent. */
+	unsigned int key_global, key_local;
+	uint64_t seq;                 /* state updates published by this session */
 	time_t opened;
 	time_t partial_since;         /* an incomplete frame waits since then, or 0 */
 	unsigned int rx_global, rx_local;
