@@ -47,6 +47,15 @@ struct agent {
 
 	/* Runtime only (never persisted). */
 	struct session *session;    /* live connection, or NULL */
+	/* Cluster sync.  On the master: the newest session known for this agent
+	 * (its key, node and the last update sequence applied).  On a worker: the
+	 * record is queued for the master (sync_dirty) or sent in batch
+	 * sync_sent_seq and not yet acknowledged. */
+	unsigned int sync_kg, sync_kl;
+	uint64_t sync_sseq;
+	char sync_node[64];
+	int sync_dirty;
+	uint64_t sync_sent_seq;
 	int dirty;                  /* queued for the next registry flush */
 	int removed;
 };

@@ -1,12 +1,16 @@
 /* api_agents.c — the /agents endpoint family: listing, summary, restart. */
 #include <ctype.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+
+#include <event2/http.h>
 
 #include "lib/log.h"
 #include "node/agent.h"
 #include "node/api.h"
 #include "node/api_envelope.h"
+#include "node/cluster.h"
 #include "node/registry.h"
 
 /* agents_snapshot: the registry's agents as a pointer array (caller frees). */
@@ -106,31 +110,125 @@ api_get_agents_summary(struct api_req *r)
 #define RESTART_NONE "Restart command was not sent to any agent"
 
 /*
- * restart_one: sends a restart to one agent and records the outcome in e.
- * When broadcasting (no agents_list), the outcomes Wazuh's RBAC
- * post-processor drops (1701, 1703, 1707) are left out.
+ * A restart request over one or many agents.  Agents held by this node are
+ * restarted at once; those held by a worker are sent there and the reply
+ * waits for every worker's answer (or its timeout), so an agent is listed as
+ * affected only when the node holding it delivered the command.
  */
+struct restart_job {
+	struct api_req r;             /* only node, req and pretty are used after dispatch */
+	struct evhttp_connection *evcon;
+	struct envelope *e;
+	int broadcast;
+	int pending;
+	int started;                  /* all agents have been submitted */
+};
+
 static void
-restart_one(struct node *n, struct envelope *e, unsigned int id, const char *given, int broadcast)
+job_record(struct restart_job *j, unsigned int id, const char *given, int rc)
 {
-	struct agent *a;
 	char ids[16];
+
+	agent_id_format(id, ids, sizeof(ids));
+	if (rc == 0) {
+		envelope_affect(j->e, json_string(ids));
+		return;
+	}
+	/* Without agents_list, Wazuh's RBAC post-processor drops these outcomes. */
+	if (j->broadcast && (rc == 1701 || rc == 1703 || rc == 1707))
+		return;
+	envelope_fail(j->e, given != NULL ? given : ids, rc);
+}
+
+static void job_closed(struct evhttp_connection *evcon, void *arg);
+
+static void
+job_finish(struct restart_job *j)
+{
+	if (j->evcon != NULL)
+		evhttp_connection_set_closecb(j->evcon, NULL, NULL);
+	log_info("api: %s: restart sent to %d agents, %d failed", j->r.user,
+	    envelope_affected_count(j->e), envelope_failed_count(j->e));
+	if (j->r.req != NULL)
+		api_reply_json(&j->r, 200, envelope_render(j->e, RESTART_ALL, RESTART_SOME,
+		    RESTART_NONE, 1));
+	envelope_free(j->e);
+	free(j);
+}
+
+/* job_closed: the client went away before the answer: forget the request. */
+static void
+job_closed(struct evhttp_connection *evcon, void *arg)
+{
+	struct restart_job *j = arg;
+
+	(void)evcon;
+	cluster_cancel(j->r.node, j);
+	j->evcon = NULL;
+	j->r.req = NULL;
+	envelope_free(j->e);
+	free(j);
+}
+
+static void
+job_remote_done(void *arg, unsigned int id, int code)
+{
+	struct restart_job *j = arg;
+
+	job_record(j, id, NULL, code);
+	if (--j->pending == 0 && j->started)
+		job_finish(j);
+}
+
+static void
+job_submit(struct restart_job *j, unsigned int id, const char *given)
+{
+	struct node *n = j->r.node;
+	struct agent *a;
 	int rc;
 
 	if (id == 0)
 		rc = 1703;
 	else if ((a = registry_agent_by_id(n->reg, id)) == NULL || a->removed)
 		rc = 1701;
+	else if (a->status != AGENT_ACTIVE)
+		rc = 1707;
 	else
-		rc = session_restart_agent(n, a);
-	agent_id_format(id, ids, sizeof(ids));
-	if (rc == 0) {
-		envelope_affect(e, json_string(ids));
+		rc = cluster_restart(n, a, job_remote_done, j);
+	if (rc == -1)
+		j->pending++;
+	else
+		job_record(j, id, given, rc);
+}
+
+static struct restart_job *
+job_new(struct api_req *r, int broadcast)
+{
+	struct restart_job *j = calloc(1, sizeof(*j));
+
+	if (j == NULL || (j->e = envelope_new()) == NULL) {
+		free(j);
+		api_reply_problem(r, 500, 1000, NULL);
+		return NULL;
+	}
+	j->r = *r;
+	j->r.nparams = 0;   /* the parameters die with the dispatch */
+	j->broadcast = broadcast;
+	return j;
+}
+
+/* job_start: every agent submitted; reply now or when the last worker answers. */
+static void
+job_start(struct restart_job *j)
+{
+	j->started = 1;
+	if (j->pending == 0) {
+		job_finish(j);
 		return;
 	}
-	if (broadcast && (rc == 1701 || rc == 1703 || rc == 1707))
-		return;
-	envelope_fail(e, given != NULL ? given : ids, rc);
+	j->evcon = evhttp_request_get_connection(j->r.req);
+	if (j->evcon != NULL)
+		evhttp_connection_set_closecb(j->evcon, job_closed, j);
 }
 
 static const char *const restart_params[] = { "pretty", "wait_for_complete", "agents_list", NULL };
@@ -139,13 +237,12 @@ void
 api_put_agents_restart(struct api_req *r)
 {
 	struct node *n = r->node;
-	struct envelope *e;
+	struct restart_job *j;
 	struct api_qerr err;
 	unsigned int *ids = NULL;
 	char **strs = NULL;
 	size_t nids = 0, i;
 	const char *list;
-	int broadcast;
 
 	if (api_check(r, restart_params) == -1)
 		return;
@@ -154,30 +251,25 @@ api_put_agents_restart(struct api_req *r)
 		api_reply_qerr(r, &err);
 		return;
 	}
-	broadcast = (ids == NULL);
-	if ((e = envelope_new()) == NULL) {
+	if ((j = job_new(r, ids == NULL)) == NULL) {
 		api_agents_list_free(ids, strs, nids);
-		api_reply_problem(r, 500, 1000, NULL);
 		return;
 	}
-	if (broadcast) {
+	if (j->broadcast) {
 		size_t count = registry_count(n->reg);
 
 		for (i = 0; i < count; i++) {
 			struct agent *a = registry_agent_at(n->reg, i);
 
 			if (a->id != 0)
-				restart_one(n, e, a->id, NULL, 1);
+				job_submit(j, a->id, NULL);
 		}
 	} else {
 		for (i = 0; i < nids; i++)
-			restart_one(n, e, ids[i], strs[i], 0);
+			job_submit(j, ids[i], strs[i]);
 	}
-	log_info("api: %s: restart sent to %d agents, %d failed", r->user,
-	    envelope_affected_count(e), envelope_failed_count(e));
-	api_reply_json(r, 200, envelope_render(e, RESTART_ALL, RESTART_SOME, RESTART_NONE, 1));
-	envelope_free(e);
 	api_agents_list_free(ids, strs, nids);
+	job_start(j);
 }
 
 static const char *const restart1_params[] = { "pretty", "wait_for_complete", NULL };
@@ -185,7 +277,7 @@ static const char *const restart1_params[] = { "pretty", "wait_for_complete", NU
 void
 api_put_agent_restart(struct api_req *r)
 {
-	struct envelope *e;
+	struct restart_job *j;
 	const char *id = r->segs[1];
 	size_t i, len = strlen(id);
 
@@ -197,16 +289,13 @@ api_put_agent_restart(struct api_req *r)
 	if (len < 3 || len > 8 || i != len) {
 		char detail[160];
 
-		snprintf(detail, sizeof(detail), "'%.40s' does not match '^\\\\d+$' or is too short "
+		snprintf(detail, sizeof(detail), "'%.40s' does not match '^\\d+$' or is too short "
 		    "- 'agent_id'", id);
 		api_reply_problem(r, 400, 0, detail);
 		return;
 	}
-	if ((e = envelope_new()) == NULL) {
-		api_reply_problem(r, 500, 1000, NULL);
+	if ((j = job_new(r, 0)) == NULL)
 		return;
-	}
-	restart_one(r->node, e, (unsigned int)strtoul(id, NULL, 10), id, 0);
-	api_reply_json(r, 200, envelope_render(e, RESTART_ALL, RESTART_SOME, RESTART_NONE, 1));
-	envelope_free(e);
+	job_submit(j, (unsigned int)strtoul(id, NULL, 10), id);
+	job_start(j);
 }

@@ -24,6 +24,7 @@ config_defaults(struct config *c)
 	c->agents_disconnection_time = 600;
 	c->token_lifetime = 900;
 	c->flush_interval_ms = 100;
+	c->node_grace = 10;
 }
 
 void
@@ -35,6 +36,7 @@ config_usage(FILE *f)
 	    "              [--cluster-port 1516] [--api-port 55000]\n"
 	    "              [--enroll-password-file FILE] [--agents-disconnection-time S]\n"
 	    "              [--token-lifetime S] [--master HOST:PORT] [--cluster-key-file F]\n"
+	    "              [--node-grace S]\n"
 	    "              [--config FILE] [--foreground] [-v|--verbose] [-q|--quiet]\n");
 }
 
@@ -101,6 +103,8 @@ config_set(struct config *c, const char *key, const char *v)
 		return parse_int(key, v, 1, 86400 * 365, &c->token_lifetime);
 	if (strcmp(key, "flush-interval-ms") == 0)
 		return parse_int(key, v, 1, 10000, &c->flush_interval_ms);
+	if (strcmp(key, "node-grace") == 0)
+		return parse_int(key, v, 0, 86400, &c->node_grace);
 	if (strcmp(key, "master") == 0)
 		return set_str(key, c->master, sizeof(c->master), v);
 	if (strcmp(key, "cluster-key-file") == 0)

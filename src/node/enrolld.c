@@ -22,6 +22,7 @@
 
 #include "lib/log.h"
 #include "node/agent.h"
+#include "node/cluster.h"
 #include "node/node.h"
 #include "node/registry.h"
 #include "proto/control.h"
@@ -177,6 +178,7 @@ enroll_handle(struct enroll_conn *c, const struct enroll_req *r)
 		log_info("enroll %s: replacing agent %03u '%s' (inactive)", c->peer, old->id,
 		    old->name);
 		registry_agent_remove(n->reg, old->id);
+		cluster_agent_removed(n, old->id);
 	}
 	/* The id is known only once added; the key mixes in the name and ip. */
 	if (enroll_generate_key("", r->name, ip, key) == -1) {
@@ -195,6 +197,7 @@ enroll_handle(struct enroll_conn *c, const struct enroll_req *r)
 		return;
 	}
 	n->stats.enrollments++;
+	cluster_agent_added(n, a);
 	log_info("enroll %s: agent %s '%s' added (ip %s)", c->peer, id, a->name, a->ip);
 	enroll_reply(c, buf, (size_t)len);
 }

@@ -18,6 +18,7 @@
 #include "lib/log.h"
 #include "lib/tls.h"
 #include "node/auth.h"
+#include "node/cluster.h"
 #include "node/node.h"
 #include "node/registry.h"
 #include "node/session.h"
@@ -62,7 +63,7 @@ node_schedule_flush(struct node *n)
 void
 node_agent_changed(struct node *n, struct agent *a, struct session *s)
 {
-	(void)s;
+	cluster_agent_changed(n, a, s);
 	registry_agent_dirty(n->reg, a);
 	node_schedule_flush(n);
 }
@@ -73,6 +74,7 @@ tick_cb(evutil_socket_t fd, short what, void *arg)
 	(void)fd;
 	(void)what;
 	session_tick(arg);
+	cluster_tick(arg);
 }
 
 static void
@@ -261,8 +263,6 @@ main(int argc, char **argv)
 		return rc == 1 ? 0 : 2;
 	}
 	log_init("vigild", n->cfg.verbose);
-	if (n->cfg.role == ROLE_WORKER)
-		fatalx("--role worker: the cluster is not implemented yet in this build");
 
 	signal(SIGPIPE, SIG_IGN);
 	raise_nofile();
@@ -292,7 +292,8 @@ main(int argc, char **argv)
 	path_join(path, sizeof(path), n->cfg.data_dir, "api-jwt.key");
 	if ((n->auth = auth_new(path, n->cfg.token_lifetime)) == NULL)
 		fatalx("cannot load the API signing key %s", path);
-	api_admin_setup(n);
+	if (n->cfg.role == ROLE_MASTER)
+		api_admin_setup(n);
 
 	if ((n->base = event_base_new()) == NULL)
 		fatalx("event_base_new");
@@ -308,14 +309,23 @@ main(int argc, char **argv)
 	}
 	evtimer_add(n->tick_ev, &one_second);
 
-	if (session_listen(n) == -1 || enrolld_listen(n) == -1 || api_listen(n) == -1)
+	if (session_listen(n) == -1)
 		fatalx("cannot listen; is another vigild running on these ports?");
+	if (n->cfg.role == ROLE_MASTER && (enrolld_listen(n) == -1 || api_listen(n) == -1))
+		fatalx("cannot listen; is another vigild running on these ports?");
+	if (cluster_start(n) == -1)
+		fatalx("cannot start the cluster link");
 	printf("vigild %s: %s node '%s', data in %s\n", VIGIL_VERSION,
 	    n->cfg.role == ROLE_MASTER ? "master" : "worker", n->cfg.name, n->cfg.data_dir);
 	printf("  agents      tcp  %s:%d\n", n->cfg.listen, n->cfg.agent_port);
-	printf("  enrollment  tls  %s:%d%s\n", n->cfg.listen, n->cfg.enroll_port,
-	    n->has_enroll_password ? " (password required)" : "");
-	printf("  REST API    https://%s:%d/\n", n->cfg.listen, n->cfg.api_port);
+	if (n->cfg.role == ROLE_MASTER) {
+		printf("  enrollment  tls  %s:%d%s\n", n->cfg.listen, n->cfg.enroll_port,
+		    n->has_enroll_password ? " (password required)" : "");
+		printf("  REST API    https://%s:%d/\n", n->cfg.listen, n->cfg.api_port);
+		if (n->cluster != NULL)
+			printf("  cluster     tls1.3-psk  %s:%d\n", n->cfg.listen, n->cfg.cluster_port);
+	} else
+		printf("  master      %s (enrollment goes to the master)\n", n->cfg.master);
 	fflush(stdout);
 	path_join(path, sizeof(path), n->cfg.data_dir, "vigild.pid");
 	{
@@ -334,6 +344,7 @@ main(int argc, char **argv)
 	/* Clean shutdown: close every session (agents become disconnected), flush. */
 	session_close_all(n, "manager shutting down");
 	session_reap(n);
+	cluster_stop(n);
 	api_free(n);
 	if (n->agent_lsn != NULL)
 		evconnlistener_free(n->agent_lsn);

@@ -37,6 +37,9 @@ struct node_stats {
 	uint64_t enroll_failures;
 	uint64_t restarts_sent;
 	uint64_t api_requests;
+	uint64_t sync_applied;       /* master: updates applied */
+	uint64_t sync_stale;         /* master: updates from an older session, dropped */
+	uint64_t sync_fenced;        /* sessions told to close: a newer one exists */
 };
 
 struct node {
@@ -65,6 +68,8 @@ struct node {
 	size_t nsessions;
 	uint64_t next_session_serial;
 	int enroll_inflight;
+
+	struct cluster *cluster;        /* cluster.c state (NULL until started) */
 
 	struct node_stats stats;
 };
@@ -98,6 +103,8 @@ struct agent;
 int session_restart_agent(struct node *n, struct agent *a);
 /* session_drop_agent: closes the agent's session, if any (agent removed). */
 void session_drop_agent(struct node *n, struct agent *a, const char *reason);
+/* session_fence: closes the agent's session without touching its record (a newer one exists). */
+void session_fence(struct node *n, struct agent *a, const char *reason);
 
 /* enrolld.c: the enrollment service (port 1515, TLS). */
 int enrolld_listen(struct node *n);
@@ -108,5 +115,7 @@ void api_free(struct node *n);
 
 /* Vigil's own error codes, beyond Wazuh's table (see api_errors.c). */
 #define VIGIL_ERR_VERSION_UNKNOWN 1790
+#define VIGIL_ERR_SESSION_MOVED 1791    /* the agent left that node before delivery */
+#define VIGIL_ERR_NODE_UNREACHABLE 1792 /* the agent's node did not confirm delivery */
 
 #endif

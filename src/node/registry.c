@@ -449,18 +449,35 @@ struct agent *
 registry_agent_add(struct registry *r, const char *name, const char *ip,
     const char *register_ip, const char *key, const char *groups, time_t now)
 {
-	struct agent *a;
+	if (r->max_id >= REGDB_ID_MAX) {
+		log_warnx("registry: add: agent ids exhausted");
+		return NULL;
+	}
+	return registry_agent_put(r, r->max_id + 1, name, ip, register_ip, key, groups, now);
+}
 
+struct agent *
+registry_agent_put(struct registry *r, unsigned int id, const char *name, const char *ip,
+    const char *register_ip, const char *key, const char *groups, time_t now)
+{
+	struct agent *a;
+	int found;
+
+	if (id == 0 || id > REGDB_ID_MAX) {
+		log_warnx("registry: add: bad id %u", id);
+		return NULL;
+	}
+	(void)agent_index(r, id, &found);
+	if (found) {
+		log_warnx("registry: add: id %03u is taken", id);
+		return NULL;
+	}
 	if (name == NULL || name[0] == '\0' || ip == NULL || key == NULL) {
 		log_warnx("registry: add: missing name, ip or key");
 		return NULL;
 	}
 	if (registry_agent_by_name(r, name) != NULL) {
 		log_warnx("registry: add: name '%s' is taken", name);
-		return NULL;
-	}
-	if (r->max_id >= REGDB_ID_MAX) {
-		log_warnx("registry: add: agent ids exhausted");
 		return NULL;
 	}
 	if ((a = calloc(1, sizeof(*a))) == NULL) {
@@ -477,7 +494,7 @@ registry_agent_add(struct registry *r, const char *name, const char *ip,
 		log_warnx("registry: add: '%.40s': a field is too long", name);
 		goto err;
 	}
-	a->id = r->max_id + 1;
+	a->id = id;
 	a->status = AGENT_NEVER_CONNECTED;
 	a->date_add = now;
 	agent_derive_key(a);
@@ -489,7 +506,8 @@ registry_agent_add(struct registry *r, const char *name, const char *ip,
 		goto err;
 	}
 	a->dirty = 1;
-	r->max_id = a->id;
+	if (a->id > r->max_id)
+		r->max_id = a->id;
 	return a;
 err:
 	free(a);

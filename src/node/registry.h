@@ -39,6 +39,13 @@ struct agent *registry_agent_by_ip(const struct registry *r, const char *ip);
 struct agent *registry_agent_add(struct registry *r, const char *name, const char *ip,
     const char *register_ip, const char *key, const char *groups, time_t now);
 
+/*
+ * registry_agent_put: as registry_agent_add with a given id (a worker copying
+ * the master's agents).  NULL when the id or the name is taken.
+ */
+struct agent *registry_agent_put(struct registry *r, unsigned int id, const char *name,
+    const char *ip, const char *register_ip, const char *key, const char *groups, time_t now);
+
 /* registry_agent_remove: drops an agent (not 000).  The caller must have closed its session. 0 / -1.
  * The agent leaves the table at once; its struct (a->removed = 1) stays valid
  * until the next successful flush. */

@@ -24,6 +24,7 @@
 #include "lib/hash.h"
 #include "lib/log.h"
 #include "node/agent.h"
+#include "node/cluster.h"
 #include "node/registry.h"
 #include "proto/control.h"
 #include "proto/frame.h"
@@ -340,6 +341,12 @@ handle_frame(struct session *s, const uint8_t *p, size_t len)
 		session_close(s, "superseded", AGENT_CODE_OK);
 		return;
 	}
+	if (!cluster_session_current(n, s)) {
+		n->stats.sync_fenced++;
+		a->session = NULL;
+		session_close(s, "superseded by a newer session of this agent", AGENT_CODE_OK);
+		return;
+	}
 	s->rx_global = m.global;
 	s->rx_local = m.local;
 	handle_message(s, m.msg, m.msglen);
@@ -554,6 +561,18 @@ session_restart_agent(struct node *n, struct agent *a)
 	n->stats.restarts_sent++;
 	s->restarts_sent++;
 	return 0;
+}
+
+void
+session_fence(struct node *n, struct agent *a, const char *reason)
+{
+	struct session *s = a->session;
+
+	if (s == NULL)
+		return;
+	n->stats.sync_fenced++;
+	a->session = NULL;   /* the record belongs to the newer session now */
+	session_close(s, reason, AGENT_CODE_OK);
 }
 
 void

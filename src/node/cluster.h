@@ -1,0 +1,47 @@
+/* cluster.h — the worker <-> master link: agent keys down, agent state up,
+ * commands routed to the node that holds the agent.  See docs/design/cluster-sync.md.
+ */
+#ifndef VIGIL_CLUSTER_H
+#define VIGIL_CLUSTER_H
+
+#include "node/node.h"
+
+struct agent;
+struct session;
+
+/* cluster_start: master: listen on the cluster port; worker: connect to the master.  0 / -1. */
+int cluster_start(struct node *n);
+void cluster_stop(struct node *n);
+/* cluster_tick: once a second: liveness, node grace periods, command timeouts. */
+void cluster_tick(struct node *n);
+
+/*
+ * cluster_agent_changed: an agent's record changed through session s (or NULL).
+ * Master: records s as the agent's newest session and fences an older one
+ * held elsewhere.  Worker: queues the whole record for the master.
+ */
+void cluster_agent_changed(struct node *n, struct agent *a, struct session *s);
+
+/*
+ * cluster_session_current: 1 when session s may change its agent's record:
+ * no newer session of the agent is known (on any node).  0 means s is
+ * superseded and must be closed.
+ */
+int cluster_session_current(struct node *n, struct session *s);
+
+/* cluster_agents_changed: the master added (a != NULL) or removed (id) an agent: tell the workers. */
+void cluster_agent_added(struct node *n, struct agent *a);
+void cluster_agent_removed(struct node *n, unsigned int id);
+
+/*
+ * cluster_restart: routes a restart to the node holding the agent's newest
+ * session.  Returns 0 when delivered locally, a Wazuh/Vigil error code when it
+ * failed at once, or -1 when it was sent to a worker: done(arg, id, code) is
+ * then called exactly once, with the worker's answer or a timeout.
+ */
+int cluster_restart(struct node *n, struct agent *a, void (*done)(void *, unsigned int, int),
+    void *arg);
+/* cluster_cancel: forgets the pending commands of arg (its requester went away). */
+void cluster_cancel(struct node *n, void *arg);
+
+#endif
