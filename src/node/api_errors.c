@@ -25,6 +25,10 @@ api_error_cmp(const void *key, const void *elem)
 static const struct api_error vigil_error_table[] = {
 	{ 1790, "Cannot send the restart command: the agent's version is not known yet",
 	    "The agent has connected but not completed its handshake; try again in a few seconds" },
+	{ 1791, "The agent left its node before the command was delivered",
+	    "The agent is reconnecting through another node; try again in a few seconds" },
+	{ 1792, "The node holding the agent did not confirm delivery (node unreachable)",
+	    "Check the cluster with `GET /cluster/healthcheck`; the agent is retried once it reconnects" },
 };
 
 const struct api_error *

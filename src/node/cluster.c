@@ -60,6 +60,8 @@ struct peer {
 	char addr[64];
 	int ready;                  /* hello exchanged */
 	int closing;
+	int close_after_flush;      /* refused: close once the error frame is written */
+	char close_reason[160];
 	time_t last_rx;
 	time_t last_tx;
 };
@@ -163,13 +165,24 @@ out:
 	return rc;
 }
 
+/* peer_error: tells the other side why, then closes once that is written. */
 static void
 peer_error(struct peer *p, const char *message)
 {
 	log_warnx("cluster %s (%s): refusing: %s", p->name[0] ? p->name : "?", p->addr, message);
 	peer_send(p, CMSG_ERROR, json_pack("{s:s}", "message", message));
-	bufferevent_flush(p->bev, EV_WRITE, BEV_FLUSH);
-	peer_close(p, message);
+	p->close_after_flush = 1;
+	snprintf(p->close_reason, sizeof(p->close_reason), "%s", message);
+	bufferevent_disable(p->bev, EV_READ);
+}
+
+static void
+peer_write_cb(struct bufferevent *bev, void *arg)
+{
+	struct peer *p = arg;
+
+	if (p->close_after_flush && evbuffer_get_length(bufferevent_get_output(bev)) == 0)
+		peer_close(p, p->close_reason);
 }
 
 static struct peer *
@@ -903,7 +916,7 @@ peer_read_cb(struct bufferevent *bev, void *arg)
 	int type;
 
 	p->last_rx = node_now(p->node);
-	while (!p->closing && (avail = evbuffer_get_length(in)) >= 4) {
+	while (!p->closing && !p->close_after_flush && (avail = evbuffer_get_length(in)) >= 4) {
 		uint8_t hdr[5];
 		uint32_t flen;
 
@@ -980,7 +993,7 @@ peer_new(struct node *n, struct bufferevent *bev, const char *addr)
 	p->last_rx = p->last_tx = node_now(n);
 	snprintf(p->addr, sizeof(p->addr), "%s", addr);
 	TAILQ_INSERT_TAIL(&n->cluster->peers, p, entry);
-	bufferevent_setcb(bev, peer_read_cb, NULL, peer_event_cb, p);
+	bufferevent_setcb(bev, peer_read_cb, peer_write_cb, peer_event_cb, p);
 	bufferevent_enable(bev, EV_READ | EV_WRITE);
 	return p;
 }

@@ -98,7 +98,8 @@ class Proc:
 class Node(Proc):
     """A vigild on 127.0.0.1 with fresh ports and its own data dir."""
 
-    def __init__(self, tmp, name="master-node", args=(), env=None, role="master"):
+    def __init__(self, tmp, name="master-node", args=(), env=None, role="master",
+                 wait_join=True):
         self.tmp = str(tmp)
         self.name = name
         self.data_dir = os.path.join(self.tmp, name)
@@ -119,7 +120,15 @@ class Node(Proc):
         super().__init__(argv, os.path.join(self.tmp, name + ".log"), e)
         self.url = "https://127.0.0.1:%d" % self.api_port
         self._token = None
-        wait_for(self._api_up, 20, what="vigild API on port %d" % self.api_port)
+        if role == "master":
+            wait_for(self._api_up, 20, what="vigild API on port %d" % self.api_port)
+        elif wait_join:
+            wait_for(self.joined, 20, what="worker %s joined the master" % name)
+
+    def joined(self):
+        if not self.alive():
+            raise AssertionError("vigild exited (%s):\n%s" % (self.p.returncode, self.output()))
+        return "joined master" in self.output()
 
     def _api_up(self):
         if not self.alive():

@@ -1,0 +1,141 @@
+"""A master and workers on 127.0.0.1: agents on workers, state on the master, commands routed."""
+
+import os
+import signal
+import time
+
+import pytest
+
+import vigil
+
+
+@pytest.fixture
+def key(tmp_path):
+    k = tmp_path / "cluster.key"
+    k.write_text("vigil-test-cluster-key-0123456789\n")
+    os.chmod(k, 0o600)
+    return str(k)
+
+
+def start_master(tmp_path, procs, key, args=()):
+    m = vigil.Node(tmp_path, args=["--cluster-key-file", key] + list(args))
+    procs.append(m)
+    return m
+
+
+def start_worker(tmp_path, procs, key, master, name, args=(), wait_join=True, keyfile=None):
+    w = vigil.Node(tmp_path, name=name, role="worker", wait_join=wait_join,
+                   args=["--master", "127.0.0.1:%d" % master.cluster_port,
+                         "--cluster-key-file", keyfile or key] + list(args))
+    procs.append(w)
+    return w
+
+
+def on_node(master, node, status="active"):
+    return {i: a for i, a in master.agents().items()
+            if i != "000" and a.get("node_name") == node and a["status"] == status}
+
+
+def test_agents_on_a_worker_are_known_and_restarted_through_the_master(tmp_path, procs, key):
+    master = start_master(tmp_path, procs, key)
+    w1 = start_worker(tmp_path, procs, key, master, "worker1")
+    sim = vigil.Sim(tmp_path, master, 20, name="w1", managers=w1.agent_addr,
+                    args=["--keepalive", "2"])
+    procs.append(sim)
+    vigil.wait_for(lambda: len(on_node(master, "worker1")) == 20, 30, 0.2,
+                   "20 agents active on worker1, seen by the master")
+    for a in on_node(master, "worker1").values():
+        assert a["version"] == "Wazuh v4.12.0"
+        assert a["os"]["platform"]
+    r = master.api("PUT", "/agents/restart")
+    body = r.json()
+    assert r.status_code == 200, r.text
+    assert body["error"] == 0 and body["data"]["total_affected_items"] == 20
+    vigil.wait_for(lambda: (sim.summary() or {}).get("agents_restarted") == 20, 20, 0.2,
+                   "every agent on the worker got the restart")
+    s = sim.summary()
+    assert s["min_restarts"] == 1 and s["max_restarts"] == 1
+    vigil.wait_for(lambda: len(on_node(master, "worker1")) == 20, 30, 0.2, "back active")
+    # GET /agents?node_name= filters by the node holding the agent.
+    r = master.api("GET", "/agents", params={"node_name": "worker1", "limit": "100"})
+    assert r.json()["data"]["total_affected_items"] == 20
+
+
+def test_enrolled_agent_reaches_worker_quickly(tmp_path, procs, key):
+    master = start_master(tmp_path, procs, key)
+    w1 = start_worker(tmp_path, procs, key, master, "worker1")
+    agent = vigil.Agent(tmp_path, master, "late-1", args=["--keepalive", "1"])
+    agent.stop()
+    argv = [os.path.join(vigil.BUILD, "vigil-agent"), "--foreground",
+            "--manager", w1.agent_addr, "--enroll", master.enroll_addr,
+            "--name", "late-2", "--data-dir", str(tmp_path / "late-2"), "--keepalive", "1"]
+    os.makedirs(tmp_path / "late-2")
+    a2 = vigil.Proc(argv, str(tmp_path / "late-2.log"))
+    procs.append(a2)
+    vigil.wait_for(lambda: len(on_node(master, "worker1")) == 1, 20, 0.1,
+                   "a newly enrolled agent connects through the worker")
+
+
+def test_wrong_key_and_duplicate_name_are_refused(tmp_path, procs, key):
+    master = start_master(tmp_path, procs, key)
+    start_worker(tmp_path, procs, key, master, "worker1")
+    bad = tmp_path / "bad.key"
+    bad.write_text("this-is-not-the-cluster-key-000000\n")
+    os.chmod(bad, 0o600)
+    wrong = start_worker(tmp_path, procs, key, master, "worker2", wait_join=False,
+                         keyfile=str(bad))
+    vigil.wait_for(lambda: "TLS handshake failed" in master.output(), 10,
+                   what="master logs the failed handshake")
+    vigil.wait_for(lambda: "wrong cluster key" in wrong.output(), 10,
+                   what="worker logs the refusal")
+    assert not wrong.joined()
+    dup_dir = tmp_path / "dup"
+    dup_dir.mkdir()
+    dup = start_worker(dup_dir, procs, key, master, "worker1", wait_join=False)
+    vigil.wait_for(lambda: "duplicate node name" in dup.output(), 10,
+                   what="the duplicate is told why")
+    assert "duplicate node name" in master.output()
+
+
+def test_agents_move_when_a_worker_dies_and_return_when_it_comes_back(tmp_path, procs, key):
+    master = start_master(tmp_path, procs, key, args=["--node-grace", "2"])
+    w1 = start_worker(tmp_path, procs, key, master, "worker1")
+    w2 = start_worker(tmp_path, procs, key, master, "worker2")
+    # 10 agents that know both workers (they start on worker1 or worker2 and fail over),
+    # 10 that know only worker1.
+    both = vigil.Sim(tmp_path, master, 10, name="both",
+                     managers="%s,%s" % (w1.agent_addr, w2.agent_addr), args=["--keepalive", "1"])
+    only = vigil.Sim(tmp_path, master, 10, name="only", managers=w1.agent_addr,
+                     args=["--keepalive", "1"])
+    procs += [both, only]
+    vigil.wait_for(lambda: sum(a["status"] == "active" for a in master.agents().values()) == 21,
+                   30, 0.2, "20 agents active")
+    w1.kill()
+    # Agents that can move are active on worker2; the others are disconnected, code 6,
+    # once the grace period has passed.
+    def settled():
+        ag = master.agents()
+        movers = [a for a in ag.values() if a["name"].startswith("both-")]
+        stuck = [a for a in ag.values() if a["name"].startswith("only-")]
+        return (all(a["status"] == "active" and a["node_name"] == "worker2" for a in movers)
+                and all(a["status"] == "disconnected" and a["status_code"] == 6 for a in stuck))
+    vigil.wait_for(settled, 20, 0.2, "movers on worker2, the rest disconnected (code 6)")
+    # A restart now reaches the movers through worker2, and is a per-agent failure
+    # for the others (not active).
+    ag = master.agents()
+    ids = sorted(i for i in ag if i != "000")
+    r = master.api("PUT", "/agents/restart", params={"agents_list": ",".join(ids)})
+    body = r.json()
+    assert r.status_code == 200 and body["error"] == 2
+    affected = set(body["data"]["affected_items"])
+    assert affected == {i for i in ids if ag[i]["name"].startswith("both-")}
+    assert body["data"]["failed_items"][0]["error"]["code"] == 1707
+    vigil.wait_for(lambda: (both.summary() or {}).get("agents_restarted") == 10, 20, 0.2,
+                   "the movers got the restart")
+    # worker1 comes back with the same name and data: its agents are active again.
+    w1b = vigil.Node(tmp_path, name="worker1", role="worker",
+                     args=["--master", "127.0.0.1:%d" % master.cluster_port,
+                           "--cluster-key-file", key, "--agent-port", str(w1.agent_port)])
+    procs.append(w1b)
+    vigil.wait_for(lambda: all(a["status"] == "active" for a in master.agents().values()),
+                   40, 0.25, "every agent active again")
