@@ -74,6 +74,8 @@ struct known_node {
 	char addr[64];
 	time_t down_since;          /* 0 = connected */
 	int marked;                 /* its agents were marked unreachable */
+	time_t joined;
+	uint64_t updates;
 };
 TAILQ_HEAD(known_list, known_node);
 
@@ -800,6 +802,7 @@ master_hello(struct peer *p, json_t *body)
 	if ((k = known_get(c, name)) != NULL) {
 		k->down_since = 0;
 		k->marked = 0;
+		k->joined = node_now(n);
 		snprintf(k->addr, sizeof(k->addr), "%s", p->addr);
 	}
 	log_info("cluster: worker '%s' joined from %s", name, p->addr);
@@ -816,8 +819,12 @@ master_updates(struct peer *p, json_t *body)
 	json_int_t seq = json_integer_value(json_object_get(body, "seq"));
 	size_t i;
 
+	struct known_node *k = known_get(n->cluster, p->name);
+
 	json_array_foreach(recs, i, r)
 		master_apply(n, p, r);
+	if (k != NULL)
+		k->updates += json_array_size(recs);
 	node_schedule_flush(n);
 	/* Applied to the registry in memory, which the API reads: acknowledge. */
 	peer_send(p, CMSG_ACK, json_pack("{s:I}", "seq", seq));
@@ -1251,4 +1258,49 @@ cluster_stop(struct node *n)
 	explicit_bzero(&c->key, sizeof(c->key));
 	free(c);
 	n->cluster = NULL;
+}
+
+int
+cluster_enabled(const struct node *n)
+{
+	return n->cluster != NULL;
+}
+
+size_t
+cluster_nodes(struct node *n, struct cluster_node_info *out, size_t max)
+{
+	struct cluster *c = n->cluster;
+	struct known_node *k;
+	struct peer *p;
+	size_t i = 0;
+
+	if (max == 0)
+		return 0;
+	memset(&out[0], 0, sizeof(out[0]));
+	snprintf(out[0].name, sizeof(out[0].name), "%s", n->cfg.name);
+	snprintf(out[0].type, sizeof(out[0].type), "%s", is_master(n) ? "master" : "worker");
+	snprintf(out[0].ip, sizeof(out[0].ip), "%s", n->cfg.listen);
+	out[0].connected = 1;
+	out[0].last_seen = node_now(n);
+	out[0].joined = n->started;
+	i = 1;
+	if (c == NULL || !is_master(n))
+		return i;
+	TAILQ_FOREACH(k, &c->known, entry) {
+		if (i == max)
+			break;
+		memset(&out[i], 0, sizeof(out[i]));
+		snprintf(out[i].name, sizeof(out[i].name), "%s", k->name);
+		snprintf(out[i].type, sizeof(out[i].type), "worker");
+		snprintf(out[i].ip, sizeof(out[i].ip), "%s", k->addr);
+		out[i].updates = k->updates;
+		if ((p = peer_by_name(c, k->name)) != NULL) {
+			out[i].connected = 1;
+			out[i].last_seen = p->last_rx;
+			out[i].joined = k->joined;
+		} else
+			out[i].last_seen = k->down_since;
+		i++;
+	}
+	return i;
 }

@@ -44,4 +44,24 @@ int cluster_restart(struct node *n, struct agent *a, void (*done)(void *, unsign
 /* cluster_cancel: forgets the pending commands of arg (its requester went away). */
 void cluster_cancel(struct node *n, void *arg);
 
+/* What the master knows of a cluster node (for the /cluster endpoints). */
+struct cluster_node_info {
+	char name[64];
+	char type[8];           /* "master" or "worker" */
+	char ip[64];
+	int connected;          /* the master itself: always 1 */
+	time_t last_seen;       /* last frame from that node (the master: now) */
+	time_t joined;          /* when its current link was established (0 if down) */
+	uint64_t updates;       /* agent records received from it */
+};
+
+/* cluster_enabled: 1 when this node runs the cluster link (a master with a cluster key, or a worker). */
+int cluster_enabled(const struct node *n);
+
+/*
+ * cluster_nodes: the master first, then every worker that has joined since the
+ * master started (connected or not), at most max.  Returns how many were written.
+ */
+size_t cluster_nodes(struct node *n, struct cluster_node_info *out, size_t max);
+
 #endif
