@@ -30,6 +30,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <unistd.h>
 
 #include <event2/buffer.h>
 #include <event2/bufferevent.h>
@@ -64,6 +65,7 @@ struct peer {
 	char close_reason[160];
 	time_t last_rx;
 	time_t last_tx;
+	uint64_t expect_seq;        /* master: next sync batch expected (0 = any) */
 };
 TAILQ_HEAD(peer_list, peer);
 
@@ -119,6 +121,11 @@ struct cluster {
 	/* master commands */
 	struct cmd_list cmds;
 	uint64_t next_req;
+	/* test-only fault injection on the sync stream (--test-faults) */
+	struct event *faults_ev;
+	int hold, dup, drop;
+	struct held { uint8_t *f; size_t len; } *held;
+	size_t nheld, capheld;
 };
 
 static void peer_close(struct peer *p, const char *reason);
@@ -142,6 +149,45 @@ key_cmp(unsigned int ag, unsigned int al, const char *an, unsigned int bg, unsig
 
 /* ---- frames ---- */
 
+/*
+ * faults_take: test-only.  Decides the fate of an outgoing sync frame under
+ * fault injection: dropped, held for later, or duplicated.  Returns 1 when it
+ * took the frame (the caller must not write it), 0 to send it normally.
+ */
+static int
+faults_take(struct cluster *c, uint8_t *f, size_t len)
+{
+	struct peer *p = TAILQ_FIRST(&c->peers);
+
+	if (c->faults_ev == NULL)
+		return 0;
+	if (c->drop > 0) {
+		c->drop--;
+		free(f);
+		return 1;
+	}
+	if (c->hold) {
+		if (c->nheld == c->capheld) {
+			size_t cap = c->capheld ? c->capheld * 2 : 64;
+			struct held *v = realloc(c->held, cap * sizeof(*v));
+
+			if (v == NULL) {
+				free(f);
+				return 1;
+			}
+			c->held = v;
+			c->capheld = cap;
+		}
+		c->held[c->nheld].f = f;
+		c->held[c->nheld].len = len;
+		c->nheld++;
+		return 1;
+	}
+	if (c->dup && p != NULL)
+		bufferevent_write(p->bev, f, len);
+	return 0;
+}
+
 static int
 peer_send(struct peer *p, int type, json_t *body)
 {
@@ -157,6 +203,10 @@ peer_send(struct peer *p, int type, json_t *body)
 	}
 	if ((f = cmsg_encode(type, body, &len)) == NULL) {
 		log_warnx("cluster %s: cannot encode a %s frame", p->name, cmsg_type_name(type));
+		goto out;
+	}
+	if (type == CMSG_UPDATES && faults_take(p->node->cluster, f, len)) {
+		rc = 0;
 		goto out;
 	}
 	rc = bufferevent_write(p->bev, f, len);
@@ -326,8 +376,8 @@ master_apply(struct node *n, struct peer *from, json_t *r)
 	    key_cmp(kg, kl, from->name, a->sync_kg, a->sync_kl, a->sync_node);
 	if (cmp < 0 || (cmp == 0 && sseq < a->sync_sseq)) {
 		n->stats.sync_stale++;
-		log_debug("cluster %s: agent %03u: stale update (session %u:%u) dropped", from->name,
-		    id, kg, kl);
+		log_info("cluster %s: agent %03u: update from an older session (%u:%u < %u:%u on %s) "
+		    "dropped", from->name, id, kg, kl, a->sync_kg, a->sync_kl, a->sync_node);
 		if (cmp < 0)   /* the sender still holds an older session: it must close it */
 			peer_send(from, CMSG_FENCE, json_pack("{s:i, s:i, s:i}", "id", (json_int_t)id,
 			    "kg", (json_int_t)a->sync_kg, "kl", (json_int_t)a->sync_kl));
@@ -821,6 +871,19 @@ master_updates(struct peer *p, json_t *body)
 
 	struct known_node *k = known_get(n->cluster, p->name);
 
+	/* A link never loses frames; a gap means a broken stream: reset it, the
+	 * worker resends everything unacknowledged.  A batch already seen is
+	 * acknowledged again and not reapplied. */
+	if (p->expect_seq != 0 && (uint64_t)seq > p->expect_seq) {
+		peer_close(p, "gap in the sync stream");
+		return;
+	}
+	if (p->expect_seq != 0 && (uint64_t)seq < p->expect_seq) {
+		n->stats.sync_stale += json_array_size(recs);
+		peer_send(p, CMSG_ACK, json_pack("{s:I}", "seq", (json_int_t)(p->expect_seq - 1)));
+		return;
+	}
+	p->expect_seq = (uint64_t)seq + 1;
 	json_array_foreach(recs, i, r)
 		master_apply(n, p, r);
 	if (k != NULL)
@@ -1106,6 +1169,85 @@ worker_schedule_reconnect(struct cluster *c)
 	evtimer_add(c->reconnect_ev, &tv);
 }
 
+/* ---- test-only fault injection (--test-faults) ---- */
+
+static void
+faults_release(struct cluster *c, int reverse)
+{
+	struct peer *p = TAILQ_FIRST(&c->peers);
+	size_t i, k;
+
+	for (i = 0; i < c->nheld; i++) {
+		k = reverse ? c->nheld - 1 - i : i;
+		if (p != NULL && !p->closing)
+			bufferevent_write(p->bev, c->held[k].f, c->held[k].len);
+		free(c->held[k].f);
+	}
+	c->nheld = 0;
+}
+
+static void
+faults_run(struct node *n, const char *cmd)
+{
+	struct cluster *c = n->cluster;
+	struct peer *p;
+
+	log_info("faults: %s", cmd);
+	if (strcmp(cmd, "hold") == 0)
+		c->hold = 1;
+	else if (strcmp(cmd, "release") == 0 || strcmp(cmd, "release-reverse") == 0) {
+		c->hold = 0;
+		faults_release(c, strcmp(cmd, "release-reverse") == 0);
+	} else if (strcmp(cmd, "dup on") == 0)
+		c->dup = 1;
+	else if (strcmp(cmd, "dup off") == 0)
+		c->dup = 0;
+	else if (strncmp(cmd, "drop ", 5) == 0)
+		c->drop = atoi(cmd + 5);
+	else if (strcmp(cmd, "cut") == 0) {
+		/* The link dies with the held frames in flight: they are lost. */
+		c->hold = 0;
+		for (; c->nheld > 0; c->nheld--)
+			free(c->held[c->nheld - 1].f);
+		while ((p = TAILQ_FIRST(&c->peers)) != NULL)
+			peer_close(p, "fault injection: link cut");
+	} else if (strcmp(cmd, "kick-agents") == 0) {
+		/* Stop listening (connections are refused) and drop every agent. */
+		if (n->agent_lsn != NULL) {
+			evconnlistener_free(n->agent_lsn);
+			n->agent_lsn = NULL;
+		}
+		session_close_all(n, "fault injection: agents kicked");
+	} else if (strcmp(cmd, "accept-agents") == 0) {
+		if (n->agent_lsn == NULL && session_listen(n) == -1)
+			log_warnx("faults: cannot listen for agents again");
+	}
+	else
+		log_warnx("faults: unknown command '%s'", cmd);
+}
+
+/* faults_cb: every 50 ms, runs and removes <data-dir>/faults.cmd (one command a line). */
+static void
+faults_cb(evutil_socket_t fd, short what, void *arg)
+{
+	struct node *n = arg;
+	char path[600], line[128];
+	FILE *f;
+
+	(void)fd;
+	(void)what;
+	snprintf(path, sizeof(path), "%s/faults.cmd", n->cfg.data_dir);
+	if ((f = fopen(path, "r")) == NULL)
+		return;
+	unlink(path);
+	while (fgets(line, sizeof(line), f) != NULL) {
+		line[strcspn(line, "\r\n")] = '\0';
+		if (line[0] != '\0')
+			faults_run(n, line);
+	}
+	fclose(f);
+}
+
 /* ---- start, tick, stop ---- */
 
 int
@@ -1135,6 +1277,13 @@ cluster_start(struct node *n)
 		return -1;
 	c->reap_ev = event_new(n->base, -1, 0, peer_reap_cb, c);
 	c->send_ev = event_new(n->base, -1, 0, send_cb, c);
+	if (n->cfg.test_faults) {
+		struct timeval tv = { 0, 50000 };
+
+		log_warnx("faults: test fault injection is enabled (--test-faults)");
+		c->faults_ev = event_new(n->base, -1, EV_PERSIST, faults_cb, n);
+		event_add(c->faults_ev, &tv);
+	}
 	if (is_master(n)) {
 		if ((c->ctx = tls_psk_server_ctx(&c->key)) == NULL)
 			return -1;
@@ -1253,6 +1402,12 @@ cluster_stop(struct node *n)
 		event_free(c->send_ev);
 	if (c->reconnect_ev != NULL)
 		event_free(c->reconnect_ev);
+	if (c->faults_ev != NULL)
+		event_free(c->faults_ev);
+	c->hold = 0;
+	for (; c->nheld > 0; c->nheld--)
+		free(c->held[c->nheld - 1].f);
+	free(c->held);
 	SSL_CTX_free(c->ctx);
 	free(c->dirty);
 	explicit_bzero(&c->key, sizeof(c->key));

@@ -36,7 +36,7 @@ config_usage(FILE *f)
 	    "              [--cluster-port 1516] [--api-port 55000]\n"
 	    "              [--enroll-password-file FILE] [--agents-disconnection-time S]\n"
 	    "              [--token-lifetime S] [--master HOST:PORT] [--cluster-key-file F]\n"
-	    "              [--node-grace S]\n"
+	    "              [--node-grace S] [--test-faults]\n"
 	    "              [--config FILE] [--foreground] [-v|--verbose] [-q|--quiet]\n");
 }
 
@@ -189,6 +189,10 @@ config_parse_args(struct config *c, int argc, char **argv)
 		if (strcmp(a, "-h") == 0 || strcmp(a, "--help") == 0) {
 			config_usage(stdout);
 			return 1;
+		}
+		if (strcmp(a, "--test-faults") == 0) {
+			c->test_faults = 1;
+			continue;
 		}
 		if (strcmp(a, "--foreground") == 0 || strcmp(a, "-f") == 0) {
 			c->foreground = 1;

@@ -24,7 +24,8 @@ struct config {
 	int flush_interval_ms;      /* registry batch interval, 100 */
 	char master[128];           /* worker: master HOST:PORT */
 	char cluster_key_file[512];
-	int node_grace;             /* s before a lost worker's agents are disconnected, 10 */
+	int node_grace;
+	int test_faults;            /* tests only: obey <data-dir>/faults.cmd (cluster.c) */             /* s before a lost worker's agents are disconnected, 10 */
 };
 
 /* config_defaults: fills c with the built-in defaults. */

@@ -410,7 +410,8 @@ accept_resume_cb(evutil_socket_t fd, short what, void *arg)
 
 	(void)fd;
 	(void)what;
-	evconnlistener_enable(n->agent_lsn);
+	if (n->agent_lsn != NULL)
+		evconnlistener_enable(n->agent_lsn);
 	if (n->enroll_lsn != NULL)
 		evconnlistener_enable(n->enroll_lsn);
 }
@@ -425,7 +426,8 @@ accept_error_cb(struct evconnlistener *lsn, void *arg)
 
 	(void)lsn;
 	log_warnx("accept: %s; pausing accepts for 200 ms", evutil_socket_error_to_string(err));
-	evconnlistener_disable(n->agent_lsn);
+	if (n->agent_lsn != NULL)
+		evconnlistener_disable(n->agent_lsn);
 	if (n->enroll_lsn != NULL)
 		evconnlistener_disable(n->enroll_lsn);
 	evtimer_add(n->accept_pause_ev, &tv);
@@ -490,7 +492,8 @@ session_listen(struct node *n)
 		return -1;
 	}
 	evconnlistener_set_error_cb(n->agent_lsn, accept_error_cb);
-	n->accept_pause_ev = evtimer_new(n->base, accept_resume_cb, n);
+	if (n->accept_pause_ev == NULL)
+		n->accept_pause_ev = evtimer_new(n->base, accept_resume_cb, n);
 	return 0;
 }
 

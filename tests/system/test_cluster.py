@@ -139,3 +139,99 @@ def test_agents_move_when_a_worker_dies_and_return_when_it_comes_back(tmp_path, 
     procs.append(w1b)
     vigil.wait_for(lambda: all(a["status"] == "active" for a in master.agents().values()),
                    40, 0.25, "every agent active again")
+
+
+def fault(node, *cmds):
+    path = os.path.join(node.data_dir, "faults.cmd")
+    with open(path + ".tmp", "w") as f:
+        f.write("\n".join(cmds) + "\n")
+    os.rename(path + ".tmp", path)
+    vigil.wait_for(lambda: not os.path.exists(path), 5, what="fault command taken")
+
+
+def test_the_wazuh_race_cannot_happen(tmp_path, procs, key):
+    """An agent moves worker1 -> worker2 while worker1's updates are held back; worker1's
+    stale "active" and "disconnected" updates arrive after worker2's.  The master keeps the
+    agent active on worker2 with its full record, and a restart reaches it there."""
+    master = start_master(tmp_path, procs, key)
+    w1 = start_worker(tmp_path, procs, key, master, "worker1", args=["--test-faults"])
+    w2 = start_worker(tmp_path, procs, key, master, "worker2")
+    sim = vigil.Sim(tmp_path, master, 1, name="mover",
+                    managers="%s,%s" % (w1.agent_addr, w2.agent_addr), args=["--keepalive", "1"])
+    procs.append(sim)
+    vigil.wait_for(lambda: len(on_node(master, "worker1")) == 1, 20, 0.1, "agent on worker1")
+    fault(w1, "hold")
+    time.sleep(2.5)                      # keepalives on worker1: "active" updates, held
+    fault(w1, "kick-agents")             # the agent leaves: a "disconnected" update, held
+    vigil.wait_for(lambda: len(on_node(master, "worker2")) == 1, 20, 0.1, "agent on worker2")
+    fault(w1, "release")                 # the stale updates now reach the master
+    vigil.wait_for(lambda: "update from an older session" in master.output(), 10,
+                   what="the master drops worker1's stale updates")
+    time.sleep(0.5)
+    a = master.agents()["001"]
+    assert a["status"] == "active" and a["node_name"] == "worker2", a
+    assert a["version"] == "Wazuh v4.12.0" and a["os"]["platform"], a
+    r = master.api("PUT", "/agents/restart", params={"agents_list": "001"})
+    body = r.json()
+    assert r.status_code == 200 and body["error"] == 0, body
+    assert body["data"]["affected_items"] == ["001"]
+    vigil.wait_for(lambda: (sim.summary() or {}).get("restarts_received") == 1, 10, 0.1,
+                   "the restart reached the agent through worker2")
+
+
+def test_link_drop_mid_sync_loses_nothing(tmp_path, procs, key):
+    master = start_master(tmp_path, procs, key)
+    w1 = start_worker(tmp_path, procs, key, master, "worker1", args=["--test-faults"])
+    sim = vigil.Sim(tmp_path, master, 30, name="bulk", managers=w1.agent_addr,
+                    args=["--keepalive", "1"])
+    procs.append(sim)
+    vigil.wait_for(lambda: len(on_node(master, "worker1")) == 30, 30, 0.2, "30 agents active")
+    fault(w1, "hold")
+    sim.kill()                            # 30 "disconnected" updates, in flight
+    time.sleep(0.5)
+    fault(w1, "cut")                      # the link dies with them
+    # The worker rejoins and resends what was never acknowledged: every agent is
+    # disconnected because its connection was lost (4), not by the node grace (6).
+    vigil.wait_for(lambda: sum(1 for a in master.agents().values()
+                               if a["status"] == "disconnected" and a["status_code"] == 4) == 30,
+                   8, 0.2, "all 30 disconnections reached the master after the reconnect")
+    # Dropped frames on a live link are detected as a gap and resent too.
+    sim2 = vigil.Sim(tmp_path, master, 30, name="bulk", managers=w1.agent_addr,
+                     args=["--keepalive", "1"])
+    procs.append(sim2)
+    fault(w1, "drop 2")
+    vigil.wait_for(lambda: len(on_node(master, "worker1")) == 30, 30, 0.2,
+                   "30 agents active again despite dropped sync frames")
+
+
+def test_half_open_old_session_is_fenced(tmp_path, procs, key):
+    master = start_master(tmp_path, procs, key)
+    w1 = start_worker(tmp_path, procs, key, master, "worker1")
+    w2 = start_worker(tmp_path, procs, key, master, "worker2")
+    d1 = tmp_path / "ho"
+    d1.mkdir()
+    argv = [os.path.join(vigil.BUILD, "vigil-agent"), "--foreground", "--manager", w1.agent_addr,
+            "--enroll", master.enroll_addr, "--name", "ho", "--data-dir", str(d1),
+            "--keepalive", "1"]
+    old = vigil.Proc(argv, str(tmp_path / "ho.log"))
+    procs.append(old)
+    vigil.wait_for(lambda: len(on_node(master, "worker1")) == 1, 20, 0.1, "agent on worker1")
+    os.kill(old.pid, signal.SIGSTOP)      # its TCP connection to worker1 stays open
+    try:
+        import shutil
+        d2 = tmp_path / "ho2"
+        shutil.copytree(d1, d2)
+        argv2 = [os.path.join(vigil.BUILD, "vigil-agent"), "--foreground",
+                 "--manager", w2.agent_addr, "--enroll", master.enroll_addr, "--name", "ho",
+                 "--data-dir", str(d2), "--keepalive", "1"]
+        new = vigil.Proc(argv2, str(tmp_path / "ho2.log"))
+        procs.append(new)
+        vigil.wait_for(lambda: len(on_node(master, "worker2")) == 1, 20, 0.1, "agent on worker2")
+        vigil.wait_for(lambda: "fenced by the master" in w1.output(), 10,
+                       what="worker1 closes the superseded session")
+    finally:
+        os.kill(old.pid, signal.SIGCONT)
+    old.kill()
+    time.sleep(1)
+    a = master.agents()["001"]
+    assert a["status"] == "active" and a["node_name"] == "worker2"
