@@ -101,6 +101,15 @@ struct pending_cmd {
 };
 TAILQ_HEAD(cmd_list, pending_cmd);
 
+/* Worker: an enrollment forwarded to the master, waiting for its reply. */
+struct pending_enroll {
+	TAILQ_ENTRY(pending_enroll) entry;
+	uint64_t req;
+	void *conn;
+	time_t deadline;
+};
+TAILQ_HEAD(enroll_list, pending_enroll);
+
 struct cluster {
 	struct node *node;
 	struct tls_psk_key key;
@@ -118,8 +127,9 @@ struct cluster {
 	size_t ndirty, capdirty;
 	struct batch_list inflight;
 	uint64_t next_seq;
-	/* master commands */
+	/* master commands, worker enrollments */
 	struct cmd_list cmds;
+	struct enroll_list enrolls;
 	uint64_t next_req;
 	/* test-only fault injection on the sync stream (--test-faults) */
 	struct event *faults_ev;
@@ -128,7 +138,12 @@ struct cluster {
 	size_t nheld, capheld;
 };
 
+#define ENROLL_FORWARD_TIMEOUT 8
+#define ENROLL_MASTER_DOWN "ERROR: Cannot reach the master node. Unable to add agent"
+
+struct pending_enroll;
 static void peer_close(struct peer *p, const char *reason);
+static void enroll_finish(struct cluster *c, struct pending_enroll *pe, const char *reply);
 
 static int
 is_master(const struct node *n)
@@ -816,8 +831,13 @@ peer_close(struct peer *p, const char *reason)
 					cmd_finish(c, pc, VIGIL_ERR_NODE_UNREACHABLE);
 			}
 		}
-	} else
+	} else {
+		struct pending_enroll *pe;
+
+		while ((pe = TAILQ_FIRST(&c->enrolls)) != NULL)
+			enroll_finish(c, pe, ENROLL_MASTER_DOWN);
 		worker_schedule_reconnect(c);
+	}
 }
 
 static void
@@ -911,6 +931,90 @@ worker_fence(struct node *n, json_t *body)
 		session_fence(n, a, "fenced by the master: a newer session is on another node");
 }
 
+/* ---- enrollment forwarding ---- */
+
+static void
+enroll_finish(struct cluster *c, struct pending_enroll *pe, const char *reply)
+{
+	TAILQ_REMOVE(&c->enrolls, pe, entry);
+	enrolld_forward_done(pe->conn, reply);
+	free(pe);
+}
+
+int
+cluster_enroll_forward(struct node *n, const char *line, size_t len, const char *peer,
+    void *conn)
+{
+	struct cluster *c = n->cluster;
+	struct pending_enroll *pe;
+	struct peer *p;
+	json_t *body;
+
+	if (c == NULL || (p = TAILQ_FIRST(&c->peers)) == NULL || !p->ready || p->closing)
+		return -1;
+	if ((body = json_object()) == NULL || (pe = calloc(1, sizeof(*pe))) == NULL) {
+		json_decref(body);
+		return -1;
+	}
+	pe->req = ++c->next_req;
+	pe->conn = conn;
+	pe->deadline = node_now(n) + ENROLL_FORWARD_TIMEOUT;
+	TAILQ_INSERT_TAIL(&c->enrolls, pe, entry);
+	json_object_set_new(body, "req", json_integer((json_int_t)pe->req));
+	json_object_set_new(body, "line", json_stringn_nocheck(line, len));
+	json_object_set_new(body, "peer", json_string(peer));
+	peer_send(p, CMSG_ENROLL, body);
+	return 0;
+}
+
+void
+cluster_enroll_cancel(struct node *n, void *conn)
+{
+	struct cluster *c = n->cluster;
+	struct pending_enroll *pe, *next;
+
+	if (c == NULL)
+		return;
+	for (pe = TAILQ_FIRST(&c->enrolls); pe != NULL; pe = next) {
+		next = TAILQ_NEXT(pe, entry);
+		if (pe->conn == conn) {
+			TAILQ_REMOVE(&c->enrolls, pe, entry);
+			free(pe);
+		}
+	}
+}
+
+/* master_enroll: a worker forwards an agent's enrollment; decide it here. */
+static void
+master_enroll(struct peer *p, json_t *body)
+{
+	const char *line = json_string_value(json_object_get(body, "line"));
+	const char *peer = json_string_value(json_object_get(body, "peer"));
+	size_t len = json_string_length(json_object_get(body, "line"));
+	char reply[1100];
+
+	if (line == NULL || peer == NULL ||
+	    enrolld_process_line(p->node, line, len, peer, reply, sizeof(reply)) == -1)
+		snprintf(reply, sizeof(reply), "ERROR: Unable to add agent");
+	/* The new agent's key went out (keys frame) before this reply, on the same link. */
+	peer_send(p, CMSG_ENROLL_REPLY, json_pack("{s:O, s:s}", "req",
+	    json_object_get(body, "req"), "reply", reply));
+}
+
+static void
+worker_enroll_reply(struct cluster *c, json_t *body)
+{
+	uint64_t req = (uint64_t)json_integer_value(json_object_get(body, "req"));
+	const char *reply = json_string_value(json_object_get(body, "reply"));
+	struct pending_enroll *pe;
+
+	TAILQ_FOREACH(pe, &c->enrolls, entry)
+		if (pe->req == req) {
+			enroll_finish(c, pe, reply != NULL ? reply : "ERROR: Unable to add agent");
+			return;
+		}
+}
+
 static void
 peer_frame(struct peer *p, int type, json_t *body)
 {
@@ -968,6 +1072,14 @@ peer_frame(struct peer *p, int type, json_t *body)
 	case CMSG_RESULT:
 		if (is_master(n))
 			master_result(n, body);
+		break;
+	case CMSG_ENROLL:
+		if (is_master(n))
+			master_enroll(p, body);
+		break;
+	case CMSG_ENROLL_REPLY:
+		if (!is_master(n))
+			worker_enroll_reply(n->cluster, body);
 		break;
 	default:
 		log_debug("cluster %s: %s frame ignored", p->name, cmsg_type_name(type));
@@ -1272,6 +1384,7 @@ cluster_start(struct node *n)
 	TAILQ_INIT(&c->known);
 	TAILQ_INIT(&c->inflight);
 	TAILQ_INIT(&c->cmds);
+	TAILQ_INIT(&c->enrolls);
 	c->backoff_ms = CLUSTER_BACKOFF_MIN_MS;
 	if (tls_psk_key_load(n->cfg.cluster_key_file, &c->key) == -1)
 		return -1;
@@ -1365,6 +1478,15 @@ cluster_tick(struct node *n)
 		if (now >= pc->deadline)
 			cmd_finish(c, pc, VIGIL_ERR_NODE_UNREACHABLE);
 	}
+	{
+		struct pending_enroll *pe, *pnext;
+
+		for (pe = TAILQ_FIRST(&c->enrolls); pe != NULL; pe = pnext) {
+			pnext = TAILQ_NEXT(pe, entry);
+			if (now >= pe->deadline)
+				enroll_finish(c, pe, ENROLL_MASTER_DOWN);
+		}
+	}
 }
 
 void
@@ -1394,6 +1516,14 @@ cluster_stop(struct node *n)
 	}
 	while ((pc = TAILQ_FIRST(&c->cmds)) != NULL)
 		cmd_finish(c, pc, VIGIL_ERR_NODE_UNREACHABLE);
+	{
+		struct pending_enroll *pe;
+
+		while ((pe = TAILQ_FIRST(&c->enrolls)) != NULL) {
+			TAILQ_REMOVE(&c->enrolls, pe, entry);
+			free(pe);
+		}
+	}
 	if (c->lsn != NULL)
 		evconnlistener_free(c->lsn);
 	if (c->reap_ev != NULL)

@@ -44,6 +44,16 @@ int cluster_restart(struct node *n, struct agent *a, void (*done)(void *, unsign
 /* cluster_cancel: forgets the pending commands of arg (its requester went away). */
 void cluster_cancel(struct node *n, void *arg);
 
+/*
+ * cluster_enroll_forward: a worker sends an enrollment request line from peer to
+ * the master; enrolld_forward_done(conn, reply) is called with the answer.
+ * -1 when the master is not reachable now.
+ */
+int cluster_enroll_forward(struct node *n, const char *line, size_t len, const char *peer,
+    void *conn);
+/* cluster_enroll_cancel: the connection conn went away; drop its pending request. */
+void cluster_enroll_cancel(struct node *n, void *conn);
+
 /* What the master knows of a cluster node (for the /cluster endpoints). */
 struct cluster_node_info {
 	char name[64];

@@ -46,6 +46,7 @@ struct enroll_conn {
 static void
 enroll_conn_free(struct enroll_conn *c)
 {
+	cluster_enroll_cancel(c->node, c);
 	c->node->enroll_inflight--;
 	bufferevent_free(c->bev);
 	free(c);
@@ -59,19 +60,23 @@ enroll_reply(struct enroll_conn *c, const char *text, size_t len)
 	bufferevent_write(c->bev, text, len);
 }
 
-static void
-enroll_error(struct enroll_conn *c, const char *reason)
-{
-	char buf[600];
-	ssize_t n;
+/* The reply to one request, built by enroll_decide whoever carries it. */
+struct enroll_out {
+	char text[ENROLL_REPLY_MAX];
+	size_t len;
+};
 
-	c->node->stats.enroll_failures++;
-	log_info("enroll %s: refused: %s", c->peer, reason);
-	n = enroll_format_error(buf, sizeof(buf), reason);
-	if (n > 0)
-		enroll_reply(c, buf, (size_t)n);
-	else
-		enroll_reply(c, "ERROR: Unable to add agent", 26);
+static void
+enroll_error(struct node *n, const char *peer, struct enroll_out *out, const char *reason)
+{
+	ssize_t len;
+
+	n->stats.enroll_failures++;
+	log_info("enroll %s: refused: %s", peer, reason);
+	len = enroll_format_error(out->text, sizeof(out->text), reason);
+	if (len <= 0)
+		len = snprintf(out->text, sizeof(out->text), "ERROR: Unable to add agent");
+	out->len = (size_t)len;
 }
 
 /* ip_valid: an IPv4/IPv6 host or CIDR, or "any". */
@@ -111,12 +116,17 @@ enroll_may_replace(struct node *n, const struct agent *old)
 	return 1;
 }
 
+/*
+ * enroll_decide: handles one parsed request from peer and writes the reply
+ * (key or error) into out.  Used for local requests and for requests a worker
+ * forwards to the master.
+ */
 static void
-enroll_handle(struct enroll_conn *c, const struct enroll_req *r)
+enroll_decide(struct node *n, const char *peer, const struct enroll_req *r,
+    struct enroll_out *out)
 {
-	struct node *n = c->node;
 	struct agent *a, *old;
-	char ip[64], key[65], id[16], buf[512], reason[300];
+	char ip[64], key[65], id[16], reason[300];
 	ssize_t len;
 	size_t i, count;
 
@@ -125,17 +135,17 @@ enroll_handle(struct enroll_conn *c, const struct enroll_req *r)
 
 		if (!r->has_password || strlen(r->password) != plen ||
 		    CRYPTO_memcmp(r->password, n->enroll_password, plen) != 0) {
-			enroll_error(c, ENROLL_ERR_PASSWORD);
+			enroll_error(n, peer, out, ENROLL_ERR_PASSWORD);
 			return;
 		}
 	} else if (r->has_password) {
 		/* authd without a password refuses a request that carries one. */
-		enroll_error(c, ENROLL_ERR_REQUEST);
+		enroll_error(n, peer, out, ENROLL_ERR_REQUEST);
 		return;
 	}
 	if (!enroll_name_valid(r->name)) {
 		snprintf(reason, sizeof(reason), ENROLL_ERR_NAME, r->name);
-		enroll_error(c, reason);
+		enroll_error(n, peer, out, reason);
 		return;
 	}
 	if (r->version[0] != '\0') {
@@ -143,19 +153,19 @@ enroll_handle(struct enroll_conn *c, const struct enroll_req *r)
 
 		snprintf(cap, sizeof(cap), "v%d.99.99", VIGIL_AGENT_MAX_MAJOR);
 		if (control_version_cmp(r->version, cap) > 0) {
-			enroll_error(c, ENROLL_ERR_VERSION);
+			enroll_error(n, peer, out, ENROLL_ERR_VERSION);
 			return;
 		}
 	}
 	if (r->ip[0] == '\0')
 		snprintf(ip, sizeof(ip), "any");
 	else if (strcmp(r->ip, "src") == 0)
-		snprintf(ip, sizeof(ip), "%s", c->peer);
+		snprintf(ip, sizeof(ip), "%s", peer);
 	else
 		snprintf(ip, sizeof(ip), "%s", r->ip);
 	if (!ip_valid(ip)) {
 		snprintf(reason, sizeof(reason), ENROLL_ERR_IP, ip);
-		enroll_error(c, reason);
+		enroll_error(n, peer, out, reason);
 		return;
 	}
 	if (strcmp(ip, "any") != 0) {
@@ -164,7 +174,7 @@ enroll_handle(struct enroll_conn *c, const struct enroll_req *r)
 			a = registry_agent_at(n->reg, i);
 			if (strcmp(a->ip, ip) == 0 && strcmp(a->name, r->name) != 0) {
 				snprintf(reason, sizeof(reason), ENROLL_ERR_DUP_IP, ip);
-				enroll_error(c, reason);
+				enroll_error(n, peer, out, reason);
 				return;
 			}
 		}
@@ -172,34 +182,34 @@ enroll_handle(struct enroll_conn *c, const struct enroll_req *r)
 	if ((old = registry_agent_by_name(n->reg, r->name)) != NULL) {
 		if (old->id == 0 || !enroll_may_replace(n, old)) {
 			snprintf(reason, sizeof(reason), ENROLL_ERR_DUP_NAME, r->name);
-			enroll_error(c, reason);
+			enroll_error(n, peer, out, reason);
 			return;
 		}
-		log_info("enroll %s: replacing agent %03u '%s' (inactive)", c->peer, old->id,
+		log_info("enroll %s: replacing agent %03u '%s' (inactive)", peer, old->id,
 		    old->name);
 		registry_agent_remove(n->reg, old->id);
 		cluster_agent_removed(n, old->id);
 	}
 	/* The id is known only once added; the key mixes in the name and ip. */
 	if (enroll_generate_key("", r->name, ip, key) == -1) {
-		enroll_error(c, "Unable to add agent");
+		enroll_error(n, peer, out, "Unable to add agent");
 		return;
 	}
-	a = registry_agent_add(n->reg, r->name, ip, c->peer, key, r->groups, node_now(n));
+	a = registry_agent_add(n->reg, r->name, ip, peer, key, r->groups, node_now(n));
 	if (a == NULL || registry_flush(n->reg) == -1) {
-		enroll_error(c, "Unable to add agent");
+		enroll_error(n, peer, out, "Unable to add agent");
 		return;
 	}
 	agent_id_format(a->id, id, sizeof(id));
-	len = enroll_format_key(buf, sizeof(buf), id, a->name, a->ip, a->key);
+	len = enroll_format_key(out->text, sizeof(out->text), id, a->name, a->ip, a->key);
 	if (len == -1) {
-		enroll_error(c, "Unable to add agent");
+		enroll_error(n, peer, out, "Unable to add agent");
 		return;
 	}
 	n->stats.enrollments++;
 	cluster_agent_added(n, a);
-	log_info("enroll %s: agent %s '%s' added (ip %s)", c->peer, id, a->name, a->ip);
-	enroll_reply(c, buf, (size_t)len);
+	log_info("enroll %s: agent %s '%s' added (ip %s)", peer, id, a->name, a->ip);
+	out->len = (size_t)len;
 }
 
 static void
@@ -220,13 +230,60 @@ enroll_read_cb(struct bufferevent *bev, void *arg)
 	used = enroll_parse_request(p, len, &r);
 	if (used == -2)
 		return;
-	if (used == -1) {
-		enroll_error(c, r.error != NULL ? r.error : ENROLL_ERR_REQUEST);
-		return;
+	if (c->node->cfg.role == ROLE_WORKER) {
+		/* Workers forward the request line to the master, which decides. */
+		c->done = 1;
+		bufferevent_disable(c->bev, EV_READ);
+		if (cluster_enroll_forward(c->node, p, used > 0 ? (size_t)used : len, c->peer,
+		    c) == -1) {
+			struct enroll_out out;
+
+			enroll_error(c->node, c->peer, &out, "Cannot reach the master node");
+			bufferevent_write(c->bev, out.text, out.len);
+		}
+	} else if (used == -1) {
+		struct enroll_out out;
+
+		enroll_error(c->node, c->peer, &out, r.error != NULL ? r.error : ENROLL_ERR_REQUEST);
+		enroll_reply(c, out.text, out.len);
+	} else {
+		struct enroll_out out;
+
+		enroll_decide(c->node, c->peer, &r, &out);
+		enroll_reply(c, out.text, out.len);
 	}
-	enroll_handle(c, &r);
 	explicit_bzero(&r, sizeof(r));
 	evbuffer_drain(in, evbuffer_get_length(in));
+}
+
+ssize_t
+enrolld_process_line(struct node *n, const char *line, size_t len, const char *peer,
+    char *reply, size_t cap)
+{
+	struct enroll_req r;
+	struct enroll_out out;
+	ssize_t used;
+
+	used = enroll_parse_request(line, len, &r);
+	if (used < 0)
+		enroll_error(n, peer, &out, used == -1 && r.error != NULL ? r.error :
+		    ENROLL_ERR_REQUEST);
+	else
+		enroll_decide(n, peer, &r, &out);
+	explicit_bzero(&r, sizeof(r));
+	if (out.len >= cap)
+		return -1;
+	memcpy(reply, out.text, out.len);
+	reply[out.len] = '\0';
+	return (ssize_t)out.len;
+}
+
+void
+enrolld_forward_done(void *conn, const char *reply)
+{
+	struct enroll_conn *c = conn;
+
+	bufferevent_write(c->bev, reply, strlen(reply));
 }
 
 static void

@@ -311,7 +311,7 @@ main(int argc, char **argv)
 
 	if (session_listen(n) == -1)
 		fatalx("cannot listen; is another vigild running on these ports?");
-	if (n->cfg.role == ROLE_MASTER && (enrolld_listen(n) == -1 || api_listen(n) == -1))
+	if (enrolld_listen(n) == -1 || (n->cfg.role == ROLE_MASTER && api_listen(n) == -1))
 		fatalx("cannot listen; is another vigild running on these ports?");
 	if (cluster_start(n) == -1)
 		fatalx("cannot start the cluster link");
@@ -324,8 +324,11 @@ main(int argc, char **argv)
 		printf("  REST API    https://%s:%d/\n", n->cfg.listen, n->cfg.api_port);
 		if (n->cluster != NULL)
 			printf("  cluster     tls1.3-psk  %s:%d\n", n->cfg.listen, n->cfg.cluster_port);
-	} else
-		printf("  master      %s (enrollment goes to the master)\n", n->cfg.master);
+	} else {
+		printf("  enrollment  tls  %s:%d (forwarded to the master)\n", n->cfg.listen,
+		    n->cfg.enroll_port);
+		printf("  master      %s\n", n->cfg.master);
+	}
 	fflush(stdout);
 	path_join(path, sizeof(path), n->cfg.data_dir, "vigild.pid");
 	{

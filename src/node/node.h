@@ -4,6 +4,7 @@
 
 #include <sys/queue.h>
 #include <stdint.h>
+#include <sys/types.h>
 #include <time.h>
 
 #include <event2/event.h>
@@ -108,6 +109,15 @@ void session_fence(struct node *n, struct agent *a, const char *reason);
 
 /* enrolld.c: the enrollment service (port 1515, TLS). */
 int enrolld_listen(struct node *n);
+/*
+ * enrolld_process_line: the master decides a request line forwarded by a
+ * worker from peer; writes the reply text (NUL-terminated) into reply.
+ * Returns its length, -1 if cap is too small.
+ */
+ssize_t enrolld_process_line(struct node *n, const char *line, size_t len, const char *peer,
+    char *reply, size_t cap);
+/* enrolld_forward_done: a worker got the master's reply for the connection conn. */
+void enrolld_forward_done(void *conn, const char *reply);
 
 /* api.c: the REST API (port 55000, HTTPS). */
 int api_listen(struct node *n);

@@ -235,3 +235,25 @@ def test_half_open_old_session_is_fenced(tmp_path, procs, key):
     time.sleep(1)
     a = master.agents()["001"]
     assert a["status"] == "active" and a["node_name"] == "worker2"
+
+
+def test_enrollment_through_a_worker_is_forwarded(tmp_path, procs, key):
+    master = start_master(tmp_path, procs, key)
+    w1 = start_worker(tmp_path, procs, key, master, "worker1")
+    d = tmp_path / "via-w1"
+    d.mkdir()
+    argv = [os.path.join(vigil.BUILD, "vigil-agent"), "--foreground", "--manager", w1.agent_addr,
+            "--enroll", w1.enroll_addr, "--name", "via-w1", "--data-dir", str(d),
+            "--keepalive", "1"]
+    a = vigil.Proc(argv, str(tmp_path / "via-w1.log"))
+    procs.append(a)
+    vigil.wait_for(lambda: len(on_node(master, "worker1")) == 1, 20, 0.1,
+                   "an agent enrolled through the worker is active on it")
+    assert master.agents()["001"]["name"] == "via-w1"
+    # With the master gone, the worker answers enrollments with a clear error.
+    master.kill()
+    from test_agents import enroll_raw
+    class W:  # enroll_raw needs .enroll_port
+        enroll_port = w1.enroll_port
+    r = enroll_raw(W, "OSSEC A:'orphan'\n", timeout=15)
+    assert r.startswith("ERROR: ") and "master" in r
