@@ -1,0 +1,154 @@
+/* cluster_int.h — what the cluster_*.c files share; not for the rest of vigild. */
+#ifndef VIGIL_CLUSTER_INT_H
+#define VIGIL_CLUSTER_INT_H
+
+#include <sys/queue.h>
+#include <stdint.h>
+#include <string.h>
+#include <time.h>
+
+#include <event2/bufferevent.h>
+#include <event2/event.h>
+#include <jansson.h>
+#include <openssl/ssl.h>
+
+#include "lib/tls_psk.h"
+#include "node/node.h"
+
+#define CLUSTER_BATCH_MAX 2000        /* records per UPDATES frame */
+#define CLUSTER_PING_EVERY 2          /* s of silence before a ping */
+#define CLUSTER_DEAD_AFTER 10         /* s of silence that closes a link */
+#define CLUSTER_CMD_TIMEOUT 5         /* s for a worker to answer a command */
+#define CLUSTER_BACKOFF_MIN_MS 200
+#define CLUSTER_BACKOFF_MAX_MS 5000
+#define CLUSTER_OUTBUF_MAX (64 << 20)
+
+struct peer {
+	TAILQ_ENTRY(peer) entry;
+	struct node *node;
+	struct bufferevent *bev;
+	char name[64];              /* the other node */
+	char addr[64];
+	int ready;                  /* hello exchanged */
+	int closing;
+	int close_after_flush;      /* refused: close once the error frame is written */
+	char close_reason[160];
+	time_t last_rx;
+	time_t last_tx;
+	uint64_t expect_seq;        /* master: next sync batch expected (0 = any) */
+};
+TAILQ_HEAD(peer_list, peer);
+
+/* A worker known to the master, connected or not: for the grace period. */
+struct known_node {
+	TAILQ_ENTRY(known_node) entry;
+	char name[64];
+	char addr[64];
+	time_t down_since;          /* 0 = connected */
+	int marked;                 /* its agents were marked unreachable */
+	time_t joined;
+	uint64_t updates;
+};
+TAILQ_HEAD(known_list, known_node);
+
+/* A batch of records sent by a worker and not yet acknowledged. */
+struct batch {
+	TAILQ_ENTRY(batch) entry;
+	uint64_t seq;
+	size_t n;
+	unsigned int ids[];
+};
+TAILQ_HEAD(batch_list, batch);
+
+/* A command sent to a worker, waiting for its result. */
+struct pending_cmd {
+	TAILQ_ENTRY(pending_cmd) entry;
+	uint64_t req;
+	unsigned int id;
+	time_t deadline;
+	void (*done)(void *, unsigned int, int);
+	void *arg;
+};
+TAILQ_HEAD(cmd_list, pending_cmd);
+
+/* Worker: an enrollment forwarded to the master, waiting for its reply. */
+struct pending_enroll {
+	TAILQ_ENTRY(pending_enroll) entry;
+	uint64_t req;
+	void *conn;
+	time_t deadline;
+};
+TAILQ_HEAD(enroll_list, pending_enroll);
+
+struct cluster {
+	struct node *node;
+	struct tls_psk_key key;
+	SSL_CTX *ctx;
+	struct peer_list peers;             /* master: workers; worker: at most the master */
+	struct peer_list dead;
+	struct known_list known;            /* master */
+	struct evconnlistener *lsn;         /* master */
+	struct event *reap_ev;
+	struct event *send_ev;              /* worker: flush the outbox */
+	struct event *reconnect_ev;         /* worker */
+	int backoff_ms;
+	/* worker outbox */
+	unsigned int *dirty;
+	size_t ndirty, capdirty;
+	struct batch_list inflight;
+	uint64_t next_seq;
+	/* master commands, worker enrollments */
+	struct cmd_list cmds;
+	struct enroll_list enrolls;
+	uint64_t next_req;
+	/* test-only fault injection on the sync stream (--test-faults) */
+	struct event *faults_ev;
+	int hold, dup, drop;
+	struct held { uint8_t *f; size_t len; } *held;
+	size_t nheld, capheld;
+};
+
+#define ENROLL_FORWARD_TIMEOUT 8
+#define ENROLL_MASTER_DOWN "ERROR: Cannot reach the master node. Unable to add agent"
+
+static inline int
+clu_is_master(const struct node *n)
+{
+	return n->cfg.role == ROLE_MASTER;
+}
+
+/* clu_key_cmp: orders two session keys (agent counter, then node name). */
+static inline int
+clu_key_cmp(unsigned int ag, unsigned int al, const char *an, unsigned int bg, unsigned int bl,
+    const char *bn)
+{
+	if (ag != bg)
+		return ag < bg ? -1 : 1;
+	if (al != bl)
+		return al < bl ? -1 : 1;
+	return strcmp(an, bn);
+}
+
+/* Shared between cluster.c, cluster_sync.c, cluster_cmd.c and cluster_faults.c. */
+int clu_send(struct peer *p, int type, json_t *body);
+void clu_close(struct peer *p, const char *reason);
+struct peer *clu_peer_by_name(struct cluster *c, const char *name);
+struct known_node *clu_known_get(struct cluster *c, const char *name);
+int clu_faults_take(struct cluster *c, uint8_t *f, size_t len);
+void clu_faults_cb(evutil_socket_t fd, short what, void *arg);
+void clu_send_cb(evutil_socket_t fd, short what, void *arg);
+void clu_outbox_ack(struct cluster *c, uint64_t seq);
+void clu_outbox_resync(struct cluster *c);
+void clu_keys_send_full(struct node *n, struct peer *p);
+void clu_worker_keys(struct node *n, json_t *body);
+void clu_master_updates(struct peer *p, json_t *body);
+void clu_worker_fence(struct node *n, json_t *body);
+void clu_mark_unreachable(struct node *n, struct known_node *k);
+void clu_cmd_finish(struct cluster *c, struct pending_cmd *pc, int code);
+void clu_worker_restart(struct node *n, struct peer *p, json_t *body);
+void clu_master_result(struct node *n, json_t *body);
+void clu_enroll_finish(struct cluster *c, struct pending_enroll *pe, const char *reply);
+void clu_master_enroll(struct peer *p, json_t *body);
+void clu_worker_enroll_reply(struct cluster *c, json_t *body);
+
+#endif
