@@ -523,6 +523,9 @@ session_tick(struct node *n)
 
 		if (a->status != AGENT_ACTIVE && a->status != AGENT_PENDING)
 			continue;
+		/* An agent held by another node is timed out there, and streamed here. */
+		if (a->sync_node[0] != '\0' && strcmp(a->sync_node, n->cfg.name) != 0)
+			continue;
 		last = a->last_keepalive;
 		if (a->session != NULL && a->session->opened > last)
 			last = a->session->opened;

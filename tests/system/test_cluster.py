@@ -257,3 +257,116 @@ def test_enrollment_through_a_worker_is_forwarded(tmp_path, procs, key):
         enroll_port = w1.enroll_port
     r = enroll_raw(W, "OSSEC A:'orphan'\n", timeout=15)
     assert r.startswith("ERROR: ") and "master" in r
+
+
+def test_incomplete_knowledge_is_per_agent(tmp_path, procs, key):
+    """Agents not yet through their first keepalive, or whose node is unreachable, fail
+    alone; the others are restarted; HTTP 200 with error 2."""
+    master = start_master(tmp_path, procs, key, args=["--node-grace", "60"])
+    w1 = start_worker(tmp_path, procs, key, master, "worker1")
+    w2 = start_worker(tmp_path, procs, key, master, "worker2")
+    s1 = vigil.Sim(tmp_path, master, 5, name="ona", managers=w1.agent_addr,
+                   args=["--keepalive", "1"])
+    s2 = vigil.Sim(tmp_path, master, 5, name="onb", managers=w2.agent_addr,
+                   args=["--keepalive", "1"])
+    s3 = vigil.Sim(tmp_path, master, 3, name="slow", managers=w2.agent_addr,
+                   args=["--keepalive", "3600", "--first-keepalive", "3600"])
+    procs += [s1, s2, s3]
+
+    def ready():
+        ag = master.agents()
+        return (sum(a["status"] == "active" for a in ag.values()) == 11 and
+                sum(a["status"] == "pending" for a in ag.values()) == 3)
+    vigil.wait_for(ready, 30, 0.2, "10 active agents and 3 pending")
+    ag = master.agents()
+    by = lambda prefix: sorted(i for i, a in ag.items() if a["name"].startswith(prefix))
+    w1.kill()                              # within the grace period: still "active" here
+    ids = by("ona-") + by("onb-") + by("slow-")
+    r = master.api("PUT", "/agents/restart", params={"agents_list": ",".join(ids)})
+    assert r.status_code == 200, r.text
+    body = r.json()
+    assert body["error"] == 2
+    assert body["data"]["affected_items"] == by("onb-")
+    failed = {f["error"]["code"]: f["id"] for f in body["data"]["failed_items"]}
+    assert failed == {1707: by("slow-"), 1792: by("ona-")}
+    vigil.wait_for(lambda: (s2.summary() or {}).get("agents_restarted") == 5, 10, 0.1,
+                   "worker2's agents restarted")
+    assert (s3.summary() or {}).get("restarts_received", 0) == 0
+
+
+def test_soak_migration_churn_and_restarts(tmp_path, procs, key):
+    """About a minute: 3 nodes, 2,000 simulated agents moving between workers, a worker
+    killed and restarted, restart requests all along.  No 5xx; every agent reported as
+    affected received the command; afterwards the registry matches the simulator."""
+    import random
+    rnd = random.Random(7)
+    master = start_master(tmp_path, procs, key, args=["--node-grace", "3"])
+    workers = [start_worker(tmp_path, procs, key, master, "worker%d" % i,
+                            args=["--test-faults"]) for i in (1, 2)]
+    addr_to_node = {w.agent_addr: w.name for w in workers}
+    n = 2000
+    sim = vigil.Sim(tmp_path, master, n, name="soak",
+                    managers=",".join(w.agent_addr for w in workers),
+                    args=["--keepalive", "5", "--restart-delay", "300",
+                          "--enroll-concurrency", "100"])
+    procs.append(sim)
+    vigil.wait_for(lambda: master.api("GET", "/agents/summary/status").json()["data"]
+                   ["connection"]["active"] == n, 120, 0.5, "2000 agents active")
+    affected = {}
+    statuses = []
+    t_end = time.monotonic() + 45
+    step = 0
+    killed = None
+    while time.monotonic() < t_end:
+        step += 1
+        if step % 4 == 0:                              # churn: one worker drops its agents
+            w = rnd.choice([w for w in workers if w.alive()])
+            fault(w, "kick-agents")
+            time.sleep(0.3)
+            fault(w, "accept-agents")
+        if step == 10:                                 # kill -9 a worker ...
+            killed = workers[1]
+            killed.kill()
+        if step == 20 and killed is not None:          # ... and bring it back
+            w = vigil.Node(tmp_path, name=killed.name, role="worker",
+                           args=["--master", "127.0.0.1:%d" % master.cluster_port,
+                                 "--cluster-key-file", key, "--test-faults",
+                                 "--agent-port", str(killed.agent_port)])
+            w.agent_port = killed.agent_port
+            procs.append(w)
+            workers[1] = w
+        r = master.api("PUT", "/agents/restart")
+        statuses.append(r.status_code)
+        assert r.status_code < 500, r.text
+        for i in r.json()["data"]["affected_items"]:
+            affected[i] = affected.get(i, 0) + 1
+        time.sleep(0.5)
+    assert all(s == 200 for s in statuses)
+    assert sum(affected.values()) > 0
+    # Churn stops.  Every agent reported affected received at least that many commands
+    # (a command written to a session that the agent then closed may be counted by the
+    # agent only if it read it: the simulator counts what it read).
+    def settled():
+        s = sim.summary()
+        if not s:
+            return False
+        ag = master.agents()
+        truth = {a["name"]: a for a in s["agent_list"]}
+        for i, a in ag.items():
+            if i == "000":
+                continue
+            t = truth.get(a["name"])
+            if t is None or t["state"] != "active" or a["status"] != "active":
+                return False
+            if addr_to_node.get(t["manager"]) != a["node_name"]:
+                return False
+            if a["version"] != "Wazuh v4.12.0":
+                return False
+        return True
+    vigil.wait_for(settled, 60, 0.5, "the registry matches the simulator (node, status, version)")
+    s = sim.summary()
+    got = {a["id"]: a["restarts"] for a in s["agent_list"]}
+    missing = [i for i, k in affected.items() if got.get(i, 0) < 1]
+    assert not missing, "affected but never received: %s" % missing[:20]
+    over = [i for i, k in affected.items() if got.get(i, 0) > k]
+    assert not over, "received more restarts than were reported: %s" % over[:20]
