@@ -361,10 +361,7 @@ def test_shutdown_and_overtake(master, tmp_path, procs):
     try:
         clone_dir = tmp_path / "twin-clone"
         shutil.copytree(agent.data_dir, clone_dir)
-        argv = [os.path.join(vigil.BUILD, "vigil-agent"), "--foreground",
-                "--manager", master.agent_addr, "--enroll", master.enroll_addr,
-                "--name", "twin", "--data-dir", str(clone_dir), "--keepalive", "1"]
-        clone = vigil.Proc(argv, str(tmp_path / "twin-clone.log"))
+        clone = vigil.Agent(tmp_path, master, "twin", data_dir=clone_dir, args=["--keepalive", "1"])
         procs.append(clone)
         vigil.wait_for(lambda: "overtaken by a newer connection" in master.output(), 15,
                        what="old session overtaken")

@@ -64,14 +64,8 @@ def test_agents_on_a_worker_are_known_and_restarted_through_the_master(tmp_path,
 def test_enrolled_agent_reaches_worker_quickly(tmp_path, procs, key):
     master = start_master(tmp_path, procs, key)
     w1 = start_worker(tmp_path, procs, key, master, "worker1")
-    agent = vigil.Agent(tmp_path, master, "late-1", args=["--keepalive", "1"])
-    agent.stop()
-    argv = [os.path.join(vigil.BUILD, "vigil-agent"), "--foreground",
-            "--manager", w1.agent_addr, "--enroll", master.enroll_addr,
-            "--name", "late-2", "--data-dir", str(tmp_path / "late-2"), "--keepalive", "1"]
-    os.makedirs(tmp_path / "late-2")
-    a2 = vigil.Proc(argv, str(tmp_path / "late-2.log"))
-    procs.append(a2)
+    procs.append(vigil.Agent(tmp_path, master, "late-2", managers=w1.agent_addr,
+                             args=["--keepalive", "1"]))
     vigil.wait_for(lambda: len(on_node(master, "worker1")) == 1, 20, 0.1,
                    "a newly enrolled agent connects through the worker")
 
@@ -208,30 +202,23 @@ def test_half_open_old_session_is_fenced(tmp_path, procs, key):
     master = start_master(tmp_path, procs, key)
     w1 = start_worker(tmp_path, procs, key, master, "worker1")
     w2 = start_worker(tmp_path, procs, key, master, "worker2")
-    d1 = tmp_path / "ho"
-    d1.mkdir()
-    argv = [os.path.join(vigil.BUILD, "vigil-agent"), "--foreground", "--manager", w1.agent_addr,
-            "--enroll", master.enroll_addr, "--name", "ho", "--data-dir", str(d1),
-            "--keepalive", "1"]
-    old = vigil.Proc(argv, str(tmp_path / "ho.log"))
+    old = vigil.Agent(tmp_path, master, "ho", managers=w1.agent_addr, args=["--keepalive", "1"])
     procs.append(old)
+    d1 = tmp_path / "ho"
     vigil.wait_for(lambda: len(on_node(master, "worker1")) == 1, 20, 0.1, "agent on worker1")
     os.kill(old.pid, signal.SIGSTOP)      # its TCP connection to worker1 stays open
     try:
         import shutil
         d2 = tmp_path / "ho2"
         shutil.copytree(d1, d2)
-        argv2 = [os.path.join(vigil.BUILD, "vigil-agent"), "--foreground",
-                 "--manager", w2.agent_addr, "--enroll", master.enroll_addr, "--name", "ho",
-                 "--data-dir", str(d2), "--keepalive", "1"]
-        new = vigil.Proc(argv2, str(tmp_path / "ho2.log"))
-        procs.append(new)
+        procs.append(vigil.Agent(tmp_path, master, "ho", managers=w2.agent_addr, data_dir=d2,
+                                 args=["--keepalive", "1"]))
         vigil.wait_for(lambda: len(on_node(master, "worker2")) == 1, 20, 0.1, "agent on worker2")
         vigil.wait_for(lambda: "fenced by the master" in w1.output(), 10,
                        what="worker1 closes the superseded session")
     finally:
         os.kill(old.pid, signal.SIGCONT)
-    old.kill()
+    vigil.Proc.kill(old)
     time.sleep(1)
     a = master.agents()["001"]
     assert a["status"] == "active" and a["node_name"] == "worker2"
@@ -240,13 +227,8 @@ def test_half_open_old_session_is_fenced(tmp_path, procs, key):
 def test_enrollment_through_a_worker_is_forwarded(tmp_path, procs, key):
     master = start_master(tmp_path, procs, key)
     w1 = start_worker(tmp_path, procs, key, master, "worker1")
-    d = tmp_path / "via-w1"
-    d.mkdir()
-    argv = [os.path.join(vigil.BUILD, "vigil-agent"), "--foreground", "--manager", w1.agent_addr,
-            "--enroll", w1.enroll_addr, "--name", "via-w1", "--data-dir", str(d),
-            "--keepalive", "1"]
-    a = vigil.Proc(argv, str(tmp_path / "via-w1.log"))
-    procs.append(a)
+    procs.append(vigil.Agent(tmp_path, master, "via-w1", managers=w1.agent_addr,
+                             enroll=w1.enroll_addr, args=["--keepalive", "1"]))
     vigil.wait_for(lambda: len(on_node(master, "worker1")) == 1, 20, 0.1,
                    "an agent enrolled through the worker is active on it")
     assert master.agents()["001"]["name"] == "via-w1"

@@ -109,13 +109,7 @@ def test_keepalive_timeout_marks_disconnected(tmp_path, procs):
 
 def test_agent_fails_over_to_the_next_manager(tmp_path, procs, master):
     dead = vigil.free_port()   # nothing listens here
-    data_dir = tmp_path / "fo-1"
-    data_dir.mkdir()
-    argv = [os.path.join(vigil.BUILD, "vigil-agent"), "--foreground",
-            "--manager", "127.0.0.1:%d,%s" % (dead, master.agent_addr),
-            "--enroll", master.enroll_addr, "--name", "fo-1", "--data-dir", str(data_dir),
-            "--keepalive", "1"]
-    a2 = vigil.Proc(argv, str(tmp_path / "fo-1b.log"))
-    procs.append(a2)
+    procs.append(vigil.Agent(tmp_path, master, "fo-1", args=["--keepalive", "1"],
+                             managers="127.0.0.1:%d,%s" % (dead, master.agent_addr)))
     vigil.wait_for(lambda: master.agents().get("001", {}).get("status") == "active", 30,
                    what="agent active through the second manager address")

@@ -200,13 +200,16 @@ class Sim(Proc):
 class Agent(Proc):
     """A real vigil-agent process."""
 
-    def __init__(self, tmp, node, name="agent1", args=()):
-        self.data_dir = os.path.join(str(tmp), name)
+    def __init__(self, tmp, node, name="agent1", args=(), managers=None, enroll=None,
+                 data_dir=None):
+        """managers/enroll default to node's; data_dir defaults to tmp/name."""
+        self.data_dir = str(data_dir) if data_dir else os.path.join(str(tmp), name)
         os.makedirs(self.data_dir, exist_ok=True)
         argv = [os.path.join(BUILD, "vigil-agent"), "--foreground",
-                "--manager", node.agent_addr, "--enroll", node.enroll_addr,
+                "--manager", managers or node.agent_addr, "--enroll", enroll or node.enroll_addr,
                 "--name", name, "--data-dir", self.data_dir] + list(args)
-        super().__init__(argv, os.path.join(str(tmp), name + ".log"))
+        log = os.path.join(str(tmp), os.path.basename(self.data_dir) + ".log")
+        super().__init__(argv, log)
 
     def current_pid(self):
         try:
