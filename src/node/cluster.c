@@ -407,7 +407,14 @@ peer_event_cb(struct bufferevent *bev, short what, void *arg)
 	if (what & (BEV_EVENT_ERROR | BEV_EVENT_EOF)) {
 		unsigned long e = bufferevent_get_openssl_error(bev);
 
-		if (!p->ready && e != 0) {
+		int err = EVUTIL_SOCKET_ERROR();
+
+		if (!p->ready && !clu_is_master(n) && (err == ECONNREFUSED || err == ETIMEDOUT ||
+		    err == EHOSTUNREACH || err == ENETUNREACH)) {
+			log_info("cluster: master %s unreachable: %s", p->addr,
+			    evutil_socket_error_to_string(err));
+			clu_close(p, "connect failed");
+		} else if (!p->ready && e != 0) {
 			char buf[160];
 
 			ERR_error_string_n(e, buf, sizeof(buf));
@@ -417,8 +424,8 @@ peer_event_cb(struct bufferevent *bev, short what, void *arg)
 		} else if (!p->ready && !clu_is_master(n))
 			clu_close(p, "connection failed or refused (wrong cluster key?)");
 		else
-			clu_close(p, what & BEV_EVENT_EOF ? "closed by the other side" :
-			    evutil_socket_error_to_string(EVUTIL_SOCKET_ERROR()));
+			clu_close(p, (what & BEV_EVENT_EOF) || err == 0 ? "closed by the other side" :
+			    evutil_socket_error_to_string(err));
 	}
 }
 

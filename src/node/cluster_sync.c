@@ -196,8 +196,11 @@ outbox_mark(struct cluster *c, struct agent *a)
 {
 	unsigned int *v;
 
-	if (a->sync_dirty)
+	if (a->sync_dirty) {
+		/* Already queued (perhaps while the link was down): make sure it leaves. */
+		event_active(c->send_ev, EV_TIMEOUT, 0);
 		return;
+	}
 	if (c->ndirty == c->capdirty) {
 		size_t cap = c->capdirty ? c->capdirty * 2 : 1024;
 

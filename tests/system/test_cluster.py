@@ -352,3 +352,25 @@ def test_soak_migration_churn_and_restarts(tmp_path, procs, key):
     assert not missing, "affected but never received: %s" % missing[:20]
     over = [i for i, k in affected.items() if got.get(i, 0) > k]
     assert not over, "received more restarts than were reported: %s" % over[:20]
+
+
+def test_workers_serve_agents_while_the_master_is_away(tmp_path, procs, key):
+    master = start_master(tmp_path, procs, key)
+    w1 = start_worker(tmp_path, procs, key, master, "worker1")
+    sim = vigil.Sim(tmp_path, master, 10, name="away", managers=w1.agent_addr,
+                    args=["--keepalive", "1"])
+    procs.append(sim)
+    vigil.wait_for(lambda: len(on_node(master, "worker1")) == 10, 30, 0.2, "10 agents active")
+    sessions_before = sim.summary()["sessions"]
+    master.stop()
+    time.sleep(4)                         # several keepalives, all acknowledged by worker1
+    s = sim.summary()
+    assert s["active"] == 10 and s["sessions"] == sessions_before, s
+    # The master comes back (same data, same cluster port): the worker rejoins and
+    # resynchronises; every agent is active on worker1 again.
+    m2 = vigil.Node(tmp_path, args=["--cluster-key-file", key,
+                                    "--cluster-port", str(master.cluster_port)])
+    procs.append(m2)
+    vigil.wait_for(lambda: len(on_node(m2, "worker1")) == 10, 20, 0.2,
+                   "agents active on worker1 after the master returned")
+    assert sim.summary()["sessions"] == sessions_before
