@@ -42,6 +42,11 @@ static const struct api_route api_routes[] = {
 	{ "agents/summary/status", M_GET, 1, api_get_agents_summary, NULL, NULL, NULL },
 	{ "agents/restart", M_PUT, 1, NULL, NULL, api_put_agents_restart, NULL },
 	{ "agents/*/restart", M_PUT, 1, NULL, NULL, api_put_agent_restart, NULL },
+	{ "agents/node/*/restart", M_PUT, 1, NULL, NULL, api_put_node_restart, NULL },
+	{ "cluster/status", M_GET, 1, api_get_cluster_status, NULL, NULL, NULL },
+	{ "cluster/local/info", M_GET, 1, api_get_cluster_local_info, NULL, NULL, NULL },
+	{ "cluster/nodes", M_GET, 1, api_get_cluster_nodes, NULL, NULL, NULL },
+	{ "cluster/healthcheck", M_GET, 1, api_get_cluster_healthcheck, NULL, NULL, NULL },
 };
 
 const char *

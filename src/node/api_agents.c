@@ -299,3 +299,49 @@ api_put_agent_restart(struct api_req *r)
 	job_submit(j, (unsigned int)strtoul(id, NULL, 10), id);
 	job_start(j);
 }
+
+void
+api_put_node_restart(struct api_req *r)
+{
+	struct cluster_node_info v[256];
+	struct node *n = r->node;
+	struct restart_job *j;
+	const char *node = r->segs[2];
+	size_t i, count;
+	int known = 0;
+
+	if (api_check(r, restart1_params) == -1)
+		return;
+	if (!cluster_enabled(n)) {
+		api_reply_problem(r, 400, 3013, NULL);
+		return;
+	}
+	count = cluster_nodes(n, v, sizeof(v) / sizeof(v[0]));
+	for (i = 0; i < count; i++)
+		if (strcmp(v[i].name, node) == 0)
+			known = 1;
+	if (!known) {
+		struct envelope *e = envelope_new();
+
+		if (e == NULL) {
+			api_reply_problem(r, 500, 1000, NULL);
+			return;
+		}
+		envelope_fail(e, node, 1730);
+		api_reply_json(r, 200, envelope_render(e, RESTART_ALL, RESTART_SOME,
+		    "No information was returned", 1));
+		envelope_free(e);
+		return;
+	}
+	/* The agents on that node; 000 and inactive ones are left out, as Wazuh does. */
+	if ((j = job_new(r, 1)) == NULL)
+		return;
+	count = registry_count(n->reg);
+	for (i = 1; i < count; i++) {
+		struct agent *a = registry_agent_at(n->reg, i);
+
+		if (strcmp(a->node_name, node) == 0)
+			job_submit(j, a->id, NULL);
+	}
+	job_start(j);
+}
