@@ -56,6 +56,7 @@ struct agent {
 	char sync_node[64];
 	int sync_dirty;
 	uint64_t sync_sent_seq;
+	uint64_t sync_mark_ms;      /* worker: when the queued change happened (wall clock, ms) */
 	int dirty;                  /* queued for the next registry flush */
 	int removed;
 };

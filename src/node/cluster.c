@@ -631,6 +631,8 @@ cluster_tick(struct node *n)
 		else if (p->ready && now - p->last_tx >= CLUSTER_PING_EVERY)
 			clu_send(p, CMSG_PING, json_object());
 	}
+	if (clu_is_master(n))
+		clu_latency_report(c, now);
 	TAILQ_FOREACH(k, &c->known, entry)
 		if (k->down_since != 0 && !k->marked && now - k->down_since >= n->cfg.node_grace)
 			clu_mark_unreachable(n, k);
@@ -701,6 +703,7 @@ cluster_stop(struct node *n)
 	free(c->held);
 	SSL_CTX_free(c->ctx);
 	free(c->dirty);
+	free(c->lat);
 	explicit_bzero(&c->key, sizeof(c->key));
 	free(c);
 	n->cluster = NULL;

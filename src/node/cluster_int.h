@@ -101,6 +101,10 @@ struct cluster {
 	struct cmd_list cmds;
 	struct enroll_list enrolls;
 	uint64_t next_req;
+	/* master: how long changes on workers take to reach the registry (ms) */
+	uint32_t *lat;
+	size_t nlat, caplat;
+	time_t lat_logged;
 	/* test-only fault injection on the sync stream (--test-faults) */
 	struct event *faults_ev;
 	int hold, dup, drop;
@@ -129,6 +133,16 @@ clu_key_cmp(unsigned int ag, unsigned int al, const char *an, unsigned int bg, u
 	return strcmp(an, bn);
 }
 
+/* clu_now_ms: wall-clock milliseconds (nodes of one cluster compare these). */
+static inline uint64_t
+clu_now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
+}
+
 /* Shared between cluster.c, cluster_sync.c, cluster_cmd.c and cluster_faults.c. */
 int clu_send(struct peer *p, int type, json_t *body);
 void clu_close(struct peer *p, const char *reason);
@@ -144,6 +158,7 @@ void clu_worker_keys(struct node *n, json_t *body);
 void clu_master_updates(struct peer *p, json_t *body);
 void clu_worker_fence(struct node *n, json_t *body);
 void clu_mark_unreachable(struct node *n, struct known_node *k);
+void clu_latency_report(struct cluster *c, time_t now);
 void clu_cmd_finish(struct cluster *c, struct pending_cmd *pc, int code);
 void clu_worker_restart(struct node *n, struct peer *p, json_t *body);
 void clu_master_result(struct node *n, json_t *body);

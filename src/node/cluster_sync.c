@@ -44,6 +44,7 @@ record_from_agent(const struct agent *a)
 	json_object_set_new(r, "kg", json_integer(a->sync_kg));
 	json_object_set_new(r, "kl", json_integer(a->sync_kl));
 	json_object_set_new(r, "sseq", json_integer((json_int_t)a->sync_sseq));
+	json_object_set_new(r, "t", json_integer((json_int_t)a->sync_mark_ms));
 	json_object_set_new(r, "status", json_integer(a->status));
 	json_object_set_new(r, "status_code", json_integer(a->status_code));
 	json_object_set_new(r, "last_keepalive", json_integer(a->last_keepalive));
@@ -135,6 +136,52 @@ fence_old(struct node *n, struct agent *a, const char *new_node)
 	}
 }
 
+/* latency_add: one applied record: how long since the worker saw the change. */
+static void
+latency_add(struct cluster *c, json_int_t t)
+{
+	uint64_t now = clu_now_ms();
+	uint32_t *v;
+
+	if (c == NULL || t <= 0 || (uint64_t)t > now)
+		return;
+	if (c->nlat == c->caplat) {
+		size_t cap = c->caplat ? c->caplat * 2 : 4096;
+
+		if (cap > (1u << 20) || (v = realloc(c->lat, cap * sizeof(*v))) == NULL)
+			return;
+		c->lat = v;
+		c->caplat = cap;
+	}
+	c->lat[c->nlat++] = (uint32_t)(now - (uint64_t)t);
+}
+
+static int
+u32_cmp(const void *a, const void *b)
+{
+	uint32_t x = *(const uint32_t *)a, y = *(const uint32_t *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+/*
+ * clu_latency_report: every 10 s, logs the propagation latency of the records
+ * applied since the last report (change on a worker -> master registry).
+ */
+void
+clu_latency_report(struct cluster *c, time_t now)
+{
+	size_t n = c->nlat;
+
+	if (now - c->lat_logged < 10 || n == 0)
+		return;
+	c->lat_logged = now;
+	qsort(c->lat, n, sizeof(*c->lat), u32_cmp);
+	log_info("cluster: sync latency over %zu records: p50 %u ms, p99 %u ms, max %u ms", n,
+	    c->lat[n / 2], c->lat[(n * 99) / 100], c->lat[n - 1]);
+	c->nlat = 0;
+}
+
 /*
  * master_apply: one record from node `from`.  Applied only when it comes from
  * the agent's newest known session; returns 1 applied, 0 dropped.
@@ -173,6 +220,7 @@ master_apply(struct node *n, struct peer *from, json_t *r)
 	record_apply(r, a, from->name);
 	registry_agent_dirty(n->reg, a);
 	n->stats.sync_applied++;
+	latency_add(n->cluster, json_integer_value(json_object_get(r, "t")));
 	return 1;
 }
 
@@ -213,6 +261,7 @@ outbox_mark(struct cluster *c, struct agent *a)
 	}
 	c->dirty[c->ndirty++] = a->id;
 	a->sync_dirty = 1;
+	a->sync_mark_ms = clu_now_ms();
 	event_active(c->send_ev, EV_TIMEOUT, 0);
 }
 
