@@ -110,6 +110,29 @@ node_cmp_name(const void *a, const void *b)
 	    ((const struct cluster_node_info *)b)->name);
 }
 
+/*
+ * nodes_begin: the connected nodes sorted by name, the ones nodes_list asks for
+ * marked in want, and a new envelope holding the unknown names as failures.
+ * NULL after replying with an error.
+ */
+static struct envelope *
+nodes_begin(struct api_req *r, struct cluster_node_info *v, char *want, size_t *count)
+{
+	struct envelope *e;
+
+	if ((e = envelope_new()) == NULL) {
+		api_reply_problem(r, 500, 1000, NULL);
+		return NULL;
+	}
+	*count = nodes_connected(r->node, v, API_CLUSTER_MAX_NODES);
+	qsort(v, *count, sizeof(v[0]), node_cmp_name);
+	if (nodes_list_select(r, e, v, *count, want) == -1) {
+		envelope_free(e);
+		return NULL;
+	}
+	return e;
+}
+
 static const char *const nodes_params[] = { "pretty", "wait_for_complete", "offset", "limit",
 	"sort", "search", "select", "type", "nodes_list", NULL };
 
@@ -173,16 +196,8 @@ api_get_cluster_nodes(struct api_req *r)
 			return;
 		}
 	}
-	if ((e = envelope_new()) == NULL) {
-		api_reply_problem(r, 500, 1000, NULL);
+	if ((e = nodes_begin(r, v, want, &count)) == NULL)
 		return;
-	}
-	count = nodes_connected(r->node, v, API_CLUSTER_MAX_NODES);
-	qsort(v, count, sizeof(v[0]), node_cmp_name);
-	if (nodes_list_select(r, e, v, count, want) == -1) {
-		envelope_free(e);
-		return;
-	}
 	for (i = 0; i < count; i++) {
 		size_t k = desc ? count - 1 - i : i;
 		json_t *item;
@@ -234,16 +249,8 @@ api_get_cluster_healthcheck(struct api_req *r)
 
 	if (api_check(r, health_params) == -1 || api_cluster_required(r) == -1)
 		return;
-	if ((e = envelope_new()) == NULL) {
-		api_reply_problem(r, 500, 1000, NULL);
+	if ((e = nodes_begin(r, v, want, &count)) == NULL)
 		return;
-	}
-	count = nodes_connected(r->node, v, API_CLUSTER_MAX_NODES);
-	qsort(v, count, sizeof(v[0]), node_cmp_name);
-	if (nodes_list_select(r, e, v, count, want) == -1) {
-		envelope_free(e);
-		return;
-	}
 	for (i = 0; i < count; i++) {
 		json_t *item;
 		long active = 0;

@@ -553,7 +553,6 @@ int
 cluster_start(struct node *n)
 {
 	struct cluster *c;
-	struct sockaddr_in sin;
 
 	if (n->cfg.cluster_key_file[0] == '\0') {
 		if (n->cfg.role == ROLE_WORKER) {
@@ -587,19 +586,8 @@ cluster_start(struct node *n)
 	if (clu_is_master(n)) {
 		if ((c->ctx = tls_psk_server_ctx(&c->key)) == NULL)
 			return -1;
-		memset(&sin, 0, sizeof(sin));
-		sin.sin_family = AF_INET;
-		sin.sin_port = htons((uint16_t)n->cfg.cluster_port);
-		if (inet_pton(AF_INET, n->cfg.listen, &sin.sin_addr) != 1)
-			return -1;
-		c->lsn = evconnlistener_new_bind(n->base, cluster_accept_cb, n,
-		    LEV_OPT_CLOSE_ON_FREE | LEV_OPT_REUSEABLE | LEV_OPT_CLOSE_ON_EXEC, 128,
-		    (struct sockaddr *)&sin, sizeof(sin));
-		if (c->lsn == NULL) {
-			log_warn("cluster: cannot listen on %s:%d", n->cfg.listen, n->cfg.cluster_port);
-			return -1;
-		}
-		return 0;
+		c->lsn = node_listen(n, n->cfg.cluster_port, 128, cluster_accept_cb, "cluster");
+		return c->lsn != NULL ? 0 : -1;
 	}
 	if (n->cfg.master[0] == '\0') {
 		log_warnx("cluster: a worker needs --master HOST:PORT");

@@ -352,19 +352,6 @@ enroll_accept_cb(struct evconnlistener *lsn, evutil_socket_t fd, struct sockaddr
 int
 enrolld_listen(struct node *n)
 {
-	struct sockaddr_in sin;
-
-	memset(&sin, 0, sizeof(sin));
-	sin.sin_family = AF_INET;
-	sin.sin_port = htons((uint16_t)n->cfg.enroll_port);
-	if (inet_pton(AF_INET, n->cfg.listen, &sin.sin_addr) != 1)
-		return -1;
-	n->enroll_lsn = evconnlistener_new_bind(n->base, enroll_accept_cb, n,
-	    LEV_OPT_CLOSE_ON_FREE | LEV_OPT_REUSEABLE | LEV_OPT_CLOSE_ON_EXEC, 512,
-	    (struct sockaddr *)&sin, sizeof(sin));
-	if (n->enroll_lsn == NULL) {
-		log_warn("enrollment: cannot listen on %s:%d", n->cfg.listen, n->cfg.enroll_port);
-		return -1;
-	}
-	return 0;
+	n->enroll_lsn = node_listen(n, n->cfg.enroll_port, 512, enroll_accept_cb, "enrollment");
+	return n->enroll_lsn != NULL ? 0 : -1;
 }

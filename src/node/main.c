@@ -10,6 +10,8 @@
 #include <sys/time.h>
 #include <sys/wait.h>
 #include <unistd.h>
+#include <arpa/inet.h>
+#include <netinet/in.h>
 
 #include <event2/event.h>
 #include <event2/listener.h>
@@ -46,6 +48,29 @@ flush_cb(evutil_socket_t fd, short what, void *arg)
 		log_warnx("registry: flush failed; will retry");
 	if (registry_pending(n->reg) > 0)
 		node_schedule_flush(n);
+}
+
+struct evconnlistener *
+node_listen(struct node *n, int port, int backlog,
+    void (*cb)(struct evconnlistener *, evutil_socket_t, struct sockaddr *, int, void *),
+    const char *what)
+{
+	struct evconnlistener *lsn;
+	struct sockaddr_in sin;
+
+	memset(&sin, 0, sizeof(sin));
+	sin.sin_family = AF_INET;
+	sin.sin_port = htons((uint16_t)port);
+	if (inet_pton(AF_INET, n->cfg.listen, &sin.sin_addr) != 1) {
+		log_warnx("%s: bad listen address %s", what, n->cfg.listen);
+		return NULL;
+	}
+	lsn = evconnlistener_new_bind(n->base, cb, n,
+	    LEV_OPT_CLOSE_ON_FREE | LEV_OPT_REUSEABLE | LEV_OPT_CLOSE_ON_EXEC, backlog,
+	    (struct sockaddr *)&sin, sizeof(sin));
+	if (lsn == NULL)
+		log_warn("%s: cannot listen on %s:%d", what, n->cfg.listen, port);
+	return lsn;
 }
 
 void

@@ -75,6 +75,14 @@ struct node {
 	struct node_stats stats;
 };
 
+/*
+ * node_listen: a TCP listener on the configured listen address and port,
+ * calling cb for each connection.  NULL on failure (logged with what).
+ */
+struct evconnlistener *node_listen(struct node *n, int port, int backlog,
+    void (*cb)(struct evconnlistener *, evutil_socket_t, struct sockaddr *, int, void *),
+    const char *what);
+
 /* node_now: the cached loop time (seconds). */
 time_t node_now(struct node *n);
 /* node_schedule_flush: arranges a registry flush within flush_interval_ms. */

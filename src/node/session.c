@@ -475,22 +475,9 @@ session_accept_cb(struct evconnlistener *lsn, evutil_socket_t fd, struct sockadd
 int
 session_listen(struct node *n)
 {
-	struct sockaddr_in sin;
-
-	memset(&sin, 0, sizeof(sin));
-	sin.sin_family = AF_INET;
-	sin.sin_port = htons((uint16_t)n->cfg.agent_port);
-	if (inet_pton(AF_INET, n->cfg.listen, &sin.sin_addr) != 1) {
-		log_warnx("agent listener: bad listen address %s", n->cfg.listen);
+	n->agent_lsn = node_listen(n, n->cfg.agent_port, 4096, session_accept_cb, "agent listener");
+	if (n->agent_lsn == NULL)
 		return -1;
-	}
-	n->agent_lsn = evconnlistener_new_bind(n->base, session_accept_cb, n,
-	    LEV_OPT_CLOSE_ON_FREE | LEV_OPT_REUSEABLE | LEV_OPT_CLOSE_ON_EXEC, 4096,
-	    (struct sockaddr *)&sin, sizeof(sin));
-	if (n->agent_lsn == NULL) {
-		log_warn("agent listener: cannot listen on %s:%d", n->cfg.listen, n->cfg.agent_port);
-		return -1;
-	}
 	evconnlistener_set_error_cb(n->agent_lsn, accept_error_cb);
 	if (n->accept_pause_ev == NULL)
 		n->accept_pause_ev = evtimer_new(n->base, accept_resume_cb, n);
