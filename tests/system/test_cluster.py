@@ -361,6 +361,8 @@ def test_workers_serve_agents_while_the_master_is_away(tmp_path, procs, key):
                     args=["--keepalive", "1"])
     procs.append(sim)
     vigil.wait_for(lambda: len(on_node(master, "worker1")) == 10, 30, 0.2, "10 agents active")
+    # The simulator rewrites its summary every second: wait until it shows them all.
+    vigil.wait_for(lambda: (sim.summary() or {}).get("active") == 10, 5, 0.1, "summary current")
     sessions_before = sim.summary()["sessions"]
     master.stop()
     time.sleep(4)                         # several keepalives, all acknowledged by worker1
