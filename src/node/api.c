@@ -38,7 +38,7 @@ struct api_route {
 static const struct api_route api_routes[] = {
 	{ "", M_GET, 1, api_get_root, NULL, NULL, NULL },
 	{ "security/user/authenticate", M_GET | M_POST, 0, api_login, api_login, NULL, NULL },
-	{ "agents", M_GET, 1, api_get_agents, NULL, NULL, NULL },
+	{ "agents", M_GET | M_DELETE, 1, api_get_agents, NULL, NULL, api_delete_agents },
 	{ "agents/summary/status", M_GET, 1, api_get_agents_summary, NULL, NULL, NULL },
 	{ "agents/restart", M_PUT, 1, NULL, NULL, api_put_agents_restart, NULL },
 	{ "agents/*/restart", M_PUT, 1, NULL, NULL, api_put_agent_restart, NULL },

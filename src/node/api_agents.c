@@ -3,6 +3,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
+#include <time.h>
 
 #include <event2/http.h>
 
@@ -344,4 +346,142 @@ api_put_node_restart(struct api_req *r)
 			job_submit(j, a->id, NULL);
 	}
 	job_start(j);
+}
+
+/* timeframe_parse: Wazuh's "^(\d+[dhms]?)$" in seconds; -1 when invalid. */
+static long
+timeframe_parse(const char *s)
+{
+	char *end;
+	long v;
+
+	if (s == NULL || *s < '0' || *s > '9')
+		return -1;
+	v = strtol(s, &end, 10);
+	if (v < 0 || v > 100L * 365 * 86400)
+		return -1;
+	switch (*end) {
+	case '\0': return v;
+	case 's': break;
+	case 'm': v *= 60; break;
+	case 'h': v *= 3600; break;
+	case 'd': v *= 86400; break;
+	default: return -1;
+	}
+	return end[1] == '\0' ? v : -1;
+}
+
+static const char *const delete_params[] = { "pretty", "wait_for_complete", "agents_list",
+	"status", "older_than", "purge", NULL };
+
+/*
+ * DELETE /agents: removes the listed agents that match status and older_than
+ * (last keepalive, or registration for never connected agents, older than
+ * that; default 7d).  A removed agent's session is closed and every worker
+ * drops its key and session at once, so it is refused on every node.
+ */
+void
+api_delete_agents(struct api_req *r)
+{
+	struct node *n = r->node;
+	struct envelope *e;
+	struct api_qerr err;
+	unsigned int *ids = NULL, statuses = 0;
+	char **strs = NULL, detail[300], buf[128], *tok, *save = NULL;
+	const char *list = api_param_get(r, "agents_list"), *status = api_param_get(r, "status");
+	const char *older = api_param_get(r, "older_than"), *purge = api_param_get(r, "purge");
+	size_t nids = 0, i, count;
+	long older_s;
+	time_t now = node_now(n);
+
+	if (api_check(r, delete_params) == -1)
+		return;
+	if (list == NULL || status == NULL) {
+		api_reply_problem(r, 400, 0, list == NULL ? "'agents_list' is a required property" :
+		    "'status' is a required property");
+		return;
+	}
+	if (older == NULL)
+		older = "7d";
+	if ((older_s = timeframe_parse(older)) == -1) {
+		api_reply_problem(r, 400, 0, "'older_than' does not match '^(\\d+[dhms]?)$'");
+		return;
+	}
+	if (purge != NULL && api_parse_bool(purge) == -1) {
+		api_reply_problem(r, 400, 0, "'purge' is not of type 'boolean'");
+		return;
+	}
+	snprintf(buf, sizeof(buf), "%s", status);
+	for (tok = strtok_r(buf, ",", &save); tok != NULL; tok = strtok_r(NULL, ",", &save)) {
+		int st = agent_status_parse(tok);
+
+		if (strcasecmp(tok, "all") == 0)
+			statuses = ~0u;
+		else if (st >= 0)
+			statuses |= 1u << st;
+		else {
+			api_reply_problem(r, 400, 0, "'status' is not one of ['all', 'active', "
+			    "'pending', 'never_connected', 'disconnected']");
+			return;
+		}
+	}
+	if (api_parse_agents_list(list, &ids, &strs, &nids, &err) == -1) {
+		api_reply_qerr(r, &err);
+		return;
+	}
+	if ((e = envelope_new()) == NULL) {
+		api_agents_list_free(ids, strs, nids);
+		api_reply_problem(r, 500, 1000, NULL);
+		return;
+	}
+	snprintf(detail, sizeof(detail), "Agent is not eligible for the action to be performed: "
+	    "some of the requirements are not met -> status: %s, older_than: %s", status, older);
+	envelope_set_message(e, 1731, detail);
+	count = ids == NULL ? registry_count(n->reg) : nids;
+	for (i = 0; i < count; i++) {
+		struct agent *a;
+		unsigned int id = ids == NULL ? registry_agent_at(n->reg, i)->id : ids[i];
+		const char *given = ids == NULL ? NULL : strs[i];
+		char idstr[16];
+		time_t ref;
+
+		agent_id_format(id, idstr, sizeof(idstr));
+		if (id == 0) {
+			if (ids != NULL)
+				envelope_fail(e, given, 1703);
+			continue;
+		}
+		if ((a = registry_agent_by_id(n->reg, id)) == NULL || a->removed) {
+			envelope_fail(e, given != NULL ? given : idstr, 1701);
+			continue;
+		}
+		ref = a->last_keepalive != 0 ? a->last_keepalive : a->date_add;
+		if ((statuses & (1u << a->status)) == 0 || now - ref < older_s) {
+			if (ids != NULL)
+				envelope_fail(e, given, 1731);
+			continue;
+		}
+		envelope_affect(e, json_string(idstr));
+	}
+	/* Remove after the scan: registry_agent_at indexes shift on removal. */
+	for (i = 0; i < (size_t)envelope_affected_count(e); i++) {
+		unsigned int id;
+		struct agent *a;
+
+		id = (unsigned int)strtoul(envelope_affected_id(e, i), NULL, 10);
+		if ((a = registry_agent_by_id(n->reg, id)) == NULL)
+			continue;
+		session_drop_agent(n, a, "agent deleted");
+		registry_agent_remove(n->reg, id);
+		cluster_agent_removed(n, id);
+	}
+	if (registry_flush(n->reg) == -1)
+		log_warnx("api: delete: registry flush failed; will retry");
+	node_schedule_flush(n);
+	log_info("api: %s: %d agents deleted, %d not", r->user, envelope_affected_count(e),
+	    envelope_failed_count(e));
+	api_reply_json(r, 200, envelope_render(e, "All selected agents were deleted",
+	    "Some agents were not deleted", "No agents were deleted", 1));
+	envelope_free(e);
+	api_agents_list_free(ids, strs, nids);
 }

@@ -18,6 +18,8 @@ struct envelope {
 	size_t nfails, capfails;
 	long total;                    /* total_affected_items override, or -1 */
 	int oom;                       /* an append failed: render reports 1000 */
+	int msg_code;                  /* failures with this code show msg_text */
+	char *msg_text;
 };
 
 struct envelope *
@@ -45,6 +47,7 @@ envelope_free(struct envelope *e)
 	for (i = 0; i < e->nfails; i++)
 		free(e->fails[i].id);
 	free(e->fails);
+	free(e->msg_text);
 	json_decref(e->affected);
 	free(e);
 }
@@ -83,9 +86,26 @@ envelope_fail(struct envelope *e, const char *id, int code)
 }
 
 void
+envelope_set_message(struct envelope *e, int code, const char *message)
+{
+	free(e->msg_text);
+	e->msg_code = code;
+	if ((e->msg_text = strdup(message)) == NULL)
+		e->oom = 1;
+}
+
+void
 envelope_set_total(struct envelope *e, long total)
 {
 	e->total = total;
+}
+
+const char *
+envelope_affected_id(const struct envelope *e, size_t i)
+{
+	json_t *v = json_array_get(e->affected, i);
+
+	return json_is_string(v) ? json_string_value(v) : "";
 }
 
 int
@@ -261,8 +281,9 @@ failed_items(struct envelope *e, size_t *total)
 		    (ids = json_array()) == NULL)
 			goto fail;
 		if (json_object_set_new(err, "code", json_integer(code)) == -1 ||
-		    json_object_set_new(err, "message",
-		    json_string(ae != NULL ? ae->message : "Unknown error")) == -1)
+		    json_object_set_new(err, "message", json_string(code == e->msg_code &&
+		    e->msg_text != NULL ? e->msg_text : ae != NULL ? ae->message :
+		    "Unknown error")) == -1)
 			goto fail;
 		if (ae != NULL && ae->remediation != NULL &&
 		    json_object_set_new(err, "remediation", json_string(ae->remediation)) == -1)

@@ -14,9 +14,14 @@ void envelope_free(struct envelope *e);
 void envelope_affect(struct envelope *e, json_t *item);
 /* envelope_fail: records that id failed with a Wazuh error code (message/remediation from the table). */
 void envelope_fail(struct envelope *e, const char *id, int code);
+/* envelope_set_message: failures with code show message instead of the table's (Wazuh's
+ * exceptions that carry extra text, such as 1731's requirements). */
+void envelope_set_message(struct envelope *e, int code, const char *message);
 /* envelope_total: overrides total_affected_items (for paged listings, the count before limit/offset). */
 void envelope_set_total(struct envelope *e, long total);
 int envelope_affected_count(const struct envelope *e);
+/* envelope_affected_id: the i-th affected item when items are id strings ("" otherwise). */
+const char *envelope_affected_id(const struct envelope *e, size_t i);
 int envelope_failed_count(const struct envelope *e);
 
 /*

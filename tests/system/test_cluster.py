@@ -376,3 +376,45 @@ def test_workers_serve_agents_while_the_master_is_away(tmp_path, procs, key):
     vigil.wait_for(lambda: len(on_node(m2, "worker1")) == 10, 20, 0.2,
                    "agents active on worker1 after the master returned")
     assert sim.summary()["sessions"] == sessions_before
+
+
+def test_deleted_agent_is_refused_by_every_node(tmp_path, procs, key):
+    master = start_master(tmp_path, procs, key)
+    w1 = start_worker(tmp_path, procs, key, master, "worker1")
+    w2 = start_worker(tmp_path, procs, key, master, "worker2")
+    sim = vigil.Sim(tmp_path, master, 3, name="del",
+                    managers="%s,%s" % (w1.agent_addr, w2.agent_addr), args=["--keepalive", "1"])
+    procs.append(sim)
+    vigil.wait_for(lambda: sum(a["status"] == "active" for a in master.agents().values()) == 4,
+                   30, 0.2, "3 agents active")
+    # Active agents are not older than the default 7d: not eligible (1731), with the reason.
+    r = master.api("DELETE", "/agents", params={"agents_list": "001", "status": "all"})
+    body = r.json()
+    assert r.status_code == 200 and body["error"] == 1, body
+    f = body["data"]["failed_items"][0]
+    assert f["error"]["code"] == 1731 and f["id"] == ["001"]
+    assert f["error"]["message"] == ("Agent is not eligible for the action to be performed: "
+                                     "some of the requirements are not met -> status: all, "
+                                     "older_than: 7d")
+    r = master.api("DELETE", "/agents", params={"agents_list": "000,001,002,999",
+                                                "status": "all", "older_than": "0s"})
+    body = r.json()
+    assert r.status_code == 200 and body["error"] == 2, body
+    assert body["message"] == "Some agents were not deleted"
+    assert body["data"]["affected_items"] == ["001", "002"]
+    assert {x["error"]["code"]: x["id"] for x in body["data"]["failed_items"]} == \
+        {1701: ["999"], 1703: ["000"]}
+    t0 = time.monotonic()
+    # Every node drops them: their sessions close and reconnections are refused.
+    vigil.wait_for(lambda: sum(a["state"] == "active" for a in sim.summary()["agent_list"]) == 1,
+                   10, 0.05, "the deleted agents are disconnected everywhere")
+    assert time.monotonic() - t0 < 5
+    time.sleep(2)
+    s = sim.summary()
+    assert sorted(a["id"] for a in s["agent_list"] if a["state"] == "active") == ["003"]
+    assert sorted(master.agents()) == ["000", "003"]
+    assert (w1.output() + w2.output()).count("closed: agent removed") == 2
+    for params in ({"agents_list": "001"}, {"status": "all"},
+                   {"agents_list": "001", "status": "all", "older_than": "7x"},
+                   {"agents_list": "001", "status": "sleepy"}):
+        assert master.api("DELETE", "/agents", params=params).status_code == 400, params
