@@ -685,6 +685,8 @@ cluster_stop(struct node *n)
 		event_free(c->reconnect_ev);
 	if (c->faults_ev != NULL)
 		event_free(c->faults_ev);
+	if (c->delay_ev != NULL)
+		event_free(c->delay_ev);
 	c->hold = 0;
 	for (; c->nheld > 0; c->nheld--)
 		free(c->held[c->nheld - 1].f);

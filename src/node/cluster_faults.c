@@ -85,6 +85,18 @@ faults_release(struct cluster *c, int reverse)
 }
 
 static void
+faults_delay_cb(evutil_socket_t fd, short what, void *arg)
+{
+	struct cluster *c = arg;
+
+	(void)fd;
+	(void)what;
+	log_info("faults: delay over, releasing %zu held batches", c->nheld);
+	c->hold = 0;
+	faults_release(c, 0);
+}
+
+static void
 faults_run(struct node *n, const char *cmd)
 {
 	struct cluster *c = n->cluster;
@@ -100,7 +112,16 @@ faults_run(struct node *n, const char *cmd)
 		c->dup = 1;
 	else if (strcmp(cmd, "dup off") == 0)
 		c->dup = 0;
-	else if (strncmp(cmd, "drop ", 5) == 0)
+	else if (strncmp(cmd, "delay ", 6) == 0) {
+		/* Hold the stream now and release it, in order, after that many ms. */
+		long ms = atol(cmd + 6);
+		struct timeval tv = { ms / 1000, (ms % 1000) * 1000 };
+
+		c->hold = 1;
+		if (c->delay_ev == NULL)
+			c->delay_ev = evtimer_new(n->base, faults_delay_cb, c);
+		evtimer_add(c->delay_ev, &tv);
+	} else if (strncmp(cmd, "drop ", 5) == 0)
 		c->drop = atoi(cmd + 5);
 	else if (strcmp(cmd, "cut") == 0) {
 		/* The link dies with the held frames in flight: they are lost. */

@@ -107,6 +107,7 @@ struct cluster {
 	time_t lat_logged;
 	/* test-only fault injection on the sync stream (--test-faults) */
 	struct event *faults_ev;
+	struct event *delay_ev;
 	int hold, dup, drop;
 	struct held { uint8_t *f; size_t len; } *held;
 	size_t nheld, capheld;

@@ -418,3 +418,31 @@ def test_deleted_agent_is_refused_by_every_node(tmp_path, procs, key):
                    {"agents_list": "001", "status": "all", "older_than": "7x"},
                    {"agents_list": "001", "status": "sleepy"}):
         assert master.api("DELETE", "/agents", params=params).status_code == 400, params
+
+
+def test_duplicated_reordered_and_delayed_sync_stays_correct(tmp_path, procs, key):
+    master = start_master(tmp_path, procs, key)
+    w1 = start_worker(tmp_path, procs, key, master, "worker1", args=["--test-faults"])
+    sim = vigil.Sim(tmp_path, master, 20, name="dr", managers=w1.agent_addr,
+                    args=["--keepalive", "1"])
+    procs.append(sim)
+    vigil.wait_for(lambda: len(on_node(master, "worker1")) == 20, 30, 0.2, "20 agents active")
+    fault(w1, "dup on")                   # every batch twice: re-acknowledged, not reapplied
+    time.sleep(2.5)
+    assert len(on_node(master, "worker1")) == 20
+    fault(w1, "dup off", "hold")
+    time.sleep(2.5)                       # keepalive batches held
+    sim.kill()                            # and the 20 disconnections
+    time.sleep(0.5)
+    fault(w1, "release-reverse")          # newest first: a gap, the link resets, resend
+    vigil.wait_for(lambda: sum(1 for a in master.agents().values()
+                               if a["status"] == "disconnected" and a["status_code"] == 4) == 20,
+                   10, 0.2, "the final state wins despite the reordering")
+    # A delayed stream: nothing shows until the delay is over, then everything does.
+    fault(w1, "delay 1500")
+    sim2 = vigil.Sim(tmp_path, master, 20, name="dr", managers=w1.agent_addr,
+                     args=["--keepalive", "1"])
+    procs.append(sim2)
+    vigil.wait_for(lambda: "delay over" in w1.output(), 10, 0.1, "the delay ends")
+    vigil.wait_for(lambda: len(on_node(master, "worker1")) == 20, 10, 0.2,
+                   "20 agents active after the delayed batches arrive")
