@@ -1,6 +1,6 @@
 /* api.c — the REST API server: HTTPS (evhttp over bufferevent_openssl),
  * routing, JWT authentication and the reply helpers.  Endpoints live in
- * api_default.c and api_agents.c, one file per endpoint family.
+ * api_default.c, api_agents.c and api_cluster.c, one file per endpoint family.
  */
 #include "node/api.h"
 
@@ -127,7 +127,20 @@ api_reply_problem(struct api_req *r, int http_status, int code, const char *deta
 void
 api_reply_qerr(struct api_req *r, const struct api_qerr *e)
 {
-	api_reply_problem(r, e->http_status, e->code, e->detail[0] ? e->detail : NULL);
+	const char *node = NULL;
+	json_t *body;
+
+	if (e->remediation[0] == '\0') {
+		api_reply_problem(r, e->http_status, e->code, e->detail[0] ? e->detail : NULL);
+		return;
+	}
+	/* Wazuh appends extra_remediation to the code's remediation (same key, same place). */
+	if (e->code != 0)
+		node = r->node->cfg.name;
+	body = api_problem(e->http_status, e->code, e->detail[0] ? e->detail : NULL, node);
+	if (body != NULL && json_object_get(body, "remediation") != NULL)
+		json_object_set_new(body, "remediation", json_string(e->remediation));
+	api_send_body(r, e->http_status, "application/problem+json; charset=utf-8", body);
 }
 
 void

@@ -9,6 +9,7 @@
 #include "node/node.h"
 
 struct evhttp_request;
+struct cluster_node_info;
 
 #define API_MAX_PARAMS 64
 
@@ -37,7 +38,17 @@ void api_reply_text(struct api_req *r, int status, const char *ctype, const char
 /* api_check: strict validation of the query parameters; replies 400 and returns -1 on failure. */
 int api_check(struct api_req *r, const char *const *allowed);
 
-/* Endpoint handlers (api_default.c, api_agents.c). */
+/* At most this many cluster nodes are listed by the cluster endpoints. */
+#define API_CLUSTER_MAX_NODES 256
+
+/*
+ * api_cluster_connected: the nodes in the cluster now (what Wazuh's
+ * get_system_nodes lists): this node first, then the connected workers, at
+ * most max.  Returns how many were written (api_cluster.c).
+ */
+int api_cluster_connected(struct node *n, struct cluster_node_info *v, size_t max);
+
+/* Endpoint handlers (api_default.c, api_agents.c, api_cluster.c). */
 void api_get_root(struct api_req *r);
 void api_login(struct api_req *r);
 void api_get_agents(struct api_req *r);

@@ -302,25 +302,37 @@ api_put_agent_restart(struct api_req *r)
 	job_start(j);
 }
 
+/*
+ * PUT /agents/node/{node_id}/restart: the agents whose node_name is node_id,
+ * through the same routed restart job as PUT /agents/restart.  Wazuh checks
+ * the node against get_system_nodes (the nodes in the cluster now): an
+ * unknown one is a failed item 1730; 000, unknown and inactive agents are
+ * always left out (forced exclusions).
+ */
 void
 api_put_node_restart(struct api_req *r)
 {
-	struct cluster_node_info v[256];
+	struct cluster_node_info v[API_CLUSTER_MAX_NODES];
 	struct node *n = r->node;
 	struct restart_job *j;
+	struct api_qerr err;
 	const char *node = r->segs[2];
 	size_t i, count;
-	int known = 0;
+	int known = 0, k, nnodes;
 
 	if (api_check(r, restart1_params) == -1)
 		return;
+	if (api_check_node_name(node, "node_id", &err) == -1) {
+		api_reply_qerr(r, &err);
+		return;
+	}
 	if (!cluster_enabled(n)) {
 		api_reply_problem(r, 400, 3013, NULL);
 		return;
 	}
-	count = cluster_nodes(n, v, sizeof(v) / sizeof(v[0]));
-	for (i = 0; i < count; i++)
-		if (strcmp(v[i].name, node) == 0)
+	nnodes = api_cluster_connected(n, v, API_CLUSTER_MAX_NODES);
+	for (k = 0; k < nnodes; k++)
+		if (strcmp(v[k].name, node) == 0)
 			known = 1;
 	if (!known) {
 		struct envelope *e = envelope_new();
@@ -335,14 +347,13 @@ api_put_node_restart(struct api_req *r)
 		envelope_free(e);
 		return;
 	}
-	/* The agents on that node; 000 and inactive ones are left out, as Wazuh does. */
 	if ((j = job_new(r, 1)) == NULL)
 		return;
 	count = registry_count(n->reg);
-	for (i = 1; i < count; i++) {
+	for (i = 0; i < count; i++) {
 		struct agent *a = registry_agent_at(n->reg, i);
 
-		if (strcmp(a->node_name, node) == 0)
+		if (a->id != 0 && !a->removed && strcmp(a->node_name, node) == 0)
 			job_submit(j, a->id, NULL);
 	}
 	job_start(j);
@@ -456,7 +467,7 @@ api_delete_agents(struct api_req *r)
 			continue;
 		}
 		ref = a->last_keepalive != 0 ? a->last_keepalive : a->date_add;
-		if ((statuses & (1u << a->status)) == 0 || now - ref < older_s) {
+		if ((statuses & (1u << a->status)) == 0 || (older_s > 0 && now - ref < older_s)) {
 			if (ids != NULL)
 				envelope_fail(e, given, 1731);
 			continue;

@@ -1,8 +1,11 @@
-/* api_cluster.c — the /cluster endpoint family: status, nodes, healthcheck, local info. */
+/* api_cluster.c — the /cluster endpoint family: status, local info, nodes and
+ * healthcheck, with Wazuh's shapes (framework/wazuh/cluster.py and
+ * core/cluster/master.py).  PUT /agents/node/{node_id}/restart is in
+ * api_agents.c, beside the other restarts.
+ */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <strings.h>
 #include <time.h>
 
 #include "node/agent.h"
@@ -11,10 +14,9 @@
 #include "node/cluster.h"
 #include "node/registry.h"
 
-#define API_CLUSTER_MAX_NODES 256
-#define API_CLUSTER_NAME "vigil"
+#define API_CLUSTER_NAME "vigil"   /* Wazuh's <cluster><name> */
 
-/* api_cluster_required: 400 / 3013 when this node runs no cluster. */
+/* api_cluster_required: 400 / 3013 when this node runs no cluster (get_system_nodes). */
 static int
 api_cluster_required(struct api_req *r)
 {
@@ -24,8 +26,20 @@ api_cluster_required(struct api_req *r)
 	return -1;
 }
 
+int
+api_cluster_connected(struct node *n, struct cluster_node_info *v, size_t max)
+{
+	size_t i, k = 0, count = cluster_nodes(n, v, max);
+
+	for (i = 0; i < count; i++)
+		if (v[i].connected)
+			v[k++] = v[i];
+	return (int)k;
+}
+
 static const char *const status_params[] = { "pretty", "wait_for_complete", NULL };
 
+/* GET /cluster/status: answers with the cluster off too; the link runs whenever it is on. */
 void
 api_get_cluster_status(struct api_req *r)
 {
@@ -37,12 +51,17 @@ api_get_cluster_status(struct api_req *r)
 	    "running", on, "error", 0));
 }
 
+/*
+ * GET /cluster/local/info: Wazuh's get_node_wrapper reads the node's own
+ * cluster settings, so it answers with the cluster off too (a standalone
+ * node is a master).
+ */
 void
 api_get_cluster_local_info(struct api_req *r)
 {
 	struct envelope *e;
 
-	if (api_check(r, status_params) == -1 || api_cluster_required(r) == -1)
+	if (api_check(r, status_params) == -1)
 		return;
 	if ((e = envelope_new()) == NULL) {
 		api_reply_problem(r, 500, 1000, NULL);
@@ -50,57 +69,132 @@ api_get_cluster_local_info(struct api_req *r)
 	}
 	envelope_affect(e, json_pack("{s:s, s:s, s:s}", "node", r->node->cfg.name, "cluster",
 	    API_CLUSTER_NAME, "type", r->node->cfg.role == ROLE_MASTER ? "master" : "worker"));
-	api_reply_json(r, 200, envelope_render(e, "Selected information was returned",
-	    "Some information was not returned", "No information was returned", 0));
+	api_reply_json(r, 200, envelope_render(e, "All selected information was returned", "",
+	    "No information was returned", 0));
 	envelope_free(e);
 }
 
-/* nodes_connected: the nodes currently in the cluster (the master first). */
-static size_t
-nodes_connected(struct node *n, struct cluster_node_info *v, size_t max)
+static void
+nodes_missing(void *arg, const char *name)
 {
-	size_t i, k = 0, count = cluster_nodes(n, v, max);
+	envelope_fail(arg, name, 1730);
+}
 
-	for (i = 0; i < count; i++)
-		if (v[i].connected)
-			v[k++] = v[i];
-	return k;
+void
+api_get_cluster_nodes(struct api_req *r)
+{
+	struct cluster_node_info v[API_CLUSTER_MAX_NODES];
+	struct api_node_row rows[API_CLUSTER_MAX_NODES];
+	struct nodes_query q;
+	struct api_qerr err;
+	struct envelope *e = NULL;
+	json_t *items = NULL;
+	long total = 0;
+	int rc, i, count;
+
+	/* Schema errors first, then 3013 (get_system_nodes), then the framework's 1724. */
+	rc = nodes_query_parse(r->params, r->nparams, &q, &err);
+	if (rc == -1 && err.code == 0) {
+		api_reply_qerr(r, &err);
+		return;
+	}
+	if (api_cluster_required(r) == -1)
+		goto out;
+	if (rc == -1) {
+		api_reply_qerr(r, &err);
+		goto out;
+	}
+	if ((e = envelope_new()) == NULL || (items = json_array()) == NULL) {
+		api_reply_problem(r, 500, 1000, NULL);
+		goto out;
+	}
+	count = api_cluster_connected(r->node, v, API_CLUSTER_MAX_NODES);
+	for (i = 0; i < count; i++) {
+		rows[i].f[NODES_F_NAME] = v[i].name;
+		rows[i].f[NODES_F_TYPE] = v[i].type;
+		rows[i].f[NODES_F_VERSION] = VIGIL_WAZUH_API_VERSION;
+		rows[i].f[NODES_F_IP] = v[i].ip;
+	}
+	if (nodes_query_run(&q, rows, (size_t)count, items, &total, nodes_missing, e,
+	    &err) == -1) {
+		api_reply_qerr(r, &err);
+		goto out;
+	}
+	for (i = 0; i < (int)json_array_size(items); i++)
+		envelope_affect(e, json_incref(json_array_get(items, (size_t)i)));
+	envelope_set_total(e, total);
+	api_reply_json(r, 200, envelope_render(e, "All selected nodes information was returned",
+	    "Some nodes information was not returned", "No information was returned", 0));
+out:
+	json_decref(items);
+	envelope_free(e);
+	nodes_query_free(&q);
+}
+
+/* iso_usec: t as Wazuh's DECIMALS_DATE_FORMAT, "%Y-%m-%dT%H:%M:%S.%fZ" (UTC). */
+static void
+iso_usec(time_t t, char *out, size_t cap)
+{
+	struct tm tm;
+
+	if (gmtime_r(&t, &tm) == NULL || strftime(out, cap, "%Y-%m-%dT%H:%M:%S.000000Z", &tm) == 0)
+		snprintf(out, cap, "n/a");
 }
 
 /*
- * nodes_list_select: marks in `want` the nodes named in nodes_list (all when
- * NULL); unknown names become failed items 1730.  -1 on a malformed list (replied).
+ * worker_status: the "status" object of a worker's healthcheck item, with
+ * Wazuh 4.12's keys (MasterHandler.to_dict).  Vigil has no shared-file
+ * integrity sync and no agent groups, and it streams agent records as they
+ * change instead of syncing them in rounds, so:
+ * - sync_integrity_free, sync_agent_info_free: true (no sync ever holds a lock);
+ * - last_check_integrity, last_sync_integrity: the worker's join, when master
+ *   and worker agree on the agent keys: start = end = join time, no files;
+ * - last_sync_agentinfo: the agent-record stream of the current link: start =
+ *   join time, end = the last frame from the worker, n_synced_chunks = agent
+ *   records received from it;
+ * - last_sync_agentgroup, last_sync_full_agentgroup: start = end = join time,
+ *   0 chunks (no groups to send);
+ * - last_keep_alive: the last frame from the worker.
  */
-static int
-nodes_list_select(struct api_req *r, struct envelope *e, const struct cluster_node_info *v,
-    size_t count, char *want)
+static json_t *
+worker_status(const struct cluster_node_info *ni)
 {
-	const char *list = api_param_get(r, "nodes_list");
-	char buf[1024], *tok, *save = NULL;
-	size_t i;
+	char joined[40], seen[40];
 
-	if (list == NULL) {
-		memset(want, 1, count);
-		return 0;
-	}
-	memset(want, 0, count);
-	if (strlen(list) >= sizeof(buf) || list[0] == '\0') {
-		api_reply_problem(r, 400, 0, "'nodes_list' is not a valid list of node names");
-		return -1;
-	}
-	snprintf(buf, sizeof(buf), "%s", list);
-	for (tok = strtok_r(buf, ",", &save); tok != NULL; tok = strtok_r(NULL, ",", &save)) {
-		int found = 0;
+	iso_usec(ni->joined, joined, sizeof(joined));
+	iso_usec(ni->last_seen, seen, sizeof(seen));
+	return json_pack("{s:b, s:{s:s, s:s}, s:{s:s, s:s, s:i, s:{s:i, s:i, s:i, s:i}}, s:b, "
+	    "s:{s:s, s:s, s:I}, s:{s:s, s:s, s:i}, s:{s:s, s:s, s:i}, s:s}",
+	    "sync_integrity_free", 1,
+	    "last_check_integrity", "date_start_master", joined, "date_end_master", joined,
+	    "last_sync_integrity", "date_start_master", joined, "date_end_master", joined,
+	    "total_extra_valid", 0,
+	    "total_files", "missing", 0, "shared", 0, "extra", 0, "extra_valid", 0,
+	    "sync_agent_info_free", 1,
+	    "last_sync_agentinfo", "date_start_master", joined, "date_end_master", seen,
+	    "n_synced_chunks", (json_int_t)ni->updates,
+	    "last_sync_agentgroup", "date_start", joined, "date_end", joined,
+	    "n_synced_chunks", 0,
+	    "last_sync_full_agentgroup", "date_start", joined, "date_end", joined,
+	    "n_synced_chunks", 0,
+	    "last_keep_alive", seen);
+}
 
-		for (i = 0; i < count; i++)
-			if (strcmp(v[i].name, tok) == 0) {
-				want[i] = 1;
-				found = 1;
-			}
-		if (!found)
-			envelope_fail(e, tok, 1730);
+/* active_on: active agents whose node_name is node, 000 left out (Wazuh's q="id!=000"). */
+static long
+active_on(struct registry *reg, const char *node)
+{
+	size_t i, count = registry_count(reg);
+	long n = 0;
+
+	for (i = 0; i < count; i++) {
+		struct agent *a = registry_agent_at(reg, i);
+
+		if (a->id != 0 && !a->removed && a->status == AGENT_ACTIVE &&
+		    strcmp(a->node_name, node) == 0)
+			n++;
 	}
-	return 0;
+	return n;
 }
 
 static int
@@ -110,182 +204,53 @@ node_cmp_name(const void *a, const void *b)
 	    ((const struct cluster_node_info *)b)->name);
 }
 
-/*
- * nodes_begin: the connected nodes sorted by name, the ones nodes_list asks for
- * marked in want, and a new envelope holding the unknown names as failures.
- * NULL after replying with an error.
- */
-static struct envelope *
-nodes_begin(struct api_req *r, struct cluster_node_info *v, char *want, size_t *count)
-{
-	struct envelope *e;
-
-	if ((e = envelope_new()) == NULL) {
-		api_reply_problem(r, 500, 1000, NULL);
-		return NULL;
-	}
-	*count = nodes_connected(r->node, v, API_CLUSTER_MAX_NODES);
-	qsort(v, *count, sizeof(v[0]), node_cmp_name);
-	if (nodes_list_select(r, e, v, *count, want) == -1) {
-		envelope_free(e);
-		return NULL;
-	}
-	return e;
-}
-
-static const char *const nodes_params[] = { "pretty", "wait_for_complete", "offset", "limit",
-	"sort", "search", "select", "type", "nodes_list", NULL };
-
-static int
-parse_long(const char *s, long min, long max, long *out)
-{
-	char *end;
-	long v;
-
-	if (s == NULL)
-		return 0;
-	v = strtol(s, &end, 10);
-	if (*s == '\0' || *end != '\0' || v < min || v > max)
-		return -1;
-	*out = v;
-	return 0;
-}
-
-void
-api_get_cluster_nodes(struct api_req *r)
-{
-	struct cluster_node_info v[API_CLUSTER_MAX_NODES];
-	char want[API_CLUSTER_MAX_NODES];
-	struct envelope *e;
-	const char *type = api_param_get(r, "type"), *search = api_param_get(r, "search");
-	const char *sort = api_param_get(r, "sort"), *select = api_param_get(r, "select");
-	long offset = 0, limit = 500, matched = 0;
-	size_t i, count;
-	int desc = 0;
-
-	if (api_check(r, nodes_params) == -1 || api_cluster_required(r) == -1)
-		return;
-	if (parse_long(api_param_get(r, "offset"), 0, 1L << 40, &offset) == -1 ||
-	    parse_long(api_param_get(r, "limit"), 1, 100000, &limit) == -1) {
-		api_reply_problem(r, 400, 0, "'offset' or 'limit' is out of range");
-		return;
-	}
-	if (type != NULL && strcasecmp(type, "worker") != 0 && strcasecmp(type, "master") != 0) {
-		api_reply_problem(r, 400, 0, "'type' is not one of ['worker', 'master']");
-		return;
-	}
-	if (select != NULL) {
-		char buf[256], *tok, *save = NULL;
-
-		snprintf(buf, sizeof(buf), "%s", select);
-		for (tok = strtok_r(buf, ",", &save); tok; tok = strtok_r(NULL, ",", &save))
-			if (strcmp(tok, "name") && strcmp(tok, "type") && strcmp(tok, "version") &&
-			    strcmp(tok, "ip")) {
-				api_reply_problem(r, 400, 1724, "Not a valid select field: Allowed "
-				    "select fields: ['ip', 'name', 'type', 'version']");
-				return;
-			}
-	}
-	if (sort != NULL) {
-		const char *f = sort + (sort[0] == '-' || sort[0] == '+' || sort[0] == ' ');
-
-		desc = sort[0] == '-';
-		if (strcmp(f, "name") != 0) {
-			api_reply_problem(r, 400, 1403, "Not a valid sort field : Allowed sort "
-			    "fields: ['name']");
-			return;
-		}
-	}
-	if ((e = nodes_begin(r, v, want, &count)) == NULL)
-		return;
-	for (i = 0; i < count; i++) {
-		size_t k = desc ? count - 1 - i : i;
-		json_t *item;
-
-		if (!want[k] || (type != NULL && strcasecmp(type, v[k].type) != 0))
-			continue;
-		if (search != NULL && strcasestr(v[k].name, search) == NULL &&
-		    strcasestr(v[k].ip, search) == NULL && strcasestr(v[k].type, search) == NULL)
-			continue;
-		if (matched++ < offset || matched > offset + limit)
-			continue;
-		item = json_pack("{s:s, s:s, s:s, s:s}", "name", v[k].name, "type", v[k].type,
-		    "version", VIGIL_WAZUH_API_VERSION, "ip", v[k].ip);
-		if (select != NULL) {
-			const char *key;
-			json_t *val, *tmp;
-
-			json_object_foreach_safe(item, tmp, key, val)
-				if (strstr(select, key) == NULL)
-					json_object_del(item, key);
-		}
-		envelope_affect(e, item);
-	}
-	envelope_set_total(e, matched);
-	api_reply_json(r, 200, envelope_render(e, "All selected nodes information was returned",
-	    "Some nodes information was not returned", "No information was returned", 0));
-	envelope_free(e);
-}
-
-static void
-iso_time(time_t t, char *out, size_t cap)
-{
-	struct tm tm;
-
-	gmtime_r(&t, &tm);
-	strftime(out, cap, "%Y-%m-%dT%H:%M:%S.000000Z", &tm);
-}
-
 static const char *const health_params[] = { "pretty", "wait_for_complete", "nodes_list", NULL };
 
+/*
+ * GET /cluster/healthcheck: every connected node (or those of nodes_list:
+ * Master.get_health skips a name it does not know, without a failed item),
+ * sorted by name.
+ */
 void
 api_get_cluster_healthcheck(struct api_req *r)
 {
 	struct cluster_node_info v[API_CLUSTER_MAX_NODES];
-	char want[API_CLUSTER_MAX_NODES];
-	struct registry *reg = r->node->reg;
-	struct envelope *e;
-	size_t i, j, count, nagents = registry_count(reg);
+	struct api_qerr err;
+	struct envelope *e = NULL;
+	const char *list = api_param_get(r, "nodes_list");
+	char **names = NULL;
+	size_t nnames = 0, j;
+	int i, count;
 
-	if (api_check(r, health_params) == -1 || api_cluster_required(r) == -1)
+	if (api_check(r, health_params) == -1)
 		return;
-	if ((e = nodes_begin(r, v, want, &count)) == NULL)
+	if (list != NULL && api_parse_nodes_list(list, &names, &nnames, &err) == -1) {
+		api_reply_qerr(r, &err);
 		return;
+	}
+	if (api_cluster_required(r) == -1)
+		goto out;
+	if ((e = envelope_new()) == NULL) {
+		api_reply_problem(r, 500, 1000, NULL);
+		goto out;
+	}
+	count = api_cluster_connected(r->node, v, API_CLUSTER_MAX_NODES);
+	qsort(v, (size_t)count, sizeof(v[0]), node_cmp_name);
 	for (i = 0; i < count; i++) {
 		json_t *item;
-		long active = 0;
 
-		if (!want[i])
+		for (j = 0; j < nnames; j++)
+			if (strcmp(names[j], v[i].name) == 0)
+				break;
+		if (list != NULL && j == nnames)
 			continue;
-		for (j = 1; j < nagents; j++) {
-			struct agent *a = registry_agent_at(reg, j);
-
-			if (a->status == AGENT_ACTIVE && strcmp(a->node_name, v[i].name) == 0)
-				active++;
-		}
 		item = json_pack("{s:{s:s, s:s, s:s, s:s, s:I}}", "info", "name", v[i].name,
 		    "type", v[i].type, "version", VIGIL_WAZUH_API_VERSION, "ip", v[i].ip,
-		    "n_active_agents", (json_int_t)active);
-		if (strcmp(v[i].type, "worker") == 0) {
-			char joined[40], seen[40];
-
-			iso_time(v[i].joined, joined, sizeof(joined));
-			iso_time(v[i].last_seen, seen, sizeof(seen));
-			/* Vigil streams agent state continuously: the "last sync" is the link's
-			 * life so far and the chunk count the records received on it. */
-			json_object_set_new(item, "status", json_pack(
-			    "{s:b, s:{s:s, s:s}, s:{s:s, s:s}, s:b, s:{s:s, s:s, s:I}, "
-			    "s:{s:s, s:s}, s:{s:s, s:s}, s:s}",
-			    "sync_integrity_free", 1,
-			    "last_check_integrity", "date_start_master", joined, "date_end_master", seen,
-			    "last_sync_integrity", "date_start_master", joined, "date_end_master", seen,
-			    "sync_agent_info_free", 1,
-			    "last_sync_agentinfo", "date_start_master", joined, "date_end_master", seen,
-			    "n_synced_chunks", (json_int_t)v[i].updates,
-			    "last_sync_agentgroup", "date_start_master", joined, "date_end_master", seen,
-			    "last_sync_full_agentgroup", "date_start_master", joined,
-			    "date_end_master", seen,
-			    "last_keep_alive", seen));
+		    "n_active_agents", (json_int_t)active_on(r->node->reg, v[i].name));
+		if (item != NULL && strcmp(v[i].type, "master") != 0 &&
+		    json_object_set_new(item, "status", worker_status(&v[i])) == -1) {
+			json_decref(item);
+			item = NULL;
 		}
 		envelope_affect(e, item);
 	}
@@ -293,5 +258,7 @@ api_get_cluster_healthcheck(struct api_req *r)
 	    "All selected nodes healthcheck information was returned",
 	    "Some nodes healthcheck information was not returned",
 	    "No healthcheck information was returned", 0));
+out:
 	envelope_free(e);
+	api_nodes_list_free(names, nnames);
 }

@@ -36,6 +36,7 @@ qerr_set(struct api_qerr *err, int status, int code, const char *fmt, ...)
 	err->http_status = status;
 	err->code = code;
 	err->detail[0] = '\0';
+	err->remediation[0] = '\0';
 	if (fmt == NULL)
 		return;
 	va_start(ap, fmt);
@@ -264,10 +265,21 @@ api_check_params(const struct api_param *params, size_t n, const char *const *al
 		}
 		bad++;
 	}
-	if (bad == 0)
-		return 0;
-	qerr_set(err, 400, 0, "Extra parameter(s) %s not in spec", list);
-	return -1;
+	if (bad != 0) {
+		qerr_set(err, 400, 0, "Extra parameter(s) %s not in spec", list);
+		return -1;
+	}
+	/* The common booleans are typed in Wazuh's spec: a bad value is a schema 400. */
+	for (i = 0; i < n; i++)
+		if ((strcmp(params[i].key, "pretty") == 0 ||
+		    strcmp(params[i].key, "wait_for_complete") == 0) &&
+		    api_parse_bool(params[i].value) == -1) {
+			qerr_set(err, 400, 0, "'%s' is not of type 'boolean' - '%s'",
+			    quote(params[i].value, strlen(params[i].value), qb, sizeof(qb)),
+			    params[i].key);
+			return -1;
+		}
+	return 0;
 }
 
 void
@@ -446,13 +458,49 @@ parse_bool_param(const char *key, const char *v, int *out, struct api_qerr *err)
 	return 0;
 }
 
+/*
+ * parse_offset_limit: the offset (>= 0; past 64 bits wazuh-db fails: 2003)
+ * or limit (1..100000) parameter k into *out.
+ */
+static int
+parse_offset_limit(const char *k, const char *v, long *out, struct api_qerr *err)
+{
+	int is_limit = (k[0] == 'l');
+	char qb[80];
+	long n;
+	int rc;
+
+	if ((rc = parse_integer(v, &n)) == -1) {
+		qerr_set(err, 400, 0, "'%s' is not of type 'integer' - '%s'",
+		    quote(v, strlen(v), qb, sizeof(qb)), k);
+		return -1;
+	}
+	if (rc == -2 && v[0] != '-') {
+		/* Wazuh's schema has no maximum offset: wazuh-db fails past 64 bits (2003). */
+		if (!is_limit) {
+			qerr_set(err, 400, 2003, NULL);
+			return -1;
+		}
+		n = LONG_MAX;
+	} else if (rc == -2 || n < is_limit) {
+		qerr_set(err, 400, 0, "%s is less than the minimum of %d - '%s'",
+		    quote(v, strlen(v), qb, sizeof(qb)), is_limit, k);
+		return -1;
+	}
+	if (is_limit && n > LIMIT_MAX) {
+		qerr_set(err, 400, 0, "%s is greater than the maximum of %d - 'limit'",
+		    quote(v, strlen(v), qb, sizeof(qb)), LIMIT_MAX);
+		return -1;
+	}
+	*out = n;
+	return 0;
+}
+
 /* one_param: applies one GET /agents parameter to q. */
 static int
 one_param(const char *k, const char *v, struct agents_query *q, struct api_qerr *err)
 {
 	char qb[80];
-	long n;
-	int rc;
 
 	if (strcmp(k, "pretty") == 0)
 		return parse_bool_param(k, v, &q->pretty, err);
@@ -465,37 +513,10 @@ one_param(const char *k, const char *v, struct agents_query *q, struct api_qerr 
 		q->nids = 0;
 		return api_parse_agents_list(v, &q->ids, &q->id_strs, &q->nids, err);
 	}
-	if (strcmp(k, "offset") == 0 || strcmp(k, "limit") == 0) {
-		int is_limit = (k[0] == 'l');
-
-		if ((rc = parse_integer(v, &n)) == -1) {
-			qerr_set(err, 400, 0, "'%s' is not of type 'integer' - '%s'",
-			    quote(v, strlen(v), qb, sizeof(qb)), k);
-			return -1;
-		}
-		if (rc == -2 && v[0] != '-') {
-			/* Wazuh's schema has no maximum offset: wazuh-db fails past 64 bits (2003). */
-			if (!is_limit) {
-				qerr_set(err, 400, 2003, NULL);
-				return -1;
-			}
-			n = LONG_MAX;
-		} else if (rc == -2 || n < is_limit) {
-			qerr_set(err, 400, 0, "%s is less than the minimum of %d - '%s'",
-			    quote(v, strlen(v), qb, sizeof(qb)), is_limit, k);
-			return -1;
-		}
-		if (is_limit && n > LIMIT_MAX) {
-			qerr_set(err, 400, 0, "%s is greater than the maximum of %d - 'limit'",
-			    quote(v, strlen(v), qb, sizeof(qb)), LIMIT_MAX);
-			return -1;
-		}
-		if (is_limit)
-			q->limit = n;
-		else
-			q->offset = n;
-		return 0;
-	}
+	if (strcmp(k, "offset") == 0)
+		return parse_offset_limit(k, v, &q->offset, err);
+	if (strcmp(k, "limit") == 0)
+		return parse_offset_limit(k, v, &q->limit, err);
 	if (strcmp(k, "select") == 0) {
 		size_t i;
 
@@ -576,3 +597,274 @@ err:
 	return -1;
 }
 
+
+/* GET /cluster/nodes ------------------------------------------------------ */
+
+static const char *const nodes_params[] = {
+	"pretty", "wait_for_complete", "offset", "limit", "sort", "search", "select", "type",
+	"nodes_list", "q", "distinct", NULL
+};
+
+static const char *const nodes_field_names[NODES_NFIELDS] = {
+	[NODES_F_NAME] = "name", [NODES_F_TYPE] = "type", [NODES_F_VERSION] = "version",
+	[NODES_F_IP] = "ip",
+};
+
+/* nodes_field: the field named by s (len bytes), or -1. */
+static int
+nodes_field(const char *s, size_t len)
+{
+	int f;
+
+	for (f = 0; f < NODES_NFIELDS; f++)
+		if (strlen(nodes_field_names[f]) == len && memcmp(nodes_field_names[f], s, len) == 0)
+			return f;
+	return -1;
+}
+
+int
+api_check_node_name(const char *s, const char *key, struct api_qerr *err)
+{
+	return check_param(key, s, FMT_NAMES, err);
+}
+
+void
+api_nodes_list_free(char **names, size_t n)
+{
+	size_t i;
+
+	if (names == NULL)
+		return;
+	for (i = 0; i < n; i++)
+		free(names[i]);
+	free(names);
+}
+
+int
+api_parse_nodes_list(const char *s, char ***names, size_t *n, struct api_qerr *err)
+{
+	const char *p, *comma;
+	char **v, qb[80];
+	size_t count = 1, k = 0, len, i;
+
+	*names = NULL;
+	*n = 0;
+	for (p = s; *p != '\0'; p++)
+		if (*p == ',')
+			count++;
+	if ((v = calloc(count, sizeof(*v))) == NULL) {
+		qerr_set(err, 500, 1000, NULL);
+		return -1;
+	}
+	for (p = s; ; p = comma + 1) {
+		if ((comma = strchr(p, ',')) == NULL)
+			comma = p + strlen(p);
+		len = (size_t)(comma - p);
+		if (!fmt_check(FMT_NAMES, p, len)) {
+			qerr_set(err, 400, 0, "'%s' does not match '%s' - 'nodes_list'",
+			    quote(p, len, qb, sizeof(qb)), fmt_regex[FMT_NAMES]);
+			goto err;
+		}
+		for (i = 0; i < k; i++)
+			if (strlen(v[i]) == len && memcmp(v[i], p, len) == 0)
+				break;
+		if (i == k && (v[k++] = strndup(p, len)) == NULL) {
+			qerr_set(err, 500, 1000, NULL);
+			goto err;
+		}
+		if (*comma == '\0')
+			break;
+	}
+	*names = v;
+	*n = k;
+	return 0;
+err:
+	api_nodes_list_free(v, k);
+	return -1;
+}
+
+/*
+ * nodes_select: "a,b": each a valid name; any that is not a node field is
+ * 1724 with Wazuh's get_connected_nodes texts (the wrong fields in the detail,
+ * the allowed ones in the remediation).
+ */
+static int
+nodes_select(const char *s, struct nodes_query *q, struct api_qerr *err)
+{
+	const char *p, *comma;
+	char bad[128], qb[80];
+	size_t len, i, off = 0;
+	int f;
+
+	bad[0] = '\0';
+	q->nselect = 0;
+	for (p = s; ; p = comma + 1) {
+		if ((comma = strchr(p, ',')) == NULL)
+			comma = p + strlen(p);
+		len = (size_t)(comma - p);
+		if (!fmt_check(FMT_NAMES, p, len)) {
+			qerr_set(err, 400, 0, "'%s' does not match '%s' - 'select'",
+			    quote(p, len, qb, sizeof(qb)), fmt_regex[FMT_NAMES]);
+			return -1;
+		}
+		if ((f = nodes_field(p, len)) == -1) {
+			if (off < sizeof(bad)) {
+				int w = snprintf(bad + off, sizeof(bad) - off, "%s%s", off ? ", " : "",
+				    quote(p, len, qb, sizeof(qb)));
+
+				off = (w < 0) ? sizeof(bad) : off + (size_t)w;
+			}
+		} else {
+			for (i = 0; i < q->nselect; i++)
+				if (q->select[i] == f)
+					break;
+			if (i == q->nselect)
+				q->select[q->nselect++] = f;
+		}
+		if (*comma == '\0')
+			break;
+	}
+	if (bad[0] == '\0')
+		return 0;
+	qerr_set(err, 400, 1724, "Not a valid select field: %s", bad);
+	snprintf(err->remediation, sizeof(err->remediation),
+	    "Please, use only allowed select fields: name, type, version, ip");
+	return -1;
+}
+
+/*
+ * nodes_sort: "[+|-]f1,f2": the leading sign orders every field (a '+' may
+ * arrive decoded as a space).  Unknown fields are kept as -1: Wazuh only
+ * rejects them (1403) when there is something to sort.
+ */
+static int
+nodes_sort(const char *s, struct nodes_query *q, struct api_qerr *err)
+{
+	const char *p = s, *comma, *b, *e;
+	char qb[80];
+	size_t off = 0;
+
+	if (!fmt_check(FMT_SORT, s, strlen(s))) {
+		qerr_set(err, 400, 0, "'%s' does not match '%s' - 'sort'",
+		    quote(s, strlen(s), qb, sizeof(qb)), fmt_regex[FMT_SORT]);
+		return -1;
+	}
+	q->nsort = 0;
+	q->sort_bad[0] = '\0';
+	while (*p == ' ')
+		p++;
+	q->sort_desc = (*p == '-');
+	if (*p == '-' || *p == '+')
+		p++;
+	for (;; p = comma + 1) {
+		if ((comma = strchr(p, ',')) == NULL)
+			comma = p + strlen(p);
+		b = p;
+		e = comma;
+		while (b < e && isspace((unsigned char)*b))
+			b++;
+		while (e > b && isspace((unsigned char)e[-1]))
+			e--;
+		if (q->nsort == NODES_SORT_MAX) {
+			qerr_set(err, 400, 0, "At most %d sort fields are allowed - 'sort'",
+			    NODES_SORT_MAX);
+			return -1;
+		}
+		if ((q->sort[q->nsort++] = nodes_field(b, (size_t)(e - b))) == -1 &&
+		    off < sizeof(q->sort_bad)) {
+			int w = snprintf(q->sort_bad + off, sizeof(q->sort_bad) - off, "%s%s",
+			    off ? ", " : "", quote(b, (size_t)(e - b), qb, sizeof(qb)));
+
+			off = (w < 0) ? sizeof(q->sort_bad) : off + (size_t)w;
+		}
+		if (*comma == '\0')
+			break;
+	}
+	return 0;
+}
+
+/* nodes_param: applies one GET /cluster/nodes parameter to q. */
+static int
+nodes_param(const char *k, const char *v, struct nodes_query *q, struct api_qerr *err)
+{
+	char qb[80];
+
+	if (strcmp(k, "pretty") == 0)
+		return parse_bool_param(k, v, &q->pretty, err);
+	if (strcmp(k, "wait_for_complete") == 0)
+		return parse_bool_param(k, v, &q->wait_for_complete, err);
+	if (strcmp(k, "distinct") == 0)
+		return parse_bool_param(k, v, &q->distinct, err);
+	if (strcmp(k, "offset") == 0)
+		return parse_offset_limit(k, v, &q->offset, err);
+	if (strcmp(k, "limit") == 0)
+		return parse_offset_limit(k, v, &q->limit, err);
+	if (strcmp(k, "select") == 0)
+		return nodes_select(v, q, err);
+	if (strcmp(k, "sort") == 0)
+		return nodes_sort(v, q, err);
+	if (strcmp(k, "search") == 0) {
+		if (check_param(k, v, FMT_SEARCH, err) == -1)
+			return -1;
+		q->search_neg = (v[0] == '-');
+		q->search = v + q->search_neg;
+		return 0;
+	}
+	if (strcmp(k, "type") == 0) {
+		/* uri_parser.py lowercases type before the schema sees it. */
+		if (strcasecmp(v, "master") == 0)
+			q->type = 0;
+		else if (strcasecmp(v, "worker") == 0)
+			q->type = 1;
+		else {
+			qerr_set(err, 400, 0, "'%s' is not one of ['worker', 'master'] - 'type'",
+			    quote(v, strlen(v), qb, sizeof(qb)));
+			return -1;
+		}
+		return 0;
+	}
+	if (strcmp(k, "nodes_list") == 0) {
+		api_nodes_list_free(q->nodes, q->nnodes);
+		q->nodes = NULL;
+		q->nnodes = 0;
+		return api_parse_nodes_list(v, &q->nodes, &q->nnodes, err);
+	}
+	/* q: in Wazuh's spec, not implemented here. */
+	qerr_set(err, 400, 0, "Parameter '%s' is not supported by this server", k);
+	return -1;
+}
+
+int
+nodes_query_parse(const struct api_param *params, size_t n, struct nodes_query *q,
+    struct api_qerr *err)
+{
+	size_t i;
+
+	memset(q, 0, sizeof(*q));
+	q->limit = LIMIT_DEFAULT;
+	q->type = -1;
+	if (api_check_params(params, n, nodes_params, err) == -1)
+		return -1;
+	/* Every schema check before the framework's select check, as connexion runs first. */
+	for (i = 0; i < n; i++)
+		if (strcmp(params[i].key, "select") != 0 &&
+		    nodes_param(params[i].key, params[i].value, q, err) == -1)
+			goto err;
+	for (i = 0; i < n; i++)
+		if (strcmp(params[i].key, "select") == 0 &&
+		    nodes_param(params[i].key, params[i].value, q, err) == -1)
+			goto err;
+	return 0;
+err:
+	nodes_query_free(q);
+	memset(q, 0, sizeof(*q));
+	return -1;
+}
+
+void
+nodes_query_free(struct nodes_query *q)
+{
+	api_nodes_list_free(q->nodes, q->nnodes);
+	q->nodes = NULL;
+	q->nnodes = 0;
+}

@@ -17,6 +17,7 @@ struct api_qerr {
 	int http_status;
 	int code;
 	char detail[1024];        /* Wazuh's 1403/1724 details list every allowed field */
+	char remediation[256];    /* replaces the code's remediation when not empty */
 };
 
 #define AGENTS_SORT_MAX 8
@@ -98,6 +99,74 @@ json_t *agent_to_json(const struct agent *a, char *const *select, size_t nselect
  */
 void agents_query_run(const struct agents_query *q, struct agent *const *agents, size_t n,
     json_t *items, long *total, void (*missing)(void *arg, const char *id), void *arg);
+
+/*
+ * GET /cluster/nodes (parsed in api_query.c, run in api_query_nodes.c).
+ * Wazuh's Master.get_connected_nodes over utils.process_array: items are
+ * {name, type, version, ip}.
+ */
+enum nodes_field { NODES_F_NAME, NODES_F_TYPE, NODES_F_VERSION, NODES_F_IP, NODES_NFIELDS };
+#define NODES_SORT_MAX 8
+
+/* One node as the listing sees it: its fields, indexed by enum nodes_field. */
+struct api_node_row {
+	const char *f[NODES_NFIELDS];
+};
+
+struct nodes_query {
+	char **nodes;             /* nodes_list, deduplicated, in the order given; NULL = all */
+	size_t nnodes;
+	int select[NODES_NFIELDS];/* selected fields in the order given (deduplicated) */
+	size_t nselect;           /* 0 = every field */
+	int sort[NODES_SORT_MAX]; /* sort fields; -1 = unknown (1403 once the list is not empty) */
+	size_t nsort;
+	int sort_desc;
+	char sort_bad[128];       /* the unknown sort fields, for the 1403 remediation */
+	const char *search;       /* without its leading '-' (search_neg); points into params */
+	int search_neg;
+	int type;                 /* -1 any, else 0 master / 1 worker */
+	int distinct;
+	long limit, offset;       /* 500, 0 */
+	int pretty, wait_for_complete;
+};
+
+/*
+ * api_check_node_name: s matches Wazuh's `names` format (^[\w\-.%]+$);
+ * else -1 with a schema 400 naming key.
+ */
+int api_check_node_name(const char *s, const char *key, struct api_qerr *err);
+
+/*
+ * api_parse_nodes_list: a comma-separated list of node names (each `names`),
+ * deduplicated, in the order given.  Allocates *names (free with
+ * api_nodes_list_free).  0 / -1 with err (schema 400).
+ */
+int api_parse_nodes_list(const char *s, char ***names, size_t *n, struct api_qerr *err);
+void api_nodes_list_free(char **names, size_t n);
+
+/*
+ * nodes_query_parse: validates and fills q from the GET /cluster/nodes
+ * parameters: schema 400s (unknown parameter, bad format, limit/offset,
+ * type not worker/master), 1724 for a select field that is not a node
+ * field (detail and remediation as Wazuh's).  q is Wazuh's but not
+ * implemented: 400.  On failure q holds nothing to free.
+ */
+int nodes_query_parse(const struct api_param *params, size_t n, struct nodes_query *q,
+    struct api_qerr *err);
+void nodes_query_free(struct nodes_query *q);
+
+/*
+ * nodes_query_run: the listing over the n nodes (in cluster order: the master
+ * first, then the workers as they joined).  Keeps the nodes named in
+ * q->nodes (each one not among them is reported once through missing) and of
+ * q->type; then, as process_array does over the selected fields: sort
+ * (case-insensitive, stable; -1 with err 1403 when a sort field is unknown and
+ * the list is not empty), search, distinct, offset/limit.  Appends the page
+ * to items; *total is the count before offset/limit.  0 / -1.
+ */
+int nodes_query_run(const struct nodes_query *q, const struct api_node_row *v, size_t n,
+    json_t *items, long *total, void (*missing)(void *arg, const char *name), void *arg,
+    struct api_qerr *err);
 
 /*
  * api_parse_basic_auth: parses an "Authorization: Basic base64(user:pass)"
