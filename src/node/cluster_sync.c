@@ -431,8 +431,6 @@ clu_worker_keys(struct node *n, json_t *body)
 	json_t *e;
 	size_t i, count;
 	int full = json_is_true(json_object_get(body, "full"));
-	char *seen = NULL;
-	unsigned int maxid = 0;
 
 	json_array_foreach(agents, i, e) {
 		unsigned int id = (unsigned int)json_integer_value(json_object_get(e, "id"));
@@ -444,8 +442,6 @@ clu_worker_keys(struct node *n, json_t *body)
 
 		if (id == 0 || name == NULL || ip == NULL || key == NULL)
 			continue;
-		if (id > maxid)
-			maxid = id;
 		if (a != NULL && (strcmp(a->name, name) != 0 || strcmp(a->key, key) != 0)) {
 			session_drop_agent(n, a, "agent key replaced by the master");
 			registry_agent_remove(n->reg, id);
@@ -471,25 +467,30 @@ clu_worker_keys(struct node *n, json_t *body)
 		}
 	}
 	if (full) {
-		/* Remove every agent the master no longer has. */
-		if (maxid > 0 && (seen = calloc(maxid + 1, 1)) == NULL)
+		/* Remove every agent the master no longer has (ids sorted for bsearch:
+		 * memory follows the agent count, not the highest id). */
+		size_t nids = 0;
+		unsigned int *ids = calloc(json_array_size(agents) + 1, sizeof(*ids));
+
+		if (ids == NULL)
 			return;
 		json_array_foreach(agents, i, e) {
 			json_int_t id = json_integer_value(json_object_get(e, "id"));
 
-			if (id > 0 && (unsigned int)id <= maxid)
-				seen[id] = 1;
+			if (id > 0)
+				ids[nids++] = (unsigned int)id;
 		}
+		qsort(ids, nids, sizeof(*ids), u32_cmp);
 		count = registry_count(n->reg);
 		for (i = count; i > 1; i--) {
 			struct agent *a = registry_agent_at(n->reg, i - 1);
 
-			if (a->id > maxid || !seen[a->id]) {
+			if (bsearch(&a->id, ids, nids, sizeof(*ids), u32_cmp) == NULL) {
 				session_drop_agent(n, a, "agent removed");
 				registry_agent_remove(n->reg, a->id);
 			}
 		}
-		free(seen);
+		free(ids);
 	}
 	node_schedule_flush(n);
 }
