@@ -416,11 +416,13 @@ def test_deleted_agent_is_refused_by_every_node(tmp_path, procs, key):
         {1701: ["999"], 1703: ["000"]}
     t0 = time.monotonic()
     # Every node drops them: their sessions close and reconnections are refused.
-    vigil.wait_for(lambda: sum(a["state"] == "active" for a in sim.summary()["agent_list"]) == 1,
-                   10, 0.05, "the deleted agents are disconnected everywhere")
+    def active_in_sim():
+        return sum(a["state"] == "active" for a in (sim.summary() or {}).get("agent_list", []))
+    vigil.wait_for(lambda: active_in_sim() == 1, 10, 0.05,
+                   "the deleted agents are disconnected everywhere")
     assert time.monotonic() - t0 < 5
     time.sleep(2)
-    s = sim.summary()
+    s = vigil.wait_for(sim.summary, 5, 0.05, "a simulator summary")
     assert sorted(a["id"] for a in s["agent_list"] if a["state"] == "active") == ["003"]
     assert sorted(master.agents()) == ["000", "003"]
     assert (w1.output() + w2.output()).count("closed: agent removed") == 2
