@@ -17,7 +17,24 @@ const char opts_sim_usage[] =
     "                 [--version X.Y.Z] [--keepalive S] [--duration S] [--data-dir DIR]\n"
     "                 [--password-file F] [--name-prefix P] [--restart-delay MS]\n"
     "                 [--summary FILE] [--enroll-concurrency K] [--first-keepalive S]\n"
-    "                 [--raw-version STRING (tests: a version no release has)] [-v]\n";
+    "                 [--raw-version STRING (tests: a version no release has)]\n"
+    "                 [--version-mix X.Y.Z:W[,X.Y.Z:W...]] [--migrate-rate PCT]\n"
+    "                 [--flap-rate PCT] [--reconnect-jitter MS] [--agent-file FILE]\n"
+    "                 [--summary-brief] [--control] [-v]\n"
+    "\n"
+    "  --version-mix      agents report these versions in these proportions\n"
+    "                     (e.g. 4.1.5:10,4.12.0:90; below 4.2.0 gets restart-ossec0)\n"
+    "  --migrate-rate     every second, PCT%% of the active agents close their session\n"
+    "                     cleanly and reconnect to the next manager of the list\n"
+    "  --flap-rate        every second, PCT%% of the active agents drop their\n"
+    "                     connection and reconnect to the same manager\n"
+    "  --reconnect-jitter restarts, moves and flaps reconnect after an extra random\n"
+    "                     delay of up to MS\n"
+    "  --agent-file       per agent: id, version, manager, state, counters, the\n"
+    "                     wall-clock time of its last session and of every command\n"
+    "  --summary-brief    counts and latencies only, no per-agent list\n"
+    "  --control          read commands on stdin (mark [US], move IDX..., dump FILE,\n"
+    "                     summary, quit), answer with JSON lines on stdout\n";
 
 int
 opts_version_parse(const char *s, char *out, size_t cap)
@@ -80,8 +97,61 @@ opts_copy(char *dst, size_t cap, const char *s)
 enum {
 	OPT_MANAGER = 256, OPT_ENROLL, OPT_PASSFILE, OPT_NAME, OPT_DATADIR, OPT_KEEPALIVE,
 	OPT_VERSION, OPT_FOREGROUND, OPT_AGENTS, OPT_DURATION, OPT_PREFIX, OPT_RESTART_DELAY,
-	OPT_SUMMARY, OPT_ENROLL_CONC, OPT_FIRST_KA, OPT_RAW_VERSION,
+	OPT_SUMMARY, OPT_ENROLL_CONC, OPT_FIRST_KA, OPT_RAW_VERSION, OPT_VERSION_MIX,
+	OPT_MIGRATE, OPT_FLAP, OPT_JITTER, OPT_AGENT_FILE, OPT_BRIEF, OPT_CONTROL,
 };
+
+/* A rate in percent per second: a decimal number in [0, 100]. 0 / -1. */
+static int
+opts_rate(const char *s, double *out)
+{
+	char *end;
+	double v;
+
+	if ((*s < '0' || *s > '9') && *s != '.')
+		return -1;
+	v = strtod(s, &end);
+	if (*end != '\0' || !(v >= 0.0 && v <= 100.0))
+		return -1;
+	*out = v;
+	return 0;
+}
+
+/* "4.1.5:10,4.12.0:90" into o->mix.  0 / -1. */
+static int
+opts_version_mix(const char *s, struct sim_opts *o)
+{
+	char item[64], *colon;
+	const char *p = s, *comma;
+	size_t len;
+	unsigned long w;
+	char *end;
+
+	o->nmix = 0;
+	while (*p != '\0') {
+		comma = strchr(p, ',');
+		len = comma != NULL ? (size_t)(comma - p) : strlen(p);
+		if (len == 0 || len >= sizeof(item) || o->nmix == OPTS_SIM_VERSIONS_MAX)
+			return -1;
+		memcpy(item, p, len);
+		item[len] = '\0';
+		if ((colon = strchr(item, ':')) == NULL)
+			return -1;
+		*colon++ = '\0';
+		if (*colon < '0' || *colon > '9')
+			return -1;
+		w = strtoul(colon, &end, 10);
+		if (*end != '\0' || w == 0 || w > 1000000)
+			return -1;
+		if (opts_version_parse(item, o->mix[o->nmix].version, sizeof(o->mix[0].version)) == -1)
+			return -1;
+		o->mix[o->nmix++].weight = (unsigned int)w;
+		p += len;
+		if (*p == ',' && *++p == '\0')
+			return -1;
+	}
+	return o->nmix > 0 ? 0 : -1;
+}
 
 int
 opts_parse_agent(int argc, char **argv, struct agent_opts *o, char *err, size_t errcap)
@@ -184,6 +254,13 @@ opts_parse_sim(int argc, char **argv, struct sim_opts *o, char *err, size_t errc
 		{ "enroll-concurrency", required_argument, NULL, OPT_ENROLL_CONC },
 		{ "first-keepalive", required_argument, NULL, OPT_FIRST_KA },
 		{ "raw-version", required_argument, NULL, OPT_RAW_VERSION },
+		{ "version-mix", required_argument, NULL, OPT_VERSION_MIX },
+		{ "migrate-rate", required_argument, NULL, OPT_MIGRATE },
+		{ "flap-rate", required_argument, NULL, OPT_FLAP },
+		{ "reconnect-jitter", required_argument, NULL, OPT_JITTER },
+		{ "agent-file", required_argument, NULL, OPT_AGENT_FILE },
+		{ "summary-brief", no_argument, NULL, OPT_BRIEF },
+		{ "control", no_argument, NULL, OPT_CONTROL },
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
@@ -266,6 +343,33 @@ opts_parse_sim(int argc, char **argv, struct sim_opts *o, char *err, size_t errc
 			memcpy(o->version, optarg, len + 1);
 			break;
 		}
+		case OPT_VERSION_MIX:
+			if (opts_version_mix(optarg, o) == -1)
+				OPTS_ERR("bad --version-mix '%s' (X.Y.Z:WEIGHT[,X.Y.Z:WEIGHT...], "
+				    "at most %d versions)", optarg, OPTS_SIM_VERSIONS_MAX);
+			break;
+		case OPT_MIGRATE:
+			if (opts_rate(optarg, &o->migrate_rate) == -1)
+				OPTS_ERR("bad --migrate-rate '%s' (0..100 percent per second)", optarg);
+			break;
+		case OPT_FLAP:
+			if (opts_rate(optarg, &o->flap_rate) == -1)
+				OPTS_ERR("bad --flap-rate '%s' (0..100 percent per second)", optarg);
+			break;
+		case OPT_JITTER:
+			if (opts_uint(optarg, 0, 3600000, &o->reconnect_jitter_ms) == -1)
+				OPTS_ERR("bad --reconnect-jitter '%s' (milliseconds)", optarg);
+			break;
+		case OPT_AGENT_FILE:
+			if (opts_copy(o->agent_file, sizeof(o->agent_file), optarg) == -1)
+				OPTS_ERR("bad --agent-file");
+			break;
+		case OPT_BRIEF:
+			o->summary_brief = 1;
+			break;
+		case OPT_CONTROL:
+			o->control = 1;
+			break;
 		case OPT_FIRST_KA: {
 			unsigned int v;
 
@@ -289,6 +393,11 @@ opts_parse_sim(int argc, char **argv, struct sim_opts *o, char *err, size_t errc
 		OPTS_ERR("--manager is required");
 	if (!have_agents)
 		OPTS_ERR("--agents is required");
+	if (o->nmix == 0) {
+		memcpy(o->mix[0].version, o->version, sizeof(o->version));
+		o->mix[0].weight = 1;
+		o->nmix = 1;
+	}
 	n = mgrlist_parse(managers, OPTS_MANAGER_PORT, o->managers, MGRLIST_MAX);
 	if (n == -1)
 		OPTS_ERR("bad --manager '%s'", managers);

@@ -26,6 +26,8 @@ struct agent_opts {
 	int verbose;
 };
 
+#define OPTS_SIM_VERSIONS_MAX 8
+
 struct sim_opts {
 	struct mgrlist_entry managers[MGRLIST_MAX];
 	int nmanagers;
@@ -42,6 +44,19 @@ struct sim_opts {
 	unsigned int enroll_concurrency;
 	int first_keepalive;                /* seconds after the ack; -1 = soon, with jitter */
 	int verbose;
+	/* scenarios */
+	double migrate_rate;                /* % of agents per second moved to the next manager */
+	double flap_rate;                   /* % of agents per second dropped and reconnected */
+	unsigned int reconnect_jitter_ms;   /* reconnects wait a random extra [0, this] */
+	struct sim_version_share {
+		char version[16];
+		unsigned int weight;
+	} mix[OPTS_SIM_VERSIONS_MAX];       /* agent versions; one entry = --version */
+	int nmix;
+	/* reporting and control */
+	char agent_file[PATH_MAX];          /* per-agent file written at exit / on "dump"; "" = none */
+	int summary_brief;                  /* summary without agent_list */
+	int control;                        /* commands on stdin, events on stdout */
 };
 
 #define OPTS_SIM_AGENTS_MAX 200000

@@ -2,8 +2,11 @@
  * main.c — vigil-sim: N simulated Wazuh 4.x agents on one event loop.  Each
  * enrolls (or reuses its key from DATA_DIR/sim-keys), connects, does the
  * startup/ack handshake, keepalives, and answers a restart command by
- * recording it, closing and coming back after --restart-delay.  A JSON
- * summary goes to stdout at exit and to --summary FILE every second.
+ * recording its arrival, closing and coming back after --restart-delay.
+ * Scenarios: migration and flapping at a rate, jittered reconnects, a mix
+ * of versions.  A JSON summary goes to stdout at exit and to --summary FILE
+ * every second; --agent-file has one line per agent; --control takes
+ * commands on stdin.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -16,6 +19,7 @@
 #include <sys/utsname.h>
 #include <unistd.h>
 
+#include <event2/buffer.h>
 #include <event2/event.h>
 
 #include "agent/backoff.h"
@@ -32,11 +36,14 @@
 #define SIM_STOP_GRACE_MS 2500
 #define SIM_CONNECT_SPREAD_MAX_MS 5000
 #define SIM_LOG_LIMIT 20
+#define SIM_CHURN_TICK_MS 100
+#define SIM_CHURN_TRIES 8
 
 static struct sim S;
 
 static void sim_connect(struct sim_agent *ag);
 static void sim_enroll_pump(void);
+static unsigned char sim_version_of(unsigned int i);
 
 static void
 sim_arm(struct sim_agent *ag, unsigned int ms)
@@ -87,6 +94,13 @@ sim_timercb(evutil_socket_t fd, short what, void *arg)
 	}
 }
 
+/* An extra random delay for reconnects, [0, --reconnect-jitter]. */
+static unsigned int
+sim_jitter(void)
+{
+	return S.o.reconnect_jitter_ms > 0 ? backoff_rand() % (S.o.reconnect_jitter_ms + 1) : 0;
+}
+
 static void
 sim_retry(struct sim_agent *ag, enum sim_state st)
 {
@@ -111,7 +125,50 @@ sim_up(struct aconn *ac, void *arg)
 	ag->sessions++;
 	ag->attempt = 0;
 	ag->last_up_ms = sim_now_ms();
+	ag->up_us = sim_wall_us();
 	log_debug("%s (%s): up, session %u", ag->name, ag->key.id, ag->sessions);
+	if (ag->traced) {
+		char mgr[300];
+
+		ag->traced = 0;
+		if (mgrlist_format(&S.o.managers[ag->mgr], mgr, sizeof(mgr)) == -1)
+			mgr[0] = '\0';
+		printf("{\"event\":\"up\",\"idx\":%u,\"id\":\"%s\",\"manager\":\"%s\","
+		    "\"up_us\":%llu}\n", ag->idx, ag->key.id, mgr, (unsigned long long)ag->up_us);
+		fflush(stdout);
+	}
+}
+
+/* Keeps the arrival time of a command (the first SIM_CMD_KEEP of them). */
+static void
+sim_record_command(struct sim_agent *ag, uint64_t us)
+{
+	uint64_t *p;
+	unsigned int cap;
+
+	ag->commands++;
+	if (ag->ncmd == ag->cmd_cap) {
+		if (ag->cmd_cap >= SIM_CMD_KEEP)
+			return;
+		cap = ag->cmd_cap == 0 ? 2 : ag->cmd_cap * 2;
+		if ((p = realloc(ag->cmd_us, cap * sizeof(*p))) == NULL)
+			return;
+		ag->cmd_us = p;
+		ag->cmd_cap = cap;
+	}
+	ag->cmd_us[ag->ncmd++] = us;
+}
+
+/* Closes the agent's live session for a reason sim_down acts on. */
+static void
+sim_go(struct sim_agent *ag, enum sim_go why)
+{
+	ag->go = (unsigned char)why;
+	ag->state = SIM_CLOSING;
+	if (why == SIM_GO_FLAP)
+		aconn_close(ag->ac, "flap");   /* no shutdown message: the link just drops */
+	else
+		aconn_shutdown(ag->ac);
 }
 
 static void
@@ -119,14 +176,16 @@ sim_restart(struct aconn *ac, const char *msg, size_t len, void *arg)
 {
 	struct sim_agent *ag = arg;
 
+	(void)ac;
+	sim_record_command(ag, sim_wall_us());
 	ag->restarts++;
-	ag->commands++;
 	ag->last_restart_ms = sim_now_ms();
-	ag->restart_pending = 1;
-	ag->state = SIM_CLOSING;
-	log_info("%s (%s): restart command #%u: %.*s", ag->name, ag->key.id, ag->restarts,
+	if (memmem(msg, len, "restart-ossec0", 14) != NULL)
+		ag->legacy++;
+	log_debug("%s (%s): restart command #%u: %.*s", ag->name, ag->key.id, ag->restarts,
 	    (int)(len > 60 ? 60 : len), msg);
-	aconn_shutdown(ac);
+	if (ag->go == SIM_GO_NONE)
+		sim_go(ag, SIM_GO_RESTART);
 }
 
 static void
@@ -136,7 +195,7 @@ sim_message(struct aconn *ac, const char *msg, size_t len, void *arg)
 
 	(void)ac;
 	if (control_classify(msg, len) == CONTROL_EXECD)
-		ag->commands++;
+		sim_record_command(ag, sim_wall_us());
 	else
 		ag->messages++;
 	log_debug("%s (%s): message: %.*s", ag->name, ag->key.id, (int)(len > 100 ? 100 : len), msg);
@@ -156,12 +215,30 @@ sim_down(struct aconn *ac, int was_up, const char *reason, void *arg)
 			event_base_loopbreak(S.base);
 		return;
 	}
-	if (ag->restart_pending) {
-		ag->restart_pending = 0;
+	switch ((enum sim_go)ag->go) {
+	case SIM_GO_RESTART:
+		ag->go = SIM_GO_NONE;
 		ag->attempt = 0;
 		ag->state = SIM_RESTARTING;
-		sim_arm(ag, S.o.restart_delay_ms);
+		sim_arm(ag, S.o.restart_delay_ms + sim_jitter());
 		return;
+	case SIM_GO_MOVE:
+	case SIM_GO_FLAP:
+		if (ag->go == SIM_GO_MOVE) {
+			ag->moves++;
+			S.moves++;
+			ag->mgr = (ag->mgr + 1) % S.o.nmanagers;
+		} else {
+			ag->flaps++;
+			S.flaps++;
+		}
+		ag->go = SIM_GO_NONE;
+		ag->attempt = 0;
+		ag->state = SIM_DISCONNECTED;
+		sim_arm(ag, sim_jitter());
+		return;
+	case SIM_GO_NONE:
+		break;
 	}
 	ag->failures++;
 	sim_set_error(ag, reason);
@@ -179,7 +256,7 @@ sim_keepalive(struct aconn *ac, char *buf, size_t cap, void *arg)
 	struct sim_agent *ag = arg;
 	struct agent_info ai;
 
-	ai = S.ai;
+	ai = S.vers[ag->ver].ai;
 	snprintf(ai.os_uname, sizeof(ai.os_uname), "%.40s |%.128s |%.300s |%.32s", S.uname_fmt[0], ag->name,
 	    S.uname_fmt[1], S.uname_fmt[2]);
 	snprintf(ai.agent_ip, sizeof(ai.agent_ip), "%s", aconn_local_ip(ac));
@@ -218,7 +295,7 @@ static void
 sim_start_channel(struct sim_agent *ag, unsigned int delay_ms)
 {
 	if (ag->ac == NULL &&
-	    (ag->ac = aconn_new(S.base, &S.conf, &sim_cb, ag)) == NULL)
+	    (ag->ac = aconn_new(S.base, &S.vers[ag->ver].conf, &sim_cb, ag)) == NULL)
 		fatalx("out of memory");
 	aconn_set_key(ag->ac, &ag->key);
 	/*
@@ -265,7 +342,7 @@ sim_enroll_start(struct sim_agent *ag)
 	char req[ENROLL_LINE_MAX], ver[20];
 	ssize_t n;
 
-	snprintf(ver, sizeof(ver), "v%s", S.o.version);
+	snprintf(ver, sizeof(ver), "v%s", S.vers[ag->ver].version);
 	n = enroll_format_request(req, sizeof(req), ag->name,
 	    S.has_password ? S.password : NULL, ver, NULL, NULL);
 	if (n <= 0)
@@ -310,7 +387,7 @@ sim_summarycb(evutil_socket_t fd, short what, void *arg)
 	(void)arg;
 	if (S.stopping)
 		return;
-	j = sim_summary(&S, 0);
+	j = sim_summary(&S, 0, S.o.summary_brief);
 	sim_write_summary(j);
 	json_decref(j);
 }
@@ -337,7 +414,7 @@ sim_stop(const char *why)
 	if (S.stopping)
 		return;
 	log_info("stopping: %s", why);
-	S.final = sim_summary(&S, 1);
+	S.final = sim_summary(&S, 1, S.o.summary_brief);
 	S.stopping = 1;
 	S.closing = 0;
 	S.stop_scan = 1;   /* connections that close synchronously must not end the loop yet */
@@ -371,7 +448,7 @@ sim_sigcb(evutil_socket_t sig, short what, void *arg)
 	(void)what;
 	(void)arg;
 	if (sig == SIGUSR1) {
-		j = sim_summary(&S, 0);
+		j = sim_summary(&S, 0, S.o.summary_brief);
 		sim_write_summary(j);
 		json_decref(j);
 		return;
@@ -386,6 +463,138 @@ sim_durationcb(evutil_socket_t fd, short what, void *arg)
 	(void)what;
 	(void)arg;
 	sim_stop("duration reached");
+}
+
+/* ---- scenarios: migration and flapping ---- */
+
+/* Picks a random active agent (a few tries) and closes its session for why. */
+static void
+sim_churn_one(enum sim_go why)
+{
+	struct sim_agent *ag;
+	int tries;
+
+	for (tries = 0; tries < SIM_CHURN_TRIES; tries++) {
+		ag = &S.agents[backoff_rand() % S.o.agents];
+		if (ag->state == SIM_ACTIVE && ag->go == SIM_GO_NONE) {
+			sim_go(ag, why);
+			return;
+		}
+	}
+	S.churn_skipped++;
+}
+
+static void
+sim_churncb(evutil_socket_t fd, short what, void *arg)
+{
+	double per_tick = (double)S.o.agents * SIM_CHURN_TICK_MS / 1000.0 / 100.0;
+
+	(void)fd;
+	(void)what;
+	(void)arg;
+	if (S.stopping)
+		return;
+	S.migrate_acc += S.o.migrate_rate * per_tick;
+	S.flap_acc += S.o.flap_rate * per_tick;
+	for (; S.migrate_acc >= 1.0; S.migrate_acc -= 1.0)
+		sim_churn_one(SIM_GO_MOVE);
+	for (; S.flap_acc >= 1.0; S.flap_acc -= 1.0)
+		sim_churn_one(SIM_GO_FLAP);
+}
+
+/* ---- control: commands on stdin, JSON lines on stdout ---- */
+
+static void
+sim_reply(json_t *j)
+{
+	char *text;
+
+	if (j != NULL && (text = json_dumps(j, JSON_COMPACT)) != NULL) {
+		printf("%s\n", text);
+		free(text);
+	}
+	json_decref(j);
+	fflush(stdout);
+}
+
+static void sim_stop(const char *why);
+
+/* "move IDX...": each active agent closes cleanly, reconnects to the next manager, and is reported when up. */
+static json_t *
+sim_control_move(char *args)
+{
+	unsigned long idx;
+	unsigned int started = 0, skipped = 0;
+	char *tok, *save = NULL, *end;
+	struct sim_agent *ag;
+
+	for (tok = strtok_r(args, " ", &save); tok != NULL; tok = strtok_r(NULL, " ", &save)) {
+		idx = strtoul(tok, &end, 10);
+		if (*end != '\0' || idx >= S.o.agents)
+			return json_pack("{s:s, s:s}", "event", "error", "detail", "bad agent index");
+		ag = &S.agents[idx];
+		if (ag->state != SIM_ACTIVE || ag->go != SIM_GO_NONE) {
+			skipped++;
+			continue;
+		}
+		ag->traced = 1;
+		sim_go(ag, SIM_GO_MOVE);
+		started++;
+	}
+	return json_pack("{s:s, s:i, s:i}", "event", "move", "started", started, "skipped", skipped);
+}
+
+static void
+sim_control_line(char *line)
+{
+	char *args = line + strcspn(line, " ");
+	unsigned long long us;
+	json_t *j;
+
+	if (*args != '\0')
+		*args++ = '\0';
+	if (strcmp(line, "mark") == 0) {
+		us = *args != '\0' ? strtoull(args, NULL, 10) : 0;
+		S.mark_us = us > 0 ? us : sim_wall_us();
+		sim_reply(json_pack("{s:s, s:I}", "event", "mark", "us", (json_int_t)S.mark_us));
+	} else if (strcmp(line, "move") == 0) {
+		sim_reply(sim_control_move(args));
+	} else if (strcmp(line, "dump") == 0 && *args != '\0') {
+		sim_reply(json_pack("{s:s, s:s, s:b}", "event", "dump", "path", args,
+		    "ok", sim_agent_file(&S, args) == 0));
+	} else if (strcmp(line, "summary") == 0) {
+		j = sim_summary(&S, 0, 1);
+		if (j != NULL)
+			json_object_set_new(j, "event", json_string("summary"));
+		sim_reply(j);
+	} else if (strcmp(line, "quit") == 0) {
+		sim_stop("quit command");
+	} else if (line[0] != '\0') {
+		sim_reply(json_pack("{s:s, s:s}", "event", "error", "detail",
+		    "unknown command (mark [US], move IDX..., dump FILE, summary, quit)"));
+	}
+}
+
+static void
+sim_controlcb(evutil_socket_t fd, short what, void *arg)
+{
+	char *line;
+	size_t len;
+	int n;
+
+	(void)what;
+	(void)arg;
+	n = evbuffer_read(S.control_in, fd, 65536);
+	while ((line = evbuffer_readln(S.control_in, &len, EVBUFFER_EOL_LF)) != NULL) {
+		if (len > 0 && line[len - 1] == '\r')
+			line[len - 1] = '\0';
+		sim_control_line(line);
+		free(line);
+	}
+	if (n == 0 || (n < 0 && errno != EAGAIN && errno != EINTR)) {
+		event_del(S.control_ev);
+		sim_stop("control input closed");
+	}
 }
 
 /* ---- start-up ---- */
@@ -463,6 +672,8 @@ sim_setup_agents(void)
 		if (n < 0 || (size_t)n >= sizeof(ag->name))
 			fatalx("agent name too long");
 		ag->mgr = (int)(i % (unsigned int)S.o.nmanagers);
+		ag->ver = sim_version_of(i);
+		S.vers[ag->ver].agents++;
 		if ((ag->timer = evtimer_new(S.base, sim_timercb, ag)) == NULL)
 			fatalx("out of memory");
 		memcpy(probe.name, ag->name, (size_t)n + 1);
@@ -482,6 +693,63 @@ sim_setup_agents(void)
 	}
 	free(keys);
 	log_info("%u agents: %u with saved keys, %u to enroll", S.o.agents, have, S.o.agents - have);
+}
+
+/* One connection setting and keepalive template per agent version. */
+static void
+sim_setup_versions(void)
+{
+	struct aconn_conf c;
+	int v;
+
+	memset(&c, 0, sizeof(c));
+	c.keepalive_ms = S.o.keepalive * 1000;
+	c.keepalive_jitter = 10;
+	if (S.o.first_keepalive >= 0) {
+		c.first_keepalive_ms = (unsigned int)S.o.first_keepalive * 1000;
+		c.first_keepalive_spread_ms = 0;
+	} else {
+		/* soon after the ack (the manager learns the OS), spread over up to 2 s */
+		c.first_keepalive_ms = 0;
+		c.first_keepalive_spread_ms = c.keepalive_ms < 2000 ? c.keepalive_ms : 2000;
+	}
+	c.handshake_ms = c.keepalive_ms * 3;
+	if (c.handshake_ms < 10000)
+		c.handshake_ms = 10000;
+	if (c.handshake_ms > 60000)
+		c.handshake_ms = 60000;
+	c.connect_ms = 10000;
+	c.ack_misses = 3;
+	S.nvers = S.o.nmix;
+	for (v = 0; v < S.nvers; v++) {
+		memcpy(S.vers[v].version, S.o.mix[v].version, sizeof(S.vers[v].version));
+		S.vers[v].weight = S.o.mix[v].weight;
+		S.vers[v].conf = c;
+		memcpy(S.vers[v].conf.version, S.vers[v].version, sizeof(c.version));
+		sysinfo_fill(&S.vers[v].ai, NULL, S.vers[v].version);
+		sysinfo_config_sum(&S.vers[v].ai, "vigil-sim\n");
+	}
+}
+
+/*
+ * sim_version_of: agent i's version, the same on every run: the weights
+ * repeat in blocks (4.1.5:1,4.12.0:9 makes agents 0, 10, 20... 4.1.5).
+ */
+static unsigned char
+sim_version_of(unsigned int i)
+{
+	unsigned int total = 0, pos;
+	int v;
+
+	for (v = 0; v < S.nvers; v++)
+		total += S.vers[v].weight;
+	pos = i % total;
+	for (v = 0; v < S.nvers - 1; v++) {
+		if (pos < S.vers[v].weight)
+			break;
+		pos -= S.vers[v].weight;
+	}
+	return (unsigned char)v;
 }
 
 static void
@@ -529,32 +797,13 @@ main(int argc, char **argv)
 		fatalx("data dir path too long");
 	S.start_ms = sim_now_ms();
 
-	sysinfo_fill(&S.ai, NULL, S.o.version);
-	sysinfo_config_sum(&S.ai, "vigil-sim\n");
 	if (uname(&u) == -1)
 		memset(&u, 0, sizeof(u));
 	snprintf(S.uname_fmt[0], sizeof(S.uname_fmt[0]), "%s", u.sysname);
 	snprintf(S.uname_fmt[1], sizeof(S.uname_fmt[1]), "%.100s |%.140s", u.release, u.version);
 	snprintf(S.uname_fmt[2], sizeof(S.uname_fmt[2]), "%s", u.machine);
-
-	memcpy(S.conf.version, S.o.version, sizeof(S.conf.version));
-	S.conf.keepalive_ms = S.o.keepalive * 1000;
-	S.conf.keepalive_jitter = 10;
-	if (S.o.first_keepalive >= 0) {
-		S.conf.first_keepalive_ms = (unsigned int)S.o.first_keepalive * 1000;
-		S.conf.first_keepalive_spread_ms = 0;
-	} else {
-		/* soon after the ack (the manager learns the OS), spread over up to 2 s */
-		S.conf.first_keepalive_ms = 0;
-		S.conf.first_keepalive_spread_ms = S.conf.keepalive_ms < 2000 ? S.conf.keepalive_ms : 2000;
-	}
-	S.conf.handshake_ms = S.conf.keepalive_ms * 3;
-	if (S.conf.handshake_ms < 10000)
-		S.conf.handshake_ms = 10000;
-	if (S.conf.handshake_ms > 60000)
-		S.conf.handshake_ms = 60000;
-	S.conf.connect_ms = 10000;
-	S.conf.ack_misses = 3;
+	sim_setup_versions();
+	S.rss_start_kb = sim_rss_kb();
 
 	if ((S.base = event_base_new()) == NULL)
 		fatalx("event_base_new");
@@ -587,13 +836,31 @@ main(int argc, char **argv)
 		dur.tv_usec = 0;
 		evtimer_add(duration_ev, &dur);
 	}
-	log_info("running %u agents against %d manager(s), version v%s", S.o.agents,
-	    S.o.nmanagers, S.o.version);
+	if (S.o.migrate_rate > 0 || S.o.flap_rate > 0) {
+		struct timeval tick = { 0, SIM_CHURN_TICK_MS * 1000 };
+
+		if (S.o.migrate_rate > 0 && S.o.nmanagers < 2)
+			log_warnx("--migrate-rate with one manager: agents reconnect to the same one");
+		if ((S.churn_ev = event_new(S.base, -1, EV_PERSIST, sim_churncb, NULL)) == NULL)
+			fatalx("event_new");
+		event_add(S.churn_ev, &tick);
+	}
+	if (S.o.control) {
+		if (evutil_make_socket_nonblocking(STDIN_FILENO) == -1 ||
+		    (S.control_in = evbuffer_new()) == NULL ||
+		    (S.control_ev = event_new(S.base, STDIN_FILENO, EV_READ | EV_PERSIST,
+		    sim_controlcb, NULL)) == NULL)
+			fatalx("cannot read commands on stdin");
+		event_add(S.control_ev, NULL);
+	}
+	log_info("running %u agents against %d manager(s), %d version(s) from v%s%s%s", S.o.agents,
+	    S.o.nmanagers, S.nvers, S.vers[0].version,
+	    S.o.migrate_rate > 0 ? ", migrating" : "", S.o.flap_rate > 0 ? ", flapping" : "");
 
 	event_base_dispatch(S.base);
 
 	if (S.final == NULL)
-		S.final = sim_summary(&S, 1);
+		S.final = sim_summary(&S, 1, S.o.summary_brief);
 	if (S.final != NULL) {
 		sim_write_summary(S.final);
 		if ((text = json_dumps(S.final, JSON_COMPACT)) != NULL) {
@@ -603,8 +870,11 @@ main(int argc, char **argv)
 		json_decref(S.final);
 	}
 	fflush(stdout);
+	if (S.o.agent_file[0] != '\0' && sim_agent_file(&S, S.o.agent_file) == -1)
+		log_warnx("cannot write %s", S.o.agent_file);
 
 	for (i = 0; i < S.o.agents; i++) {
+		free(S.agents[i].cmd_us);
 		enrollc_cancel(S.agents[i].enr);
 		aconn_free(S.agents[i].ac);
 		event_free(S.agents[i].timer);
@@ -616,6 +886,12 @@ main(int argc, char **argv)
 	if (duration_ev != NULL)
 		event_free(duration_ev);
 	event_free(sim_grace);
+	if (S.churn_ev != NULL)
+		event_free(S.churn_ev);
+	if (S.control_ev != NULL)
+		event_free(S.control_ev);
+	if (S.control_in != NULL)
+		evbuffer_free(S.control_in);
 	free(S.agents);
 	free(S.enroll_queue);
 	if (S.tls != NULL)

@@ -42,7 +42,7 @@ def wait_for(pred, timeout=10.0, interval=0.05, what="condition"):
 class Proc:
     """A child process whose output goes to a log file; stopped on cleanup."""
 
-    def __init__(self, argv, log_path, env=None):
+    def __init__(self, argv, log_path, env=None, stdin=subprocess.DEVNULL):
         self.argv = argv
         self.log_path = log_path
         self.log = open(log_path, "ab")
@@ -50,7 +50,7 @@ class Proc:
         if env:
             e.update(env)
         self.p = subprocess.Popen(argv, stdout=self.log, stderr=subprocess.STDOUT,
-                                  stdin=subprocess.DEVNULL, env=e)
+                                  stdin=stdin, env=e)
 
     @property
     def pid(self):
@@ -177,7 +177,8 @@ class Node(Proc):
 class Sim(Proc):
     """vigil-sim: many simulated agents; its --summary file is its live state."""
 
-    def __init__(self, tmp, node, agents, name="sim", args=(), managers=None):
+    def __init__(self, tmp, node, agents, name="sim", args=(), managers=None, control=False):
+        """control: commands go to the simulator's stdin (send), its answers are events()."""
         self.data_dir = os.path.join(str(tmp), name)
         os.makedirs(self.data_dir, exist_ok=True)
         self.summary_path = os.path.join(str(tmp), name + "-summary.json")
@@ -187,7 +188,10 @@ class Sim(Proc):
                 "--agents", str(agents), "--data-dir", self.data_dir,
                 "--name-prefix", name + "-",
                 "--summary", self.summary_path] + list(args)
-        super().__init__(argv, os.path.join(str(tmp), name + ".log"))
+        if control:
+            argv.append("--control")
+        super().__init__(argv, os.path.join(str(tmp), name + ".log"),
+                         stdin=subprocess.PIPE if control else subprocess.DEVNULL)
 
     def summary(self):
         try:
@@ -195,6 +199,32 @@ class Sim(Proc):
                 return json.load(f)
         except (OSError, ValueError):
             return None
+
+    def send(self, line):
+        """A command line on the simulator's stdin (--control)."""
+        self.p.stdin.write((line + "\n").encode())
+        self.p.stdin.flush()
+
+    def events(self, kind=None):
+        """The JSON lines the simulator answered with, oldest first."""
+        out = []
+        for line in self.output().splitlines():
+            if line.startswith("{") and '"event"' in line:
+                try:
+                    ev = json.loads(line)
+                except ValueError:
+                    continue
+                if kind is None or ev.get("event") == kind:
+                    out.append(ev)
+        return out
+
+    def stop(self, timeout=15):
+        if self.p.stdin is not None and not self.p.stdin.closed:
+            try:
+                self.p.stdin.close()
+            except OSError:
+                pass
+        return super().stop(timeout)
 
 
 class Agent(Proc):

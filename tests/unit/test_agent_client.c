@@ -621,6 +621,50 @@ test_opts_sim(void **state)
 	assert_int_equal(parse_sim(&o, bad8), -1);
 	assert_int_equal(parse_sim(&o, fk), 0);
 	assert_int_equal(o.first_keepalive, 3600);
+	/* without --version-mix, every agent has --version */
+	assert_int_equal(o.nmix, 1);
+	assert_string_equal(o.mix[0].version, "4.12.0");
+	assert_true(o.migrate_rate == 0.0 && o.flap_rate == 0.0);
+}
+
+static void
+test_opts_sim_scenarios(void **state)
+{
+	struct sim_opts o;
+	char *ok[] = { "vigil-sim", "--manager", "a:1,b:2", "--agents", "10", "--version-mix",
+	    "4.1.5:10,v4.12.0:90", "--migrate-rate", "10", "--flap-rate", "0.5",
+	    "--reconnect-jitter", "2000", "--agent-file", "/tmp/a.tsv", "--summary-brief",
+	    "--control", NULL };
+	char *bad[][9] = {
+		{ "vigil-sim", "--manager", "a:1", "--agents", "3", "--version-mix", "4.1.5", NULL },
+		{ "vigil-sim", "--manager", "a:1", "--agents", "3", "--version-mix", "4.1.5:0", NULL },
+		{ "vigil-sim", "--manager", "a:1", "--agents", "3", "--version-mix", "4.1:5", NULL },
+		{ "vigil-sim", "--manager", "a:1", "--agents", "3", "--version-mix", "4.1.5:1,", NULL },
+		{ "vigil-sim", "--manager", "a:1", "--agents", "3", "--version-mix",
+		    "1.0.0:1,1.0.1:1,1.0.2:1,1.0.3:1,1.0.4:1,1.0.5:1,1.0.6:1,1.0.7:1,1.0.8:1", NULL },
+		{ "vigil-sim", "--manager", "a:1", "--agents", "3", "--migrate-rate", "101", NULL },
+		{ "vigil-sim", "--manager", "a:1", "--agents", "3", "--migrate-rate", "-1", NULL },
+		{ "vigil-sim", "--manager", "a:1", "--agents", "3", "--flap-rate", "1x", NULL },
+		{ "vigil-sim", "--manager", "a:1", "--agents", "3", "--flap-rate", "nan", NULL },
+		{ "vigil-sim", "--manager", "a:1", "--agents", "3", "--reconnect-jitter", "x", NULL },
+	};
+	size_t i;
+
+	(void)state;
+	assert_int_equal(parse_sim(&o, ok), 0);
+	assert_int_equal(o.nmix, 2);
+	assert_string_equal(o.mix[0].version, "4.1.5");
+	assert_int_equal(o.mix[0].weight, 10);
+	assert_string_equal(o.mix[1].version, "4.12.0");
+	assert_int_equal(o.mix[1].weight, 90);
+	assert_true(o.migrate_rate == 10.0);
+	assert_true(o.flap_rate == 0.5);
+	assert_int_equal(o.reconnect_jitter_ms, 2000);
+	assert_string_equal(o.agent_file, "/tmp/a.tsv");
+	assert_int_equal(o.summary_brief, 1);
+	assert_int_equal(o.control, 1);
+	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
+		assert_int_equal(parse_sim(&o, bad[i]), -1);
 }
 
 /* ---- system info ---- */
@@ -689,6 +733,7 @@ main(void)
 		cmocka_unit_test(test_opts_version),
 		cmocka_unit_test(test_opts_agent),
 		cmocka_unit_test(test_opts_sim),
+		cmocka_unit_test(test_opts_sim_scenarios),
 		cmocka_unit_test(test_os_release),
 		cmocka_unit_test(test_sysinfo_fill),
 	};
