@@ -100,6 +100,7 @@ tick_cb(evutil_socket_t fd, short what, void *arg)
 	(void)what;
 	session_tick(arg);
 	cluster_tick(arg);
+	node_write_stats(arg);
 }
 
 static void

@@ -83,6 +83,12 @@ struct evconnlistener *node_listen(struct node *n, int port, int backlog,
     void (*cb)(struct evconnlistener *, evutil_socket_t, struct sockaddr *, int, void *),
     const char *what);
 
+/* stats.c: node_stats_json: the counters as JSON (new reference, NULL on failure). */
+struct json_t;
+struct json_t *node_stats_json(struct node *n);
+/* node_write_stats: DATA_DIR/stats.json from node_stats_json (every second). */
+void node_write_stats(struct node *n);
+
 /* node_now: the cached loop time (seconds). */
 time_t node_now(struct node *n);
 /* node_schedule_flush: arranges a registry flush within flush_interval_ms. */

@@ -30,6 +30,8 @@ struct registry {
 	struct agent_vec gone;      /* removed, awaiting DELETE; freed after commit */
 	unsigned int max_id;        /* highest id ever issued */
 	unsigned int max_id_saved;  /* what meta holds */
+	uint64_t rows_written;      /* upserts and deletes committed */
+	uint64_t commits;           /* flush transactions committed */
 };
 
 /* Marks a deleted slot in the name hash so probing continues past it. */
@@ -557,6 +559,13 @@ registry_pending(const struct registry *r)
 	return r->dirty.n + r->gone.n;
 }
 
+void
+registry_write_stats(const struct registry *r, uint64_t *rows, uint64_t *commits)
+{
+	*rows = r->rows_written;
+	*commits = r->commits;
+}
+
 /*
  * registry_flush: one transaction holding every removal, then every queued
  * upsert (removals first, so a name freed by a removal can be taken by an
@@ -594,6 +603,8 @@ registry_flush(struct registry *r)
 	if (regdb_commit(r->db) == -1)
 		goto err;
 	r->max_id_saved = r->max_id;
+	r->rows_written += (uint64_t)rows;
+	r->commits++;
 	for (i = 0; i < r->dirty.n; i++)
 		r->dirty.v[i]->dirty = 0;
 	r->dirty.n = 0;

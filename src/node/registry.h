@@ -3,6 +3,7 @@
 #define VIGIL_REGISTRY_H
 
 #include <stddef.h>
+#include <stdint.h>
 #include <time.h>
 
 #include "node/agent.h"
@@ -56,6 +57,9 @@ void registry_agent_dirty(struct registry *r, struct agent *a);
 
 /* registry_flush: writes every dirty agent and removal in one transaction. Returns rows written, -1 on error. */
 int registry_flush(struct registry *r);
+/* registry_write_stats: rows and transactions committed so far. */
+void registry_write_stats(const struct registry *r, uint64_t *rows, uint64_t *commits);
+
 /* registry_pending: rows waiting for the next flush. */
 size_t registry_pending(const struct registry *r);
 

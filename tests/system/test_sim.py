@@ -68,6 +68,14 @@ def test_version_mix_latencies_and_agent_file(tmp_path, procs, master):
         assert int(row["up_us"]) > arrivals[0]
         assert row["state"] == "active" and row["restarts"] == "1"
 
+    # the node's counters, as operators and benchmarks read them
+    with open(os.path.join(master.data_dir, "stats.json")) as f:
+        st = json.load(f)
+    vigil.wait_for(lambda: json.load(open(os.path.join(master.data_dir, "stats.json")))
+                   ["restarts_sent"] >= 8, 5, 0.2, "stats.json counting the restarts")
+    assert st["role"] == "master" and st["rss_kb"] > 0 and st["cpu_user_s"] >= 0
+    assert st["keepalives"] > 0 and st["registry_rows_written"] > 0 and st["registry_commits"] > 0
+
     sim.send("bogus")
     vigil.wait_for(lambda: sim.events("error"), 5, 0.05, "an error answer to a bad command")
 
