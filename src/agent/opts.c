@@ -34,7 +34,8 @@ const char opts_sim_usage[] =
     "                     wall-clock time of its last session and of every command\n"
     "  --summary-brief    counts and latencies only, no per-agent list\n"
     "  --control          read commands on stdin (mark [US], move IDX..., dump FILE,\n"
-    "                     summary, quit), answer with JSON lines on stdout\n";
+    "                     rate migrate|flap PCT, summary, quit), answer with JSON\n"
+    "                     lines on stdout\n";
 
 int
 opts_version_parse(const char *s, char *out, size_t cap)

@@ -502,6 +502,21 @@ sim_churncb(evutil_socket_t fd, short what, void *arg)
 		sim_churn_one(SIM_GO_FLAP);
 }
 
+/* Starts the churn tick (once). */
+static void
+sim_churn_start(void)
+{
+	struct timeval tick = { 0, SIM_CHURN_TICK_MS * 1000 };
+
+	if (S.churn_ev != NULL)
+		return;
+	if (S.o.migrate_rate > 0 && S.o.nmanagers < 2)
+		log_warnx("migration with one manager: agents reconnect to the same one");
+	if ((S.churn_ev = event_new(S.base, -1, EV_PERSIST, sim_churncb, NULL)) == NULL)
+		fatalx("event_new");
+	event_add(S.churn_ev, &tick);
+}
+
 /* ---- control: commands on stdin, JSON lines on stdout ---- */
 
 static void
@@ -544,6 +559,35 @@ sim_control_move(char *args)
 	return json_pack("{s:s, s:i, s:i}", "event", "move", "started", started, "skipped", skipped);
 }
 
+static void sim_churn_start(void);
+
+/* "rate migrate|flap PCT": changes a churn rate while running. */
+static json_t *
+sim_control_rate(char *args)
+{
+	char what[16];
+	double pct;
+	char *end;
+
+	if (sscanf(args, "%15s", what) != 1 || (args = strchr(args, ' ')) == NULL)
+		goto bad;
+	pct = strtod(args + 1, &end);
+	if (end == args + 1 || *end != '\0' || !(pct >= 0.0 && pct <= 100.0))
+		goto bad;
+	if (strcmp(what, "migrate") == 0)
+		S.o.migrate_rate = pct;
+	else if (strcmp(what, "flap") == 0)
+		S.o.flap_rate = pct;
+	else
+		goto bad;
+	sim_churn_start();
+	return json_pack("{s:s, s:f, s:f}", "event", "rate", "migrate", S.o.migrate_rate,
+	    "flap", S.o.flap_rate);
+bad:
+	return json_pack("{s:s, s:s}", "event", "error", "detail",
+	    "usage: rate migrate|flap PERCENT_PER_SECOND (0..100)");
+}
+
 static void
 sim_control_line(char *line)
 {
@@ -567,11 +611,14 @@ sim_control_line(char *line)
 		if (j != NULL)
 			json_object_set_new(j, "event", json_string("summary"));
 		sim_reply(j);
+	} else if (strcmp(line, "rate") == 0) {
+		sim_reply(sim_control_rate(args));
 	} else if (strcmp(line, "quit") == 0) {
 		sim_stop("quit command");
 	} else if (line[0] != '\0') {
 		sim_reply(json_pack("{s:s, s:s}", "event", "error", "detail",
-		    "unknown command (mark [US], move IDX..., dump FILE, summary, quit)"));
+		    "unknown command (mark [US], move IDX..., rate migrate|flap PCT, dump FILE, "
+		    "summary, quit)"));
 	}
 }
 
@@ -836,15 +883,8 @@ main(int argc, char **argv)
 		dur.tv_usec = 0;
 		evtimer_add(duration_ev, &dur);
 	}
-	if (S.o.migrate_rate > 0 || S.o.flap_rate > 0) {
-		struct timeval tick = { 0, SIM_CHURN_TICK_MS * 1000 };
-
-		if (S.o.migrate_rate > 0 && S.o.nmanagers < 2)
-			log_warnx("--migrate-rate with one manager: agents reconnect to the same one");
-		if ((S.churn_ev = event_new(S.base, -1, EV_PERSIST, sim_churncb, NULL)) == NULL)
-			fatalx("event_new");
-		event_add(S.churn_ev, &tick);
-	}
+	if (S.o.migrate_rate > 0 || S.o.flap_rate > 0)
+		sim_churn_start();
 	if (S.o.control) {
 		if (evutil_make_socket_nonblocking(STDIN_FILENO) == -1 ||
 		    (S.control_in = evbuffer_new()) == NULL ||

@@ -76,8 +76,17 @@ def test_version_mix_latencies_and_agent_file(tmp_path, procs, master):
     assert st["role"] == "master" and st["rss_kb"] > 0 and st["cpu_user_s"] >= 0
     assert st["keepalives"] > 0 and st["registry_rows_written"] > 0 and st["registry_commits"] > 0
 
+    # churn rates change at run time
+    sim.send("rate flap 40")
+    vigil.wait_for(lambda: sim.events("rate"), 5, 0.05, "the rate answer")
+    vigil.wait_for(lambda: (sim.summary() or {}).get("flaps", 0) > 0, 10, 0.1, "agents flapping")
+    sim.send("rate flap 0")
+    vigil.wait_for(lambda: len(sim.events("rate")) == 2, 5, 0.05, "the second rate answer")
+    assert sim.events("rate")[-1]["flap"] == 0
+
     sim.send("bogus")
-    vigil.wait_for(lambda: sim.events("error"), 5, 0.05, "an error answer to a bad command")
+    sim.send("rate sideways 5")
+    vigil.wait_for(lambda: len(sim.events("error")) == 2, 5, 0.05, "error answers to bad commands")
 
 
 def test_migration_between_workers_keeps_the_master_right(tmp_path, procs, key):  # noqa: F811
