@@ -4,10 +4,13 @@
  */
 #include "node/api.h"
 
+#include <netinet/in.h>
+#include <netinet/tcp.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/socket.h>
 #include <time.h>
 
 #include <event2/buffer.h>
@@ -319,6 +322,9 @@ api_bevcb(struct event_base *base, void *arg)
 int
 api_listen(struct node *n)
 {
+	struct evhttp_bound_socket *bound;
+	int one = 1;
+
 	if ((n->http = evhttp_new(n->base)) == NULL)
 		return -1;
 	evhttp_set_allowed_methods(n->http, EVHTTP_REQ_GET | EVHTTP_REQ_POST | EVHTTP_REQ_PUT |
@@ -327,11 +333,19 @@ api_listen(struct node *n)
 	evhttp_set_timeout(n->http, API_TIMEOUT);
 	evhttp_set_bevcb(n->http, api_bevcb, n->tls_server);
 	evhttp_set_gencb(n->http, api_dispatch, n);
-	if (evhttp_bind_socket_with_handle(n->http, n->cfg.listen, (ev_uint16_t)n->cfg.api_port) ==
-	    NULL) {
+	if ((bound = evhttp_bind_socket_with_handle(n->http, n->cfg.listen,
+	    (ev_uint16_t)n->cfg.api_port)) == NULL) {
 		log_warn("api: cannot listen on %s:%d", n->cfg.listen, n->cfg.api_port);
 		return -1;
 	}
+	/*
+	 * Accepted sockets inherit TCP_NODELAY from the listener.  Without it the
+	 * TLS 1.3 session tickets and the answer wait on Nagle and the client's
+	 * delayed ACK: about 40 ms on every new connection.
+	 */
+	if (setsockopt(evhttp_bound_socket_get_fd(bound), IPPROTO_TCP, TCP_NODELAY, &one,
+	    sizeof(one)) == -1)
+		log_warn("api: TCP_NODELAY");
 	return 0;
 }
 

@@ -8,6 +8,7 @@
 #include <arpa/inet.h>
 #include <errno.h>
 #include <netinet/in.h>
+#include <netinet/tcp.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -318,6 +319,7 @@ enroll_accept_cb(struct evconnlistener *lsn, evutil_socket_t fd, struct sockaddr
 	struct enroll_conn *c;
 	SSL *ssl;
 	struct timeval tv = { ENROLL_TIMEOUT, 0 };
+	int one = 1;
 
 	(void)lsn;
 	(void)salen;
@@ -331,6 +333,8 @@ enroll_accept_cb(struct evconnlistener *lsn, evutil_socket_t fd, struct sockaddr
 		return;
 	}
 	c->node = n;
+	/* the reply is one small write after the handshake: do not let Nagle hold it */
+	setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
 	if (sa->sa_family == AF_INET)
 		inet_ntop(AF_INET, &((struct sockaddr_in *)sa)->sin_addr, c->peer, sizeof(c->peer));
 	else
