@@ -29,6 +29,14 @@ def setup(build, n, keep=False):
     """A cluster with n agents: on the two workers while they fit, on all three nodes beyond.
     Returns (bench, sims, info)."""
     b = Bench(build, keep=keep)
+    try:
+        return setup_agents(b, n)
+    except BaseException:
+        b.close()
+        raise
+
+
+def setup_agents(b, n):
     info = {"agents": n}
     time.sleep(1.5)
     before = b.stats()

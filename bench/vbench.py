@@ -169,19 +169,23 @@ class Bench:
         common = ["--cluster-key-file", key, "--agents-disconnection-time", "600",
                   "--token-lifetime", "36000"] + \
             list(node_args)
-        self.master = vigil.Node(self.tmp, args=common)
-        self.procs.append(self.master)
         self.workers = []
-        for i in range(workers):
-            w = vigil.Node(self.tmp, name="worker%d" % (i + 1), role="worker",
-                           args=["--master", "127.0.0.1:%d" % self.master.cluster_port] + common)
-            self.procs.append(w)
-            self.workers.append(w)
-        self.nodes = [self.master] + self.workers
-        self.node_of_addr = {n.agent_addr: n.name for n in self.nodes}
-        self.http = requests.Session()     # one kept-alive connection, as a dashboard would
-        self.http.verify = False
-        self.http.headers["Authorization"] = "Bearer " + self.master.token()
+        try:
+            self.master = vigil.Node(self.tmp, args=common)
+            self.procs.append(self.master)
+            for i in range(workers):
+                w = vigil.Node(self.tmp, name="worker%d" % (i + 1), role="worker",
+                               args=["--master", "127.0.0.1:%d" % self.master.cluster_port] +
+                               common)
+                self.procs.append(w)
+                self.workers.append(w)
+            self.nodes = [self.master] + self.workers
+            self.node_of_addr = {n.agent_addr: n.name for n in self.nodes}
+            self.http = requests.Session()     # one kept-alive connection, as a dashboard would
+            self.http.headers["Authorization"] = "Bearer " + self.master.token()
+        except BaseException:
+            self.close()
+            raise
 
     def api(self, method, path, params=None):
         """A request to the master's API over the kept-alive connection."""

@@ -231,6 +231,7 @@ job_start(struct restart_job *j)
 	j->evcon = evhttp_request_get_connection(j->r.req);
 	if (j->evcon != NULL)
 		evhttp_connection_set_closecb(j->evcon, job_closed, j);
+	cluster_restart_flush(j->r.node, j);   /* may finish (and free) j */
 }
 
 static const char *const restart_params[] = { "pretty", "wait_for_complete", "agents_list", NULL };

@@ -210,15 +210,13 @@ clu_close(struct peer *p, const char *reason)
 			k->down_since = node_now(n);
 			k->marked = 0;
 		}
-		/* Commands waiting on that worker fail now rather than at their timeout. */
+		/* Commands sent to that worker fail now rather than at their timeout. */
 		{
 			struct pending_cmd *pc, *next;
 
 			for (pc = TAILQ_FIRST(&c->cmds); pc != NULL; pc = next) {
-				struct agent *a = registry_agent_by_id(n->reg, pc->id);
-
 				next = TAILQ_NEXT(pc, entry);
-				if (p->ready && a != NULL && strcmp(a->sync_node, p->name) == 0)
+				if (p->ready && pc->sent && strcmp(pc->peer, p->name) == 0)
 					clu_cmd_finish(c, pc, VIGIL_ERR_NODE_UNREACHABLE);
 			}
 		}
@@ -346,6 +344,24 @@ peer_frame(struct peer *p, int type, json_t *body)
 	}
 }
 
+/*
+ * peer_identify (master): the worker's name is the PSK identity it proved.
+ * The TLS filter may deliver the first frame before the connected event,
+ * so whichever comes first asks.  0, or -1 when the link was closed.
+ */
+static int
+peer_identify(struct peer *p, SSL *ssl)
+{
+	const char *id = tls_psk_identity(ssl);
+
+	if (id == NULL) {
+		clu_close(p, "no cluster identity");
+		return -1;
+	}
+	snprintf(p->name, sizeof(p->name), "%s", id);
+	return 0;
+}
+
 static void
 peer_read_cb(struct bufferevent *bev, void *arg)
 {
@@ -357,6 +373,9 @@ peer_read_cb(struct bufferevent *bev, void *arg)
 	int type;
 
 	p->last_rx = node_now(p->node);
+	if (clu_is_master(p->node) && p->name[0] == '\0' &&
+	    peer_identify(p, bufferevent_openssl_get_ssl(bev)) == -1)
+		return;
 	while (!p->closing && !p->close_after_flush && (avail = evbuffer_get_length(in)) >= 4) {
 		uint8_t hdr[5];
 		uint32_t flen;
@@ -391,13 +410,8 @@ peer_event_cb(struct bufferevent *bev, short what, void *arg)
 	if (what & BEV_EVENT_CONNECTED) {
 		p->last_rx = node_now(n);
 		if (clu_is_master(n)) {
-			const char *id = tls_psk_identity(ssl);
-
-			if (id == NULL) {
-				clu_close(p, "no cluster identity");
+			if (p->name[0] == '\0' && peer_identify(p, ssl) == -1)
 				return;
-			}
-			snprintf(p->name, sizeof(p->name), "%s", id);
 		} else {
 			clu_send(p, CMSG_HELLO, json_pack("{s:i, s:s, s:s}", "proto",
 			    CMSG_PROTO_VERSION, "node", n->cfg.name, "role", "worker"));
@@ -442,9 +456,13 @@ peer_new(struct node *n, struct bufferevent *bev, const char *addr)
 	snprintf(p->addr, sizeof(p->addr), "%s", addr);
 	TAILQ_INSERT_TAIL(&n->cluster->peers, p, entry);
 	bufferevent_setcb(bev, peer_read_cb, peer_write_cb, peer_event_cb, p);
+	/* a loop turn moves more of the link than the default 16 KiB each way */
+	bufferevent_set_max_single_read(bev, CLUSTER_MAX_IO);
+	bufferevent_set_max_single_write(bev, CLUSTER_MAX_IO);
 	bufferevent_enable(bev, EV_READ | EV_WRITE);
 	return p;
 }
+
 
 static void
 cluster_accept_cb(struct evconnlistener *lsn, evutil_socket_t fd, struct sockaddr *sa,
@@ -487,6 +505,7 @@ worker_connect(struct cluster *c)
 	struct addrinfo hints, *ai = NULL;
 	struct bufferevent *bev;
 	SSL *ssl;
+	int one = 1;
 
 	snprintf(host, sizeof(host), "%s", n->cfg.master);
 	if ((colon = strrchr(host, ':')) == NULL) {
@@ -519,6 +538,8 @@ worker_connect(struct cluster *c)
 	}
 	if (bufferevent_socket_connect(bev, ai->ai_addr, (int)ai->ai_addrlen) == -1)
 		clu_close(TAILQ_LAST(&c->peers, peer_list), "connect failed");
+	else   /* small frames (acks, results) must not wait on Nagle */
+		setsockopt(bufferevent_getfd(bev), IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
 	freeaddrinfo(ai);
 }
 
@@ -626,7 +647,7 @@ cluster_tick(struct node *n)
 			clu_mark_unreachable(n, k);
 	for (pc = TAILQ_FIRST(&c->cmds); pc != NULL; pc = next) {
 		next = TAILQ_NEXT(pc, entry);
-		if (now >= pc->deadline)
+		if (pc->sent && now >= pc->deadline)
 			clu_cmd_finish(c, pc, VIGIL_ERR_NODE_UNREACHABLE);
 	}
 	{

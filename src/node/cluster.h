@@ -41,6 +41,13 @@ void cluster_agent_removed(struct node *n, unsigned int id);
  */
 int cluster_restart(struct node *n, struct agent *a, void (*done)(void *, unsigned int, int),
     void *arg);
+/*
+ * cluster_restart_flush: sends the batches cluster_restart filled for arg
+ * (call once arg has submitted every agent).  Their results, or failures,
+ * may come back through done before it returns.
+ */
+void cluster_restart_flush(struct node *n, void *arg);
+
 /* cluster_cancel: forgets the pending commands of arg (its requester went away). */
 void cluster_cancel(struct node *n, void *arg);
 

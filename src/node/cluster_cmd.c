@@ -30,12 +30,40 @@
 
 /* ---- commands ---- */
 
+/* clu_cmd_finish: every agent of the batch gets code; the batch is freed. */
 void
 clu_cmd_finish(struct cluster *c, struct pending_cmd *pc, int code)
 {
+	size_t i;
+
 	TAILQ_REMOVE(&c->cmds, pc, entry);
-	pc->done(pc->arg, pc->id, code);
+	for (i = 0; i < pc->n; i++)
+		pc->done(pc->arg, pc->a[i].id, code);
 	free(pc);
+}
+
+/* cmd_send: the RESTART frame of a batch: {"req", "agents": [[id, kg, kl], ...]}. */
+static void
+cmd_send(struct cluster *c, struct pending_cmd *pc)
+{
+	struct node *n = c->node;
+	struct peer *p = clu_peer_by_name(c, pc->peer);
+	json_t *list, *body;
+	size_t i;
+
+	pc->sent = 1;
+	pc->deadline = node_now(n) + CLUSTER_CMD_TIMEOUT;
+	if (p == NULL || !p->ready || p->closing) {
+		clu_cmd_finish(c, pc, VIGIL_ERR_NODE_UNREACHABLE);
+		return;
+	}
+	if ((list = json_array()) == NULL)
+		return;   /* out of memory: the deadline answers for it */
+	for (i = 0; i < pc->n; i++)
+		json_array_append_new(list, json_pack("[i, I, I]", (int)pc->a[i].id,
+		    (json_int_t)pc->a[i].kg, (json_int_t)pc->a[i].kl));
+	body = json_pack("{s:I, s:o}", "req", (json_int_t)pc->req, "agents", list);
+	clu_send(p, CMSG_RESTART, body);
 }
 
 int
@@ -50,17 +78,42 @@ cluster_restart(struct node *n, struct agent *a, void (*done)(void *, unsigned i
 		return session_restart_agent(n, a);
 	if ((p = clu_peer_by_name(c, a->sync_node)) == NULL)
 		return VIGIL_ERR_NODE_UNREACHABLE;
-	if ((pc = calloc(1, sizeof(*pc))) == NULL)
-		return 1000;
-	pc->req = ++c->next_req;
-	pc->id = a->id;
-	pc->deadline = node_now(n) + CLUSTER_CMD_TIMEOUT;
-	pc->done = done;
-	pc->arg = arg;
-	TAILQ_INSERT_TAIL(&c->cmds, pc, entry);
-	clu_send(p, CMSG_RESTART, json_pack("{s:I, s:i, s:i, s:i}", "req", (json_int_t)pc->req,
-	    "id", (json_int_t)a->id, "kg", (json_int_t)a->sync_kg, "kl", (json_int_t)a->sync_kl));
+	/* the open batch for this request and worker is near the tail */
+	TAILQ_FOREACH_REVERSE(pc, &c->cmds, cmd_list, entry)
+		if (!pc->sent && pc->arg == arg && strcmp(pc->peer, p->name) == 0)
+			break;
+	if (pc == NULL) {
+		if ((pc = calloc(1, sizeof(*pc))) == NULL)
+			return 1000;
+		pc->req = ++c->next_req;
+		snprintf(pc->peer, sizeof(pc->peer), "%s", p->name);
+		pc->deadline = node_now(n) + CLUSTER_CMD_TIMEOUT;
+		pc->done = done;
+		pc->arg = arg;
+		TAILQ_INSERT_TAIL(&c->cmds, pc, entry);
+	}
+	pc->a[pc->n].id = a->id;
+	pc->a[pc->n].kg = a->sync_kg;
+	pc->a[pc->n].kl = a->sync_kl;
+	/* a full batch leaves at once: the worker starts while the rest is being built */
+	if (++pc->n == CLUSTER_CMD_CHUNK)
+		cmd_send(c, pc);
 	return -1;
+}
+
+void
+cluster_restart_flush(struct node *n, void *arg)
+{
+	struct cluster *c = n->cluster;
+	struct pending_cmd *pc, *next;
+
+	if (c == NULL)
+		return;
+	for (pc = TAILQ_FIRST(&c->cmds); pc != NULL; pc = next) {
+		next = TAILQ_NEXT(pc, entry);
+		if (!pc->sent && pc->arg == arg)
+			cmd_send(c, pc);
+	}
 }
 
 void
@@ -80,41 +133,70 @@ cluster_cancel(struct node *n, void *arg)
 	}
 }
 
-/* clu_worker_restart: the master asks this node to restart an agent it holds. */
+/* worker_restart_one: [id, kg, kl] from the master; the code for it. */
+static int
+worker_restart_one(struct node *n, json_t *item)
+{
+	struct agent *a;
+	struct session *s;
+	json_int_t id, kg, kl;
+
+	if (!json_is_array(item) || json_array_size(item) != 3 ||
+	    !json_is_integer(json_array_get(item, 0)) || !json_is_integer(json_array_get(item, 1)) ||
+	    !json_is_integer(json_array_get(item, 2)))
+		return 1000;
+	id = json_integer_value(json_array_get(item, 0));
+	kg = json_integer_value(json_array_get(item, 1));
+	kl = json_integer_value(json_array_get(item, 2));
+	if (id <= 0 || id > UINT32_MAX || kg < 0 || kg > UINT32_MAX || kl < 0 || kl > UINT32_MAX)
+		return 1000;
+	a = registry_agent_by_id(n->reg, (unsigned int)id);
+	if (a == NULL || (s = a->session) == NULL || s->closing)
+		return VIGIL_ERR_SESSION_MOVED;
+	if (clu_key_cmp(s->key_global, s->key_local, "", (unsigned int)kg, (unsigned int)kl,
+	    "") < 0)
+		return VIGIL_ERR_SESSION_MOVED;   /* we hold an older session than the master's */
+	return session_restart_agent(n, a);
+}
+
+/* clu_worker_restart: the master asks this node to restart agents it holds. */
 void
 clu_worker_restart(struct node *n, struct peer *p, json_t *body)
 {
-	json_int_t req = json_integer_value(json_object_get(body, "req"));
-	unsigned int id = (unsigned int)json_integer_value(json_object_get(body, "id"));
-	unsigned int kg = (unsigned int)json_integer_value(json_object_get(body, "kg"));
-	unsigned int kl = (unsigned int)json_integer_value(json_object_get(body, "kl"));
-	struct agent *a = registry_agent_by_id(n->reg, id);
-	struct session *s;
-	int code;
+	json_t *agents = json_object_get(body, "agents"), *codes;
+	size_t i;
 
-	if (a == NULL || (s = a->session) == NULL || s->closing)
-		code = VIGIL_ERR_SESSION_MOVED;
-	else if (clu_key_cmp(s->key_global, s->key_local, "", kg, kl, "") < 0)
-		code = VIGIL_ERR_SESSION_MOVED;   /* we hold an older session than the master's */
-	else
-		code = session_restart_agent(n, a);
-	clu_send(p, CMSG_RESULT, json_pack("{s:I, s:i, s:i}", "req", req, "id", (json_int_t)id,
-	    "code", code));
+	if (!json_is_array(agents) || (codes = json_array()) == NULL)
+		return;   /* malformed: the master's deadline answers */
+	for (i = 0; i < json_array_size(agents); i++)
+		json_array_append_new(codes, json_integer(worker_restart_one(n,
+		    json_array_get(agents, i))));
+	clu_send(p, CMSG_RESULT, json_pack("{s:O, s:o}", "req", json_object_get(body, "req"),
+	    "codes", codes));
 }
 
+/* clu_master_result: a worker's codes for a batch, in the batch's order. */
 void
 clu_master_result(struct node *n, json_t *body)
 {
 	struct cluster *c = n->cluster;
 	uint64_t req = (uint64_t)json_integer_value(json_object_get(body, "req"));
-	int code = (int)json_integer_value(json_object_get(body, "code"));
+	json_t *codes = json_object_get(body, "codes"), *v;
 	struct pending_cmd *pc;
+	size_t i;
 
 	TAILQ_FOREACH(pc, &c->cmds, entry)
-		if (pc->req == req) {
-			clu_cmd_finish(c, pc, code);
-			return;
-		}
+		if (pc->sent && pc->req == req)
+			break;
+	if (pc == NULL || !json_is_array(codes))
+		return;
+	TAILQ_REMOVE(&c->cmds, pc, entry);
+	for (i = 0; i < pc->n; i++) {
+		v = json_array_get(codes, i);
+		pc->done(pc->arg, pc->a[i].id, json_is_integer(v) ?
+		    (int)json_integer_value(v) : VIGIL_ERR_NODE_UNREACHABLE);
+	}
+	free(pc);
 }
 
 /* ---- enrollment forwarding ---- */

@@ -22,6 +22,7 @@
 #define CLUSTER_BACKOFF_MIN_MS 200
 #define CLUSTER_BACKOFF_MAX_MS 5000
 #define CLUSTER_OUTBUF_MAX (64 << 20)
+#define CLUSTER_MAX_IO (1 << 20)      /* bytes of the link read or written per loop turn */
 
 struct peer {
 	TAILQ_ENTRY(peer) entry;
@@ -60,14 +61,23 @@ struct batch {
 };
 TAILQ_HEAD(batch_list, batch);
 
-/* A command sent to a worker, waiting for its result. */
+#define CLUSTER_CMD_CHUNK 20000      /* agents per RESTART frame */
+
+/*
+ * Restarts for up to CLUSTER_CMD_CHUNK agents held by one worker, for one
+ * request (arg): filled while the request submits agents, sent when full or
+ * when the request has submitted them all, then waiting for its result.
+ */
 struct pending_cmd {
 	TAILQ_ENTRY(pending_cmd) entry;
 	uint64_t req;
-	unsigned int id;
+	char peer[64];                      /* the worker it is for */
+	int sent;
 	time_t deadline;
 	void (*done)(void *, unsigned int, int);
 	void *arg;
+	size_t n;
+	struct { unsigned int id, kg, kl; } a[CLUSTER_CMD_CHUNK];
 };
 TAILQ_HEAD(cmd_list, pending_cmd);
 

@@ -41,13 +41,28 @@ static void
 flush_cb(evutil_socket_t fd, short what, void *arg)
 {
 	struct node *n = arg;
+	struct timespec t0, t1;
+	long ms;
+	int rows;
 
 	(void)fd;
 	(void)what;
-	if (registry_flush(n->reg) == -1)
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	if ((rows = registry_flush_some(n->reg, NODE_FLUSH_ROWS)) == -1) {
 		log_warnx("registry: flush failed; will retry");
-	if (registry_pending(n->reg) > 0)
 		node_schedule_flush(n);
+		return;
+	}
+	clock_gettime(CLOCK_MONOTONIC, &t1);
+	ms = (t1.tv_sec - t0.tv_sec) * 1000 + (t1.tv_nsec - t0.tv_nsec) / 1000000;
+	if (ms >= 100)
+		log_info("registry: writing %d rows took %ld ms", rows, ms);
+	/* more queued: the next part right after the events waiting now */
+	if (registry_pending(n->reg) > 0) {
+		struct timeval now = { 0, 0 };
+
+		evtimer_add(n->flush_ev, &now);
+	}
 }
 
 struct evconnlistener *
@@ -89,6 +104,14 @@ void
 node_agent_changed(struct node *n, struct agent *a, struct session *s)
 {
 	cluster_agent_changed(n, a, s);
+	/*
+	 * A worker's state of an agent lives in its sessions and goes to the
+	 * master, which persists it.  The worker's database keeps the keys
+	 * (written when they arrive); rewriting a row for each keepalive there
+	 * only cost CPU, in long flushes that held back restart batches.
+	 */
+	if (n->cfg.role == ROLE_WORKER)
+		return;
 	registry_agent_dirty(n->reg, a);
 	node_schedule_flush(n);
 }

@@ -25,6 +25,8 @@ struct evhttp;
 
 TAILQ_HEAD(session_list, session);
 
+#define NODE_FLUSH_ROWS 1000    /* registry rows per transaction, so one flush stays short */
+
 struct node_stats {
 	uint64_t sessions_opened;
 	uint64_t sessions_closed;

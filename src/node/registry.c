@@ -575,12 +575,22 @@ registry_write_stats(const struct registry *r, uint64_t *rows, uint64_t *commits
 int
 registry_flush(struct registry *r)
 {
+	return registry_flush_some(r, (size_t)-1);
+}
+
+int
+registry_flush_some(struct registry *r, size_t max_rows)
+{
 	char buf[32];
-	size_t i;
+	size_t i, k;
 	int rows = 0;
 
 	if (registry_pending(r) == 0 && r->max_id == r->max_id_saved)
 		return 0;
+	/* removals all go in the first transaction (a name they free may be reused below) */
+	k = r->dirty.n;
+	if (max_rows < k)
+		k = max_rows;
 	if (regdb_begin(r->db) == -1)
 		return -1;
 	for (i = 0; i < r->gone.n; i++) {
@@ -588,7 +598,7 @@ registry_flush(struct registry *r)
 			goto err;
 		rows++;
 	}
-	for (i = 0; i < r->dirty.n; i++) {
+	for (i = 0; i < k; i++) {
 		if (r->dirty.v[i]->removed)
 			continue;
 		if (regdb_upsert(r->db, r->dirty.v[i]) == -1)
@@ -605,9 +615,10 @@ registry_flush(struct registry *r)
 	r->max_id_saved = r->max_id;
 	r->rows_written += (uint64_t)rows;
 	r->commits++;
-	for (i = 0; i < r->dirty.n; i++)
+	for (i = 0; i < k; i++)
 		r->dirty.v[i]->dirty = 0;
-	r->dirty.n = 0;
+	memmove(r->dirty.v, r->dirty.v + k, (r->dirty.n - k) * sizeof(r->dirty.v[0]));
+	r->dirty.n -= k;
 	for (i = 0; i < r->gone.n; i++)
 		free(r->gone.v[i]);
 	r->gone.n = 0;

@@ -57,6 +57,13 @@ void registry_agent_dirty(struct registry *r, struct agent *a);
 
 /* registry_flush: writes every dirty agent and removal in one transaction. Returns rows written, -1 on error. */
 int registry_flush(struct registry *r);
+/*
+ * registry_flush_some: the same for at most max_rows queued upserts (all
+ * removals), leaving the rest queued: bounds how long one flush holds the
+ * event loop.  Rows written, or -1.
+ */
+int registry_flush_some(struct registry *r, size_t max_rows);
+
 /* registry_write_stats: rows and transactions committed so far. */
 void registry_write_stats(const struct registry *r, uint64_t *rows, uint64_t *commits);
 

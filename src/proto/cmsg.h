@@ -12,7 +12,7 @@
 
 #include <jansson.h>
 
-#define CMSG_PROTO_VERSION 1
+#define CMSG_PROTO_VERSION 2
 #define CMSG_MAX (8u << 20)       /* largest frame body accepted */
 
 enum cmsg_type {
@@ -22,8 +22,8 @@ enum cmsg_type {
 	CMSG_UPDATES,        /* worker -> master: {"records":[record]} (record: see csync.c) */
 	CMSG_ACK,            /* master -> worker: {"seq"}: every record up to seq is applied */
 	CMSG_FENCE,          /* master -> worker: {"id","key":[g,l]}: close that session if older */
-	CMSG_RESTART,        /* master -> worker: {"req","id","key":[g,l]} */
-	CMSG_RESULT,         /* worker -> master: {"req","id","code"} */
+	CMSG_RESTART,        /* master -> worker: {"req","agents":[[id,kg,kl],...]} */
+	CMSG_RESULT,         /* worker -> master: {"req","codes":[code,...]} in the same order */
 	CMSG_ENROLL,         /* worker -> master: {"req","line","peer"} */
 	CMSG_ENROLL_REPLY,   /* master -> worker: {"req","reply"} */
 	CMSG_PING,           /* both ways: {} */

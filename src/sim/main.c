@@ -37,6 +37,8 @@
 #define SIM_CONNECT_SPREAD_MAX_MS 5000
 #define SIM_LOG_LIMIT 20
 #define SIM_CHURN_TICK_MS 100
+#define SIM_PRIOS 3          /* event priorities: default 1 (sockets, control), ... */
+#define SIM_PRIO_REACT 2     /* ...agents' timers last */
 #define SIM_CHURN_TRIES 8
 
 static struct sim S;
@@ -44,6 +46,7 @@ static struct sim S;
 static void sim_connect(struct sim_agent *ag);
 static void sim_enroll_pump(void);
 static unsigned char sim_version_of(unsigned int i);
+static void sim_go(struct sim_agent *ag, enum sim_go why);
 
 static void
 sim_arm(struct sim_agent *ag, unsigned int ms)
@@ -78,6 +81,10 @@ sim_timercb(evutil_socket_t fd, short what, void *arg)
 	if (S.stopping)
 		return;
 	switch (ag->state) {
+	case SIM_RESTART_DUE:
+		if (ag->ac != NULL && aconn_state(ag->ac) == ACONN_UP)
+			sim_go(ag, SIM_GO_RESTART);
+		break;
 	case SIM_ENROLL_WAIT:
 		ag->state = SIM_PENDING;
 		S.enroll_queue[S.eq_tail++ % S.eq_cap] = ag->idx;
@@ -184,8 +191,15 @@ sim_restart(struct aconn *ac, const char *msg, size_t len, void *arg)
 		ag->legacy++;
 	log_debug("%s (%s): restart command #%u: %.*s", ag->name, ag->key.id, ag->restarts,
 	    (int)(len > 60 ? 60 : len), msg);
-	if (ag->go == SIM_GO_NONE)
-		sim_go(ag, SIM_GO_RESTART);
+	/*
+	 * React in the next loop turn: a real agent restarts on its own CPU,
+	 * so the work of this one's shutdown must not delay the arrival of the
+	 * others' commands, already readable on their sockets.
+	 */
+	if (ag->go == SIM_GO_NONE && ag->state == SIM_ACTIVE) {
+		ag->state = SIM_RESTART_DUE;
+		sim_arm(ag, 0);
+	}
 }
 
 static void
@@ -723,6 +737,8 @@ sim_setup_agents(void)
 		S.vers[ag->ver].agents++;
 		if ((ag->timer = evtimer_new(S.base, sim_timercb, ag)) == NULL)
 			fatalx("out of memory");
+		/* an agent's own reactions (restart, reconnect) yield to reading what arrived */
+		event_priority_set(ag->timer, SIM_PRIO_REACT);
 		memcpy(probe.name, ag->name, (size_t)n + 1);
 		found = nkeys > 0 ? bsearch(&probe, keys, nkeys, sizeof(*keys), sim_key_cmp) : NULL;
 		if (found != NULL) {
@@ -852,7 +868,7 @@ main(int argc, char **argv)
 	sim_setup_versions();
 	S.rss_start_kb = sim_rss_kb();
 
-	if ((S.base = event_base_new()) == NULL)
+	if ((S.base = event_base_new()) == NULL || event_base_priority_init(S.base, SIM_PRIOS) == -1)
 		fatalx("event_base_new");
 	sim_resolve();
 	sim_setup_agents();

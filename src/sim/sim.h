@@ -22,6 +22,7 @@ enum sim_state {
 	SIM_CONNECTING,      /* TCP connect */
 	SIM_HANDSHAKE,       /* startup sent, waiting for the ack */
 	SIM_ACTIVE,          /* acked, keepalives running */
+	SIM_RESTART_DUE,     /* a restart arrived; closing in the next loop turn */
 	SIM_CLOSING,         /* shutdown sent (restart or exit) */
 	SIM_RESTARTING,      /* closed for a restart; reconnect after --restart-delay */
 	SIM_DISCONNECTED,    /* lost or failed; reconnect after back-off */

@@ -26,6 +26,8 @@ sim_state_name(enum sim_state s)
 		return "handshake";
 	case SIM_ACTIVE:
 		return "active";
+	case SIM_RESTART_DUE:
+		return "restart_due";
 	case SIM_CLOSING:
 		return "closing";
 	case SIM_RESTARTING:

@@ -120,10 +120,14 @@ class Node(Proc):
         super().__init__(argv, os.path.join(self.tmp, name + ".log"), e)
         self.url = "https://127.0.0.1:%d" % self.api_port
         self._token = None
-        if role == "master":
-            wait_for(self._api_up, 20, what="vigild API on port %d" % self.api_port)
-        elif wait_join:
-            wait_for(self.joined, 20, what="worker %s joined the master" % name)
+        try:
+            if role == "master":
+                wait_for(self._api_up, 20, what="vigild API on port %d" % self.api_port)
+            elif wait_join:
+                wait_for(self.joined, 20, what="worker %s joined the master" % name)
+        except BaseException:
+            self.kill()      # not yet in anyone's cleanup list: do not leave it running
+            raise
 
     def joined(self):
         if not self.alive():
