@@ -122,17 +122,21 @@ build-fuzz/fuzz_agent_%: fuzz/fuzz_agent_%.c build-fuzz/libvigilagent.a build-fu
 	clang -std=gnu11 -g -O1 -D_GNU_SOURCE -Isrc $(PKG_CFLAGS) -fsanitize=fuzzer,address,undefined \
 	    -o $@ $< build-fuzz/libvigilagent.a build-fuzz/libvigil.a $(LDLIBS)
 
-# Baselines of the command-dispatch benchmark (bench/README.md); not part of `all`.
+# Baselines of the command-dispatch benchmark (bench/README.md).  Not part of `all`:
+# the mqtt tools need libmosquitto-dev, which `sh scripts/deps.sh bench` installs.
 BENCH_LIB = bench/lib/bench.c src/lib/log.c
 BENCH_HDR = bench/lib/bench.h src/lib/log.h
 BENCH_CFLAGS = $(CFLAGS) -std=gnu11 $(WARN) -D_GNU_SOURCE -Isrc -Ibench/lib
 ifdef SANITIZE
 BENCH_CFLAGS += -fsanitize=$(SANITIZE) -fno-omit-frame-pointer -fno-sanitize-recover=all
 endif
-bench-tools: $(B)/bench/floor
+bench-tools: $(B)/bench/floor $(B)/bench/mqtt_clients $(B)/bench/mqtt_pub
 $(B)/bench/floor: bench/floor/floor.c $(BENCH_LIB) $(BENCH_HDR)
 	@mkdir -p $(dir $@)
 	$(CC) $(BENCH_CFLAGS) $(LDFLAGS) -o $@ $(filter %.c,$^)
+$(B)/bench/mqtt_%: bench/mqtt/mqtt_%.c $(BENCH_LIB) $(BENCH_HDR)
+	@mkdir -p $(dir $@)
+	$(CC) $(BENCH_CFLAGS) $(LDFLAGS) -o $@ $(filter %.c,$^) -lmosquitto
 
 format:
 	clang-format -i $$(find src tests fuzz -name '*.[ch]')
