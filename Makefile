@@ -4,6 +4,7 @@
 #   make demo       install missing packages, build, run the 100-agent restart demo
 #   make SANITIZE=address,undefined   sanitizer build (into build-san/)
 #   make fuzz       libFuzzer targets (clang) into build-fuzz/
+#   make bench-tools  the dispatch-benchmark baselines into $(B)/bench/ (bench/README.md)
 
 CC      ?= cc
 PKGS     = libevent libevent_openssl openssl sqlite3 jansson libjwt zlib
@@ -43,7 +44,7 @@ ifneq ($(CTL_SRC),)
 PROGS += $(B)/vigilctl
 endif
 
-.PHONY: all deps check unit system demo fuzz clean format tests
+.PHONY: all deps check unit system demo fuzz clean format tests bench-tools
 all: $(PROGS)
 
 $(B)/obj/%.o: %.c
@@ -120,6 +121,22 @@ FORCE:
 build-fuzz/fuzz_agent_%: fuzz/fuzz_agent_%.c build-fuzz/libvigilagent.a build-fuzz/libvigil.a
 	clang -std=gnu11 -g -O1 -D_GNU_SOURCE -Isrc $(PKG_CFLAGS) -fsanitize=fuzzer,address,undefined \
 	    -o $@ $< build-fuzz/libvigilagent.a build-fuzz/libvigil.a $(LDLIBS)
+
+# Baselines of the command-dispatch benchmark (bench/README.md).  Not part of `all`:
+# the mqtt tools need libmosquitto-dev, which `sh scripts/deps.sh bench` installs.
+BENCH_LIB = bench/lib/bench.c src/lib/log.c
+BENCH_HDR = bench/lib/bench.h src/lib/log.h
+BENCH_CFLAGS = $(CFLAGS) -std=gnu11 $(WARN) -D_GNU_SOURCE -Isrc -Ibench/lib
+ifdef SANITIZE
+BENCH_CFLAGS += -fsanitize=$(SANITIZE) -fno-omit-frame-pointer -fno-sanitize-recover=all
+endif
+bench-tools: $(B)/bench/floor $(B)/bench/mqtt_clients $(B)/bench/mqtt_pub
+$(B)/bench/floor: bench/floor/floor.c $(BENCH_LIB) $(BENCH_HDR)
+	@mkdir -p $(dir $@)
+	$(CC) $(BENCH_CFLAGS) $(LDFLAGS) -o $@ $(filter %.c,$^)
+$(B)/bench/mqtt_%: bench/mqtt/mqtt_%.c $(BENCH_LIB) $(BENCH_HDR)
+	@mkdir -p $(dir $@)
+	$(CC) $(BENCH_CFLAGS) $(LDFLAGS) -o $@ $(filter %.c,$^) -lmosquitto
 
 format:
 	clang-format -i $$(find src tests fuzz -name '*.[ch]')

@@ -1,11 +1,23 @@
 #!/bin/sh
 # Install the Debian 12 packages Vigil needs to build and test, if any are missing.
 # Runs apt-get update at most once, and only when something must be installed.
+#   sh scripts/deps.sh          build and test
+#   sh scripts/deps.sh bench    also the broker baseline of the dispatch benchmark
+#                               (mosquitto, libmosquitto; see bench/README.md)
 set -eu
 
 PKGS="make gcc clang pkg-config libevent-dev libssl-dev libsqlite3-dev
 libjansson-dev libjwt-dev zlib1g-dev libcmocka-dev python3-pytest python3-requests
 openssl procps"
+
+case "${1:-}" in
+"") ;;
+bench) PKGS="$PKGS mosquitto libmosquitto-dev" ;;
+*)
+	echo "usage: sh scripts/deps.sh [bench]" >&2
+	exit 2
+	;;
+esac
 
 missing=""
 for p in $PKGS; do
