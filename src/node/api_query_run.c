@@ -395,6 +395,17 @@ q_error(struct api_qerr *err, int code, const char *fmt, ...)
 	va_end(ap);
 }
 
+/* q_nomem: out of memory while preparing q: Wazuh's internal error (500, 1000). */
+static int
+q_nomem(struct api_qerr *err)
+{
+	err->http_status = 500;
+	err->code = 1000;
+	err->detail[0] = '\0';
+	err->remediation[0] = '\0';
+	return -1;
+}
+
 /* parse_number: SQLite turns TEXT into a number for an INTEGER column when it reads as one. */
 static int
 parse_number(const char *s, double *out)
@@ -625,11 +636,7 @@ qc_prepare(struct agents_qc *qc, const struct qlang_cond *c, struct api_qerr *er
 	}
 	return 0;
 nomem:
-	err->http_status = 500;
-	err->code = 1000;
-	err->detail[0] = '\0';
-	err->remediation[0] = '\0';
-	return -1;
+	return q_nomem(err);
 }
 
 void
@@ -698,11 +705,7 @@ agents_q_compile(struct agents_query *q, struct api_qerr *err)
 			return -1;
 	return 0;
 nomem:
-	err->http_status = 500;
-	err->code = 1000;
-	err->detail[0] = '\0';
-	err->remediation[0] = '\0';
-	return -1;
+	return q_nomem(err);
 }
 
 /* group_member_like: (',' || group || ',') LIKE pattern. */

@@ -77,25 +77,19 @@ op_char(unsigned char c)
 	return c != '\0' && strchr("=!<>~", c) != NULL;
 }
 
+/* fail: the parse stops; code 1407 for a syntax error, 0 when out of memory (the first one stays). */
 static void
-syntax_error(struct parser *p)
+fail(struct parser *p, int code)
 {
 	if (!p->failed) {
 		p->failed = 1;
-		p->err->code = 1407;
+		p->err->code = code;
 		p->err->token[0] = '\0';
 	}
 }
 
-static void
-nomem(struct parser *p)
-{
-	if (!p->failed) {
-		p->failed = 1;
-		p->err->code = 0;
-		p->err->token[0] = '\0';
-	}
-}
+#define syntax_error(p) fail((p), 1407)
+#define nomem(p) fail((p), 0)
 
 static void
 skip_spaces(struct parser *p)
@@ -110,22 +104,36 @@ peek(const struct parser *p)
 	return p->pos < p->len ? (unsigned char)p->s[p->pos] : -1;
 }
 
+/*
+ * grow: the array v of n elements of size bytes (capacity *cap) with room
+ * for one more: v itself or a larger copy; NULL when out of memory (v stays).
+ */
+static void *
+grow(struct parser *p, void *v, size_t *cap, size_t n, size_t size)
+{
+	size_t ncap;
+	void *nv;
+
+	if (n < *cap)
+		return v;
+	ncap = *cap ? *cap * 2 : 8;
+	if ((nv = realloc(v, ncap * size)) == NULL) {
+		nomem(p);
+		return NULL;
+	}
+	*cap = ncap;
+	return nv;
+}
+
 static int
 new_node(struct parser *p, int kind, int first)
 {
 	struct qlang *ql = p->ql;
+	struct qlang_node *nodes;
 
-	if (ql->nnodes == ql->capnodes) {
-		size_t cap = ql->capnodes ? ql->capnodes * 2 : 16;
-		struct qlang_node *v = realloc(ql->nodes, cap * sizeof(*v));
-
-		if (v == NULL) {
-			nomem(p);
-			return -1;
-		}
-		ql->nodes = v;
-		ql->capnodes = cap;
-	}
+	if ((nodes = grow(p, ql->nodes, &ql->capnodes, ql->nnodes, sizeof(*nodes))) == NULL)
+		return -1;
+	ql->nodes = nodes;
 	ql->nodes[ql->nnodes].kind = kind;
 	ql->nodes[ql->nnodes].first = first;
 	ql->nodes[ql->nnodes].next = -1;
@@ -270,17 +278,9 @@ parse_cond(struct parser *p)
 		syntax_error(p);
 		return -1;
 	}
-	if (ql->nconds == ql->capconds) {
-		size_t cap = ql->capconds ? ql->capconds * 2 : 8;
-		struct qlang_cond *v = realloc(ql->conds, cap * sizeof(*v));
-
-		if (v == NULL) {
-			nomem(p);
-			return -1;
-		}
-		ql->conds = v;
-		ql->capconds = cap;
-	}
+	if ((c = grow(p, ql->conds, &ql->capconds, ql->nconds, sizeof(*c))) == NULL)
+		return -1;
+	ql->conds = c;
 	c = &ql->conds[ql->nconds];
 	memset(c, 0, sizeof(*c));
 	if ((c->value = strndup(p->s + p->pos, vend - p->pos)) == NULL) {
