@@ -9,6 +9,22 @@ is sent `--runs` times over one kept-alive HTTPS connection and the median
 wall time (request sent -> body received and parsed as JSON) is reported.
 
     bench/api_agents_query.py [--agents 50000] [--runs 5] [--build build]
+
+Recorded 2026-11-27, build with -O2, 2 shared cores, 50,000 agents (active
+after 76 s), medians of 5 runs (client time: request, transfer, json.loads):
+
+    request                             median ms     min ms        items        total
+    no filter (limit 500)                    23.5       21.2          500        50001
+    q AND/OR                                 42.1       39.2          500         9860
+    q dates and nested                       25.7       23.7          500        50000
+    sort=name                                31.9       30.3          500        50001
+    sort=-version,name                       78.2       70.5          500        50001
+    search=s1-0001                           96.0       95.8           10           10
+    search=-s1-0001                          64.8       64.2          500        49991
+    distinct os.name                         80.0       75.9            1            1
+    older_than=1h                            59.6       55.9            0            0
+    limit=100000                           1272.4      978.8        50001        50001
+    limit=100000 select=name,os.name        271.5      221.0        50001        50001
 """
 
 import argparse
