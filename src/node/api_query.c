@@ -8,6 +8,7 @@
 #include <ctype.h>
 #include <errno.h>
 #include <limits.h>
+#include <stddef.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -16,13 +17,6 @@
 
 #define LIMIT_DEFAULT 500
 #define LIMIT_MAX 100000
-
-static const char *const agents_params[] = {
-	"pretty", "wait_for_complete", "agents_list", "offset", "limit", "select", "sort",
-	"search", "status", "q", "older_than", "os.platform", "os.version", "os.name",
-	"manager", "version", "group", "node_name", "name", "ip", "registerIP",
-	"group_config_status", "distinct", NULL
-};
 
 static void qerr_set(struct api_qerr *err, int status, int code, const char *fmt, ...)
     __attribute__((format(printf, 4, 5)));
@@ -72,7 +66,10 @@ is_word(unsigned char c)
 	return isalnum(c) || c == '_' || c >= 0x80;
 }
 
-enum fmt { FMT_NAMES, FMT_ALNUM, FMT_SEARCH, FMT_SORT, FMT_SELECT, FMT_AGENT_NAME, FMT_GROUP };
+enum fmt {
+	FMT_NAMES, FMT_ALNUM, FMT_SEARCH, FMT_SORT, FMT_SELECT, FMT_AGENT_NAME, FMT_GROUP,
+	FMT_TIMEFRAME,
+};
 
 static const char *const fmt_regex[] = {
 	[FMT_NAMES] = "^[\\\\w\\\\-.%]+$",
@@ -82,6 +79,7 @@ static const char *const fmt_regex[] = {
 	[FMT_SELECT] = "^[\\\\w\\\\-.]+$",
 	[FMT_AGENT_NAME] = "^[\\\\w\\\\-.]+$",
 	[FMT_GROUP] = "^(?!^(\\\\.{1,2}|all)$)[A-Za-z0-9.\\\\-_]+$",
+	[FMT_TIMEFRAME] = "^(\\\\d+[dhms]?)$",
 };
 
 static int
@@ -101,6 +99,8 @@ fmt_char_ok(enum fmt f, unsigned char c)
 		return is_word(c) || c == '-' || c == '.';
 	case FMT_GROUP:
 		return isalnum(c) || c == '.' || c == '-' || c == '_';
+	case FMT_TIMEFRAME:
+		return isdigit(c) || strchr("dhms", c) != NULL;
 	}
 	return 0;
 }
@@ -118,6 +118,13 @@ fmt_check(enum fmt f, const char *s, size_t len)
 			return 0;
 	if (f == FMT_GROUP && ((len == 1 && s[0] == '.') || (len == 2 && memcmp(s, "..", 2) == 0) ||
 	    (len == 3 && memcmp(s, "all", 3) == 0)))
+		return 0;
+	/* timeframe: digits, then at most one unit letter at the end */
+	if (f == FMT_TIMEFRAME)
+		for (i = 0; i + 1 < len; i++)
+			if (!isdigit((unsigned char)s[i]))
+				return 0;
+	if (f == FMT_TIMEFRAME && !isdigit((unsigned char)s[0]))
 		return 0;
 	return 1;
 }
@@ -242,20 +249,22 @@ err:
 	return -1;
 }
 
-int
-api_check_params(const struct api_param *params, size_t n, const char *const *allowed,
-    struct api_qerr *err)
+/*
+ * check_unknown: strict validation: every key of params must be known
+ * (known(arg, key)); else 400 "Extra parameter(s) <keys> not in spec".  The
+ * common booleans are typed in Wazuh's spec: a bad value is a schema 400 too.
+ */
+static int
+check_unknown(const struct api_param *params, size_t n,
+    int (*known)(const void *arg, const char *key), const void *arg, struct api_qerr *err)
 {
 	char list[512], qb[80];
-	size_t i, j, off = 0;
+	size_t i, off = 0;
 	int bad = 0;
 
 	list[0] = '\0';
 	for (i = 0; i < n; i++) {
-		for (j = 0; allowed[j] != NULL; j++)
-			if (strcmp(params[i].key, allowed[j]) == 0)
-				break;
-		if (allowed[j] != NULL)
+		if (known(arg, params[i].key))
 			continue;
 		if (off < sizeof(list)) {
 			int w = snprintf(list + off, sizeof(list) - off, "%s%s", bad ? ", " : "",
@@ -282,6 +291,25 @@ api_check_params(const struct api_param *params, size_t n, const char *const *al
 	return 0;
 }
 
+static int
+list_known(const void *arg, const char *key)
+{
+	const char *const *allowed = arg;
+	size_t j;
+
+	for (j = 0; allowed[j] != NULL; j++)
+		if (strcmp(key, allowed[j]) == 0)
+			return 1;
+	return 0;
+}
+
+int
+api_check_params(const struct api_param *params, size_t n, const char *const *allowed,
+    struct api_qerr *err)
+{
+	return check_unknown(params, n, list_known, allowed, err);
+}
+
 void
 agents_query_free(struct agents_query *q)
 {
@@ -297,150 +325,7 @@ agents_query_free(struct agents_query *q)
 	free(q->select);
 	q->select = NULL;
 	q->nselect = 0;
-}
-
-/* parse_select: "a,b.c": each a valid name, each a known field (1724), no repeats kept. */
-static int
-parse_select(const char *s, struct agents_query *q, struct api_qerr *err)
-{
-	const char *p, *comma;
-	size_t count = 1, len, i;
-	char qb[80], all[400];
-	int f;
-
-	for (p = s; *p != '\0'; p++)
-		if (*p == ',')
-			count++;
-	if ((q->select = calloc(count, sizeof(*q->select))) == NULL) {
-		qerr_set(err, 500, 1000, NULL);
-		return -1;
-	}
-	for (p = s; ; p = comma + 1) {
-		if ((comma = strchr(p, ',')) == NULL)
-			comma = p + strlen(p);
-		len = (size_t)(comma - p);
-		if (!fmt_check(FMT_SELECT, p, len)) {
-			qerr_set(err, 400, 0, "'%s' does not match '%s' - 'select'",
-			    quote(p, len, qb, sizeof(qb)), fmt_regex[FMT_SELECT]);
-			return -1;
-		}
-		if ((f = api_field_lookup(p, len)) == -1) {
-			api_fields_list(all, sizeof(all));
-			qerr_set(err, 400, 1724, "Not a valid select field: Allowed select fields: "
-			    "%s. Fields %s", all, quote(p, len, qb, sizeof(qb)));
-			return -1;
-		}
-		for (i = 0; i < q->nselect; i++)
-			if (strcmp(q->select[i], api_field_name(f)) == 0)
-				break;
-		if (i == q->nselect) {
-			if ((q->select[q->nselect] = strdup(api_field_name(f))) == NULL) {
-				qerr_set(err, 500, 1000, NULL);
-				return -1;
-			}
-			q->nselect++;
-		}
-		if (*comma == '\0')
-			break;
-	}
-	return 0;
-}
-
-/*
- * parse_sort: Wazuh's "[+|-]f1,f2,..." where the leading sign orders every
- * field; we also take a sign on any later field ("+a,-b").  Unknown or
- * empty fields are 1403, as in WazuhDBQuery._add_sort_to_query.
- */
-static int
-parse_sort(const char *s, struct agents_query *q, struct api_qerr *err)
-{
-	const char *p = s, *comma, *b, *e;
-	int desc_all = 0, desc, f, first = 1;
-	size_t i;
-	char qb[80], all[400];
-
-	if (!fmt_check(FMT_SORT, s, strlen(s))) {
-		qerr_set(err, 400, 0, "'%s' does not match '%s' - 'sort'",
-		    quote(s, strlen(s), qb, sizeof(qb)), fmt_regex[FMT_SORT]);
-		return -1;
-	}
-	/* A '+' may arrive decoded as a space: it is the default order anyway. */
-	while (*p == ' ')
-		p++;
-	if (*p == '-' || *p == '+') {
-		desc_all = (*p == '-');
-		p++;
-	}
-	for (;; p = comma + 1) {
-		if ((comma = strchr(p, ',')) == NULL)
-			comma = p + strlen(p);
-		b = p;
-		e = comma;
-		while (b < e && isspace((unsigned char)*b))
-			b++;
-		while (e > b && isspace((unsigned char)e[-1]))
-			e--;
-		desc = desc_all;
-		if (!first && b < e && (*b == '-' || *b == '+')) {
-			desc = (*b == '-');
-			b++;
-		}
-		if ((f = api_field_lookup(b, (size_t)(e - b))) == -1) {
-			api_fields_list(all, sizeof(all));
-			qerr_set(err, 400, 1403, "Not a valid sort field : Allowed sort fields: %s. "
-			    "Fields: %s", all, quote(b, (size_t)(e - b), qb, sizeof(qb)));
-			return -1;
-		}
-		for (i = 0; i < q->nsort; i++)
-			if (strcmp(q->sort[i].field, api_field_name(f)) == 0)
-				break;
-		if (i == q->nsort) {
-			if (q->nsort == AGENTS_SORT_MAX) {
-				qerr_set(err, 400, 0, "At most %d sort fields are allowed - 'sort'",
-				    AGENTS_SORT_MAX);
-				return -1;
-			}
-			/* Every field name fits: the longest is 19 bytes. */
-			snprintf(q->sort[q->nsort].field, sizeof(q->sort[0].field), "%s",
-			    api_field_name(f));
-			q->sort[q->nsort++].desc = desc;
-		}
-		first = 0;
-		if (*comma == '\0')
-			break;
-	}
-	return 0;
-}
-
-/* parse_status: comma list of statuses, any case (uri_parser.py lowercases it). */
-static int
-parse_status(const char *s, struct agents_query *q, struct api_qerr *err)
-{
-	const char *p, *comma;
-	char word[32], qb[80];
-	size_t len;
-	int st;
-
-	for (p = s; ; p = comma + 1) {
-		if ((comma = strchr(p, ',')) == NULL)
-			comma = p + strlen(p);
-		len = (size_t)(comma - p);
-		st = -1;
-		if (len < sizeof(word)) {
-			memcpy(word, p, len);
-			word[len] = '\0';
-			st = agent_status_parse(word);
-		}
-		if (st < 0) {
-			qerr_set(err, 400, 0, "'%s' is not one of ['active', 'pending', "
-			    "'never_connected', 'disconnected'] - 'status'", quote(p, len, qb, sizeof(qb)));
-			return -1;
-		}
-		q->status_mask |= 1u << st;
-		if (*comma == '\0')
-			break;
-	}
-	return 0;
+	agents_q_free(q);
 }
 
 static int
@@ -496,100 +381,332 @@ parse_offset_limit(const char *k, const char *v, long *out, struct api_qerr *err
 	return 0;
 }
 
-/* one_param: applies one GET /agents parameter to q. */
-static int
-one_param(const char *k, const char *v, struct agents_query *q, struct api_qerr *err)
+/* ---- table-driven parameters (GET /agents and GET /cluster/nodes) ---- */
+
+/*
+ * How one parameter of a listing endpoint is checked and stored.  Phase 0
+ * holds the checks of Wazuh's schema (connexion runs them all before the
+ * framework), higher phases the framework's own checks in the order it
+ * makes them, so that a request with two faults gets Wazuh's error.
+ */
+enum pkind {
+	PK_BOOL,     /* int member: true/false */
+	PK_OFFSET,   /* long member: >= 0 */
+	PK_LIMIT,    /* long member: 1..100000 */
+	PK_STR,      /* const char * member, pointing into the parameters; fmt checked */
+	PK_FN,       /* fn does it all */
+};
+
+struct pspec {
+	const char *key;
+	enum pkind kind;
+	int phase;
+	size_t off;          /* offsetof the member (PK_BOOL, PK_OFFSET, PK_LIMIT, PK_STR) */
+	int fmt;             /* PK_STR: enum fmt, or -1 for any text */
+	int (*fn)(const char *key, const char *v, void *q, struct api_qerr *err);
+};
+
+#define PSPEC_MEMBER(q, off, type) ((type *)(void *)((char *)(q) + (off)))
+
+static const struct pspec *
+pspec_find(const struct pspec *spec, const char *key)
 {
-	char qb[80];
+	for (; spec->key != NULL; spec++)
+		if (strcmp(spec->key, key) == 0)
+			return spec;
+	return NULL;
+}
 
-	if (strcmp(k, "pretty") == 0)
-		return parse_bool_param(k, v, &q->pretty, err);
-	if (strcmp(k, "wait_for_complete") == 0)
-		return parse_bool_param(k, v, &q->wait_for_complete, err);
-	if (strcmp(k, "agents_list") == 0) {
-		api_agents_list_free(q->ids, q->id_strs, q->nids);
-		q->ids = NULL;
-		q->id_strs = NULL;
-		q->nids = 0;
-		return api_parse_agents_list(v, &q->ids, &q->id_strs, &q->nids, err);
-	}
-	if (strcmp(k, "offset") == 0)
-		return parse_offset_limit(k, v, &q->offset, err);
-	if (strcmp(k, "limit") == 0)
-		return parse_offset_limit(k, v, &q->limit, err);
-	if (strcmp(k, "select") == 0) {
-		size_t i;
+static int
+pspec_known(const void *arg, const char *key)
+{
+	return pspec_find(arg, key) != NULL;
+}
 
-		for (i = 0; q->select != NULL && i < q->nselect; i++)
-			free(q->select[i]);
-		free(q->select);
-		q->select = NULL;
-		q->nselect = 0;
-		return parse_select(v, q, err);
-	}
-	if (strcmp(k, "sort") == 0) {
-		q->nsort = 0;
-		return parse_sort(v, q, err);
-	}
-	if (strcmp(k, "search") == 0) {
-		if (check_param(k, v, FMT_SEARCH, err) == -1)
+static int
+pspec_apply(const struct pspec *s, const char *v, void *q, struct api_qerr *err)
+{
+	switch (s->kind) {
+	case PK_BOOL:
+		return parse_bool_param(s->key, v, PSPEC_MEMBER(q, s->off, int), err);
+	case PK_OFFSET:
+	case PK_LIMIT:
+		return parse_offset_limit(s->key, v, PSPEC_MEMBER(q, s->off, long), err);
+	case PK_STR:
+		if (s->fmt >= 0 && check_param(s->key, v, (enum fmt)s->fmt, err) == -1)
 			return -1;
-		q->search = v;
+		*PSPEC_MEMBER(q, s->off, const char *) = v;
 		return 0;
+	case PK_FN:
+		return s->fn(s->key, v, q, err);
 	}
-	if (strcmp(k, "status") == 0)
-		return parse_status(v, q, err);
-	if (strcmp(k, "group_config_status") == 0) {
-		if (strcasecmp(v, "synced") == 0)
-			q->group_config_status = 1;
-		else if (strcasecmp(v, "not synced") == 0)
-			q->group_config_status = 0;
-		else {
-			qerr_set(err, 400, 0, "'%s' is not one of ['synced', 'not synced'] - "
-			    "'group_config_status'", quote(v, strlen(v), qb, sizeof(qb)));
-			return -1;
-		}
-		return 0;
-	}
-	if (strcmp(k, "name") == 0)
-		return check_param(k, v, FMT_AGENT_NAME, err) == -1 ? -1 : (q->name = v, 0);
-	if (strcmp(k, "node_name") == 0)
-		return check_param(k, v, FMT_NAMES, err) == -1 ? -1 : (q->node_name = v, 0);
-	if (strcmp(k, "group") == 0)
-		return check_param(k, v, FMT_GROUP, err) == -1 ? -1 : (q->group = v, 0);
-	if (strcmp(k, "ip") == 0)
-		return check_param(k, v, FMT_ALNUM, err) == -1 ? -1 : (q->ip = v, 0);
-	if (strcmp(k, "registerIP") == 0)
-		return check_param(k, v, FMT_ALNUM, err) == -1 ? -1 : (q->register_ip = v, 0);
-	if (strcmp(k, "version") == 0)
-		return check_param(k, v, FMT_ALNUM, err) == -1 ? -1 : (q->version = v, 0);
-	if (strcmp(k, "manager") == 0)
-		return check_param(k, v, FMT_ALNUM, err) == -1 ? -1 : (q->manager = v, 0);
-	if (strcmp(k, "os.name") == 0)
-		return check_param(k, v, FMT_ALNUM, err) == -1 ? -1 : (q->os_name = v, 0);
-	if (strcmp(k, "os.version") == 0)
-		return check_param(k, v, FMT_ALNUM, err) == -1 ? -1 : (q->os_version = v, 0);
-	if (strcmp(k, "os.platform") == 0)
-		return check_param(k, v, FMT_ALNUM, err) == -1 ? -1 : (q->os_platform = v, 0);
-	/* q, older_than, distinct: in Wazuh's spec, not implemented here. */
-	qerr_set(err, 400, 0, "Parameter '%s' is not supported by this server", k);
 	return -1;
 }
+
+/* params_phase: applies, in the order given (the last of a repeated key wins), those of phase. */
+static int
+params_phase(const struct pspec *spec, const struct api_param *params, size_t n, int phase,
+    void *q, struct api_qerr *err)
+{
+	const struct pspec *s;
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		if ((s = pspec_find(spec, params[i].key)) != NULL && s->phase == phase &&
+		    pspec_apply(s, params[i].value, q, err) == -1)
+			return -1;
+	return 0;
+}
+
+/*
+ * sort_each: Wazuh's "[+|-]f1,f2,...": the leading sign orders every field
+ * (a '+' may arrive decoded as a space).  With field_signs, a later field may
+ * carry its own sign.  Calls fn for each field (trimmed, maybe empty).
+ */
+static int
+sort_each(const char *s, int field_signs, int (*fn)(void *q, const char *f, size_t len, int desc,
+    struct api_qerr *err), void *q, struct api_qerr *err)
+{
+	const char *p = s, *comma, *b, *e;
+	int desc_all = 0, desc, first = 1;
+	char qb[80];
+
+	if (!fmt_check(FMT_SORT, s, strlen(s))) {
+		qerr_set(err, 400, 0, "'%s' does not match '%s' - 'sort'",
+		    quote(s, strlen(s), qb, sizeof(qb)), fmt_regex[FMT_SORT]);
+		return -1;
+	}
+	while (*p == ' ')
+		p++;
+	if (*p == '-' || *p == '+') {
+		desc_all = (*p == '-');
+		p++;
+	}
+	for (;; p = comma + 1, first = 0) {
+		if ((comma = strchr(p, ',')) == NULL)
+			comma = p + strlen(p);
+		b = p;
+		e = comma;
+		while (b < e && isspace((unsigned char)*b))
+			b++;
+		while (e > b && isspace((unsigned char)e[-1]))
+			e--;
+		desc = desc_all;
+		if (field_signs && !first && b < e && (*b == '-' || *b == '+')) {
+			desc = (*b == '-');
+			b++;
+		}
+		if (fn(q, b, (size_t)(e - b), desc, err) == -1)
+			return -1;
+		if (*comma == '\0')
+			break;
+	}
+	return 0;
+}
+
+/* ---- GET /agents ---- */
+
+/* agents_select: "a,b.c": each a valid name, each a known field (1724), no repeats kept. */
+static int
+agents_select(const char *k, const char *s, void *arg, struct api_qerr *err)
+{
+	struct agents_query *q = arg;
+	const char *p, *comma;
+	size_t count = 1, len, i;
+	char qb[80], all[400];
+	int f;
+
+	(void)k;
+	for (i = 0; q->select != NULL && i < q->nselect; i++)
+		free(q->select[i]);
+	free(q->select);
+	q->nselect = 0;
+	for (p = s; *p != '\0'; p++)
+		if (*p == ',')
+			count++;
+	if ((q->select = calloc(count, sizeof(*q->select))) == NULL) {
+		qerr_set(err, 500, 1000, NULL);
+		return -1;
+	}
+	for (p = s; ; p = comma + 1) {
+		if ((comma = strchr(p, ',')) == NULL)
+			comma = p + strlen(p);
+		len = (size_t)(comma - p);
+		if (!fmt_check(FMT_SELECT, p, len)) {
+			qerr_set(err, 400, 0, "'%s' does not match '%s' - 'select'",
+			    quote(p, len, qb, sizeof(qb)), fmt_regex[FMT_SELECT]);
+			return -1;
+		}
+		if ((f = api_field_lookup(p, len)) == -1) {
+			api_fields_list(all, sizeof(all));
+			qerr_set(err, 400, 1724, "Not a valid select field: Allowed select fields: "
+			    "%s. Fields %s", all, quote(p, len, qb, sizeof(qb)));
+			return -1;
+		}
+		for (i = 0; i < q->nselect; i++)
+			if (strcmp(q->select[i], api_field_name(f)) == 0)
+				break;
+		if (i == q->nselect) {
+			if ((q->select[q->nselect] = strdup(api_field_name(f))) == NULL) {
+				qerr_set(err, 500, 1000, NULL);
+				return -1;
+			}
+			q->nselect++;
+		}
+		if (*comma == '\0')
+			break;
+	}
+	return 0;
+}
+
+/* agents_sort_field: one sort field; unknown or empty is 1403, as in WazuhDBQuery._add_sort_to_query. */
+static int
+agents_sort_field(void *arg, const char *b, size_t len, int desc, struct api_qerr *err)
+{
+	struct agents_query *q = arg;
+	char qb[80], all[400];
+	size_t i;
+	int f;
+
+	if ((f = api_field_lookup(b, len)) == -1) {
+		api_fields_list(all, sizeof(all));
+		qerr_set(err, 400, 1403, "Not a valid sort field : Allowed sort fields: %s. "
+		    "Fields: %s", all, quote(b, len, qb, sizeof(qb)));
+		return -1;
+	}
+	for (i = 0; i < q->nsort; i++)
+		if (strcmp(q->sort[i].field, api_field_name(f)) == 0)
+			return 0;
+	if (q->nsort == AGENTS_SORT_MAX) {
+		qerr_set(err, 400, 0, "At most %d sort fields are allowed - 'sort'", AGENTS_SORT_MAX);
+		return -1;
+	}
+	/* Every field name fits: the longest is 19 bytes. */
+	snprintf(q->sort[q->nsort].field, sizeof(q->sort[0].field), "%s", api_field_name(f));
+	q->sort[q->nsort++].desc = desc;
+	return 0;
+}
+
+/* agents_sort: Wazuh's sort; we also take a sign on any later field ("+a,-b"). */
+static int
+agents_sort(const char *k, const char *s, void *arg, struct api_qerr *err)
+{
+	struct agents_query *q = arg;
+
+	(void)k;
+	q->nsort = 0;
+	return sort_each(s, 1, agents_sort_field, q, err);
+}
+
+/* agents_status: comma list of statuses, any case (uri_parser.py lowercases it). */
+static int
+agents_status(const char *k, const char *s, void *arg, struct api_qerr *err)
+{
+	struct agents_query *q = arg;
+	const char *p, *comma;
+	char word[32], qb[80];
+	size_t len;
+	int st;
+
+	(void)k;
+	for (p = s; ; p = comma + 1) {
+		if ((comma = strchr(p, ',')) == NULL)
+			comma = p + strlen(p);
+		len = (size_t)(comma - p);
+		st = -1;
+		if (len < sizeof(word)) {
+			memcpy(word, p, len);
+			word[len] = '\0';
+			st = agent_status_parse(word);
+		}
+		if (st < 0) {
+			qerr_set(err, 400, 0, "'%s' is not one of ['active', 'pending', "
+			    "'never_connected', 'disconnected'] - 'status'", quote(p, len, qb, sizeof(qb)));
+			return -1;
+		}
+		q->status_mask |= 1u << st;
+		if (*comma == '\0')
+			break;
+	}
+	return 0;
+}
+
+static int
+agents_gcs(const char *k, const char *v, void *arg, struct api_qerr *err)
+{
+	struct agents_query *q = arg;
+	char qb[80];
+
+	(void)k;
+	if (strcasecmp(v, "synced") == 0)
+		q->group_config_status = 1;
+	else if (strcasecmp(v, "not synced") == 0)
+		q->group_config_status = 0;
+	else {
+		qerr_set(err, 400, 0, "'%s' is not one of ['synced', 'not synced'] - "
+		    "'group_config_status'", quote(v, strlen(v), qb, sizeof(qb)));
+		return -1;
+	}
+	return 0;
+}
+
+static int
+agents_list_param(const char *k, const char *v, void *arg, struct api_qerr *err)
+{
+	struct agents_query *q = arg;
+
+	(void)k;
+	api_agents_list_free(q->ids, q->id_strs, q->nids);
+	q->ids = NULL;
+	q->id_strs = NULL;
+	q->nids = 0;
+	return api_parse_agents_list(v, &q->ids, &q->id_strs, &q->nids, err);
+}
+
+#define AQ(m) offsetof(struct agents_query, m)
+
+/* GET /agents: phase 1 is select (1724); q is compiled next (1407-1412); phase 2 is sort (1403). */
+static const struct pspec agents_spec[] = {
+	{ "pretty", PK_BOOL, 0, AQ(pretty), -1, NULL },
+	{ "wait_for_complete", PK_BOOL, 0, AQ(wait_for_complete), -1, NULL },
+	{ "agents_list", PK_FN, 0, 0, -1, agents_list_param },
+	{ "offset", PK_OFFSET, 0, AQ(offset), -1, NULL },
+	{ "limit", PK_LIMIT, 0, AQ(limit), -1, NULL },
+	{ "select", PK_FN, 1, 0, -1, agents_select },
+	{ "sort", PK_FN, 2, 0, -1, agents_sort },
+	{ "search", PK_STR, 0, AQ(search), FMT_SEARCH, NULL },
+	{ "status", PK_FN, 0, 0, -1, agents_status },
+	{ "q", PK_STR, 0, AQ(q_str), -1, NULL },
+	{ "older_than", PK_STR, 0, AQ(older_than), FMT_TIMEFRAME, NULL },
+	{ "os.platform", PK_STR, 0, AQ(os_platform), FMT_ALNUM, NULL },
+	{ "os.version", PK_STR, 0, AQ(os_version), FMT_ALNUM, NULL },
+	{ "os.name", PK_STR, 0, AQ(os_name), FMT_ALNUM, NULL },
+	{ "manager", PK_STR, 0, AQ(manager), FMT_ALNUM, NULL },
+	{ "version", PK_STR, 0, AQ(version), FMT_ALNUM, NULL },
+	{ "group", PK_STR, 0, AQ(group), FMT_GROUP, NULL },
+	{ "node_name", PK_STR, 0, AQ(node_name), FMT_NAMES, NULL },
+	{ "name", PK_STR, 0, AQ(name), FMT_AGENT_NAME, NULL },
+	{ "ip", PK_STR, 0, AQ(ip), FMT_ALNUM, NULL },
+	{ "registerIP", PK_STR, 0, AQ(register_ip), FMT_ALNUM, NULL },
+	{ "group_config_status", PK_FN, 0, 0, -1, agents_gcs },
+	{ "distinct", PK_BOOL, 0, AQ(distinct), -1, NULL },
+	{ NULL, PK_FN, 0, 0, -1, NULL },
+};
 
 int
 agents_query_parse(const struct api_param *params, size_t n, struct agents_query *q,
     struct api_qerr *err)
 {
-	size_t i;
-
 	memset(q, 0, sizeof(*q));
 	q->limit = LIMIT_DEFAULT;
 	q->group_config_status = -1;
-	if (api_check_params(params, n, agents_params, err) == -1)
+	if (check_unknown(params, n, pspec_known, agents_spec, err) == -1)
 		return -1;
-	for (i = 0; i < n; i++)
-		if (one_param(params[i].key, params[i].value, q, err) == -1)
-			goto err;
+	if (params_phase(agents_spec, params, n, 0, q, err) == -1 ||
+	    params_phase(agents_spec, params, n, 1, q, err) == -1 ||
+	    agents_q_compile(q, err) == -1 ||
+	    params_phase(agents_spec, params, n, 2, q, err) == -1)
+		goto err;
 	return 0;
 err:
 	agents_query_free(q);
@@ -599,11 +716,6 @@ err:
 
 
 /* GET /cluster/nodes ------------------------------------------------------ */
-
-static const char *const nodes_params[] = {
-	"pretty", "wait_for_complete", "offset", "limit", "sort", "search", "select", "type",
-	"nodes_list", "q", "distinct", NULL
-};
 
 static const char *const nodes_field_names[NODES_NFIELDS] = {
 	[NODES_F_NAME] = "name", [NODES_F_TYPE] = "type", [NODES_F_VERSION] = "version",
@@ -688,14 +800,22 @@ err:
  * 1724 with Wazuh's get_connected_nodes texts (the wrong fields in the detail,
  * the allowed ones in the remediation).
  */
+
+/*
+ * nodes_select: "a,b": each a valid name; any that is not a node field is
+ * 1724 with Wazuh's get_connected_nodes texts (the wrong fields in the detail,
+ * the allowed ones in the remediation).
+ */
 static int
-nodes_select(const char *s, struct nodes_query *q, struct api_qerr *err)
+nodes_select(const char *k, const char *s, void *arg, struct api_qerr *err)
 {
+	struct nodes_query *q = arg;
 	const char *p, *comma;
 	char bad[128], qb[80];
 	size_t len, i, off = 0;
 	int f;
 
+	(void)k;
 	bad[0] = '\0';
 	q->nselect = 0;
 	for (p = s; ; p = comma + 1) {
@@ -733,127 +853,123 @@ nodes_select(const char *s, struct nodes_query *q, struct api_qerr *err)
 }
 
 /*
- * nodes_sort: "[+|-]f1,f2": the leading sign orders every field (a '+' may
- * arrive decoded as a space).  Unknown fields are kept as -1: Wazuh only
- * rejects them (1403) when there is something to sort.
+ * nodes_sort_field: unknown fields are kept as -1: Wazuh only rejects them
+ * (1403) when there is something to sort.
  */
 static int
-nodes_sort(const char *s, struct nodes_query *q, struct api_qerr *err)
+nodes_sort_field(void *arg, const char *b, size_t len, int desc, struct api_qerr *err)
 {
-	const char *p = s, *comma, *b, *e;
+	struct nodes_query *q = arg;
+	size_t off = strlen(q->sort_bad);
 	char qb[80];
-	size_t off = 0;
 
-	if (!fmt_check(FMT_SORT, s, strlen(s))) {
-		qerr_set(err, 400, 0, "'%s' does not match '%s' - 'sort'",
-		    quote(s, strlen(s), qb, sizeof(qb)), fmt_regex[FMT_SORT]);
+	q->sort_desc = desc;
+	if (q->nsort == NODES_SORT_MAX) {
+		qerr_set(err, 400, 0, "At most %d sort fields are allowed - 'sort'", NODES_SORT_MAX);
 		return -1;
 	}
-	q->nsort = 0;
-	q->sort_bad[0] = '\0';
-	while (*p == ' ')
-		p++;
-	q->sort_desc = (*p == '-');
-	if (*p == '-' || *p == '+')
-		p++;
-	for (;; p = comma + 1) {
-		if ((comma = strchr(p, ',')) == NULL)
-			comma = p + strlen(p);
-		b = p;
-		e = comma;
-		while (b < e && isspace((unsigned char)*b))
-			b++;
-		while (e > b && isspace((unsigned char)e[-1]))
-			e--;
-		if (q->nsort == NODES_SORT_MAX) {
-			qerr_set(err, 400, 0, "At most %d sort fields are allowed - 'sort'",
-			    NODES_SORT_MAX);
-			return -1;
-		}
-		if ((q->sort[q->nsort++] = nodes_field(b, (size_t)(e - b))) == -1 &&
-		    off < sizeof(q->sort_bad)) {
-			int w = snprintf(q->sort_bad + off, sizeof(q->sort_bad) - off, "%s%s",
-			    off ? ", " : "", quote(b, (size_t)(e - b), qb, sizeof(qb)));
+	if ((q->sort[q->nsort++] = nodes_field(b, len)) == -1 && off + 1 < sizeof(q->sort_bad))
+		snprintf(q->sort_bad + off, sizeof(q->sort_bad) - off, "%s%s", off ? ", " : "",
+		    quote(b, len, qb, sizeof(qb)));
+	return 0;
+}
 
-			off = (w < 0) ? sizeof(q->sort_bad) : off + (size_t)w;
-		}
-		if (*comma == '\0')
-			break;
+/* nodes_sort: "[+|-]f1,f2": one sign for every field. */
+static int
+nodes_sort(const char *k, const char *s, void *arg, struct api_qerr *err)
+{
+	struct nodes_query *q = arg;
+
+	(void)k;
+	q->nsort = 0;
+	q->sort_desc = 0;
+	q->sort_bad[0] = '\0';
+	return sort_each(s, 0, nodes_sort_field, q, err);
+}
+
+static int
+nodes_search(const char *k, const char *v, void *arg, struct api_qerr *err)
+{
+	struct nodes_query *q = arg;
+
+	if (check_param(k, v, FMT_SEARCH, err) == -1)
+		return -1;
+	q->search_neg = (v[0] == '-');
+	q->search = v + q->search_neg;
+	return 0;
+}
+
+static int
+nodes_type(const char *k, const char *v, void *arg, struct api_qerr *err)
+{
+	struct nodes_query *q = arg;
+	char qb[80];
+
+	(void)k;
+	/* uri_parser.py lowercases type before the schema sees it. */
+	if (strcasecmp(v, "master") == 0)
+		q->type = 0;
+	else if (strcasecmp(v, "worker") == 0)
+		q->type = 1;
+	else {
+		qerr_set(err, 400, 0, "'%s' is not one of ['worker', 'master'] - 'type'",
+		    quote(v, strlen(v), qb, sizeof(qb)));
+		return -1;
 	}
 	return 0;
 }
 
-/* nodes_param: applies one GET /cluster/nodes parameter to q. */
 static int
-nodes_param(const char *k, const char *v, struct nodes_query *q, struct api_qerr *err)
+nodes_list_param(const char *k, const char *v, void *arg, struct api_qerr *err)
 {
-	char qb[80];
+	struct nodes_query *q = arg;
 
-	if (strcmp(k, "pretty") == 0)
-		return parse_bool_param(k, v, &q->pretty, err);
-	if (strcmp(k, "wait_for_complete") == 0)
-		return parse_bool_param(k, v, &q->wait_for_complete, err);
-	if (strcmp(k, "distinct") == 0)
-		return parse_bool_param(k, v, &q->distinct, err);
-	if (strcmp(k, "offset") == 0)
-		return parse_offset_limit(k, v, &q->offset, err);
-	if (strcmp(k, "limit") == 0)
-		return parse_offset_limit(k, v, &q->limit, err);
-	if (strcmp(k, "select") == 0)
-		return nodes_select(v, q, err);
-	if (strcmp(k, "sort") == 0)
-		return nodes_sort(v, q, err);
-	if (strcmp(k, "search") == 0) {
-		if (check_param(k, v, FMT_SEARCH, err) == -1)
-			return -1;
-		q->search_neg = (v[0] == '-');
-		q->search = v + q->search_neg;
-		return 0;
-	}
-	if (strcmp(k, "type") == 0) {
-		/* uri_parser.py lowercases type before the schema sees it. */
-		if (strcasecmp(v, "master") == 0)
-			q->type = 0;
-		else if (strcasecmp(v, "worker") == 0)
-			q->type = 1;
-		else {
-			qerr_set(err, 400, 0, "'%s' is not one of ['worker', 'master'] - 'type'",
-			    quote(v, strlen(v), qb, sizeof(qb)));
-			return -1;
-		}
-		return 0;
-	}
-	if (strcmp(k, "nodes_list") == 0) {
-		api_nodes_list_free(q->nodes, q->nnodes);
-		q->nodes = NULL;
-		q->nnodes = 0;
-		return api_parse_nodes_list(v, &q->nodes, &q->nnodes, err);
-	}
-	/* q: in Wazuh's spec, not implemented here. */
+	(void)k;
+	api_nodes_list_free(q->nodes, q->nnodes);
+	q->nodes = NULL;
+	q->nnodes = 0;
+	return api_parse_nodes_list(v, &q->nodes, &q->nnodes, err);
+}
+
+static int
+unsupported_param(const char *k, const char *v, void *arg, struct api_qerr *err)
+{
+	(void)v;
+	(void)arg;
 	qerr_set(err, 400, 0, "Parameter '%s' is not supported by this server", k);
 	return -1;
 }
+
+#define NQ(m) offsetof(struct nodes_query, m)
+
+/* GET /cluster/nodes: every schema check before the framework's select check (phase 1). */
+static const struct pspec nodes_spec[] = {
+	{ "pretty", PK_BOOL, 0, NQ(pretty), -1, NULL },
+	{ "wait_for_complete", PK_BOOL, 0, NQ(wait_for_complete), -1, NULL },
+	{ "offset", PK_OFFSET, 0, NQ(offset), -1, NULL },
+	{ "limit", PK_LIMIT, 0, NQ(limit), -1, NULL },
+	{ "sort", PK_FN, 0, 0, -1, nodes_sort },
+	{ "search", PK_FN, 0, 0, -1, nodes_search },
+	{ "select", PK_FN, 1, 0, -1, nodes_select },
+	{ "type", PK_FN, 0, 0, -1, nodes_type },
+	{ "nodes_list", PK_FN, 0, 0, -1, nodes_list_param },
+	{ "q", PK_FN, 0, 0, -1, unsupported_param },   /* in Wazuh's spec, not implemented here */
+	{ "distinct", PK_BOOL, 0, NQ(distinct), -1, NULL },
+	{ NULL, PK_FN, 0, 0, -1, NULL },
+};
 
 int
 nodes_query_parse(const struct api_param *params, size_t n, struct nodes_query *q,
     struct api_qerr *err)
 {
-	size_t i;
-
 	memset(q, 0, sizeof(*q));
 	q->limit = LIMIT_DEFAULT;
 	q->type = -1;
-	if (api_check_params(params, n, nodes_params, err) == -1)
+	if (check_unknown(params, n, pspec_known, nodes_spec, err) == -1)
 		return -1;
-	/* Every schema check before the framework's select check, as connexion runs first. */
-	for (i = 0; i < n; i++)
-		if (strcmp(params[i].key, "select") != 0 &&
-		    nodes_param(params[i].key, params[i].value, q, err) == -1)
-			goto err;
-	for (i = 0; i < n; i++)
-		if (strcmp(params[i].key, "select") == 0 &&
-		    nodes_param(params[i].key, params[i].value, q, err) == -1)
-			goto err;
+	if (params_phase(nodes_spec, params, n, 0, q, err) == -1 ||
+	    params_phase(nodes_spec, params, n, 1, q, err) == -1)
+		goto err;
 	return 0;
 err:
 	nodes_query_free(q);

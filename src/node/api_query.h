@@ -3,9 +3,13 @@
 #define VIGIL_API_QUERY_H
 
 #include <stddef.h>
+#include <time.h>
 #include <jansson.h>
 
 #include "node/agent.h"
+
+struct qlang;
+struct agents_qc;
 
 struct api_param {
 	const char *key;
@@ -38,6 +42,12 @@ struct agents_query {
 	const char *name, *ip, *node_name, *version, *group;  /* exact-match filters or NULL */
 	const char *os_name, *os_version, *os_platform, *manager, *register_ip;  /* idem */
 	int group_config_status;  /* -1 any, 0 "not synced", 1 "synced" */
+	const char *q_str;        /* q as given, or NULL */
+	const char *older_than;   /* timeframe as given, or NULL */
+	struct qlang *ql;         /* q and older_than together, or NULL (no filter) */
+	struct agents_qc *qc;     /* per condition of ql: its value as the field compares it */
+	int distinct;
+	time_t now;               /* the clock of relative dates; 0 = time(NULL) when run */
 	int pretty;
 	int wait_for_complete;
 };
@@ -67,15 +77,18 @@ int api_check_params(const struct api_param *params, size_t n, const char *const
 
 /*
  * agents_query_parse: validates and fills q from the GET /agents query
- * parameters (unknown parameter, bad limit/offset/status/sort/select/search
- * -> -1 with err: schema 400s, 1724 bad select, 1403 bad sort field, 2003
- * offset beyond a 64-bit integer).  The string members of q point into
- * params, which must outlive q.  Filters compare case-insensitively, as
- * Wazuh's COLLATE NOCASE does; version matches "Wazuh v4.9.2", "v4.9.2",
- * "Wazuh 4.9.2" and "4.9.2" alike.  sort is Wazuh's "[+|-]f1,f2": the first
- * sign orders every field; a field may carry its own sign ("+a,-b").
- * q, older_than and distinct are in Wazuh's spec but not implemented: 400.
- * On failure q holds nothing to free.  Caller frees with agents_query_free.
+ * parameters (unknown parameter, bad limit/offset/status/sort/select/search/
+ * older_than -> -1 with err: schema 400s, 1724 bad select, 1407/1408/1409/
+ * 1411/1412 bad q, 1403 bad sort field, 2003 offset beyond a 64-bit
+ * integer; in that order when several are wrong, as Wazuh checks them).  The
+ * string members of q point into params, which must outlive q.  Filters
+ * compare case-insensitively, as Wazuh's COLLATE NOCASE does; version
+ * matches "Wazuh v4.9.2", "v4.9.2", "Wazuh 4.9.2" and "4.9.2" alike.  sort
+ * is Wazuh's "[+|-]f1,f2": the first sign orders every field; a field may
+ * carry its own sign ("+a,-b").  older_than is added to q as Wazuh does:
+ * "(lastKeepAlive>T;status!=never_connected,dateAdd>T;status=never_connected)"
+ * (joined to the user's q by AND, the q in parentheses).  On failure q
+ * holds nothing to free.  Caller frees with agents_query_free.
  */
 int agents_query_parse(const struct api_param *params, size_t n, struct agents_query *q,
     struct api_qerr *err);
@@ -92,10 +105,14 @@ void agents_query_free(struct agents_query *q);
 json_t *agent_to_json(const struct agent *a, char *const *select, size_t nselect);
 
 /*
- * agents_query_run: applies q (filters, search, sort, offset, limit) to the
- * n agents (sorted by id) and returns the matching ones as JSON objects
+ * agents_query_run: applies q (filters, q, search, sort, offset, limit) to
+ * the n agents (sorted by id) and returns the matching ones as JSON objects
  * appended to items; *total receives the match count before offset/limit.
  * Ids in q->ids that do not exist are reported through the missing callback.
+ * With distinct, the items are the distinct combinations of the selected
+ * fields (every field when none is selected), without id, among the agents
+ * that have all of them (not null, not empty), as Wazuh's SELECT DISTINCT;
+ * *total counts them.
  */
 void agents_query_run(const struct agents_query *q, struct agent *const *agents, size_t n,
     json_t *items, long *total, void (*missing)(void *arg, const char *id), void *arg);

@@ -250,7 +250,8 @@ test_parse_errors(void **state)
 		{ "os.version", "test_version_%" }, { "manager", "test_manager_%" },
 		{ "group_config_status", "invalid" }, { "pretty", "yes" }, { "pretty", "" },
 		{ "wait_for_complete", "1" }, { "agents_list", "wrong_name" }, { "agents_list", "" },
-		{ "q", "id=001" }, { "older_than", "1d" }, { "distinct", "true" },
+		{ "older_than", "1x" }, { "older_than", "d" }, { "older_than", "1dd" },
+		{ "older_than", "" }, { "older_than", "1d2h" }, { "distinct", "yes" },
 		{ "foo", "bar" }, { "", "" }, { "LIMIT", "5" },
 	};
 	size_t i;
@@ -537,9 +538,14 @@ on_missing(void *arg, const char *id)
 		snprintf(m->ids[m->n++], sizeof(m->ids[0]), "%s", id);
 }
 
-/* run: parses params, runs the listing, returns the ids as "001,002,..." (caller frees). */
+/*
+ * run_at: parses params, runs the listing with its clock at now (0: the
+ * real one), returns the items as "001,002,..." (an item without id as its
+ * JSON, keys sorted; caller frees).
+ */
 static char *
-run(struct fixture *fx, const struct api_param *p, size_t np, long *total, struct missing_log *m)
+run_at(struct fixture *fx, const struct api_param *p, size_t np, time_t now, long *total,
+    struct missing_log *m)
 {
 	struct agents_query q;
 	json_t *items = json_array();
@@ -549,17 +555,28 @@ run(struct fixture *fx, const struct api_param *p, size_t np, long *total, struc
 	assert_non_null(items);
 	assert_non_null(out);
 	parse_ok(p, np, &q);
+	q.now = now;
 	agents_query_run(&q, fx->v, fx->n, items, total, m ? on_missing : NULL, m);
 	for (i = 0; i < json_array_size(items); i++) {
-		const char *id = json_string_value(json_object_get(json_array_get(items, i), "id"));
+		json_t *o = json_array_get(items, i);
+		const char *id = json_string_value(json_object_get(o, "id"));
+		char *s = id ? NULL : json_dumps(o, JSON_SORT_KEYS);
 
-		assert_non_null(id);
-		off += (size_t)snprintf(out + off, 4096 - off, "%s%s", i ? "," : "", id);
+		assert_true(id != NULL || s != NULL);
+		off += (size_t)snprintf(out + off, 4096 - off, "%s%s", i ? "," : "", id ? id : s);
+		free(s);
 		assert_true(off < 4096);
 	}
 	json_decref(items);
 	agents_query_free(&q);
 	return out;
+}
+
+/* run: run_at with the real clock. */
+static char *
+run(struct fixture *fx, const struct api_param *p, size_t np, long *total, struct missing_log *m)
+{
+	return run_at(fx, p, np, 0, total, m);
 }
 
 #define RUN_EQ(fx, params, expect_ids, expect_total) do {			\
@@ -892,6 +909,186 @@ test_run_50000(void **state)
 	free(v);
 }
 
+#define RUN_AT(fx, params, now, expect, expect_total) do {			\
+	long total_ = -1;							\
+	char *out_ = run_at((fx), (params), NP(params), (now), &total_, NULL);	\
+	assert_string_equal(out_, (expect));					\
+	assert_int_equal(total_, (expect_total));				\
+	free(out_);								\
+} while (0)
+
+static void
+test_run_q(void **state)
+{
+	struct fixture *fx = *state;
+	struct api_param a1[] = { P("q", "status=active;os.platform=centos") };
+	struct api_param a2[] = { P("q", "(status=disconnected,status=never_connected);id!=12") };
+	struct api_param a3[] = { P("q", "status=disconnected,status=never_connected;id!=12") };
+	struct api_param n1[] = { P("q", "id<3") };
+	struct api_param n2[] = { P("q", "id>10") };
+	struct api_param n3[] = { P("q", "id=005") };
+	struct api_param n4[] = { P("q", "id~1") };
+	struct api_param n5[] = { P("q", "id<abc") };      /* integers sort below text */
+	struct api_param v1[] = { P("q", "version>Wazuh v4.2") };   /* text, as Wazuh compares */
+	struct api_param v2[] = { P("q", "version=Wazuhv4.9.2") };
+	struct api_param v3[] = { P("q", "version~v4.1") };
+	struct api_param g1[] = { P("q", "group=group1") };
+	struct api_param g2[] = { P("q", "group!=group1") };
+	struct api_param g3[] = { P("q", "group~ROUP2") };
+	struct api_param s1[] = { P("q", "name~agent1"), P("sort", "-id") };
+	struct api_param s2[] = { P("q", "name=WAZUH-AGENT3") };
+	struct api_param s3[] = { P("q", "node_name!=node01") };
+	struct api_param s4[] = { P("q", "ip=172.16.0.4,ip=none") };
+	struct api_param s5[] = { P("q", "os.name=null;id<2") };
+	struct api_param s6[] = { P("q", "name=wazuh-agent1'") };   /* a quote is '_' in a LIKE */
+	struct api_param s7[] = { P("q", "group_config_status=not synced;status!=disconnected") };
+	struct api_param d1[] = { P("q", "lastKeepAlive>2023-11-14T22:13:23Z") };
+	struct api_param d2[] = { P("q", "dateAdd<2020-09-13 12:26:42") };
+	struct api_param d3[] = { P("q", "dateAdd=2020-13-01") };   /* no date: nothing */
+	struct api_param e1[] = { P("q", "") };
+	struct api_param f1[] = { P("q", "status=active"), P("status", "disconnected") };
+
+	RUN_EQ(fx, a1, "001,003,005,007", 4);
+	RUN_EQ(fx, a2, "009,010,011", 3);
+	RUN_EQ(fx, a3, "009,010,011", 3);
+	RUN_EQ(fx, n1, "000,001,002", 3);
+	RUN_EQ(fx, n2, "011,012", 2);
+	RUN_EQ(fx, n3, "005", 1);
+	RUN_EQ(fx, n4, "001,010,011,012", 4);
+	RUN_EQ(fx, n5, "000,001,002,003,004,005,006,007,008,009,010,011,012", 13);
+	RUN_EQ(fx, v1, "009,010", 2);
+	RUN_EQ(fx, v2, "009,010", 2);
+	RUN_EQ(fx, v3, "000,001,002,003,004,005,006,007,008", 9);
+	RUN_EQ(fx, g1, "001,005,007,008,009", 5);
+	RUN_EQ(fx, g2, "002,003,004,006,010,011,012", 7);   /* 000 has no group: NULL */
+	RUN_EQ(fx, g3, "002,005,006", 3);
+	RUN_EQ(fx, s1, "012,011,010,001", 4);
+	RUN_EQ(fx, s2, "003", 1);
+	RUN_EQ(fx, s3, "003", 1);
+	RUN_EQ(fx, s4, "004", 1);
+	RUN_EQ(fx, s5, "000,001", 2);
+	RUN_EQ(fx, s6, "010,011,012", 3);
+	RUN_EQ(fx, s7, "011,012", 2);
+	/* 1700000000 is 2023-11-14T22:13:20Z; dates leave 000 out, as Wazuh's id != 0 does */
+	RUN_EQ(fx, d1, "004,005,006,007,008", 5);
+	RUN_EQ(fx, d2, "001", 1);   /* 1600000002 is 2020-09-13 12:26:42 */
+	RUN_EQ(fx, d3, "", 0);
+	RUN_EQ(fx, e1, "000,001,002,003,004,005,006,007,008,009,010,011,012", 13);
+	RUN_EQ(fx, f1, "", 0);
+}
+
+static void
+test_run_q_relative(void **state)
+{
+	struct fixture *fx = *state;
+	time_t now = 1700000000 + 100;
+	struct api_param r1[] = { P("q", "lastKeepAlive<98s") };   /* newer than now - 98 */
+	struct api_param r2[] = { P("q", "lastKeepAlive>98") };    /* older */
+	struct api_param r3[] = { P("q", "dateAdd>1d;dateAdd<99999d") };
+	struct api_param o1[] = { P("older_than", "98s") };
+	struct api_param o2[] = { P("older_than", "98s"), P("q", "id>5,id<2") };
+	struct api_param o3[] = { P("older_than", "0s") };         /* Wazuh drops exactly "0s" */
+	struct api_param o4[] = { P("older_than", "3650d") };
+
+	RUN_AT(fx, r1, now, "003,004,005,006,007,008", 6);
+	RUN_AT(fx, r2, now, "001", 1);
+	RUN_AT(fx, r3, now, "001,002,003,004,005,006,007,008,009,010,011,012", 12);
+	/* connected agents by their keepalive, never-connected ones by their registration */
+	RUN_AT(fx, o1, now, "001,011,012", 3);
+	/* older_than is ANDed with the whole of q */
+	RUN_AT(fx, o2, now, "001,011,012", 3);
+	RUN_AT(fx, o3, now, "000,001,002,003,004,005,006,007,008,009,010,011,012", 13);
+	RUN_AT(fx, o4, now, "", 0);
+}
+
+static void
+test_run_distinct(void **state)
+{
+	struct fixture *fx = *state;
+	struct api_param d1[] = { P("distinct", "true"), P("select", "os.platform") };
+	struct api_param d2[] = { P("distinct", "true"), P("select", "version"), P("sort", "-version") };
+	struct api_param d3[] = { P("distinct", "true"), P("select", "status,node_name"),
+	    P("limit", "2"), P("offset", "1") };
+	struct api_param d4[] = { P("distinct", "true"), P("select", "id,group_config_status"),
+	    P("q", "id<2") };
+	struct api_param d5[] = { P("distinct", "true") };   /* every field: none has them all */
+	struct api_param d6[] = { P("distinct", "false"), P("select", "os.platform"),
+	    P("limit", "1") };
+
+	RUN_AT(fx, d1, 0, "{\"os\": {\"platform\": \"ubuntu\"}},{\"os\": {\"platform\": \"centos\"}}",
+	    2);
+	RUN_AT(fx, d2, 0, "{\"version\": \"Wazuh v4.12.0\"},{\"version\": \"Wazuh v4.10.1\"},"
+	    "{\"version\": \"Wazuh v4.9.2\"}", 3);
+	RUN_AT(fx, d3, 0, "{\"node_name\": \"worker1\", \"status\": \"active\"},"
+	    "{\"node_name\": \"node01\", \"status\": \"disconnected\"}", 4);
+	RUN_AT(fx, d4, 0, "000,001", 2);
+	RUN_AT(fx, d5, 0, "", 0);
+	RUN_AT(fx, d6, 0, "000", 13);
+}
+
+static void
+test_run_q_errors(void **state)
+{
+	struct api_qerr e;
+
+	(void)state;
+	e = parse_err("q", "name=x;");
+	assert_int_equal(e.code, 1407);
+	assert_string_equal(e.detail, "Query does not match expected format: name=x;");
+	e = parse_err("q", "nope=1");
+	assert_int_equal(e.code, 1408);
+	assert_non_null(strstr(e.detail, "Field does not exist.: Available fields: id, name, ip, "));
+	assert_non_null(strstr(e.detail, ". Field: nope"));
+	e = parse_err("q", "name==1");
+	assert_int_equal(e.code, 1409);
+	assert_string_equal(e.detail, "Invalid query operator: Valid operators: =, !=, <, >, ~. "
+	    "Used operator: ==");
+	e = parse_err("q", "group<a");
+	assert_int_equal(e.code, 1409);
+	assert_string_equal(e.detail, "Invalid query operator: Valid operators for 'group' field: "
+	    "=, !=, ~. Used operator: <");
+	e = parse_err("q", "dateAdd<yesterday");
+	assert_int_equal(e.code, 1412);
+	assert_string_equal(e.detail, "Date filter not valid. Valid formats are YYYY-MM-DD "
+	    "HH:mm:ss, YYYY-MM-DDTHH:mm:ssZ or YYYY-MM-DD: yesterday");
+	e = parse_err("q", "lastKeepAlive>7x");
+	assert_int_equal(e.code, 1411);
+	e = parse_err("older_than", "7w");
+	assert_int_equal(e.code, 0);
+	assert_string_equal(e.detail, "'7w' does not match '^(\\\\d+[dhms]?)$' - 'older_than'");
+}
+
+static void
+test_run_os_version_sort(void **state)
+{
+	struct fixture *fx = *state;
+	struct api_param p[] = { P("sort", "os.version"), P("agents_list", "001,002,003,004,005") };
+	struct api_param d[] = { P("sort", "-os.version"), P("agents_list", "001,002,003,004,005") };
+
+	/* Wazuh: CAST(os_major AS INTEGER), CAST(os_minor AS INTEGER); NULL first */
+	snprintf(fx->v[1]->info.os_major, sizeof(fx->v[1]->info.os_major), "10");
+	snprintf(fx->v[1]->info.os_minor, sizeof(fx->v[1]->info.os_minor), "2");
+	snprintf(fx->v[2]->info.os_major, sizeof(fx->v[2]->info.os_major), "9");
+	snprintf(fx->v[3]->info.os_major, sizeof(fx->v[3]->info.os_major), "10");
+	snprintf(fx->v[3]->info.os_minor, sizeof(fx->v[3]->info.os_minor), "10");
+	snprintf(fx->v[4]->info.os_major, sizeof(fx->v[4]->info.os_major), "22");
+	RUN_EQ(fx, p, "005,002,001,003,004", 5);
+	RUN_EQ(fx, d, "004,003,001,002,005", 5);
+}
+
+static void
+test_run_search_negation(void **state)
+{
+	struct fixture *fx = *state;
+	struct api_param s1[] = { P("search", "wazuh-agent1") };
+	struct api_param s2[] = { P("search", "-wazuh-agent1") };
+	struct api_param s3[] = { P("search", "-wazuh") };
+
+	RUN_EQ(fx, s1, "001,010,011,012", 4);
+	RUN_EQ(fx, s2, "000,002,003,004,005,006,007,008,009", 9);
+	RUN_EQ(fx, s3, "", 0);
+}
+
 int
 main(void)
 {
@@ -915,6 +1112,12 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_run_agents_list, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_run_select_items, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_run_unsorted_input, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_run_q, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_run_q_relative, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_run_distinct, setup, teardown),
+		cmocka_unit_test(test_run_q_errors),
+		cmocka_unit_test_setup_teardown(test_run_os_version_sort, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_run_search_negation, setup, teardown),
 		cmocka_unit_test(test_run_50000),
 	};
 
