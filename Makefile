@@ -5,6 +5,8 @@
 #   make SANITIZE=address,undefined   sanitizer build (into build-san/)
 #   make fuzz       libFuzzer targets (clang) into build-fuzz/
 #   make bench-tools  the dispatch-benchmark baselines into $(B)/bench/ (bench/README.md)
+#   make bench      the quick benchmark set with its baselines (bench/RESULTS.md);
+#                   make bench FULL=1 adds 50,000 agents
 
 CC      ?= cc
 PKGS     = libevent libevent_openssl openssl sqlite3 jansson libjwt zlib
@@ -44,7 +46,7 @@ ifneq ($(CTL_SRC),)
 PROGS += $(B)/vigilctl
 endif
 
-.PHONY: all deps check unit system demo fuzz clean format tests bench-tools
+.PHONY: all deps check unit system demo fuzz clean format tests bench-tools bench
 all: $(PROGS)
 
 $(B)/obj/%.o: %.c
@@ -131,6 +133,11 @@ ifdef SANITIZE
 BENCH_CFLAGS += -fsanitize=$(SANITIZE) -fno-omit-frame-pointer -fno-sanitize-recover=all
 endif
 bench-tools: $(B)/bench/floor $(B)/bench/mqtt_clients $(B)/bench/mqtt_pub
+bench:
+	@sh scripts/deps.sh bench
+	$(MAKE) all bench-tools
+	/usr/bin/python3 bench/run.py --build $(B) $(if $(FULL),--full,)
+
 $(B)/bench/floor: bench/floor/floor.c $(BENCH_LIB) $(BENCH_HDR)
 	@mkdir -p $(dir $@)
 	$(CC) $(BENCH_CFLAGS) $(LDFLAGS) -o $@ $(filter %.c,$^)
