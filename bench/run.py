@@ -56,12 +56,21 @@ def ratio(a, b):
     return None if not a or not b else a / b
 
 
+def log_baseline(name, runs):
+    m = {k: med_min_max([r[k] for r in runs]) for k in ("p50_ms", "p99_ms", "max_ms")}
+    log("  %s: median p50 %.1f ms, p99 %.1f ms, max %.1f ms (max %.1f-%.1f)" % (
+        name, m["p50_ms"]["median"], m["p99_ms"]["median"], m["max_ms"]["median"],
+        m["max_ms"]["min"], m["max_ms"]["max"]))
+
+
 def one_n(n, runs, build, with_extra):
     out = {"agents": n}
     log("== N = %d: floor" % n)
     out["floor"] = baselines.floor_runs(n, runs, build)
+    log_baseline("floor", out["floor"])
     log("== N = %d: mosquitto (QoS 1)" % n)
     out["mqtt"] = baselines.mqtt_runs(n, runs, build, qos=1)
+    log_baseline("mosquitto", out["mqtt"])
     log("== N = %d: Vigil" % n)
     b, sims, info = dispatch.setup(build, n)
     try:
@@ -142,6 +151,7 @@ def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--full", action="store_true", help="add 50,000 agents")
     ap.add_argument("--runs", type=int, default=5)
+    ap.add_argument("--sizes", default=None, help="comma list of N instead of the set")
     ap.add_argument("--build", default=os.environ.get("VIGIL_BUILD",
                                                       os.path.join(HERE, "..", "build")))
     ap.add_argument("--out", default=None, help="raw results (JSON); default BUILD/bench.json")
@@ -149,16 +159,28 @@ def main():
     interrupt_guard()
     build = os.path.abspath(a.build)
     sizes = [1000, 10000] + ([50000] if a.full else [])
+    if a.sizes:
+        sizes = [int(x) for x in a.sizes.split(",")]
     mach = machine()
     t0 = time.monotonic()
-    results = [one_n(n, a.runs, build, n == 10000) for n in sizes]
-    summaries = [summarize(r) for r in results]
     out = a.out or os.path.join(build, "bench.json")
-    with open(out, "w") as f:
-        json.dump({"machine": mach, "results": results, "summaries": summaries}, f, indent=1)
+    results, summaries, failed = [], [], []
+    for n in sizes:
+        try:
+            results.append(one_n(n, a.runs, build, n == 10000))
+            summaries.append(summarize(results[-1]))
+        except Exception as e:  # report what was measured; say what was not
+            log("N = %d failed: %s" % (n, e))
+            failed.append({"agents": n, "error": str(e)[:2000]})
+        with open(out, "w") as f:
+            json.dump({"machine": mach, "results": results, "summaries": summaries,
+                       "failed": failed}, f, indent=1)
     print(report(mach, results, summaries))
+    for f in failed:
+        print("N = %d: not measured: %s" % (f["agents"], f["error"][:300]))
     log("done in %.0f s; raw numbers in %s" % (time.monotonic() - t0, out))
+    return 1 if failed else 0
 
 
 if __name__ == "__main__":
-    main()
+    sys.exit(main())
