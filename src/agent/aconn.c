@@ -20,7 +20,6 @@
 #include "proto/secmsg.h"
 
 #define ACONN_FLUSH_MS 2000
-#define ACONN_FORCE_RECONNECT "#!-force_reconnect"
 
 struct aconn {
 	struct event_base *base;
@@ -283,9 +282,12 @@ aconn_dispatch(struct aconn *ac, const char *msg, size_t len)
 		ac->cb->restart(ac, msg, len, ac->arg);
 		return;
 	}
-	if (len == sizeof(ACONN_FORCE_RECONNECT) - 1 &&
-	    memcmp(msg, ACONN_FORCE_RECONNECT, len) == 0) {
-		aconn_close(ac, "force_reconnect from manager");
+	if (len == sizeof(CONTROL_FORCE_RECONNECT_MSG) - 1 &&
+	    memcmp(msg, CONTROL_FORCE_RECONNECT_MSG, len) == 0) {
+		if (ac->cb->reconnect != NULL)
+			ac->cb->reconnect(ac, ac->arg);
+		else
+			aconn_close(ac, "force_reconnect from manager");
 		return;
 	}
 	if (t == CONTROL_ERR)

@@ -47,6 +47,11 @@ struct aconn_cb {
 	void (*up)(struct aconn *ac, void *arg);
 	/* An execd message asking for a restart arrived. */
 	void (*restart)(struct aconn *ac, const char *msg, size_t len, void *arg);
+	/*
+	 * The manager sent "#!-force_reconnect": the owner closes the connection
+	 * and connects again now (optional; without it aconn closes and down says why).
+	 */
+	void (*reconnect)(struct aconn *ac, void *arg);
 	/* Any other message from the manager once up (optional; acks are not passed). */
 	void (*message)(struct aconn *ac, const char *msg, size_t len, void *arg);
 	/*

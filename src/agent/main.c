@@ -54,6 +54,7 @@ struct agentd {
 	int enrolled;
 	int stopping;
 	int restarting;
+	int reconnecting;   /* a force_reconnect closed the link: connect again now */
 };
 
 static struct agentd ad;
@@ -142,6 +143,16 @@ agentd_restart(struct aconn *ac, const char *msg, size_t len, void *arg)
 	aconn_shutdown(ac);
 }
 
+/* agentd_reconnect: "#!-force_reconnect": drop the link and connect to the same manager now. */
+static void
+agentd_reconnect(struct aconn *ac, void *arg)
+{
+	(void)arg;
+	log_info("force_reconnect from manager: reconnecting");
+	ad.reconnecting = 1;
+	aconn_close(ac, "force_reconnect from manager");
+}
+
 static void
 agentd_message(struct aconn *ac, const char *msg, size_t len, void *arg)
 {
@@ -162,6 +173,12 @@ agentd_down(struct aconn *ac, int was_up, const char *reason, void *arg)
 	if (ad.stopping) {
 		log_info("disconnected: %s", reason);
 		event_base_loopbreak(ad.base);
+		return;
+	}
+	if (ad.reconnecting) {
+		ad.reconnecting = 0;
+		ad.attempt = 0;
+		agentd_connect();
 		return;
 	}
 	log_warnx("%s manager: %s", was_up ? "lost" : "could not reach", reason);
@@ -188,6 +205,7 @@ agentd_counter(struct aconn *ac, unsigned int global, unsigned int local, void *
 static const struct aconn_cb agentd_cb = {
 	.up = agentd_up,
 	.restart = agentd_restart,
+	.reconnect = agentd_reconnect,
 	.message = agentd_message,
 	.down = agentd_down,
 	.keepalive = agentd_keepalive,

@@ -46,6 +46,7 @@ static const struct api_route api_routes[] = {
 	{ "agents/restart", M_PUT, 1, NULL, NULL, api_put_agents_restart, NULL },
 	{ "agents/*/restart", M_PUT, 1, NULL, NULL, api_put_agent_restart, NULL },
 	{ "agents/node/*/restart", M_PUT, 1, NULL, NULL, api_put_node_restart, NULL },
+	{ "agents/reconnect", M_PUT, 1, NULL, NULL, api_put_agents_reconnect, NULL },
 	{ "cluster/status", M_GET, 1, api_get_cluster_status, NULL, NULL, NULL },
 	{ "cluster/local/info", M_GET, 1, api_get_cluster_local_info, NULL, NULL, NULL },
 	{ "cluster/nodes", M_GET, 1, api_get_cluster_nodes, NULL, NULL, NULL },

@@ -56,6 +56,7 @@ void api_get_agents_summary(struct api_req *r);
 void api_put_agents_restart(struct api_req *r);
 void api_put_agent_restart(struct api_req *r);
 void api_put_node_restart(struct api_req *r);
+void api_put_agents_reconnect(struct api_req *r);
 void api_delete_agents(struct api_req *r);
 void api_get_cluster_status(struct api_req *r);
 void api_get_cluster_local_info(struct api_req *r);

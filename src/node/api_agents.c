@@ -1,4 +1,4 @@
-/* api_agents.c — the /agents endpoint family: listing, summary, restart. */
+/* api_agents.c — the /agents endpoint family: listing, summary, restart, reconnect. */
 #include <ctype.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -111,23 +111,32 @@ api_get_agents_summary(struct api_req *r)
 #define RESTART_SOME "Restart command was not sent to some agents"
 #define RESTART_NONE "Restart command was not sent to any agent"
 
+/* Wazuh's messages (all / some / none) for each agent command. */
+static const char *const job_msgs[][3] = {
+	[AGENT_CMD_RESTART] = { RESTART_ALL, RESTART_SOME, RESTART_NONE },
+	[AGENT_CMD_RECONNECT] = { "Force reconnect command was sent to all agents",
+	    "Force reconnect command was not sent to some agents",
+	    "Force reconnect command was not sent to any agent" },
+};
+
 /*
- * A restart request over one or many agents.  Agents held by this node are
- * restarted at once; those held by a worker are sent there and the reply
- * waits for every worker's answer (or its timeout), so an agent is listed as
- * affected only when the node holding it delivered the command.
+ * A restart or reconnect request over one or many agents.  Agents held by
+ * this node get the command at once; those held by a worker are sent there
+ * and the reply waits for every worker's answer (or its timeout), so an agent
+ * is listed as affected only when the node holding it delivered the command.
  */
-struct restart_job {
+struct agent_job {
 	struct api_req r;             /* only node, req and pretty are used after dispatch */
 	struct evhttp_connection *evcon;
 	struct envelope *e;
+	enum agent_cmd cmd;
 	int broadcast;
 	int pending;
 	int started;                  /* all agents have been submitted */
 };
 
 static void
-job_record(struct restart_job *j, unsigned int id, const char *given, int rc)
+job_record(struct agent_job *j, unsigned int id, const char *given, int rc)
 {
 	char ids[16];
 
@@ -145,15 +154,16 @@ job_record(struct restart_job *j, unsigned int id, const char *given, int rc)
 static void job_closed(struct evhttp_connection *evcon, void *arg);
 
 static void
-job_finish(struct restart_job *j)
+job_finish(struct agent_job *j)
 {
 	if (j->evcon != NULL)
 		evhttp_connection_set_closecb(j->evcon, NULL, NULL);
-	log_info("api: %s: restart sent to %d agents, %d failed", j->r.user,
+	log_info("api: %s: %s sent to %d agents, %d failed", j->r.user,
+	    j->cmd == AGENT_CMD_RECONNECT ? "force_reconnect" : "restart",
 	    envelope_affected_count(j->e), envelope_failed_count(j->e));
 	if (j->r.req != NULL)
-		api_reply_json(&j->r, 200, envelope_render(j->e, RESTART_ALL, RESTART_SOME,
-		    RESTART_NONE, 1));
+		api_reply_json(&j->r, 200, envelope_render(j->e, job_msgs[j->cmd][0],
+		    job_msgs[j->cmd][1], job_msgs[j->cmd][2], 1));
 	envelope_free(j->e);
 	free(j);
 }
@@ -162,7 +172,7 @@ job_finish(struct restart_job *j)
 static void
 job_closed(struct evhttp_connection *evcon, void *arg)
 {
-	struct restart_job *j = arg;
+	struct agent_job *j = arg;
 
 	(void)evcon;
 	cluster_cancel(j->r.node, j);
@@ -175,7 +185,7 @@ job_closed(struct evhttp_connection *evcon, void *arg)
 static void
 job_remote_done(void *arg, unsigned int id, int code)
 {
-	struct restart_job *j = arg;
+	struct agent_job *j = arg;
 
 	job_record(j, id, NULL, code);
 	if (--j->pending == 0 && j->started)
@@ -183,7 +193,7 @@ job_remote_done(void *arg, unsigned int id, int code)
 }
 
 static void
-job_submit(struct restart_job *j, unsigned int id, const char *given)
+job_submit(struct agent_job *j, unsigned int id, const char *given)
 {
 	struct node *n = j->r.node;
 	struct agent *a;
@@ -196,17 +206,17 @@ job_submit(struct restart_job *j, unsigned int id, const char *given)
 	else if (a->status != AGENT_ACTIVE)
 		rc = 1707;
 	else
-		rc = cluster_restart(n, a, job_remote_done, j);
+		rc = cluster_agent_command(n, a, j->cmd, job_remote_done, j);
 	if (rc == -1)
 		j->pending++;
 	else
 		job_record(j, id, given, rc);
 }
 
-static struct restart_job *
-job_new(struct api_req *r, int broadcast)
+static struct agent_job *
+job_new(struct api_req *r, enum agent_cmd cmd, int broadcast)
 {
-	struct restart_job *j = calloc(1, sizeof(*j));
+	struct agent_job *j = calloc(1, sizeof(*j));
 
 	if (j == NULL || (j->e = envelope_new()) == NULL) {
 		free(j);
@@ -215,13 +225,14 @@ job_new(struct api_req *r, int broadcast)
 	}
 	j->r = *r;
 	j->r.nparams = 0;   /* the parameters die with the dispatch */
+	j->cmd = cmd;
 	j->broadcast = broadcast;
 	return j;
 }
 
 /* job_start: every agent submitted; reply now or when the last worker answers. */
 static void
-job_start(struct restart_job *j)
+job_start(struct agent_job *j)
 {
 	j->started = 1;
 	if (j->pending == 0) {
@@ -231,16 +242,21 @@ job_start(struct restart_job *j)
 	j->evcon = evhttp_request_get_connection(j->r.req);
 	if (j->evcon != NULL)
 		evhttp_connection_set_closecb(j->evcon, job_closed, j);
-	cluster_restart_flush(j->r.node, j);   /* may finish (and free) j */
+	cluster_command_flush(j->r.node, j);   /* may finish (and free) j */
 }
 
 static const char *const restart_params[] = { "pretty", "wait_for_complete", "agents_list", NULL };
 
-void
-api_put_agents_restart(struct api_req *r)
+/*
+ * agents_command: PUT /agents/restart and PUT /agents/reconnect: cmd to the
+ * agents of agents_list, or to every agent but 000 without it (broadcast:
+ * 1701, 1703 and 1707 are then left out, as Wazuh's RBAC post-processor does).
+ */
+static void
+agents_command(struct api_req *r, enum agent_cmd cmd)
 {
 	struct node *n = r->node;
-	struct restart_job *j;
+	struct agent_job *j;
 	struct api_qerr err;
 	unsigned int *ids = NULL;
 	char **strs = NULL;
@@ -254,7 +270,7 @@ api_put_agents_restart(struct api_req *r)
 		api_reply_qerr(r, &err);
 		return;
 	}
-	if ((j = job_new(r, ids == NULL)) == NULL) {
+	if ((j = job_new(r, cmd, ids == NULL)) == NULL) {
 		api_agents_list_free(ids, strs, nids);
 		return;
 	}
@@ -275,12 +291,25 @@ api_put_agents_restart(struct api_req *r)
 	job_start(j);
 }
 
+void
+api_put_agents_restart(struct api_req *r)
+{
+	agents_command(r, AGENT_CMD_RESTART);
+}
+
+/* PUT /agents/reconnect: Wazuh's reconnect_agents, "#!-force_reconnect" to each agent. */
+void
+api_put_agents_reconnect(struct api_req *r)
+{
+	agents_command(r, AGENT_CMD_RECONNECT);
+}
+
 static const char *const restart1_params[] = { "pretty", "wait_for_complete", NULL };
 
 void
 api_put_agent_restart(struct api_req *r)
 {
-	struct restart_job *j;
+	struct agent_job *j;
 	const char *id = r->segs[1];
 	size_t i, len = strlen(id);
 
@@ -297,7 +326,7 @@ api_put_agent_restart(struct api_req *r)
 		api_reply_problem(r, 400, 0, detail);
 		return;
 	}
-	if ((j = job_new(r, 0)) == NULL)
+	if ((j = job_new(r, AGENT_CMD_RESTART, 0)) == NULL)
 		return;
 	job_submit(j, (unsigned int)strtoul(id, NULL, 10), id);
 	job_start(j);
@@ -315,7 +344,7 @@ api_put_node_restart(struct api_req *r)
 {
 	struct cluster_node_info v[API_CLUSTER_MAX_NODES];
 	struct node *n = r->node;
-	struct restart_job *j;
+	struct agent_job *j;
 	struct api_qerr err;
 	const char *node = r->segs[2];
 	size_t i, count;
@@ -348,7 +377,7 @@ api_put_node_restart(struct api_req *r)
 		envelope_free(e);
 		return;
 	}
-	if ((j = job_new(r, 1)) == NULL)
+	if ((j = job_new(r, AGENT_CMD_RESTART, 1)) == NULL)
 		return;
 	count = registry_count(n->reg);
 	for (i = 0; i < count; i++) {

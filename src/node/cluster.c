@@ -324,7 +324,7 @@ peer_frame(struct peer *p, int type, json_t *body)
 		break;
 	case CMSG_RESTART:
 		if (!clu_is_master(n))
-			clu_worker_restart(n, p, body);
+			clu_worker_command(n, p, body);
 		break;
 	case CMSG_RESULT:
 		if (clu_is_master(n))

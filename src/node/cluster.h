@@ -34,19 +34,20 @@ void cluster_agent_added(struct node *n, struct agent *a);
 void cluster_agent_removed(struct node *n, unsigned int id);
 
 /*
- * cluster_restart: routes a restart to the node holding the agent's newest
- * session.  Returns 0 when delivered locally, a Wazuh/Vigil error code when it
- * failed at once, or -1 when it was sent to a worker: done(arg, id, code) is
- * then called exactly once, with the worker's answer or a timeout.
+ * cluster_agent_command: routes cmd (restart or reconnect) to the node holding
+ * the agent's newest session.  Returns 0 when delivered locally, a
+ * Wazuh/Vigil error code when it failed at once, or -1 when it was queued for
+ * a worker: done(arg, id, code) is then called exactly once, with the
+ * worker's answer or a timeout.  One arg submits one kind of command.
  */
-int cluster_restart(struct node *n, struct agent *a, void (*done)(void *, unsigned int, int),
-    void *arg);
+int cluster_agent_command(struct node *n, struct agent *a, enum agent_cmd cmd,
+    void (*done)(void *, unsigned int, int), void *arg);
 /*
- * cluster_restart_flush: sends the batches cluster_restart filled for arg
- * (call once arg has submitted every agent).  Their results, or failures,
+ * cluster_command_flush: sends the batches cluster_agent_command filled for
+ * arg (call once arg has submitted every agent).  Their results, or failures,
  * may come back through done before it returns.
  */
-void cluster_restart_flush(struct node *n, void *arg);
+void cluster_command_flush(struct node *n, void *arg);
 
 /* cluster_cancel: forgets the pending commands of arg (its requester went away). */
 void cluster_cancel(struct node *n, void *arg);

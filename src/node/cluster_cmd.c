@@ -42,7 +42,11 @@ clu_cmd_finish(struct cluster *c, struct pending_cmd *pc, int code)
 	free(pc);
 }
 
-/* cmd_send: the RESTART frame of a batch: {"req", "agents": [[id, kg, kl], ...]}. */
+/*
+ * cmd_send: the RESTART frame of a batch: {"req", "agents": [[id, kg, kl], ...]},
+ * plus "cmd": "reconnect" for a reconnect (no "cmd" means restart, which is
+ * what a proto 2 worker that predates the field does).
+ */
 static void
 cmd_send(struct cluster *c, struct pending_cmd *pc)
 {
@@ -63,24 +67,26 @@ cmd_send(struct cluster *c, struct pending_cmd *pc)
 		json_array_append_new(list, json_pack("[i, I, I]", (int)pc->a[i].id,
 		    (json_int_t)pc->a[i].kg, (json_int_t)pc->a[i].kl));
 	body = json_pack("{s:I, s:o}", "req", (json_int_t)pc->req, "agents", list);
+	if (body != NULL && pc->cmd == AGENT_CMD_RECONNECT)
+		json_object_set_new(body, "cmd", json_string("reconnect"));
 	clu_send(p, CMSG_RESTART, body);
 }
 
 int
-cluster_restart(struct node *n, struct agent *a, void (*done)(void *, unsigned int, int),
-    void *arg)
+cluster_agent_command(struct node *n, struct agent *a, enum agent_cmd cmd,
+    void (*done)(void *, unsigned int, int), void *arg)
 {
 	struct cluster *c = n->cluster;
 	struct pending_cmd *pc;
 	struct peer *p;
 
 	if (c == NULL || a->sync_node[0] == '\0' || strcmp(a->sync_node, n->cfg.name) == 0)
-		return session_restart_agent(n, a);
+		return session_command_agent(n, a, cmd);
 	if ((p = clu_peer_by_name(c, a->sync_node)) == NULL)
 		return VIGIL_ERR_NODE_UNREACHABLE;
 	/* the open batch for this request and worker is near the tail */
 	TAILQ_FOREACH_REVERSE(pc, &c->cmds, cmd_list, entry)
-		if (!pc->sent && pc->arg == arg && strcmp(pc->peer, p->name) == 0)
+		if (!pc->sent && pc->arg == arg && pc->cmd == cmd && strcmp(pc->peer, p->name) == 0)
 			break;
 	if (pc == NULL) {
 		if ((pc = calloc(1, sizeof(*pc))) == NULL)
@@ -90,6 +96,7 @@ cluster_restart(struct node *n, struct agent *a, void (*done)(void *, unsigned i
 		pc->deadline = node_now(n) + CLUSTER_CMD_TIMEOUT;
 		pc->done = done;
 		pc->arg = arg;
+		pc->cmd = cmd;
 		TAILQ_INSERT_TAIL(&c->cmds, pc, entry);
 	}
 	pc->a[pc->n].id = a->id;
@@ -102,7 +109,7 @@ cluster_restart(struct node *n, struct agent *a, void (*done)(void *, unsigned i
 }
 
 void
-cluster_restart_flush(struct node *n, void *arg)
+cluster_command_flush(struct node *n, void *arg)
 {
 	struct cluster *c = n->cluster;
 	struct pending_cmd *pc, *next;
@@ -133,9 +140,9 @@ cluster_cancel(struct node *n, void *arg)
 	}
 }
 
-/* worker_restart_one: [id, kg, kl] from the master; the code for it. */
+/* worker_command_one: cmd for [id, kg, kl] from the master; the code for it. */
 static int
-worker_restart_one(struct node *n, json_t *item)
+worker_command_one(struct node *n, json_t *item, enum agent_cmd cmd)
 {
 	struct agent *a;
 	struct session *s;
@@ -156,21 +163,34 @@ worker_restart_one(struct node *n, json_t *item)
 	if (clu_key_cmp(s->key_global, s->key_local, "", (unsigned int)kg, (unsigned int)kl,
 	    "") < 0)
 		return VIGIL_ERR_SESSION_MOVED;   /* we hold an older session than the master's */
-	return session_restart_agent(n, a);
+	return session_command_agent(n, a, cmd);
 }
 
-/* clu_worker_restart: the master asks this node to restart agents it holds. */
+/*
+ * clu_worker_command: the master asks this node to restart (no "cmd", or
+ * "restart") or reconnect ("reconnect") agents it holds.  A "cmd" this node
+ * does not know is answered 1000 for every agent: nothing is done in its place.
+ */
 void
-clu_worker_restart(struct node *n, struct peer *p, json_t *body)
+clu_worker_command(struct node *n, struct peer *p, json_t *body)
 {
 	json_t *agents = json_object_get(body, "agents"), *codes;
+	const char *what = json_string_value(json_object_get(body, "cmd"));
+	enum agent_cmd cmd = AGENT_CMD_RESTART;
+	int known = 1;
 	size_t i;
 
+	if (json_object_get(body, "cmd") != NULL) {
+		if (what != NULL && strcmp(what, "reconnect") == 0)
+			cmd = AGENT_CMD_RECONNECT;
+		else if (what == NULL || strcmp(what, "restart") != 0)
+			known = 0;
+	}
 	if (!json_is_array(agents) || (codes = json_array()) == NULL)
 		return;   /* malformed: the master's deadline answers */
 	for (i = 0; i < json_array_size(agents); i++)
-		json_array_append_new(codes, json_integer(worker_restart_one(n,
-		    json_array_get(agents, i))));
+		json_array_append_new(codes, json_integer(known ? worker_command_one(n,
+		    json_array_get(agents, i), cmd) : 1000));
 	clu_send(p, CMSG_RESULT, json_pack("{s:O, s:o}", "req", json_object_get(body, "req"),
 	    "codes", codes));
 }

@@ -76,6 +76,7 @@ struct pending_cmd {
 	time_t deadline;
 	void (*done)(void *, unsigned int, int);
 	void *arg;
+	enum agent_cmd cmd;
 	size_t n;
 	struct { unsigned int id, kg, kl; } a[CLUSTER_CMD_CHUNK];
 };
@@ -171,7 +172,7 @@ void clu_worker_fence(struct node *n, json_t *body);
 void clu_mark_unreachable(struct node *n, struct known_node *k);
 void clu_latency_report(struct cluster *c, time_t now);
 void clu_cmd_finish(struct cluster *c, struct pending_cmd *pc, int code);
-void clu_worker_restart(struct node *n, struct peer *p, json_t *body);
+void clu_worker_command(struct node *n, struct peer *p, json_t *body);
 void clu_master_result(struct node *n, json_t *body);
 void clu_enroll_finish(struct cluster *c, struct pending_enroll *pe, const char *reply);
 void clu_master_enroll(struct peer *p, json_t *body);

@@ -39,6 +39,7 @@ struct node_stats {
 	uint64_t enrollments;
 	uint64_t enroll_failures;
 	uint64_t restarts_sent;
+	uint64_t reconnects_sent;
 	uint64_t api_requests;
 	uint64_t sync_applied;       /* master: updates applied */
 	uint64_t sync_stale;         /* master: updates from an older session, dropped */
@@ -110,14 +111,21 @@ void session_tick(struct node *n);           /* timeouts, once a second */
 void session_close_all(struct node *n, const char *reason);
 void session_reap(struct node *n);
 
+/* What the API can ask of an agent's live session. */
+enum agent_cmd {
+	AGENT_CMD_RESTART = 0,   /* execd restart (restart-wazuh0 / restart-ossec0) */
+	AGENT_CMD_RECONNECT,     /* "#!-force_reconnect" */
+};
+
 /*
- * session_restart_agent: delivers a restart to the agent's live session,
- * encoded for the version the session learned.  0 on success, else the Wazuh
- * / Vigil error code for the failure (1707 not active / no session,
- * VIGIL_ERR_VERSION_UNKNOWN when the version is not known yet).
+ * session_command_agent: delivers cmd to the agent's live session.  A restart
+ * is encoded for the version the session learned; a reconnect is the same for
+ * every version, as in Wazuh.  0 on success, else the Wazuh / Vigil error
+ * code for the failure (1707 not active / no session,
+ * VIGIL_ERR_VERSION_UNKNOWN when a restart's version is not known yet).
  */
 struct agent;
-int session_restart_agent(struct node *n, struct agent *a);
+int session_command_agent(struct node *n, struct agent *a, enum agent_cmd cmd);
 /* session_drop_agent: closes the agent's session, if any (agent removed). */
 void session_drop_agent(struct node *n, struct agent *a, const char *reason);
 /* session_fence: closes the agent's session without touching its record (a newer one exists). */

@@ -546,20 +546,27 @@ session_close_all(struct node *n, const char *reason)
 }
 
 int
-session_restart_agent(struct node *n, struct agent *a)
+session_command_agent(struct node *n, struct agent *a, enum agent_cmd cmd)
 {
 	struct session *s = a->session;
-	char cmd[512];
+	char buf[512];
 	ssize_t len;
 
 	if (a->status != AGENT_ACTIVE || s == NULL || s->closing)
 		return 1707;
+	if (cmd == AGENT_CMD_RECONNECT) {
+		if (session_send(s, CONTROL_FORCE_RECONNECT_MSG,
+		    sizeof(CONTROL_FORCE_RECONNECT_MSG) - 1) == -1)
+			return 1707;
+		n->stats.reconnects_sent++;
+		return 0;
+	}
 	if (s->version[0] == '\0')
 		return VIGIL_ERR_VERSION_UNKNOWN;
-	len = control_restart_command(s->version, cmd, sizeof(cmd));
+	len = control_restart_command(s->version, buf, sizeof(buf));
 	if (len == -1)
 		return VIGIL_ERR_VERSION_UNKNOWN;
-	if (session_send(s, cmd, (size_t)len) == -1)
+	if (session_send(s, buf, (size_t)len) == -1)
 		return 1707;
 	n->stats.restarts_sent++;
 	s->restarts_sent++;

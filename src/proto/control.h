@@ -7,6 +7,8 @@
 
 #define CONTROL_ACK "#!-agent ack "          /* trailing space matters */
 #define CONTROL_SHUTDOWN_MSG "#!-agent shutdown "
+/* HC_FORCE_RECONNECT as ar-forward.c delivers it: "close and reconnect now". */
+#define CONTROL_FORCE_RECONNECT_MSG "#!-force_reconnect"
 #define CONTROL_AR_LEGACY_VERSION "Wazuh v4.2.0"
 
 enum control_type {

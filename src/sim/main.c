@@ -202,6 +202,24 @@ sim_restart(struct aconn *ac, const char *msg, size_t len, void *arg)
 	}
 }
 
+/*
+ * sim_reconnect: "#!-force_reconnect", as Wazuh's agent handles it: drop the
+ * link (no shutdown message) and start again with the same manager at once.
+ */
+static void
+sim_reconnect(struct aconn *ac, void *arg)
+{
+	struct sim_agent *ag = arg;
+
+	ag->reconnects++;
+	log_debug("%s (%s): force_reconnect #%u", ag->name, ag->key.id, ag->reconnects);
+	if (ag->go != SIM_GO_NONE || ag->state != SIM_ACTIVE)
+		return;   /* already closing (a restart is due, a move...): that close will do */
+	ag->go = SIM_GO_RECONNECT;
+	ag->state = SIM_CLOSING;
+	aconn_close(ac, "force_reconnect");
+}
+
 static void
 sim_message(struct aconn *ac, const char *msg, size_t len, void *arg)
 {
@@ -235,6 +253,12 @@ sim_down(struct aconn *ac, int was_up, const char *reason, void *arg)
 		ag->attempt = 0;
 		ag->state = SIM_RESTARTING;
 		sim_arm(ag, S.o.restart_delay_ms + sim_jitter());
+		return;
+	case SIM_GO_RECONNECT:
+		ag->go = SIM_GO_NONE;
+		ag->attempt = 0;
+		ag->state = SIM_DISCONNECTED;
+		sim_arm(ag, 0);
 		return;
 	case SIM_GO_MOVE:
 	case SIM_GO_FLAP:
@@ -280,6 +304,7 @@ sim_keepalive(struct aconn *ac, char *buf, size_t cap, void *arg)
 static const struct aconn_cb sim_cb = {
 	.up = sim_up,
 	.restart = sim_restart,
+	.reconnect = sim_reconnect,
 	.message = sim_message,
 	.down = sim_down,
 	.keepalive = sim_keepalive,

@@ -35,6 +35,7 @@ enum sim_go {
 	SIM_GO_RESTART,      /* a restart command: come back after --restart-delay */
 	SIM_GO_MOVE,         /* migration: reconnect to the next manager */
 	SIM_GO_FLAP,         /* flapping: reconnect to the same manager */
+	SIM_GO_RECONNECT,    /* "#!-force_reconnect": reconnect to the same manager now */
 };
 
 #define SIM_CMD_KEEP 64      /* command arrival times kept per agent (more are only counted) */
@@ -69,6 +70,7 @@ struct sim_agent {
 	uint64_t *cmd_us;             /* wall clock of each command's arrival (first SIM_CMD_KEEP) */
 	unsigned int ncmd, cmd_cap;
 	unsigned int restarts;        /* restart commands received */
+	unsigned int reconnects;      /* force_reconnect messages received */
 	unsigned int commands;        /* execd commands (restarts included) */
 	unsigned int messages;        /* other manager messages (no acks): up file, err... */
 	unsigned int sessions;        /* acked startups */

@@ -172,7 +172,7 @@ sim_summary(const struct sim *s, int final, int brief)
 {
 	json_t *root, *list, *a, *vers;
 	unsigned int i, enrolled = 0, connected = 0, active = 0, restarted = 0, back = 0;
-	unsigned long long restarts = 0, commands = 0, sessions = 0, legacy = 0;
+	unsigned long long restarts = 0, reconnects = 0, commands = 0, sessions = 0, legacy = 0;
 	unsigned int minr = 0, maxr = 0;
 	char mgr[300];
 	const struct sim_agent *ag;
@@ -191,6 +191,7 @@ sim_summary(const struct sim *s, int final, int brief)
 		connected += st == SIM_HANDSHAKE || st == SIM_ACTIVE;
 		active += st == SIM_ACTIVE;
 		restarts += ag->restarts;
+		reconnects += ag->reconnects;
 		commands += ag->commands;
 		sessions += ag->sessions;
 		legacy += ag->legacy;
@@ -206,12 +207,14 @@ sim_summary(const struct sim *s, int final, int brief)
 			continue;
 		if (mgrlist_format(&s->o.managers[ag->mgr], mgr, sizeof(mgr)) == -1)
 			mgr[0] = '\0';
-		a = json_pack("{s:s, s:s, s:s, s:s, s:i, s:i, s:i, s:i, s:i, s:i, s:i, s:b, s:s, s:s}",
+		a = json_pack("{s:s, s:s, s:s, s:s, s:i, s:i, s:i, s:i, s:i, s:i, s:i, s:i, s:b, s:s, "
+		    "s:s}",
 		    "id", ag->has_key ? ag->key.id : "",
 		    "name", ag->name,
 		    "version", s->vers[ag->ver].version,
 		    "state", sim_state_name(st),
 		    "restarts", (json_int_t)ag->restarts,
+		    "reconnects", (json_int_t)ag->reconnects,
 		    "commands", (json_int_t)ag->commands,
 		    "messages", (json_int_t)ag->messages,
 		    "sessions", (json_int_t)ag->sessions,
@@ -230,6 +233,8 @@ sim_summary(const struct sim *s, int final, int brief)
 	    json_object_set_new(root, "active", json_integer(active)) == -1 ||
 	    json_object_set_new(root, "restarts_received", json_integer((json_int_t)restarts)) == -1 ||
 	    json_object_set_new(root, "agents_restarted", json_integer(restarted)) == -1 ||
+	    json_object_set_new(root, "reconnects_received",
+	        json_integer((json_int_t)reconnects)) == -1 ||
 	    json_object_set_new(root, "back_after_restart", json_integer(back)) == -1 ||
 	    json_object_set_new(root, "min_restarts", json_integer(minr)) == -1 ||
 	    json_object_set_new(root, "max_restarts", json_integer(maxr)) == -1 ||
