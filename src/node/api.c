@@ -1,6 +1,7 @@
 /* api.c — the REST API server: HTTPS (evhttp over bufferevent_openssl),
  * routing, JWT authentication and the reply helpers.  Endpoints live in
- * api_default.c, api_agents.c and api_cluster.c, one file per endpoint family.
+ * api_default.c, api_agents.c, api_cluster.c and api_manager.c, one file per
+ * endpoint family.
  */
 #include "node/api.h"
 
@@ -51,6 +52,8 @@ static const struct api_route api_routes[] = {
 	{ "cluster/local/info", M_GET, 1, api_get_cluster_local_info, NULL, NULL, NULL },
 	{ "cluster/nodes", M_GET, 1, api_get_cluster_nodes, NULL, NULL, NULL },
 	{ "cluster/healthcheck", M_GET, 1, api_get_cluster_healthcheck, NULL, NULL, NULL },
+	{ "cluster/*/info", M_GET, 1, api_get_cluster_node_info, NULL, NULL, NULL },
+	{ "manager/info", M_GET, 1, api_get_manager_info, NULL, NULL, NULL },
 };
 
 const char *

@@ -48,7 +48,7 @@ int api_check(struct api_req *r, const char *const *allowed);
  */
 int api_cluster_connected(struct node *n, struct cluster_node_info *v, size_t max);
 
-/* Endpoint handlers (api_default.c, api_agents.c, api_cluster.c). */
+/* Endpoint handlers (api_default.c, api_agents.c, api_cluster.c, api_manager.c). */
 void api_get_root(struct api_req *r);
 void api_login(struct api_req *r);
 void api_get_agents(struct api_req *r);
@@ -62,5 +62,7 @@ void api_get_cluster_status(struct api_req *r);
 void api_get_cluster_local_info(struct api_req *r);
 void api_get_cluster_nodes(struct api_req *r);
 void api_get_cluster_healthcheck(struct api_req *r);
+void api_get_manager_info(struct api_req *r);
+void api_get_cluster_node_info(struct api_req *r);
 
 #endif

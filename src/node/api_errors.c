@@ -47,10 +47,15 @@ api_error_lookup(int code)
 	return NULL;
 }
 
-/* api_title: the problem title Wazuh's handlers give to an HTTP status. */
+/*
+ * api_title: the problem title Wazuh's handlers give to an HTTP status; a
+ * WazuhClusterError (3022, 3023) keeps its own title on its 500.
+ */
 static const char *
-api_title(int http_status)
+api_title(int http_status, int code)
 {
+	if (http_status >= 500 && (code == 3022 || code == 3023))
+		return "Wazuh Cluster Error";
 	switch (http_status) {
 	case 400: return "Bad Request";
 	case 401: return "Unauthorized";
@@ -97,7 +102,7 @@ json_t *
 api_problem(int http_status, int code, const char *detail, const char *node)
 {
 	const struct api_error *e = code != 0 ? api_error_lookup(code) : NULL;
-	const char *title = api_title(http_status);
+	const char *title = api_title(http_status, code);
 	json_t *o, *dapi = NULL, *nodeobj = NULL;
 
 	if (detail == NULL)

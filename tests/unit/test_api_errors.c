@@ -142,6 +142,12 @@ test_problem_schema(void **state)
 	s = dump(api_problem(400, 0, NULL, NULL));
 	assert_string_equal(s, "{\"title\": \"Bad Request\", \"detail\": \"Bad Request\"}");
 	free(s);
+	/* A WazuhClusterError keeps its own title on its 500. */
+	s = dump(api_problem(500, 3022, "Unknown node ID: ghost", NULL));
+	assert_string_equal(s, "{\"title\": \"Wazuh Cluster Error\", \"detail\": "
+	    "\"Unknown node ID: ghost\", \"remediation\": \"Check the name of the node\", "
+	    "\"error\": 3022}");
+	free(s);
 }
 
 static void
