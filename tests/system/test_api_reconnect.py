@@ -42,7 +42,8 @@ def test_reconnect_standalone(tmp_path, procs, master):
     gone.stop()
     vigil.wait_for(lambda: master.agents()[gone_id]["status"] == "disconnected", 20, 0.2,
                    "the stopped agent disconnected")
-    before = (sim.summary() or {})["sessions"]
+    vigil.wait_for(lambda: (sim.summary() or {}).get("active") == 3, 10, 0.1, "sim summary")
+    before = sim.summary()["sessions"]
 
     # Without agents_list: every agent; 000 and the inactive one are left out silently.
     r = master.api("PUT", "/agents/reconnect")
