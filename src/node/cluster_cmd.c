@@ -30,6 +30,13 @@
 
 /* ---- commands ---- */
 
+static void
+cmd_free(struct pending_cmd *pc)
+{
+	free(pc->a);
+	free(pc);
+}
+
 /* clu_cmd_finish: every agent of the batch gets code; the batch is freed. */
 void
 clu_cmd_finish(struct cluster *c, struct pending_cmd *pc, int code)
@@ -39,7 +46,7 @@ clu_cmd_finish(struct cluster *c, struct pending_cmd *pc, int code)
 	TAILQ_REMOVE(&c->cmds, pc, entry);
 	for (i = 0; i < pc->n; i++)
 		pc->done(pc->arg, pc->a[i].id, code);
-	free(pc);
+	cmd_free(pc);
 }
 
 /*
@@ -56,7 +63,8 @@ cmd_send(struct cluster *c, struct pending_cmd *pc)
 	size_t i;
 
 	pc->sent = 1;
-	pc->deadline = node_now(n) + CLUSTER_CMD_TIMEOUT;
+	/* a big batch under load takes the worker longer to read and answer */
+	pc->deadline = node_now(n) + CLUSTER_CMD_TIMEOUT + (time_t)(pc->n / CLUSTER_CMD_PER_S);
 	if (p == NULL || !p->ready || p->closing) {
 		clu_cmd_finish(c, pc, VIGIL_ERR_NODE_UNREACHABLE);
 		return;
@@ -99,6 +107,15 @@ cluster_agent_command(struct node *n, struct agent *a, enum agent_cmd cmd,
 		pc->cmd = cmd;
 		TAILQ_INSERT_TAIL(&c->cmds, pc, entry);
 	}
+	if (pc->n == pc->cap) {
+		size_t cap = pc->cap == 0 ? 64 : pc->cap * 2;
+		struct pending_agent *v = realloc(pc->a, cap * sizeof(*v));
+
+		if (v == NULL)
+			return 1000;
+		pc->a = v;
+		pc->cap = cap;
+	}
 	pc->a[pc->n].id = a->id;
 	pc->a[pc->n].kg = a->sync_kg;
 	pc->a[pc->n].kl = a->sync_kl;
@@ -135,7 +152,7 @@ cluster_cancel(struct node *n, void *arg)
 		next = TAILQ_NEXT(pc, entry);
 		if (pc->arg == arg) {
 			TAILQ_REMOVE(&c->cmds, pc, entry);
-			free(pc);
+			cmd_free(pc);
 		}
 	}
 }
@@ -216,7 +233,7 @@ clu_master_result(struct node *n, json_t *body)
 		pc->done(pc->arg, pc->a[i].id, json_is_integer(v) ?
 		    (int)json_integer_value(v) : VIGIL_ERR_NODE_UNREACHABLE);
 	}
-	free(pc);
+	cmd_free(pc);
 }
 
 /* ---- enrollment forwarding ---- */

@@ -18,7 +18,8 @@
 #define CLUSTER_BATCH_MAX 2000        /* records per UPDATES frame */
 #define CLUSTER_PING_EVERY 2          /* s of silence before a ping */
 #define CLUSTER_DEAD_AFTER 10         /* s of silence that closes a link */
-#define CLUSTER_CMD_TIMEOUT 5         /* s for a worker to answer a command */
+#define CLUSTER_CMD_TIMEOUT 5         /* s for a worker to answer a command batch... */
+#define CLUSTER_CMD_PER_S 2000        /* ...plus 1 s per this many agents in it */
 #define CLUSTER_BACKOFF_MIN_MS 200
 #define CLUSTER_BACKOFF_MAX_MS 5000
 #define CLUSTER_OUTBUF_MAX (64 << 20)
@@ -77,8 +78,8 @@ struct pending_cmd {
 	void (*done)(void *, unsigned int, int);
 	void *arg;
 	enum agent_cmd cmd;
-	size_t n;
-	struct { unsigned int id, kg, kl; } a[CLUSTER_CMD_CHUNK];
+	size_t n, cap;
+	struct pending_agent { unsigned int id, kg, kl; } *a;   /* grows as agents are added */
 };
 TAILQ_HEAD(cmd_list, pending_cmd);
 
