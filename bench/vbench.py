@@ -118,7 +118,7 @@ class ControlledSim:
         ev = self.ask("dump " + path, "dump", timeout=60)
         if not ev.get("ok"):
             raise RuntimeError("%s: dump to %s failed" % (self.name, path))
-        return read_agent_file(path)
+        return vigil.read_agent_file(path)
 
     def stop(self):
         if self.p.poll() is None:
@@ -132,15 +132,6 @@ class ControlledSim:
                 self.p.kill()
                 self.p.wait(5)
         self.logf.close()
-
-
-def read_agent_file(path):
-    rows = []
-    with open(path) as f:
-        header = f.readline().lstrip("# ").rstrip("\n").split("\t")
-        for line in f:
-            rows.append(dict(zip(header, line.rstrip("\n").split("\t"))))
-    return rows
 
 
 def proc_cpu_seconds(pid):

@@ -14,22 +14,9 @@
 #include <jansson.h>
 
 #include "lib/log.h"
+#include "lib/procstat.h"
 #include "node/node.h"
 #include "node/registry.h"
-
-static long
-rss_kb(void)
-{
-	FILE *f;
-	long size, rss;
-
-	if ((f = fopen("/proc/self/statm", "r")) == NULL)
-		return -1;
-	if (fscanf(f, "%ld %ld", &size, &rss) != 2)
-		rss = -1;
-	fclose(f);
-	return rss < 0 ? -1 : rss * (sysconf(_SC_PAGESIZE) / 1024);
-}
 
 static double
 tv_seconds(struct timeval tv)
@@ -72,7 +59,7 @@ node_stats_json(struct node *n)
 	SET("sync_fenced", s->sync_fenced);
 	SET("registry_rows_written", rows);
 	SET("registry_commits", commits);
-	SET("rss_kb", rss_kb());
+	SET("rss_kb", procstat_rss_kb());
 #undef SET
 	json_object_set_new(j, "cpu_user_s", json_real(tv_seconds(ru.ru_utime)));
 	json_object_set_new(j, "cpu_system_s", json_real(tv_seconds(ru.ru_stime)));

@@ -26,6 +26,7 @@
 #include "agent/mgrlist.h"
 #include "agent/sysinfo.h"
 #include "lib/log.h"
+#include "lib/procstat.h"
 #include "lib/tls.h"
 #include "proto/enroll.h"
 #include "sim/sim.h"
@@ -891,7 +892,7 @@ main(int argc, char **argv)
 	snprintf(S.uname_fmt[1], sizeof(S.uname_fmt[1]), "%.100s |%.140s", u.release, u.version);
 	snprintf(S.uname_fmt[2], sizeof(S.uname_fmt[2]), "%s", u.machine);
 	sim_setup_versions();
-	S.rss_start_kb = sim_rss_kb();
+	S.rss_start_kb = procstat_rss_kb();
 
 	if ((S.base = event_base_new()) == NULL || event_base_priority_init(S.base, SIM_PRIOS) == -1)
 		fatalx("event_base_new");

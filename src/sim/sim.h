@@ -129,8 +129,6 @@ uint64_t sim_now_ms(void);
 /* sim_wall_us: wall-clock microseconds (comparable across processes). */
 uint64_t sim_wall_us(void);
 
-/* sim_rss_kb: this process's resident set size, KiB (-1 when unknown). */
-long sim_rss_kb(void);
 
 /*
  * sim_summary: the JSON summary of the whole run (new reference): counts,

@@ -8,6 +8,7 @@
 #include "agent/keyfile.h"
 #include "agent/mgrlist.h"
 #include "lib/log.h"
+#include "lib/procstat.h"
 #include "sim/sim.h"
 
 const char *
@@ -64,20 +65,6 @@ sim_wall_us(void)
 
 	clock_gettime(CLOCK_REALTIME, &ts);
 	return (uint64_t)ts.tv_sec * 1000000 + (uint64_t)ts.tv_nsec / 1000;
-}
-
-long
-sim_rss_kb(void)
-{
-	FILE *f;
-	long size, rss;
-
-	if ((f = fopen("/proc/self/statm", "r")) == NULL)
-		return -1;
-	if (fscanf(f, "%ld %ld", &size, &rss) != 2)
-		rss = -1;
-	fclose(f);
-	return rss < 0 ? -1 : rss * (sysconf(_SC_PAGESIZE) / 1024);
 }
 
 static int
@@ -178,7 +165,7 @@ sim_summary(const struct sim *s, int final, int brief)
 	const struct sim_agent *ag;
 	enum sim_state st;
 	int is_back, v;
-	long rss = sim_rss_kb();
+	long rss = procstat_rss_kb();
 
 	if ((root = json_object()) == NULL || (list = json_array()) == NULL) {
 		json_decref(root);

@@ -8,15 +8,6 @@ import vigil
 from test_cluster import key, on_node, start_master, start_worker  # noqa: F401
 
 
-def read_agent_file(path):
-    rows = []
-    with open(path) as f:
-        header = f.readline().lstrip("# ").rstrip("\n").split("\t")
-        for line in f:
-            rows.append(dict(zip(header, line.rstrip("\n").split("\t"))))
-    return rows
-
-
 def final_summary(sim):
     """The summary the simulator printed when it exited."""
     lines = [line for line in sim.output().splitlines()
@@ -58,7 +49,7 @@ def test_version_mix_latencies_and_agent_file(tmp_path, procs, master):
     sim.send("dump " + path)
     ev = vigil.wait_for(lambda: sim.events("dump"), 5, 0.05, "the dump answer")[0]
     assert ev["ok"] is True
-    rows = read_agent_file(path)
+    rows = vigil.read_agent_file(path)
     assert len(rows) == 8
     for row in rows:
         assert row["version"] == ("4.1.5" if int(row["idx"]) % 4 == 0 else "4.12.0")

@@ -178,6 +178,16 @@ class Node(Proc):
         return {a["id"]: a for a in r.json()["data"]["affected_items"]}
 
 
+def read_agent_file(path):
+    """vigil-sim's --agent-file / dump output: one dict per agent, keyed by the header."""
+    rows = []
+    with open(path) as f:
+        header = f.readline().lstrip("# ").rstrip("\n").split("\t")
+        for line in f:
+            rows.append(dict(zip(header, line.rstrip("\n").split("\t"))))
+    return rows
+
+
 class Sim(Proc):
     """vigil-sim: many simulated agents; its --summary file is its live state."""
 
