@@ -39,7 +39,8 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	g = size > 0 ? data[0] * 16777619u : 0;
 	l = size > 1 ? data[1] % 10000 : 1;
 	n = secmsg_encode(ENC_KEY, size % 2 ? "001" : NULL, (unsigned int)size, g, l,
-	    (const char *)data, size, out, sizeof(out));
+	    (const char *)data, size, size % 3 == 0 ? SECMSG_Z_STORED : SECMSG_Z_BEST, out,
+	    sizeof(out));
 	if (n == -1)
 		return 0;
 	assert(secmsg_split(out, (size_t)n, id, &ct, &ctlen) == 0);

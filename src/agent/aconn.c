@@ -185,7 +185,7 @@ aconn_send(struct aconn *ac, const char *msg, size_t len)
 	if (ac->cb->counter != NULL)
 		ac->cb->counter(ac, ac->global, ac->local, ac->arg);
 	n = secmsg_encode(ac->enc_key, ac->prefix ? ac->key.id : NULL, backoff_rand() & 0xffff,
-	    ac->global, ac->local, msg, len, aconn_out + 4, sizeof(aconn_out) - 4);
+	    ac->global, ac->local, msg, len, ac->conf->zmode, aconn_out + 4, sizeof(aconn_out) - 4);
 	if (n <= 0 || n > FRAME_MAX) {
 		log_warnx("agent %s: message of %zu bytes cannot be encoded", ac->key.id, len);
 		return -1;

@@ -14,6 +14,7 @@
 #include <event2/event.h>
 
 #include "agent/keyfile.h"
+#include "proto/secmsg.h"
 
 enum aconn_state {
 	ACONN_IDLE = 0,     /* no connection */
@@ -35,6 +36,7 @@ struct aconn_conf {
 	unsigned int handshake_ms;        /* how long to wait for the startup ack */
 	unsigned int connect_ms;          /* TCP connect timeout */
 	unsigned int ack_misses;          /* close when no ack for ack_misses * keepalive_ms (3) */
+	enum secmsg_zmode zmode;          /* SECMSG_Z_BEST (0) as a Wazuh agent; the sim may store */
 };
 
 /*

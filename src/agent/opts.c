@@ -20,7 +20,7 @@ const char opts_sim_usage[] =
     "                 [--raw-version STRING (tests: a version no release has)]\n"
     "                 [--version-mix X.Y.Z:W[,X.Y.Z:W...]] [--migrate-rate PCT]\n"
     "                 [--flap-rate PCT] [--reconnect-jitter MS] [--agent-file FILE]\n"
-    "                 [--summary-brief] [--control] [-v]\n"
+    "                 [--summary-brief] [--control] [--zlib stored|best] [-v]\n"
     "\n"
     "  --version-mix      agents report these versions in these proportions\n"
     "                     (e.g. 4.1.5:10,4.12.0:90; below 4.2.0 gets restart-ossec0)\n"
@@ -35,7 +35,10 @@ const char opts_sim_usage[] =
     "  --summary-brief    counts and latencies only, no per-agent list\n"
     "  --control          read commands on stdin (mark [US], move IDX..., dump FILE,\n"
     "                     rate migrate|flap PCT, summary, quit), answer with JSON\n"
-    "                     lines on stdout\n";
+    "                     lines on stdout\n"
+    "  --zlib             how the agents compress what they send: stored (default:\n"
+    "                     no compression, so one core can be many agents) or best\n"
+    "                     (level 9, the bytes a Wazuh agent sends)\n";
 
 int
 opts_version_parse(const char *s, char *out, size_t cap)
@@ -99,7 +102,7 @@ enum {
 	OPT_MANAGER = 256, OPT_ENROLL, OPT_PASSFILE, OPT_NAME, OPT_DATADIR, OPT_KEEPALIVE,
 	OPT_VERSION, OPT_FOREGROUND, OPT_AGENTS, OPT_DURATION, OPT_PREFIX, OPT_RESTART_DELAY,
 	OPT_SUMMARY, OPT_ENROLL_CONC, OPT_FIRST_KA, OPT_RAW_VERSION, OPT_VERSION_MIX,
-	OPT_MIGRATE, OPT_FLAP, OPT_JITTER, OPT_AGENT_FILE, OPT_BRIEF, OPT_CONTROL,
+	OPT_MIGRATE, OPT_FLAP, OPT_JITTER, OPT_AGENT_FILE, OPT_BRIEF, OPT_CONTROL, OPT_ZLIB,
 };
 
 /* A rate in percent per second: a decimal number in [0, 100]. 0 / -1. */
@@ -262,6 +265,7 @@ opts_parse_sim(int argc, char **argv, struct sim_opts *o, char *err, size_t errc
 		{ "agent-file", required_argument, NULL, OPT_AGENT_FILE },
 		{ "summary-brief", no_argument, NULL, OPT_BRIEF },
 		{ "control", no_argument, NULL, OPT_CONTROL },
+		{ "zlib", required_argument, NULL, OPT_ZLIB },
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
@@ -277,6 +281,7 @@ opts_parse_sim(int argc, char **argv, struct sim_opts *o, char *err, size_t errc
 	o->restart_delay_ms = 500;
 	o->enroll_concurrency = 50;
 	o->first_keepalive = -1;
+	o->zlib_stored = 1;
 	optind = 0;
 	opterr = 0;
 	while ((c = getopt_long(argc, argv, "+vh", lo, NULL)) != -1) {
@@ -370,6 +375,14 @@ opts_parse_sim(int argc, char **argv, struct sim_opts *o, char *err, size_t errc
 			break;
 		case OPT_CONTROL:
 			o->control = 1;
+			break;
+		case OPT_ZLIB:
+			if (strcmp(optarg, "stored") == 0)
+				o->zlib_stored = 1;
+			else if (strcmp(optarg, "best") == 0)
+				o->zlib_stored = 0;
+			else
+				OPTS_ERR("bad --zlib '%s' (stored or best)", optarg);
 			break;
 		case OPT_FIRST_KA: {
 			unsigned int v;

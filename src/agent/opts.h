@@ -57,6 +57,7 @@ struct sim_opts {
 	char agent_file[PATH_MAX];          /* per-agent file written at exit / on "dump"; "" = none */
 	int summary_brief;                  /* summary without agent_list */
 	int control;                        /* commands on stdin, events on stdout */
+	int zlib_stored;                    /* --zlib stored (the default) / best */
 };
 
 #define OPTS_SIM_AGENTS_MAX 200000

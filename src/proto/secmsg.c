@@ -4,6 +4,7 @@
  *	inner = "%05hu%010u:%04u:" rand16 global local, then the message
  *	body  = md5hex(inner) + inner
  *	plain = '!' x (1 + pad) + zlib(body, level 9), pad to a multiple of 8
+ *	        (or zlib stored blocks: SECMSG_Z_STORED)
  *	wire  = ["!id!"] "#AES:" AES-256-CBC(key = md5hex(raw key), IV, PKCS#7)
  *
  * The program is single-threaded, so the cipher contexts, the zlib streams and
@@ -33,10 +34,15 @@
 #define SECMSG_LOCAL_MAX 9999 /* largest value "%04u" keeps in 4 digits */
 #define SECMSG_BANG_MAX 8     /* 1 + up to 7 pad bytes */
 
+/* A zlib stored block holds at most 65535 bytes: header 2, block header 5, Adler-32 4. */
+#define SECMSG_STORED_BLOCK 65535
+#define SECMSG_STORED_LEN(n) (2 + 5 + (n) + 4)
+
 /* The largest body and its worst-case deflate size (zlib compressBound). */
 #define SECMSG_BODY_MAX (SECMSG_OVERHEAD + SECMSG_PLAIN_MAX)
 #define SECMSG_ZBOUND(n) ((n) + ((n) >> 12) + ((n) >> 14) + ((n) >> 25) + 13)
 #define SECMSG_ZMAX SECMSG_ZBOUND(SECMSG_BODY_MAX)
+_Static_assert(SECMSG_STORED_LEN(SECMSG_STORED_BLOCK) <= SECMSG_ZMAX, "a stored block fits");
 /* Ciphertext we agree to decrypt: a frame (OS_MAXSTR) can hold no more. */
 #define SECMSG_CT_MAX FRAME_MAX
 
@@ -205,9 +211,64 @@ secmsg_decode(const char *enc_key, const uint8_t *ct, size_t ctlen, uint8_t *wor
 	return 0;
 }
 
+/*
+ * zlib_stored: writes in (n bytes) to out as a zlib stream of one stored
+ * block (RFC 1950 header 78 01, an RFC 1951 block of type 00, Adler-32).
+ * out holds SECMSG_STORED_LEN(n) bytes.  Returns the length written, or -1
+ * when n needs a second block: such a message cannot fit in a frame anyway.
+ */
+static ssize_t
+zlib_stored(const uint8_t *in, size_t n, uint8_t *out)
+{
+	uLong adler;
+
+	if (n > SECMSG_STORED_BLOCK)
+		return -1;
+	adler = adler32(adler32(0L, Z_NULL, 0), in, (uInt)n);
+	out[0] = 0x78;   /* deflate, 32 KiB window */
+	out[1] = 0x01;   /* no dictionary, fastest; (0x78 << 8 | 0x01) % 31 == 0 */
+	out[2] = 1;      /* BFINAL, BTYPE 00 */
+	out[3] = (uint8_t)(n & 0xff);
+	out[4] = (uint8_t)(n >> 8);
+	out[5] = (uint8_t)(~n & 0xff);
+	out[6] = (uint8_t)((~n >> 8) & 0xff);
+	memcpy(out + 7, in, n);
+	out[7 + n] = (uint8_t)(adler >> 24);
+	out[8 + n] = (uint8_t)(adler >> 16);
+	out[9 + n] = (uint8_t)(adler >> 8);
+	out[10 + n] = (uint8_t)adler;
+	return (ssize_t)SECMSG_STORED_LEN(n);
+}
+
+/*
+ * zlib_best: deflates enc_body (n bytes) into enc_plain after the room for
+ * the '!'s, with the stream parameters of compress2(body, Z_BEST_COMPRESSION)
+ * so the bytes are Wazuh's own.  0 / -1.
+ */
+static int
+zlib_best(size_t n, size_t *zlen)
+{
+	if (!enc_zinit) {
+		memset(&enc_zs, 0, sizeof(enc_zs));
+		if (deflateInit(&enc_zs, Z_BEST_COMPRESSION) != Z_OK)
+			return -1;
+		enc_zinit = 1;
+	} else if (deflateReset(&enc_zs) != Z_OK)
+		return -1;
+	enc_zs.next_in = enc_body;
+	enc_zs.avail_in = (uInt)n;
+	enc_zs.next_out = enc_plain + SECMSG_BANG_MAX;
+	enc_zs.avail_out = (uInt)(sizeof(enc_plain) - SECMSG_BANG_MAX);
+	if (deflate(&enc_zs, Z_FINISH) != Z_STREAM_END)
+		return -1;
+	*zlen = sizeof(enc_plain) - SECMSG_BANG_MAX - enc_zs.avail_out;
+	return 0;
+}
+
 ssize_t
 secmsg_encode(const char *enc_key, const char *id, unsigned int rand16, unsigned int global,
-    unsigned int local, const char *msg, size_t msglen, uint8_t *out, size_t cap)
+    unsigned int local, const char *msg, size_t msglen, enum secmsg_zmode zmode, uint8_t *out,
+    size_t cap)
 {
 	const unsigned char *key = aes_key(enc_key);
 	char md5[33], hdr[SECMSG_HDR_LEN + 1];
@@ -239,21 +300,14 @@ secmsg_encode(const char *enc_key, const char *id, unsigned int rand16, unsigned
 	hash_md5_hex(enc_body + SECMSG_MD5_LEN, bodylen - SECMSG_MD5_LEN, md5);
 	memcpy(enc_body, md5, SECMSG_MD5_LEN);
 
-	/* Same stream parameters as compress2(body, Z_BEST_COMPRESSION). */
-	if (!enc_zinit) {
-		memset(&enc_zs, 0, sizeof(enc_zs));
-		if (deflateInit(&enc_zs, Z_BEST_COMPRESSION) != Z_OK)
+	if (zmode == SECMSG_Z_STORED) {
+		ssize_t sl = zlib_stored(enc_body, bodylen, enc_plain + SECMSG_BANG_MAX);
+
+		if (sl == -1)
 			return -1;
-		enc_zinit = 1;
-	} else if (deflateReset(&enc_zs) != Z_OK)
+		zlen = (size_t)sl;
+	} else if (zlib_best(bodylen, &zlen) == -1)
 		return -1;
-	enc_zs.next_in = enc_body;
-	enc_zs.avail_in = (uInt)bodylen;
-	enc_zs.next_out = enc_plain + SECMSG_BANG_MAX;
-	enc_zs.avail_out = (uInt)(sizeof(enc_plain) - SECMSG_BANG_MAX);
-	if (deflate(&enc_zs, Z_FINISH) != Z_STREAM_END)
-		return -1;
-	zlen = sizeof(enc_plain) - SECMSG_BANG_MAX - enc_zs.avail_out;
 
 	/* '!' in front of the stream: one, plus padding to a multiple of 8. */
 	bangs = 1 + (8 - (zlen + 1) % 8) % 8;

@@ -45,10 +45,18 @@ struct secmsg {
 int secmsg_decode(const char *enc_key, const uint8_t *ct, size_t ctlen,
     uint8_t *work, size_t workcap, struct secmsg *m);
 
+/* How secmsg_encode compresses the body.  Either is a zlib stream that any zlib
+ * uncompress() accepts, which is all a Wazuh agent or manager does with it. */
+enum secmsg_zmode {
+	SECMSG_Z_BEST = 0,   /* compress2(level 9): Wazuh's own bytes */
+	SECMSG_Z_STORED = 1, /* stored blocks: no compression, a fraction of the CPU */
+};
+
 /*
  * secmsg_encode: builds a payload (without the frame length): "!id!" when
  * id is not NULL (agent side), then "#AES:" and the ciphertext of msg with the
- * given counters.  Returns the bytes written to out, or -1 if cap is too small,
+ * given counters, its body zlib-wrapped as zmode says.  Returns the bytes
+ * written to out, or -1 if cap is too small,
  * msglen exceeds SECMSG_PLAIN_MAX, the payload would not fit in one frame
  * (FRAME_MAX: a message that does not compress well must stay somewhat below
  * SECMSG_PLAIN_MAX) or local does not fit in 4 digits (> 9999).
@@ -56,7 +64,7 @@ int secmsg_decode(const char *enc_key, const uint8_t *ct, size_t ctlen,
  */
 ssize_t secmsg_encode(const char *enc_key, const char *id, unsigned int rand16,
     unsigned int global, unsigned int local, const char *msg, size_t msglen,
-    uint8_t *out, size_t cap);
+    enum secmsg_zmode zmode, uint8_t *out, size_t cap);
 
 /* secmsg_counter_next: advances a sender's (global, local) pair as msgs.c does. */
 void secmsg_counter_next(unsigned int *global, unsigned int *local);

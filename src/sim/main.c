@@ -809,6 +809,7 @@ sim_setup_versions(void)
 		c.handshake_ms = 60000;
 	c.connect_ms = 10000;
 	c.ack_misses = 3;
+	c.zmode = S.o.zlib_stored ? SECMSG_Z_STORED : SECMSG_Z_BEST;
 	S.nvers = S.o.nmix;
 	for (v = 0; v < S.nvers; v++) {
 		memcpy(S.vers[v].version, S.o.mix[v].version, sizeof(S.vers[v].version));

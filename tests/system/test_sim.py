@@ -122,9 +122,10 @@ def test_migration_between_workers_keeps_the_master_right(tmp_path, procs, key):
 
 
 def test_flapping_agents_come_back(tmp_path, procs, master):
+    # --zlib best: these agents compress as Wazuh agents do (the others store)
     sim = vigil.Sim(tmp_path, master, 30,
                     args=["--keepalive", "2", "--flap-rate", "20", "--reconnect-jitter", "200",
-                          "--duration", "4"])
+                          "--duration", "4", "--zlib", "best"])
     procs.append(sim)
     vigil.wait_for(lambda: not sim.alive(), 40, 0.2, "the flapping simulator to finish")
     s = final_summary(sim)

@@ -621,6 +621,7 @@ test_opts_sim(void **state)
 	assert_int_equal(parse_sim(&o, bad8), -1);
 	assert_int_equal(parse_sim(&o, fk), 0);
 	assert_int_equal(o.first_keepalive, 3600);
+	assert_int_equal(o.zlib_stored, 1);   /* the default */
 	/* without --version-mix, every agent has --version */
 	assert_int_equal(o.nmix, 1);
 	assert_string_equal(o.mix[0].version, "4.12.0");
@@ -634,7 +635,7 @@ test_opts_sim_scenarios(void **state)
 	char *ok[] = { "vigil-sim", "--manager", "a:1,b:2", "--agents", "10", "--version-mix",
 	    "4.1.5:10,v4.12.0:90", "--migrate-rate", "10", "--flap-rate", "0.5",
 	    "--reconnect-jitter", "2000", "--agent-file", "/tmp/a.tsv", "--summary-brief",
-	    "--control", NULL };
+	    "--control", "--zlib", "best", NULL };
 	char *bad[][9] = {
 		{ "vigil-sim", "--manager", "a:1", "--agents", "3", "--version-mix", "4.1.5", NULL },
 		{ "vigil-sim", "--manager", "a:1", "--agents", "3", "--version-mix", "4.1.5:0", NULL },
@@ -647,6 +648,7 @@ test_opts_sim_scenarios(void **state)
 		{ "vigil-sim", "--manager", "a:1", "--agents", "3", "--flap-rate", "1x", NULL },
 		{ "vigil-sim", "--manager", "a:1", "--agents", "3", "--flap-rate", "nan", NULL },
 		{ "vigil-sim", "--manager", "a:1", "--agents", "3", "--reconnect-jitter", "x", NULL },
+		{ "vigil-sim", "--manager", "a:1", "--agents", "3", "--zlib", "9", NULL },
 	};
 	size_t i;
 
@@ -663,6 +665,7 @@ test_opts_sim_scenarios(void **state)
 	assert_string_equal(o.agent_file, "/tmp/a.tsv");
 	assert_int_equal(o.summary_brief, 1);
 	assert_int_equal(o.control, 1);
+	assert_int_equal(o.zlib_stored, 0);
 	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
 		assert_int_equal(parse_sim(&o, bad[i]), -1);
 }

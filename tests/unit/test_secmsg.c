@@ -136,7 +136,7 @@ test_vector_ack_encode(void **state)
 	hash_md5_hex(ACK_INNER, strlen(ACK_INNER), md5);
 	assert_string_equal(md5, ACK_MD5);
 	assert_int_equal(wlen, 85);
-	n = secmsg_encode(ENC_KEY, NULL, 12345, 1, 1, "#!-agent ack ", 13, out, OUTCAP);
+	n = secmsg_encode(ENC_KEY, NULL, 12345, 1, 1, "#!-agent ack ", 13, SECMSG_Z_BEST, out, OUTCAP);
 	assert_int_equal(n, 85);
 	assert_memory_equal(out, want, 85);
 	frame_put_header(hdr, (uint32_t)n);
@@ -189,7 +189,8 @@ test_vector_agent_decode(void **state)
 }
 
 static void
-roundtrip(const char *id, const char *msg, size_t len, unsigned int g, unsigned int l)
+roundtrip_z(const char *id, const char *msg, size_t len, unsigned int g, unsigned int l,
+    enum secmsg_zmode z)
 {
 	char sid[SECMSG_ID_MAX + 1];
 	const uint8_t *ct;
@@ -197,7 +198,7 @@ roundtrip(const char *id, const char *msg, size_t len, unsigned int g, unsigned 
 	struct secmsg m;
 	ssize_t n;
 
-	n = secmsg_encode(ENC_KEY, id, 77777, g, l, msg, len, out, OUTCAP);
+	n = secmsg_encode(ENC_KEY, id, 77777, g, l, msg, len, z, out, OUTCAP);
 	assert_true(n > 0);
 	assert_int_equal(secmsg_split(out, (size_t)n, sid, &ct, &ctlen), 0);
 	assert_string_equal(sid, id != NULL ? id : "");
@@ -209,6 +210,14 @@ roundtrip(const char *id, const char *msg, size_t len, unsigned int g, unsigned 
 	assert_int_equal(m.msglen, len);
 	assert_memory_equal(m.msg, msg, len);
 	assert_int_equal(m.msg[len], '\0');
+}
+
+/* Every message both ways: level 9 and stored blocks. */
+static void
+roundtrip(const char *id, const char *msg, size_t len, unsigned int g, unsigned int l)
+{
+	roundtrip_z(id, msg, len, g, l, SECMSG_Z_BEST);
+	roundtrip_z(id, msg, len, g, l, SECMSG_Z_STORED);
 }
 
 static void
@@ -232,11 +241,83 @@ test_roundtrip(void **state)
 	roundtrip(NULL, "a\0b\0c", 5, 1, 2);
 	/* The largest message that compresses; incompressible data up to a frame. */
 	memset(big, 'A', sizeof(big));
-	roundtrip(NULL, big, sizeof(big), 1, 1);
+	roundtrip_z(NULL, big, sizeof(big), 1, 1, SECMSG_Z_BEST);
 	srand(1);
 	for (i = 0; i < sizeof(big); i++)
 		big[i] = (char)rand();
-	roundtrip("001", big, 65000, 1, 1);
+	roundtrip_z("001", big, 65000, 1, 1, SECMSG_Z_BEST);
+	roundtrip_z("001", big, 65000, 1, 1, SECMSG_Z_STORED);
+}
+
+/*
+ * The stored form, opened the way a Wazuh agent does (ReadSecMSG: AES-256-CBC
+ * with the fixed IV, skip the '!'s, uncompress()), holds exactly the body;
+ * the zlib stream is a header 78 01, one final stored block and the Adler-32.
+ */
+static void
+test_stored_as_agent_reads_it(void **state)
+{
+	static const uint8_t iv[] = "FEDCBA0987654321";
+	uint8_t plain[256], z[256];
+	char want[128], md5[33];
+	const uint8_t *p;
+	EVP_CIPHER_CTX *ctx;
+	uLongf zl = sizeof(z);
+	size_t wlen, zlen;
+	int n1, n2;
+	ssize_t n;
+
+	(void)state;
+	n = secmsg_encode(ENC_KEY, NULL, 12345, 1, 1, "#!-agent ack ", 13, SECMSG_Z_STORED, out,
+	    OUTCAP);
+	assert_true(n > 5);
+	assert_memory_equal(out, "#AES:", 5);
+	ctx = EVP_CIPHER_CTX_new();
+	assert_non_null(ctx);
+	assert_int_equal(EVP_DecryptInit_ex(ctx, EVP_aes_256_cbc(), NULL,
+	    (const unsigned char *)ENC_KEY, iv), 1);
+	assert_int_equal(EVP_DecryptUpdate(ctx, plain, &n1, out + 5, (int)n - 5), 1);
+	assert_int_equal(EVP_DecryptFinal_ex(ctx, plain + n1, &n2), 1);
+	EVP_CIPHER_CTX_free(ctx);
+	for (p = plain; *p == '!'; p++)
+		;
+	zlen = (size_t)(plain + n1 + n2 - p);
+	assert_int_equal((p - plain + zlen) % 8, 0);   /* the '!'s pad to 8 */
+	hash_md5_hex(ACK_INNER, strlen(ACK_INNER), md5);
+	wlen = (size_t)snprintf(want, sizeof(want), "%s%s", md5, ACK_INNER);
+	assert_int_equal(zlen, 2 + 5 + wlen + 4);
+	assert_memory_equal(p, "\x78\x01\x01", 3);
+	assert_int_equal(p[3] | p[4] << 8, wlen);
+	assert_int_equal((p[5] | p[6] << 8) ^ 0xffff, wlen);
+	assert_int_equal(uncompress(z, &zl, p, (uLong)zlen), Z_OK);
+	assert_int_equal(zl, wlen);
+	assert_memory_equal(z, want, wlen);
+}
+
+/*
+ * Stored, the payload is the message plus a fixed overhead, so the largest
+ * message that fits a frame is smaller than compressed; above it, -1.
+ */
+static void
+test_stored_frame_limit(void **state)
+{
+	static char big[SECMSG_PLAIN_MAX];
+	size_t len, last = 0;
+	ssize_t n;
+
+	(void)state;
+	memset(big, 'B', sizeof(big));
+	for (len = 65300; len <= sizeof(big); len++) {
+		n = secmsg_encode(ENC_KEY, "001", 1, 1, 1, big, len, SECMSG_Z_STORED, out, OUTCAP);
+		if (n == -1)
+			break;
+		assert_true(n <= FRAME_MAX);
+		last = len;
+	}
+	assert_true(last > 65300 && last < sizeof(big));
+	roundtrip_z("001", big, last, 1, 1, SECMSG_Z_STORED);
+	/* The same message compresses and fits. */
+	roundtrip_z("001", big, last + 1, 1, 1, SECMSG_Z_BEST);
 }
 
 static void
@@ -252,7 +333,7 @@ test_encode_frame_limit(void **state)
 	for (i = 0; i < sizeof(big); i++)
 		big[i] = (char)rand();
 	for (len = 65300; len <= sizeof(big); len += 4) {
-		n = secmsg_encode(ENC_KEY, "001", 1, 1, 1, big, len, out, OUTCAP);
+		n = secmsg_encode(ENC_KEY, "001", 1, 1, 1, big, len, SECMSG_Z_BEST, out, OUTCAP);
 		if (n == -1)
 			break;
 		assert_true(n <= FRAME_MAX);
@@ -260,7 +341,7 @@ test_encode_frame_limit(void **state)
 	}
 	assert_true(len <= sizeof(big));
 	assert_true(last > FRAME_MAX - 64);
-	assert_int_equal(secmsg_encode(ENC_KEY, NULL, 1, 1, 1, big, sizeof(big), out, OUTCAP), -1);
+	assert_int_equal(secmsg_encode(ENC_KEY, NULL, 1, 1, 1, big, sizeof(big), SECMSG_Z_BEST, out, OUTCAP), -1);
 }
 
 static void
@@ -270,17 +351,17 @@ test_encode_limits(void **state)
 	uint8_t small[64];
 
 	(void)state;
-	assert_int_equal(secmsg_encode(ENC_KEY, NULL, 1, 1, 1, big, sizeof(big), out, OUTCAP), -1);
-	assert_int_equal(secmsg_encode(ENC_KEY, NULL, 1, 1, 10000, "x", 1, out, OUTCAP), -1);
-	assert_int_equal(secmsg_encode("short", NULL, 1, 1, 1, "x", 1, out, OUTCAP), -1);
+	assert_int_equal(secmsg_encode(ENC_KEY, NULL, 1, 1, 1, big, sizeof(big), SECMSG_Z_BEST, out, OUTCAP), -1);
+	assert_int_equal(secmsg_encode(ENC_KEY, NULL, 1, 1, 10000, "x", 1, SECMSG_Z_BEST, out, OUTCAP), -1);
+	assert_int_equal(secmsg_encode("short", NULL, 1, 1, 1, "x", 1, SECMSG_Z_BEST, out, OUTCAP), -1);
 	/* The ack needs 85 bytes; one less is refused, not truncated. */
-	assert_int_equal(secmsg_encode(ENC_KEY, NULL, 12345, 1, 1, "#!-agent ack ", 13, out, 84),
+	assert_int_equal(secmsg_encode(ENC_KEY, NULL, 12345, 1, 1, "#!-agent ack ", 13, SECMSG_Z_BEST, out, 84),
 	    -1);
-	assert_int_equal(secmsg_encode(ENC_KEY, NULL, 12345, 1, 1, "#!-agent ack ", 13, out, 85),
+	assert_int_equal(secmsg_encode(ENC_KEY, NULL, 12345, 1, 1, "#!-agent ack ", 13, SECMSG_Z_BEST, out, 85),
 	    85);
-	assert_int_equal(secmsg_encode(ENC_KEY, "001", 1, 1, 1, "x", 1, small, 3), -1);
-	assert_int_equal(secmsg_encode(ENC_KEY, "001", 1, 1, 1, "x", 1, small, 8), -1);
-	assert_int_equal(secmsg_encode(ENC_KEY, NULL, 1, 1, 1, "x", 1, small, 0), -1);
+	assert_int_equal(secmsg_encode(ENC_KEY, "001", 1, 1, 1, "x", 1, SECMSG_Z_BEST, small, 3), -1);
+	assert_int_equal(secmsg_encode(ENC_KEY, "001", 1, 1, 1, "x", 1, SECMSG_Z_BEST, small, 8), -1);
+	assert_int_equal(secmsg_encode(ENC_KEY, NULL, 1, 1, 1, "x", 1, SECMSG_Z_BEST, small, 0), -1);
 }
 
 static void
@@ -558,6 +639,8 @@ main(void)
 		cmocka_unit_test(test_vector_ack_decode),
 		cmocka_unit_test(test_vector_agent_decode),
 		cmocka_unit_test(test_roundtrip),
+		cmocka_unit_test(test_stored_as_agent_reads_it),
+		cmocka_unit_test(test_stored_frame_limit),
 		cmocka_unit_test(test_encode_limits),
 		cmocka_unit_test(test_encode_frame_limit),
 		cmocka_unit_test(test_split),
