@@ -362,12 +362,44 @@ peer_identify(struct peer *p, SSL *ssl)
 	return 0;
 }
 
+/*
+ * peer_read_more: libevent 2.1's OpenSSL bufferevent decrypts one TLS record
+ * (16 KiB) per loop turn, whatever bufferevent_set_max_single_read says.  A RESTART frame for 20,000 agents is about
+ * 500 KB, and under a reconnect storm a loop turn is thousands of agent
+ * events long, so such a frame would take seconds to arrive.  This reads on,
+ * into the same input buffer, up to want bytes of records already on the
+ * socket.  It stops at the first SSL_read that makes no progress: wanting
+ * more bytes, or an error or close, which the bufferevent then meets and
+ * reports itself on its next read.  Returns the bytes added.
+ */
+static size_t
+peer_read_more(struct bufferevent *bev, size_t want)
+{
+	SSL *ssl = bufferevent_openssl_get_ssl(bev);
+	struct evbuffer *in = bufferevent_get_input(bev);
+	struct evbuffer_iovec v;
+	size_t got = 0;
+	int r;
+
+	while (got < want) {
+		if (evbuffer_reserve_space(in, 16384, &v, 1) < 1)
+			break;
+		if ((r = SSL_read(ssl, v.iov_base, (int)v.iov_len)) <= 0)
+			break;   /* nothing committed; the error stays for the bufferevent */
+		v.iov_len = (size_t)r;
+		if (evbuffer_commit_space(in, &v, 1) == -1)
+			break;
+		got += (size_t)r;
+	}
+	return got;
+}
+
 static void
 peer_read_cb(struct bufferevent *bev, void *arg)
 {
 	struct peer *p = arg;
 	struct evbuffer *in = bufferevent_get_input(bev);
-	size_t avail;
+	size_t avail, extra = 0;
 	ssize_t used;
 	json_t *body;
 	int type;
@@ -386,8 +418,18 @@ peer_read_cb(struct bufferevent *bev, void *arg)
 			clu_close(p, "frame too large");
 			return;
 		}
-		if (avail < 4 + (size_t)flen)
-			break;
+		if (avail < 4 + (size_t)flen) {
+			size_t need = 4 + (size_t)flen - avail, got;
+
+			/* the rest of a large frame, in this turn, up to CLUSTER_MAX_IO more */
+			if (extra >= CLUSTER_MAX_IO ||
+			    (got = peer_read_more(bev, need < CLUSTER_MAX_IO - extra ? need :
+			    CLUSTER_MAX_IO - extra)) == 0)
+				break;
+			extra += got;
+			p->node->stats.link_read_more += got;
+			continue;
+		}
 		used = cmsg_decode(evbuffer_pullup(in, 4 + (ssize_t)flen), 4 + (size_t)flen, &type,
 		    &body);
 		if (used < 0) {

@@ -44,6 +44,7 @@ struct node_stats {
 	uint64_t sync_applied;       /* master: updates applied */
 	uint64_t sync_stale;         /* master: updates from an older session, dropped */
 	uint64_t sync_fenced;        /* sessions told to close: a newer one exists */
+	uint64_t link_read_more;     /* link bytes read past libevent's record a turn */
 };
 
 struct node {

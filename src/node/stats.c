@@ -52,6 +52,7 @@ node_stats_json(struct node *n)
 	SET("enrollments", s->enrollments);
 	SET("enroll_failures", s->enroll_failures);
 	SET("restarts_sent", s->restarts_sent);
+	SET("link_read_more", s->link_read_more);
 	SET("reconnects_sent", s->reconnects_sent);
 	SET("api_requests", s->api_requests);
 	SET("sync_applied", s->sync_applied);

@@ -1,5 +1,6 @@
 """A master and workers on 127.0.0.1: agents on workers, state on the master, commands routed."""
 
+import json
 import os
 import signal
 import time
@@ -59,6 +60,32 @@ def test_agents_on_a_worker_are_known_and_restarted_through_the_master(tmp_path,
     # GET /agents?node_name= filters by the node holding the agent.
     r = master.api("GET", "/agents", params={"node_name": "worker1", "limit": "100"})
     assert r.json()["data"]["total_affected_items"] == 20
+
+
+def test_a_restart_frame_of_many_tls_records_arrives_whole(tmp_path, procs, key):
+    """4,000 agents on one worker: the master's RESTART frame for them spans several TLS
+    records, which the worker reads in one go (link_read_more) rather than one per loop turn."""
+    master = start_master(tmp_path, procs, key)
+    w1 = start_worker(tmp_path, procs, key, master, "worker1")
+    sim = vigil.Sim(tmp_path, master, 4000, name="big", managers=w1.agent_addr,
+                    args=["--keepalive", "30", "--enroll-concurrency", "100",
+                          "--restart-delay", "3000", "--summary-brief"])
+    procs.append(sim)
+    vigil.wait_for(lambda: (sim.summary() or {}).get("active") == 4000, 180, 0.5,
+                   "4,000 agents active on worker1")
+    vigil.wait_for(lambda: len(on_node(master, "worker1")) == 4000, 60, 0.5,
+                   "the master sees all 4,000")
+    r = master.api("PUT", "/agents/restart")
+    body = r.json()
+    assert r.status_code == 200 and body["error"] == 0, r.text[:500]
+    assert body["data"]["total_affected_items"] == 4000
+    vigil.wait_for(lambda: (sim.summary() or {}).get("agents_restarted") == 4000, 60, 0.5,
+                   "every agent got its restart")
+    vigil.wait_for(lambda: json.load(open(os.path.join(w1.data_dir, "stats.json")))
+                   ["restarts_sent"] == 4000, 5, 0.2, "the worker's stats")
+    with open(os.path.join(w1.data_dir, "stats.json")) as f:
+        st = json.load(f)
+    assert st["link_read_more"] > 0, st
 
 
 def test_enrolled_agent_reaches_worker_quickly(tmp_path, procs, key):
