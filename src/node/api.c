@@ -230,7 +230,7 @@ api_dispatch(struct evhttp_request *req, void *arg)
 	struct node *n = arg;
 	struct api_req r;
 	const struct evhttp_uri *uri;
-	const char *rawpath, *query, *pretty;
+	const char *rawpath, *query, *pretty, *wfc;
 	char *path = NULL, *save = NULL, *tok;
 	struct evkeyvalq q;
 	struct evkeyval *kv;
@@ -274,6 +274,15 @@ api_dispatch(struct evhttp_request *req, void *arg)
 			goto out;
 		}
 		r.pretty = b;
+	}
+	if ((wfc = api_param_get(&r, "wait_for_complete")) != NULL) {
+		int b = api_parse_bool(wfc);
+
+		if (b == -1) {
+			api_reply_problem(&r, 400, 0, "'wait_for_complete' is not of type 'boolean'");
+			goto out;
+		}
+		r.wait_for_complete = b;
 	}
 	r.path = path;
 	for (tok = strtok_r(path, "/", &save); tok != NULL; tok = strtok_r(NULL, "/", &save)) {

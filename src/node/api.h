@@ -24,6 +24,7 @@ struct api_req {
 	size_t nparams;
 	char user[128];                  /* authenticated user */
 	int pretty;
+	int wait_for_complete;           /* no request timeout (3021) */
 };
 
 /* api_param_get: value of the query parameter key, or NULL. */

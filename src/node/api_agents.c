@@ -6,6 +6,7 @@
 #include <strings.h>
 #include <time.h>
 
+#include <event2/event.h>
 #include <event2/http.h>
 
 #include "lib/log.h"
@@ -128,6 +129,7 @@ static const char *const job_msgs[][3] = {
 struct agent_job {
 	struct api_req r;             /* only node, req and pretty are used after dispatch */
 	struct evhttp_connection *evcon;
+	struct event *timeout_ev;     /* request_timeout, unless wait_for_complete */
 	struct envelope *e;
 	enum agent_cmd cmd;
 	int broadcast;
@@ -153,19 +155,28 @@ job_record(struct agent_job *j, unsigned int id, const char *given, int rc)
 
 static void job_closed(struct evhttp_connection *evcon, void *arg);
 
+/* job_free: the job and what it holds; the caller has answered or dropped the request. */
 static void
-job_finish(struct agent_job *j)
+job_free(struct agent_job *j)
 {
 	if (j->evcon != NULL)
 		evhttp_connection_set_closecb(j->evcon, NULL, NULL);
+	if (j->timeout_ev != NULL)
+		event_free(j->timeout_ev);
+	envelope_free(j->e);
+	free(j);
+}
+
+static void
+job_finish(struct agent_job *j)
+{
 	log_info("api: %s: %s sent to %d agents, %d failed", j->r.user,
 	    j->cmd == AGENT_CMD_RECONNECT ? "force_reconnect" : "restart",
 	    envelope_affected_count(j->e), envelope_failed_count(j->e));
 	if (j->r.req != NULL)
 		api_reply_json(&j->r, 200, envelope_render(j->e, job_msgs[j->cmd][0],
 		    job_msgs[j->cmd][1], job_msgs[j->cmd][2], 1));
-	envelope_free(j->e);
-	free(j);
+	job_free(j);
 }
 
 /* job_closed: the client went away before the answer: forget the request. */
@@ -178,8 +189,27 @@ job_closed(struct evhttp_connection *evcon, void *arg)
 	cluster_cancel(j->r.node, j);
 	j->evcon = NULL;
 	j->r.req = NULL;
-	envelope_free(j->e);
-	free(j);
+	job_free(j);
+}
+
+/*
+ * job_timeout: as Wazuh's request_timeout, a request without
+ * wait_for_complete that is not done in time is answered 500 with 3021.  The
+ * commands already sent stay sent; the workers' answers are no longer awaited.
+ */
+static void
+job_timeout(evutil_socket_t fd, short what, void *arg)
+{
+	struct agent_job *j = arg;
+
+	(void)fd;
+	(void)what;
+	log_warnx("api: %s: %s still waiting for workers after %d s: 3021 (%d agents done)",
+	    j->r.user, j->cmd == AGENT_CMD_RECONNECT ? "force_reconnect" : "restart",
+	    j->r.node->cfg.api_request_timeout, envelope_affected_count(j->e));
+	cluster_cancel(j->r.node, j);
+	api_reply_problem(&j->r, 500, 3021, NULL);
+	job_free(j);
 }
 
 static void
@@ -242,6 +272,13 @@ job_start(struct agent_job *j)
 	j->evcon = evhttp_request_get_connection(j->r.req);
 	if (j->evcon != NULL)
 		evhttp_connection_set_closecb(j->evcon, job_closed, j);
+	if (!j->r.wait_for_complete) {
+		struct timeval tv = { j->r.node->cfg.api_request_timeout, 0 };
+
+		if ((j->timeout_ev = evtimer_new(j->r.node->base, job_timeout, j)) == NULL ||
+		    evtimer_add(j->timeout_ev, &tv) == -1)
+			log_warnx("api: no request timeout for this job");
+	}
 	cluster_command_flush(j->r.node, j);   /* may finish (and free) j */
 }
 

@@ -23,6 +23,7 @@ config_defaults(struct config *c)
 	c->verbose = 1;
 	c->agents_disconnection_time = 600;
 	c->token_lifetime = 900;
+	c->api_request_timeout = 10;
 	c->flush_interval_ms = 100;
 	c->node_grace = 10;
 }
@@ -35,7 +36,8 @@ config_usage(FILE *f)
 	    "              [--listen ADDR] [--agent-port 1514] [--enroll-port 1515]\n"
 	    "              [--cluster-port 1516] [--api-port 55000]\n"
 	    "              [--enroll-password-file FILE] [--agents-disconnection-time S]\n"
-	    "              [--token-lifetime S] [--master HOST:PORT] [--cluster-key-file F]\n"
+	    "              [--token-lifetime S] [--api-request-timeout S]\n"
+	    "              [--master HOST:PORT] [--cluster-key-file F]\n"
 	    "              [--node-grace S] [--test-faults]\n"
 	    "              [--config FILE] [--foreground] [-v|--verbose] [-q|--quiet]\n");
 }
@@ -101,6 +103,8 @@ config_set(struct config *c, const char *key, const char *v)
 		return parse_int(key, v, 1, 86400 * 365, &c->agents_disconnection_time);
 	if (strcmp(key, "token-lifetime") == 0)
 		return parse_int(key, v, 1, 86400 * 365, &c->token_lifetime);
+	if (strcmp(key, "api-request-timeout") == 0)
+		return parse_int(key, v, 1, 86400, &c->api_request_timeout);
 	if (strcmp(key, "flush-interval-ms") == 0)
 		return parse_int(key, v, 1, 10000, &c->flush_interval_ms);
 	if (strcmp(key, "node-grace") == 0)

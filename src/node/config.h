@@ -21,11 +21,12 @@ struct config {
 	int verbose;                /* 0 quiet, 1 info, 2 debug */
 	int agents_disconnection_time; /* seconds, 600 */
 	int token_lifetime;         /* seconds, 900 */
+	int api_request_timeout;    /* s before a request without wait_for_complete gets 3021, 10 */
 	int flush_interval_ms;      /* registry batch interval, 100 */
 	char master[128];           /* worker: master HOST:PORT */
 	char cluster_key_file[512];
-	int node_grace;
-	int test_faults;            /* tests only: obey <data-dir>/faults.cmd (cluster.c) */             /* s before a lost worker's agents are disconnected, 10 */
+	int node_grace;             /* s before a lost worker's agents are disconnected, 10 */
+	int test_faults;            /* tests only: obey <data-dir>/faults.cmd (cluster.c) */
 };
 
 /* config_defaults: fills c with the built-in defaults. */

@@ -1,7 +1,10 @@
 """The /cluster endpoints and PUT /agents/node/{node_id}/restart against a real cluster:
 a master and two workers with simulated agents on both, and a standalone master."""
 
+import os
 import re
+import signal
+import threading
 
 import pytest
 
@@ -242,3 +245,34 @@ def test_restart_by_node(cluster):
     body = master.api("GET", "/cluster/healthcheck").json()
     assert [i["info"]["name"] for i in body["data"]["affected_items"]] == \
         ["master-node", "worker1"]
+
+
+def test_request_timeout_and_wait_for_complete(tmp_path, procs, key):  # noqa: F811
+    """Without wait_for_complete a restart that waits on a silent worker is answered 3021
+    after --api-request-timeout; with it, the answer waits for the worker."""
+    master = start_master(tmp_path, procs, key, args=["--api-request-timeout", "1"])
+    w1 = start_worker(tmp_path, procs, key, master, "worker1")
+    sim = vigil.Sim(tmp_path, master, 3, name="t", managers=w1.agent_addr,
+                    args=["--keepalive", "30"])
+    procs.append(sim)
+    ids = sorted(vigil.wait_for(lambda: len(on_node(master, "worker1")) == 3 and
+                                on_node(master, "worker1"), 30, 0.2, "3 agents on worker1"))
+    os.kill(w1.pid, signal.SIGSTOP)
+    resumed = threading.Timer(2.0, os.kill, (w1.pid, signal.SIGCONT))
+    try:
+        body = problem(master.api("PUT", "/agents/restart", params={"agents_list": ids[0]}),
+                       500, 3021)
+        assert body["title"] == "Wazuh Internal Error"
+        assert body["detail"] == "Timeout executing API request"
+        resumed.start()
+        r = master.api("PUT", "/agents/restart",
+                       params={"agents_list": ",".join(ids[1:]), "wait_for_complete": "true"})
+    finally:
+        resumed.cancel()
+        os.kill(w1.pid, signal.SIGCONT)
+    body = r.json()
+    assert r.status_code == 200 and body["error"] == 0, body
+    assert body["data"]["affected_items"] == ids[1:]
+    # The timed-out request's command was still delivered once the worker woke up.
+    vigil.wait_for(lambda: (sim.summary() or {}).get("agents_restarted") == 3, 20, 0.2,
+                   "all three agents restarted")
