@@ -93,7 +93,8 @@ def restart_run(b, sims, n, tag, timeout=180):
     for s in sims:
         s.ask("mark", "mark")
     t0 = time.time()
-    r = b.api("PUT", "/agents/restart")
+    # wait_for_complete: at 50,000 the answer may pass the 10 s request_timeout (3021)
+    r = b.api("PUT", "/agents/restart", params={"wait_for_complete": "true"})
     api_s = time.time() - t0
     body = r.json()
     if r.status_code != 200:
