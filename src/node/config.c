@@ -23,6 +23,9 @@ config_defaults(struct config *c)
 	c->verbose = 1;
 	c->agents_disconnection_time = 600;
 	c->token_lifetime = 900;
+	c->max_login_attempts = 50;
+	c->block_time = 300;
+	c->max_request_per_minute = 300;
 	c->flush_interval_ms = 100;
 	c->node_grace = 10;
 }
@@ -35,7 +38,8 @@ config_usage(FILE *f)
 	    "              [--listen ADDR] [--agent-port 1514] [--enroll-port 1515]\n"
 	    "              [--cluster-port 1516] [--api-port 55000]\n"
 	    "              [--enroll-password-file FILE] [--agents-disconnection-time S]\n"
-	    "              [--token-lifetime S] [--master HOST:PORT] [--cluster-key-file F]\n"
+	    "              [--token-lifetime S] [--max-login-attempts N] [--block-time S]\n"
+	    "              [--max-request-per-minute N] [--master HOST:PORT] [--cluster-key-file F]\n"
 	    "              [--node-grace S] [--test-faults]\n"
 	    "              [--config FILE] [--foreground] [-v|--verbose] [-q|--quiet]\n");
 }
@@ -101,6 +105,12 @@ config_set(struct config *c, const char *key, const char *v)
 		return parse_int(key, v, 1, 86400 * 365, &c->agents_disconnection_time);
 	if (strcmp(key, "token-lifetime") == 0)
 		return parse_int(key, v, 1, 86400 * 365, &c->token_lifetime);
+	if (strcmp(key, "max-login-attempts") == 0)
+		return parse_int(key, v, 0, 1000000, &c->max_login_attempts);
+	if (strcmp(key, "block-time") == 0)
+		return parse_int(key, v, 1, 86400 * 365, &c->block_time);
+	if (strcmp(key, "max-request-per-minute") == 0)
+		return parse_int(key, v, 0, 100000000, &c->max_request_per_minute);
 	if (strcmp(key, "flush-interval-ms") == 0)
 		return parse_int(key, v, 1, 10000, &c->flush_interval_ms);
 	if (strcmp(key, "node-grace") == 0)
