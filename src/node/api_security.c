@@ -67,19 +67,15 @@ reply_message(struct api_req *r, const char *msg)
 }
 
 /*
- * parse_ids: a comma-separated list of decimal ids (1..2^31-1) from
- * parameter key into v (at most SEC_MAX_IDS, duplicates dropped); "all"
- * when allow_all gives *all = 1.  Replies 400 and returns -1 when malformed.
+ * parse_ids: rbac_parse_ids on parameter key's value s, into v (at most
+ * SEC_MAX_IDS); "all" when allow_all gives *all = 1.  Replies 400 and
+ * returns -1 when malformed.
  */
 static int
 parse_ids(struct api_req *r, const char *key, const char *s, long long *v, size_t *n,
     int allow_all, int *all)
 {
 	char detail[256];
-	const char *p = s;
-	char *end;
-	long long x;
-	size_t i;
 
 	*n = 0;
 	if (all != NULL)
@@ -88,25 +84,8 @@ parse_ids(struct api_req *r, const char *key, const char *s, long long *v, size_
 		*all = 1;
 		return 0;
 	}
-	for (;;) {
-		if (*p < '0' || *p > '9')
-			goto bad;
-		errno = 0;
-		x = strtoll(p, &end, 10);
-		if (errno != 0 || x < 1 || x > 0x7fffffff || (*end != ',' && *end != '\0'))
-			goto bad;
-		for (i = 0; i < *n && v[i] != x; i++)
-			;
-		if (i == *n) {
-			if (*n == SEC_MAX_IDS)
-				goto bad;
-			v[(*n)++] = x;
-		}
-		if (*end == '\0')
-			return 0;
-		p = end + 1;
-	}
-bad:
+	if (rbac_parse_ids(s, v, SEC_MAX_IDS, n) == 0)
+		return 0;
 	snprintf(detail, sizeof(detail), "'%.128s' is not a valid list of ids for '%s'", s, key);
 	api_reply_problem(r, 400, 0, detail);
 	return -1;

@@ -1,6 +1,8 @@
 /* rbac.c — Wazuh 4.12's default roles as permission sets, and the user rules (pure). */
 #include "node/rbac.h"
 
+#include <errno.h>
+#include <stdlib.h>
 #include <string.h>
 
 static const struct {
@@ -168,4 +170,35 @@ rbac_username_ok(const char *name)
 			return 0;
 	}
 	return n >= 4;
+}
+
+int
+rbac_parse_ids(const char *s, long long *v, size_t cap, size_t *n)
+{
+	const char *p = s;
+	char *end;
+	long long x;
+	size_t i;
+
+	*n = 0;
+	if (s == NULL)
+		return -1;
+	for (;;) {
+		if (*p < '0' || *p > '9')
+			return -1;
+		errno = 0;
+		x = strtoll(p, &end, 10);
+		if (errno != 0 || x < 1 || x > 0x7fffffff || (*end != ',' && *end != '\0'))
+			return -1;
+		for (i = 0; i < *n && v[i] != x; i++)
+			;
+		if (i == *n) {
+			if (*n == cap)
+				return -1;
+			v[(*n)++] = x;
+		}
+		if (*end == '\0')
+			return 0;
+		p = end + 1;
+	}
 }

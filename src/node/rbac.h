@@ -126,4 +126,11 @@ int rbac_password_policy(const char *password);
 /* rbac_username_ok: 4..64 characters of [A-Za-z0-9_.-] (Wazuh's username schema). */
 int rbac_username_ok(const char *name);
 
+/*
+ * rbac_parse_ids: a user_ids / role_ids list: decimal ids 1..2^31-1
+ * separated by single commas, into v (duplicates dropped, at most cap).
+ * 0 / -1 when malformed or longer than cap.
+ */
+int rbac_parse_ids(const char *s, long long *v, size_t cap, size_t *n);
+
 #endif

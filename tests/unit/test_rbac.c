@@ -144,6 +144,32 @@ test_username(void **state)
 	assert_false(rbac_username_ok(big));
 }
 
+static void
+test_parse_ids(void **state)
+{
+	long long v[4];
+	size_t n;
+	static const char *const bad[] = { "", ",", "1,", ",1", "1,,2", "a", "1a", "-1", "+1",
+		"0", " 1", "1 ", "2147483648", "99999999999999999999", "1;2", "all", NULL };
+	size_t i;
+
+	(void)state;
+	assert_int_equal(rbac_parse_ids("1", v, 4, &n), 0);
+	assert_int_equal(n, 1);
+	assert_int_equal(v[0], 1);
+	assert_int_equal(rbac_parse_ids("100,2,100,007", v, 4, &n), 0);
+	assert_int_equal(n, 3);
+	assert_int_equal(v[0], 100);
+	assert_int_equal(v[1], 2);
+	assert_int_equal(v[2], 7);
+	assert_int_equal(rbac_parse_ids("2147483647", v, 4, &n), 0);
+	assert_int_equal(rbac_parse_ids("1,2,3,4,5", v, 4, &n), -1);
+	assert_int_equal(rbac_parse_ids("1,2,3,4,4,4", v, 4, &n), 0);
+	for (i = 0; bad[i] != NULL; i++)
+		assert_int_equal(rbac_parse_ids(bad[i], v, 4, &n), -1);
+	assert_int_equal(rbac_parse_ids(NULL, v, 4, &n), -1);
+}
+
 int
 main(void)
 {
@@ -152,6 +178,7 @@ main(void)
 		cmocka_unit_test(test_check),
 		cmocka_unit_test(test_password_policy),
 		cmocka_unit_test(test_username),
+		cmocka_unit_test(test_parse_ids),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
