@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include <sqlite3.h>
 
@@ -723,6 +724,7 @@ int
 regdb_user_add(struct regdb *d, const char *name, const char *hash, int reserved, long long *id)
 {
 	sqlite3_stmt *st;
+	struct timespec ts;
 	long long next;
 	int rc;
 
@@ -733,12 +735,19 @@ regdb_user_add(struct regdb *d, const char *name, const char *hash, int reserved
 	    db_query_int(d, "SELECT max(coalesce(max(id), 0) + 1, 100) FROM user");
 	if (next < 1 || (reserved && next > 99))
 		return -1;
-	if ((st = db_prepare(d, "INSERT INTO user (id, name, hash) VALUES (?, ?, ?) "
+	/*
+	 * Tokens name their user; a new user revokes every token issued before it,
+	 * so a token of a deleted user of the same name never becomes this one's.
+	 */
+	clock_gettime(CLOCK_REALTIME, &ts);
+	if ((st = db_prepare(d, "INSERT INTO user (id, name, hash, revoked_ms) VALUES (?, ?, ?, ?) "
 	    "ON CONFLICT (name) DO NOTHING", 0)) == NULL)
 		return -1;
 	if (sqlite3_bind_int64(st, 1, next) != SQLITE_OK ||
 	    sqlite3_bind_text(st, 2, name, -1, SQLITE_STATIC) != SQLITE_OK ||
-	    sqlite3_bind_text(st, 3, hash, -1, SQLITE_STATIC) != SQLITE_OK) {
+	    sqlite3_bind_text(st, 3, hash, -1, SQLITE_STATIC) != SQLITE_OK ||
+	    sqlite3_bind_int64(st, 4, (sqlite3_int64)ts.tv_sec * 1000 + ts.tv_nsec / 1000000) !=
+	    SQLITE_OK) {
 		sqlite3_finalize(st);
 		return -1;
 	}

@@ -235,6 +235,18 @@ def test_users_admin_manages_users_only(master):
     assert master.login("victim", "Other-Pass2?").status_code == 401
 
 
+def test_recreated_user_does_not_inherit_tokens(master):
+    uid = create_user(master, "phoenix", roles=[2])
+    old = token_of(master, "phoenix")
+    r = master.api("DELETE", "/security/users", params={"user_ids": str(uid)})
+    assert r.json()["error"] == 0
+    assert master.api("GET", "/agents", token=old).status_code == 401
+    create_user(master, "phoenix", roles=[1])
+    r = master.api("GET", "/agents", token=old)
+    assert r.status_code == 401 and r.json()["detail"] == "Invalid token"
+    assert master.api("GET", "/agents", token=token_of(master, "phoenix")).status_code == 200
+
+
 def test_delete_all_users_spares_reserved_and_self(master):
     create_user(master, "one-user")
     create_user(master, "two-user")

@@ -540,7 +540,7 @@ test_users_and_meta(void **state)
 	struct registry *r;
 	struct registry_user u, *v;
 	char buf[128], tiny[4];
-	long long id1 = 0, id2 = 0, id3 = 0;
+	long long id1 = 0, id2 = 0, id3 = 0, revoked;
 	size_t n;
 
 	assert_non_null(r = reg_open(f));
@@ -574,10 +574,13 @@ test_users_and_meta(void **state)
 	assert_int_equal(u.roles[1], 2);
 	assert_int_equal(registry_user_role_del(r, id2, 5), 1);
 	assert_int_equal(registry_user_role_del(r, id2, 5), 0);
-	assert_int_equal(registry_user_revoke(r, id2, 1234), 0);
-	assert_int_equal(registry_user_revoke(r, id2, 1000), 0);   /* never goes back */
+	/* A new user's tokens start at its creation; revocation never goes back. */
+	assert_true(u.revoked_ms >= (long long)(time(NULL) - 5) * 1000);
+	assert_int_equal(registry_user_revoke(r, id2, u.revoked_ms + 1234), 0);
+	assert_int_equal(registry_user_revoke(r, id2, 1000), 0);
+	revoked = u.revoked_ms + 1234;
 	assert_int_equal(registry_user_find_id(r, id2, &u), 1);
-	assert_int_equal(u.revoked_ms, 1234);
+	assert_int_equal(u.revoked_ms, revoked);
 	assert_int_equal(u.nroles, 1);
 
 	assert_int_equal(registry_user_list(r, &v, &n), 0);
