@@ -80,6 +80,8 @@ test_check(void **state)
 	    RBAC_AGENT_RESTART | RBAC_AGENT_RECONNECT | RBAC_GROUP_CREATE | RBAC_GROUP_DELETE |
 	    RBAC_GROUP_READ | RBAC_GROUP_MODIFY_ASSIGNMENTS | RBAC_AGENT_MODIFY_GROUP, aa, 0), -1);
 	assert_int_equal(rbac_check(RBAC_MANAGER_READ, aa, 0), RBAC_P_MANAGER_READ);
+	assert_int_equal(rbac_check(RBAC_GROUP_AGENT_RESTART, aa, 0), -1);
+	assert_int_equal(rbac_check(RBAC_GROUP_AGENT_RESTART, ro, 0), RBAC_P_AGENT_RESTART);
 	assert_int_equal(rbac_check(RBAC_CLUSTER_READ | RBAC_CLUSTER_STATUS | RBAC_MANAGER_READ,
 	    ca, 0), -1);
 	assert_int_equal(rbac_check(RBAC_AGENT_READ, ca, 0), RBAC_P_AGENT_READ);
