@@ -46,6 +46,17 @@ user_json(const struct registry_user *u)
 	return o;
 }
 
+/* sec_envelope: a result whose failed user and role ids are numbers, as Wazuh's. */
+static struct envelope *
+sec_envelope(void)
+{
+	struct envelope *e = envelope_new();
+
+	if (e != NULL)
+		envelope_set_numeric_ids(e);
+	return e;
+}
+
 static void
 reply_envelope(struct api_req *r, struct envelope *e, const char *all, const char *some,
     const char *none)
@@ -233,7 +244,7 @@ api_get_user_me(struct api_req *r)
 
 	if (api_check(r, plain_params) == -1 || lookup(r, r->uid, &u) == -1)
 		return;
-	if ((e = envelope_new()) == NULL) {
+	if ((e = sec_envelope()) == NULL) {
 		api_reply_problem(r, 500, 1000, NULL);
 		return;
 	}
@@ -268,7 +279,7 @@ api_get_users(struct api_req *r)
 	if ((s = api_param_get(r, "user_ids")) != NULL &&
 	    parse_ids(r, "user_ids", s, ids, &nids, 0, NULL) == -1)
 		return;
-	if (registry_user_list(r->node->reg, &v, &n) == -1 || (e = envelope_new()) == NULL) {
+	if (registry_user_list(r->node->reg, &v, &n) == -1 || (e = sec_envelope()) == NULL) {
 		free(v);
 		api_reply_problem(r, 500, 1000, NULL);
 		return;
@@ -324,7 +335,7 @@ api_post_users(struct api_req *r)
 		api_reply_problem(r, 400, code, NULL);
 		goto out;
 	}
-	if (auth_password_hash(pass, hash) == -1 || (e = envelope_new()) == NULL) {
+	if (auth_password_hash(pass, hash) == -1 || (e = sec_envelope()) == NULL) {
 		api_reply_problem(r, 500, 1000, NULL);
 		goto out;
 	}
@@ -366,7 +377,7 @@ api_delete_users(struct api_req *r)
 	}
 	if (parse_ids(r, "user_ids", s, ids, &nids, 1, &all) == -1)
 		return;
-	if ((e = envelope_new()) == NULL) {
+	if ((e = sec_envelope()) == NULL) {
 		api_reply_problem(r, 500, 1000, NULL);
 		return;
 	}
@@ -436,7 +447,7 @@ api_put_user(struct api_req *r)
 	}
 	if ((rc = lookup(r, id, &u)) == -1)
 		goto out;
-	if ((e = envelope_new()) == NULL) {
+	if ((e = sec_envelope()) == NULL) {
 		api_reply_problem(r, 500, 1000, NULL);
 		goto out;
 	}
@@ -494,7 +505,7 @@ user_roles(struct api_req *r, int add)
 		api_reply_problem(r, 404, 5001, NULL);
 		return;
 	}
-	if ((e = envelope_new()) == NULL) {
+	if ((e = sec_envelope()) == NULL) {
 		api_reply_problem(r, 500, 1000, NULL);
 		return;
 	}
@@ -580,7 +591,7 @@ api_get_roles(struct api_req *r)
 	if ((s = api_param_get(r, "role_ids")) != NULL &&
 	    parse_ids(r, "role_ids", s, ids, &nids, 0, NULL) == -1)
 		return;
-	if (registry_user_list(r->node->reg, &v, &n) == -1 || (e = envelope_new()) == NULL) {
+	if (registry_user_list(r->node->reg, &v, &n) == -1 || (e = sec_envelope()) == NULL) {
 		free(v);
 		api_reply_problem(r, 500, 1000, NULL);
 		return;

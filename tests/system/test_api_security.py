@@ -172,7 +172,7 @@ def test_role_changes_take_effect(master, tmp_path, procs):
     assert r.status_code == 200 and body["error"] == 2, body
     assert body["message"] == "Some roles were not linked to user mover"
     codes = {f["error"]["code"]: f["id"] for f in body["data"]["failed_items"]}
-    assert codes == {4002: ["99"], 4017: ["4"]}
+    assert codes == {4002: [99], 4017: [4]}
     assert body["data"]["affected_items"][0]["roles"] == [4, 5]
 
     # Wazuh revokes the user's tokens when its roles change; a new token has the new roles.
@@ -231,7 +231,7 @@ def test_users_admin_manages_users_only(master):
     assert body["message"] == "Some users were not deleted"
     assert [u["username"] for u in body["data"]["affected_items"]] == ["victim"]
     codes = {f["error"]["code"]: f["id"] for f in body["data"]["failed_items"]}
-    assert codes == {5001: ["999"], 5004: ["1"], 5008: ["100"]}, codes
+    assert codes == {5001: [999], 5004: [1], 5008: [100]}, codes
     assert master.login("victim", "Other-Pass2?").status_code == 401
 
 
