@@ -56,6 +56,8 @@ static const struct api_route api_routes[] = {
 	{ "security/users", M_GET | M_POST | M_DELETE, api_get_users, api_post_users, NULL,
 	    api_delete_users, { RBAC_USERS_READ, RBAC_USERS_CREATE, 0, RBAC_USERS_DELETE } },
 	{ "security/users/me", M_GET, api_get_user_me, NULL, NULL, NULL, { RBAC_TOKEN } },
+	{ "security/users/me/policies", M_GET, api_get_user_me_policies, NULL, NULL, NULL,
+	    { RBAC_TOKEN } },
 	{ "security/users/*", M_PUT, NULL, NULL, api_put_user, NULL, { 0, 0, RBAC_USERS_UPDATE } },
 	{ "security/users/*/roles", M_POST | M_DELETE, NULL, api_post_user_roles, NULL,
 	    api_delete_user_roles, { 0, RBAC_USER_ROLES_SET, 0, RBAC_USER_ROLES_DELETE } },

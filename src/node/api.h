@@ -80,6 +80,7 @@ void api_get_users(struct api_req *r);
 void api_post_users(struct api_req *r);
 void api_delete_users(struct api_req *r);
 void api_get_user_me(struct api_req *r);
+void api_get_user_me_policies(struct api_req *r);
 void api_put_user(struct api_req *r);
 void api_post_user_roles(struct api_req *r);
 void api_delete_user_roles(struct api_req *r);

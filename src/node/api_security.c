@@ -260,6 +260,44 @@ api_get_user_me(struct api_req *r)
 	reply_envelope(r, e, "Current user information was returned", "", "");
 }
 
+/*
+ * GET /security/users/me/policies: the caller's permissions as Wazuh's
+ * processed policies: {action: {resource: "allow"}, ..., "rbac_mode"}.
+ * Our default roles grant every action on all of its resource type
+ * ("agent:id:*"; "*:*:*" for actions without resources).
+ */
+void
+api_get_user_me_policies(struct api_req *r)
+{
+	struct api_sec *sec = r->node->api_sec;
+	json_t *data, *act;
+	const char *res;
+	char key[64];
+	int i;
+
+	if (api_check(r, plain_params) == -1)
+		return;
+	if ((data = json_object()) == NULL) {
+		api_reply_problem(r, 500, 1000, NULL);
+		return;
+	}
+	for (i = 0; i < RBAC_P_COUNT; i++) {
+		if (!sec->black_mode && (r->perms & RBAC_BIT(i)) == 0)
+			continue;
+		res = rbac_perm_resource((enum rbac_perm)i);
+		snprintf(key, sizeof(key), "%s:*", res);
+		if ((act = json_object_get(data, rbac_perm_action((enum rbac_perm)i))) == NULL) {
+			act = json_object();
+			json_object_set_new(data, rbac_perm_action((enum rbac_perm)i), act);
+		}
+		if (act != NULL)
+			json_object_set_new(act, key, json_string("allow"));
+	}
+	json_object_set_new(data, "rbac_mode", json_string(sec->black_mode ? "black" : "white"));
+	api_reply_json(r, 200, json_pack("{s:o, s:s, s:i}", "data", data, "message",
+	    "Current user processed policies information was returned", "error", 0));
+}
+
 static const char *const users_params[] = { "pretty", "wait_for_complete", "user_ids", "offset",
 	"limit", NULL };
 

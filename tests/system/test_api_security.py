@@ -68,6 +68,15 @@ def test_users_roles_and_me(master):
     assert me["data"]["affected_items"][0]["username"] == "reader"
     assert me["data"]["affected_items"][0]["roles"] == [{"id": 2, "name": "readonly"}]
 
+    r = master.api("GET", "/security/users/me/policies", token=tok)
+    body = r.json()
+    assert body["message"] == "Current user processed policies information was returned"
+    pol = body["data"]
+    assert pol["rbac_mode"] == "white"
+    assert pol["agent:read"] == {"agent:id:*": "allow"}
+    assert pol["cluster:status"] == {"*:*:*": "allow"}
+    assert "agent:restart" not in pol and "security:read" not in pol
+
     # Duplicate user: a failed item 5000, as Wazuh.
     r = master.api("POST", "/security/users", json={"username": "reader", "password": GOOD_PW})
     body = r.json()
