@@ -22,38 +22,69 @@
 
 #include "lib/log.h"
 #include "node/api_errors.h"
+#include "node/api_sec.h"
 #include "node/auth.h"
+#include "node/rbac.h"
+#include "node/registry.h"
 
 #define API_MAX_BODY (10 * 1024 * 1024)   /* Wazuh's max_upload_size */
 #define API_TIMEOUT 10                     /* Wazuh's request_timeout */
 
 enum { M_GET = 1, M_POST = 2, M_PUT = 4, M_DELETE = 8 };
 
+/*
+ * One row per path.  rbac holds, per method (GET, POST, PUT, DELETE), what
+ * the method needs: RBAC_PUBLIC (no token), RBAC_TOKEN (any valid token) or
+ * the RBAC permissions of the contract's x-rbac-actions (rbac.h).  0 for a
+ * method the row serves is a bug that api_listen refuses.
+ */
 struct api_route {
 	const char *pattern;   /* segments; "*" matches one segment */
 	int methods;
-	int auth;              /* 1 = needs a JWT */
 	void (*get)(struct api_req *);
 	void (*post)(struct api_req *);
 	void (*put)(struct api_req *);
 	void (*del)(struct api_req *);
+	uint64_t rbac[4];
 };
 
 static const struct api_route api_routes[] = {
-	{ "", M_GET, 1, api_get_root, NULL, NULL, NULL },
-	{ "security/user/authenticate", M_GET | M_POST, 0, api_login, api_login, NULL, NULL },
-	{ "agents", M_GET | M_DELETE, 1, api_get_agents, NULL, NULL, api_delete_agents },
-	{ "agents/summary/status", M_GET, 1, api_get_agents_summary, NULL, NULL, NULL },
-	{ "agents/restart", M_PUT, 1, NULL, NULL, api_put_agents_restart, NULL },
-	{ "agents/*/restart", M_PUT, 1, NULL, NULL, api_put_agent_restart, NULL },
-	{ "agents/node/*/restart", M_PUT, 1, NULL, NULL, api_put_node_restart, NULL },
-	{ "agents/reconnect", M_PUT, 1, NULL, NULL, api_put_agents_reconnect, NULL },
-	{ "cluster/status", M_GET, 1, api_get_cluster_status, NULL, NULL, NULL },
-	{ "cluster/local/info", M_GET, 1, api_get_cluster_local_info, NULL, NULL, NULL },
-	{ "cluster/nodes", M_GET, 1, api_get_cluster_nodes, NULL, NULL, NULL },
-	{ "cluster/healthcheck", M_GET, 1, api_get_cluster_healthcheck, NULL, NULL, NULL },
-	{ "cluster/*/info", M_GET, 1, api_get_cluster_node_info, NULL, NULL, NULL },
-	{ "manager/info", M_GET, 1, api_get_manager_info, NULL, NULL, NULL },
+	{ "", M_GET, api_get_root, NULL, NULL, NULL, { RBAC_TOKEN } },
+	{ "security/user/authenticate", M_GET | M_POST | M_DELETE, api_login, api_login, NULL,
+	    api_logout, { RBAC_PUBLIC, RBAC_PUBLIC, 0, RBAC_TOKEN } },
+	{ "security/user/revoke", M_PUT, NULL, NULL, api_put_revoke, NULL, { 0, 0, RBAC_REVOKE } },
+	{ "security/users", M_GET | M_POST | M_DELETE, api_get_users, api_post_users, NULL,
+	    api_delete_users, { RBAC_USERS_READ, RBAC_USERS_CREATE, 0, RBAC_USERS_DELETE } },
+	{ "security/users/me", M_GET, api_get_user_me, NULL, NULL, NULL, { RBAC_TOKEN } },
+	{ "security/users/me/policies", M_GET, api_get_user_me_policies, NULL, NULL, NULL,
+	    { RBAC_TOKEN } },
+	{ "security/users/*", M_PUT, NULL, NULL, api_put_user, NULL, { 0, 0, RBAC_USERS_UPDATE } },
+	{ "security/users/*/roles", M_POST | M_DELETE, NULL, api_post_user_roles, NULL,
+	    api_delete_user_roles, { 0, RBAC_USER_ROLES_SET, 0, RBAC_USER_ROLES_DELETE } },
+	{ "security/roles", M_GET, api_get_roles, NULL, NULL, NULL, { RBAC_ROLES_READ } },
+	{ "security/config", M_GET | M_PUT | M_DELETE, api_get_security_config, NULL,
+	    api_put_security_config, api_delete_security_config,
+	    { RBAC_CONFIG_READ, 0, RBAC_CONFIG_UPDATE, RBAC_CONFIG_UPDATE } },
+	{ "agents", M_GET | M_DELETE, api_get_agents, NULL, NULL, api_delete_agents,
+	    { RBAC_AGENT_READ, 0, 0, RBAC_AGENT_DELETE } },
+	{ "agents/summary/status", M_GET, api_get_agents_summary, NULL, NULL, NULL,
+	    { RBAC_AGENT_READ } },
+	{ "agents/restart", M_PUT, NULL, NULL, api_put_agents_restart, NULL,
+	    { 0, 0, RBAC_AGENT_RESTART } },
+	{ "agents/*/restart", M_PUT, NULL, NULL, api_put_agent_restart, NULL,
+	    { 0, 0, RBAC_AGENT_RESTART } },
+	{ "agents/node/*/restart", M_PUT, NULL, NULL, api_put_node_restart, NULL,
+	    { 0, 0, RBAC_NODE_AGENT_RESTART } },
+	{ "agents/reconnect", M_PUT, NULL, NULL, api_put_agents_reconnect, NULL,
+	    { 0, 0, RBAC_AGENT_RECONNECT } },
+	{ "cluster/status", M_GET, api_get_cluster_status, NULL, NULL, NULL, { RBAC_CLUSTER_STATUS } },
+	{ "cluster/local/info", M_GET, api_get_cluster_local_info, NULL, NULL, NULL,
+	    { RBAC_CLUSTER_READ } },
+	{ "cluster/nodes", M_GET, api_get_cluster_nodes, NULL, NULL, NULL, { RBAC_CLUSTER_READ } },
+	{ "cluster/healthcheck", M_GET, api_get_cluster_healthcheck, NULL, NULL, NULL,
+	    { RBAC_CLUSTER_READ } },
+	{ "cluster/*/info", M_GET, api_get_cluster_node_info, NULL, NULL, NULL, { RBAC_CLUSTER_READ } },
+	{ "manager/info", M_GET, api_get_manager_info, NULL, NULL, NULL, { RBAC_MANAGER_READ } },
 };
 
 const char *
@@ -132,6 +163,14 @@ api_reply_problem(struct api_req *r, int http_status, int code, const char *deta
 }
 
 void
+api_reply_problem_node(struct api_req *r, int http_status, int code, const char *detail,
+    const char *node)
+{
+	api_send_body(r, http_status, "application/problem+json; charset=utf-8",
+	    api_problem(http_status, code, detail, node));
+}
+
+void
 api_reply_qerr(struct api_req *r, const struct api_qerr *e)
 {
 	const char *node = NULL;
@@ -168,12 +207,22 @@ api_check(struct api_req *r, const char *const *allowed)
 	return 0;
 }
 
-/* api_authenticate: checks "Authorization: Bearer <jwt>"; replies 401 and returns -1 if bad. */
+/*
+ * api_authenticate: checks "Authorization: Bearer <jwt>" and that the token
+ * still stands: its user exists, it was not revoked, and it was issued under
+ * the current security configuration (Wazuh answers "Token expired" for a
+ * token of another lifetime or rbac_mode).  Fills r->user, r->uid and
+ * r->perms from the user's current roles.  Replies 401 and returns -1 if bad.
+ */
 static int
 api_authenticate(struct api_req *r)
 {
+	struct api_sec *sec = r->node->api_sec;
+	struct registry_user u;
+	struct auth_token t;
 	const char *h;
 	enum auth_verdict v;
+	int found;
 
 	h = evhttp_find_header(evhttp_request_get_input_headers(r->req), "Authorization");
 	if (h == NULL || strncasecmp(h, "Bearer ", 7) != 0) {
@@ -183,16 +232,61 @@ api_authenticate(struct api_req *r)
 	h += 7;
 	while (*h == ' ')
 		h++;
-	v = auth_verify(r->node->auth, h, time(NULL), r->user, sizeof(r->user));
+	v = auth_verify_claims(r->node->auth, h, time(NULL), &t);
+	if (v == AUTH_OK && (t.exp - t.nbf != sec->token_lifetime ||
+	    strcmp(t.rbac_mode, sec->black_mode ? "black" : "white") != 0))
+		v = AUTH_EXPIRED;
 	if (v == AUTH_EXPIRED) {
 		api_reply_problem(r, 401, 0, "Token expired");
 		return -1;
+	}
+	if (v == AUTH_OK) {
+		found = registry_user_find(r->node->reg, t.user, &u);
+		if (found == -1) {
+			api_reply_problem(r, 500, 1000, NULL);
+			return -1;
+		}
+		if (found == 0 || t.jti <= u.revoked_ms || t.jti <= sec->revoked_ms)
+			v = AUTH_INVALID;
 	}
 	if (v != AUTH_OK) {
 		api_reply_problem(r, 401, 0, "Invalid token");
 		return -1;
 	}
+	snprintf(r->user, sizeof(r->user), "%s", u.name);
+	r->uid = u.id;
+	r->perms = rbac_perms(u.roles, u.nroles);
+	explicit_bzero(u.hash, sizeof(u.hash));
 	return 0;
+}
+
+/*
+ * api_authorize: the route's permissions against the user's; replies 403
+ * (4000, naming the first missing permission's resource type) and returns -1
+ * when one is missing.  As Wazuh, the node is named only to users who may
+ * read node information.
+ */
+static int
+api_authorize(struct api_req *r, uint64_t need)
+{
+	char detail[96];
+	int missing;
+
+	missing = rbac_check(need, r->perms, r->node->api_sec->black_mode);
+	if (missing == -1)
+		return 0;
+	snprintf(detail, sizeof(detail), "Permission denied: Resource type: %s",
+	    rbac_perm_resource((enum rbac_perm)missing));
+	api_send_body(r, 403, "application/problem+json; charset=utf-8",
+	    api_problem(403, 4000, detail, api_may_read_nodes(r) ? r->node->cfg.name :
+	    "unknown-node"));
+	return -1;
+}
+
+int
+api_may_read_nodes(const struct api_req *r)
+{
+	return rbac_check(RBAC_CLUSTER_READ, r->perms, r->node->api_sec->black_mode) == -1;
 }
 
 static int
@@ -236,6 +330,7 @@ api_dispatch(struct evhttp_request *req, void *arg)
 	struct evkeyval *kv;
 	const struct api_route *rt = NULL;
 	void (*fn)(struct api_req *) = NULL;
+	uint64_t need = 0;
 	size_t i;
 	int bit;
 
@@ -306,13 +401,21 @@ api_dispatch(struct evhttp_request *req, void *arg)
 		    "{\"title\": \"Method Not Allowed\", \"detail\": \"405: Method Not Allowed\"}", 68);
 		goto out;
 	}
-	if (rt->auth && api_authenticate(&r) == -1)
-		goto out;
 	switch (bit) {
-	case M_GET: fn = rt->get; break;
-	case M_POST: fn = rt->post; break;
-	case M_PUT: fn = rt->put; break;
-	case M_DELETE: fn = rt->del; break;
+	case M_GET: fn = rt->get; need = rt->rbac[0]; break;
+	case M_POST: fn = rt->post; need = rt->rbac[1]; break;
+	case M_PUT: fn = rt->put; need = rt->rbac[2]; break;
+	case M_DELETE: fn = rt->del; need = rt->rbac[3]; break;
+	}
+	if (need != RBAC_PUBLIC) {
+		if (api_authenticate(&r) == -1)
+			goto out;
+		if (api_sec_request(r.node->api_sec, r.user, time(NULL)) == -1) {
+			api_reply_problem(&r, 429, 6001, NULL);
+			goto out;
+		}
+		if (api_authorize(&r, need) == -1)
+			goto out;
 	}
 	fn(&r);
 out:
@@ -344,11 +447,41 @@ api_bevcb(struct event_base *base, void *arg)
 	return bev;
 }
 
+/* api_routes_ok: every method a route serves has a handler and a stated requirement. */
+static int
+api_routes_ok(void)
+{
+	const struct api_route *rt;
+	size_t i;
+	int b;
+
+	for (i = 0; i < sizeof(api_routes) / sizeof(api_routes[0]); i++) {
+		rt = &api_routes[i];
+		for (b = 0; b < 4; b++) {
+			void (*fn)(struct api_req *) = b == 0 ? rt->get : b == 1 ? rt->post :
+			    b == 2 ? rt->put : rt->del;
+
+			if (((rt->methods & (1 << b)) != 0) != (fn != NULL) ||
+			    (fn != NULL && rt->rbac[b] == 0)) {
+				log_warnx("api: route '%s' method %d has no handler or no RBAC rule",
+				    rt->pattern, b);
+				return -1;
+			}
+		}
+	}
+	return 0;
+}
+
 int
 api_listen(struct node *n)
 {
 	struct evhttp_bound_socket *bound;
 	int one = 1;
+
+	if (api_routes_ok() == -1)
+		return -1;
+	if ((n->api_sec = api_sec_new(n)) == NULL)
+		return -1;
 
 	if ((n->http = evhttp_new(n->base)) == NULL)
 		return -1;
@@ -380,4 +513,6 @@ api_free(struct node *n)
 	if (n->http != NULL)
 		evhttp_free(n->http);
 	n->http = NULL;
+	api_sec_free(n->api_sec);
+	n->api_sec = NULL;
 }

@@ -3,6 +3,7 @@
 #define VIGIL_API_H
 
 #include <stddef.h>
+#include <stdint.h>
 #include <jansson.h>
 
 #include "node/api_query.h"
@@ -23,6 +24,8 @@ struct api_req {
 	struct api_param params[API_MAX_PARAMS];
 	size_t nparams;
 	char user[128];                  /* authenticated user */
+	long long uid;                   /* and its id */
+	uint64_t perms;                  /* its roles' permissions (rbac.h) */
 	int pretty;
 	int wait_for_complete;           /* no request timeout (3021) */
 };
@@ -33,11 +36,17 @@ const char *api_param_get(const struct api_req *r, const char *key);
 /* Replies.  Each takes ownership of body. */
 void api_reply_json(struct api_req *r, int status, json_t *body);
 void api_reply_problem(struct api_req *r, int http_status, int code, const char *detail);
+/* api_reply_problem_node: the same, naming node in dapi_errors (none when NULL). */
+void api_reply_problem_node(struct api_req *r, int http_status, int code, const char *detail,
+    const char *node);
 void api_reply_qerr(struct api_req *r, const struct api_qerr *e);
 void api_reply_text(struct api_req *r, int status, const char *ctype, const char *text);
 
 /* api_check: strict validation of the query parameters; replies 400 and returns -1 on failure. */
 int api_check(struct api_req *r, const char *const *allowed);
+
+/* api_may_read_nodes: whether the user has cluster:read (Wazuh names nodes only to them). */
+int api_may_read_nodes(const struct api_req *r);
 
 /* At most this many cluster nodes are listed by the cluster endpoints. */
 #define API_CLUSTER_MAX_NODES 256
@@ -65,5 +74,20 @@ void api_get_cluster_nodes(struct api_req *r);
 void api_get_cluster_healthcheck(struct api_req *r);
 void api_get_manager_info(struct api_req *r);
 void api_get_cluster_node_info(struct api_req *r);
+/* api_security.c */
+void api_logout(struct api_req *r);
+void api_put_revoke(struct api_req *r);
+void api_get_users(struct api_req *r);
+void api_post_users(struct api_req *r);
+void api_delete_users(struct api_req *r);
+void api_get_user_me(struct api_req *r);
+void api_get_user_me_policies(struct api_req *r);
+void api_put_user(struct api_req *r);
+void api_post_user_roles(struct api_req *r);
+void api_delete_user_roles(struct api_req *r);
+void api_get_roles(struct api_req *r);
+void api_get_security_config(struct api_req *r);
+void api_put_security_config(struct api_req *r);
+void api_delete_security_config(struct api_req *r);
 
 #endif

@@ -1,4 +1,5 @@
 /* api_default.c — GET / and POST /security/user/authenticate. */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -8,6 +9,8 @@
 
 #include "lib/log.h"
 #include "node/api.h"
+#include "node/api_limit.h"
+#include "node/api_sec.h"
 #include "node/auth.h"
 #include "node/registry.h"
 
@@ -38,14 +41,41 @@ api_get_root(struct api_req *r)
 
 static const char *const login_params[] = { "pretty", "wait_for_complete", "raw", NULL };
 
+/* api_peer: the client's address as text ("" when unknown). */
+static void
+api_peer(struct api_req *r, char *ip, size_t cap)
+{
+	struct evhttp_connection *c = evhttp_request_get_connection(r->req);
+	char *addr = NULL;
+	ev_uint16_t port;
+
+	if (c != NULL)
+		evhttp_connection_get_peer(c, &addr, &port);
+	snprintf(ip, cap, "%s", addr != NULL ? addr : "");
+}
+
+/*
+ * api_login: Basic credentials for a token.  As Wazuh, an address with
+ * max_login_attempts failed logins is refused (403, 6000) until block_time
+ * has passed since its first failure; only failures count.
+ */
 void
 api_login(struct api_req *r)
 {
-	char user[128], pass[256], hash[AUTH_HASH_MAX];
+	char user[128], pass[256], ip[64];
+	struct registry_user u;
+	struct api_limit *lim = r->node->api_sec->limit;
 	const char *h, *raw;
 	char *token;
 	int want_raw = 0, ok;
+	time_t now = time(NULL);
 
+	api_peer(r, ip, sizeof(ip));
+	if (api_limit_blocked(lim, ip, now)) {
+		log_warnx("api: IP blocked due to exceeded number of logins attempts: %s", ip);
+		api_reply_problem_node(r, 403, 6000, NULL, NULL);
+		return;
+	}
 	if (api_check(r, login_params) == -1)
 		return;
 	if ((raw = api_param_get(r, "raw")) != NULL) {
@@ -54,21 +84,25 @@ api_login(struct api_req *r)
 			return;
 		}
 	}
+	memset(&u, 0, sizeof(u));
 	h = evhttp_find_header(evhttp_request_get_input_headers(r->req), "Authorization");
 	ok = api_parse_basic_auth(h, user, sizeof(user), pass, sizeof(pass)) == 0;
 	/* An unknown user costs a full hash check too: timing does not tell users apart. */
-	if (ok && registry_user_get(r->node->reg, user, hash, sizeof(hash)) == -1) {
-		hash[0] = '\0';
+	if (ok && registry_user_find(r->node->reg, user, &u) != 1) {
+		u.hash[0] = '\0';
 		ok = 0;
 	}
-	if (!auth_password_check(ok ? pass : "", ok ? hash : "") || !ok) {
+	if (!auth_password_check(ok ? pass : "", ok ? u.hash : "") || !ok) {
 		explicit_bzero(pass, sizeof(pass));
-		log_info("api: login failed for a request");
+		explicit_bzero(u.hash, sizeof(u.hash));
+		log_info("api: login failed from %s", ip);
+		api_limit_login_failed(lim, ip, now);
 		api_reply_problem(r, 401, 0, "Invalid credentials");
 		return;
 	}
 	explicit_bzero(pass, sizeof(pass));
-	if ((token = auth_issue(r->node->auth, user, time(NULL))) == NULL) {
+	explicit_bzero(u.hash, sizeof(u.hash));
+	if ((token = api_sec_issue(r->node->api_sec, &u)) == NULL) {
 		api_reply_problem(r, 500, 1000, NULL);
 		return;
 	}

@@ -20,6 +20,7 @@ struct envelope {
 	int oom;                       /* an append failed: render reports 1000 */
 	int msg_code;                  /* failures with this code show msg_text */
 	char *msg_text;
+	int numeric_ids;               /* failed ids that are numbers render as numbers */
 };
 
 struct envelope *
@@ -92,6 +93,27 @@ envelope_set_message(struct envelope *e, int code, const char *message)
 	e->msg_code = code;
 	if ((e->msg_text = strdup(message)) == NULL)
 		e->oom = 1;
+}
+
+void
+envelope_set_numeric_ids(struct envelope *e)
+{
+	e->numeric_ids = 1;
+}
+
+/* id_json: a failed id as Wazuh shows it: a number when numeric ids are on and it is one. */
+static json_t *
+id_json(const struct envelope *e, const char *id)
+{
+	const char *p = id;
+
+	if (e->numeric_ids && *p != '\0' && strlen(id) < 16) {
+		while (*p >= '0' && *p <= '9')
+			p++;
+		if (*p == '\0')
+			return json_integer(strtoll(id, NULL, 10));
+	}
+	return json_string(id);
 }
 
 void
@@ -289,7 +311,7 @@ failed_items(struct envelope *e, size_t *total)
 		    json_object_set_new(err, "remediation", json_string(ae->remediation)) == -1)
 			goto fail;
 		for (j = i; j < e->nfails && e->fails[j].code == code; j++) {
-			json_t *s = json_string(e->fails[j].id);
+			json_t *s = id_json(e, e->fails[j].id);
 
 			/* An id that is not UTF-8 cannot be shown; Wazuh would never have had it. */
 			if (s == NULL)

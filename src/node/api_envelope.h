@@ -17,6 +17,9 @@ void envelope_fail(struct envelope *e, const char *id, int code);
 /* envelope_set_message: failures with code show message instead of the table's (Wazuh's
  * exceptions that carry extra text, such as 1731's requirements). */
 void envelope_set_message(struct envelope *e, int code, const char *message);
+/* envelope_set_numeric_ids: failed ids made of digits render as JSON numbers (Wazuh's
+ * security framework reports user and role ids as integers). */
+void envelope_set_numeric_ids(struct envelope *e);
 /* envelope_total: overrides total_affected_items (for paged listings, the count before limit/offset). */
 void envelope_set_total(struct envelope *e, long total);
 int envelope_affected_count(const struct envelope *e);

@@ -238,27 +238,52 @@ auth_free(struct auth *a)
 char *
 auth_issue(struct auth *a, const char *user, time_t now)
 {
-	jwt_t *j = NULL;
-	char *out = NULL;
+	static const int admin[] = { 1 };
 
-	if (user == NULL || *user == '\0')
+	return auth_issue_claims(a, user, now, a->lifetime, admin, 1, "white",
+	    (long long)now * 1000);
+}
+
+char *
+auth_issue_claims(struct auth *a, const char *user, time_t now, int lifetime,
+    const int *roles, size_t nroles, const char *rbac_mode, long long jti)
+{
+	jwt_t *j = NULL;
+	json_t *extra = NULL, *list = NULL;
+	char *out = NULL, *txt = NULL, id[32];
+	size_t i;
+
+	if (user == NULL || *user == '\0' || lifetime <= 0 || rbac_mode == NULL)
 		return NULL;
 	if (jwt_new(&j) != 0)
 		return NULL;
-	/* Wazuh's generate_token() payload, in its order. */
+	if ((list = json_array()) == NULL)
+		goto out;
+	for (i = 0; i < nroles; i++)
+		if (json_array_append_new(list, json_integer(roles[i])) == -1)
+			goto out;
+	extra = json_pack("{s:O, s:s}", "rbac_roles", list, "rbac_mode", rbac_mode);
+	if (extra == NULL || (txt = json_dumps(extra, JSON_COMPACT)) == NULL)
+		goto out;
+	snprintf(id, sizeof(id), "%lld", jti);
+	/* Wazuh's generate_token() payload, in its order; jti is ours (see auth.h). */
 	if (jwt_add_grant(j, "iss", AUTH_ISSUER) != 0 ||
 	    jwt_add_grant(j, "aud", AUTH_AUDIENCE) != 0 ||
 	    jwt_add_grant_int(j, "nbf", (long)now) != 0 ||
-	    jwt_add_grant_int(j, "exp", (long)now + a->lifetime) != 0 ||
+	    jwt_add_grant_int(j, "exp", (long)now + lifetime) != 0 ||
 	    jwt_add_grant(j, "sub", user) != 0 ||
 	    jwt_add_grant_bool(j, "run_as", 0) != 0 ||
-	    jwt_add_grants_json(j, "{\"rbac_roles\":[1],\"rbac_mode\":\"white\"}") != 0)
+	    jwt_add_grants_json(j, txt) != 0 ||
+	    jwt_add_grant(j, "jti", id) != 0)
 		goto out;
 	if (jwt_set_alg(j, JWT_ALG_ES512, a->priv, (int)a->priv_len) != 0)
 		goto out;
 	/* libjwt 1.10 allocates with malloc: the caller frees with free(). */
 	out = jwt_encode_str(j);
 out:
+	free(txt);
+	json_decref(extra);
+	json_decref(list);
 	jwt_free(j);
 	return out;
 }
@@ -345,15 +370,32 @@ aud_ok(json_t *aud)
 enum auth_verdict
 auth_verify(struct auth *a, const char *token, time_t now, char *user, size_t cap)
 {
-	jwt_t *j = NULL;
-	json_t *c = NULL, *iss, *sub, *nbf, *exp;
-	const char *d1, *d2;
-	char *claims = NULL;
-	size_t len, clen;
-	enum auth_verdict v = AUTH_INVALID;
+	struct auth_token t;
+	enum auth_verdict v;
+	size_t n;
 
 	if (cap > 0)
 		user[0] = '\0';
+	v = auth_verify_claims(a, token, now, &t);
+	if (v != AUTH_OK)
+		return v;
+	if ((n = strlen(t.user)) >= cap)
+		return AUTH_INVALID;
+	memcpy(user, t.user, n + 1);
+	return AUTH_OK;
+}
+
+enum auth_verdict
+auth_verify_claims(struct auth *a, const char *token, time_t now, struct auth_token *t)
+{
+	jwt_t *j = NULL;
+	json_t *c = NULL, *iss, *sub, *nbf, *exp, *mode, *jti;
+	const char *d1, *d2, *s;
+	char *claims = NULL, *end;
+	size_t len, clen;
+	enum auth_verdict v = AUTH_INVALID;
+
+	memset(t, 0, sizeof(*t));
 	if (token == NULL || (len = strnlen(token, AUTH_TOKEN_MAX + 1)) > AUTH_TOKEN_MAX)
 		return AUTH_INVALID;
 	/* Exactly three non-empty parts: a signature is never optional. */
@@ -380,20 +422,40 @@ auth_verify(struct auth *a, const char *token, time_t now, char *user, size_t ca
 	sub = json_object_get(c, "sub");
 	nbf = json_object_get(c, "nbf");
 	exp = json_object_get(c, "exp");
+	mode = json_object_get(c, "rbac_mode");
+	jti = json_object_get(c, "jti");
 	if (!json_is_string(iss) || strcmp(json_string_value(iss), AUTH_ISSUER) != 0 ||
 	    !aud_ok(json_object_get(c, "aud")) ||
 	    !json_is_string(sub) || json_string_length(sub) == 0 ||
-	    json_string_length(sub) >= cap || strlen(json_string_value(sub)) != json_string_length(sub) ||
+	    json_string_length(sub) >= sizeof(t->user) ||
+	    strlen(json_string_value(sub)) != json_string_length(sub) ||
 	    !json_is_integer(nbf) || !json_is_integer(exp))
+		goto out;
+	if (mode != NULL && (!json_is_string(mode) || json_string_length(mode) >= sizeof(t->rbac_mode)))
 		goto out;
 	if ((json_int_t)now < json_integer_value(nbf))
 		goto out;
+	t->nbf = (long long)json_integer_value(nbf);
+	t->exp = (long long)json_integer_value(exp);
+	/* A token without our jti was issued at its nbf (ms resolution lost). */
+	t->jti = t->nbf * 1000;
+	if (jti != NULL) {
+		if (!json_is_string(jti))
+			goto out;
+		s = json_string_value(jti);
+		errno = 0;
+		t->jti = strtoll(s, &end, 10);
+		if (errno != 0 || end == s || *end != '\0' || t->jti < 0)
+			goto out;
+	}
 	/* As PyJWT: expired once now reaches exp.  Only a genuine token is told "expired". */
 	if ((json_int_t)now >= json_integer_value(exp)) {
 		v = AUTH_EXPIRED;
 		goto out;
 	}
-	memcpy(user, json_string_value(sub), json_string_length(sub) + 1);
+	memcpy(t->user, json_string_value(sub), json_string_length(sub) + 1);
+	if (mode != NULL)
+		memcpy(t->rbac_mode, json_string_value(mode), json_string_length(mode) + 1);
 	v = AUTH_OK;
 out:
 	json_decref(c);

@@ -30,6 +30,27 @@ void auth_free(struct auth *a);
  */
 char *auth_issue(struct auth *a, const char *user, time_t now);
 
+/*
+ * auth_issue_claims: the same with the caller's lifetime, role ids and
+ * rbac_mode, plus "jti": the issue time in milliseconds as a decimal string,
+ * which the API makes unique and compares with revocation times (nbf has
+ * one-second resolution, too coarse to tell a token revoked from one issued
+ * just after the revocation).
+ */
+char *auth_issue_claims(struct auth *a, const char *user, time_t now, int lifetime,
+    const int *roles, size_t nroles, const char *rbac_mode, long long jti);
+
+struct auth_token {
+	char user[128];        /* sub */
+	char rbac_mode[8];     /* "" when absent */
+	long long nbf, exp;
+	long long jti;         /* issue time in ms (nbf * 1000 when the claim is absent) */
+};
+
+/* auth_verify_claims: checks signature, iss, aud and times; on AUTH_OK fills t. */
+enum auth_verdict auth_verify_claims(struct auth *a, const char *token, time_t now,
+    struct auth_token *t);
+
 /* auth_verify: checks signature, iss, aud and times; on AUTH_OK copies sub into user. */
 enum auth_verdict auth_verify(struct auth *a, const char *token, time_t now, char *user, size_t cap);
 

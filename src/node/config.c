@@ -24,6 +24,9 @@ config_defaults(struct config *c)
 	c->agents_disconnection_time = 600;
 	c->token_lifetime = 900;
 	c->api_request_timeout = 10;
+	c->max_login_attempts = 50;
+	c->block_time = 300;
+	c->max_request_per_minute = 300;
 	c->flush_interval_ms = 100;
 	c->node_grace = 10;
 }
@@ -37,7 +40,8 @@ config_usage(FILE *f)
 	    "              [--cluster-port 1516] [--api-port 55000]\n"
 	    "              [--enroll-password-file FILE] [--agents-disconnection-time S]\n"
 	    "              [--token-lifetime S] [--api-request-timeout S]\n"
-	    "              [--master HOST:PORT] [--cluster-key-file F]\n"
+	    "              [--max-login-attempts N] [--block-time S]\n"
+	    "              [--max-request-per-minute N] [--master HOST:PORT] [--cluster-key-file F]\n"
 	    "              [--node-grace S] [--test-faults]\n"
 	    "              [--config FILE] [--foreground] [-v|--verbose] [-q|--quiet]\n");
 }
@@ -105,6 +109,12 @@ config_set(struct config *c, const char *key, const char *v)
 		return parse_int(key, v, 1, 86400 * 365, &c->token_lifetime);
 	if (strcmp(key, "api-request-timeout") == 0)
 		return parse_int(key, v, 1, 86400, &c->api_request_timeout);
+	if (strcmp(key, "max-login-attempts") == 0)
+		return parse_int(key, v, 0, 1000000, &c->max_login_attempts);
+	if (strcmp(key, "block-time") == 0)
+		return parse_int(key, v, 1, 86400 * 365, &c->block_time);
+	if (strcmp(key, "max-request-per-minute") == 0)
+		return parse_int(key, v, 0, 100000000, &c->max_request_per_minute);
 	if (strcmp(key, "flush-interval-ms") == 0)
 		return parse_int(key, v, 1, 10000, &c->flush_interval_ms);
 	if (strcmp(key, "node-grace") == 0)

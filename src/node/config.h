@@ -20,8 +20,11 @@ struct config {
 	int foreground;
 	int verbose;                /* 0 quiet, 1 info, 2 debug */
 	int agents_disconnection_time; /* seconds, 600 */
-	int token_lifetime;         /* seconds, 900 */
+	int token_lifetime;         /* seconds, 900 (until PUT /security/config sets one) */
 	int api_request_timeout;    /* s before a request without wait_for_complete gets 3021, 10 */
+	int max_login_attempts;     /* failed logins per IP before it is blocked, 50 (0: off) */
+	int block_time;             /* seconds an IP stays blocked, 300 */
+	int max_request_per_minute; /* API requests per user and minute, 300 (0: off) */
 	int flush_interval_ms;      /* registry batch interval, 100 */
 	char master[128];           /* worker: master HOST:PORT */
 	char cluster_key_file[512];

@@ -20,6 +20,7 @@
 #include "lib/log.h"
 #include "lib/tls.h"
 #include "node/auth.h"
+#include "node/rbac.h"
 #include "node/cluster.h"
 #include "node/node.h"
 #include "node/registry.h"
@@ -185,6 +186,20 @@ write_file_0600(const char *path, const char *text)
 }
 
 /*
+ * api_admin_create: the API administrator is a reserved user (id 1 on a new
+ * node, as Wazuh's "wazuh") with the administrator role.
+ */
+static void
+api_admin_create(struct node *n, const char *user, const char *hash)
+{
+	long long id;
+
+	if (registry_user_add(n->reg, user, hash, 1, &id) != 0 ||
+	    registry_user_role_add(n->reg, id, RBAC_ROLE_ADMINISTRATOR) == -1)
+		fatalx("cannot store the API user");
+}
+
+/*
  * api_admin_setup: the API administrator.  VIGIL_API_USER/VIGIL_API_PASSWORD
  * set (or reset) that user on every start; otherwise, on first start only,
  * user "wazuh" gets a random password written to <data-dir>/api-password.
@@ -194,22 +209,31 @@ api_admin_setup(struct node *n)
 {
 	const char *user = getenv("VIGIL_API_USER"), *pass = getenv("VIGIL_API_PASSWORD");
 	char hash[AUTH_HASH_MAX], gen[40], path[600], text[128];
+	struct registry_user u;
+	int found;
 
+	if (user == NULL || *user == '\0')
+		user = "wazuh";
 	if (pass != NULL && *pass != '\0') {
-		if (user == NULL || *user == '\0')
-			user = "wazuh";
-		if (auth_password_hash(pass, hash) == -1 || registry_user_set(n->reg, user, hash) == -1)
-			fatalx("cannot store the API user");
+		if (auth_password_hash(pass, hash) == -1)
+			fatalx("cannot hash the API password");
+		if ((found = registry_user_find(n->reg, user, &u)) == -1)
+			fatalx("cannot read the API users");
+		if (found == 1) {
+			if (registry_user_set_hash(n->reg, u.id, hash) == -1)
+				fatalx("cannot store the API user");
+			return;
+		}
+		api_admin_create(n, user, hash);
 		return;
 	}
 	if (registry_user_count(n->reg) > 0)
 		return;
-	if (user == NULL || *user == '\0')
-		user = "wazuh";
 	if (hash_random_hex(gen, 12) == -1)
 		fatalx("no randomness for the API password");
-	if (auth_password_hash(gen, hash) == -1 || registry_user_set(n->reg, user, hash) == -1)
-		fatalx("cannot store the API user");
+	if (auth_password_hash(gen, hash) == -1)
+		fatalx("cannot hash the API password");
+	api_admin_create(n, user, hash);
 	path_join(path, sizeof(path), n->cfg.data_dir, "api-password");
 	snprintf(text, sizeof(text), "%s\n", gen);
 	if (write_file_0600(path, text) == -1)

@@ -22,6 +22,7 @@ struct auth;
 struct session;
 struct evconnlistener;
 struct evhttp;
+struct api_sec;
 
 TAILQ_HEAD(session_list, session);
 
@@ -61,6 +62,7 @@ struct node {
 	struct evconnlistener *agent_lsn;
 	struct evconnlistener *enroll_lsn;
 	struct evhttp *http;
+	struct api_sec *api_sec;        /* API security state (api_sec.c), master only */
 
 	struct event *tick_ev;          /* every second: timeouts, status */
 	struct event *flush_ev;         /* registry batch flush */

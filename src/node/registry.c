@@ -631,19 +631,60 @@ err:
 /* Users and meta: small and rare, written at once. */
 
 int
-registry_user_get(struct registry *r, const char *user, char *hash, size_t cap)
+registry_user_find(struct registry *r, const char *name, struct registry_user *u)
 {
-	if (user == NULL || hash == NULL || cap == 0)
-		return -1;
-	return regdb_user_get(r->db, user, hash, cap);
+	return name != NULL ? regdb_user_find(r->db, name, u) : -1;
 }
 
 int
-registry_user_set(struct registry *r, const char *user, const char *hash)
+registry_user_find_id(struct registry *r, long long id, struct registry_user *u)
 {
-	if (user == NULL || user[0] == '\0' || hash == NULL)
+	return regdb_user_find_id(r->db, id, u);
+}
+
+int
+registry_user_list(struct registry *r, struct registry_user **out, size_t *n)
+{
+	return regdb_user_list(r->db, out, n);
+}
+
+int
+registry_user_add(struct registry *r, const char *name, const char *hash, int reserved,
+    long long *id)
+{
+	if (name == NULL || name[0] == '\0' || hash == NULL)
 		return -1;
-	return regdb_user_set(r->db, user, hash);
+	return regdb_user_add(r->db, name, hash, reserved, id);
+}
+
+int
+registry_user_delete(struct registry *r, long long id)
+{
+	return regdb_user_delete(r->db, id);
+}
+
+int
+registry_user_set_hash(struct registry *r, long long id, const char *hash)
+{
+	return hash != NULL ? regdb_user_set_hash(r->db, id, hash) : -1;
+}
+
+int
+registry_user_revoke(struct registry *r, long long id, long long ms)
+{
+	return regdb_user_revoke(r->db, id, ms);
+}
+
+int
+registry_user_role_add(struct registry *r, long long uid, int rid)
+{
+	return regdb_user_role_add(r->db, uid, rid);
+}
+
+int
+registry_user_role_del(struct registry *r, long long uid, int rid)
+{
+	return regdb_user_role_del(r->db, uid, rid);
 }
 
 int

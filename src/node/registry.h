@@ -70,12 +70,27 @@ void registry_write_stats(const struct registry *r, uint64_t *rows, uint64_t *co
 /* registry_pending: rows waiting for the next flush. */
 size_t registry_pending(const struct registry *r);
 
-/* Users of the REST API. */
-/* registry_user_get: copies the password hash into hash; 0 found, -1 not found. */
-int registry_user_get(struct registry *r, const char *user, char *hash, size_t cap);
-/* registry_user_set: creates or replaces a user (written immediately). 0 / -1. */
-int registry_user_set(struct registry *r, const char *user, const char *hash);
-/* registry_user_count: number of users. */
+/* Users of the REST API (written immediately; see regdb_user_* for the return values). */
+#define REGISTRY_USER_ROLES_MAX 16
+struct registry_user {
+	long long id;                 /* 1..99 reserved (Wazuh's admin users), then 100.. */
+	char name[128];
+	char hash[160];               /* auth_password_hash's text */
+	int allow_run_as;
+	long long revoked_ms;         /* tokens issued up to this (ms) are revoked */
+	int roles[REGISTRY_USER_ROLES_MAX];
+	size_t nroles;
+};
+int registry_user_find(struct registry *r, const char *name, struct registry_user *u);
+int registry_user_find_id(struct registry *r, long long id, struct registry_user *u);
+int registry_user_list(struct registry *r, struct registry_user **out, size_t *n);
+int registry_user_add(struct registry *r, const char *name, const char *hash, int reserved,
+    long long *id);
+int registry_user_delete(struct registry *r, long long id);
+int registry_user_set_hash(struct registry *r, long long id, const char *hash);
+int registry_user_revoke(struct registry *r, long long id, long long ms);
+int registry_user_role_add(struct registry *r, long long uid, int rid);
+int registry_user_role_del(struct registry *r, long long uid, int rid);
 int registry_user_count(struct registry *r);
 
 /* Small key/value table for node metadata (written immediately). */

@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include <sqlite3.h>
 
@@ -56,6 +57,27 @@ static const char *const regdb_migrations[] = {
 	"CREATE INDEX agent_ip ON agent (ip);"
 	"CREATE TABLE user (name TEXT PRIMARY KEY, hash TEXT NOT NULL);"
 	"CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);",
+	/*
+	 * 2: API users get ids (Wazuh's: 1..99 are reserved, others start at
+	 * 100), roles and a per-user token revocation time.  Every user so far
+	 * was an administrator (tokens always said rbac_roles [1]); they stay so,
+	 * and keep their rowid as their id.
+	 */
+	"CREATE TABLE user2 ("
+	" id INTEGER PRIMARY KEY,"
+	" name TEXT NOT NULL UNIQUE,"
+	" hash TEXT NOT NULL,"
+	" allow_run_as INTEGER NOT NULL DEFAULT 0,"
+	" revoked_ms INTEGER NOT NULL DEFAULT 0);"
+	"INSERT INTO user2 (id, name, hash) SELECT rowid, name, hash FROM user ORDER BY rowid;"
+	"DROP TABLE user;"
+	"ALTER TABLE user2 RENAME TO user;"
+	"CREATE TABLE user_role ("
+	" user_id INTEGER NOT NULL,"
+	" role_id INTEGER NOT NULL,"
+	" position INTEGER NOT NULL,"
+	" PRIMARY KEY (user_id, role_id));"
+	"INSERT INTO user_role (user_id, role_id, position) SELECT id, 1, 0 FROM user;",
 };
 #define REGDB_SCHEMA_VERSION ((int)(sizeof(regdb_migrations) / sizeof(regdb_migrations[0])))
 
@@ -542,24 +564,262 @@ db_set_pair(struct regdb *d, sqlite3_stmt *st, const char *a, const char *b)
 	return stmt_run(d, st);
 }
 
-int
-regdb_user_get(struct regdb *d, const char *user, char *hash, size_t cap)
+/* db_run_ids: runs a write statement with up to three integer parameters; changes or -1. */
+static int
+db_run_ids(struct regdb *d, const char *sql, long long a, long long b, long long c)
 {
-	return db_get_text(d, "SELECT hash FROM user WHERE name = ?", user, hash, cap);
+	sqlite3_stmt *st;
+	int rc, np;
+
+	if ((st = db_prepare(d, sql, 0)) == NULL)
+		return -1;
+	np = sqlite3_bind_parameter_count(st);
+	if ((np >= 1 && sqlite3_bind_int64(st, 1, a) != SQLITE_OK) ||
+	    (np >= 2 && sqlite3_bind_int64(st, 2, b) != SQLITE_OK) ||
+	    (np >= 3 && sqlite3_bind_int64(st, 3, c) != SQLITE_OK)) {
+		sqlite3_finalize(st);
+		return -1;
+	}
+	rc = sqlite3_step(st);
+	sqlite3_finalize(st);
+	if (rc != SQLITE_DONE) {
+		log_warnx("registry: %s", sqlite3_errmsg(d->db));
+		return -1;
+	}
+	return sqlite3_changes(d->db);
 }
 
-int
-regdb_user_set(struct regdb *d, const char *user, const char *hash)
+/* user_roles: fills u->roles from user_role, in the order they were linked. */
+static int
+user_roles(struct regdb *d, struct registry_user *u)
 {
 	sqlite3_stmt *st;
 	int rc;
 
-	if ((st = db_prepare(d, "INSERT INTO user (name, hash) VALUES (?, ?) "
-	    "ON CONFLICT (name) DO UPDATE SET hash = excluded.hash", 0)) == NULL)
+	u->nroles = 0;
+	if ((st = db_prepare(d, "SELECT role_id FROM user_role WHERE user_id = ? "
+	    "ORDER BY position, role_id", 0)) == NULL)
 		return -1;
-	rc = db_set_pair(d, st, user, hash);
+	if (sqlite3_bind_int64(st, 1, u->id) != SQLITE_OK) {
+		sqlite3_finalize(st);
+		return -1;
+	}
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW)
+		if (u->nroles < REGISTRY_USER_ROLES_MAX)
+			u->roles[u->nroles++] = sqlite3_column_int(st, 0);
 	sqlite3_finalize(st);
-	return rc;
+	if (rc != SQLITE_DONE) {
+		log_warnx("registry: user roles: %s", sqlite3_errmsg(d->db));
+		return -1;
+	}
+	return 0;
+}
+
+#define USER_COLS "SELECT id, name, hash, allow_run_as, revoked_ms FROM user "
+
+/* user_row: copies a USER_COLS row into u; -1 when a text does not fit. */
+static int
+user_row(sqlite3_stmt *st, struct registry_user *u)
+{
+	const unsigned char *name = sqlite3_column_text(st, 1), *hash = sqlite3_column_text(st, 2);
+	int n;
+
+	memset(u, 0, sizeof(*u));
+	u->id = sqlite3_column_int64(st, 0);
+	n = snprintf(u->name, sizeof(u->name), "%s", name ? (const char *)name : "");
+	if (n < 0 || (size_t)n >= sizeof(u->name))
+		return -1;
+	n = snprintf(u->hash, sizeof(u->hash), "%s", hash ? (const char *)hash : "");
+	if (n < 0 || (size_t)n >= sizeof(u->hash))
+		return -1;
+	u->allow_run_as = sqlite3_column_int(st, 3) != 0;
+	u->revoked_ms = sqlite3_column_int64(st, 4);
+	return 0;
+}
+
+/* user_find: the one user a query with one parameter selects: 1 found, 0 not, -1 error. */
+static int
+user_find(struct regdb *d, const char *sql, const char *text, long long id,
+    struct registry_user *u)
+{
+	sqlite3_stmt *st;
+	int rc, ret = -1;
+
+	if ((st = db_prepare(d, sql, 0)) == NULL)
+		return -1;
+	if ((text != NULL ? sqlite3_bind_text(st, 1, text, -1, SQLITE_STATIC) :
+	    sqlite3_bind_int64(st, 1, id)) != SQLITE_OK)
+		goto out;
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_DONE)
+		ret = 0;
+	else if (rc != SQLITE_ROW)
+		log_warnx("registry: user: %s", sqlite3_errmsg(d->db));
+	else if (user_row(st, u) == -1)
+		log_warnx("registry: user %lld does not fit", (long long)sqlite3_column_int64(st, 0));
+	else
+		ret = 1;
+out:
+	sqlite3_finalize(st);
+	if (ret == 1 && user_roles(d, u) == -1)
+		ret = -1;
+	return ret;
+}
+
+int
+regdb_user_find(struct regdb *d, const char *name, struct registry_user *u)
+{
+	return user_find(d, USER_COLS "WHERE name = ?", name, 0, u);
+}
+
+int
+regdb_user_find_id(struct regdb *d, long long id, struct registry_user *u)
+{
+	return user_find(d, USER_COLS "WHERE id = ?", NULL, id, u);
+}
+
+int
+regdb_user_list(struct regdb *d, struct registry_user **out, size_t *n)
+{
+	sqlite3_stmt *st;
+	struct registry_user *v = NULL, *nv;
+	size_t cnt = 0, cap = 0, i;
+	int rc;
+
+	*out = NULL;
+	*n = 0;
+	if ((st = db_prepare(d, USER_COLS "ORDER BY id", 0)) == NULL)
+		return -1;
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		if (cnt == cap) {
+			cap = cap ? cap * 2 : 16;
+			if ((nv = realloc(v, cap * sizeof(*v))) == NULL)
+				goto err;
+			v = nv;
+		}
+		if (user_row(st, &v[cnt]) == -1)
+			continue;     /* cannot be represented: not listed */
+		cnt++;
+	}
+	if (rc != SQLITE_DONE) {
+		log_warnx("registry: users: %s", sqlite3_errmsg(d->db));
+		goto err;
+	}
+	sqlite3_finalize(st);
+	for (i = 0; i < cnt; i++)
+		if (user_roles(d, &v[i]) == -1) {
+			free(v);
+			return -1;
+		}
+	*out = v;
+	*n = cnt;
+	return 0;
+err:
+	sqlite3_finalize(st);
+	free(v);
+	return -1;
+}
+
+int
+regdb_user_add(struct regdb *d, const char *name, const char *hash, int reserved, long long *id)
+{
+	sqlite3_stmt *st;
+	struct timespec ts;
+	long long next;
+	int rc;
+
+	/* Reserved users take the lowest free id in 1..99; others max(id)+1, at least 100. */
+	next = reserved ?
+	    db_query_int(d, "SELECT coalesce(min(id + 1), 1) FROM (SELECT 0 AS id UNION "
+	    "SELECT id FROM user WHERE id < 99) WHERE id + 1 NOT IN (SELECT id FROM user)") :
+	    db_query_int(d, "SELECT max(coalesce(max(id), 0) + 1, 100) FROM user");
+	if (next < 1 || (reserved && next > 99))
+		return -1;
+	/*
+	 * Tokens name their user; a new user revokes every token issued before it,
+	 * so a token of a deleted user of the same name never becomes this one's.
+	 */
+	clock_gettime(CLOCK_REALTIME, &ts);
+	if ((st = db_prepare(d, "INSERT INTO user (id, name, hash, revoked_ms) VALUES (?, ?, ?, ?) "
+	    "ON CONFLICT (name) DO NOTHING", 0)) == NULL)
+		return -1;
+	if (sqlite3_bind_int64(st, 1, next) != SQLITE_OK ||
+	    sqlite3_bind_text(st, 2, name, -1, SQLITE_STATIC) != SQLITE_OK ||
+	    sqlite3_bind_text(st, 3, hash, -1, SQLITE_STATIC) != SQLITE_OK ||
+	    sqlite3_bind_int64(st, 4, (sqlite3_int64)ts.tv_sec * 1000 + ts.tv_nsec / 1000000) !=
+	    SQLITE_OK) {
+		sqlite3_finalize(st);
+		return -1;
+	}
+	rc = sqlite3_step(st);
+	sqlite3_finalize(st);
+	if (rc != SQLITE_DONE) {
+		log_warnx("registry: add user: %s", sqlite3_errmsg(d->db));
+		return -1;
+	}
+	if (sqlite3_changes(d->db) == 0)
+		return 1;
+	*id = next;
+	return 0;
+}
+
+int
+regdb_user_delete(struct regdb *d, long long id)
+{
+	int n;
+
+	if (regdb_begin(d) == -1)
+		return -1;
+	if (db_run_ids(d, "DELETE FROM user_role WHERE user_id = ?", id, 0, 0) == -1 ||
+	    (n = db_run_ids(d, "DELETE FROM user WHERE id = ?", id, 0, 0)) == -1 ||
+	    regdb_commit(d) == -1) {
+		regdb_rollback(d);
+		return -1;
+	}
+	return n > 0;
+}
+
+int
+regdb_user_set_hash(struct regdb *d, long long id, const char *hash)
+{
+	sqlite3_stmt *st;
+	int rc;
+
+	if ((st = db_prepare(d, "UPDATE user SET hash = ? WHERE id = ?", 0)) == NULL)
+		return -1;
+	if (sqlite3_bind_text(st, 1, hash, -1, SQLITE_STATIC) != SQLITE_OK ||
+	    sqlite3_bind_int64(st, 2, id) != SQLITE_OK) {
+		sqlite3_finalize(st);
+		return -1;
+	}
+	rc = sqlite3_step(st);
+	sqlite3_finalize(st);
+	if (rc != SQLITE_DONE) {
+		log_warnx("registry: user %lld: %s", id, sqlite3_errmsg(d->db));
+		return -1;
+	}
+	return 0;
+}
+
+int
+regdb_user_revoke(struct regdb *d, long long id, long long ms)
+{
+	return db_run_ids(d, "UPDATE user SET revoked_ms = max(revoked_ms, ?) WHERE id = ?",
+	    ms, id, 0) == -1 ? -1 : 0;
+}
+
+int
+regdb_user_role_add(struct regdb *d, long long uid, int rid)
+{
+	return db_run_ids(d, "INSERT INTO user_role (user_id, role_id, position) "
+	    "SELECT ?1, ?2, coalesce(max(position) + 1, 0) FROM user_role WHERE user_id = ?1 "
+	    "ON CONFLICT (user_id, role_id) DO NOTHING", uid, rid, 0);
+}
+
+int
+regdb_user_role_del(struct regdb *d, long long uid, int rid)
+{
+	return db_run_ids(d, "DELETE FROM user_role WHERE user_id = ? AND role_id = ?", uid, rid, 0);
 }
 
 int

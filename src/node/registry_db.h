@@ -5,6 +5,7 @@
 #include <stddef.h>
 
 #include "node/agent.h"
+#include "node/registry.h"
 
 #define REGDB_ID_MAX 99999999u     /* agent ids are at most 8 digits on the wire */
 
@@ -40,10 +41,24 @@ void regdb_rollback(struct regdb *db);
 int regdb_upsert(struct regdb *db, const struct agent *a);
 int regdb_delete(struct regdb *db, unsigned int id);
 
-/* Users and meta; outside a transaction each write commits at once. 0 / -1 (get: -1 also
- * when absent or when the value does not fit cap). */
-int regdb_user_get(struct regdb *db, const char *user, char *hash, size_t cap);
-int regdb_user_set(struct regdb *db, const char *user, const char *hash);
+/*
+ * Users and meta; outside a transaction each write commits at once.
+ * find: 1 found / 0 absent / -1 error.  list: a malloc'd array the caller
+ * frees.  add: 0 (id set) / 1 the name exists / -1; a reserved user takes
+ * the lowest free id in 1..99, others the next id from 100 on.  delete: 1 /
+ * 0 absent / -1 (its role links go with it).  role_add / role_del: rows
+ * changed (0: already linked / not linked) or -1.
+ */
+int regdb_user_find(struct regdb *db, const char *name, struct registry_user *u);
+int regdb_user_find_id(struct regdb *db, long long id, struct registry_user *u);
+int regdb_user_list(struct regdb *db, struct registry_user **out, size_t *n);
+int regdb_user_add(struct regdb *db, const char *name, const char *hash, int reserved,
+    long long *id);
+int regdb_user_delete(struct regdb *db, long long id);
+int regdb_user_set_hash(struct regdb *db, long long id, const char *hash);
+int regdb_user_revoke(struct regdb *db, long long id, long long ms);
+int regdb_user_role_add(struct regdb *db, long long uid, int rid);
+int regdb_user_role_del(struct regdb *db, long long uid, int rid);
 int regdb_user_count(struct regdb *db);
 int regdb_meta_get(struct regdb *db, const char *key, char *val, size_t cap);
 int regdb_meta_set(struct regdb *db, const char *key, const char *val);

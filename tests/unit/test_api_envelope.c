@@ -377,6 +377,26 @@ test_many(void **state)
 	envelope_free(e);
 }
 
+/* Security results show user and role ids as numbers, other ids (user names) as text. */
+static void
+test_numeric_ids(void **state)
+{
+	struct envelope *e = envelope_new();
+	char *s;
+
+	(void)state;
+	envelope_set_numeric_ids(e);
+	envelope_fail(e, "100", 5001);
+	envelope_fail(e, "99", 5001);
+	envelope_fail(e, "someone", 5000);
+	envelope_fail(e, "12345678901234567890", 5000);
+	s = render(e, 1);
+	assert_non_null(strstr(s, "\"id\": [99, 100]"));
+	assert_non_null(strstr(s, "\"id\": [\"12345678901234567890\", \"someone\"]"));
+	free(s);
+	envelope_free(e);
+}
+
 int
 main(void)
 {
@@ -390,6 +410,7 @@ main(void)
 		cmocka_unit_test(test_no_remediation),
 		cmocka_unit_test(test_total_override),
 		cmocka_unit_test(test_sort_affected),
+		cmocka_unit_test(test_numeric_ids),
 		cmocka_unit_test(test_messages_null),
 		cmocka_unit_test(test_many),
 	};

@@ -494,11 +494,57 @@ test_password_known_vector(void **state)
 	    "c5e478d59288c841aa530db6845c4c8d962893a001ce4e11a4963873aa98134a"), 0);
 }
 
+/* The API's own claims: the user's roles, the mode, the lifetime and a ms jti. */
+static void
+test_issue_claims(void **state)
+{
+	struct fx *f = *state;
+	static const int roles[] = { 2, 5 };
+	struct auth_token t;
+	char *tok, *payload;
+	json_t *c, *rl;
+	jwt_t *j;
+
+	assert_non_null(tok = auth_issue_claims(f->a, "reader", NOW, 60, roles, 2, "black",
+	    (long long)NOW * 1000 + 123));
+	assert_int_equal(auth_verify_claims(f->a, tok, NOW + 59, &t), AUTH_OK);
+	assert_string_equal(t.user, "reader");
+	assert_string_equal(t.rbac_mode, "black");
+	assert_int_equal(t.nbf, NOW);
+	assert_int_equal(t.exp, NOW + 60);
+	assert_int_equal(t.jti, (long long)NOW * 1000 + 123);
+	assert_int_equal(auth_verify_claims(f->a, tok, NOW + 60, &t), AUTH_EXPIRED);
+	assert_int_equal(jwt_decode(&j, tok, f->pub, (int)f->pub_len), 0);
+	payload = jwt_get_grants_json(j, NULL);
+	assert_non_null(c = json_loads(payload, 0, NULL));
+	rl = json_object_get(c, "rbac_roles");
+	assert_int_equal(json_array_size(rl), 2);
+	assert_int_equal(json_integer_value(json_array_get(rl, 1)), 5);
+	assert_string_equal(json_string_value(json_object_get(c, "jti")), "1700000000123");
+	json_decref(c);
+	free(payload);
+	jwt_free(j);
+	free(tok);
+	/* No roles is an empty list; bad arguments issue nothing. */
+	assert_non_null(tok = auth_issue_claims(f->a, "norole", NOW, 60, NULL, 0, "white", 1));
+	assert_int_equal(auth_verify_claims(f->a, tok, NOW, &t), AUTH_OK);
+	assert_int_equal(t.jti, 1);
+	free(tok);
+	assert_null(auth_issue_claims(f->a, "x", NOW, 0, NULL, 0, "white", 1));
+	assert_null(auth_issue_claims(f->a, "x", NOW, 60, NULL, 0, NULL, 1));
+	/* The default issue: jti = nbf in ms. */
+	assert_non_null(tok = auth_issue(f->a, "wazuh", NOW));
+	assert_int_equal(auth_verify_claims(f->a, tok, NOW, &t), AUTH_OK);
+	assert_int_equal(t.jti, (long long)NOW * 1000);
+	free(tok);
+}
+
 int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_issue_verify),
+		cmocka_unit_test(test_issue_claims),
 		cmocka_unit_test(test_expiry),
 		cmocka_unit_test(test_key_persists),
 		cmocka_unit_test(test_bad_key_files),

@@ -134,7 +134,7 @@ test_create_manager(void **state)
 	assert_int_equal(registry_pending(r), 0);
 	registry_close(r);
 	assert_int_equal(sql_int(f, "SELECT count(*) FROM agent WHERE id = 0"), 1);
-	assert_int_equal(sql_int(f, "PRAGMA user_version"), 1);
+	assert_int_equal(sql_int(f, "PRAGMA user_version"), 2);
 	/* WAL is a property of the file: a fresh connection sees it. */
 	assert_int_equal(sql_int(f, "SELECT journal_mode = 'wal' FROM pragma_journal_mode"), 1);
 
@@ -538,23 +538,64 @@ test_users_and_meta(void **state)
 {
 	struct fx *f = *state;
 	struct registry *r;
+	struct registry_user u, *v;
 	char buf[128], tiny[4];
+	long long id1 = 0, id2 = 0, id3 = 0, revoked;
+	size_t n;
 
 	assert_non_null(r = reg_open(f));
 	assert_int_equal(registry_user_count(r), 0);
-	assert_int_equal(registry_user_get(r, "wazuh", buf, sizeof(buf)), -1);
-	assert_int_equal(registry_user_set(r, "wazuh", "$pbkdf2$1"), 0);
-	assert_int_equal(registry_user_set(r, "admin", "$pbkdf2$2"), 0);
-	assert_int_equal(registry_user_set(r, "wazuh", "$pbkdf2$3"), 0);
-	assert_int_equal(registry_user_set(r, "", "x"), -1);
-	assert_int_equal(registry_user_set(r, NULL, "x"), -1);
-	assert_int_equal(registry_user_set(r, "x", NULL), -1);
-	assert_int_equal(registry_user_count(r), 2);
-	assert_int_equal(registry_user_get(r, "wazuh", buf, sizeof(buf)), 0);
-	assert_string_equal(buf, "$pbkdf2$3");
-	assert_int_equal(registry_user_get(r, "WAZUH", buf, sizeof(buf)), -1);
-	assert_int_equal(registry_user_get(r, "wazuh", tiny, sizeof(tiny)), -1);
-	assert_int_equal(registry_user_get(r, "wazuh", buf, 0), -1);
+	assert_int_equal(registry_user_find(r, "wazuh", &u), 0);
+	/* Reserved users take 1..99, the others 100 on. */
+	assert_int_equal(registry_user_add(r, "wazuh", "$pbkdf2$1", 1, &id1), 0);
+	assert_int_equal(id1, 1);
+	assert_int_equal(registry_user_add(r, "alice", "$pbkdf2$2", 0, &id2), 0);
+	assert_int_equal(id2, 100);
+	assert_int_equal(registry_user_add(r, "wazuh", "$pbkdf2$x", 0, &id3), 1);
+	assert_int_equal(registry_user_add(r, "", "x", 0, &id3), -1);
+	assert_int_equal(registry_user_add(r, NULL, "x", 0, &id3), -1);
+	assert_int_equal(registry_user_add(r, "bob", "$pbkdf2$3", 1, &id3), 0);
+	assert_int_equal(id3, 2);
+	assert_int_equal(registry_user_count(r), 3);
+	assert_int_equal(registry_user_set_hash(r, id1, "$pbkdf2$4"), 0);
+	assert_int_equal(registry_user_find(r, "wazuh", &u), 1);
+	assert_string_equal(u.hash, "$pbkdf2$4");
+	assert_int_equal(u.nroles, 0);
+	assert_int_equal(registry_user_find(r, "WAZUH", &u), 0);
+
+	/* Roles keep the order they were linked in; a second link changes nothing. */
+	assert_int_equal(registry_user_role_add(r, id2, 5), 1);
+	assert_int_equal(registry_user_role_add(r, id2, 2), 1);
+	assert_int_equal(registry_user_role_add(r, id2, 5), 0);
+	assert_int_equal(registry_user_find_id(r, id2, &u), 1);
+	assert_string_equal(u.name, "alice");
+	assert_int_equal(u.nroles, 2);
+	assert_int_equal(u.roles[0], 5);
+	assert_int_equal(u.roles[1], 2);
+	assert_int_equal(registry_user_role_del(r, id2, 5), 1);
+	assert_int_equal(registry_user_role_del(r, id2, 5), 0);
+	/* A new user's tokens start at its creation; revocation never goes back. */
+	assert_true(u.revoked_ms >= (long long)(time(NULL) - 5) * 1000);
+	assert_int_equal(registry_user_revoke(r, id2, u.revoked_ms + 1234), 0);
+	assert_int_equal(registry_user_revoke(r, id2, 1000), 0);
+	revoked = u.revoked_ms + 1234;
+	assert_int_equal(registry_user_find_id(r, id2, &u), 1);
+	assert_int_equal(u.revoked_ms, revoked);
+	assert_int_equal(u.nroles, 1);
+
+	assert_int_equal(registry_user_list(r, &v, &n), 0);
+	assert_int_equal(n, 3);
+	assert_int_equal(v[0].id, 1);
+	assert_int_equal(v[1].id, 2);
+	assert_int_equal(v[2].id, 100);
+	assert_int_equal(v[2].roles[0], 2);
+	free(v);
+
+	assert_int_equal(registry_user_delete(r, id3), 1);
+	assert_int_equal(registry_user_delete(r, id3), 0);
+	/* The freed reserved id is reused; ordinary ids are not below 100. */
+	assert_int_equal(registry_user_add(r, "carol", "$pbkdf2$5", 1, &id3), 0);
+	assert_int_equal(id3, 2);
 
 	assert_int_equal(registry_meta_get(r, "cluster.key", buf, sizeof(buf)), -1);
 	assert_int_equal(registry_meta_set(r, "cluster.key", "abc"), 0);
@@ -564,14 +605,40 @@ test_users_and_meta(void **state)
 	assert_string_equal(buf, "def'; DROP TABLE meta; --");
 	assert_int_equal(registry_meta_get(r, "cluster.key", tiny, sizeof(tiny)), -1);
 	/* Written at once: visible to another connection without a flush. */
-	assert_int_equal(sql_int(f, "SELECT count(*) FROM user"), 2);
+	assert_int_equal(sql_int(f, "SELECT count(*) FROM user"), 3);
 	registry_close(r);
 
 	assert_non_null(r = reg_open(f));
-	assert_int_equal(registry_user_count(r), 2);
-	assert_int_equal(registry_user_get(r, "admin", buf, sizeof(buf)), 0);
-	assert_string_equal(buf, "$pbkdf2$2");
+	assert_int_equal(registry_user_count(r), 3);
+	assert_int_equal(registry_user_find(r, "alice", &u), 1);
+	assert_string_equal(u.hash, "$pbkdf2$2");
+	assert_int_equal(u.roles[0], 2);
 	assert_int_equal(registry_meta_get(r, "cluster.key", buf, sizeof(buf)), 0);
+	registry_close(r);
+}
+
+/* A schema-1 registry keeps its users, by rowid, each an administrator. */
+static void
+test_users_migration(void **state)
+{
+	struct fx *f = *state;
+	struct registry *r;
+	struct registry_user u;
+
+	assert_non_null(r = reg_open(f));
+	registry_close(r);
+	sql(f, "DROP TABLE user; DROP TABLE user_role;"
+	    "CREATE TABLE user (name TEXT PRIMARY KEY, hash TEXT NOT NULL);"
+	    "INSERT INTO user (name, hash) VALUES ('wazuh', 'h1'), ('second', 'h2');"
+	    "PRAGMA user_version = 1;");
+	assert_non_null(r = reg_open(f));
+	assert_int_equal(registry_user_find(r, "second", &u), 1);
+	assert_int_equal(u.id, 2);
+	assert_string_equal(u.hash, "h2");
+	assert_int_equal(u.nroles, 1);
+	assert_int_equal(u.roles[0], 1);
+	assert_int_equal(registry_user_find(r, "wazuh", &u), 1);
+	assert_int_equal(u.id, 1);
 	registry_close(r);
 }
 
@@ -682,7 +749,7 @@ test_migrate_empty_file(void **state)
 	assert_non_null(r = reg_open(f));
 	assert_int_equal(registry_count(r), 1);
 	registry_close(r);
-	assert_int_equal(sql_int(f, "PRAGMA user_version"), 1);
+	assert_int_equal(sql_int(f, "PRAGMA user_version"), 2);
 	assert_int_equal(sql_int(f,
 	    "SELECT count(*) FROM sqlite_master WHERE type = 'index' AND name IN "
 	    "('agent_name', 'agent_node_name', 'agent_status')"), 3);
@@ -826,6 +893,7 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_roundtrip_every_field, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_restart_disconnects, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_users_and_meta, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_users_migration, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_flush_failure_keeps_queue, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_many_agents, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_id_exhaustion, setup, teardown),

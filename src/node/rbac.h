@@ -1,0 +1,139 @@
+/* rbac.h — the REST API's roles and permissions: Wazuh 4.12's default roles, fixed (pure). */
+#ifndef VIGIL_RBAC_H
+#define VIGIL_RBAC_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+/*
+ * A permission is one RBAC action on one resource type, as Wazuh's default
+ * policies grant them (always on every resource of the type: "agent:id:*").
+ * Each is a bit; a role is the set of bits its policies allow, and a route
+ * method needs every bit of its requirement.  The order of the bits is the
+ * order in which a missing permission is reported.
+ */
+enum rbac_perm {
+	RBAC_P_CLUSTER_READ = 0,       /* cluster:read        node:id */
+	RBAC_P_CLUSTER_STATUS,         /* cluster:status      *:* */
+	RBAC_P_CLUSTER_READ_API_CONFIG,/* cluster:read_api_config node:id */
+	RBAC_P_CLUSTER_RESTART,        /* cluster:restart     node:id */
+	RBAC_P_MANAGER_READ,           /* manager:read        *:* */
+	RBAC_P_MANAGER_READ_API_CONFIG,/* manager:read_api_config *:* */
+	RBAC_P_MANAGER_RESTART,        /* manager:restart     *:* */
+	RBAC_P_AGENT_CREATE,           /* agent:create        *:* */
+	RBAC_P_AGENT_READ,             /* agent:read          agent:id */
+	RBAC_P_AGENT_DELETE,           /* agent:delete        agent:id */
+	RBAC_P_AGENT_RESTART,          /* agent:restart       agent:id */
+	RBAC_P_AGENT_RECONNECT,        /* agent:reconnect     agent:id */
+	RBAC_P_AGENT_MODIFY_GROUP,     /* agent:modify_group  agent:id */
+	RBAC_P_AGENT_UPGRADE,          /* agent:upgrade       agent:id */
+	RBAC_P_GROUP_CREATE,           /* group:create        *:* */
+	RBAC_P_GROUP_READ,             /* group:read          group:id */
+	RBAC_P_GROUP_DELETE,           /* group:delete        group:id */
+	RBAC_P_GROUP_UPDATE_CONFIG,    /* group:update_config group:id */
+	RBAC_P_GROUP_MODIFY_ASSIGNMENTS, /* group:modify_assignments group:id */
+	RBAC_P_SECURITY_CREATE,        /* security:create     *:* */
+	RBAC_P_SECURITY_CREATE_USER,   /* security:create_user *:* */
+	RBAC_P_SECURITY_READ_CONFIG,   /* security:read_config *:* */
+	RBAC_P_SECURITY_UPDATE_CONFIG, /* security:update_config *:* */
+	RBAC_P_SECURITY_REVOKE,        /* security:revoke     *:* */
+	RBAC_P_SECURITY_READ_USER,     /* security:read       user:id */
+	RBAC_P_SECURITY_UPDATE_USER,   /* security:update     user:id */
+	RBAC_P_SECURITY_DELETE_USER,   /* security:delete     user:id */
+	RBAC_P_SECURITY_READ_ROLE,     /* security:read       role:id */
+	RBAC_P_SECURITY_UPDATE_ROLE,   /* security:update     role:id */
+	RBAC_P_SECURITY_DELETE_ROLE,   /* security:delete     role:id */
+	RBAC_P_COUNT
+};
+
+#define RBAC_BIT(p) ((uint64_t)1 << (p))
+/* Route requirements beside permission bits: no token at all (login), any valid token. */
+#define RBAC_PUBLIC ((uint64_t)1 << 63)
+#define RBAC_TOKEN ((uint64_t)1 << 62)
+
+/* The requirements of the API's endpoints (the contract's x-rbac-actions). */
+#define RBAC_AGENT_READ RBAC_BIT(RBAC_P_AGENT_READ)
+#define RBAC_AGENT_DELETE RBAC_BIT(RBAC_P_AGENT_DELETE)
+#define RBAC_AGENT_CREATE RBAC_BIT(RBAC_P_AGENT_CREATE)
+#define RBAC_AGENT_RESTART RBAC_BIT(RBAC_P_AGENT_RESTART)
+#define RBAC_AGENT_RECONNECT RBAC_BIT(RBAC_P_AGENT_RECONNECT)
+#define RBAC_AGENT_MODIFY_GROUP RBAC_BIT(RBAC_P_AGENT_MODIFY_GROUP)
+#define RBAC_NODE_AGENT_RESTART (RBAC_BIT(RBAC_P_CLUSTER_READ) | RBAC_BIT(RBAC_P_AGENT_RESTART))
+/* PUT /agents/group/{id}/restart: the spec says agent:restart; Wazuh's code also reads. */
+#define RBAC_GROUP_AGENT_RESTART (RBAC_BIT(RBAC_P_GROUP_READ) | RBAC_BIT(RBAC_P_AGENT_READ) | \
+	RBAC_BIT(RBAC_P_AGENT_RESTART))
+#define RBAC_GROUP_CREATE RBAC_BIT(RBAC_P_GROUP_CREATE)
+#define RBAC_GROUP_READ RBAC_BIT(RBAC_P_GROUP_READ)
+#define RBAC_GROUP_DELETE RBAC_BIT(RBAC_P_GROUP_DELETE)
+#define RBAC_GROUP_MODIFY_ASSIGNMENTS RBAC_BIT(RBAC_P_GROUP_MODIFY_ASSIGNMENTS)
+#define RBAC_CLUSTER_READ RBAC_BIT(RBAC_P_CLUSTER_READ)
+#define RBAC_CLUSTER_STATUS RBAC_BIT(RBAC_P_CLUSTER_STATUS)
+#define RBAC_MANAGER_READ RBAC_BIT(RBAC_P_MANAGER_READ)
+#define RBAC_USERS_READ RBAC_BIT(RBAC_P_SECURITY_READ_USER)
+#define RBAC_USERS_CREATE RBAC_BIT(RBAC_P_SECURITY_CREATE_USER)
+#define RBAC_USERS_UPDATE RBAC_BIT(RBAC_P_SECURITY_UPDATE_USER)
+#define RBAC_USERS_DELETE RBAC_BIT(RBAC_P_SECURITY_DELETE_USER)
+#define RBAC_ROLES_READ RBAC_BIT(RBAC_P_SECURITY_READ_ROLE)
+#define RBAC_USER_ROLES_SET (RBAC_BIT(RBAC_P_SECURITY_UPDATE_USER) | RBAC_BIT(RBAC_P_SECURITY_UPDATE_ROLE))
+#define RBAC_USER_ROLES_DELETE (RBAC_BIT(RBAC_P_SECURITY_DELETE_USER) | RBAC_BIT(RBAC_P_SECURITY_DELETE_ROLE))
+#define RBAC_REVOKE RBAC_BIT(RBAC_P_SECURITY_REVOKE)
+#define RBAC_CONFIG_READ RBAC_BIT(RBAC_P_SECURITY_READ_CONFIG)
+#define RBAC_CONFIG_UPDATE RBAC_BIT(RBAC_P_SECURITY_UPDATE_CONFIG)
+
+/* Wazuh's default roles, by their ids. */
+enum {
+	RBAC_ROLE_ADMINISTRATOR = 1,
+	RBAC_ROLE_READONLY = 2,
+	RBAC_ROLE_USERS_ADMIN = 3,
+	RBAC_ROLE_AGENTS_READONLY = 4,
+	RBAC_ROLE_AGENTS_ADMIN = 5,
+	RBAC_ROLE_CLUSTER_READONLY = 6,
+	RBAC_ROLE_CLUSTER_ADMIN = 7,
+};
+#define RBAC_NROLES 7
+/* Users and roles with an id up to this are Wazuh's "admin resources": fixed. */
+#define RBAC_MAX_ID_RESERVED 99
+
+struct rbac_role {
+	int id;
+	const char *name;
+	uint64_t perms;
+};
+
+/* rbac_role_get: the role with that id, or NULL. */
+const struct rbac_role *rbac_role_get(long id);
+/* rbac_role_at: the i-th role (0 <= i < RBAC_NROLES), in id order. */
+const struct rbac_role *rbac_role_at(size_t i);
+/* rbac_perms: the union of the permissions of the given roles (unknown ids add nothing). */
+uint64_t rbac_perms(const int *roles, size_t n);
+
+/* rbac_perm_action / rbac_perm_resource: "agent:read" / "agent:id" of a permission. */
+const char *rbac_perm_action(enum rbac_perm p);
+const char *rbac_perm_resource(enum rbac_perm p);
+
+/*
+ * rbac_check: whether permissions have allows need (a route's requirement).
+ * RBAC_PUBLIC and RBAC_TOKEN need nothing.  In black mode every
+ * permission is granted (Wazuh: all that no policy denies; ours deny none).
+ * Returns -1 when allowed, else the first missing permission.
+ */
+int rbac_check(uint64_t need, uint64_t have, int black_mode);
+
+/*
+ * rbac_password_policy: Wazuh's password rules: 0 when acceptable, 5009
+ * when not 8..64 characters, 5007 when it lacks a lower-case letter, an
+ * upper-case letter, a digit or a symbol.
+ */
+int rbac_password_policy(const char *password);
+
+/* rbac_username_ok: 4..64 characters of [A-Za-z0-9_.-] (Wazuh's username schema). */
+int rbac_username_ok(const char *name);
+
+/*
+ * rbac_parse_ids: a user_ids / role_ids list: decimal ids 1..2^31-1
+ * separated by single commas, into v (duplicates dropped, at most cap).
+ * 0 / -1 when malformed or longer than cap.
+ */
+int rbac_parse_ids(const char *s, long long *v, size_t cap, size_t *n);
+
+#endif
