@@ -42,12 +42,18 @@ struct api_route {
 static const struct api_route api_routes[] = {
 	{ "", M_GET, 1, api_get_root, NULL, NULL, NULL },
 	{ "security/user/authenticate", M_GET | M_POST, 0, api_login, api_login, NULL, NULL },
-	{ "agents", M_GET | M_DELETE, 1, api_get_agents, NULL, NULL, api_delete_agents },
+	{ "agents", M_GET | M_POST | M_DELETE, 1, api_get_agents, api_post_agents, NULL, api_delete_agents },
 	{ "agents/summary/status", M_GET, 1, api_get_agents_summary, NULL, NULL, NULL },
 	{ "agents/restart", M_PUT, 1, NULL, NULL, api_put_agents_restart, NULL },
 	{ "agents/*/restart", M_PUT, 1, NULL, NULL, api_put_agent_restart, NULL },
 	{ "agents/node/*/restart", M_PUT, 1, NULL, NULL, api_put_node_restart, NULL },
 	{ "agents/reconnect", M_PUT, 1, NULL, NULL, api_put_agents_reconnect, NULL },
+	{ "agents/group", M_PUT | M_DELETE, 1, NULL, NULL, api_put_agents_group, api_delete_agents_group },
+	{ "agents/group/*/restart", M_PUT, 1, NULL, NULL, api_put_group_restart, NULL },
+	{ "agents/*/group/*", M_PUT | M_DELETE, 1, NULL, NULL, api_put_agent_group, api_delete_agent_group },
+	{ "groups", M_GET | M_POST | M_DELETE, 1, api_get_groups, api_post_groups, NULL, api_delete_groups },
+	{ "groups/*/agents", M_GET, 1, api_get_group_agents, NULL, NULL, NULL },
+	{ "groups/*/configuration", M_GET | M_PUT, 1, api_get_group_config, NULL, api_put_group_config, NULL },
 	{ "cluster/status", M_GET, 1, api_get_cluster_status, NULL, NULL, NULL },
 	{ "cluster/local/info", M_GET, 1, api_get_cluster_local_info, NULL, NULL, NULL },
 	{ "cluster/nodes", M_GET, 1, api_get_cluster_nodes, NULL, NULL, NULL },
@@ -154,6 +160,37 @@ void
 api_reply_text(struct api_req *r, int status, const char *ctype, const char *text)
 {
 	api_send(r, status, ctype, text, strlen(text));
+}
+
+int
+api_content_type_is(struct api_req *r, const char *type)
+{
+	const char *h = evhttp_find_header(evhttp_request_get_input_headers(r->req), "Content-Type");
+	size_t n = strlen(type);
+
+	if (h == NULL)
+		return 0;
+	while (*h == ' ')
+		h++;
+	return strncasecmp(h, type, n) == 0 && (h[n] == '\0' || h[n] == ';' || h[n] == ' ');
+}
+
+char *
+api_body(struct api_req *r, size_t *len)
+{
+	struct evbuffer *in = evhttp_request_get_input_buffer(r->req);
+	size_t n = in != NULL ? evbuffer_get_length(in) : 0;
+	char *b;
+
+	if ((b = malloc(n + 1)) == NULL)
+		return NULL;
+	if (n > 0 && evbuffer_copyout(in, b, n) != (ev_ssize_t)n) {
+		free(b);
+		return NULL;
+	}
+	b[n] = '\0';
+	*len = n;
+	return b;
 }
 
 int

@@ -80,9 +80,9 @@ enroll_error(struct node *n, const char *peer, struct enroll_out *out, const cha
 	out->len = (size_t)len;
 }
 
-/* ip_valid: an IPv4/IPv6 host or CIDR, or "any". */
-static int
-ip_valid(const char *ip)
+/* enrolld_ip_valid: an IPv4/IPv6 host or CIDR, or "any". */
+int
+enrolld_ip_valid(const char *ip)
 {
 	char host[64], *slash;
 	unsigned char buf[sizeof(struct in6_addr)];
@@ -164,7 +164,7 @@ enroll_decide(struct node *n, const char *peer, const struct enroll_req *r,
 		snprintf(ip, sizeof(ip), "%s", peer);
 	else
 		snprintf(ip, sizeof(ip), "%s", r->ip);
-	if (!ip_valid(ip)) {
+	if (!enrolld_ip_valid(ip)) {
 		snprintf(reason, sizeof(reason), ENROLL_ERR_IP, ip);
 		enroll_error(n, peer, out, reason);
 		return;
