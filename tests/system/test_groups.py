@@ -327,3 +327,35 @@ def test_config_push_and_status(cluster, tmp_path, procs):
     problem(master.api("PUT", "/groups/nope/configuration", data=conf, headers=XML), 404, 1710)
     problem(master.api("GET", "/groups/nope/configuration"), 404, 1710)
     assert master.api("GET", "/groups/web/configuration").text == TEMPLATE
+
+
+def test_enrollment_groups_and_multigroup_push(cluster, tmp_path, procs):
+    from test_agents import enroll_raw
+    master, w1, _, _, _ = cluster
+    create(master, "web")
+    web_conf = "<agent_config os=\"Linux\">\n</agent_config>\n"
+    r = master.api("PUT", "/groups/web/configuration", data=web_conf, headers=XML)
+    assert r.status_code == 200, r.text
+    # authd's group checks, on the master and through a worker alike.
+    for node in (master, w1):
+        assert enroll_raw(node, "OSSEC A:'g-bad' G:'nope'\n") == \
+            "ERROR: Invalid group: nope. Unable to add agent"
+        assert enroll_raw(node, "OSSEC A:'g-dup' G:'web,web'\n") == \
+            "ERROR: Duplicated group: web. Unable to add agent"
+    reply = enroll_raw(w1, "OSSEC A:'multi' G:'web,default'\n")
+    assert reply.startswith("OSSEC K:'"), reply
+    fields = reply[len("OSSEC K:'"):-1].split(" ")
+    assert master.agents()[fields[0]]["group"] == ["web", "default"]
+    # A real agent in both groups gets one bundle naming both, and turns synced.
+    d = tmp_path / "multi"
+    d.mkdir()
+    (d / "client.keys").write_text(" ".join(fields) + "\n")
+    agent = vigil.Agent(tmp_path, master, "multi", managers=w1.agent_addr, data_dir=d,
+                        args=["--keepalive", "1"])
+    procs.append(agent)
+    conf = web_conf + TEMPLATE
+    want = ("#web,default\n!228 ar.conf\n%s!%d agent.conf\n%s" % (AR_CONF, len(conf), conf)).encode()
+    vigil.wait_for(lambda: stored_merged(agent) == want, 20, 0.2, "the two groups' merged.mg")
+    vigil.wait_for(lambda: master.agents()[fields[0]]["group_config_status"] == "synced", 20, 0.2,
+                   "multigroup agent synced")
+    assert master.agents()[fields[0]]["mergedSum"] == md5(want)
