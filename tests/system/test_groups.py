@@ -5,6 +5,7 @@ merged.mg and report its sum back (group_config_status)."""
 import base64
 import hashlib
 import os
+import signal
 
 import pytest
 
@@ -295,8 +296,17 @@ def test_config_push_and_status(cluster, tmp_path, procs):
     # A new agent.conf: not synced at once, then pushed and synced again.
     conf = ("<agent_config>\n  <localfile>\n    <log_format>syslog</log_format>\n"
             "    <location>/var/log/x.log</location>\n  </localfile>\n</agent_config>\n")
-    r = master.api("PUT", "/groups/default/configuration", data=conf, headers=XML)
-    assert r.json() == {"message": "Agent configuration was successfully updated", "error": 0}
+    # Both agents are frozen while it changes, so "not synced" is seen before any new sum.
+    on_w1.signal(signal.SIGSTOP)
+    on_m.signal(signal.SIGSTOP)
+    try:
+        r = master.api("PUT", "/groups/default/configuration", data=conf, headers=XML)
+        assert r.json() == {"message": "Agent configuration was successfully updated",
+                            "error": 0}
+        assert {a["name"] for a in master.agents(group_config_status="synced").values()} == set()
+    finally:
+        on_w1.signal(signal.SIGCONT)
+        on_m.signal(signal.SIGCONT)
     want = merged("default", conf)
     vigil.wait_for(lambda: stored_merged(on_w1) == want and stored_merged(on_m) == want, 20, 0.2,
                    "new merged.mg stored by both agents")
@@ -311,8 +321,13 @@ def test_config_push_and_status(cluster, tmp_path, procs):
     # Moving an agent to another group sends it that group's file.
     create(master, "web")
     rid = byname()["real-w1"]["id"]
-    master.api("PUT", "/agents/%s/group/web" % rid, params={"force_single_group": "true"})
-    assert byname()["real-w1"]["group_config_status"] == "not synced"
+    on_w1.signal(signal.SIGSTOP)
+    try:
+        master.api("PUT", "/agents/%s/group/web" % rid, params={"force_single_group": "true"})
+        assert byname()["real-w1"]["group_config_status"] == "not synced"
+        assert byname()["real-m"]["group_config_status"] == "synced"
+    finally:
+        on_w1.signal(signal.SIGCONT)
     want_web = merged("web", TEMPLATE)
     vigil.wait_for(lambda: stored_merged(on_w1) == want_web, 20, 0.2, "web's merged.mg on w1")
     vigil.wait_for(lambda: byname()["real-w1"]["group_config_status"] == "synced", 20, 0.2,
