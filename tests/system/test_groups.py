@@ -4,6 +4,7 @@ merged.mg and report its sum back (group_config_status)."""
 
 import base64
 import hashlib
+import json
 import os
 import signal
 
@@ -35,6 +36,22 @@ def merged(group, conf):
 
 def md5(b):
     return hashlib.md5(b).hexdigest()
+
+
+def stats(node):
+    try:
+        with open(os.path.join(node.data_dir, "stats.json")) as f:
+            return json.load(f)
+    except (OSError, ValueError):
+        return {}
+
+
+def whole_stats(node):
+    """stats.json read whole (it is rewritten every second)."""
+    box = {}
+    vigil.wait_for(lambda: box.update(stats(node)) or "shared_pushes" in box, 10, 0.05,
+                   "stats.json of " + node.name)
+    return box
 
 
 def groups(master, **params):
@@ -294,6 +311,13 @@ def test_config_push_and_status(cluster, tmp_path, procs):
     vigil.wait_for(lambda: len(master.agents(group_config_status="synced")) == 7, 20, 0.2,
                    "simulated agents synced")
     assert list(master.agents(group_config_status="not synced")) == ["000"]
+    # Synced agents are not sent the file again: worker1's pushes stop growing while its
+    # four agents keep sending keepalives.
+    first = whole_stats(w1)
+    vigil.wait_for(lambda: stats(w1).get("keepalives", 0) >= first["keepalives"] + 12, 20, 0.2,
+                   "a dozen more keepalives on worker1")
+    assert first["shared_pushes"] >= 4
+    assert whole_stats(w1)["shared_pushes"] == first["shared_pushes"]
     s = master.api("GET", "/agents/summary/status").json()["data"]["configuration"]
     assert s == {"synced": 7, "total": 7, "not_synced": 0}
     # A new agent.conf: not synced at once, then pushed and synced again.
