@@ -536,7 +536,7 @@ api_put_group_config(struct api_req *r)
 		return;
 	}
 	if (len > GROUP_CONF_MAX) {
-		api_reply_problem(r, 413, 0, "The agent.conf is larger than 1 MiB");
+		api_reply_problem(r, 413, 0, "The agent.conf is larger than 256 KiB");
 		goto out;
 	}
 	if ((rc = group_conf_check(body, len)) != 0) {

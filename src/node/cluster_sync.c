@@ -453,7 +453,7 @@ groups_broadcast(struct node *n, json_t *body)
 
 /*
  * clu_groups_send_full: every group to a worker that joined, one frame per
- * group (an agent.conf may be up to 1 MiB), the first one "full".
+ * group (an agent.conf may be up to GROUP_CONF_MAX), the first one "full".
  */
 void
 clu_groups_send_full(struct node *n, struct peer *p)

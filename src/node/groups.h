@@ -10,7 +10,7 @@
 #define GROUP_NAME_MAX 128          /* Wazuh refuses longer group names */
 #define GROUP_DEFAULT "default"
 #define GROUPS_PER_AGENT_MAX 128    /* Wazuh's multigroup limit (1737) */
-#define GROUP_CONF_MAX (1u << 20)   /* agent.conf bytes (fits a cluster frame) */
+#define GROUP_CONF_MAX (256u << 10) /* agent.conf bytes: a push must fit an agent's output queue */
 
 struct group {
 	char name[GROUP_NAME_MAX + 1];

@@ -45,6 +45,7 @@ struct node_stats {
 	uint64_t sync_stale;         /* master: updates from an older session, dropped */
 	uint64_t sync_fenced;        /* sessions told to close: a newer one exists */
 	uint64_t shared_pushes;      /* merged.mg sent to agents */
+	uint64_t shared_pushes_deferred; /* a push left for a later keepalive (rate limit) */
 };
 
 struct node {
@@ -75,6 +76,8 @@ struct node {
 	int enroll_inflight;
 
 	struct cluster *cluster;        /* cluster.c state (NULL until started) */
+	time_t push_second;             /* merged.mg bytes sent in this second (session.c) */
+	size_t push_bytes;
 	struct groups *groups;          /* agent groups (master: from the registry; worker: from the master) */
 
 	struct node_stats stats;

@@ -34,6 +34,7 @@
 
 #define SESSION_FRAME_TIMEOUT 10   /* s: an incomplete frame or silent new socket */
 #define SESSION_OUTBUF_MAX (1 << 20)
+#define SESSION_PUSH_BYTES_PER_S (8u << 20)   /* merged.mg bytes sent per second, all agents */
 
 static uint8_t rx_work[SECMSG_PLAIN_MAX + 128];
 static uint8_t tx_work[SECMSG_PLAIN_MAX + 256];
@@ -235,6 +236,19 @@ session_push_shared(struct session *s)
 		return;   /* groups not known here (yet) */
 	if (strcmp(a->info.merged_sum, md5) == 0)
 		return;
+	/*
+	 * A bounded number of bytes per second leaves this node: after a change
+	 * of agent.conf every agent wants the file at once, and their queues
+	 * would all fill together.  The others get it at a later keepalive.
+	 */
+	if (n->push_second != node_now(n)) {
+		n->push_second = node_now(n);
+		n->push_bytes = 0;
+	}
+	if (n->push_bytes >= SESSION_PUSH_BYTES_PER_S) {
+		n->stats.shared_pushes_deferred++;
+		return;
+	}
 	if (groups_merged_for(n->groups, list, md5, &data, &len) == -1 ||
 	    (hl = merged_up_file(md5, hdr, sizeof(hdr))) == -1) {
 		free(data);
@@ -250,6 +264,7 @@ session_push_shared(struct session *s)
 	if (session_send(s, MERGED_CLOSE, sizeof(MERGED_CLOSE) - 1) == -1)
 		goto out;
 	n->stats.shared_pushes++;
+	n->push_bytes += len;
 	log_info("session %s: merged.mg %s (%zu bytes, groups %s) sent; the agent had %s",
 	    s->agent_id, md5, len, list, a->info.merged_sum[0] ? a->info.merged_sum : "none");
 out:

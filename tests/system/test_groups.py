@@ -321,8 +321,12 @@ def test_config_push_and_status(cluster, tmp_path, procs):
     s = master.api("GET", "/agents/summary/status").json()["data"]["configuration"]
     assert s == {"synced": 7, "total": 7, "not_synced": 0}
     # A new agent.conf: not synced at once, then pushed and synced again.
+    # Several thousand bytes: the push takes several 900-byte messages.
     conf = ("<agent_config>\n  <localfile>\n    <log_format>syslog</log_format>\n"
-            "    <location>/var/log/x.log</location>\n  </localfile>\n</agent_config>\n")
+            "    <location>/var/log/x.log</location>\n  </localfile>\n" +
+            "".join("  <!-- line %04d of a long comment -->\n" % i for i in range(150)) +
+            "</agent_config>\n")
+    assert len(conf) > 5000
     # Both agents are frozen while it changes, so "not synced" is seen before any new sum.
     on_w1.signal(signal.SIGSTOP)
     on_m.signal(signal.SIGSTOP)
@@ -366,6 +370,8 @@ def test_config_push_and_status(cluster, tmp_path, procs):
         problem(master.api("PUT", "/groups/web/configuration", data=data, headers=xml()), 400, code)
     problem(master.api("PUT", "/groups/web/configuration", data=conf,
                        headers={"Content-Type": "application/json"}), 406, 6002)
+    big = "<agent_config>" + " " * (256 * 1024) + "</agent_config>"
+    problem(master.api("PUT", "/groups/web/configuration", data=big, headers=xml()), 413, None)
     problem(master.api("PUT", "/groups/nope/configuration", data=conf, headers=xml()), 404, 1710)
     problem(master.api("GET", "/groups/nope/configuration"), 404, 1710)
     assert master.api("GET", "/groups/web/configuration").text == TEMPLATE
