@@ -407,3 +407,34 @@ def test_enrollment_groups_and_multigroup_push(cluster, tmp_path, procs):
     vigil.wait_for(lambda: master.agents()[fields[0]]["group_config_status"] == "synced", 20, 0.2,
                    "multigroup agent synced")
     assert master.agents()[fields[0]]["mergedSum"] == md5(want)
+
+
+def test_worker_back_gets_groups_changed_while_it_was_away(tmp_path, procs, key):  # noqa: F811
+    master = start_master(tmp_path, procs, key)
+    w1 = start_worker(tmp_path, procs, key, master, "worker1")
+    agent = vigil.Agent(tmp_path, master, "roamer", managers=w1.agent_addr,
+                        args=["--keepalive", "1"])
+    procs.append(agent)
+    vigil.wait_for(lambda: master.agents().get("001", {}).get("group_config_status") == "synced",
+                   20, 0.2, "agent synced on worker1")
+    create(master, "web")
+    r = master.api("PUT", "/agents/001/group/web", params={"force_single_group": "true"})
+    assert r.json()["error"] == 0
+    vigil.wait_for(lambda: stored_merged(agent) == merged("web", TEMPLATE), 20, 0.2,
+                   "web's bundle through worker1")
+    # worker1 goes away; web changes and a new group appears meanwhile.
+    w1.stop()
+    conf = "<agent_config>\n  <!-- changed while worker1 was down -->\n</agent_config>\n"
+    r = master.api("PUT", "/groups/web/configuration", data=conf, headers=xml())
+    assert r.status_code == 200, r.text
+    create(master, "db")
+    master.api("PUT", "/agents/001/group/db")
+    # worker1 back (same name, same data dir): the full keys and groups bring it up to date.
+    # It listens for agents on its old port again (the last --agent-port wins).
+    start_worker(tmp_path, procs, key, master, "worker1", args=["--agent-port", str(w1.agent_port)])
+    want = ("#web,db\n!228 ar.conf\n%s!%d agent.conf\n%s" %
+            (AR_CONF, len(conf) + len(TEMPLATE), conf + TEMPLATE)).encode()
+    vigil.wait_for(lambda: stored_merged(agent) == want, 30, 0.2,
+                   "the changed bundle after worker1 came back")
+    vigil.wait_for(lambda: master.agents()["001"]["group_config_status"] == "synced", 20, 0.2,
+                   "synced again")
