@@ -181,7 +181,7 @@ reply_message(struct api_req *r, const char *msg)
 }
 
 static const char *const groups_params[] = { "pretty", "wait_for_complete", "groups_list",
-	"offset", "limit", "search", "hash", NULL };
+	"offset", "limit", "sort", "search", "select", "hash", NULL };
 
 /* parse_long: a non-negative integer parameter within [min, max]; -1 otherwise. */
 static long
@@ -196,20 +196,121 @@ parse_long(const char *s, long min, long max)
 	return (*end != '\0' || v < min || v > max) ? -1 : v;
 }
 
+/* The fields of a GET /groups item, in their order. */
+enum { GF_NAME, GF_COUNT, GF_MERGED, GF_CONFIG, GF_N };
+static const char *const gfields[GF_N] = { "name", "count", "mergedSum", "configSum" };
+#define GFIELDS_LIST "name, count, mergedSum, configSum"
+
+struct grow {
+	const struct group *gr;
+	long count;
+};
+
+struct gsort {
+	int field[GF_N], desc[GF_N];
+	int n;
+};
+
+static int
+gfield(const char *s, size_t len)
+{
+	int f;
+
+	for (f = 0; f < GF_N; f++)
+		if (strlen(gfields[f]) == len && strncmp(gfields[f], s, len) == 0)
+			return f;
+	return -1;
+}
+
 /*
- * GET /groups: name, count, mergedSum, configSum of each group, sorted by
- * name; groups_list limits them (unknown ones are failed items 1710); search
- * keeps the names containing it.  hash may only be md5 here.
+ * gfields_parse: select or sort ("[+|-]f1,[+|-]f2"): each a field of a group
+ * item; else replies 400 (1724 select, 1403 sort) and returns -1.  Sets
+ * want[f] for select, or fills *gs for sort.
+ */
+static int
+gfields_parse(struct api_req *r, const char *v, int is_sort, int *want, struct gsort *gs)
+{
+	char buf[256], detail[512], *tok, *save = NULL;
+	int f, desc_all = 0, desc, first = 1, k;
+
+	if (strlen(v) >= sizeof(buf)) {
+		api_reply_problem(r, 400, 0, is_sort ? "'sort' is too long" : "'select' is too long");
+		return -1;
+	}
+	snprintf(buf, sizeof(buf), "%s", v);
+	tok = buf;
+	while (*tok == ' ')
+		tok++;
+	if (is_sort && (*tok == '-' || *tok == '+'))
+		desc_all = *tok++ == '-';
+	for (tok = strtok_r(tok, ",", &save); tok != NULL;
+	    tok = strtok_r(NULL, ",", &save), first = 0) {
+		while (*tok == ' ')
+			tok++;
+		desc = desc_all;
+		if (is_sort && !first && (*tok == '-' || *tok == '+'))
+			desc = *tok++ == '-';
+		if ((f = gfield(tok, strlen(tok))) == -1) {
+			snprintf(detail, sizeof(detail), is_sort ?
+			    "Not a valid sort field : Allowed sort fields: %s. Fields: %.80s" :
+			    "Not a valid select field: Allowed select fields: %s. Fields %.80s",
+			    GFIELDS_LIST, tok);
+			api_reply_problem(r, 400, is_sort ? 1403 : 1724, detail);
+			return -1;
+		}
+		if (!is_sort) {
+			want[f] = 1;
+			continue;
+		}
+		for (k = 0; k < gs->n && gs->field[k] != f; k++)
+			;
+		if (k == gs->n) {
+			gs->field[gs->n] = f;
+			gs->desc[gs->n++] = desc;
+		}
+	}
+	return 0;
+}
+
+static int
+grow_cmp(const void *pa, const void *pb, void *arg)
+{
+	const struct grow *a = pa, *b = pb;
+	const struct gsort *grow_sort = arg;
+	int k, c = 0;
+
+	for (k = 0; k < grow_sort->n && c == 0; k++) {
+		switch (grow_sort->field[k]) {
+		case GF_NAME: c = strcmp(a->gr->name, b->gr->name); break;
+		case GF_COUNT: c = (a->count > b->count) - (a->count < b->count); break;
+		case GF_MERGED: c = strcmp(a->gr->merged_md5, b->gr->merged_md5); break;
+		case GF_CONFIG: c = strcmp(a->gr->conf_md5, b->gr->conf_md5); break;
+		}
+		if (grow_sort->desc[k])
+			c = -c;
+	}
+	return c != 0 ? c : strcmp(a->gr->name, b->gr->name);
+}
+
+/*
+ * GET /groups: name, count, mergedSum, configSum of each group, by name
+ * unless sort says otherwise; groups_list limits them (unknown ones are
+ * failed items 1710); search keeps the names containing it; select keeps
+ * those fields (and name).  hash may only be md5 here.
  */
 void
 api_get_groups(struct api_req *r)
 {
 	struct node *n = r->node;
 	const char *list = api_param_get(r, "groups_list"), *search = api_param_get(r, "search");
-	const char *hash = api_param_get(r, "hash");
+	const char *hash = api_param_get(r, "hash"), *sort = api_param_get(r, "sort");
+	const char *select = api_param_get(r, "select");
 	const char *ls = api_param_get(r, "limit"), *os = api_param_get(r, "offset");
-	long limit = 500, offset = 0, total = 0;
+	long limit = 500, offset = 0, total = 0, k;
+	int want[GF_N] = { 1, 1, 1, 1 };
+	struct gsort gs = { .field = { GF_NAME }, .desc = { 0 }, .n = 1 };
 	struct envelope *e;
+	struct grow *rows = NULL;
 	char buf[4096], *tok, *save = NULL;
 	size_t i;
 
@@ -231,7 +332,20 @@ api_get_groups(struct api_req *r)
 		api_reply_problem(r, 400, 0, "'groups_list' is too long");
 		return;
 	}
-	if ((e = envelope_new()) == NULL) {
+	if (select != NULL) {
+		memset(want, 0, sizeof(want));
+		if (gfields_parse(r, select, 0, want, NULL) == -1)
+			return;
+		want[GF_NAME] = 1;
+	}
+	if (sort != NULL) {
+		gs.n = 0;
+		if (gfields_parse(r, sort, 1, NULL, &gs) == -1)
+			return;
+	}
+	if ((e = envelope_new()) == NULL ||
+	    (rows = calloc(groups_count(n->groups) + 1, sizeof(*rows))) == NULL) {
+		envelope_free(e);
 		api_reply_problem(r, 500, 1000, NULL);
 		return;
 	}
@@ -239,9 +353,8 @@ api_get_groups(struct api_req *r)
 		snprintf(buf, sizeof(buf), "%s", list);
 		for (tok = strtok_r(buf, ",", &save); tok != NULL; tok = strtok_r(NULL, ",", &save)) {
 			if (!group_name_valid(tok)) {
-				envelope_free(e);
 				group_param_ok(r, tok, "groups_list");
-				return;
+				goto out;
 			}
 			if (groups_get(n->groups, tok) == NULL)
 				envelope_fail(e, tok, 1710);
@@ -254,15 +367,29 @@ api_get_groups(struct api_req *r)
 			continue;
 		if (search != NULL && strcasestr(gr->name, search) == NULL)
 			continue;
-		if (total++ < offset || total > offset + limit)
+		rows[total].gr = gr;
+		rows[total++].count = group_count(n, gr->name);
+	}
+	qsort_r(rows, (size_t)total, sizeof(*rows), grow_cmp, &gs);
+	for (k = offset; k < total && k < offset + limit; k++) {
+		json_t *o = json_object();
+
+		if (o == NULL)
 			continue;
-		envelope_affect(e, json_pack("{s:s, s:I, s:s, s:s}", "name", gr->name, "count",
-		    (json_int_t)group_count(n, gr->name), "mergedSum", gr->merged_md5,
-		    "configSum", gr->conf_md5));
+		json_object_set_new(o, "name", json_string(rows[k].gr->name));
+		if (want[GF_COUNT])
+			json_object_set_new(o, "count", json_integer(rows[k].count));
+		if (want[GF_MERGED])
+			json_object_set_new(o, "mergedSum", json_string(rows[k].gr->merged_md5));
+		if (want[GF_CONFIG])
+			json_object_set_new(o, "configSum", json_string(rows[k].gr->conf_md5));
+		envelope_affect(e, o);
 	}
 	envelope_set_total(e, total);
 	api_reply_json(r, 200, envelope_render(e, "All selected groups information was returned",
 	    "Some groups information was not returned", "No group information was returned", 0));
+out:
+	free(rows);
 	envelope_free(e);
 }
 

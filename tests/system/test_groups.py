@@ -118,6 +118,20 @@ def test_default_group_and_post_groups(master):
     assert [g["name"] for g in body["data"]["affected_items"]] == ["default"]
     assert body["data"]["total_affected_items"] == 3
     problem(master.api("GET", "/groups", params={"bogus": "1"}), 400, None)
+    # sort and select.
+    master.api("PUT", "/groups/web/configuration", data="<agent_config/>", headers=xml())
+    body = groups(master, sort="-name", select="configSum")
+    assert body["data"]["affected_items"] == [
+        {"name": "web", "configSum": md5(b"<agent_config/>")},
+        {"name": "default", "configSum": md5(TEMPLATE.encode())},
+        {"name": "db.prod-1_x", "configSum": md5(TEMPLATE.encode())}]
+    body = groups(master, sort="+configSum,-name", select="name")
+    sums = {"default": md5(TEMPLATE.encode()), "db.prod-1_x": md5(TEMPLATE.encode()),
+            "web": md5(b"<agent_config/>")}
+    want = sorted(sorted(sums, reverse=True), key=lambda n: sums[n])   # stable: sum, then -name
+    assert [g["name"] for g in body["data"]["affected_items"]] == want
+    assert problem(master.api("GET", "/groups", params={"sort": "nope"}), 400, 1403)
+    assert problem(master.api("GET", "/groups", params={"select": "nope"}), 400, 1724)
     # Groups survive a restart of the master (they live in the registry).
     master.stop()
     again = vigil.Node(master.tmp, name=master.name)
