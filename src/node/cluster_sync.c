@@ -436,7 +436,13 @@ cluster_agent_group_changed(struct node *n, struct agent *a)
 static json_t *
 group_entry(const struct group *gr)
 {
-	return json_pack("{s:s, s:s%}", "name", gr->name, "conf", gr->conf, gr->conf_len);
+	json_t *e = json_pack("{s:s, s:s%}", "name", gr->name, "conf", gr->conf, gr->conf_len);
+
+	/* The API accepts only UTF-8 agent.conf; a row edited by hand may not be. */
+	if (e == NULL)
+		log_warnx("cluster: group %s: agent.conf is not UTF-8; not sent to the workers",
+		    gr->name);
+	return e;
 }
 
 static void
