@@ -132,12 +132,19 @@ def test_default_group_and_post_groups(master):
     assert [g["name"] for g in body["data"]["affected_items"]] == want
     assert problem(master.api("GET", "/groups", params={"sort": "nope"}), 400, 1403)
     assert problem(master.api("GET", "/groups", params={"select": "nope"}), 400, 1724)
-    # Groups survive a restart of the master (they live in the registry).
+    # Groups survive a restart of the master (they live in the registry); "all" below.
     master.stop()
     again = vigil.Node(master.tmp, name=master.name)
     try:
         names = [g["name"] for g in groups(again)["data"]["affected_items"]]
         assert names == ["db.prod-1_x", "default", "web"]
+        # groups_list=all: every group but default, which is left out silently.
+        body = again.api("DELETE", "/groups", params={"groups_list": "all"}).json()
+        assert body == {"data": {"affected_items": ["db.prod-1_x", "web"],
+                                 "total_affected_items": 2, "total_failed_items": 0,
+                                 "failed_items": [], "affected_agents": []},
+                        "message": "All selected groups were deleted", "error": 0}
+        assert [g["name"] for g in groups(again)["data"]["affected_items"]] == ["default"]
     finally:
         again.stop()
 
