@@ -21,7 +21,10 @@
 #include "agent/keyfile.h"
 #include "agent/mgrlist.h"
 #include "agent/opts.h"
+#include "agent/sharedrx.h"
 #include "agent/sysinfo.h"
+#include "lib/atomicfile.h"
+#include "lib/hash.h"
 #include "lib/log.h"
 #include "lib/tls.h"
 #include "proto/control.h"
@@ -55,6 +58,9 @@ struct agentd {
 	int stopping;
 	int restarting;
 	int reconnecting;   /* a force_reconnect closed the link: connect again now */
+	struct sharedrx shared;            /* a merged.mg being pushed */
+	char shared_dir[PATH_MAX];
+	char merged_path[PATH_MAX];
 };
 
 static struct agentd ad;
@@ -153,12 +159,71 @@ agentd_reconnect(struct aconn *ac, void *arg)
 	aconn_close(ac, "force_reconnect from manager");
 }
 
+/*
+ * agentd_merged_load: the md5 of the stored shared/merged.mg goes in the
+ * keepalives ("x" when there is none), so the manager knows what we have.
+ */
+static void
+agentd_merged_load(void)
+{
+	FILE *f = fopen(ad.merged_path, "r");
+	char *buf = NULL;
+	size_t cap = 0, len = 0, k;
+
+	memcpy(ad.ai.merged_sum, "x", 2);
+	if (f == NULL)
+		return;
+	for (;;) {
+		if (len == cap) {
+			char *nb;
+
+			if (cap >= SHAREDRX_MAX || (nb = realloc(buf, cap ? cap * 2 : 8192)) == NULL)
+				goto out;
+			buf = nb;
+			cap = cap ? cap * 2 : 8192;
+		}
+		if ((k = fread(buf + len, 1, cap - len, f)) == 0)
+			break;
+		len += k;
+	}
+	if (!ferror(f))
+		hash_md5_hex(buf != NULL ? buf : "", len, ad.ai.merged_sum);
+out:
+	free(buf);
+	fclose(f);
+}
+
+/* agentd_message: a file pushed by the manager (merged.mg) or anything else. */
 static void
 agentd_message(struct aconn *ac, const char *msg, size_t len, void *arg)
 {
 	(void)ac;
 	(void)arg;
-	log_debug("message from manager: %.*s", (int)(len > 300 ? 300 : len), msg);
+	switch (sharedrx_feed(&ad.shared, msg, len)) {
+	case SHAREDRX_NOT_MINE:
+		log_debug("message from manager: %.*s", (int)(len > 300 ? 300 : len), msg);
+		break;
+	case SHAREDRX_MORE:
+		break;
+	case SHAREDRX_BAD:
+		log_warnx("shared file push from the manager failed (%s); waiting for the next",
+		    ad.shared.name[0] ? ad.shared.name : "no name");
+		break;
+	case SHAREDRX_DONE:
+		if (strcmp(ad.shared.name, "merged.mg") != 0) {
+			log_warnx("shared file '%s' ignored: only merged.mg is kept", ad.shared.name);
+			break;
+		}
+		if ((mkdir(ad.shared_dir, 0700) == -1 && errno != EEXIST) ||
+		    atomicfile_write(ad.merged_path, ad.shared.buf, ad.shared.len, 0600) == -1) {
+			log_warn("cannot store %s", ad.merged_path);
+			break;
+		}
+		memcpy(ad.ai.merged_sum, ad.shared.md5, sizeof(ad.shared.md5));
+		log_info("shared configuration updated: merged.mg %s (%zu bytes)", ad.shared.md5,
+		    ad.shared.len);
+		break;
+	}
 }
 
 static void
@@ -432,6 +497,8 @@ main(int argc, char **argv)
 	agentd_path(ad.keys_path, "client.keys");
 	agentd_path(ad.counter_path, "sender_counter");
 	agentd_path(ad.pid_path, "agent.pid");
+	agentd_path(ad.shared_dir, "shared");
+	agentd_path(ad.merged_path, "shared/merged.mg");
 	agentd_read_password();
 	signal(SIGPIPE, SIG_IGN);
 	signal(SIGHUP, SIG_IGN);
@@ -440,6 +507,8 @@ main(int argc, char **argv)
 	agentd_write_pid();
 
 	sysinfo_fill(&ad.ai, NULL, ad.o.version);
+	sharedrx_init(&ad.shared);
+	agentd_merged_load();
 	n = snprintf(cfg, sizeof(cfg), "vigil-agent\nname=%s\nkeepalive=%u\nversion=%s\n",
 	    ad.o.name, ad.o.keepalive, ad.o.version);
 	for (rc = 0; rc < ad.o.nmanagers && n > 0 && (size_t)n < sizeof(cfg); rc++)

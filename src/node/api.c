@@ -65,8 +65,8 @@ static const struct api_route api_routes[] = {
 	{ "security/config", M_GET | M_PUT | M_DELETE, api_get_security_config, NULL,
 	    api_put_security_config, api_delete_security_config,
 	    { RBAC_CONFIG_READ, 0, RBAC_CONFIG_UPDATE, RBAC_CONFIG_UPDATE } },
-	{ "agents", M_GET | M_DELETE, api_get_agents, NULL, NULL, api_delete_agents,
-	    { RBAC_AGENT_READ, 0, 0, RBAC_AGENT_DELETE } },
+	{ "agents", M_GET | M_POST | M_DELETE, api_get_agents, api_post_agents, NULL,
+	    api_delete_agents, { RBAC_AGENT_READ, RBAC_AGENT_CREATE, 0, RBAC_AGENT_DELETE } },
 	{ "agents/summary/status", M_GET, api_get_agents_summary, NULL, NULL, NULL,
 	    { RBAC_AGENT_READ } },
 	{ "agents/restart", M_PUT, NULL, NULL, api_put_agents_restart, NULL,
@@ -77,6 +77,18 @@ static const struct api_route api_routes[] = {
 	    { 0, 0, RBAC_NODE_AGENT_RESTART } },
 	{ "agents/reconnect", M_PUT, NULL, NULL, api_put_agents_reconnect, NULL,
 	    { 0, 0, RBAC_AGENT_RECONNECT } },
+	{ "agents/group", M_PUT | M_DELETE, NULL, NULL, api_put_agents_group, api_delete_agents_group,
+	    { 0, 0, RBAC_AGENT_GROUP_ASSIGN, RBAC_AGENT_GROUP_ASSIGN } },
+	{ "agents/group/*/restart", M_PUT, NULL, NULL, api_put_group_restart, NULL,
+	    { 0, 0, RBAC_GROUP_AGENT_RESTART } },
+	{ "agents/*/group/*", M_PUT | M_DELETE, NULL, NULL, api_put_agent_group,
+	    api_delete_agent_group, { 0, 0, RBAC_AGENT_GROUP_ASSIGN, RBAC_AGENT_GROUP_ASSIGN } },
+	{ "groups", M_GET | M_POST | M_DELETE, api_get_groups, api_post_groups, NULL,
+	    api_delete_groups, { RBAC_GROUP_READ, RBAC_GROUP_CREATE, 0, RBAC_GROUP_DELETE } },
+	{ "groups/*/agents", M_GET, api_get_group_agents, NULL, NULL, NULL,
+	    { RBAC_GROUP_AGENTS_READ } },
+	{ "groups/*/configuration", M_GET | M_PUT, api_get_group_config, NULL, api_put_group_config,
+	    NULL, { RBAC_GROUP_READ, 0, RBAC_GROUP_UPDATE_CONFIG } },
 	{ "cluster/status", M_GET, api_get_cluster_status, NULL, NULL, NULL, { RBAC_CLUSTER_STATUS } },
 	{ "cluster/local/info", M_GET, api_get_cluster_local_info, NULL, NULL, NULL,
 	    { RBAC_CLUSTER_READ } },
@@ -193,6 +205,37 @@ void
 api_reply_text(struct api_req *r, int status, const char *ctype, const char *text)
 {
 	api_send(r, status, ctype, text, strlen(text));
+}
+
+int
+api_content_type_is(struct api_req *r, const char *type)
+{
+	const char *h = evhttp_find_header(evhttp_request_get_input_headers(r->req), "Content-Type");
+	size_t n = strlen(type);
+
+	if (h == NULL)
+		return 0;
+	while (*h == ' ')
+		h++;
+	return strncasecmp(h, type, n) == 0 && (h[n] == '\0' || h[n] == ';' || h[n] == ' ');
+}
+
+char *
+api_body(struct api_req *r, size_t *len)
+{
+	struct evbuffer *in = evhttp_request_get_input_buffer(r->req);
+	size_t n = in != NULL ? evbuffer_get_length(in) : 0;
+	char *b;
+
+	if ((b = malloc(n + 1)) == NULL)
+		return NULL;
+	if (n > 0 && evbuffer_copyout(in, b, n) != (ev_ssize_t)n) {
+		free(b);
+		return NULL;
+	}
+	b[n] = '\0';
+	*len = n;
+	return b;
 }
 
 int

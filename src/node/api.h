@@ -42,6 +42,11 @@ void api_reply_problem_node(struct api_req *r, int http_status, int code, const 
 void api_reply_qerr(struct api_req *r, const struct api_qerr *e);
 void api_reply_text(struct api_req *r, int status, const char *ctype, const char *text);
 
+/* api_content_type_is: 1 when the request's Content-Type media type is type (case-insensitive). */
+int api_content_type_is(struct api_req *r, const char *type);
+/* api_body: a NUL-terminated copy of the request body (caller frees), its length in *len; NULL on failure. */
+char *api_body(struct api_req *r, size_t *len);
+
 /* api_check: strict validation of the query parameters; replies 400 and returns -1 on failure. */
 int api_check(struct api_req *r, const char *const *allowed);
 
@@ -89,5 +94,19 @@ void api_get_roles(struct api_req *r);
 void api_get_security_config(struct api_req *r);
 void api_put_security_config(struct api_req *r);
 void api_delete_security_config(struct api_req *r);
+/* api_agents.c: POST /agents, PUT /agents/group/{group_id}/restart. */
+void api_post_agents(struct api_req *r);
+void api_put_group_restart(struct api_req *r);
+/* api_groups.c: groups, their agents and agent.conf. */
+void api_get_groups(struct api_req *r);
+void api_post_groups(struct api_req *r);
+void api_delete_groups(struct api_req *r);
+void api_get_group_agents(struct api_req *r);
+void api_get_group_config(struct api_req *r);
+void api_put_group_config(struct api_req *r);
+void api_put_agent_group(struct api_req *r);
+void api_delete_agent_group(struct api_req *r);
+void api_put_agents_group(struct api_req *r);
+void api_delete_agents_group(struct api_req *r);
 
 #endif

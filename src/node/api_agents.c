@@ -14,7 +14,11 @@
 #include "node/api.h"
 #include "node/api_envelope.h"
 #include "node/cluster.h"
+#include "node/groups.h"
 #include "node/registry.h"
+#include "proto/enroll.h"
+
+#include <openssl/evp.h>
 
 /* agents_snapshot: the registry's agents as a pointer array (caller frees). */
 static struct agent **
@@ -424,6 +428,174 @@ api_put_node_restart(struct api_req *r)
 			job_submit(j, a->id, NULL);
 	}
 	job_start(j);
+}
+
+/*
+ * PUT /agents/group/{group_id}/restart: the agents of the group, through the
+ * same routed restart job; 000, unknown and inactive agents are left out
+ * (forced exclusions), so an empty or idle group answers "not sent to any
+ * agent" with error 0.  An unknown group is 404, 1710.
+ */
+void
+api_put_group_restart(struct api_req *r)
+{
+	struct node *n = r->node;
+	struct agent_job *j;
+	const char *g = r->segs[2];
+	size_t i, count;
+
+	if (api_check(r, restart1_params) == -1)
+		return;
+	if (!group_name_valid(g)) {
+		char detail[300];
+
+		snprintf(detail, sizeof(detail), "'%.160s' does not match '^(?!^(\\.{1,2}|all)$)"
+		    "[A-Za-z0-9.\\-_]+$' - 'group_id'", g);
+		api_reply_problem(r, 400, 0, detail);
+		return;
+	}
+	if (groups_get(n->groups, g) == NULL) {
+		api_reply_problem(r, 404, 1710, NULL);
+		return;
+	}
+	if ((j = job_new(r, AGENT_CMD_RESTART, 1)) == NULL)
+		return;
+	count = registry_count(n->reg);
+	for (i = 1; i < count; i++) {
+		struct agent *a = registry_agent_at(n->reg, i);
+
+		if (!a->removed && group_list_has(a->group, g))
+			job_submit(j, a->id, NULL);
+	}
+	job_start(j);
+}
+
+/* name_valid: Wazuh's "names" format, ^[\w\-.%]+$ (ASCII word characters). */
+static int
+name_valid(const char *s)
+{
+	if (*s == '\0')
+		return 0;
+	for (; *s != '\0'; s++)
+		if (!isalnum((unsigned char)*s) && *s != '_' && *s != '-' && *s != '.' && *s != '%')
+			return 0;
+	return 1;
+}
+
+static const char *const add_params[] = { "pretty", "wait_for_complete", NULL };
+
+/*
+ * POST /agents {"name", "ip"}: registers an agent as enrollment does (next
+ * id, a fresh key, group default) and sends its key to every worker, so it
+ * may connect to any node.  Without ip, the client's address is used, as
+ * Wazuh does.  The reply's key is base64 of its client.keys line.  force is
+ * accepted and ignored: an existing name or ip is always refused.
+ */
+void
+api_post_agents(struct api_req *r)
+{
+	struct node *n = r->node;
+	struct agent *a;
+	json_t *body = NULL, *jname, *jip, *jforce;
+	const char *name, *ip;
+	char peer_ip[64] = "", key[65], idstr[16], line[512], b64[700], detail[300];
+	char *raw = NULL;
+	size_t len, i, count;
+	int ll;
+
+	if (api_check(r, add_params) == -1)
+		return;
+	if (!api_content_type_is(r, "application/json")) {
+		api_reply_problem(r, 406, 6002, NULL);
+		return;
+	}
+	if ((raw = api_body(r, &len)) == NULL) {
+		api_reply_problem(r, 500, 1000, NULL);
+		return;
+	}
+	body = json_loadb(raw, len, JSON_REJECT_DUPLICATES, NULL);
+	free(raw);
+	if (!json_is_object(body)) {
+		api_reply_problem(r, 400, 0, "The request body is not a JSON object");
+		goto out;
+	}
+	jname = json_object_get(body, "name");
+	jip = json_object_get(body, "ip");
+	jforce = json_object_get(body, "force");
+	if (jname == NULL) {
+		api_reply_problem(r, 400, 0, "'name' is a required property");
+		goto out;
+	}
+	if (!json_is_string(jname) || (jip != NULL && !json_is_string(jip)) ||
+	    (jforce != NULL && !json_is_object(jforce))) {
+		api_reply_problem(r, 400, 0, !json_is_string(jname) ?
+		    "'name' is not of type 'string'" : jip != NULL && !json_is_string(jip) ?
+		    "'ip' is not of type 'string'" : "'force' is not of type 'object'");
+		goto out;
+	}
+	name = json_string_value(jname);
+	if (!name_valid(name) || strlen(name) != json_string_length(jname)) {
+		snprintf(detail, sizeof(detail), "'%.160s' does not match '^[\\w\\-.%%]+$' - 'name'",
+		    name);
+		api_reply_problem(r, 400, 0, detail);
+		goto out;
+	}
+	if (strlen(name) > 128) {
+		api_reply_problem(r, 400, 1738, NULL);
+		goto out;
+	}
+	if (jip != NULL)
+		ip = json_string_value(jip);
+	else {
+		struct evhttp_connection *evcon = evhttp_request_get_connection(r->req);
+		char *addr = NULL;
+		ev_uint16_t port;
+
+		if (evcon != NULL)
+			evhttp_connection_get_peer(evcon, &addr, &port);
+		snprintf(peer_ip, sizeof(peer_ip), "%s", addr != NULL ? addr : "any");
+		ip = peer_ip;
+	}
+	if (strcasecmp(ip, "any") == 0)
+		ip = "any";
+	else if (strlen(ip) >= sizeof(((struct agent *)0)->ip) || !enrolld_ip_valid(ip)) {
+		api_reply_problem(r, 400, 1706, NULL);
+		goto out;
+	}
+	if (registry_agent_by_name(n->reg, name) != NULL) {
+		api_reply_problem(r, 400, 1705, NULL);
+		goto out;
+	}
+	if (strcmp(ip, "any") != 0) {
+		count = registry_count(n->reg);
+		for (i = 1; i < count; i++)
+			if (strcmp(registry_agent_at(n->reg, i)->ip, ip) == 0) {
+				api_reply_problem(r, 400, 1706, NULL);
+				goto out;
+			}
+	}
+	if (enroll_generate_key("", name, ip, key) == -1 ||
+	    (a = registry_agent_add(n->reg, name, ip, ip, key, NULL, node_now(n))) == NULL) {
+		api_reply_problem(r, 500, 1000, NULL);
+		goto out;
+	}
+	if (registry_flush(n->reg) == -1)
+		log_warnx("api: add: registry flush failed; will retry");
+	node_schedule_flush(n);
+	cluster_agent_added(n, a);
+	n->stats.enrollments++;
+	agent_id_format(a->id, idstr, sizeof(idstr));
+	ll = snprintf(line, sizeof(line), "%s %s %s %s", idstr, a->name, a->ip, a->key);
+	if (ll < 0 || (size_t)ll >= sizeof(line)) {
+		api_reply_problem(r, 500, 1000, NULL);
+		goto out;
+	}
+	EVP_EncodeBlock((unsigned char *)b64, (const unsigned char *)line, ll);
+	log_info("api: %s: agent %s '%s' added (ip %s)", r->user, idstr, a->name, a->ip);
+	api_reply_json(r, 200, json_pack("{s:{s:s, s:s}, s:i}", "data", "id", idstr, "key", b64,
+	    "error", 0));
+out:
+	json_decref(body);
 }
 
 /* timeframe_parse: Wazuh's "^(\d+[dhms]?)$" in seconds; -1 when invalid. */

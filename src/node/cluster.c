@@ -268,6 +268,7 @@ master_hello(struct peer *p, json_t *body)
 	clu_send(p, CMSG_HELLO, json_pack("{s:i, s:s, s:s}", "proto", CMSG_PROTO_VERSION, "node",
 	    n->cfg.name, "role", "master"));
 	clu_keys_send_full(n, p);
+	clu_groups_send_full(n, p);
 }
 
 
@@ -308,6 +309,10 @@ peer_frame(struct peer *p, int type, json_t *body)
 	case CMSG_KEYS:
 		if (!clu_is_master(n))
 			clu_worker_keys(n, body);
+		break;
+	case CMSG_GROUPS:
+		if (!clu_is_master(n))
+			clu_worker_groups(n, body);
 		break;
 	case CMSG_UPDATES:
 		if (clu_is_master(n))

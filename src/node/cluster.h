@@ -34,6 +34,16 @@ void cluster_agent_added(struct node *n, struct agent *a);
 void cluster_agent_removed(struct node *n, unsigned int id);
 
 /*
+ * cluster_agent_group_changed: the master changed an agent's groups: tell the
+ * workers (its keys entry carries them).
+ */
+void cluster_agent_group_changed(struct node *n, struct agent *a);
+/* cluster_group_changed / _removed: the master created or changed a group's agent.conf, or deleted it. */
+struct group;
+void cluster_group_changed(struct node *n, const struct group *gr);
+void cluster_group_removed(struct node *n, const char *name);
+
+/*
  * cluster_agent_command: routes cmd (restart or reconnect) to the node holding
  * the agent's newest session.  Returns 0 when delivered locally, a
  * Wazuh/Vigil error code when it failed at once, or -1 when it was queued for

@@ -168,6 +168,8 @@ void clu_outbox_ack(struct cluster *c, uint64_t seq);
 void clu_outbox_resync(struct cluster *c);
 void clu_keys_send_full(struct node *n, struct peer *p);
 void clu_worker_keys(struct node *n, json_t *body);
+void clu_groups_send_full(struct node *n, struct peer *p);
+void clu_worker_groups(struct node *n, json_t *body);
 void clu_master_updates(struct peer *p, json_t *body);
 void clu_worker_fence(struct node *n, json_t *body);
 void clu_mark_unreachable(struct node *n, struct known_node *k);

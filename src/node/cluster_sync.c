@@ -24,6 +24,7 @@
 #include "lib/log.h"
 #include "lib/tls_psk.h"
 #include "node/agent.h"
+#include "node/groups.h"
 #include "node/registry.h"
 #include "node/session.h"
 #include "proto/cmsg.h"
@@ -218,6 +219,7 @@ master_apply(struct node *n, struct peer *from, json_t *r)
 	a->sync_sseq = sseq;
 	snprintf(a->sync_node, sizeof(a->sync_node), "%s", from->name);
 	record_apply(r, a, from->name);
+	node_group_check(n, a);
 	registry_agent_dirty(n->reg, a);
 	n->stats.sync_applied++;
 	latency_add(n->cluster, json_integer_value(json_object_get(r, "t")));
@@ -423,6 +425,94 @@ cluster_agent_removed(struct node *n, unsigned int id)
 		    (json_int_t)id));
 }
 
+void
+cluster_agent_group_changed(struct node *n, struct agent *a)
+{
+	cluster_agent_added(n, a);
+}
+
+/* ---- groups (master -> workers) ---- */
+
+static json_t *
+group_entry(const struct group *gr)
+{
+	json_t *e = json_pack("{s:s, s:s%}", "name", gr->name, "conf", gr->conf, gr->conf_len);
+
+	/* The API accepts only UTF-8 agent.conf; a row edited by hand may not be. */
+	if (e == NULL)
+		log_warnx("cluster: group %s: agent.conf is not UTF-8; not sent to the workers",
+		    gr->name);
+	return e;
+}
+
+static void
+groups_broadcast(struct node *n, json_t *body)
+{
+	struct peer *p;
+
+	if (n->cluster != NULL && body != NULL)
+		TAILQ_FOREACH(p, &n->cluster->peers, entry)
+			if (p->ready)
+				clu_send(p, CMSG_GROUPS, json_incref(body));
+	json_decref(body);
+}
+
+/*
+ * clu_groups_send_full: every group to a worker that joined, one frame per
+ * group (an agent.conf may be up to GROUP_CONF_MAX), the first one "full".
+ */
+void
+clu_groups_send_full(struct node *n, struct peer *p)
+{
+	size_t i, count = groups_count(n->groups);
+
+	for (i = 0; i < count; i++)
+		clu_send(p, CMSG_GROUPS, json_pack("{s:b, s:[o], s:[]}", "full", i == 0,
+		    "groups", group_entry(groups_at(n->groups, i)), "removed"));
+}
+
+void
+cluster_group_changed(struct node *n, const struct group *gr)
+{
+	if (clu_is_master(n))
+		groups_broadcast(n, json_pack("{s:b, s:[o], s:[]}", "full", 0, "groups",
+		    group_entry(gr), "removed"));
+}
+
+void
+cluster_group_removed(struct node *n, const char *name)
+{
+	if (clu_is_master(n))
+		groups_broadcast(n, json_pack("{s:b, s:[], s:[s]}", "full", 0, "groups",
+		    "removed", name));
+}
+
+/*
+ * clu_worker_groups: the master's groups replace (full) or change the
+ * worker's.  A malformed entry is skipped and logged: the link stays, and
+ * agents of that group simply get no push here.
+ */
+void
+clu_worker_groups(struct node *n, json_t *body)
+{
+	json_t *e;
+	size_t i;
+
+	if (json_is_true(json_object_get(body, "full")))
+		groups_clear(n->groups);
+	json_array_foreach(json_object_get(body, "groups"), i, e) {
+		const char *name = json_string_value(json_object_get(e, "name"));
+		json_t *conf = json_object_get(e, "conf");
+
+		if (name == NULL || !json_is_string(conf) || groups_set(n->groups, name,
+		    json_string_value(conf), json_string_length(conf)) == -1)
+			log_warnx("cluster: a group from the master is invalid; ignored");
+	}
+	json_array_foreach(json_object_get(body, "removed"), i, e)
+		if (json_is_string(e))
+			(void)groups_remove(n->groups, json_string_value(e));
+}
+
 /* clu_worker_keys: applies the master's agent keys to the worker's own table. */
 void
 clu_worker_keys(struct node *n, json_t *body)
@@ -442,6 +532,9 @@ clu_worker_keys(struct node *n, json_t *body)
 
 		if (id == 0 || name == NULL || ip == NULL || key == NULL)
 			continue;
+		if (a != NULL && strcmp(a->name, name) == 0 && strcmp(a->key, key) == 0 &&
+		    group != NULL && strcmp(a->group, group) != 0)
+			snprintf(a->group, sizeof(a->group), "%s", group);
 		if (a != NULL && (strcmp(a->name, name) != 0 || strcmp(a->key, key) != 0)) {
 			session_drop_agent(n, a, "agent key replaced by the master");
 			registry_agent_remove(n->reg, id);

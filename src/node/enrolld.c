@@ -25,6 +25,7 @@
 #include "node/agent.h"
 #include "node/cluster.h"
 #include "node/node.h"
+#include "node/groups.h"
 #include "node/registry.h"
 #include "proto/control.h"
 #include "proto/enroll.h"
@@ -80,9 +81,9 @@ enroll_error(struct node *n, const char *peer, struct enroll_out *out, const cha
 	out->len = (size_t)len;
 }
 
-/* ip_valid: an IPv4/IPv6 host or CIDR, or "any". */
-static int
-ip_valid(const char *ip)
+/* enrolld_ip_valid: an IPv4/IPv6 host or CIDR, or "any". */
+int
+enrolld_ip_valid(const char *ip)
 {
 	char host[64], *slash;
 	unsigned char buf[sizeof(struct in6_addr)];
@@ -122,6 +123,39 @@ enroll_may_replace(struct node *n, const struct agent *old)
  * (key or error) into out.  Used for local requests and for requests a worker
  * forwards to the master.
  */
+/*
+ * enroll_groups_check: authd's w_auth_validate_groups: every group of the
+ * request ("g1,g2") exists, none twice, at most GROUPS_PER_AGENT_MAX.  0, or
+ * -1 with the reason written.
+ */
+static int
+enroll_groups_check(struct node *n, const char *groups, char *reason, size_t cap)
+{
+	char buf[sizeof(((struct enroll_req *)0)->groups)], *tok, *save = NULL;
+	const char *seen[GROUPS_PER_AGENT_MAX];
+	int count = 0, k;
+
+	snprintf(buf, sizeof(buf), "%s", groups);
+	for (tok = strtok_r(buf, ",", &save); tok != NULL; tok = strtok_r(NULL, ",", &save)) {
+		if (!group_name_valid(tok) || groups_get(n->groups, tok) == NULL) {
+			snprintf(reason, cap, ENROLL_ERR_GROUP, tok);
+			return -1;
+		}
+		for (k = 0; k < count; k++)
+			if (strcmp(seen[k], tok) == 0) {
+				snprintf(reason, cap, "Duplicated group: %s", tok);
+				return -1;
+			}
+		if (count == GROUPS_PER_AGENT_MAX) {
+			snprintf(reason, cap, "Maximum number of groups per multigroup is %d",
+			    GROUPS_PER_AGENT_MAX);
+			return -1;
+		}
+		seen[count++] = tok;
+	}
+	return 0;
+}
+
 static void
 enroll_decide(struct node *n, const char *peer, const struct enroll_req *r,
     struct enroll_out *out)
@@ -158,13 +192,17 @@ enroll_decide(struct node *n, const char *peer, const struct enroll_req *r,
 			return;
 		}
 	}
+	if (r->groups[0] != '\0' && enroll_groups_check(n, r->groups, reason, sizeof(reason)) == -1) {
+		enroll_error(n, peer, out, reason);
+		return;
+	}
 	if (r->ip[0] == '\0')
 		snprintf(ip, sizeof(ip), "any");
 	else if (strcmp(r->ip, "src") == 0)
 		snprintf(ip, sizeof(ip), "%s", peer);
 	else
 		snprintf(ip, sizeof(ip), "%s", r->ip);
-	if (!ip_valid(ip)) {
+	if (!enrolld_ip_valid(ip)) {
 		snprintf(reason, sizeof(reason), ENROLL_ERR_IP, ip);
 		enroll_error(n, peer, out, reason);
 		return;

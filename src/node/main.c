@@ -23,6 +23,7 @@
 #include "node/rbac.h"
 #include "node/cluster.h"
 #include "node/node.h"
+#include "node/groups.h"
 #include "node/registry.h"
 #include "node/session.h"
 
@@ -113,6 +114,7 @@ node_agent_changed(struct node *n, struct agent *a, struct session *s)
 	 */
 	if (n->cfg.role == ROLE_WORKER)
 		return;
+	node_group_check(n, a);
 	registry_agent_dirty(n->reg, a);
 	node_schedule_flush(n);
 }
@@ -362,6 +364,10 @@ main(int argc, char **argv)
 	n->reg = registry_open(path, n->hostname, n->cfg.name, VIGIL_MANAGER_VERSION);
 	if (n->reg == NULL)
 		fatalx("cannot open the registry %s", path);
+	if ((n->groups = groups_new()) == NULL)
+		fatalx("cannot allocate the groups");
+	if (n->cfg.role == ROLE_MASTER && node_groups_load(n) == -1)
+		fatalx("cannot load the groups from %s", path);
 	path_join(path, sizeof(path), n->cfg.data_dir, "api-jwt.key");
 	if ((n->auth = auth_new(path, n->cfg.token_lifetime)) == NULL)
 		fatalx("cannot load the API signing key %s", path);
@@ -429,6 +435,7 @@ main(int argc, char **argv)
 	if (registry_flush(n->reg) == -1)
 		log_warnx("registry: final flush failed");
 	registry_close(n->reg);
+	groups_free(n->groups);
 	auth_free(n->auth);
 	for (i = 0; i < 3; i++)
 		event_free(n->sig_ev[i]);

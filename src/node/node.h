@@ -46,6 +46,8 @@ struct node_stats {
 	uint64_t sync_stale;         /* master: updates from an older session, dropped */
 	uint64_t sync_fenced;        /* sessions told to close: a newer one exists */
 	uint64_t link_read_more;     /* link bytes read past libevent's record a turn */
+	uint64_t shared_pushes;      /* merged.mg sent to agents */
+	uint64_t shared_pushes_deferred; /* a push left for a later keepalive (rate limit) */
 };
 
 struct node {
@@ -77,6 +79,9 @@ struct node {
 	int enroll_inflight;
 
 	struct cluster *cluster;        /* cluster.c state (NULL until started) */
+	time_t push_second;             /* merged.mg bytes sent in this second (session.c) */
+	size_t push_bytes;
+	struct groups *groups;          /* agent groups (master: from the registry; worker: from the master) */
 
 	struct node_stats stats;
 };
@@ -107,6 +112,18 @@ struct session;
  * The master persists it; a worker streams it to the master.
  */
 void node_agent_changed(struct node *n, struct agent *a, struct session *s);
+
+/* node_groups.c: groups on this node. */
+struct groups;
+/* node_groups_load: the master reads its groups from the registry (creating "default" if absent). 0 / -1. */
+int node_groups_load(struct node *n);
+/*
+ * node_group_check: master: sets a->group_config_synced from the merged.mg
+ * sum the agent reported and its groups' current one (queues a write when it
+ * changed).  node_groups_recheck does it for every agent.
+ */
+void node_group_check(struct node *n, struct agent *a);
+void node_groups_recheck(struct node *n);
 
 /* session.c: the agent channel (port 1514). */
 int  session_listen(struct node *n);
@@ -143,6 +160,8 @@ int enrolld_listen(struct node *n);
  */
 ssize_t enrolld_process_line(struct node *n, const char *line, size_t len, const char *peer,
     char *reply, size_t cap);
+/* enrolld_ip_valid: 1 for an IPv4/IPv6 host or CIDR, or "any" (what client.keys may hold). */
+int enrolld_ip_valid(const char *ip);
 /* enrolld_forward_done: a worker got the master's reply for the connection conn. */
 void enrolld_forward_done(void *conn, const char *reply);
 

@@ -708,3 +708,26 @@ registry_meta_set(struct registry *r, const char *key, const char *val)
 		return -1;
 	return regdb_meta_set(r->db, key, val);
 }
+
+int
+registry_groups_load(struct registry *r, int (*cb)(void *, const char *, const char *, size_t),
+    void *arg)
+{
+	return regdb_group_load(r->db, cb, arg);
+}
+
+int
+registry_group_save(struct registry *r, const char *name, const char *conf, size_t len)
+{
+	if (name == NULL || conf == NULL)
+		return -1;
+	return regdb_group_set(r->db, name, conf, len);
+}
+
+int
+registry_group_delete(struct registry *r, const char *name)
+{
+	if (name == NULL)
+		return -1;
+	return regdb_group_delete(r->db, name);
+}

@@ -93,6 +93,15 @@ int registry_user_role_add(struct registry *r, long long uid, int rid);
 int registry_user_role_del(struct registry *r, long long uid, int rid);
 int registry_user_count(struct registry *r);
 
+/*
+ * Groups and their agent.conf (written immediately).  registry_groups_load
+ * calls cb(arg, name, conf, len) for each; 0 / -1.
+ */
+int registry_groups_load(struct registry *r,
+    int (*cb)(void *, const char *, const char *, size_t), void *arg);
+int registry_group_save(struct registry *r, const char *name, const char *conf, size_t len);
+int registry_group_delete(struct registry *r, const char *name);
+
 /* Small key/value table for node metadata (written immediately). */
 int registry_meta_get(struct registry *r, const char *key, char *val, size_t cap);
 int registry_meta_set(struct registry *r, const char *key, const char *val);

@@ -11,6 +11,8 @@
 #include <sqlite3.h>
 
 #include "lib/log.h"
+#include "node/groups.h"
+#include "proto/merged.h"
 
 #define REGDB_BUSY_MS 5000
 #define REGDB_APP_ID 0x5669676c         /* "Vigl": refuse other programs' databases */
@@ -78,6 +80,10 @@ static const char *const regdb_migrations[] = {
 	" position INTEGER NOT NULL,"
 	" PRIMARY KEY (user_id, role_id));"
 	"INSERT INTO user_role (user_id, role_id, position) SELECT id, 1, 0 FROM user;",
+	/* 3: agent groups and their agent.conf; "default" always exists. */
+	"CREATE TABLE grp (name TEXT PRIMARY KEY, conf TEXT NOT NULL DEFAULT '');"
+	"INSERT INTO grp (name, conf) VALUES ('" GROUP_DEFAULT "', '"
+	MERGED_AGENT_CONF_TEMPLATE "');",
 };
 #define REGDB_SCHEMA_VERSION ((int)(sizeof(regdb_migrations) / sizeof(regdb_migrations[0])))
 
@@ -838,4 +844,77 @@ int
 regdb_meta_set(struct regdb *d, const char *key, const char *val)
 {
 	return db_set_pair(d, d->st_meta_set, key, val);
+}
+
+int
+regdb_group_load(struct regdb *d, int (*cb)(void *, const char *, const char *, size_t),
+    void *arg)
+{
+	sqlite3_stmt *st;
+	int rc, ret = 0;
+
+	if ((st = db_prepare(d, "SELECT name, conf FROM grp ORDER BY name", 0)) == NULL)
+		return -1;
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		const char *name = (const char *)sqlite3_column_text(st, 0);
+		const char *conf = (const char *)sqlite3_column_text(st, 1);
+		size_t len = (size_t)sqlite3_column_bytes(st, 1);
+
+		if (name == NULL || cb(arg, name, conf != NULL ? conf : "", conf != NULL ? len : 0)
+		    == -1) {
+			log_warnx("registry: group '%s' cannot be loaded", name ? name : "");
+			ret = -1;
+			break;
+		}
+	}
+	if (ret == 0 && rc != SQLITE_DONE) {
+		log_warnx("registry: groups: %s", sqlite3_errmsg(d->db));
+		ret = -1;
+	}
+	sqlite3_finalize(st);
+	return ret;
+}
+
+int
+regdb_group_set(struct regdb *d, const char *name, const char *conf, size_t len)
+{
+	sqlite3_stmt *st;
+	int rc;
+
+	if ((st = db_prepare(d, "INSERT INTO grp (name, conf) VALUES (?, ?) "
+	    "ON CONFLICT (name) DO UPDATE SET conf = excluded.conf", 0)) == NULL)
+		return -1;
+	if (sqlite3_bind_text(st, 1, name, -1, SQLITE_STATIC) != SQLITE_OK ||
+	    sqlite3_bind_text(st, 2, conf, (int)len, SQLITE_STATIC) != SQLITE_OK) {
+		sqlite3_finalize(st);
+		return -1;
+	}
+	rc = sqlite3_step(st);
+	sqlite3_finalize(st);
+	if (rc != SQLITE_DONE) {
+		log_warnx("registry: group %s: %s", name, sqlite3_errmsg(d->db));
+		return -1;
+	}
+	return 0;
+}
+
+int
+regdb_group_delete(struct regdb *d, const char *name)
+{
+	sqlite3_stmt *st;
+	int rc;
+
+	if ((st = db_prepare(d, "DELETE FROM grp WHERE name = ?", 0)) == NULL)
+		return -1;
+	if (sqlite3_bind_text(st, 1, name, -1, SQLITE_STATIC) != SQLITE_OK) {
+		sqlite3_finalize(st);
+		return -1;
+	}
+	rc = sqlite3_step(st);
+	sqlite3_finalize(st);
+	if (rc != SQLITE_DONE) {
+		log_warnx("registry: group %s: %s", name, sqlite3_errmsg(d->db));
+		return -1;
+	}
+	return 0;
 }

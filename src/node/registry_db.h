@@ -63,4 +63,13 @@ int regdb_user_count(struct regdb *db);
 int regdb_meta_get(struct regdb *db, const char *key, char *val, size_t cap);
 int regdb_meta_set(struct regdb *db, const char *key, const char *val);
 
+/*
+ * Groups (name, agent.conf); written at once.  regdb_group_load calls cb for
+ * each row in name order and stops with -1 when cb returns -1.  0 / -1.
+ */
+int regdb_group_load(struct regdb *db, int (*cb)(void *, const char *, const char *, size_t),
+    void *arg);
+int regdb_group_set(struct regdb *db, const char *name, const char *conf, size_t len);
+int regdb_group_delete(struct regdb *db, const char *name);
+
 #endif

@@ -25,9 +25,11 @@
 #include "lib/log.h"
 #include "node/agent.h"
 #include "node/cluster.h"
+#include "node/groups.h"
 #include "node/registry.h"
 #include "proto/control.h"
 #include "proto/frame.h"
+#include "proto/merged.h"
 #include "proto/secmsg.h"
 
 #define SESSION_FRAME_TIMEOUT 10   /* s: an incomplete frame or silent new socket */
@@ -39,6 +41,7 @@
  * The agent's uncompress() reads either.  Larger ones are compressed as Wazuh does.
  */
 #define SESSION_STORED_MAX 1024
+#define SESSION_PUSH_BYTES_PER_S (8u << 20)   /* merged.mg bytes sent per second, all agents */
 
 static uint8_t rx_work[SECMSG_PLAIN_MAX + 128];
 static uint8_t tx_work[SECMSG_PLAIN_MAX + 256];
@@ -220,6 +223,61 @@ handle_startup(struct session *s, const char *msg, size_t len)
 	log_debug("session %s: startup (%s)", s->agent_id, s->version[0] ? s->version : "no version");
 }
 
+/*
+ * session_push_shared: when the merged.mg sum the agent just reported is not
+ * its groups' current one, sends the file as remoted does: "#!-up file <md5>
+ * merged.mg\n", the bytes in MERGED_CHUNK pieces, "#!-close file ".  Once
+ * per keepalive while they differ, so a lost push is repeated.
+ */
+static void
+session_push_shared(struct session *s)
+{
+	struct node *n = s->node;
+	struct agent *a = s->agent;
+	const char *list = a->group[0] != '\0' ? a->group : GROUP_DEFAULT;
+	char md5[33], hdr[96], *data = NULL;
+	size_t len = 0, off, k;
+	ssize_t hl;
+
+	if (n->groups == NULL || groups_merged_for(n->groups, list, md5, NULL, NULL) == -1)
+		return;   /* groups not known here (yet) */
+	if (strcmp(a->info.merged_sum, md5) == 0)
+		return;
+	/*
+	 * A bounded number of bytes per second leaves this node: after a change
+	 * of agent.conf every agent wants the file at once, and their queues
+	 * would all fill together.  The others get it at a later keepalive.
+	 */
+	if (n->push_second != node_now(n)) {
+		n->push_second = node_now(n);
+		n->push_bytes = 0;
+	}
+	if (n->push_bytes >= SESSION_PUSH_BYTES_PER_S) {
+		n->stats.shared_pushes_deferred++;
+		return;
+	}
+	if (groups_merged_for(n->groups, list, md5, &data, &len) == -1 ||
+	    (hl = merged_up_file(md5, hdr, sizeof(hdr))) == -1) {
+		free(data);
+		return;
+	}
+	if (session_send(s, hdr, (size_t)hl) == -1)
+		goto out;
+	for (off = 0; off < len; off += k) {
+		k = len - off < MERGED_CHUNK ? len - off : MERGED_CHUNK;
+		if (session_send(s, data + off, k) == -1)
+			goto out;
+	}
+	if (session_send(s, MERGED_CLOSE, sizeof(MERGED_CLOSE) - 1) == -1)
+		goto out;
+	n->stats.shared_pushes++;
+	n->push_bytes += len;
+	log_info("session %s: merged.mg %s (%zu bytes, groups %s) sent; the agent had %s",
+	    s->agent_id, md5, len, list, a->info.merged_sum[0] ? a->info.merged_sum : "none");
+out:
+	free(data);
+}
+
 static void
 handle_keepalive(struct session *s, const char *msg, size_t len)
 {
@@ -251,7 +309,8 @@ handle_keepalive(struct session *s, const char *msg, size_t len)
 	snprintf(a->manager, sizeof(a->manager), "%s", n->hostname);
 	s->started = 1;
 	session_publish(n, a, s);
-	session_send(s, CONTROL_ACK, strlen(CONTROL_ACK));
+	if (session_send(s, CONTROL_ACK, strlen(CONTROL_ACK)) == 0)
+		session_push_shared(s);
 }
 
 static void

@@ -58,6 +58,8 @@ node_stats_json(struct node *n)
 	SET("sync_applied", s->sync_applied);
 	SET("sync_stale", s->sync_stale);
 	SET("sync_fenced", s->sync_fenced);
+	SET("shared_pushes", s->shared_pushes);
+	SET("shared_pushes_deferred", s->shared_pushes_deferred);
 	SET("registry_rows_written", rows);
 	SET("registry_commits", commits);
 	SET("rss_kb", procstat_rss_kb());

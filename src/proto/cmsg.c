@@ -9,6 +9,7 @@ static const char *const cmsg_names[] = {
 	[CMSG_UPDATES] = "updates", [CMSG_ACK] = "ack", [CMSG_FENCE] = "fence",
 	[CMSG_RESTART] = "restart", [CMSG_RESULT] = "result", [CMSG_ENROLL] = "enroll",
 	[CMSG_ENROLL_REPLY] = "enroll-reply", [CMSG_PING] = "ping", [CMSG_PONG] = "pong",
+	[CMSG_GROUPS] = "groups",
 };
 
 const char *

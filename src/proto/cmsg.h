@@ -12,7 +12,7 @@
 
 #include <jansson.h>
 
-#define CMSG_PROTO_VERSION 2
+#define CMSG_PROTO_VERSION 3
 #define CMSG_MAX (8u << 20)       /* largest frame body accepted */
 
 enum cmsg_type {
@@ -28,7 +28,8 @@ enum cmsg_type {
 	CMSG_ENROLL_REPLY,   /* master -> worker: {"req","reply"} */
 	CMSG_PING,           /* both ways: {} */
 	CMSG_PONG,
-	CMSG_TYPE_MAX = CMSG_PONG,
+	CMSG_GROUPS,         /* master -> worker: {"full","groups":[{name,conf}],"removed":[name]} (proto 3) */
+	CMSG_TYPE_MAX = CMSG_GROUPS,
 };
 
 /* cmsg_type_name: "hello", "updates", ... ("unknown" otherwise). */

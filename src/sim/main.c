@@ -24,11 +24,13 @@
 
 #include "agent/backoff.h"
 #include "agent/mgrlist.h"
+#include "agent/sharedrx.h"
 #include "agent/sysinfo.h"
 #include "lib/log.h"
 #include "lib/procstat.h"
 #include "lib/tls.h"
 #include "proto/enroll.h"
+#include "proto/merged.h"
 #include "sim/sim.h"
 
 #define SIM_RETRY_BASE_MS 1000
@@ -231,6 +233,30 @@ sim_message(struct aconn *ac, const char *msg, size_t len, void *arg)
 		sim_record_command(ag, sim_wall_us());
 	else
 		ag->messages++;
+	/*
+	 * A shared-config push: like a real agent, report the received file's
+	 * md5 from now on, so the manager stops pushing it at every keepalive.
+	 * The receiver lives only while a push is under way (thousands of agents).
+	 */
+	if (ag->shared == NULL && len > sizeof(MERGED_UP_PREFIX) - 1 &&
+	    memcmp(msg, MERGED_UP_PREFIX, sizeof(MERGED_UP_PREFIX) - 1) == 0) {
+		if ((ag->shared = malloc(sizeof(*ag->shared))) != NULL)
+			sharedrx_init(ag->shared);
+	}
+	if (ag->shared != NULL) {
+		switch (sharedrx_feed(ag->shared, msg, len)) {
+		case SHAREDRX_DONE:
+			memcpy(ag->merged_sum, ag->shared->md5, sizeof(ag->merged_sum));
+			/* FALLTHROUGH */
+		case SHAREDRX_BAD:
+			sharedrx_free(ag->shared);
+			free(ag->shared);
+			ag->shared = NULL;
+			break;
+		default:
+			break;
+		}
+	}
 	log_debug("%s (%s): message: %.*s", ag->name, ag->key.id, (int)(len > 100 ? 100 : len), msg);
 }
 
@@ -299,6 +325,8 @@ sim_keepalive(struct aconn *ac, char *buf, size_t cap, void *arg)
 	snprintf(ai.os_uname, sizeof(ai.os_uname), "%.40s |%.128s |%.300s |%.32s", S.uname_fmt[0], ag->name,
 	    S.uname_fmt[1], S.uname_fmt[2]);
 	snprintf(ai.agent_ip, sizeof(ai.agent_ip), "%s", aconn_local_ip(ac));
+	if (ag->merged_sum[0] != '\0')
+		memcpy(ai.merged_sum, ag->merged_sum, sizeof(ag->merged_sum));
 	return control_format_keepalive(buf, cap, &ai);
 }
 
@@ -958,6 +986,9 @@ main(int argc, char **argv)
 
 	for (i = 0; i < S.o.agents; i++) {
 		free(S.agents[i].cmd_us);
+		if (S.agents[i].shared != NULL)
+			sharedrx_free(S.agents[i].shared);
+		free(S.agents[i].shared);
 		enrollc_cancel(S.agents[i].enr);
 		aconn_free(S.agents[i].ac);
 		event_free(S.agents[i].timer);

@@ -49,6 +49,8 @@ struct sim_version {
 	struct agent_info ai;         /* keepalive template; os_uname node is per agent */
 };
 
+struct sharedrx;
+
 struct sim_agent {
 	unsigned int idx;
 	char name[ENROLL_NAME_MAX + 1];
@@ -78,6 +80,8 @@ struct sim_agent {
 	uint64_t last_restart_ms;     /* monotonic, 0 = never */
 	uint64_t last_up_ms;
 	char last_error[96];
+	struct sharedrx *shared;      /* a merged.mg being pushed (only during the push) */
+	char merged_sum[33];          /* md5 of the last merged.mg received; "" = none ("x") */
 };
 
 struct sim {

@@ -99,6 +99,8 @@ test_encode_refuses(void **state)
 	assert_null(cmsg_encode(0, obj, &len));
 	assert_null(cmsg_encode(CMSG_TYPE_MAX + 1, obj, &len));
 	assert_string_equal(cmsg_type_name(CMSG_UPDATES), "updates");
+	assert_string_equal(cmsg_type_name(CMSG_GROUPS), "groups");
+	assert_int_equal(CMSG_GROUPS, 13);   /* docs/protocol.md: proto 3 */
 	assert_string_equal(cmsg_type_name(0), "unknown");
 	json_decref(arr);
 	json_decref(obj);

@@ -134,7 +134,7 @@ test_create_manager(void **state)
 	assert_int_equal(registry_pending(r), 0);
 	registry_close(r);
 	assert_int_equal(sql_int(f, "SELECT count(*) FROM agent WHERE id = 0"), 1);
-	assert_int_equal(sql_int(f, "PRAGMA user_version"), 2);
+	assert_int_equal(sql_int(f, "PRAGMA user_version"), 3);
 	/* WAL is a property of the file: a fresh connection sees it. */
 	assert_int_equal(sql_int(f, "SELECT journal_mode = 'wal' FROM pragma_journal_mode"), 1);
 
@@ -627,7 +627,7 @@ test_users_migration(void **state)
 
 	assert_non_null(r = reg_open(f));
 	registry_close(r);
-	sql(f, "DROP TABLE user; DROP TABLE user_role;"
+	sql(f, "DROP TABLE user; DROP TABLE user_role; DROP TABLE grp;"
 	    "CREATE TABLE user (name TEXT PRIMARY KEY, hash TEXT NOT NULL);"
 	    "INSERT INTO user (name, hash) VALUES ('wazuh', 'h1'), ('second', 'h2');"
 	    "PRAGMA user_version = 1;");
@@ -749,7 +749,7 @@ test_migrate_empty_file(void **state)
 	assert_non_null(r = reg_open(f));
 	assert_int_equal(registry_count(r), 1);
 	registry_close(r);
-	assert_int_equal(sql_int(f, "PRAGMA user_version"), 2);
+	assert_int_equal(sql_int(f, "PRAGMA user_version"), 3);
 	assert_int_equal(sql_int(f,
 	    "SELECT count(*) FROM sqlite_master WHERE type = 'index' AND name IN "
 	    "('agent_name', 'agent_node_name', 'agent_status')"), 3);
@@ -758,6 +758,47 @@ test_migrate_empty_file(void **state)
 	    "('agent', 'user', 'meta')"), 3);
 	/* Migrating again is a no-op. */
 	assert_non_null(r = reg_open(f));
+	registry_close(r);
+}
+
+static int
+group_seen(void *arg, const char *name, const char *conf, size_t len)
+{
+	char *out = arg;
+
+	snprintf(out + strlen(out), 256 - strlen(out), "%s:%zu:%.14s;", name, len, conf);
+	return 0;
+}
+
+/* Schema 2 (before groups) migrates to 3 in place: agents kept, "default" created. */
+static void
+test_migrate_groups(void **state)
+{
+	struct fx *f = *state;
+	struct registry *r;
+	char seen[256] = "";
+
+	assert_non_null(r = reg_open(f));
+	assert_non_null(registry_agent_add(r, "web1", "any", "", KEY, "web", NOW));
+	assert_int_equal(registry_flush(r), 1);
+	registry_close(r);
+	sql(f, "DROP TABLE grp");
+	sql(f, "PRAGMA user_version = 2");
+	assert_non_null(r = reg_open(f));
+	assert_string_equal(registry_agent_by_name(r, "web1")->group, "web");
+	assert_int_equal(registry_groups_load(r, group_seen, seen), 0);
+	assert_string_equal(seen, "default:76:<agent_config>;");
+	/* Saved groups come back in name order; a deleted one does not. */
+	assert_int_equal(registry_group_save(r, "web", "<agent_config/>", 15), 0);
+	assert_int_equal(registry_group_save(r, "db", "<agent_config/>", 15), 0);
+	assert_int_equal(registry_group_save(r, "web", "<agent_config></agent_config>", 29), 0);
+	assert_int_equal(registry_group_delete(r, "db"), 0);
+	registry_close(r);
+	assert_int_equal(sql_int(f, "PRAGMA user_version"), 3);
+	assert_non_null(r = reg_open(f));
+	seen[0] = '\0';
+	assert_int_equal(registry_groups_load(r, group_seen, seen), 0);
+	assert_string_equal(seen, "default:76:<agent_config>;web:29:<agent_config>;");
 	registry_close(r);
 }
 
@@ -897,6 +938,7 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_flush_failure_keeps_queue, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_many_agents, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_id_exhaustion, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_migrate_groups, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_migrate_empty_file, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_refuse_other_databases, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_corrupt_file, setup, teardown),
