@@ -1,5 +1,5 @@
 # Vigil — one Makefile.  `make` builds the programs into build/.
-#   make            build/vigild build/vigil-agent build/vigil-sim
+#   make            build/vigild build/vigil-agent build/vigil-sim build/vigilctl
 #   make check      install missing packages, build, run unit + system tests
 #   make demo       install missing packages, build, run the 100-agent restart demo
 #   make SANITIZE=address,undefined   sanitizer build (into build-san/)
@@ -31,7 +31,7 @@ LIB_SRC   := $(wildcard src/lib/*.c) $(wildcard src/proto/*.c)
 NODE_SRC  := $(filter-out src/node/main.c,$(wildcard src/node/*.c))
 AGENT_SRC := $(filter-out src/agent/main.c,$(wildcard src/agent/*.c))
 SIM_SRC   := $(wildcard src/sim/*.c)
-CTL_SRC   := $(wildcard src/ctl/*.c)
+CTL_SRC   := $(filter-out src/ctl/main.c,$(wildcard src/ctl/*.c))
 TEST_SRC  := $(wildcard tests/unit/test_*.c)
 
 LIB_OBJ   := $(LIB_SRC:%.c=$(B)/obj/%.o)
@@ -42,9 +42,7 @@ CTL_OBJ   := $(CTL_SRC:%.c=$(B)/obj/%.o)
 TESTS     := $(TEST_SRC:tests/unit/%.c=$(B)/tests/%)
 
 PROGS := $(B)/vigild $(B)/vigil-agent $(B)/vigil-sim
-ifneq ($(CTL_SRC),)
 PROGS += $(B)/vigilctl
-endif
 
 .PHONY: all deps check unit system demo fuzz clean format tests bench-tools bench
 all: $(PROGS)
@@ -59,6 +57,8 @@ $(B)/libvigilnode.a: $(NODE_OBJ)
 	@rm -f $@; ar rcs $@ $^
 $(B)/libvigilagent.a: $(AGENT_OBJ)
 	@rm -f $@; ar rcs $@ $^
+$(B)/libvigilctl.a: $(CTL_OBJ)
+	@rm -f $@; ar rcs $@ $^
 
 $(B)/vigild: $(B)/obj/src/node/main.o $(B)/libvigilnode.a $(B)/libvigil.a
 	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
@@ -67,11 +67,13 @@ $(B)/vigil-agent: $(B)/obj/src/agent/main.o $(B)/libvigilagent.a $(B)/libvigil.a
 # the simulator shares the agent's connection, enrollment and key code
 $(B)/vigil-sim: $(SIM_OBJ) $(B)/libvigilagent.a $(B)/libvigil.a
 	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
-$(B)/vigilctl: $(CTL_OBJ) $(B)/libvigil.a
+# the API client; its pure parts (src/ctl) are also linked into the unit tests
+$(B)/vigilctl: $(B)/obj/src/ctl/main.o $(B)/libvigilctl.a $(B)/libvigil.a
 	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 
 # Unit tests link every library so a test may exercise any module.
-$(B)/tests/%: $(B)/obj/tests/unit/%.o $(B)/libvigilnode.a $(B)/libvigilagent.a $(B)/libvigil.a
+$(B)/tests/%: $(B)/obj/tests/unit/%.o $(B)/libvigilnode.a $(B)/libvigilagent.a $(B)/libvigilctl.a \
+    $(B)/libvigil.a
 	@mkdir -p $(dir $@)
 	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS) -lcmocka
 
