@@ -112,7 +112,7 @@ FUZZ_BIN := $(FUZZ_SRC:fuzz/%.c=build-fuzz/%)
 FUZZ_CFLAGS = -O1 -g -fsanitize=fuzzer-no-link,address,undefined
 fuzz: $(FUZZ_BIN)
 ifneq ($(B),build-fuzz)
-build-fuzz/libvigil.a build-fuzz/libvigilnode.a build-fuzz/libvigilagent.a: FORCE
+build-fuzz/libvigil.a build-fuzz/libvigilnode.a build-fuzz/libvigilagent.a build-fuzz/libvigilctl.a: FORCE
 	$(MAKE) B=build-fuzz CC=clang CFLAGS="$(FUZZ_CFLAGS)" $@
 endif
 build-fuzz/fuzz_%: fuzz/fuzz_%.c build-fuzz/libvigilnode.a build-fuzz/libvigil.a
@@ -125,6 +125,11 @@ FORCE:
 build-fuzz/fuzz_agent_%: fuzz/fuzz_agent_%.c build-fuzz/libvigilagent.a build-fuzz/libvigil.a
 	clang -std=gnu11 -g -O1 -D_GNU_SOURCE -Isrc $(PKG_CFLAGS) -fsanitize=fuzzer,address,undefined \
 	    -o $@ $< build-fuzz/libvigilagent.a build-fuzz/libvigil.a $(LDLIBS)
+
+# fuzz targets of vigilctl's parsers (fuzz/fuzz_ctl_*.c) link the client's archive
+build-fuzz/fuzz_ctl_%: fuzz/fuzz_ctl_%.c build-fuzz/libvigilctl.a build-fuzz/libvigil.a
+	clang -std=gnu11 -g -O1 -D_GNU_SOURCE -Isrc $(PKG_CFLAGS) -fsanitize=fuzzer,address,undefined \
+	    -o $@ $< build-fuzz/libvigilctl.a build-fuzz/libvigil.a $(LDLIBS)
 
 # Baselines of the command-dispatch benchmark (bench/README.md).  Not part of `all`:
 # the mqtt tools need libmosquitto-dev, which `sh scripts/deps.sh bench` installs.

@@ -152,8 +152,12 @@ net_request(SSL_CTX *ctx, const struct ctl_url *u, int verify, const char *metho
 		ret = NET_ETLS;
 		goto out;
 	}
-	if (!u->host_is_ip)
-		(void)SSL_set_tlsext_host_name(ssl, u->host);
+	if (!u->host_is_ip) {
+		char sni[sizeof(u->host)];     /* the macro wants a non-const pointer */
+
+		memcpy(sni, u->host, sizeof(sni));
+		(void)SSL_set_tlsext_host_name(ssl, sni);
+	}
 	if (verify) {
 		/* The certificate must name the host we asked for (its SAN). */
 		X509_VERIFY_PARAM *vp = SSL_get0_param(ssl);
