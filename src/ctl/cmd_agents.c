@@ -12,7 +12,6 @@
 #include "ctl/progress.h"
 #include "ctl/table.h"
 
-#define LIST_PAGE     1000      /* agents per GET /agents while paging */
 #define IDS_PER_CALL  500       /* agent ids per request (keeps URLs short) */
 #define POLL_MS       500       /* --wait: time between two looks at the agents */
 #define PLAIN_EVERY   5         /* --wait without a terminal: a line at least this often (s) */
@@ -122,7 +121,7 @@ cmd_agents_list(struct client *c)
 	json_t *all = NULL, *body = NULL, *items, *it;
 	struct table *t = NULL;
 	long offset = o->offset, got = 0, total = -1;
-	size_t i, k, ncols;
+	size_t i, k, ncols, npage;
 	int rc = CTL_EXIT_OK;
 
 	if (o->select != NULL) {
@@ -150,7 +149,7 @@ cmd_agents_list(struct client *c)
 	for (;;) {
 		struct sbuf q = { 0 };
 		char num[32];
-		long page = LIST_PAGE;
+		long page = o->page_size;
 
 		if (o->limit > 0 && o->limit - got < page)
 			page = o->limit - got;
@@ -188,11 +187,12 @@ cmd_agents_list(struct client *c)
 			    "total_affected_items"));
 		json_array_foreach(items, i, it)
 			json_array_append(all, it);
-		got += (long)json_array_size(items);
-		offset += (long)json_array_size(items);
-		json_decref(body);
+		npage = json_array_size(items);
+		got += (long)npage;
+		offset += (long)npage;
+		json_decref(body);      /* items with it */
 		body = NULL;
-		if (json_array_size(items) == 0 || offset >= total ||
+		if (npage == 0 || offset >= total ||
 		    (o->limit > 0 && got >= o->limit))
 			break;
 	}

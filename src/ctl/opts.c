@@ -11,7 +11,8 @@ const char opts_usage[] =
     "usage: vigilctl [options] login\n"
     "       vigilctl [options] agents list [--status S] [--node N] [--group G] [--name N]\n"
     "                [--ip IP] [--version V] [--os-platform P] [--q QUERY] [--search S]\n"
-    "                [--select F,...] [--sort S] [--limit N] [--offset N] [--json]\n"
+    "                [--select F,...] [--sort S] [--limit N] [--offset N] [--page-size N]\n"
+    "                [--json]\n"
     "       vigilctl [options] agents restart (ID... | --all | --node N | --group G)\n"
     "                [--wait [--timeout S]] [--json]\n"
     "       vigilctl [options] cluster nodes [--json]\n"
@@ -24,7 +25,7 @@ const char opts_usage[] =
 enum {
 	O_URL = 256, O_USER, O_PASSWORD, O_PASSWORD_FILE, O_CA, O_INSECURE, O_CONFIG, O_JSON,
 	O_STATUS, O_NODE, O_GROUP, O_Q, O_SEARCH, O_SELECT, O_SORT, O_NAME, O_IP, O_VERSION,
-	O_OS_PLATFORM, O_LIMIT, O_OFFSET, O_ALL, O_WAIT, O_TIMEOUT,
+	O_OS_PLATFORM, O_LIMIT, O_OFFSET, O_PAGE_SIZE, O_ALL, O_WAIT, O_TIMEOUT,
 };
 
 /* Which commands take which option (bits of enum ctl_cmd). */
@@ -52,6 +53,7 @@ static const struct {
 	{ O_OS_PLATFORM, "--os-platform", C(CMD_AGENTS_LIST) },
 	{ O_LIMIT, "--limit", C(CMD_AGENTS_LIST) },
 	{ O_OFFSET, "--offset", C(CMD_AGENTS_LIST) },
+	{ O_PAGE_SIZE, "--page-size", C(CMD_AGENTS_LIST) },
 	{ O_ALL, "--all", C(CMD_AGENTS_RESTART) },
 	{ O_WAIT, "--wait", C(CMD_AGENTS_RESTART) },
 	{ O_TIMEOUT, "--timeout", C(CMD_AGENTS_RESTART) },
@@ -79,6 +81,7 @@ static const struct option longopts[] = {
 	{ "os-platform", required_argument, NULL, O_OS_PLATFORM },
 	{ "limit", required_argument, NULL, O_LIMIT },
 	{ "offset", required_argument, NULL, O_OFFSET },
+	{ "page-size", required_argument, NULL, O_PAGE_SIZE },
 	{ "all", no_argument, NULL, O_ALL },
 	{ "wait", no_argument, NULL, O_WAIT },
 	{ "timeout", required_argument, NULL, O_TIMEOUT },
@@ -182,6 +185,7 @@ opts_parse(int argc, char **argv, struct ctl_opts *o, char *err, size_t errcap)
 	memset(seen, 0, sizeof(seen));
 	conf_init(&o->flags);
 	o->timeout = 300;
+	o->page_size = 1000;
 	err[0] = '\0';
 	optind = 0;        /* glibc: a full reinitialisation, so tests may parse again */
 	opterr = 0;
@@ -234,6 +238,12 @@ opts_parse(int argc, char **argv, struct ctl_opts *o, char *err, size_t errcap)
 		case O_OFFSET:
 			if (parse_long(arg, 0, 100000000, &o->offset) == -1) {
 				snprintf(err, errcap, "bad --offset '%.40s' (a number from 0)", arg);
+				return -1;
+			}
+			break;
+		case O_PAGE_SIZE:
+			if (parse_long(arg, 1, 100000, &o->page_size) == -1) {
+				snprintf(err, errcap, "bad --page-size '%.40s' (1..100000)", arg);
 				return -1;
 			}
 			break;

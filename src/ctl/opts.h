@@ -39,6 +39,7 @@ struct ctl_opts {
 	    *version, *os_platform;
 	long limit;                 /* 0 = every agent */
 	long offset;
+	long page_size;             /* agents per request while paging (default 1000) */
 	/* agents restart */
 	int all;
 	int wait;
