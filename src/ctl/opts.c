@@ -18,7 +18,7 @@ const char opts_usage[] =
     "       vigilctl [options] cluster nodes [--json]\n"
     "       vigilctl [options] cluster health [--json]\n"
     "options: --url https://HOST:PORT  --user U  --password P | --password-file F\n"
-    "         --ca FILE | --insecure  --config FILE  -v\n"
+    "         --ca FILE | --insecure  --config FILE\n"
     "Exit codes: 0 ok, 1 API error or failed items, 2 usage, 3 connection/TLS,\n"
     "4 authentication, 5 --wait timed out.  See vigilctl(1).\n";
 
@@ -85,7 +85,6 @@ static const struct option longopts[] = {
 	{ "all", no_argument, NULL, O_ALL },
 	{ "wait", no_argument, NULL, O_WAIT },
 	{ "timeout", required_argument, NULL, O_TIMEOUT },
-	{ "verbose", no_argument, NULL, 'v' },
 	{ "help", no_argument, NULL, 'h' },
 	{ NULL, 0, NULL, 0 },
 };
@@ -189,7 +188,7 @@ opts_parse(int argc, char **argv, struct ctl_opts *o, char *err, size_t errcap)
 	err[0] = '\0';
 	optind = 0;        /* glibc: a full reinitialisation, so tests may parse again */
 	opterr = 0;
-	while ((c = getopt_long(argc, argv, ":vh", longopts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, ":h", longopts, NULL)) != -1) {
 		const char *arg = optarg;
 
 		if (c >= O_URL && c <= O_TIMEOUT)
@@ -256,7 +255,6 @@ opts_parse(int argc, char **argv, struct ctl_opts *o, char *err, size_t errcap)
 			}
 			o->timeout = (double)v;
 			break;
-		case 'v': o->verbose++; break;
 		case 'h': help = 1; break;
 		case ':':
 			snprintf(err, errcap, "option '%.40s' needs a value", argv[optind - 1]);

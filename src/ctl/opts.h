@@ -33,7 +33,6 @@ struct ctl_opts {
 	const char *config;         /* --config FILE, NULL for the default */
 	struct ctl_conf flags;      /* --url --user --password --password-file --ca --insecure */
 	int json;
-	int verbose;
 	/* agents list */
 	const char *status, *node, *group, *q, *search, *select, *sort, *name, *ip,
 	    *version, *os_platform;
