@@ -145,6 +145,27 @@ def test_tls_verification(master, tmp_path):
     assert p.returncode == 3 and "cannot connect" in p.stderr, p.stderr
 
 
+def test_certificate_must_name_the_host(tmp_path, procs):
+    """A trusted certificate that names another host is refused (SAN check)."""
+    data = tmp_path / "master-node"
+    data.mkdir()
+    subprocess.run(["openssl", "req", "-x509", "-newkey", "ec", "-pkeyopt",
+                    "ec_paramgen_curve:P-256", "-nodes", "-keyout", str(data / "sslmanager.key"),
+                    "-out", str(data / "sslmanager.cert"), "-days", "1",
+                    "-subj", "/CN=other.example", "-addext", "subjectAltName=DNS:other.example"],
+                   check=True, capture_output=True)
+    node = vigil.Node(tmp_path)
+    procs.append(node)
+    ctl = Ctl(tmp_path, node)
+    p = ctl.run("agents", "list")
+    assert p.returncode == 3, p.stderr
+    assert "not trusted" in p.stderr and "mismatch" in p.stderr, p.stderr
+    p = ctl.run("agents", "list", "--url", node.url.replace("127.0.0.1", "localhost"))
+    assert p.returncode == 3 and "mismatch" in p.stderr, p.stderr
+    p = ctl.run("agents", "list", "--insecure")
+    assert p.returncode == 0, p.stderr
+
+
 def test_login_token_reuse_and_bad_credentials(tmp_path, procs):
     node = vigil.Node(tmp_path, args=["--token-lifetime", "2"])
     procs.append(node)
