@@ -13,6 +13,8 @@
 #include "ctl/table.h"
 
 #define IDS_PER_CALL  500       /* agent ids per request (keeps URLs short) */
+#define WAIT_ALL_FROM 2000      /* --wait: past this many agents, look at all of them */
+#define WAIT_PAGE     100000    /* the API's largest limit */
 #define POLL_MS       500       /* --wait: time between two looks at the agents */
 #define PLAIN_EVERY   5         /* --wait without a terminal: a line at least this often (s) */
 
@@ -334,6 +336,57 @@ restart_report(const struct restart_result *res)
 	return nfailed;
 }
 
+/* observe_items: the agents of one GET /agents answer into w. */
+static void
+observe_items(struct waitset *w, json_t *body)
+{
+	json_t *items, *it;
+	size_t k;
+
+	if ((items = cmd_items(body, "GET /agents")) == NULL)
+		return;
+	json_array_foreach(items, k, it) {
+		const char *id = json_string_value(json_object_get(it, "id"));
+
+		if (id != NULL)
+			waitset_observe(w, id, json_string_value(json_object_get(it, "status")),
+			    progress_parse_date(json_string_value(json_object_get(it,
+			    "lastKeepAlive"))));
+	}
+}
+
+/*
+ * wait_poll_all: one look at every agent, a page of WAIT_PAGE at a time: for
+ * a large fleet fewer requests than naming the agents 500 at a time.
+ */
+static int
+wait_poll_all(struct client *c, struct waitset *w)
+{
+	long offset = 0, total = 0;
+	int rc;
+
+	do {
+		char q[160];
+		json_t *body = NULL;
+		size_t n;
+
+		snprintf(q, sizeof(q), "/agents?select=status,lastKeepAlive&limit=%d&offset=%ld",
+		    WAIT_PAGE, offset);
+		if ((rc = client_call(c, "GET", q, &body, NULL)) != CTL_EXIT_OK)
+			return rc;
+		observe_items(w, body);
+		total = (long)json_integer_value(json_object_get(json_object_get(body, "data"),
+		    "total_affected_items"));
+		n = json_array_size(json_object_get(json_object_get(body, "data"),
+		    "affected_items"));
+		json_decref(body);
+		if (n == 0)
+			break;
+		offset += (long)n;
+	} while (offset < total);
+	return CTL_EXIT_OK;
+}
+
 /* wait_poll: one look at the agents being waited for; exit code (a failed look is not fatal). */
 static int
 wait_poll(struct client *c, struct waitset *w)
@@ -341,9 +394,11 @@ wait_poll(struct client *c, struct waitset *w)
 	size_t i, k;
 	int rc;
 
+	if (w->n - waitset_count(w, WAIT_BACK) > WAIT_ALL_FROM)
+		return wait_poll_all(c, w);
 	for (i = 0; i < w->n; i += IDS_PER_CALL) {
 		struct sbuf q = { 0 };
-		json_t *body = NULL, *items, *it;
+		json_t *body = NULL;
 		size_t pending = 0;
 
 		for (k = i; k < w->n && k < i + IDS_PER_CALL; k++)
@@ -366,17 +421,7 @@ wait_poll(struct client *c, struct waitset *w)
 			json_decref(body);
 			return rc;
 		}
-		if ((items = cmd_items(body, "GET /agents")) != NULL) {
-			json_array_foreach(items, k, it) {
-				const char *id = json_string_value(json_object_get(it, "id"));
-
-				if (id == NULL)
-					continue;
-				waitset_observe(w, id, json_string_value(json_object_get(it, "status")),
-				    progress_parse_date(json_string_value(json_object_get(it,
-				    "lastKeepAlive"))));
-			}
-		}
+		observe_items(w, body);
 		json_decref(body);
 	}
 	return CTL_EXIT_OK;

@@ -330,8 +330,9 @@ def test_restart_ids_all_and_wait(master, tmp_path, procs):
     assert p.returncode == 0, (p.stdout, p.stderr)
     assert "Restart command sent to 4 agents." in p.stdout
     assert "All 4 agents are back after" in p.stdout
-    after = {a["name"]: a.get("restarts", 0) for a in sim.summary()["agent_list"]}
-    assert all(after[n] > before[n] for n in before)
+    vigil.wait_for(lambda: all(a.get("restarts", 0) > before[a["name"]]
+                               for a in sim.summary()["agent_list"]),
+                   20, 0.2, "the simulator's count of restarts")
     assert all(a["status"] == "active" for a in master.agents().values())
     # Without --wait it returns at once; --json prints the merged result.
     p = ctl.run("agents", "restart", "003", "--json")
@@ -341,6 +342,39 @@ def test_restart_ids_all_and_wait(master, tmp_path, procs):
     p = ctl.run("agents", "restart", "000", "--json")
     assert p.returncode == 1
     assert json.loads(p.stdout)["failed_items"][0]["error"]["code"] == 1703
+
+
+def test_large_fleet_list_and_restart_wait(master, tmp_path, procs):
+    """2,100 agents: the list pages through the API (1,000 a request) and --wait looks at
+    the whole fleet page by page rather than naming the agents 500 at a time."""
+    sim = sim_up(tmp_path, procs, master, 2100, args=["--restart-delay", "500"])
+    ctl = Ctl(tmp_path, master)
+    p = ctl.run("agents", "list", "--json", "--select", "status")
+    assert p.returncode == 0, p.stderr
+    items = json.loads(p.stdout)
+    assert [a["id"] for a in items] == ["%03d" % i for i in range(2101)]
+    p = ctl.run("agents", "list", "--status", "active")
+    assert len(table(p.stdout)[1]) == 2101
+    p = ctl.run("agents", "restart", "--all", "--wait", "--timeout", "120")
+    assert p.returncode == 0, (p.stdout, p.stderr)
+    assert "Restart command sent to 2100 agents." in p.stdout
+    assert "All 2100 agents are back after" in p.stdout
+    vigil.wait_for(lambda: all(a.get("restarts", 0) == 1 for a in sim.summary()["agent_list"]),
+                   20, 0.2, "the simulator's count of restarts")
+
+
+def test_restart_real_agent_and_wait(master, tmp_path, procs):
+    agent = vigil.Agent(tmp_path, master, "web-01", args=["--keepalive", "1"])
+    procs.append(agent)
+    vigil.wait_for(lambda: master.agents().get("001", {}).get("status") == "active", 20,
+                   what="the agent active")
+    pid1 = vigil.wait_for(agent.current_pid, 5, what="agent pid file")
+    ctl = Ctl(tmp_path, master)
+    p = ctl.run("agents", "restart", "001", "--wait", "--timeout", "60")
+    assert p.returncode == 0, (p.stdout, p.stderr)
+    assert p.stdout.startswith("Restart command sent to 1 agent.\n")
+    assert "All 1 agent is back after" in p.stdout
+    assert agent.current_pid() != pid1     # it really restarted (re-executed)
 
 
 def test_restart_wait_times_out_on_an_agent_that_never_comes_back(master, tmp_path, procs):
