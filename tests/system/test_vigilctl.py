@@ -215,6 +215,39 @@ def test_login_token_reuse_and_bad_credentials(tmp_path, procs):
     assert p.returncode == 0 and os.path.exists(xdg / "vigil" / "token")
 
 
+def test_login_asks_for_the_password_on_the_terminal(master, tmp_path):
+    import pty
+    ctl = Ctl(tmp_path, master)
+    e = {k: v for k, v in os.environ.items() if not k.startswith("VIGIL_")}
+    e.update(HOME=ctl.home, VIGIL_URL=master.url, VIGIL_CA=ctl.ca())
+    pid, fd = pty.fork()
+    if pid == 0:   # the child: its controlling terminal is the pty
+        try:
+            os.execve(CTL, [CTL, "login"], e)
+        finally:
+            os._exit(127)
+    out = b""
+    try:
+        while b"Password for wazuh at " not in out:
+            out += os.read(fd, 1024)
+        os.write(fd, (vigil.API_PASSWORD + "\n").encode())
+        while True:
+            try:
+                chunk = os.read(fd, 1024)
+            except OSError:
+                break
+            if not chunk:
+                break
+            out += chunk
+    finally:
+        _, status = os.waitpid(pid, 0)
+        os.close(fd)
+    assert os.waitstatus_to_exitcode(status) == 0, out
+    assert vigil.API_PASSWORD.encode() not in out      # not echoed
+    assert b"Logged in to " in out
+    assert os.path.exists(os.path.join(ctl.dir, "token"))
+
+
 def test_config_file_and_precedence(master, tmp_path):
     ctl = Ctl(tmp_path, master)
     os.makedirs(ctl.dir)
