@@ -30,10 +30,13 @@ read_small(const char *path, size_t max, struct stat *st)
 
 	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) == -1)
 		return NULL;
-	if (fstat(fd, st) == -1 || !S_ISREG(st->st_mode)) {
-		if (errno == 0 || S_ISDIR(st->st_mode))
-			errno = EISDIR;
+	if (fstat(fd, st) == -1) {
 		close(fd);
+		return NULL;
+	}
+	if (!S_ISREG(st->st_mode)) {
+		close(fd);
+		errno = S_ISDIR(st->st_mode) ? EISDIR : EINVAL;
 		return NULL;
 	}
 	if ((buf = malloc(max + 1)) == NULL) {

@@ -151,8 +151,12 @@ conf_merge(struct ctl_conf *out, const struct ctl_conf *const *layers, size_t n)
 			snprintf(out->password_file, sizeof(out->password_file), "%s",
 			    l->password[0] ? "" : l->password_file);
 		}
-		if (l->ca[0])
+		/* A CA from a higher layer (a --ca flag) overrides a lower layer's
+		 * "insecure = yes"; --insecure overrides a lower layer's CA. */
+		if (l->ca[0]) {
 			(void)conf_copy(out->ca, sizeof(out->ca), l->ca);
+			out->insecure = 0;
+		}
 		if (l->insecure != -1)
 			out->insecure = l->insecure;
 	}
@@ -204,7 +208,7 @@ conf_parse_url(const char *s, struct ctl_url *u, char *err, size_t errcap)
 	}
 	u->host_is_ip = inet_pton(AF_INET, u->host, addr) == 1 ||
 	    inet_pton(AF_INET6, u->host, addr) == 1;
-	if (*s && p[0] == '[' && !u->host_is_ip) {
+	if (p[0] == '[' && !u->host_is_ip) {
 		snprintf(err, errcap, "'%s' is not an IPv6 address", u->host);
 		return -1;
 	}

@@ -42,7 +42,11 @@ int conf_parse(const char *text, struct ctl_conf *c, char *err, size_t errcap);
 int kv_next(const char *text, size_t *pos, int *line, char *key, size_t kcap, char *val,
     size_t vcap);
 
-/* conf_merge: out = the first layer that sets each field (layers[0] wins), then defaults. */
+/*
+ * conf_merge: out = the first layer that sets each field (layers[0] wins), then
+ * defaults.  A layer's CA turns off the insecure of the layers below it; within
+ * one layer, insecure wins over the CA.
+ */
 void conf_merge(struct ctl_conf *out, const struct ctl_conf *const *layers, size_t n);
 
 /* conf_parse_url: "https://host[:port][/prefix]" into u; 0, or -1 with err. */

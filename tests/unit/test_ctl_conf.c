@@ -83,6 +83,23 @@ test_merge(void **state)
 	assert_string_equal(out.password, "");
 	assert_string_equal(out.password_file, "/env.pw");
 	assert_int_equal(out.insecure, 0);
+	/* --ca over the file's "insecure = yes"; --insecure over the file's CA */
+	env.insecure = -1;
+	strcpy(flags.ca, "/flag.ca");
+	conf_merge(&out, layers, 3);
+	assert_string_equal(out.ca, "/flag.ca");
+	assert_int_equal(out.insecure, 0);
+	flags.ca[0] = '\0';
+	conf_merge(&out, layers, 3);
+	assert_int_equal(out.insecure, 1);
+	file.insecure = -1;
+	flags.insecure = 1;
+	conf_merge(&out, layers, 3);
+	assert_string_equal(out.ca, "/file.ca");
+	assert_int_equal(out.insecure, 1);
+	strcpy(flags.ca, "/flag.ca");       /* both in one layer: insecure wins */
+	conf_merge(&out, layers, 3);
+	assert_int_equal(out.insecure, 1);
 	strcpy(flags.password, "flagpw");
 	conf_merge(&out, layers, 3);
 	assert_string_equal(out.password, "flagpw");
