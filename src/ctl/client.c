@@ -313,9 +313,11 @@ problem_text(const char *body, char *buf, size_t cap)
 
 /* net_exit: the exit code and message of a failed net_request. */
 static int
-net_exit(int rc, const char *err)
+net_exit(struct client *c, int rc, const char *err)
 {
-	fprintf(stderr, "vigilctl: %s\n", err);
+	(void)conf_copy(c->last_err, sizeof(c->last_err), err);
+	if (!c->quiet_net)
+		fprintf(stderr, "vigilctl: %s\n", err);
 	return rc == NET_EPROTO ? CTL_EXIT_API : CTL_EXIT_CONN;
 }
 
@@ -381,7 +383,7 @@ client_login(struct client *c)
 	    CLIENT_IO_TIMEOUT, &r, err, sizeof(err));
 	OPENSSL_cleanse(auth, sizeof(auth));
 	if (rc != NET_OK)
-		return net_exit(rc, err);
+		return net_exit(c, rc, err);
 	if (r.head.status != 200) {
 		problem_text(r.body, err, sizeof(err));
 		fprintf(stderr, "vigilctl: login as %s refused (HTTP %d): %s\n", c->conf.user,
@@ -422,7 +424,7 @@ client_call(struct client *c, const char *method, const char *target, json_t **b
 		snprintf(auth, sizeof(auth), "Bearer %s", c->token);
 		if ((rc = net_request(c->ctx, &c->url, c->verify, method, target, auth,
 		    CLIENT_IO_TIMEOUT, &r, err, sizeof(err))) != NET_OK)
-			return net_exit(rc, err);
+			return net_exit(c, rc, err);
 		if (r.head.status != 401 || c->token_fresh || tries > 0)
 			break;
 		/* A stored token that expired (or that a restarted server no longer

@@ -19,7 +19,8 @@ struct client {
 	char dir[1024];                 /* ~/.config/vigil, "" when unknown */
 	char token[8192];
 	int token_fresh;                /* obtained by this process: a 401 will not retry */
-	int announced_insecure;
+	int quiet_net;                  /* connection errors are not printed (--wait polling) */
+	char last_err[1024];            /* the last connection error, printed or not */
 };
 
 /*

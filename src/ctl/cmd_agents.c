@@ -473,14 +473,18 @@ restart_wait(struct client *c, const struct restart_result *res)
 		double el = now_mono() - start;
 		size_t back;
 
-		if ((rc = wait_poll(c, &w)) != CTL_EXIT_OK) {
-			if (rc == CTL_EXIT_AUTH || rc == CTL_EXIT_USAGE)
-				goto out;
-			/* The API may be briefly unreachable (its node restarting): keep trying. */
+		c->quiet_net = 1;
+		rc = wait_poll(c, &w);
+		c->quiet_net = 0;
+		if (rc == CTL_EXIT_CONN) {
+			/* The API may be briefly unreachable (its node restarting): keep
+			 * trying, and say so once. */
 			if (!warned++)
-				fprintf(stderr, "vigilctl: still trying until the timeout\n");
+				fprintf(stderr, "%svigilctl: %s; trying again until the timeout\n",
+				    tty ? "\r\033[K" : "", c->last_err);
 			rc = CTL_EXIT_OK;
-		}
+		} else if (rc != CTL_EXIT_OK)
+			goto out;
 		el = now_mono() - start;
 		back = waitset_count(&w, WAIT_BACK);
 		if (back == w.n || el >= c->o->timeout)
