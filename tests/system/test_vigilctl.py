@@ -327,6 +327,8 @@ def test_agents_list(master, tmp_path, procs):
     assert [a["id"] for a in json.loads(p.stdout)] == ["002"]
     p = ctl.run("agents", "list", "--status", "disconnected")
     assert p.returncode == 0 and table(p.stdout)[1] == []
+    p = ctl.run("agents", "list", "--status", "disconnected,active")
+    assert len(table(p.stdout)[1]) == 6
     p = ctl.run("agents", "list", "--status", "active", "--node", "master-node", "--group",
                 "default", "--sort", "-id", "--limit", "2")
     assert [r["ID"] for r in table(p.stdout)[1]] == ["005", "004"]
