@@ -27,8 +27,11 @@ waitset_init(struct waitset *w, const char *const *ids, size_t n, long long t0)
 		snprintf(w->a[i].id, sizeof(w->a[i].id), "%s", ids[i]);
 		w->a[i].state = WAIT_SENT;
 	}
-	w->n = n;
 	qsort(w->a, n, sizeof(*w->a), cmp_agent);
+	/* The same agent named twice is followed once. */
+	for (i = 0; i < n; i++)
+		if (w->n == 0 || strcmp(w->a[w->n - 1].id, w->a[i].id) != 0)
+			w->a[w->n++] = w->a[i];
 	return 0;
 }
 

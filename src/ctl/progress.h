@@ -26,7 +26,7 @@ struct waitset {
 	long long t0;               /* the restart request's time (server clock, seconds) */
 };
 
-/* waitset_init: ids (n of them, copied) restarted at time t0; 0 / -1 (memory). */
+/* waitset_init: ids (n of them, copied, duplicates dropped) restarted at time t0; 0 / -1. */
 int waitset_init(struct waitset *w, const char *const *ids, size_t n, long long t0);
 void waitset_free(struct waitset *w);
 

@@ -42,6 +42,15 @@ test_waitset(void **state)
 	assert_int_equal(waitset_count(&w, WAIT_AWAY), 1);
 	assert_int_equal(waitset_count(&w, WAIT_SENT), 1);
 	waitset_free(&w);
+	{
+		static const char *const dup[] = { "002", "001", "002", "001", "003" };
+
+		assert_int_equal(waitset_init(&w, dup, 5, t0), 0);
+		assert_int_equal(w.n, 3);
+		assert_int_equal(waitset_observe(&w, "002", "active", 2000), 1);
+		assert_int_equal(waitset_count(&w, WAIT_BACK), 1);
+		waitset_free(&w);
+	}
 	assert_int_equal(waitset_init(&w, NULL, 0, t0), 0);
 	assert_int_equal(waitset_observe(&w, "001", "active", 2000), 0);
 	waitset_free(&w);
