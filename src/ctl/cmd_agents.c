@@ -3,6 +3,7 @@
 
 #include <ctype.h>
 #include <errno.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -444,6 +445,15 @@ wait_show(const struct waitset *w, double elapsed, int tty, int final)
 	fflush(stderr);
 }
 
+static volatile sig_atomic_t wait_interrupted;
+
+static void
+on_sigint(int sig)
+{
+	(void)sig;
+	wait_interrupted = 1;
+}
+
 /* restart_wait: polls until every agent of res is back or the timeout passes; exit code. */
 static int
 restart_wait(struct client *c, const struct restart_result *res)
@@ -476,6 +486,10 @@ restart_wait(struct client *c, const struct restart_result *res)
 		c->quiet_net = 1;
 		rc = wait_poll(c, &w);
 		c->quiet_net = 0;
+		if (wait_interrupted) {
+			rc = CTL_EXIT_OK;       /* a poll cut short by the signal is no error */
+			break;
+		}
 		if (rc == CTL_EXIT_CONN) {
 			/* The API may be briefly unreachable (its node restarting): keep
 			 * trying, and say so once. */
@@ -495,6 +509,8 @@ restart_wait(struct client *c, const struct restart_result *res)
 			last_line = el;
 		}
 		usleep(POLL_MS * 1000);
+		if (wait_interrupted)
+			break;
 	}
 	wait_show(&w, now_mono() - start, tty, 1);
 	if (waitset_count(&w, WAIT_BACK) == w.n) {
@@ -505,8 +521,12 @@ restart_wait(struct client *c, const struct restart_result *res)
 	{
 		static const char *const heads[] = { "AGENT", "STATUS", "RESTART SEEN" };
 
-		printf("%zu of %zu agents did not come back within %.0f s:\n",
-		    w.n - waitset_count(&w, WAIT_BACK), w.n, c->o->timeout);
+		if (wait_interrupted)
+			printf("Interrupted after %.0f s; %zu of %zu agents are not back yet:\n",
+			    now_mono() - start, w.n - waitset_count(&w, WAIT_BACK), w.n);
+		else
+			printf("%zu of %zu agents did not come back within %.0f s:\n",
+			    w.n - waitset_count(&w, WAIT_BACK), w.n, c->o->timeout);
 		if ((t = table_new(3, heads)) != NULL) {
 			for (i = 0; i < w.n; i++) {
 				const char *cells[3];
@@ -522,7 +542,7 @@ restart_wait(struct client *c, const struct restart_result *res)
 			table_print(t, stdout);
 			table_free(t);
 		}
-		rc = CTL_EXIT_TIMEOUT;
+		rc = wait_interrupted ? CTL_EXIT_INTERRUPTED : CTL_EXIT_TIMEOUT;
 	}
 out:
 	waitset_free(&w);
@@ -533,6 +553,7 @@ int
 cmd_agents_restart(struct client *c)
 {
 	struct restart_result res = { json_array(), json_array(), -1 };
+	struct sigaction sa, old_sa;
 	size_t nfailed;
 	int rc;
 
@@ -558,10 +579,20 @@ cmd_agents_restart(struct client *c)
 		rc = json_array_size(res.failed) > 0 ? CTL_EXIT_API : CTL_EXIT_OK;
 		goto out;
 	}
+	if (c->o->wait) {
+		/* From here on Ctrl-C ends the wait with the summary so far (no
+		 * SA_RESTART, so that a blocked read returns). */
+		memset(&sa, 0, sizeof(sa));
+		sa.sa_handler = on_sigint;
+		sigemptyset(&sa.sa_mask);
+		(void)sigaction(SIGINT, &sa, &old_sa);
+	}
 	nfailed = restart_report(&res);
 	fflush(stdout);
-	if (c->o->wait)
+	if (c->o->wait) {
 		rc = restart_wait(c, &res);
+		(void)sigaction(SIGINT, &old_sa, NULL);
+	}
 	if (rc == CTL_EXIT_OK && nfailed > 0)
 		rc = CTL_EXIT_API;
 out:

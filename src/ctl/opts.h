@@ -14,6 +14,7 @@ enum {
 	CTL_EXIT_CONN = 3,          /* cannot connect, TLS or certificate failure */
 	CTL_EXIT_AUTH = 4,          /* authentication or permission refused */
 	CTL_EXIT_TIMEOUT = 5,       /* --wait: some agents did not come back in time */
+	CTL_EXIT_INTERRUPTED = 130, /* --wait ended by SIGINT (128 + 2, as shells report it) */
 };
 
 enum ctl_cmd {

@@ -431,6 +431,24 @@ def test_restart_wait_times_out_on_an_agent_that_never_comes_back(master, tmp_pa
     names, rows = table(p.stdout.split("within 8 s:\n", 1)[1])
     assert names == ["AGENT", "STATUS", "RESTART SEEN"]
     assert rows == [{"AGENT": "003", "STATUS": "active", "RESTART SEEN": "never seen going away"}]
+    # Ctrl-C ends the wait with the summary so far, and exit code 130.
+    agent.signal(signal.SIGSTOP)
+    try:
+        e = {k: v for k, v in os.environ.items() if not k.startswith("VIGIL_")}
+        e.update(HOME=ctl.home, VIGIL_URL=master.url, VIGIL_CA=ctl.ca(),
+                 VIGIL_PASSWORD=vigil.API_PASSWORD)
+        w = subprocess.Popen([CTL, "agents", "restart", "003", "--wait"], env=e, text=True,
+                             stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+        out = w.stdout.readline()      # vigilctl flushes this line before it waits
+        assert out == "Restart command sent to 1 agent.\n"
+        w.send_signal(signal.SIGINT)
+        out2, err = w.communicate(timeout=60)
+    finally:
+        agent.signal(signal.SIGCONT)
+    assert w.returncode == 130, (out2, err)
+    assert "Interrupted after" in out2 and "1 of 1 agents are not back yet:" in out2
+    assert "003" in out2
+
     # An agent that is killed: the restart fails for it (not active), the others go on.
     agent.kill()
     vigil.wait_for(lambda: master.agents()["003"]["status"] == "disconnected", 30, 0.2,
