@@ -335,11 +335,13 @@ prompt_password(struct client *c)
 		fclose(tty);
 		return -1;
 	}
-	fprintf(tty, "Password for %s at %s: ", c->conf.user, c->conf.url);
-	fflush(tty);
+	/* Echo off before the prompt: TCSAFLUSH drops what was typed before it,
+	 * never an answer to the prompt. */
 	quiet = old;
 	quiet.c_lflag &= ~(tcflag_t)ECHO;
 	(void)tcsetattr(fileno(tty), TCSAFLUSH, &quiet);
+	fprintf(tty, "Password for %s at %s: ", c->conf.user, c->conf.url);
+	fflush(tty);
 	if (fgets(c->conf.password, sizeof(c->conf.password), tty) == NULL)
 		c->conf.password[0] = '\0';
 	(void)tcsetattr(fileno(tty), TCSAFLUSH, &old);
