@@ -438,21 +438,21 @@ def test_restart_wait_times_out_on_an_agent_that_never_comes_back(master, tmp_pa
     vigil.wait_for(lambda: master.agents().get("003", {}).get("status") == "active", 20,
                    what="the real agent active")
     ctl = Ctl(tmp_path, master)
-    # Frozen: its connection stays open, so the restart is delivered, but it never restarts.
+    # Frozen: its connection stays open, so the restart is delivered, but it never
+    # restarts.  It stays frozen until it is killed (SIGKILL works on a stopped
+    # process), so it never acts on the restarts it was sent.
     agent.signal(signal.SIGSTOP)
     try:
         p = ctl.run("agents", "restart", "--all", "--wait", "--timeout", "8")
-    finally:
-        agent.signal(signal.SIGCONT)
-    assert p.returncode == 5, (p.stdout, p.stderr)
-    assert "Restart command sent to 3 agents." in p.stdout
-    assert "1 of 3 agents did not come back within 8 s:" in p.stdout
-    names, rows = table(p.stdout.split("within 8 s:\n", 1)[1])
-    assert names == ["AGENT", "STATUS", "RESTART SEEN"]
-    assert rows == [{"AGENT": "003", "STATUS": "active", "RESTART SEEN": "never seen going away"}]
-    # Ctrl-C ends the wait with the summary so far, and exit code 130.
-    agent.signal(signal.SIGSTOP)
-    try:
+        assert p.returncode == 5, (p.stdout, p.stderr)
+        assert "Restart command sent to 3 agents." in p.stdout
+        assert "1 of 3 agents did not come back within 8 s:" in p.stdout
+        names, rows = table(p.stdout.split("within 8 s:\n", 1)[1])
+        assert names == ["AGENT", "STATUS", "RESTART SEEN"]
+        assert rows == [{"AGENT": "003", "STATUS": "active",
+                         "RESTART SEEN": "never seen going away"}]
+
+        # Ctrl-C ends the wait with the summary so far, and exit code 130.
         e = {k: v for k, v in os.environ.items() if not k.startswith("VIGIL_")}
         e.update(HOME=ctl.home, VIGIL_URL=master.url, VIGIL_CA=ctl.ca(),
                  VIGIL_PASSWORD=vigil.API_PASSWORD)
@@ -462,14 +462,12 @@ def test_restart_wait_times_out_on_an_agent_that_never_comes_back(master, tmp_pa
         assert out == "Restart command sent to 1 agent.\n"
         w.send_signal(signal.SIGINT)
         out2, err = w.communicate(timeout=60)
+        assert w.returncode == 130, (out2, err)
+        assert "Interrupted after" in out2 and "1 of 1 agents are not back yet:" in out2
+        assert "003" in out2
     finally:
-        agent.signal(signal.SIGCONT)
-    assert w.returncode == 130, (out2, err)
-    assert "Interrupted after" in out2 and "1 of 1 agents are not back yet:" in out2
-    assert "003" in out2
-
-    # An agent that is killed: the restart fails for it (not active), the others go on.
-    agent.kill()
+        # An agent that is killed: the restart fails for it (not active), the others go on.
+        agent.kill()
     vigil.wait_for(lambda: master.agents()["003"]["status"] == "disconnected", 30, 0.2,
                    "the killed agent disconnected")
     p = ctl.run("agents", "restart", "001", "003", "--wait", "--timeout", "60")
