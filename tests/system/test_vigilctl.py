@@ -5,6 +5,7 @@ processes: its output and its exit codes (0 ok, 1 API error or failed items, 2 u
 import json
 import os
 import select
+import shutil
 import signal
 import stat
 import subprocess
@@ -560,3 +561,19 @@ def test_cluster_commands_on_a_standalone_master(master, tmp_path):
         assert p.returncode == 1, p.stderr
         assert "HTTP 400: Bad Request: Cluster is not running" in p.stderr
         assert "(error 3013)" in p.stderr
+
+
+@pytest.mark.skipif(not shutil.which("man"), reason="man is not installed")
+def test_man_page_renders_without_warnings():
+    page = os.path.join(vigil.ROOT, "docs", "vigilctl.1")
+    p = subprocess.run(["man", "--warnings", "-l", page], capture_output=True, text=True,
+                       env=dict(os.environ, MANWIDTH="80"), timeout=60)
+    assert p.returncode == 0 and p.stderr == "", p.stderr
+    # wide, so that no line is broken or hyphenated inside the phrases below
+    p = subprocess.run(["man", "-l", page], capture_output=True, text=True,
+                       env=dict(os.environ, MANWIDTH="250"), timeout=60)
+    text = " ".join(p.stdout.split())
+    # every exit code vigilctl uses is documented
+    for code in ("0 Success.", "1 The API answered", "2 A usage error", "3 No connection",
+                 "4 Authentication failed", "5 --wait timed out", "130 --wait was interrupted"):
+        assert code in text, code
