@@ -254,6 +254,12 @@ client_setup(struct client *c, const struct ctl_opts *o)
 		rc = CTL_EXIT_USAGE;
 		goto out;
 	}
+	if (strpbrk(c->conf.user, "\r\n\t:") != NULL || strpbrk(c->conf.password, "\r\n") != NULL) {
+		fprintf(stderr, "vigilctl: the user name may not hold ':' or control characters, "
+		    "nor the password a line break\n");
+		rc = CTL_EXIT_USAGE;
+		goto out;
+	}
 	if (!c->conf.password[0] && c->conf.password_file[0] &&
 	    (rc = read_password_file(c)) != CTL_EXIT_OK)
 		goto out;

@@ -117,6 +117,9 @@ def test_usage_errors_exit_2(tmp_path):
     assert p.returncode == 2 and "line 2: unknown key 'colour'" in p.stderr, p.stderr
     p = ctl.run("agents", "list", "--config", str(tmp_path / "missing.conf"))
     assert p.returncode == 2 and "missing.conf" in p.stderr
+    # A user name that would break the Basic credentials or the token file.
+    p = ctl.run("login", "--user", "a:b", "--insecure")
+    assert p.returncode == 2 and "may not hold ':'" in p.stderr
 
 
 def test_tls_verification(master, tmp_path):
