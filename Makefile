@@ -1,5 +1,5 @@
 # Vigil — one Makefile.  `make` builds the programs into build/.
-#   make            build/vigild build/vigil-agent build/vigil-sim
+#   make            build/vigild build/vigil-agent build/vigil-sim build/vigilctl
 #   make check      install missing packages, build, run unit + system tests
 #   make demo       install missing packages, build, run the 100-agent restart demo
 #   make SANITIZE=address,undefined   sanitizer build (into build-san/)
@@ -31,7 +31,7 @@ LIB_SRC   := $(wildcard src/lib/*.c) $(wildcard src/proto/*.c)
 NODE_SRC  := $(filter-out src/node/main.c,$(wildcard src/node/*.c))
 AGENT_SRC := $(filter-out src/agent/main.c,$(wildcard src/agent/*.c))
 SIM_SRC   := $(wildcard src/sim/*.c)
-CTL_SRC   := $(wildcard src/ctl/*.c)
+CTL_SRC   := $(filter-out src/ctl/main.c,$(wildcard src/ctl/*.c))
 TEST_SRC  := $(wildcard tests/unit/test_*.c)
 
 LIB_OBJ   := $(LIB_SRC:%.c=$(B)/obj/%.o)
@@ -42,9 +42,7 @@ CTL_OBJ   := $(CTL_SRC:%.c=$(B)/obj/%.o)
 TESTS     := $(TEST_SRC:tests/unit/%.c=$(B)/tests/%)
 
 PROGS := $(B)/vigild $(B)/vigil-agent $(B)/vigil-sim
-ifneq ($(CTL_SRC),)
 PROGS += $(B)/vigilctl
-endif
 
 .PHONY: all deps check unit system demo fuzz clean format tests bench-tools bench
 all: $(PROGS)
@@ -59,6 +57,8 @@ $(B)/libvigilnode.a: $(NODE_OBJ)
 	@rm -f $@; ar rcs $@ $^
 $(B)/libvigilagent.a: $(AGENT_OBJ)
 	@rm -f $@; ar rcs $@ $^
+$(B)/libvigilctl.a: $(CTL_OBJ)
+	@rm -f $@; ar rcs $@ $^
 
 $(B)/vigild: $(B)/obj/src/node/main.o $(B)/libvigilnode.a $(B)/libvigil.a
 	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
@@ -67,11 +67,13 @@ $(B)/vigil-agent: $(B)/obj/src/agent/main.o $(B)/libvigilagent.a $(B)/libvigil.a
 # the simulator shares the agent's connection, enrollment and key code
 $(B)/vigil-sim: $(SIM_OBJ) $(B)/libvigilagent.a $(B)/libvigil.a
 	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
-$(B)/vigilctl: $(CTL_OBJ) $(B)/libvigil.a
+# the API client; its pure parts (src/ctl) are also linked into the unit tests
+$(B)/vigilctl: $(B)/obj/src/ctl/main.o $(B)/libvigilctl.a $(B)/libvigil.a
 	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 
 # Unit tests link every library so a test may exercise any module.
-$(B)/tests/%: $(B)/obj/tests/unit/%.o $(B)/libvigilnode.a $(B)/libvigilagent.a $(B)/libvigil.a
+$(B)/tests/%: $(B)/obj/tests/unit/%.o $(B)/libvigilnode.a $(B)/libvigilagent.a $(B)/libvigilctl.a \
+    $(B)/libvigil.a
 	@mkdir -p $(dir $@)
 	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS) -lcmocka
 
@@ -110,7 +112,7 @@ FUZZ_BIN := $(FUZZ_SRC:fuzz/%.c=build-fuzz/%)
 FUZZ_CFLAGS = -O1 -g -fsanitize=fuzzer-no-link,address,undefined
 fuzz: $(FUZZ_BIN)
 ifneq ($(B),build-fuzz)
-build-fuzz/libvigil.a build-fuzz/libvigilnode.a build-fuzz/libvigilagent.a: FORCE
+build-fuzz/libvigil.a build-fuzz/libvigilnode.a build-fuzz/libvigilagent.a build-fuzz/libvigilctl.a: FORCE
 	$(MAKE) B=build-fuzz CC=clang CFLAGS="$(FUZZ_CFLAGS)" $@
 endif
 build-fuzz/fuzz_%: fuzz/fuzz_%.c build-fuzz/libvigilnode.a build-fuzz/libvigil.a
@@ -123,6 +125,11 @@ FORCE:
 build-fuzz/fuzz_agent_%: fuzz/fuzz_agent_%.c build-fuzz/libvigilagent.a build-fuzz/libvigil.a
 	clang -std=gnu11 -g -O1 -D_GNU_SOURCE -Isrc $(PKG_CFLAGS) -fsanitize=fuzzer,address,undefined \
 	    -o $@ $< build-fuzz/libvigilagent.a build-fuzz/libvigil.a $(LDLIBS)
+
+# fuzz targets of vigilctl's parsers (fuzz/fuzz_ctl_*.c) link the client's archive
+build-fuzz/fuzz_ctl_%: fuzz/fuzz_ctl_%.c build-fuzz/libvigilctl.a build-fuzz/libvigil.a
+	clang -std=gnu11 -g -O1 -D_GNU_SOURCE -Isrc $(PKG_CFLAGS) -fsanitize=fuzzer,address,undefined \
+	    -o $@ $< build-fuzz/libvigilctl.a build-fuzz/libvigil.a $(LDLIBS)
 
 # Baselines of the command-dispatch benchmark (bench/README.md).  Not part of `all`:
 # the mqtt tools need libmosquitto-dev, which `sh scripts/deps.sh bench` installs.
