@@ -548,12 +548,21 @@ def test_cluster_commands_and_node_restart(tmp_path, procs, key):  # noqa: F811
     p = ctl.run("agents", "restart", "--node", "nosuchnode")
     assert p.returncode == 1
     assert "1730" in p.stdout and "Node does not exist" in p.stdout, p.stdout
-    # A group that does not exist: the API answers 404 (whether or not this tree has
-    # the group endpoint yet); vigilctl reports it and exits 1.
+    # A group that does not exist: the API answers 404 (1710); vigilctl reports it, exits 1.
     p = ctl.run("agents", "restart", "--group", "nosuchgroup")
     assert p.returncode == 1, p.stderr
     assert "PUT /agents/group/nosuchgroup/restart: HTTP 404" in p.stderr
     assert p.stdout == ""
+    # A real group with one agent of each node: only those two restart, and come back.
+    members = [sorted(on_node(master, "worker1"))[0], sorted(on_node(master, "master-node"))[0]]
+    assert master.api("POST", "/groups", json={"group_id": "web"}).status_code == 200
+    r = master.api("PUT", "/agents/group", params={"group_id": "web",
+                                                   "agents_list": ",".join(members)})
+    assert r.status_code == 200 and r.json()["error"] == 0, r.text
+    p = ctl.run("agents", "restart", "--group", "web", "--wait", "--timeout", "60")
+    assert p.returncode == 0, (p.stdout, p.stderr)
+    assert "Restart command sent to 2 agents." in p.stdout
+    assert "All 2 agents are back" in p.stdout
 
 
 def test_cluster_commands_on_a_standalone_master(master, tmp_path):
