@@ -43,6 +43,14 @@
 #define SIM_PRIOS 3          /* event priorities: default 1 (sockets, control), ... */
 #define SIM_PRIO_REACT 2     /* ...agents' timers last */
 #define SIM_CHURN_TRIES 8
+/*
+ * Reads first: an agent's reaction to a restart waits until no command has
+ * arrived in this process for SIM_REACT_QUIET_MS (at most SIM_REACT_DEFER_MAX_MS).
+ * Real agents restart on their own CPUs; here thousands share one loop, and
+ * their shutdowns would otherwise delay the reading of the others' commands.
+ */
+#define SIM_REACT_QUIET_MS 20
+#define SIM_REACT_DEFER_MAX_MS 1000
 
 static struct sim S;
 
@@ -84,10 +92,18 @@ sim_timercb(evutil_socket_t fd, short what, void *arg)
 	if (S.stopping)
 		return;
 	switch (ag->state) {
-	case SIM_RESTART_DUE:
+	case SIM_RESTART_DUE: {
+		uint64_t now = sim_now_ms();
+
+		if (now - S.last_command_ms < SIM_REACT_QUIET_MS &&
+		    now - ag->last_restart_ms < SIM_REACT_DEFER_MAX_MS) {
+			sim_arm(ag, SIM_REACT_QUIET_MS);   /* commands still arriving */
+			break;
+		}
 		if (ag->ac != NULL && aconn_state(ag->ac) == ACONN_UP)
 			sim_go(ag, SIM_GO_RESTART);
 		break;
+	}
 	case SIM_ENROLL_WAIT:
 		ag->state = SIM_PENDING;
 		S.enroll_queue[S.eq_tail++ % S.eq_cap] = ag->idx;
@@ -189,19 +205,19 @@ sim_restart(struct aconn *ac, const char *msg, size_t len, void *arg)
 	(void)ac;
 	sim_record_command(ag, sim_wall_us());
 	ag->restarts++;
-	ag->last_restart_ms = sim_now_ms();
+	ag->last_restart_ms = S.last_command_ms = sim_now_ms();
 	if (memmem(msg, len, "restart-ossec0", 14) != NULL)
 		ag->legacy++;
 	log_debug("%s (%s): restart command #%u: %.*s", ag->name, ag->key.id, ag->restarts,
 	    (int)(len > 60 ? 60 : len), msg);
 	/*
-	 * React in the next loop turn: a real agent restarts on its own CPU,
-	 * so the work of this one's shutdown must not delay the arrival of the
-	 * others' commands, already readable on their sockets.
+	 * React later, once the burst of commands is read (SIM_REACT_QUIET_MS):
+	 * a real agent restarts on its own CPU, so the work of this one's
+	 * shutdown must not delay the arrival of the others' commands.
 	 */
 	if (ag->go == SIM_GO_NONE && ag->state == SIM_ACTIVE) {
 		ag->state = SIM_RESTART_DUE;
-		sim_arm(ag, 0);
+		sim_arm(ag, SIM_REACT_QUIET_MS);
 	}
 }
 

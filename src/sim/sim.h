@@ -22,7 +22,7 @@ enum sim_state {
 	SIM_CONNECTING,      /* TCP connect */
 	SIM_HANDSHAKE,       /* startup sent, waiting for the ack */
 	SIM_ACTIVE,          /* acked, keepalives running */
-	SIM_RESTART_DUE,     /* a restart arrived; closing in the next loop turn */
+	SIM_RESTART_DUE,     /* a restart arrived; closing once the burst of commands is read */
 	SIM_CLOSING,         /* shutdown sent (restart or exit) */
 	SIM_RESTARTING,      /* closed for a restart; reconnect after --restart-delay */
 	SIM_DISCONNECTED,    /* lost or failed; reconnect after back-off */
@@ -116,6 +116,7 @@ struct sim {
 	unsigned long long moves, flaps, churn_skipped;
 	/* control and reporting */
 	uint64_t mark_us;             /* latencies are measured from here (wall clock), 0 = none */
+	uint64_t last_command_ms;     /* monotonic: the latest restart command to any agent */
 	struct event *control_ev;
 	struct evbuffer *control_in;
 	long rss_start_kb;            /* before the agents were allocated */
