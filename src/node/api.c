@@ -99,6 +99,47 @@ static const struct api_route api_routes[] = {
 	{ "manager/info", M_GET, api_get_manager_info, NULL, NULL, NULL, { RBAC_MANAGER_READ } },
 };
 
+/*
+ * api_print_routes: one line per method of each route, "PUT /agents/restart
+ * agent:restart ...", with "public" or "token" for routes that need no
+ * permission.  The docs test holds docs/api.md to this (vigild --print-routes).
+ */
+void
+api_print_routes(FILE *f)
+{
+	static const char *const names[4] = { "GET", "POST", "PUT", "DELETE" };
+	size_t i;
+	int m, p;
+
+	for (i = 0; i < sizeof(api_routes) / sizeof(api_routes[0]); i++) {
+		const struct api_route *rt = &api_routes[i];
+
+		for (m = 0; m < 4; m++) {
+			uint64_t need = rt->rbac[m];
+
+			if ((rt->methods & (1 << m)) == 0)
+				continue;
+			fprintf(f, "%s /%s", names[m], rt->pattern);
+			if (need & RBAC_PUBLIC)
+				fputs(" public", f);
+			else if (need & RBAC_TOKEN)
+				fputs(" token", f);
+			else
+				for (p = 0; p < RBAC_P_COUNT; p++) {
+					const char *a = rbac_perm_action((enum rbac_perm)p);
+					int q, seen = 0;
+
+					for (q = 0; q < p && !seen; q++)   /* security:update on users and roles */
+						seen = (need & RBAC_BIT(q)) &&
+						    strcmp(rbac_perm_action((enum rbac_perm)q), a) == 0;
+					if ((need & RBAC_BIT(p)) && !seen)
+						fprintf(f, " %s", a);
+				}
+			fputc('\n', f);
+		}
+	}
+}
+
 const char *
 api_param_get(const struct api_req *r, const char *key)
 {

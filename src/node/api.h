@@ -3,6 +3,7 @@
 #define VIGIL_API_H
 
 #include <stddef.h>
+#include <stdio.h>
 #include <stdint.h>
 #include <jansson.h>
 
@@ -29,6 +30,9 @@ struct api_req {
 	int pretty;
 	int wait_for_complete;           /* no request timeout (3021) */
 };
+
+/* api_print_routes: every route and method with its required permissions (--print-routes). */
+void api_print_routes(FILE *f);
 
 /* api_param_get: value of the query parameter key, or NULL. */
 const char *api_param_get(const struct api_req *r, const char *key);

@@ -22,6 +22,7 @@
 #include "node/auth.h"
 #include "node/rbac.h"
 #include "node/cluster.h"
+#include "node/api.h"
 #include "node/node.h"
 #include "node/groups.h"
 #include "node/registry.h"
@@ -331,6 +332,12 @@ main(int argc, char **argv)
 
 	if ((n = calloc(1, sizeof(*n))) == NULL)
 		fatal("calloc");
+	if (argc == 2 && strcmp(argv[1], "--print-routes") == 0) {
+		/* the REST API's routes and permissions, for docs/api.md's test */
+		api_print_routes(stdout);
+		free(n);
+		return 0;
+	}
 	config_defaults(&n->cfg);
 	rc = config_parse_args(&n->cfg, argc, argv);
 	if (rc != 0) {
