@@ -1,5 +1,6 @@
 /* api_agents.c — the /agents endpoint family: listing, summary, restart, reconnect. */
 #include <ctype.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -622,7 +623,75 @@ timeframe_parse(const char *s)
 }
 
 static const char *const delete_params[] = { "pretty", "wait_for_complete", "agents_list",
-	"status", "older_than", "purge", NULL };
+	"status", "older_than", "purge", "q", "os.platform", "os.version", "os.name", "manager",
+	"version", "group", "node_name", "name", "ip", "registerIP", NULL };
+
+static int
+uint_cmp(const void *a, const void *b)
+{
+	unsigned int x = *(const unsigned int *)a, y = *(const unsigned int *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+/*
+ * delete_eligible: the ids (sorted, malloc'd into *ok, *nok of them) of the
+ * agents that pass DELETE's filters: status (unless "all"), older_than, q and
+ * the field filters, evaluated as GET /agents evaluates them.  0, or -1 with
+ * err (a 400 for a bad filter, a 500 when out of memory).
+ */
+static int
+delete_eligible(struct api_req *r, const char *status, const char *older, unsigned int **ok,
+    size_t *nok, struct api_qerr *err)
+{
+	static const char *const skip[] = { "agents_list", "purge", "pretty", "wait_for_complete",
+		"status", "older_than", NULL };
+	struct api_param p[API_MAX_PARAMS + 3];
+	struct agents_query q;
+	struct agent **agents = NULL;
+	json_t *items = NULL;
+	size_t np = 0, i, k, n = 0;
+	long total = 0;
+	int rc = -1;
+
+	for (i = 0; i < r->nparams; i++) {
+		for (k = 0; skip[k] != NULL && strcmp(skip[k], r->params[i].key) != 0; k++)
+			;
+		if (skip[k] == NULL)
+			p[np++] = r->params[i];
+	}
+	if (strstr(status, "all") == NULL)
+		p[np++] = (struct api_param){ "status", status };
+	p[np++] = (struct api_param){ "older_than", older };
+	p[np++] = (struct api_param){ "select", "id" };
+	memset(&q, 0, sizeof(q));
+	if (agents_query_parse(p, np, &q, err) == -1)
+		return -1;
+	q.limit = LONG_MAX;
+	*ok = NULL;
+	*nok = 0;
+	if ((items = json_array()) == NULL || (agents = agents_snapshot(r->node->reg, &n)) == NULL ||
+	    (*ok = calloc(n ? n : 1, sizeof(**ok))) == NULL) {
+		err->http_status = 500;
+		err->code = 1000;
+		err->detail[0] = err->remediation[0] = '\0';
+		goto out;
+	}
+	agents_query_run(&q, agents, n, items, &total, NULL, NULL);
+	for (i = 0; i < json_array_size(items) && *nok < n; i++) {
+		const char *id = json_string_value(json_object_get(json_array_get(items, i), "id"));
+
+		if (id != NULL)
+			(*ok)[(*nok)++] = (unsigned int)strtoul(id, NULL, 10);
+	}
+	qsort(*ok, *nok, sizeof(**ok), uint_cmp);
+	rc = 0;
+out:
+	json_decref(items);
+	free(agents);
+	agents_query_free(&q);
+	return rc;
+}
 
 /*
  * DELETE /agents: removes the listed agents that match status and older_than
@@ -636,13 +705,12 @@ api_delete_agents(struct api_req *r)
 	struct node *n = r->node;
 	struct envelope *e;
 	struct api_qerr err;
-	unsigned int *ids = NULL, statuses = 0;
-	char **strs = NULL, detail[300], buf[128], *tok, *save = NULL;
+	unsigned int *ids = NULL, *ok = NULL;
+	char **strs = NULL, detail[1400], buf[128], *tok, *save = NULL;
 	const char *list = api_param_get(r, "agents_list"), *status = api_param_get(r, "status");
 	const char *older = api_param_get(r, "older_than"), *purge = api_param_get(r, "purge");
-	size_t nids = 0, i, count;
-	long older_s;
-	time_t now = node_now(n);
+	const char *qs = api_param_get(r, "q");
+	size_t nids = 0, nok = 0, i, count;
 
 	if (api_check(r, delete_params) == -1)
 		return;
@@ -653,7 +721,7 @@ api_delete_agents(struct api_req *r)
 	}
 	if (older == NULL)
 		older = "7d";
-	if ((older_s = timeframe_parse(older)) == -1) {
+	if (timeframe_parse(older) == -1) {
 		api_reply_problem(r, 400, 0, "'older_than' does not match '^(\\d+[dhms]?)$'");
 		return;
 	}
@@ -663,29 +731,31 @@ api_delete_agents(struct api_req *r)
 	}
 	snprintf(buf, sizeof(buf), "%s", status);
 	for (tok = strtok_r(buf, ",", &save); tok != NULL; tok = strtok_r(NULL, ",", &save)) {
-		int st = agent_status_parse(tok);
-
-		if (strcasecmp(tok, "all") == 0)
-			statuses = ~0u;
-		else if (st >= 0)
-			statuses |= 1u << st;
-		else {
+		if (strcasecmp(tok, "all") != 0 && agent_status_parse(tok) < 0) {
 			api_reply_problem(r, 400, 0, "'status' is not one of ['all', 'active', "
 			    "'pending', 'never_connected', 'disconnected']");
 			return;
 		}
 	}
+	if (delete_eligible(r, status, older, &ok, &nok, &err) == -1) {
+		free(ok);
+		api_reply_qerr(r, &err);
+		return;
+	}
 	if (api_parse_agents_list(list, &ids, &strs, &nids, &err) == -1) {
+		free(ok);
 		api_reply_qerr(r, &err);
 		return;
 	}
 	if ((e = envelope_new()) == NULL) {
+		free(ok);
 		api_agents_list_free(ids, strs, nids);
 		api_reply_problem(r, 500, 1000, NULL);
 		return;
 	}
 	snprintf(detail, sizeof(detail), "Agent is not eligible for the action to be performed: "
-	    "some of the requirements are not met -> status: %s, older_than: %s", status, older);
+	    "some of the requirements are not met -> status: %s, older_than: %s%s%s", status, older,
+	    qs != NULL ? ", q: " : "", qs != NULL ? qs : "");
 	envelope_set_message(e, 1731, detail);
 	count = ids == NULL ? registry_count(n->reg) : nids;
 	for (i = 0; i < count; i++) {
@@ -693,7 +763,6 @@ api_delete_agents(struct api_req *r)
 		unsigned int id = ids == NULL ? registry_agent_at(n->reg, i)->id : ids[i];
 		const char *given = ids == NULL ? NULL : strs[i];
 		char idstr[16];
-		time_t ref;
 
 		agent_id_format(id, idstr, sizeof(idstr));
 		if (id == 0) {
@@ -705,8 +774,7 @@ api_delete_agents(struct api_req *r)
 			envelope_fail(e, given != NULL ? given : idstr, 1701);
 			continue;
 		}
-		ref = a->last_keepalive != 0 ? a->last_keepalive : a->date_add;
-		if ((statuses & (1u << a->status)) == 0 || (older_s > 0 && now - ref < older_s)) {
+		if (bsearch(&id, ok, nok, sizeof(*ok), uint_cmp) == NULL) {
 			if (ids != NULL)
 				envelope_fail(e, given, 1731);
 			continue;
@@ -733,5 +801,6 @@ api_delete_agents(struct api_req *r)
 	api_reply_json(r, 200, envelope_render(e, "All selected agents were deleted",
 	    "Some agents were not deleted", "No agents were deleted", 1));
 	envelope_free(e);
+	free(ok);
 	api_agents_list_free(ids, strs, nids);
 }

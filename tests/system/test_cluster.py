@@ -433,8 +433,21 @@ def test_deleted_agent_is_refused_by_every_node(tmp_path, procs, key):
     assert f["error"]["message"] == ("Agent is not eligible for the action to be performed: "
                                      "some of the requirements are not met -> status: all, "
                                      "older_than: 7d")
+    # The filters of GET /agents narrow a delete too; the reason names q.
+    r = master.api("DELETE", "/agents", params={"agents_list": "001", "status": "all",
+                                                "older_than": "0s", "q": "name=nosuch"})
+    f = r.json()["data"]["failed_items"][0]
+    assert f["error"]["code"] == 1731 and f["error"]["message"].endswith(
+        "status: all, older_than: 0s, q: name=nosuch"), f
+    body = master.api("DELETE", "/agents", params={"agents_list": "all", "status": "active",
+                                                   "older_than": "0s",
+                                                   "node_name": "nosuchnode"}).json()
+    assert body["error"] == 0 and body["message"] == "No agents were deleted", body
+    assert body["data"]["failed_items"] == []
+    assert len(master.agents()) == 4
     r = master.api("DELETE", "/agents", params={"agents_list": "000,001,002,999",
-                                                "status": "all", "older_than": "0s"})
+                                                "status": "all", "older_than": "0s",
+                                                "q": "status=active"})
     body = r.json()
     assert r.status_code == 200 and body["error"] == 2, body
     assert body["message"] == "Some agents were not deleted"
@@ -455,7 +468,8 @@ def test_deleted_agent_is_refused_by_every_node(tmp_path, procs, key):
     assert (w1.output() + w2.output()).count("closed: agent removed") == 2
     for params in ({"agents_list": "001"}, {"status": "all"},
                    {"agents_list": "001", "status": "all", "older_than": "7x"},
-                   {"agents_list": "001", "status": "sleepy"}):
+                   {"agents_list": "001", "status": "sleepy"},
+                   {"agents_list": "001", "status": "all", "q": "nosuchfield=1"}):
         assert master.api("DELETE", "/agents", params=params).status_code == 400, params
 
 
