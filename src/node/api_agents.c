@@ -485,18 +485,106 @@ name_valid(const char *s)
 
 static const char *const add_params[] = { "pretty", "wait_for_complete", NULL };
 
+static long timeframe_parse(const char *s);
+
+/* POST /agents's force: when a registered agent with the same name or ip may be replaced. */
+struct add_force {
+	int enabled;             /* no force object: never */
+	int disconnected;        /* disconnected_time.enabled: only an agent not active... */
+	long disconnected_s;     /* ...for at least this long (value, default 1h) */
+	long registered_s;       /* after_registration_time: registered at least this long ago */
+};
+
+/* add_force_parse: Wazuh's force object (defaults: enabled, 1h, 1h).  0, or -1 with detail. */
+static int
+add_force_parse(json_t *j, struct add_force *f, char *detail, size_t cap)
+{
+	json_t *en, *dt, *den, *dval, *art;
+
+	memset(f, 0, sizeof(*f));
+	if (j == NULL)
+		return 0;
+	f->enabled = f->disconnected = 1;
+	f->disconnected_s = f->registered_s = 3600;
+	en = json_object_get(j, "enabled");
+	dt = json_object_get(j, "disconnected_time");
+	art = json_object_get(j, "after_registration_time");
+	if (en != NULL && !json_is_boolean(en)) {
+		snprintf(detail, cap, "'enabled' is not of type 'boolean' - 'force.enabled'");
+		return -1;
+	}
+	if (en != NULL)
+		f->enabled = json_is_true(en);
+	if (dt != NULL) {
+		if (!json_is_object(dt)) {
+			snprintf(detail, cap, "'disconnected_time' is not of type 'object'");
+			return -1;
+		}
+		den = json_object_get(dt, "enabled");
+		dval = json_object_get(dt, "value");
+		if (den != NULL && !json_is_boolean(den)) {
+			snprintf(detail, cap, "'enabled' is not of type 'boolean' - "
+			    "'force.disconnected_time.enabled'");
+			return -1;
+		}
+		if (den != NULL)
+			f->disconnected = json_is_true(den);
+		if (dval != NULL && (!json_is_string(dval) ||
+		    (f->disconnected_s = timeframe_parse(json_string_value(dval))) == -1)) {
+			snprintf(detail, cap, "'value' does not match '^(\\d+[dhms]?)$' - "
+			    "'force.disconnected_time.value'");
+			return -1;
+		}
+	}
+	if (art != NULL && (!json_is_string(art) ||
+	    (f->registered_s = timeframe_parse(json_string_value(art))) == -1)) {
+		snprintf(detail, cap, "'after_registration_time' does not match '^(\\d+[dhms]?)$'");
+		return -1;
+	}
+	return 0;
+}
+
+/* add_force_allows: whether force lets the new registration replace agent a. */
+static int
+add_force_allows(const struct add_force *f, const struct agent *a, time_t now)
+{
+	time_t since = a->last_keepalive != 0 ? a->last_keepalive : a->date_add;
+
+	if (!f->enabled || now - a->date_add < f->registered_s)
+		return 0;
+	return !f->disconnected ||
+	    (a->status != AGENT_ACTIVE && a->status != AGENT_PENDING && now - since >= f->disconnected_s);
+}
+
+/* add_replace: removes agent a, which a forced registration replaces, from every node. */
+static void
+add_replace(struct api_req *r, struct agent *a)
+{
+	char idstr[16];
+	unsigned int id = a->id;
+
+	agent_id_format(id, idstr, sizeof(idstr));
+	log_info("api: %s: agent %s '%s' replaced by a forced registration", r->user, idstr,
+	    a->name);
+	session_drop_agent(r->node, a, "agent replaced");
+	registry_agent_remove(r->node->reg, id);
+	cluster_agent_removed(r->node, id);
+}
+
 /*
  * POST /agents {"name", "ip"}: registers an agent as enrollment does (next
  * id, a fresh key, group default) and sends its key to every worker, so it
  * may connect to any node.  Without ip, the client's address is used, as
- * Wazuh does.  The reply's key is base64 of its client.keys line.  force is
- * accepted and ignored: an existing name or ip is always refused.
+ * Wazuh does.  The reply's key is base64 of its client.keys line.  An agent
+ * with the same name or ip is refused (1705, 1706) unless force allows
+ * replacing it: then it is removed from every node first, as Wazuh's authd does.
  */
 void
 api_post_agents(struct api_req *r)
 {
 	struct node *n = r->node;
-	struct agent *a;
+	struct agent *a, *dup_name, *dup_ip = NULL;
+	struct add_force force;
 	json_t *body = NULL, *jname, *jip, *jforce;
 	const char *name, *ip;
 	char peer_ip[64] = "", key[65], idstr[16], line[512], b64[700], detail[300];
@@ -534,6 +622,10 @@ api_post_agents(struct api_req *r)
 		    "'ip' is not of type 'string'" : "'force' is not of type 'object'");
 		goto out;
 	}
+	if (add_force_parse(jforce, &force, detail, sizeof(detail)) == -1) {
+		api_reply_problem(r, 400, 0, detail);
+		goto out;
+	}
 	name = json_string_value(jname);
 	if (!name_valid(name) || strlen(name) != json_string_length(jname)) {
 		snprintf(detail, sizeof(detail), "'%.160s' does not match '^[\\w\\-.%%]+$' - 'name'",
@@ -563,18 +655,25 @@ api_post_agents(struct api_req *r)
 		api_reply_problem(r, 400, 1706, NULL);
 		goto out;
 	}
-	if (registry_agent_by_name(n->reg, name) != NULL) {
+	if ((dup_name = registry_agent_by_name(n->reg, name)) != NULL &&
+	    !add_force_allows(&force, dup_name, node_now(n))) {
 		api_reply_problem(r, 400, 1705, NULL);
 		goto out;
 	}
 	if (strcmp(ip, "any") != 0) {
 		count = registry_count(n->reg);
-		for (i = 1; i < count; i++)
-			if (strcmp(registry_agent_at(n->reg, i)->ip, ip) == 0) {
-				api_reply_problem(r, 400, 1706, NULL);
-				goto out;
-			}
+		for (i = 1; i < count && dup_ip == NULL; i++)
+			if (strcmp(registry_agent_at(n->reg, i)->ip, ip) == 0)
+				dup_ip = registry_agent_at(n->reg, i);
+		if (dup_ip != NULL && !add_force_allows(&force, dup_ip, node_now(n))) {
+			api_reply_problem(r, 400, 1706, NULL);
+			goto out;
+		}
 	}
+	if (dup_name != NULL)
+		add_replace(r, dup_name);
+	if (dup_ip != NULL && dup_ip != dup_name)
+		add_replace(r, dup_ip);
 	if (enroll_generate_key("", name, ip, key) == -1 ||
 	    (a = registry_agent_add(n->reg, name, ip, ip, key, NULL, node_now(n))) == NULL) {
 		api_reply_problem(r, 500, 1000, NULL);

@@ -459,3 +459,43 @@ def test_worker_back_gets_groups_changed_while_it_was_away(tmp_path, procs, key)
                    "the changed bundle after worker1 came back")
     vigil.wait_for(lambda: master.agents()["001"]["group_config_status"] == "synced", 20, 0.2,
                    "synced again")
+
+
+def test_post_agents_force_replaces_an_old_registration(master, procs, tmp_path):
+    """force, as Wazuh's: a registration with a taken name or ip replaces the old agent
+    when that one is old enough and (unless disconnected_time is off) not connected."""
+    force = {"enabled": True, "disconnected_time": {"enabled": True, "value": "0s"},
+             "after_registration_time": "0s"}
+    old = master.api("POST", "/agents", json={"name": "web-01", "ip": "10.0.0.7"}).json()
+    old_id = old["data"]["id"]
+    # Without force, or with force but a registration too recent: refused.
+    problem(master.api("POST", "/agents", json={"name": "web-01", "ip": "any"}), 400, 1705)
+    problem(master.api("POST", "/agents", json={"name": "web-01", "ip": "any", "force": dict(
+        force, after_registration_time="1h")}), 400, 1705)
+    problem(master.api("POST", "/agents", json={"name": "web-01", "ip": "any", "force": dict(
+        force, enabled=False)}), 400, 1705)
+    problem(master.api("POST", "/agents", json={"name": "other", "ip": "10.0.0.7", "force": dict(
+        force, after_registration_time="1h")}), 400, 1706)
+    # Old enough and never connected: replaced, with a new id and key.
+    r = master.api("POST", "/agents", json={"name": "web-01", "ip": "10.0.0.7", "force": force})
+    assert r.status_code == 200, r.text
+    new_id = r.json()["data"]["id"]
+    assert new_id != old_id and r.json()["data"]["key"] != old["data"]["key"]
+    agents = master.agents()
+    assert old_id not in agents and agents[new_id]["name"] == "web-01"
+    # A connected agent is kept unless disconnected_time is turned off.
+    sim = vigil.Sim(tmp_path, master, 1, name="live", args=["--keepalive", "1"])
+    procs.append(sim)
+    live = vigil.wait_for(lambda: [i for i, a in master.agents().items()
+                                   if a["name"] == "live-00001" and a["status"] == "active"],
+                          30, 0.2, "the simulated agent active")[0]
+    problem(master.api("POST", "/agents", json={"name": "live-00001", "force": force}),
+            400, 1705)
+    r = master.api("POST", "/agents", json={"name": "live-00001", "ip": "any", "force": dict(
+        force, disconnected_time={"enabled": False})})
+    assert r.status_code == 200, r.text
+    assert live not in master.agents()
+    # Malformed force objects are schema errors.
+    for bad in ({"enabled": "yes"}, {"disconnected_time": 5},
+                {"disconnected_time": {"value": "1y"}}, {"after_registration_time": 3}):
+        problem(master.api("POST", "/agents", json={"name": "z1", "force": bad}), 400, None)
