@@ -31,6 +31,9 @@ struct api_req {
 	int wait_for_complete;           /* no request timeout (3021) */
 };
 
+/* api_reply_agents: GET /agents's answer for the query in params (api_agents.c). */
+void api_reply_agents(struct api_req *r, const struct api_param *params, size_t n);
+
 /* api_print_routes: every route and method with its required permissions (--print-routes). */
 void api_print_routes(FILE *f);
 

@@ -45,6 +45,16 @@ missing_agent(void *arg, const char *id)
 void
 api_get_agents(struct api_req *r)
 {
+	api_reply_agents(r, r->params, r->nparams);
+}
+
+/*
+ * api_reply_agents: answers GET /agents's query given by params (n of them)
+ * over the whole registry: the matching agents, unknown listed ids as 1701.
+ */
+void
+api_reply_agents(struct api_req *r, const struct api_param *params, size_t np)
+{
 	struct agents_query q;
 	struct api_qerr err;
 	struct envelope *e = NULL;
@@ -54,7 +64,7 @@ api_get_agents(struct api_req *r)
 	long total = 0;
 
 	memset(&q, 0, sizeof(q));
-	if (agents_query_parse(r->params, r->nparams, &q, &err) == -1) {
+	if (agents_query_parse(params, np, &q, &err) == -1) {
 		api_reply_qerr(r, &err);
 		return;
 	}

@@ -555,11 +555,6 @@ out:
 static const char *const group_agents_params[] = { "pretty", "wait_for_complete", "offset",
 	"limit", "select", "sort", "search", "status", "q", "distinct", NULL };
 
-static void
-missing_agent(void *arg, const char *id)
-{
-	envelope_fail(arg, id, 1701);
-}
 
 /* GET /groups/{group_id}/agents: GET /agents restricted to the group's agents. */
 void
@@ -568,13 +563,6 @@ api_get_group_agents(struct api_req *r)
 	struct node *n = r->node;
 	const char *g = r->segs[1];
 	struct api_param params[API_MAX_PARAMS + 1];
-	struct agents_query q;
-	struct api_qerr err;
-	struct envelope *e = NULL;
-	struct agent **agents = NULL;
-	json_t *items = NULL;
-	size_t i, count;
-	long total = 0;
 
 	if (api_check(r, group_agents_params) == -1 || !group_param_ok(r, g, "group_id"))
 		return;
@@ -585,30 +573,7 @@ api_get_group_agents(struct api_req *r)
 	memcpy(params, r->params, r->nparams * sizeof(*params));
 	params[r->nparams].key = "group";
 	params[r->nparams].value = g;
-	memset(&q, 0, sizeof(q));
-	if (agents_query_parse(params, r->nparams + 1, &q, &err) == -1) {
-		api_reply_qerr(r, &err);
-		return;
-	}
-	count = registry_count(n->reg);
-	if ((e = envelope_new()) == NULL || (items = json_array()) == NULL ||
-	    (agents = calloc(count ? count : 1, sizeof(*agents))) == NULL) {
-		api_reply_problem(r, 500, 1000, NULL);
-		goto out;
-	}
-	for (i = 0; i < count; i++)
-		agents[i] = registry_agent_at(n->reg, i);
-	agents_query_run(&q, agents, count, items, &total, missing_agent, e);
-	for (i = 0; i < json_array_size(items); i++)
-		envelope_affect(e, json_incref(json_array_get(items, i)));
-	envelope_set_total(e, total);
-	api_reply_json(r, 200, envelope_render(e, "All selected agents information was returned",
-	    "Some agents information was not returned", "No agent information was returned", 0));
-out:
-	json_decref(items);
-	envelope_free(e);
-	free(agents);
-	agents_query_free(&q);
+	api_reply_agents(r, params, r->nparams + 1);
 }
 
 /*
