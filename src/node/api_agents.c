@@ -560,8 +560,8 @@ add_force_allows(const struct add_force *f, const struct agent *a, time_t now)
 {
 	time_t since = a->last_keepalive != 0 ? a->last_keepalive : a->date_add;
 
-	if (!f->enabled || now - a->date_add < f->registered_s)
-		return 0;
+	if (a->id == 0 || !f->enabled || now - a->date_add < f->registered_s)
+		return 0;   /* the manager (000) is never replaced */
 	return !f->disconnected ||
 	    (a->status != AGENT_ACTIVE && a->status != AGENT_PENDING && now - since >= f->disconnected_s);
 }
@@ -577,8 +577,8 @@ add_replace(struct api_req *r, struct agent *a)
 	log_info("api: %s: agent %s '%s' replaced by a forced registration", r->user, idstr,
 	    a->name);
 	session_drop_agent(r->node, a, "agent replaced");
-	registry_agent_remove(r->node->reg, id);
-	cluster_agent_removed(r->node, id);
+	if (registry_agent_remove(r->node->reg, id) == 0)
+		cluster_agent_removed(r->node, id);
 }
 
 /*

@@ -333,7 +333,7 @@ peer_frame(struct peer *p, int type, json_t *body)
 		break;
 	case CMSG_RESULT:
 		if (clu_is_master(n))
-			clu_master_result(n, body);
+			clu_master_result(n, p->name, body);
 		break;
 	case CMSG_ENROLL:
 		if (clu_is_master(n))
@@ -374,11 +374,13 @@ peer_identify(struct peer *p, SSL *ssl)
  * events long, so such a frame would take seconds to arrive.  This reads on,
  * into the same input buffer, up to want bytes of records already on the
  * socket.  It stops at the first SSL_read that makes no progress: wanting
- * more bytes, or an error or close, which the bufferevent then meets and
- * reports itself on its next read.  Returns the bytes added.
+ * more bytes (WANT_READ/WANT_WRITE: the bufferevent goes on as before), or
+ * an error or close.  The latter sets *failed, after clearing OpenSSL's
+ * error queue, which every TLS connection of this thread shares: the caller
+ * closes the link itself.  Returns the bytes added.
  */
 static size_t
-peer_read_more(struct bufferevent *bev, size_t want)
+peer_read_more(struct bufferevent *bev, size_t want, int *failed)
 {
 	SSL *ssl = bufferevent_openssl_get_ssl(bev);
 	struct evbuffer *in = bufferevent_get_input(bev);
@@ -389,8 +391,15 @@ peer_read_more(struct bufferevent *bev, size_t want)
 	while (got < want) {
 		if (evbuffer_reserve_space(in, 16384, &v, 1) < 1)
 			break;
-		if ((r = SSL_read(ssl, v.iov_base, (int)v.iov_len)) <= 0)
-			break;   /* nothing committed; the error stays for the bufferevent */
+		if ((r = SSL_read(ssl, v.iov_base, (int)v.iov_len)) <= 0) {
+			int e = SSL_get_error(ssl, r);
+
+			if (e != SSL_ERROR_WANT_READ && e != SSL_ERROR_WANT_WRITE) {
+				ERR_clear_error();
+				*failed = 1;
+			}
+			break;   /* nothing committed */
+		}
 		v.iov_len = (size_t)r;
 		if (evbuffer_commit_space(in, &v, 1) == -1)
 			break;
@@ -425,11 +434,18 @@ peer_read_cb(struct bufferevent *bev, void *arg)
 		}
 		if (avail < 4 + (size_t)flen) {
 			size_t need = 4 + (size_t)flen - avail, got;
+			int failed = 0;
 
 			/* the rest of a large frame, in this turn, up to CLUSTER_MAX_IO more */
-			if (extra >= CLUSTER_MAX_IO ||
-			    (got = peer_read_more(bev, need < CLUSTER_MAX_IO - extra ? need :
-			    CLUSTER_MAX_IO - extra)) == 0)
+			if (extra >= CLUSTER_MAX_IO)
+				break;
+			got = peer_read_more(bev, need < CLUSTER_MAX_IO - extra ? need :
+			    CLUSTER_MAX_IO - extra, &failed);
+			if (failed) {
+				clu_close(p, "TLS read failed or closed mid-frame");
+				return;
+			}
+			if (got == 0)
 				break;
 			extra += got;
 			p->node->stats.link_read_more += got;

@@ -212,9 +212,9 @@ clu_worker_command(struct node *n, struct peer *p, json_t *body)
 	    "codes", codes));
 }
 
-/* clu_master_result: a worker's codes for a batch, in the batch's order. */
+/* clu_master_result: a worker's codes for a batch it was sent, in the batch's order. */
 void
-clu_master_result(struct node *n, json_t *body)
+clu_master_result(struct node *n, const char *peer, json_t *body)
 {
 	struct cluster *c = n->cluster;
 	uint64_t req = (uint64_t)json_integer_value(json_object_get(body, "req"));
@@ -223,7 +223,7 @@ clu_master_result(struct node *n, json_t *body)
 	size_t i;
 
 	TAILQ_FOREACH(pc, &c->cmds, entry)
-		if (pc->sent && pc->req == req)
+		if (pc->sent && pc->req == req && strcmp(pc->peer, peer) == 0)
 			break;
 	if (pc == NULL || !json_is_array(codes))
 		return;

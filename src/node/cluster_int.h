@@ -176,7 +176,7 @@ void clu_mark_unreachable(struct node *n, struct known_node *k);
 void clu_latency_report(struct cluster *c, time_t now);
 void clu_cmd_finish(struct cluster *c, struct pending_cmd *pc, int code);
 void clu_worker_command(struct node *n, struct peer *p, json_t *body);
-void clu_master_result(struct node *n, json_t *body);
+void clu_master_result(struct node *n, const char *peer, json_t *body);
 void clu_enroll_finish(struct cluster *c, struct pending_enroll *pe, const char *reply);
 void clu_master_enroll(struct peer *p, json_t *body);
 void clu_worker_enroll_reply(struct cluster *c, json_t *body);

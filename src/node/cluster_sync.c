@@ -458,16 +458,19 @@ groups_broadcast(struct node *n, json_t *body)
 }
 
 /*
- * clu_groups_send_full: every group to a worker that joined, one frame per
- * group (an agent.conf may be up to GROUP_CONF_MAX), the first one "full".
+ * clu_groups_send_full: every group to a worker that joined: an empty "full"
+ * frame first (the worker drops the groups it had), then one frame per group
+ * (an agent.conf may be up to GROUP_CONF_MAX).  The "full" frame travels
+ * alone so that a group that cannot be encoded cannot take it down with it.
  */
 void
 clu_groups_send_full(struct node *n, struct peer *p)
 {
 	size_t i, count = groups_count(n->groups);
 
+	clu_send(p, CMSG_GROUPS, json_pack("{s:b, s:[], s:[]}", "full", 1, "groups", "removed"));
 	for (i = 0; i < count; i++)
-		clu_send(p, CMSG_GROUPS, json_pack("{s:b, s:[o], s:[]}", "full", i == 0,
+		clu_send(p, CMSG_GROUPS, json_pack("{s:b, s:[o], s:[]}", "full", 0,
 		    "groups", group_entry(groups_at(n->groups, i)), "removed"));
 }
 

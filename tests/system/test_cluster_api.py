@@ -5,6 +5,9 @@ import os
 import re
 import signal
 import threading
+import time
+
+import requests
 
 import pytest
 
@@ -276,3 +279,30 @@ def test_request_timeout_and_wait_for_complete(tmp_path, procs, key):  # noqa: F
     # The timed-out request's command was still delivered once the worker woke up.
     vigil.wait_for(lambda: (sim.summary() or {}).get("agents_restarted") == 3, 20, 0.2,
                    "all three agents restarted")
+
+
+def test_client_gone_while_a_restart_waits_for_a_worker(tmp_path, procs, key):  # noqa: F811
+    """The client hangs up while its restart waits on a frozen worker. libevent 2.1 does
+    not notice an idle client's close, so the job finishes when the worker answers and
+    replies to a connection that is gone: cleanly (the sanitizer build checks at exit)."""
+    master = start_master(tmp_path, procs, key)
+    w1 = start_worker(tmp_path, procs, key, master, "worker1")
+    sim = vigil.Sim(tmp_path, master, 2, name="g", managers=w1.agent_addr,
+                    args=["--keepalive", "30"])
+    procs.append(sim)
+    vigil.wait_for(lambda: len(on_node(master, "worker1")) == 2, 30, 0.2, "2 agents on worker1")
+    os.kill(w1.pid, signal.SIGSTOP)
+    try:
+        with pytest.raises(requests.exceptions.Timeout):
+            master.api("PUT", "/agents/restart", params={"wait_for_complete": "true"},
+                       timeout=1)
+        time.sleep(0.5)
+    finally:
+        os.kill(w1.pid, signal.SIGCONT)
+    vigil.wait_for(lambda: (sim.summary() or {}).get("agents_restarted") == 2, 20, 0.2,
+                   "the command still reached both agents")
+    # The master still answers, and stops cleanly (exit 0; no sanitizer report).
+    assert master.api("GET", "/agents/summary/status").status_code == 200
+    vigil.wait_for(lambda: "restart sent to 2 agents, 0 failed" in master.output(), 10, 0.2,
+                   "the job finished")
+    assert master.stop() == 0, master.output()[-2000:]

@@ -495,6 +495,11 @@ def test_post_agents_force_replaces_an_old_registration(master, procs, tmp_path)
         force, disconnected_time={"enabled": False})})
     assert r.status_code == 200, r.text
     assert live not in master.agents()
+    # The manager's own entry (000) is never replaced, whatever force says.
+    manager = master.agents()["000"]["name"]
+    problem(master.api("POST", "/agents", json={"name": manager, "ip": "any", "force": dict(
+        force, disconnected_time={"enabled": False})}), 400, 1705)
+    assert "000" in master.agents()
     # Malformed force objects are schema errors.
     for bad in ({"enabled": "yes"}, {"disconnected_time": 5},
                 {"disconnected_time": {"value": "1y"}}, {"after_registration_time": 3}):

@@ -171,8 +171,9 @@ class Node(Proc):
     def api(self, method, path, params=None, token=None, **kw):
         headers = kw.pop("headers", {})
         headers.setdefault("Authorization", "Bearer " + (token or self.token()))
+        kw.setdefault("timeout", 30)
         return requests.request(method, self.url + path, params=params, headers=headers,
-                                verify=False, timeout=30, **kw)
+                                verify=False, **kw)
 
     def agents(self, **params):
         """GET /agents as a dict id -> agent (all of them, up to 100000)."""
