@@ -557,6 +557,29 @@ out:
 	return ret;
 }
 
+/*
+ * db_finish: runs a one-shot write statement from db_prepare and finalizes it.
+ * bound is 0 when the caller failed to bind its parameters: then it only
+ * finalizes.  A failed step is logged as "registry: <what>: <error>".  0 / -1.
+ */
+static int
+db_finish(struct regdb *d, sqlite3_stmt *st, int bound, const char *what)
+{
+	int rc;
+
+	if (!bound) {
+		sqlite3_finalize(st);
+		return -1;
+	}
+	rc = sqlite3_step(st);
+	sqlite3_finalize(st);
+	if (rc != SQLITE_DONE) {
+		log_warnx("registry: %s: %s", what, sqlite3_errmsg(d->db));
+		return -1;
+	}
+	return 0;
+}
+
 /* db_set_pair: binds two texts to a write statement and runs it. */
 static int
 db_set_pair(struct regdb *d, sqlite3_stmt *st, const char *a, const char *b)
@@ -575,23 +598,15 @@ static int
 db_run_ids(struct regdb *d, const char *sql, long long a, long long b, long long c)
 {
 	sqlite3_stmt *st;
-	int rc, np;
+	int np;
 
 	if ((st = db_prepare(d, sql, 0)) == NULL)
 		return -1;
 	np = sqlite3_bind_parameter_count(st);
-	if ((np >= 1 && sqlite3_bind_int64(st, 1, a) != SQLITE_OK) ||
-	    (np >= 2 && sqlite3_bind_int64(st, 2, b) != SQLITE_OK) ||
-	    (np >= 3 && sqlite3_bind_int64(st, 3, c) != SQLITE_OK)) {
-		sqlite3_finalize(st);
+	if (db_finish(d, st, (np < 1 || sqlite3_bind_int64(st, 1, a) == SQLITE_OK) &&
+	    (np < 2 || sqlite3_bind_int64(st, 2, b) == SQLITE_OK) &&
+	    (np < 3 || sqlite3_bind_int64(st, 3, c) == SQLITE_OK), sql) == -1)
 		return -1;
-	}
-	rc = sqlite3_step(st);
-	sqlite3_finalize(st);
-	if (rc != SQLITE_DONE) {
-		log_warnx("registry: %s", sqlite3_errmsg(d->db));
-		return -1;
-	}
 	return sqlite3_changes(d->db);
 }
 
@@ -732,7 +747,6 @@ regdb_user_add(struct regdb *d, const char *name, const char *hash, int reserved
 	sqlite3_stmt *st;
 	struct timespec ts;
 	long long next;
-	int rc;
 
 	/* Reserved users take the lowest free id in 1..99; others max(id)+1, at least 100. */
 	next = reserved ?
@@ -749,20 +763,12 @@ regdb_user_add(struct regdb *d, const char *name, const char *hash, int reserved
 	if ((st = db_prepare(d, "INSERT INTO user (id, name, hash, revoked_ms) VALUES (?, ?, ?, ?) "
 	    "ON CONFLICT (name) DO NOTHING", 0)) == NULL)
 		return -1;
-	if (sqlite3_bind_int64(st, 1, next) != SQLITE_OK ||
-	    sqlite3_bind_text(st, 2, name, -1, SQLITE_STATIC) != SQLITE_OK ||
-	    sqlite3_bind_text(st, 3, hash, -1, SQLITE_STATIC) != SQLITE_OK ||
-	    sqlite3_bind_int64(st, 4, (sqlite3_int64)ts.tv_sec * 1000 + ts.tv_nsec / 1000000) !=
-	    SQLITE_OK) {
-		sqlite3_finalize(st);
+	if (db_finish(d, st, sqlite3_bind_int64(st, 1, next) == SQLITE_OK &&
+	    sqlite3_bind_text(st, 2, name, -1, SQLITE_STATIC) == SQLITE_OK &&
+	    sqlite3_bind_text(st, 3, hash, -1, SQLITE_STATIC) == SQLITE_OK &&
+	    sqlite3_bind_int64(st, 4, (sqlite3_int64)ts.tv_sec * 1000 + ts.tv_nsec / 1000000) ==
+	    SQLITE_OK, "add user") == -1)
 		return -1;
-	}
-	rc = sqlite3_step(st);
-	sqlite3_finalize(st);
-	if (rc != SQLITE_DONE) {
-		log_warnx("registry: add user: %s", sqlite3_errmsg(d->db));
-		return -1;
-	}
 	if (sqlite3_changes(d->db) == 0)
 		return 1;
 	*id = next;
@@ -789,22 +795,13 @@ int
 regdb_user_set_hash(struct regdb *d, long long id, const char *hash)
 {
 	sqlite3_stmt *st;
-	int rc;
+	char what[40];
 
 	if ((st = db_prepare(d, "UPDATE user SET hash = ? WHERE id = ?", 0)) == NULL)
 		return -1;
-	if (sqlite3_bind_text(st, 1, hash, -1, SQLITE_STATIC) != SQLITE_OK ||
-	    sqlite3_bind_int64(st, 2, id) != SQLITE_OK) {
-		sqlite3_finalize(st);
-		return -1;
-	}
-	rc = sqlite3_step(st);
-	sqlite3_finalize(st);
-	if (rc != SQLITE_DONE) {
-		log_warnx("registry: user %lld: %s", id, sqlite3_errmsg(d->db));
-		return -1;
-	}
-	return 0;
+	snprintf(what, sizeof(what), "user %lld", id);
+	return db_finish(d, st, sqlite3_bind_text(st, 1, hash, -1, SQLITE_STATIC) == SQLITE_OK &&
+	    sqlite3_bind_int64(st, 2, id) == SQLITE_OK, what);
 }
 
 int
@@ -879,42 +876,25 @@ int
 regdb_group_set(struct regdb *d, const char *name, const char *conf, size_t len)
 {
 	sqlite3_stmt *st;
-	int rc;
+	char what[300];
 
 	if ((st = db_prepare(d, "INSERT INTO grp (name, conf) VALUES (?, ?) "
 	    "ON CONFLICT (name) DO UPDATE SET conf = excluded.conf", 0)) == NULL)
 		return -1;
-	if (sqlite3_bind_text(st, 1, name, -1, SQLITE_STATIC) != SQLITE_OK ||
-	    sqlite3_bind_text(st, 2, conf, (int)len, SQLITE_STATIC) != SQLITE_OK) {
-		sqlite3_finalize(st);
-		return -1;
-	}
-	rc = sqlite3_step(st);
-	sqlite3_finalize(st);
-	if (rc != SQLITE_DONE) {
-		log_warnx("registry: group %s: %s", name, sqlite3_errmsg(d->db));
-		return -1;
-	}
-	return 0;
+	snprintf(what, sizeof(what), "group %s", name);
+	return db_finish(d, st, sqlite3_bind_text(st, 1, name, -1, SQLITE_STATIC) == SQLITE_OK &&
+	    sqlite3_bind_text(st, 2, conf, (int)len, SQLITE_STATIC) == SQLITE_OK, what);
 }
 
 int
 regdb_group_delete(struct regdb *d, const char *name)
 {
 	sqlite3_stmt *st;
-	int rc;
+	char what[300];
 
 	if ((st = db_prepare(d, "DELETE FROM grp WHERE name = ?", 0)) == NULL)
 		return -1;
-	if (sqlite3_bind_text(st, 1, name, -1, SQLITE_STATIC) != SQLITE_OK) {
-		sqlite3_finalize(st);
-		return -1;
-	}
-	rc = sqlite3_step(st);
-	sqlite3_finalize(st);
-	if (rc != SQLITE_DONE) {
-		log_warnx("registry: group %s: %s", name, sqlite3_errmsg(d->db));
-		return -1;
-	}
-	return 0;
+	snprintf(what, sizeof(what), "group %s", name);
+	return db_finish(d, st, sqlite3_bind_text(st, 1, name, -1, SQLITE_STATIC) == SQLITE_OK,
+	    what);
 }
