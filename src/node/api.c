@@ -402,13 +402,35 @@ method_bit(enum evhttp_cmd_type cmd, const char **name)
 	}
 }
 
+/*
+ * bool_param: the boolean query parameter key into *out, left as it is when
+ * absent.  A value that is not a boolean is answered 400 and gives -1.
+ */
+static int
+bool_param(struct api_req *r, const char *key, int *out)
+{
+	const char *v = api_param_get(r, key);
+	char detail[64];
+	int b;
+
+	if (v == NULL)
+		return 0;
+	if ((b = api_parse_bool(v)) == -1) {
+		snprintf(detail, sizeof(detail), "'%s' is not of type 'boolean'", key);
+		api_reply_problem(r, 400, 0, detail);
+		return -1;
+	}
+	*out = b;
+	return 0;
+}
+
 static void
 api_dispatch(struct evhttp_request *req, void *arg)
 {
 	struct node *n = arg;
 	struct api_req r;
 	const struct evhttp_uri *uri;
-	const char *rawpath, *query, *pretty, *wfc;
+	const char *rawpath, *query;
 	char *path = NULL, *save = NULL, *tok;
 	struct evkeyvalq q;
 	struct evkeyval *kv;
@@ -445,24 +467,10 @@ api_dispatch(struct evhttp_request *req, void *arg)
 		r.params[r.nparams].value = kv->value;
 		r.nparams++;
 	}
-	if ((pretty = api_param_get(&r, "pretty")) != NULL) {
-		int b = api_parse_bool(pretty);
-
-		if (b == -1) {
-			api_reply_problem(&r, 400, 0, "'pretty' is not of type 'boolean'");
-			goto out;
-		}
-		r.pretty = b;
-	}
-	if ((wfc = api_param_get(&r, "wait_for_complete")) != NULL) {
-		int b = api_parse_bool(wfc);
-
-		if (b == -1) {
-			api_reply_problem(&r, 400, 0, "'wait_for_complete' is not of type 'boolean'");
-			goto out;
-		}
-		r.wait_for_complete = b;
-	}
+	/* the two booleans every endpoint takes: pretty output, no request timeout */
+	if (bool_param(&r, "pretty", &r.pretty) == -1 ||
+	    bool_param(&r, "wait_for_complete", &r.wait_for_complete) == -1)
+		goto out;
 	r.path = path;
 	for (tok = strtok_r(path, "/", &save); tok != NULL; tok = strtok_r(NULL, "/", &save)) {
 		if (r.nsegs == sizeof(r.segs) / sizeof(r.segs[0]))
