@@ -317,6 +317,11 @@ def test_config_file_and_precedence(master, tmp_path):
 
 def test_agents_list(master, tmp_path, procs):
     sim_up(tmp_path, procs, master, 5)
+    # The shared-config push lands with the first keepalives and changes mergedSum: wait for
+    # it, so that the listings compared below cannot straddle it.
+    vigil.wait_for(lambda: all(a["group_config_status"] == "synced"
+                               for i, a in master.agents().items() if i != "000"),
+                   30, 0.2, "every agent's merged.mg synced")
     ctl = Ctl(tmp_path, master)
     p = ctl.run("agents", "list")
     assert p.returncode == 0, p.stderr
