@@ -77,7 +77,12 @@ $(B)/tests/%: $(B)/obj/tests/unit/%.o $(B)/libvigilnode.a $(B)/libvigilagent.a $
 	@mkdir -p $(dir $@)
 	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS) -lcmocka
 
-tests: $(TESTS)
+# a cluster peer the system tests use to play a hostile or buggy worker
+$(B)/tests/tools/vigil-peer: $(B)/obj/tests/tools/vigil-peer.o $(B)/libvigil.a
+	@mkdir -p $(dir $@)
+	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+
+tests: $(TESTS) $(B)/tests/tools/vigil-peer
 
 deps:
 	@sh scripts/deps.sh

@@ -282,3 +282,23 @@ class Agent(Proc):
             except ProcessLookupError:
                 pass
         return rc
+
+
+def peer(node, keyfile, name="peer1", sends=(), wait_ms=1000, proto=None):
+    """Runs tests/tools/vigil-peer (a scripted cluster worker) against node's cluster port.
+    sends: (type, body text) pairs, sent verbatim.  Returns the CompletedProcess (text);
+    its stdout has one line per frame received.  Bounded like the tool: its 10 s
+    handshake budget plus wait_ms, with a margin."""
+    argv = [os.path.join(BUILD, "tests", "tools", "vigil-peer"),
+            "--master", "127.0.0.1:%d" % node.cluster_port, "--cluster-key", keyfile,
+            "--name", name, "--wait-ms", str(wait_ms)]
+    if proto is not None:
+        argv += ["--proto", str(proto)]
+    for ftype, body in sends:
+        argv += ["--send", str(ftype), body]
+    r = subprocess.run(argv, capture_output=True, text=True, errors="replace",
+                       timeout=15 + wait_ms / 1000.0)
+    for marker in ("ERROR: AddressSanitizer", "ERROR: LeakSanitizer", "runtime error:"):
+        if marker in r.stderr:
+            raise AssertionError("%s reported by vigil-peer:\n%s" % (marker, r.stderr[-4000:]))
+    return r
