@@ -181,7 +181,12 @@ aconn_send(struct aconn *ac, const char *msg, size_t len)
 
 	if (ac->bev == NULL || (ac->state != ACONN_HANDSHAKE && ac->state != ACONN_UP))
 		return -1;
-	secmsg_counter_next(&ac->global, &ac->local);
+	if (ac->conf->counter_mode == ACONN_COUNTER_FIXED) {
+		/* kept in ac too, so aconn_get_counters reports what went out */
+		ac->global = ac->conf->counter_global;
+		ac->local = ac->conf->counter_local;
+	} else
+		secmsg_counter_next(&ac->global, &ac->local);
 	if (ac->cb->counter != NULL)
 		ac->cb->counter(ac, ac->global, ac->local, ac->arg);
 	n = secmsg_encode(ac->enc_key, ac->prefix ? ac->key.id : NULL, backoff_rand() & 0xffff,
@@ -457,6 +462,8 @@ aconn_connect(struct aconn *ac, const struct sockaddr *sa, socklen_t salen)
 		return -1;
 	}
 	bufferevent_enable(ac->bev, EV_READ);
+	if (ac->conf->counter_mode == ACONN_COUNTER_RESET)
+		ac->global = ac->local = 0;
 	ac->state = ACONN_CONNECTING;
 	ac->reason[0] = '\0';
 	aconn_arm(ac, ac->conf->connect_ms);

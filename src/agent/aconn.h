@@ -26,6 +26,18 @@ enum aconn_state {
 
 struct aconn;
 
+/*
+ * How a connection numbers its messages.  A Wazuh agent continues one
+ * counter across all its connections (NORMAL); vigil-sim can also send what
+ * agents in the field and Wazuh's own simulator send, to see how the manager
+ * orders their sessions.
+ */
+enum aconn_counter_mode {
+	ACONN_COUNTER_NORMAL = 0, /* advance before each message, across connections */
+	ACONN_COUNTER_FIXED,      /* every message carries counter_global:counter_local */
+	ACONN_COUNTER_RESET,      /* every connection starts again from 0:0 (lost counter file) */
+};
+
 /* Settings shared by many connections; must outlive them. */
 struct aconn_conf {
 	char version[16];                 /* "4.12.0": the startup says {"version":"v4.12.0"} */
@@ -37,6 +49,8 @@ struct aconn_conf {
 	unsigned int connect_ms;          /* TCP connect timeout */
 	unsigned int ack_misses;          /* close when no ack for ack_misses * keepalive_ms (3) */
 	enum secmsg_zmode zmode;          /* SECMSG_Z_BEST (0) as a Wazuh agent; the sim may store */
+	enum aconn_counter_mode counter_mode;     /* ACONN_COUNTER_NORMAL (0) as a Wazuh agent */
+	unsigned int counter_global, counter_local; /* ACONN_COUNTER_FIXED's counter */
 };
 
 /*

@@ -2,6 +2,7 @@
 #include "agent/opts.h"
 
 #include <ctype.h>
+#include <errno.h>
 #include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -20,7 +21,8 @@ const char opts_sim_usage[] =
     "                 [--raw-version STRING (tests: a version no release has)]\n"
     "                 [--version-mix X.Y.Z:W[,X.Y.Z:W...]] [--migrate-rate PCT]\n"
     "                 [--flap-rate PCT] [--reconnect-jitter MS] [--agent-file FILE]\n"
-    "                 [--summary-brief] [--control] [--zlib stored|best] [-v]\n"
+    "                 [--summary-brief] [--control] [--zlib stored|best]\n"
+    "                 [--counter normal|reset|fixed:G:L] [-v]\n"
     "\n"
     "  --version-mix      agents report these versions in these proportions\n"
     "                     (e.g. 4.1.5:10,4.12.0:90; below 4.2.0 gets restart-ossec0)\n"
@@ -38,7 +40,14 @@ const char opts_sim_usage[] =
     "                     lines on stdout\n"
     "  --zlib             how the agents compress what they send: stored (default:\n"
     "                     no compression, so one core can be many agents) or best\n"
-    "                     (level 9, the bytes a Wazuh agent sends)\n";
+    "                     (level 9, the bytes a Wazuh agent sends)\n"
+    "  --counter          the message counters (global:local) the agents send:\n"
+    "                     normal (default: one counter per agent, increasing across\n"
+    "                     its connections, as a Wazuh agent), reset (every connection\n"
+    "                     starts again from 0:0, as an agent that lost its counter\n"
+    "                     file) or fixed:G:L (G:L on every message of every agent,\n"
+    "                     as Wazuh's agent simulator: fixed:1234567891:227;\n"
+    "                     G 0..4294967295, L 0..9999)\n";
 
 int
 opts_version_parse(const char *s, char *out, size_t cap)
@@ -78,8 +87,10 @@ opts_uint(const char *s, unsigned int lo, unsigned int hi, unsigned int *out)
 
 	if (*s < '0' || *s > '9')
 		return -1;
+	/* where long is 32 bits, too large a number would read as ULONG_MAX = UINT_MAX */
+	errno = 0;
 	v = strtoul(s, &end, 10);
-	if (*end != '\0' || v < lo || v > hi)
+	if (*end != '\0' || errno == ERANGE || v < lo || v > hi)
 		return -1;
 	*out = (unsigned int)v;
 	return 0;
@@ -103,6 +114,7 @@ enum {
 	OPT_VERSION, OPT_FOREGROUND, OPT_AGENTS, OPT_DURATION, OPT_PREFIX, OPT_RESTART_DELAY,
 	OPT_SUMMARY, OPT_ENROLL_CONC, OPT_FIRST_KA, OPT_RAW_VERSION, OPT_VERSION_MIX,
 	OPT_MIGRATE, OPT_FLAP, OPT_JITTER, OPT_AGENT_FILE, OPT_BRIEF, OPT_CONTROL, OPT_ZLIB,
+	OPT_COUNTER,
 };
 
 /* A rate in percent per second: a decimal number in [0, 100]. 0 / -1. */
@@ -155,6 +167,36 @@ opts_version_mix(const char *s, struct sim_opts *o)
 			return -1;
 	}
 	return o->nmix > 0 ? 0 : -1;
+}
+
+/* --counter: "normal", "reset" or "fixed:G:L" into o.  0 / -1. */
+static int
+opts_counter(const char *s, struct sim_opts *o)
+{
+	char g[16];
+	const char *colon;
+	size_t len;
+
+	if (strcmp(s, "normal") == 0) {
+		o->counter = OPTS_COUNTER_NORMAL;
+		return 0;
+	}
+	if (strcmp(s, "reset") == 0) {
+		o->counter = OPTS_COUNTER_RESET;
+		return 0;
+	}
+	if (strncmp(s, "fixed:", 6) != 0)
+		return -1;
+	s += 6;
+	if ((colon = strchr(s, ':')) == NULL || (len = (size_t)(colon - s)) >= sizeof(g))
+		return -1;
+	memcpy(g, s, len);
+	g[len] = '\0';
+	if (opts_uint(g, 0, UINT_MAX, &o->counter_global) == -1 ||
+	    opts_uint(colon + 1, 0, OPTS_COUNTER_LOCAL_MAX, &o->counter_local) == -1)
+		return -1;
+	o->counter = OPTS_COUNTER_FIXED;
+	return 0;
 }
 
 int
@@ -266,6 +308,7 @@ opts_parse_sim(int argc, char **argv, struct sim_opts *o, char *err, size_t errc
 		{ "summary-brief", no_argument, NULL, OPT_BRIEF },
 		{ "control", no_argument, NULL, OPT_CONTROL },
 		{ "zlib", required_argument, NULL, OPT_ZLIB },
+		{ "counter", required_argument, NULL, OPT_COUNTER },
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
@@ -383,6 +426,11 @@ opts_parse_sim(int argc, char **argv, struct sim_opts *o, char *err, size_t errc
 				o->zlib_stored = 0;
 			else
 				OPTS_ERR("bad --zlib '%s' (stored or best)", optarg);
+			break;
+		case OPT_COUNTER:
+			if (opts_counter(optarg, o) == -1)
+				OPTS_ERR("bad --counter '%s' (normal, reset or fixed:G:L with "
+				    "G 0..%u and L 0..%d)", optarg, UINT_MAX, OPTS_COUNTER_LOCAL_MAX);
 			break;
 		case OPT_FIRST_KA: {
 			unsigned int v;

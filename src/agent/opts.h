@@ -58,7 +58,16 @@ struct sim_opts {
 	int summary_brief;                  /* summary without agent_list */
 	int control;                        /* commands on stdin, events on stdout */
 	int zlib_stored;                    /* --zlib stored (the default) / best */
+	int counter;                        /* --counter: OPTS_COUNTER_* */
+	unsigned int counter_global;        /* --counter fixed:G:L */
+	unsigned int counter_local;
 };
+
+/* --counter MODE of vigil-sim (the sim maps them to aconn's counter modes). */
+#define OPTS_COUNTER_NORMAL 0               /* one counter across connections */
+#define OPTS_COUNTER_FIXED 1                /* fixed:G:L on every message */
+#define OPTS_COUNTER_RESET 2                /* 0:0 again on every connection */
+#define OPTS_COUNTER_LOCAL_MAX 9999         /* the message header has 4 digits for it */
 
 #define OPTS_SIM_AGENTS_MAX 200000
 

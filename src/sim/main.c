@@ -385,6 +385,7 @@ sim_start_channel(struct sim_agent *ag, unsigned int delay_ms)
 	/*
 	 * Counters: start each run above every earlier one without persisting
 	 * them per agent, by starting the global counter at the current time.
+	 * (--counter fixed and reset override this in aconn.)
 	 */
 	aconn_set_counters(ag->ac, (unsigned int)time(NULL), 0);
 	ag->state = SIM_PENDING;
@@ -854,6 +855,19 @@ sim_setup_versions(void)
 	c.connect_ms = 10000;
 	c.ack_misses = 3;
 	c.zmode = S.o.zlib_stored ? SECMSG_Z_STORED : SECMSG_Z_BEST;
+	switch (S.o.counter) {
+	case OPTS_COUNTER_FIXED:
+		c.counter_mode = ACONN_COUNTER_FIXED;
+		c.counter_global = S.o.counter_global;
+		c.counter_local = S.o.counter_local;
+		break;
+	case OPTS_COUNTER_RESET:
+		c.counter_mode = ACONN_COUNTER_RESET;
+		break;
+	default:
+		c.counter_mode = ACONN_COUNTER_NORMAL;
+		break;
+	}
 	S.nvers = S.o.nmix;
 	for (v = 0; v < S.nvers; v++) {
 		memcpy(S.vers[v].version, S.o.mix[v].version, sizeof(S.vers[v].version));

@@ -133,3 +133,33 @@ def test_flapping_agents_come_back(tmp_path, procs, master):
     assert s["moves"] == 0
     # every flap ended in a new session, unless it was still reconnecting at the end
     assert s["sessions"] >= 30 + s["flaps"] - (30 - s["active"])
+
+
+def test_fixed_counter_like_wazuh_simulator(tmp_path, procs, master):
+    """Wazuh's agent simulator sends every message of every agent with the counter
+    1234567891:0227: such agents become active and stay connected, keepalives and all."""
+    sim = vigil.Sim(tmp_path, master, 3,
+                    args=["--counter", "fixed:1234567891:227", "--keepalive", "1"])
+    procs.append(sim)
+    vigil.wait_for(lambda: (sim.summary() or {}).get("active") == 3, 30, 0.1, "3 agents active")
+
+    def active():
+        got = {i: a for i, a in master.agents(status="active").items() if i != "000"}
+        return got if len(got) == 3 else None
+
+    def advanced(last):
+        now = active()
+        if now is None or any(now[i]["lastKeepAlive"] <= last[i] for i in last):
+            return None
+        return now
+    seen = vigil.wait_for(active, 15, 0.1, "the master showing the 3 agents active")
+    # two rounds: keepalives after the first one, with the same counter, count too
+    # (lastKeepAlive is ISO 8601 UTC, so it compares as a string)
+    for _ in range(2):
+        last = {i: a["lastKeepAlive"] for i, a in seen.items()}
+        seen = vigil.wait_for(lambda: advanced(last), 15, 0.2,
+                              "every agent's lastKeepAlive advancing (from %s)" % last)
+    s = sim.summary()
+    # still the first session of each agent: none was dropped and made again
+    assert s["active"] == 3 and s["sessions"] == 3, s
+    assert all(a["failures"] == 0 and a["last_error"] == "" for a in s["agent_list"]), s

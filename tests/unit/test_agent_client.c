@@ -670,6 +670,58 @@ test_opts_sim_scenarios(void **state)
 		assert_int_equal(parse_sim(&o, bad[i]), -1);
 }
 
+static void
+test_opts_sim_counter(void **state)
+{
+	struct sim_opts o;
+	char *v[] = { "vigil-sim", "--manager", "a:1", "--agents", "3", "--counter", NULL, NULL };
+	static const struct {
+		const char *arg;
+		int mode;
+		unsigned int g, l;
+	} ok[] = {
+		{ "normal", OPTS_COUNTER_NORMAL, 0, 0 },
+		{ "reset", OPTS_COUNTER_RESET, 0, 0 },
+		/* Wazuh's simulator sends "1234567891:0227": the leading zero is decimal */
+		{ "fixed:1234567891:0227", OPTS_COUNTER_FIXED, 1234567891, 227 },
+		{ "fixed:1234567891:227", OPTS_COUNTER_FIXED, 1234567891, 227 },
+		{ "fixed:0:0", OPTS_COUNTER_FIXED, 0, 0 },
+		{ "fixed:4294967295:9999", OPTS_COUNTER_FIXED, 4294967295U, 9999 },
+	};
+	static const char *bad[] = {
+		"", "Normal", "resets", "fixed", "fixed:", "fixed:1", "fixed:1:", "fixed::1",
+		"fixed:1:2:3", "fixed:x:1", "fixed:1:x", "fixed:1x:2", "fixed:1:2x", "fixed:-1:2",
+		"fixed:1:-2", "fixed:+1:2", "fixed: 1:2", "fixed:1: 2",
+		"fixed:4294967296:0",            /* > UINT32_MAX */
+		"fixed:99999999999999999999:0",  /* > ULONG_MAX */
+		"fixed:0:4294967296",
+		"fixed:0:10000",                 /* the header has 4 digits for the local counter */
+		"fixed:1:2,3",
+	};
+	char *none[] = { "vigil-sim", "--manager", "a:1", "--agents", "3", NULL };
+	char *missing[] = { "vigil-sim", "--manager", "a:1", "--agents", "3", "--counter", NULL };
+	size_t i;
+
+	(void)state;
+	assert_int_equal(parse_sim(&o, none), 0);
+	assert_int_equal(o.counter, OPTS_COUNTER_NORMAL);   /* the default */
+	for (i = 0; i < sizeof(ok) / sizeof(ok[0]); i++) {
+		v[6] = (char *)(uintptr_t)ok[i].arg;
+		assert_int_equal(parse_sim(&o, v), 0);
+		assert_int_equal(o.counter, ok[i].mode);
+		if (ok[i].mode == OPTS_COUNTER_FIXED) {
+			assert_int_equal(o.counter_global, ok[i].g);
+			assert_int_equal(o.counter_local, ok[i].l);
+		}
+	}
+	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		v[6] = (char *)(uintptr_t)bad[i];
+		if (parse_sim(&o, v) != -1)
+			fail_msg("--counter '%s' was accepted", bad[i]);
+	}
+	assert_int_equal(parse_sim(&o, missing), -1);
+}
+
 /* ---- system info ---- */
 
 static void
@@ -737,6 +789,7 @@ main(void)
 		cmocka_unit_test(test_opts_agent),
 		cmocka_unit_test(test_opts_sim),
 		cmocka_unit_test(test_opts_sim_scenarios),
+		cmocka_unit_test(test_opts_sim_counter),
 		cmocka_unit_test(test_os_release),
 		cmocka_unit_test(test_sysinfo_fill),
 	};
