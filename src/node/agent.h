@@ -6,6 +6,8 @@
 #include <time.h>
 
 #include "proto/control.h"
+#include "proto/crec.h"
+#include "node/ledger.h"
 
 enum agent_status {
 	AGENT_NEVER_CONNECTED = 0,
@@ -27,7 +29,23 @@ enum agent_status_code {
 
 struct session;
 
+/*
+ * Worker: where this node's newest session of the agent stands, and whether
+ * its record is queued for the master (dirty) or sent in batch sent_seq and
+ * not yet acknowledged.  The record sent is built from it and the row's st.
+ */
+struct agent_sync {
+	uint64_t sid;               /* this node's newest session of the agent, 0 = none */
+	struct crec_ctr first, last;
+	uint64_t nrx, seq;
+	int live;
+	int dirty;
+	uint64_t sent_seq;
+	uint64_t mark_ms;           /* when the queued change happened (wall clock, ms) */
+};
+
 struct agent {
+	/* The row: persisted in the registry. */
 	unsigned int id;            /* 0 is the manager itself */
 	char name[129];
 	char ip[64];                /* client.keys ip: "any", a host or a CIDR */
@@ -36,27 +54,18 @@ struct agent {
 	char enc_key[48];           /* derived AES key (secmsg_key_derive), not persisted */
 	char group[256];            /* comma-separated, "default" by default */
 	char node_name[64];
-	char manager[256];          /* manager host name */
-	int  status;                /* enum agent_status */
-	int  status_code;           /* enum agent_status_code */
 	int  group_config_synced;   /* 1 = "synced" */
 	time_t date_add;
-	time_t last_keepalive;      /* 0 = never */
-	time_t disconnection_time;  /* 0 = none */
-	struct agent_info info;     /* version, OS, sums, labels, agent_ip */
+	/* What the agent's current session reports (status, times, version, OS).
+	 * On the master only the ledger's verdicts change it (ledger_apply.c); on
+	 * a worker it is this node's newest session's own. */
+	struct crec_state st;
 
 	/* Runtime only (never persisted). */
-	struct session *session;    /* live connection, or NULL */
-	/* Cluster sync.  On the master: the newest session known for this agent
-	 * (its key, node and the last update sequence applied).  On a worker: the
-	 * record is queued for the master (sync_dirty) or sent in batch
-	 * sync_sent_seq and not yet acknowledged. */
-	unsigned int sync_kg, sync_kl;
-	uint64_t sync_sseq;
-	char sync_node[64];
-	int sync_dirty;
-	uint64_t sync_sent_seq;
-	uint64_t sync_mark_ms;      /* worker: when the queued change happened (wall clock, ms) */
+	struct session *session;    /* live connection on this node, or NULL */
+	struct ledger_entry led;    /* master: which session is current (ledger.c) */
+	struct crec_record *held;   /* master: the record of a session waiting in led */
+	struct agent_sync sync;     /* worker: this node's session and its outbox state */
 	int dirty;                  /* queued for the next registry flush */
 	int removed;
 };

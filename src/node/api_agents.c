@@ -103,8 +103,8 @@ api_get_agents_summary(struct api_req *r)
 		if (a->id == 0)
 			continue;
 		total++;
-		if (a->status >= 0 && a->status <= AGENT_DISCONNECTED)
-			st[a->status]++;
+		if (a->st.status >= 0 && a->st.status <= AGENT_DISCONNECTED)
+			st[a->st.status]++;
 		if (a->group_config_synced)
 			synced++;
 	}
@@ -248,7 +248,7 @@ job_submit(struct agent_job *j, unsigned int id, const char *given)
 		rc = 1703;
 	else if ((a = registry_agent_by_id(n->reg, id)) == NULL || a->removed)
 		rc = 1701;
-	else if (a->status != AGENT_ACTIVE)
+	else if (a->st.status != AGENT_ACTIVE)
 		rc = 1707;
 	else
 		rc = cluster_agent_command(n, a, j->cmd, job_remote_done, j);
@@ -558,12 +558,12 @@ add_force_parse(json_t *j, struct add_force *f, char *detail, size_t cap)
 static int
 add_force_allows(const struct add_force *f, const struct agent *a, time_t now)
 {
-	time_t since = a->last_keepalive != 0 ? a->last_keepalive : a->date_add;
+	time_t since = a->st.last_keepalive != 0 ? a->st.last_keepalive : a->date_add;
 
 	if (a->id == 0 || !f->enabled || now - a->date_add < f->registered_s)
 		return 0;   /* the manager (000) is never replaced */
 	return !f->disconnected ||
-	    (a->status != AGENT_ACTIVE && a->status != AGENT_PENDING && now - since >= f->disconnected_s);
+	    (a->st.status != AGENT_ACTIVE && a->st.status != AGENT_PENDING && now - since >= f->disconnected_s);
 }
 
 /* add_replace: removes agent a, which a forced registration replaces, from every node. */

@@ -190,7 +190,7 @@ active_on(struct registry *reg, const char *node)
 	for (i = 0; i < count; i++) {
 		struct agent *a = registry_agent_at(reg, i);
 
-		if (a->id != 0 && !a->removed && a->status == AGENT_ACTIVE &&
+		if (a->id != 0 && !a->removed && a->st.status == AGENT_ACTIVE &&
 		    strcmp(a->node_name, node) == 0)
 			n++;
 	}

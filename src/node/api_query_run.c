@@ -116,8 +116,8 @@ api_fields_list(char *buf, size_t cap)
 static const char *
 agent_ip(const struct agent *a)
 {
-	if (a->info.agent_ip[0] != '\0')
-		return a->info.agent_ip;
+	if (a->st.info.agent_ip[0] != '\0')
+		return a->st.info.agent_ip;
 	return a->ip;
 }
 
@@ -136,21 +136,21 @@ field_str(const struct agent *a, int f)
 	switch (f) {
 	case F_NAME: s = a->name; break;
 	case F_IP: s = agent_ip(a); break;
-	case F_STATUS: return agent_status_name(a->status);
-	case F_OS_NAME: s = a->info.os_name; break;
-	case F_OS_VERSION: s = a->info.os_version; break;
-	case F_OS_PLATFORM: s = a->info.os_platform; break;
-	case F_VERSION: s = a->info.version; break;
-	case F_MANAGER: s = a->manager; break;
+	case F_STATUS: return agent_status_name(a->st.status);
+	case F_OS_NAME: s = a->st.info.os_name; break;
+	case F_OS_VERSION: s = a->st.info.os_version; break;
+	case F_OS_PLATFORM: s = a->st.info.os_platform; break;
+	case F_VERSION: s = a->st.info.version; break;
+	case F_MANAGER: s = a->st.manager; break;
 	case F_GROUP: s = a->group; break;
-	case F_MERGEDSUM: s = a->info.merged_sum; break;
-	case F_CONFIGSUM: s = a->info.config_sum; break;
-	case F_OS_CODENAME: s = a->info.os_codename; break;
-	case F_OS_MAJOR: s = a->info.os_major; break;
-	case F_OS_MINOR: s = a->info.os_minor; break;
-	case F_OS_UNAME: s = a->info.os_uname; break;
-	case F_OS_ARCH: s = a->info.os_arch; break;
-	case F_OS_BUILD: s = a->info.os_build; break;
+	case F_MERGEDSUM: s = a->st.info.merged_sum; break;
+	case F_CONFIGSUM: s = a->st.info.config_sum; break;
+	case F_OS_CODENAME: s = a->st.info.os_codename; break;
+	case F_OS_MAJOR: s = a->st.info.os_major; break;
+	case F_OS_MINOR: s = a->st.info.os_minor; break;
+	case F_OS_UNAME: s = a->st.info.os_uname; break;
+	case F_OS_ARCH: s = a->st.info.os_arch; break;
+	case F_OS_BUILD: s = a->st.info.os_build; break;
 	case F_NODE_NAME: s = a->node_name; break;
 	case F_REGISTERIP: s = agent_register_ip(a); break;
 	case F_GROUP_CONFIG_STATUS: return a->group_config_synced ? "synced" : "not synced";
@@ -166,9 +166,9 @@ field_num(const struct agent *a, int f)
 	switch (f) {
 	case F_ID: return a->id;
 	case F_DATEADD: return (long long)a->date_add;
-	case F_LASTKEEPALIVE: return (long long)a->last_keepalive;
-	case F_DISCONNECTION_TIME: return (long long)a->disconnection_time;
-	case F_STATUS_CODE: return a->status_code;
+	case F_LASTKEEPALIVE: return (long long)a->st.last_keepalive;
+	case F_DISCONNECTION_TIME: return (long long)a->st.disconnection_time;
+	case F_STATUS_CODE: return a->st.status_code;
 	}
 	return 0;
 }
@@ -272,7 +272,7 @@ agent_json_mask(const struct agent *a, uint32_t mask)
 	    (WANT(F_REGISTERIP) && set_str(o, "registerIP", field_str(a, F_REGISTERIP)) == -1) ||
 	    (WANT(F_STATUS) && set_str(o, "status", field_str(a, F_STATUS)) == -1) ||
 	    (WANT(F_STATUS_CODE) &&
-	    json_object_set_new(o, "status_code", json_integer(a->status_code)) == -1))
+	    json_object_set_new(o, "status_code", json_integer(a->st.status_code)) == -1))
 		goto err;
 	for (i = 0; i < sizeof(os_fields) / sizeof(os_fields[0]); i++) {
 		int f = os_fields[i];
@@ -296,11 +296,11 @@ agent_json_mask(const struct agent *a, uint32_t mask)
 	if (WANT(F_DATEADD) && a->date_add != 0 &&
 	    json_object_set_new(o, "dateAdd", json_date(a->date_add)) == -1)
 		goto err;
-	if (WANT(F_LASTKEEPALIVE) && a->last_keepalive != 0 &&
-	    json_object_set_new(o, "lastKeepAlive", json_date(a->last_keepalive)) == -1)
+	if (WANT(F_LASTKEEPALIVE) && a->st.last_keepalive != 0 &&
+	    json_object_set_new(o, "lastKeepAlive", json_date(a->st.last_keepalive)) == -1)
 		goto err;
-	if (WANT(F_DISCONNECTION_TIME) && a->disconnection_time != 0 &&
-	    json_object_set_new(o, "disconnection_time", json_date(a->disconnection_time)) == -1)
+	if (WANT(F_DISCONNECTION_TIME) && a->st.disconnection_time != 0 &&
+	    json_object_set_new(o, "disconnection_time", json_date(a->st.disconnection_time)) == -1)
 		goto err;
 	if (WANT(F_GROUP) && a->group[0] != '\0' &&
 	    json_object_set_new(o, "group", group_array(a->group)) == -1)
@@ -866,8 +866,8 @@ agent_matches(const struct run_ctx *rc, const struct agent *a)
 {
 	const struct agents_query *q = rc->q;
 
-	if (q->status_mask != 0 && (a->status < 0 || a->status > 31 ||
-	    !(q->status_mask & (1u << a->status))))
+	if (q->status_mask != 0 && (a->st.status < 0 || a->st.status > 31 ||
+	    !(q->status_mask & (1u << a->st.status))))
 		return 0;
 	if (!eq_filter(q->name, field_str(a, F_NAME)) ||
 	    !eq_filter(q->ip, field_str(a, F_IP)) ||
@@ -879,9 +879,9 @@ agent_matches(const struct run_ctx *rc, const struct agent *a)
 	    !eq_filter(q->os_platform, field_str(a, F_OS_PLATFORM)))
 		return 0;
 	if (q->version != NULL && strcmp(q->version, "all") != 0 &&
-	    (strcmp(q->version, "null") == 0 ? a->info.version[0] != '\0' :
-	    (a->info.version[0] == '\0' ||
-	    strcasecmp(version_strip(q->version), version_strip(a->info.version)) != 0)))
+	    (strcmp(q->version, "null") == 0 ? a->st.info.version[0] != '\0' :
+	    (a->st.info.version[0] == '\0' ||
+	    strcasecmp(version_strip(q->version), version_strip(a->st.info.version)) != 0)))
 		return 0;
 	/* group=g is Wazuh's (',' || group || ',') LIKE '%,g,%' */
 	if (rc->group_pattern != NULL && (a->group[0] == '\0' ||
@@ -969,9 +969,9 @@ field_cmp(const struct agent *a, const struct agent *b, int f)
 
 	if (agent_fields[f].kind == K_OSVER) {
 		/* Wazuh orders os.version by CAST(os_major AS INTEGER), CAST(os_minor AS INTEGER) */
-		if ((c = cast_cmp(a->info.os_major, b->info.os_major)) != 0)
+		if ((c = cast_cmp(a->st.info.os_major, b->st.info.os_major)) != 0)
 			return c;
-		return cast_cmp(a->info.os_minor, b->info.os_minor);
+		return cast_cmp(a->st.info.os_minor, b->st.info.os_minor);
 	}
 	if (na || nb)
 		return nb - na;

@@ -181,11 +181,47 @@ clu_known_get(struct cluster *c, const char *name)
 	TAILQ_FOREACH(k, &c->known, entry)
 		if (strcmp(k->name, name) == 0)
 			return k;
-	if ((k = calloc(1, sizeof(*k))) == NULL)
+	if (c->next_idx == UINT16_MAX || (k = calloc(1, sizeof(*k))) == NULL)
 		return NULL;
 	snprintf(k->name, sizeof(k->name), "%s", name);
+	k->idx = ++c->next_idx;
 	TAILQ_INSERT_TAIL(&c->known, k, entry);
 	return k;
+}
+
+struct known_node *
+clu_known_by_idx(struct cluster *c, uint16_t idx)
+{
+	struct known_node *k;
+
+	TAILQ_FOREACH(k, &c->known, entry)
+		if (k->idx == idx)
+			return k;
+	return NULL;
+}
+
+const char *
+cluster_node_name(struct node *n, uint16_t node)
+{
+	struct known_node *k;
+
+	if (node == 0)
+		return n->cfg.name;
+	if (n->cluster == NULL || (k = clu_known_by_idx(n->cluster, node)) == NULL)
+		return "unknown";
+	return k->name;
+}
+
+int
+cluster_node_up(struct node *n, uint16_t node)
+{
+	struct known_node *k;
+
+	if (node == 0)
+		return 1;
+	if (n->cluster == NULL || (k = clu_known_by_idx(n->cluster, node)) == NULL)
+		return 0;
+	return k->down_since == 0 && clu_peer_by_name(n->cluster, k->name) != NULL;
 }
 
 static void worker_schedule_reconnect(struct cluster *c);
@@ -257,8 +293,13 @@ master_hello(struct peer *p, json_t *body)
 		peer_error(p, msg);
 		return;
 	}
+	if ((k = clu_known_get(c, name)) == NULL) {
+		peer_error(p, "too many nodes");
+		return;
+	}
 	p->ready = 1;
-	if ((k = clu_known_get(c, name)) != NULL) {
+	p->idx = k->idx;
+	{
 		k->down_since = 0;
 		k->marked = 0;
 		k->joined = node_now(n);

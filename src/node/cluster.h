@@ -15,19 +15,16 @@ void cluster_stop(struct node *n);
 /* cluster_tick: once a second: liveness, node grace periods, command timeouts. */
 void cluster_tick(struct node *n);
 
-/*
- * cluster_agent_changed: an agent's record changed through session s (or NULL).
- * Master: records s as the agent's newest session and fences an older one
- * held elsewhere.  Worker: queues the whole record for the master.
- */
-void cluster_agent_changed(struct node *n, struct agent *a, struct session *s);
+/* cluster_outbox_mark: worker: the agent's record (a->st, a->sync) goes to the master. */
+void cluster_outbox_mark(struct node *n, struct agent *a);
 
-/*
- * cluster_session_current: 1 when session s may change its agent's record:
- * no newer session of the agent is known (on any node).  0 means s is
- * superseded and must be closed.
- */
-int cluster_session_current(struct node *n, struct session *s);
+/* cluster_fence: master: sends fence f to the worker with ledger index node. */
+struct crec_fence;
+void cluster_fence(struct node *n, uint16_t node, const struct crec_fence *f);
+/* cluster_node_name: the name of ledger node index node (0: this node); "unknown" if none. */
+const char *cluster_node_name(struct node *n, uint16_t node);
+/* cluster_node_up: 1 when the link to the worker with index node is up. */
+int cluster_node_up(struct node *n, uint16_t node);
 
 /* cluster_agents_changed: the master added (a != NULL) or removed (id) an agent: tell the workers. */
 void cluster_agent_added(struct node *n, struct agent *a);
@@ -45,7 +42,7 @@ void cluster_group_removed(struct node *n, const char *name);
 
 /*
  * cluster_agent_command: routes cmd (restart or reconnect) to the node holding
- * the agent's newest session.  Returns 0 when delivered locally, a
+ * the agent's current session (the ledger's).  Returns 0 when delivered locally, a
  * Wazuh/Vigil error code when it failed at once, or -1 when it was queued for
  * a worker: done(arg, id, code) is then called exactly once, with the
  * worker's answer or a timeout.  One arg submits one kind of command.

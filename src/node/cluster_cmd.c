@@ -59,8 +59,7 @@ cmd_send(struct cluster *c, struct pending_cmd *pc)
 {
 	struct node *n = c->node;
 	struct peer *p = clu_peer_by_name(c, pc->peer);
-	json_t *list, *body;
-	size_t i;
+	json_t *body;
 
 	pc->sent = 1;
 	/* a big batch under load takes the worker longer to read and answer */
@@ -69,14 +68,10 @@ cmd_send(struct cluster *c, struct pending_cmd *pc)
 		clu_cmd_finish(c, pc, VIGIL_ERR_NODE_UNREACHABLE);
 		return;
 	}
-	if ((list = json_array()) == NULL)
+	body = crec_command_encode(pc->req, pc->cmd == AGENT_CMD_RECONNECT ? CREC_CMD_RECONNECT :
+	    CREC_CMD_RESTART, pc->a, pc->n);
+	if (body == NULL)
 		return;   /* out of memory: the deadline answers for it */
-	for (i = 0; i < pc->n; i++)
-		json_array_append_new(list, json_pack("[i, I, I]", (int)pc->a[i].id,
-		    (json_int_t)pc->a[i].kg, (json_int_t)pc->a[i].kl));
-	body = json_pack("{s:I, s:o}", "req", (json_int_t)pc->req, "agents", list);
-	if (body != NULL && pc->cmd == AGENT_CMD_RECONNECT)
-		json_object_set_new(body, "cmd", json_string("reconnect"));
 	clu_send(p, CMSG_RESTART, body);
 }
 
@@ -88,9 +83,14 @@ cluster_agent_command(struct node *n, struct agent *a, enum agent_cmd cmd,
 	struct pending_cmd *pc;
 	struct peer *p;
 
-	if (c == NULL || a->sync_node[0] == '\0' || strcmp(a->sync_node, n->cfg.name) == 0)
-		return session_command_agent(n, a, cmd);
-	if ((p = clu_peer_by_name(c, a->sync_node)) == NULL)
+	struct known_node *k;
+
+	if (a->led.cur.sid == 0 || !a->led.cur_live)
+		return 1707;
+	if (a->led.cur.node == LEDGER_SELF)
+		return session_command_agent(n, a, a->led.cur.sid, cmd);
+	if (c == NULL || (k = clu_known_by_idx(c, a->led.cur.node)) == NULL ||
+	    (p = clu_peer_by_name(c, k->name)) == NULL)
 		return VIGIL_ERR_NODE_UNREACHABLE;
 	/* the open batch for this request and worker is near the tail */
 	TAILQ_FOREACH_REVERSE(pc, &c->cmds, cmd_list, entry)
@@ -109,7 +109,7 @@ cluster_agent_command(struct node *n, struct agent *a, enum agent_cmd cmd,
 	}
 	if (pc->n == pc->cap) {
 		size_t cap = pc->cap == 0 ? 64 : pc->cap * 2;
-		struct pending_agent *v = realloc(pc->a, cap * sizeof(*v));
+		struct crec_target *v = realloc(pc->a, cap * sizeof(*v));
 
 		if (v == NULL)
 			return 1000;
@@ -117,8 +117,7 @@ cluster_agent_command(struct node *n, struct agent *a, enum agent_cmd cmd,
 		pc->cap = cap;
 	}
 	pc->a[pc->n].id = a->id;
-	pc->a[pc->n].kg = a->sync_kg;
-	pc->a[pc->n].kl = a->sync_kl;
+	pc->a[pc->n].sid = a->led.cur.sid;
 	/* a full batch leaves at once: the worker starts while the rest is being built */
 	if (++pc->n == CLUSTER_CMD_CHUNK)
 		cmd_send(c, pc);
@@ -157,59 +156,44 @@ cluster_cancel(struct node *n, void *arg)
 	}
 }
 
-/* worker_command_one: cmd for [id, kg, kl] from the master; the code for it. */
-static int
-worker_command_one(struct node *n, json_t *item, enum agent_cmd cmd)
-{
-	struct agent *a;
-	struct session *s;
-	json_int_t id, kg, kl;
-
-	if (!json_is_array(item) || json_array_size(item) != 3 ||
-	    !json_is_integer(json_array_get(item, 0)) || !json_is_integer(json_array_get(item, 1)) ||
-	    !json_is_integer(json_array_get(item, 2)))
-		return 1000;
-	id = json_integer_value(json_array_get(item, 0));
-	kg = json_integer_value(json_array_get(item, 1));
-	kl = json_integer_value(json_array_get(item, 2));
-	if (id <= 0 || id > UINT32_MAX || kg < 0 || kg > UINT32_MAX || kl < 0 || kl > UINT32_MAX)
-		return 1000;
-	a = registry_agent_by_id(n->reg, (unsigned int)id);
-	if (a == NULL || (s = a->session) == NULL || s->closing)
-		return VIGIL_ERR_SESSION_MOVED;
-	if (clu_key_cmp(s->key_global, s->key_local, "", (unsigned int)kg, (unsigned int)kl,
-	    "") < 0)
-		return VIGIL_ERR_SESSION_MOVED;   /* we hold an older session than the master's */
-	return session_command_agent(n, a, cmd);
-}
-
 /*
- * clu_worker_command: the master asks this node to restart (no "cmd", or
- * "restart") or reconnect ("reconnect") agents it holds.  A "cmd" this node
- * does not know is answered 1000 for every agent: nothing is done in its place.
+ * clu_worker_command: the master asks this node to restart or reconnect
+ * agents in the sessions it names.  A session this node no longer holds is
+ * 1791 (the agent moved); a "cmd" this node does not know is answered 1000
+ * for every agent: nothing is done in its place.
  */
 void
 clu_worker_command(struct node *n, struct peer *p, json_t *body)
 {
-	json_t *agents = json_object_get(body, "agents"), *codes;
-	const char *what = json_string_value(json_object_get(body, "cmd"));
-	enum agent_cmd cmd = AGENT_CMD_RESTART;
-	int known = 1;
+	struct crec_command cmd;
+	json_t *codes;
+	const char *why;
 	size_t i;
 
-	if (json_object_get(body, "cmd") != NULL) {
-		if (what != NULL && strcmp(what, "reconnect") == 0)
-			cmd = AGENT_CMD_RECONNECT;
-		else if (what == NULL || strcmp(what, "restart") != 0)
-			known = 0;
+	if (crec_command_decode(body, &cmd, &why) == -1) {
+		log_warnx("cluster: a command from the master was ignored: %s", why);
+		return;   /* the master's deadline answers for it */
 	}
-	if (!json_is_array(agents) || (codes = json_array()) == NULL)
-		return;   /* malformed: the master's deadline answers */
-	for (i = 0; i < json_array_size(agents); i++)
-		json_array_append_new(codes, json_integer(known ? worker_command_one(n,
-		    json_array_get(agents, i), cmd) : 1000));
-	clu_send(p, CMSG_RESULT, json_pack("{s:O, s:o}", "req", json_object_get(body, "req"),
-	    "codes", codes));
+	if ((codes = json_array()) == NULL) {
+		crec_command_free(&cmd);
+		return;
+	}
+	for (i = 0; i < cmd.n; i++) {
+		struct agent *a = registry_agent_by_id(n->reg, cmd.agents[i].id);
+		int code;
+
+		if (cmd.cmd == CREC_CMD_UNKNOWN)
+			code = 1000;
+		else if (a == NULL || a->session == NULL)
+			code = VIGIL_ERR_SESSION_MOVED;
+		else
+			code = session_command_agent(n, a, cmd.agents[i].sid,
+			    cmd.cmd == CREC_CMD_RECONNECT ? AGENT_CMD_RECONNECT : AGENT_CMD_RESTART);
+		json_array_append_new(codes, json_integer(code));
+	}
+	clu_send(p, CMSG_RESULT, json_pack("{s:I, s:o}", "req", (json_int_t)cmd.req, "codes",
+	    codes));
+	crec_command_free(&cmd);
 }
 
 /* clu_master_result: a worker's codes for a batch it was sent, in the batch's order. */

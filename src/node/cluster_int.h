@@ -14,6 +14,7 @@
 
 #include "lib/tls_psk.h"
 #include "node/node.h"
+#include "proto/crec.h"
 
 #define CLUSTER_BATCH_MAX 2000        /* records per UPDATES frame */
 #define CLUSTER_PING_EVERY 2          /* s of silence before a ping */
@@ -38,6 +39,7 @@ struct peer {
 	time_t last_rx;
 	time_t last_tx;
 	uint64_t expect_seq;        /* master: next sync batch expected (0 = any) */
+	uint16_t idx;               /* master: the worker's ledger node index */
 };
 TAILQ_HEAD(peer_list, peer);
 
@@ -50,6 +52,7 @@ struct known_node {
 	int marked;                 /* its agents were marked unreachable */
 	time_t joined;
 	uint64_t updates;
+	uint16_t idx;               /* its node index in the ledger (1, 2, ...; 0 is the master) */
 };
 TAILQ_HEAD(known_list, known_node);
 
@@ -79,7 +82,7 @@ struct pending_cmd {
 	void *arg;
 	enum agent_cmd cmd;
 	size_t n, cap;
-	struct pending_agent { unsigned int id, kg, kl; } *a;   /* grows as agents are added */
+	struct crec_target *a;              /* grows as agents are added */
 };
 TAILQ_HEAD(cmd_list, pending_cmd);
 
@@ -99,6 +102,7 @@ struct cluster {
 	struct peer_list peers;             /* master: workers; worker: at most the master */
 	struct peer_list dead;
 	struct known_list known;            /* master */
+	uint16_t next_idx;                  /* master: the next worker's node index */
 	struct evconnlistener *lsn;         /* master */
 	struct event *reap_ev;
 	struct event *send_ev;              /* worker: flush the outbox */
@@ -134,17 +138,6 @@ clu_is_master(const struct node *n)
 	return n->cfg.role == ROLE_MASTER;
 }
 
-/* clu_key_cmp: orders two session keys (agent counter, then node name). */
-static inline int
-clu_key_cmp(unsigned int ag, unsigned int al, const char *an, unsigned int bg, unsigned int bl,
-    const char *bn)
-{
-	if (ag != bg)
-		return ag < bg ? -1 : 1;
-	if (al != bl)
-		return al < bl ? -1 : 1;
-	return strcmp(an, bn);
-}
 
 /* clu_now_ms: wall-clock milliseconds (nodes of one cluster compare these). */
 static inline uint64_t
@@ -161,6 +154,7 @@ int clu_send(struct peer *p, int type, json_t *body);
 void clu_close(struct peer *p, const char *reason);
 struct peer *clu_peer_by_name(struct cluster *c, const char *name);
 struct known_node *clu_known_get(struct cluster *c, const char *name);
+struct known_node *clu_known_by_idx(struct cluster *c, uint16_t idx);
 int clu_faults_take(struct cluster *c, uint8_t *f, size_t len);
 void clu_faults_cb(evutil_socket_t fd, short what, void *arg);
 void clu_send_cb(evutil_socket_t fd, short what, void *arg);

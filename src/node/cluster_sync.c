@@ -27,114 +27,30 @@
 #include "node/groups.h"
 #include "node/registry.h"
 #include "node/session.h"
+#include "node/state.h"
+#include "proto/crec.h"
 #include "proto/cmsg.h"
 #include "node/cluster_int.h"
 
 /* ---- agent records ---- */
 
-#define REC_STR(field) json_string(a->info.field)
-
+/* record_from_agent: the worker's record of its newest session of a (new reference). */
 static json_t *
 record_from_agent(const struct agent *a)
 {
-	json_t *r = json_object();
+	struct crec_record r;
 
-	if (r == NULL)
-		return NULL;
-	json_object_set_new(r, "id", json_integer(a->id));
-	json_object_set_new(r, "kg", json_integer(a->sync_kg));
-	json_object_set_new(r, "kl", json_integer(a->sync_kl));
-	json_object_set_new(r, "sseq", json_integer((json_int_t)a->sync_sseq));
-	json_object_set_new(r, "t", json_integer((json_int_t)a->sync_mark_ms));
-	json_object_set_new(r, "status", json_integer(a->status));
-	json_object_set_new(r, "status_code", json_integer(a->status_code));
-	json_object_set_new(r, "last_keepalive", json_integer(a->last_keepalive));
-	json_object_set_new(r, "disconnection_time", json_integer(a->disconnection_time));
-	json_object_set_new(r, "manager", json_string(a->manager));
-	json_object_set_new(r, "version", REC_STR(version));
-	json_object_set_new(r, "os_uname", REC_STR(os_uname));
-	json_object_set_new(r, "os_name", REC_STR(os_name));
-	json_object_set_new(r, "os_version", REC_STR(os_version));
-	json_object_set_new(r, "os_major", REC_STR(os_major));
-	json_object_set_new(r, "os_minor", REC_STR(os_minor));
-	json_object_set_new(r, "os_build", REC_STR(os_build));
-	json_object_set_new(r, "os_codename", REC_STR(os_codename));
-	json_object_set_new(r, "os_platform", REC_STR(os_platform));
-	json_object_set_new(r, "os_arch", REC_STR(os_arch));
-	json_object_set_new(r, "config_sum", REC_STR(config_sum));
-	json_object_set_new(r, "merged_sum", REC_STR(merged_sum));
-	json_object_set_new(r, "agent_ip", REC_STR(agent_ip));
-	json_object_set_new(r, "labels", REC_STR(labels));
-	return r;
-}
-
-static void
-rec_copy(json_t *r, const char *k, char *dst, size_t cap)
-{
-	const char *v = json_string_value(json_object_get(r, k));
-
-	if (v != NULL)
-		snprintf(dst, cap, "%s", v);
-}
-
-#define REC_COPY(field) rec_copy(r, #field, info.field, sizeof(info.field))
-
-/*
- * record_apply: copies a record's reported state into a.  The agent
- * information is replaced whole, and only by a record that knows the
- * version: a known field never becomes unknown.
- */
-static void
-record_apply(json_t *r, struct agent *a, const char *node_name)
-{
-	struct agent_info info;
-	json_int_t st = json_integer_value(json_object_get(r, "status"));
-
-	if (st >= AGENT_NEVER_CONNECTED && st <= AGENT_DISCONNECTED)
-		a->status = (int)st;
-	a->status_code = (int)json_integer_value(json_object_get(r, "status_code"));
-	a->last_keepalive = (time_t)json_integer_value(json_object_get(r, "last_keepalive"));
-	a->disconnection_time =
-	    (time_t)json_integer_value(json_object_get(r, "disconnection_time"));
-	rec_copy(r, "manager", a->manager, sizeof(a->manager));
-	snprintf(a->node_name, sizeof(a->node_name), "%s", node_name);
-	memset(&info, 0, sizeof(info));
-	REC_COPY(version);
-	if (info.version[0] == '\0')
-		return;
-	REC_COPY(os_uname);
-	REC_COPY(os_name);
-	REC_COPY(os_version);
-	REC_COPY(os_major);
-	REC_COPY(os_minor);
-	REC_COPY(os_build);
-	REC_COPY(os_codename);
-	REC_COPY(os_platform);
-	REC_COPY(os_arch);
-	REC_COPY(config_sum);
-	REC_COPY(merged_sum);
-	REC_COPY(agent_ip);
-	REC_COPY(labels);
-	a->info = info;
-}
-
-/* fence_old: the agent's newest session moved from a->sync_node to another node: close the old one. */
-static void
-fence_old(struct node *n, struct agent *a, const char *new_node)
-{
-	struct peer *p;
-
-	if (a->sync_node[0] == '\0' || strcmp(a->sync_node, new_node) == 0)
-		return;
-	if (strcmp(a->sync_node, n->cfg.name) == 0) {
-		session_fence(n, a, "a newer session of this agent is on another node");
-		return;
-	}
-	if ((p = clu_peer_by_name(n->cluster, a->sync_node)) != NULL) {
-		n->stats.sync_fenced++;
-		clu_send(p, CMSG_FENCE, json_pack("{s:i, s:i, s:i}", "id", (json_int_t)a->id,
-		    "kg", (json_int_t)a->sync_kg, "kl", (json_int_t)a->sync_kl));
-	}
+	memset(&r, 0, sizeof(r));
+	r.id = a->id;
+	r.sid = a->sync.sid;
+	r.first = a->sync.first;
+	r.last = a->sync.last;
+	r.nrx = a->sync.nrx;
+	r.sseq = a->sync.seq;
+	r.live = a->sync.live;
+	r.mark_ms = a->sync.mark_ms;
+	r.st = a->st;
+	return crec_record_encode(&r);
 }
 
 /* latency_add: one applied record: how long since the worker saw the change. */
@@ -183,62 +99,6 @@ clu_latency_report(struct cluster *c, time_t now)
 	c->nlat = 0;
 }
 
-/*
- * master_apply: one record from node `from`.  Applied only when it comes from
- * the agent's newest known session; returns 1 applied, 0 dropped.
- */
-static int
-master_apply(struct node *n, struct peer *from, json_t *r)
-{
-	struct agent *a;
-	unsigned int id, kg, kl;
-	uint64_t sseq;
-	int cmp;
-
-	id = (unsigned int)json_integer_value(json_object_get(r, "id"));
-	kg = (unsigned int)json_integer_value(json_object_get(r, "kg"));
-	kl = (unsigned int)json_integer_value(json_object_get(r, "kl"));
-	sseq = (uint64_t)json_integer_value(json_object_get(r, "sseq"));
-	if (id == 0 || (a = registry_agent_by_id(n->reg, id)) == NULL || a->removed)
-		return 0;
-	cmp = a->sync_node[0] == '\0' ? 1 :
-	    clu_key_cmp(kg, kl, from->name, a->sync_kg, a->sync_kl, a->sync_node);
-	if (cmp < 0 || (cmp == 0 && sseq < a->sync_sseq)) {
-		n->stats.sync_stale++;
-		log_info("cluster %s: agent %03u: update from an older session (%u:%u < %u:%u on %s) "
-		    "dropped", from->name, id, kg, kl, a->sync_kg, a->sync_kl, a->sync_node);
-		if (cmp < 0)   /* the sender still holds an older session: it must close it */
-			clu_send(from, CMSG_FENCE, json_pack("{s:i, s:i, s:i}", "id", (json_int_t)id,
-			    "kg", (json_int_t)a->sync_kg, "kl", (json_int_t)a->sync_kl));
-		return 0;
-	}
-	if (cmp > 0)
-		fence_old(n, a, from->name);
-	a->sync_kg = kg;
-	a->sync_kl = kl;
-	a->sync_sseq = sseq;
-	snprintf(a->sync_node, sizeof(a->sync_node), "%s", from->name);
-	record_apply(r, a, from->name);
-	node_group_check(n, a);
-	registry_agent_dirty(n->reg, a);
-	n->stats.sync_applied++;
-	latency_add(n->cluster, json_integer_value(json_object_get(r, "t")));
-	return 1;
-}
-
-int
-cluster_session_current(struct node *n, struct session *s)
-{
-	struct agent *a = s->agent;
-
-	if (n->cluster == NULL || a == NULL || a->sync_node[0] == '\0')
-		return 1;
-	if (!clu_is_master(n))
-		return 1;   /* a worker learns of newer sessions through fences */
-	return clu_key_cmp(s->key_global, s->key_local, n->cfg.name, a->sync_kg, a->sync_kl,
-	    a->sync_node) >= 0;
-}
-
 /* ---- worker outbox ---- */
 
 static void
@@ -246,7 +106,7 @@ outbox_mark(struct cluster *c, struct agent *a)
 {
 	unsigned int *v;
 
-	if (a->sync_dirty) {
+	if (a->sync.dirty) {
 		/* Already queued (perhaps while the link was down): make sure it leaves. */
 		event_active(c->send_ev, EV_TIMEOUT, 0);
 		return;
@@ -262,8 +122,8 @@ outbox_mark(struct cluster *c, struct agent *a)
 		c->capdirty = cap;
 	}
 	c->dirty[c->ndirty++] = a->id;
-	a->sync_dirty = 1;
-	a->sync_mark_ms = clu_now_ms();
+	a->sync.dirty = 1;
+	a->sync.mark_ms = clu_now_ms();
 	event_active(c->send_ev, EV_TIMEOUT, 0);
 }
 
@@ -292,10 +152,10 @@ outbox_send(struct cluster *c)
 		for (k = 0; k < take; k++) {
 			struct agent *a = registry_agent_by_id(n->reg, c->dirty[i + k]);
 
-			if (a == NULL || a->removed)
+			if (a == NULL || a->removed || a->sync.sid == 0)
 				continue;
-			a->sync_dirty = 0;
-			a->sync_sent_seq = b->seq;
+			a->sync.dirty = 0;
+			a->sync.sent_seq = b->seq;
 			b->ids[b->n++] = a->id;
 			json_array_append_new(recs, record_from_agent(a));
 		}
@@ -342,7 +202,7 @@ clu_outbox_resync(struct cluster *c)
 		for (i = 0; i < b->n; i++) {
 			struct agent *a = registry_agent_by_id(n->reg, b->ids[i]);
 
-			if (a != NULL && a->sync_sent_seq == b->seq)
+			if (a != NULL && a->sync.sent_seq == b->seq)
 				outbox_mark(c, a);
 		}
 		free(b);
@@ -351,29 +211,16 @@ clu_outbox_resync(struct cluster *c)
 	for (i = 1; i < count; i++) {
 		struct agent *a = registry_agent_at(n->reg, i);
 
-		if (a->session != NULL || a->status == AGENT_ACTIVE || a->status == AGENT_PENDING)
+		if (a->sync.live)
 			outbox_mark(c, a);
 	}
 }
 
 void
-cluster_agent_changed(struct node *n, struct agent *a, struct session *s)
+cluster_outbox_mark(struct node *n, struct agent *a)
 {
-	struct cluster *c = n->cluster;
-
-	if (s != NULL) {
-		if (s->key_global != a->sync_kg || s->key_local != a->sync_kl ||
-		    strcmp(a->sync_node, n->cfg.name) != 0) {
-			if (clu_is_master(n) && c != NULL)
-				fence_old(n, a, n->cfg.name);
-			a->sync_kg = s->key_global;
-			a->sync_kl = s->key_local;
-			snprintf(a->sync_node, sizeof(a->sync_node), "%s", n->cfg.name);
-		}
-		a->sync_sseq = s->seq;
-	}
-	if (c != NULL && !clu_is_master(n))
-		outbox_mark(c, a);
+	if (n->cluster != NULL && !clu_is_master(n))
+		outbox_mark(n->cluster, a);
 }
 
 /* ---- keys (master -> workers) ---- */
@@ -595,75 +442,90 @@ void
 clu_master_updates(struct peer *p, json_t *body)
 {
 	struct node *n = p->node;
-	json_t *recs = json_object_get(body, "records"), *r;
-	json_int_t seq = json_integer_value(json_object_get(body, "seq"));
+	const json_t *recs, *j;
+	const char *why;
+	uint64_t seq;
 	size_t i;
-
 	struct known_node *k = clu_known_get(n->cluster, p->name);
 
+	if (crec_updates_decode(body, &seq, &recs, &why) == -1) {
+		clu_close(p, why);
+		return;
+	}
 	/* A link never loses frames; a gap means a broken stream: reset it, the
 	 * worker resends everything unacknowledged.  A batch already seen is
 	 * acknowledged again and not reapplied. */
-	if (p->expect_seq != 0 && (uint64_t)seq > p->expect_seq) {
+	if (p->expect_seq != 0 && seq > p->expect_seq) {
 		clu_close(p, "gap in the sync stream");
 		return;
 	}
-	if (p->expect_seq != 0 && (uint64_t)seq < p->expect_seq) {
+	if (p->expect_seq != 0 && seq < p->expect_seq) {
 		n->stats.sync_stale += json_array_size(recs);
 		clu_send(p, CMSG_ACK, json_pack("{s:I}", "seq", (json_int_t)(p->expect_seq - 1)));
 		return;
 	}
-	p->expect_seq = (uint64_t)seq + 1;
-	json_array_foreach(recs, i, r)
-		master_apply(n, p, r);
+	p->expect_seq = seq + 1;
+	json_array_foreach(recs, i, j) {
+		struct crec_record r;
+
+		/* One bad record is that agent's problem, not the batch's. */
+		if (crec_record_decode(j, &r, &why) == -1) {
+			n->stats.frames_bad++;
+			log_warnx("cluster %s: a record was dropped: %s", p->name, why);
+			continue;
+		}
+		state_record(n, p->idx, &r);
+		latency_add(n->cluster, (json_int_t)r.mark_ms);
+	}
 	if (k != NULL)
 		k->updates += json_array_size(recs);
 	node_schedule_flush(n);
 	/* Applied to the registry in memory, which the API reads: acknowledge. */
-	clu_send(p, CMSG_ACK, json_pack("{s:I}", "seq", seq));
+	clu_send(p, CMSG_ACK, json_pack("{s:I}", "seq", (json_int_t)seq));
 }
 
 void
 clu_worker_fence(struct node *n, json_t *body)
 {
-	unsigned int id = (unsigned int)json_integer_value(json_object_get(body, "id"));
-	unsigned int kg = (unsigned int)json_integer_value(json_object_get(body, "kg"));
-	unsigned int kl = (unsigned int)json_integer_value(json_object_get(body, "kl"));
-	struct agent *a = registry_agent_by_id(n->reg, id);
-	struct session *s;
+	struct crec_fence f;
+	const char *why;
+	struct agent *a;
 
-	if (a == NULL || (s = a->session) == NULL)
+	if (crec_fence_decode(body, &f, &why) == -1) {
+		log_warnx("cluster: a fence from the master was ignored: %s", why);
 		return;
-	/* The master knows a newer session on another node (or the same key there,
-	 * which the tie-break gave to the other node): ours must close.  A session
-	 * newer than what the master knows stays: its updates will win. */
-	if (clu_key_cmp(s->key_global, s->key_local, "", kg, kl, "") <= 0)
-		session_fence(n, a, "fenced by the master: a newer session is on another node");
+	}
+	if ((a = registry_agent_by_id(n->reg, f.id)) == NULL)
+		return;
+	switch (session_fence_sid(n, a, f.sid, f.has_below ? &f.below : NULL)) {
+	case 1:
+		a->sync.live = 0;   /* the master moved on: nothing more to say of it */
+		break;
+	case 0:
+		session_republish(n, a->session);   /* tells the master why */
+		break;
+	default:
+		break;
+	}
+}
+
+void
+cluster_fence(struct node *n, uint16_t node, const struct crec_fence *f)
+{
+	struct known_node *k;
+	struct peer *p;
+
+	if (n->cluster == NULL || (k = clu_known_by_idx(n->cluster, node)) == NULL ||
+	    (p = clu_peer_by_name(n->cluster, k->name)) == NULL || !p->ready)
+		return;
+	clu_send(p, CMSG_FENCE, crec_fence_encode(f));
 }
 
 /* clu_mark_unreachable: a worker has been gone for the grace period. */
 void
 clu_mark_unreachable(struct node *n, struct known_node *k)
 {
-	size_t i, count = registry_count(n->reg);
-	int marked = 0;
-
-	for (i = 1; i < count; i++) {
-		struct agent *a = registry_agent_at(n->reg, i);
-
-		if (strcmp(a->sync_node, k->name) != 0)
-			continue;
-		if (a->status != AGENT_ACTIVE && a->status != AGENT_PENDING)
-			continue;
-		if (a->status != AGENT_DISCONNECTED)
-			a->disconnection_time = node_now(n);
-		a->status = AGENT_DISCONNECTED;
-		a->status_code = AGENT_CODE_NODE_UNREACHABLE;
-		registry_agent_dirty(n->reg, a);
-		marked++;
-	}
 	k->marked = 1;
+	state_node_lost(n, k->idx);
 	node_schedule_flush(n);
-	log_warnx("cluster: worker '%s' unreachable for %d s: %d agents marked disconnected",
-	    k->name, n->cfg.node_grace, marked);
 }

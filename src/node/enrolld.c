@@ -108,12 +108,12 @@ enroll_may_replace(struct node *n, const struct agent *old)
 {
 	time_t now = node_now(n);
 
-	if (old->session != NULL || old->status == AGENT_ACTIVE || old->status == AGENT_PENDING)
+	if (old->session != NULL || old->st.status == AGENT_ACTIVE || old->st.status == AGENT_PENDING)
 		return 0;
 	if (now - old->date_add < ENROLL_FORCE_AFTER_REGISTRATION)
 		return 0;
-	if (old->status == AGENT_DISCONNECTED &&
-	    now - old->disconnection_time < ENROLL_FORCE_DISCONNECTED)
+	if (old->st.status == AGENT_DISCONNECTED &&
+	    now - old->st.disconnection_time < ENROLL_FORCE_DISCONNECTED)
 		return 0;
 	return 1;
 }

@@ -27,6 +27,7 @@
 #include "node/groups.h"
 #include "node/registry.h"
 #include "node/session.h"
+#include "node/state.h"
 
 static int ready_fd = -1;   /* daemon mode: the parent waits on this pipe */
 
@@ -103,30 +104,18 @@ node_schedule_flush(struct node *n)
 	evtimer_add(n->flush_ev, &tv);
 }
 
-void
-node_agent_changed(struct node *n, struct agent *a, struct session *s)
-{
-	cluster_agent_changed(n, a, s);
-	/*
-	 * A worker's state of an agent lives in its sessions and goes to the
-	 * master, which persists it.  The worker's database keeps the keys
-	 * (written when they arrive); rewriting a row for each keepalive there
-	 * only cost CPU, in long flushes that held back restart batches.
-	 */
-	if (n->cfg.role == ROLE_WORKER)
-		return;
-	node_group_check(n, a);
-	registry_agent_dirty(n->reg, a);
-	node_schedule_flush(n);
-}
 
 static void
 tick_cb(evutil_socket_t fd, short what, void *arg)
 {
 	(void)fd;
 	(void)what;
-	session_tick(arg);
-	cluster_tick(arg);
+	struct node *n = arg;
+
+	session_tick(n);
+	cluster_tick(n);
+	if (n->cfg.role == ROLE_MASTER)
+		state_tick(n);
 	node_write_stats(arg);
 }
 

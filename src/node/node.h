@@ -45,6 +45,9 @@ struct node_stats {
 	uint64_t sync_applied;       /* master: updates applied */
 	uint64_t sync_stale;         /* master: updates from an older session, dropped */
 	uint64_t sync_fenced;        /* sessions told to close: a newer one exists */
+	uint64_t sync_pending;       /* records of sessions waiting for the current one to close */
+	uint64_t sync_refused;       /* sessions refused: replays, forgeries, second copies */
+	uint64_t sessions_refused;   /* connections refused here: counter not newer (replay?) */
 	uint64_t link_read_more;     /* link bytes read past libevent's record a turn */
 	uint64_t shared_pushes;      /* merged.mg sent to agents */
 	uint64_t shared_pushes_deferred; /* a push left for a later keepalive (rate limit) */
@@ -76,6 +79,7 @@ struct node {
 	struct session_list dead;       /* closed, freed by reap_ev */
 	size_t nsessions;
 	uint64_t next_session_serial;
+	uint64_t sid_boot;              /* high half of every session id (session.c) */
 	int enroll_inflight;
 
 	struct cluster *cluster;        /* cluster.c state (NULL until started) */
@@ -107,11 +111,6 @@ void node_schedule_flush(struct node *n);
 
 struct agent;
 struct session;
-/*
- * node_agent_changed: an agent's record changed (through session s, or NULL).
- * The master persists it; a worker streams it to the master.
- */
-void node_agent_changed(struct node *n, struct agent *a, struct session *s);
 
 /* node_groups.c: groups on this node. */
 struct groups;
@@ -145,11 +144,21 @@ enum agent_cmd {
  * VIGIL_ERR_VERSION_UNKNOWN when a restart's version is not known yet).
  */
 struct agent;
-int session_command_agent(struct node *n, struct agent *a, enum agent_cmd cmd);
+int session_command_agent(struct node *n, struct agent *a, uint64_t sid, enum agent_cmd cmd);
 /* session_drop_agent: closes the agent's session, if any (agent removed). */
 void session_drop_agent(struct node *n, struct agent *a, const char *reason);
 /* session_fence: closes the agent's session without touching its record (a newer one exists). */
 void session_fence(struct node *n, struct agent *a, const char *reason);
+/*
+ * session_fence_sid: the master fences the agent's session sid here: it is
+ * closed (1), unless below is given and the session has seen a counter at
+ * least that new (0: kept; the caller has it publish again).  -1: no such
+ * session here.
+ */
+struct crec_ctr;
+int session_fence_sid(struct node *n, struct agent *a, uint64_t sid, const struct crec_ctr *below);
+/* session_republish: session s reports its state again (unchanged). */
+void session_republish(struct node *n, struct session *s);
 
 /* enrolld.c: the enrollment service (port 1515, TLS). */
 int enrolld_listen(struct node *n);

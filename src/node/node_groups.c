@@ -42,7 +42,7 @@ node_group_check(struct node *n, struct agent *a)
 	if (n->cfg.role != ROLE_MASTER || a->id == 0)
 		return;
 	synced = groups_merged_for(n->groups, a->group, md5, NULL, NULL) == 0 &&
-	    strcmp(a->info.merged_sum, md5) == 0;
+	    strcmp(a->st.info.merged_sum, md5) == 0;
 	if (synced != a->group_config_synced) {
 		a->group_config_synced = synced;
 		registry_agent_dirty(n->reg, a);

@@ -227,24 +227,24 @@ registry_load(struct registry *r, time_t now)
 			break;
 		if (rc == -1)
 			goto err;
-		if (a->status < AGENT_NEVER_CONNECTED || a->status > AGENT_DISCONNECTED) {
-			log_warnx("registry: load: agent %03u: unknown status %d", a->id, a->status);
-			a->status = a->last_keepalive ? AGENT_DISCONNECTED : AGENT_NEVER_CONNECTED;
+		if (a->st.status < AGENT_NEVER_CONNECTED || a->st.status > AGENT_DISCONNECTED) {
+			log_warnx("registry: load: agent %03u: unknown status %d", a->id, a->st.status);
+			a->st.status = a->st.last_keepalive ? AGENT_DISCONNECTED : AGENT_NEVER_CONNECTED;
 			a->dirty = 1;
 		}
-		if (a->status_code < AGENT_CODE_OK ||
-		    a->status_code > AGENT_CODE_NODE_UNREACHABLE) {
-			a->status_code = AGENT_CODE_OK;
+		if (a->st.status_code < AGENT_CODE_OK ||
+		    a->st.status_code > AGENT_CODE_NODE_UNREACHABLE) {
+			a->st.status_code = AGENT_CODE_OK;
 			a->dirty = 1;
 		}
 		if (a->group_config_synced != 0 && a->group_config_synced != 1) {
 			a->group_config_synced = 0;
 			a->dirty = 1;
 		}
-		if (a->id != 0 && (a->status == AGENT_PENDING || a->status == AGENT_ACTIVE)) {
-			a->status = AGENT_DISCONNECTED;
-			a->status_code = AGENT_CODE_CONNECTION_LOST;
-			a->disconnection_time = now;
+		if (a->id != 0 && (a->st.status == AGENT_PENDING || a->st.status == AGENT_ACTIVE)) {
+			a->st.status = AGENT_DISCONNECTED;
+			a->st.status_code = AGENT_CODE_CONNECTION_LOST;
+			a->st.disconnection_time = now;
 			a->dirty = 1;
 		}
 		agent_derive_key(a);
@@ -299,19 +299,19 @@ registry_manager_agent(struct registry *r, const char *manager_name, const char 
 	} else
 		names_delete(r, a);
 	snprintf(a->name, sizeof(a->name), "%s", manager_name);
-	snprintf(a->manager, sizeof(a->manager), "%s", manager_name);
+	snprintf(a->st.manager, sizeof(a->st.manager), "%s", manager_name);
 	snprintf(a->ip, sizeof(a->ip), "127.0.0.1");
 	snprintf(a->register_ip, sizeof(a->register_ip), "127.0.0.1");
 	snprintf(a->node_name, sizeof(a->node_name), "%s", node_name ? node_name : "");
 	if (manager_version == NULL)
 		manager_version = "";
 	if (strncmp(manager_version, "Wazuh ", 6) == 0)
-		snprintf(a->info.version, sizeof(a->info.version), "%s", manager_version);
+		snprintf(a->st.info.version, sizeof(a->st.info.version), "%s", manager_version);
 	else
-		snprintf(a->info.version, sizeof(a->info.version), "Wazuh %s", manager_version);
-	a->status = AGENT_ACTIVE;
-	a->status_code = AGENT_CODE_OK;
-	a->disconnection_time = 0;
+		snprintf(a->st.info.version, sizeof(a->st.info.version), "Wazuh %s", manager_version);
+	a->st.status = AGENT_ACTIVE;
+	a->st.status_code = AGENT_CODE_OK;
+	a->st.disconnection_time = 0;
 	if (created) {
 		if (agent_insert(r, a) == -1) {
 			free(a);
@@ -497,7 +497,7 @@ registry_agent_put(struct registry *r, unsigned int id, const char *name, const 
 		goto err;
 	}
 	a->id = id;
-	a->status = AGENT_NEVER_CONNECTED;
+	a->st.status = AGENT_NEVER_CONNECTED;
 	a->date_add = now;
 	agent_derive_key(a);
 	if (vec_push(&r->dirty, a) == -1 || agent_insert(r, a) == -1) {
@@ -538,6 +538,8 @@ registry_agent_remove(struct registry *r, unsigned int id)
 	r->agents.n--;
 	a->removed = 1;
 	a->session = NULL;
+	free(a->held);   /* a session of it waiting in the ledger: gone with it */
+	a->held = NULL;
 	return 0;
 }
 

@@ -88,6 +88,8 @@ static const char *const regdb_migrations[] = {
 #define REGDB_SCHEMA_VERSION ((int)(sizeof(regdb_migrations) / sizeof(regdb_migrations[0])))
 
 enum col_type { COL_TEXT, COL_INT, COL_TIME };
+/* COL_TIME columns are time_t or int64_t (struct crec_state): the same size here. */
+_Static_assert(sizeof(time_t) == sizeof(int64_t), "time_t is 64 bits");
 
 /* Every persisted field of struct agent except id (always column 0). */
 static const struct agent_col {
@@ -106,27 +108,27 @@ static const struct agent_col {
 	T("key", key, 1),
 	T("groups", group, 0),
 	T("node_name", node_name, 0),
-	T("manager", manager, 0),
-	I("status", status),
-	I("status_code", status_code),
+	T("manager", st.manager, 0),
+	I("status", st.status),
+	I("status_code", st.status_code),
 	I("group_config_synced", group_config_synced),
 	S("date_add", date_add),
-	S("last_keepalive", last_keepalive),
-	S("disconnection_time", disconnection_time),
-	T("version", info.version, 0),
-	T("os_uname", info.os_uname, 0),
-	T("os_name", info.os_name, 0),
-	T("os_version", info.os_version, 0),
-	T("os_major", info.os_major, 0),
-	T("os_minor", info.os_minor, 0),
-	T("os_build", info.os_build, 0),
-	T("os_codename", info.os_codename, 0),
-	T("os_platform", info.os_platform, 0),
-	T("os_arch", info.os_arch, 0),
-	T("config_sum", info.config_sum, 0),
-	T("merged_sum", info.merged_sum, 0),
-	T("agent_ip", info.agent_ip, 0),
-	T("labels", info.labels, 0),
+	S("last_keepalive", st.last_keepalive),
+	S("disconnection_time", st.disconnection_time),
+	T("version", st.info.version, 0),
+	T("os_uname", st.info.os_uname, 0),
+	T("os_name", st.info.os_name, 0),
+	T("os_version", st.info.os_version, 0),
+	T("os_major", st.info.os_major, 0),
+	T("os_minor", st.info.os_minor, 0),
+	T("os_build", st.info.os_build, 0),
+	T("os_codename", st.info.os_codename, 0),
+	T("os_platform", st.info.os_platform, 0),
+	T("os_arch", st.info.os_arch, 0),
+	T("config_sum", st.info.config_sum, 0),
+	T("merged_sum", st.info.merged_sum, 0),
+	T("agent_ip", st.info.agent_ip, 0),
+	T("labels", st.info.labels, 0),
 #undef T
 #undef I
 #undef S

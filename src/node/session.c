@@ -16,6 +16,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <unistd.h>
+
+#include <openssl/rand.h>
 
 #include <event2/buffer.h>
 #include <event2/bufferevent.h>
@@ -26,7 +29,9 @@
 #include "node/agent.h"
 #include "node/cluster.h"
 #include "node/groups.h"
+#include "node/ledger.h"
 #include "node/registry.h"
+#include "node/state.h"
 #include "proto/control.h"
 #include "proto/frame.h"
 #include "proto/merged.h"
@@ -100,30 +105,38 @@ session_send(struct session *s, const char *msg, size_t len)
 }
 
 /*
- * session_publish: the agent's record changed through session s (NULL when
- * no session is involved): hand it to the node, which persists it (master)
- * or streams it to the master (worker).
+ * session_publish: what the agent told session s changed.  Only the agent's
+ * current session on this node speaks for it; the state module decides what
+ * the agent's state becomes (state.c).
  */
 static void
-session_publish(struct node *n, struct agent *a, struct session *s)
+session_publish(struct session *s)
 {
-	if (s != NULL)
-		s->seq++;
-	node_agent_changed(n, a, s);
+	if (s->agent == NULL || s->agent->session != s)
+		return;
+	s->seq++;
+	state_session_changed(s->node, s);
 }
 
-static void
-agent_set_disconnected(struct node *n, struct agent *a, struct session *s, int code)
+void
+session_republish(struct node *n, struct session *s)
 {
-	if (a->status == AGENT_DISCONNECTED && a->status_code == code)
+	(void)n;
+	session_publish(s);
+}
+
+/* session_set_disconnected: the session reports its agent gone, for code. */
+static void
+session_set_disconnected(struct session *s, int code)
+{
+	struct crec_state *st = &s->st;
+
+	if (st->status == AGENT_NEVER_CONNECTED)
 		return;
-	if (a->status == AGENT_NEVER_CONNECTED)
-		return;
-	if (a->status != AGENT_DISCONNECTED)
-		a->disconnection_time = node_now(n);
-	a->status = AGENT_DISCONNECTED;
-	a->status_code = code;
-	session_publish(n, a, s);
+	if (st->status != AGENT_DISCONNECTED)
+		st->disconnection_time = node_now(s->node);
+	st->status = AGENT_DISCONNECTED;
+	st->status_code = code;
 }
 
 /*
@@ -143,8 +156,12 @@ session_close(struct session *s, const char *reason, int status_code)
 	if (s->agent != NULL) {
 		log_info("session %s (%s): closed: %s", s->agent_id, s->peer, reason);
 		if (s->agent->session == s) {
+			/* its last word: closed, with why (live is 0 from now on) */
+			if (s->seq > 0) {
+				session_set_disconnected(s, status_code);
+				session_publish(s);
+			}
 			s->agent->session = NULL;
-			agent_set_disconnected(n, s->agent, s, status_code);
 		}
 	} else
 		log_debug("session %s: closed: %s", s->peer, reason);
@@ -192,34 +209,31 @@ session_send_err(struct session *s, const char *message)
 static void
 handle_startup(struct session *s, const char *msg, size_t len)
 {
-	struct node *n = s->node;
-	struct agent *a = s->agent;
 	char version[32];
 	int rc;
 
 	rc = control_parse_startup(msg, len, version, sizeof(version));
 	if (rc == -1) {
 		session_send_err(s, "Couldn't retrieve version");
-		a->status_code = AGENT_CODE_VERSION_MISSING;
-		session_publish(n, a, s);
+		s->st.status_code = AGENT_CODE_VERSION_MISSING;
+		session_publish(s);
 		return;
 	}
 	if (rc == 0) {
 		if (!version_acceptable(version)) {
 			session_send_err(s, "Agent version must be lower or equal to manager version");
-			a->status_code = AGENT_CODE_INVALID_VERSION;
-			session_publish(n, a, s);
+			s->st.status_code = AGENT_CODE_INVALID_VERSION;
+			session_publish(s);
 			return;
 		}
 		snprintf(s->version, sizeof(s->version), "Wazuh %s", version);
 	}
 	s->started = 1;
 	session_send(s, CONTROL_ACK, strlen(CONTROL_ACK));
-	a->status = AGENT_PENDING;
-	a->status_code = AGENT_CODE_OK;
-	a->disconnection_time = 0;
-	snprintf(a->node_name, sizeof(a->node_name), "%s", n->cfg.name);
-	session_publish(n, a, s);
+	s->st.status = AGENT_PENDING;
+	s->st.status_code = AGENT_CODE_OK;
+	s->st.disconnection_time = 0;
+	session_publish(s);
 	log_debug("session %s: startup (%s)", s->agent_id, s->version[0] ? s->version : "no version");
 }
 
@@ -241,7 +255,7 @@ session_push_shared(struct session *s)
 
 	if (n->groups == NULL || groups_merged_for(n->groups, list, md5, NULL, NULL) == -1)
 		return;   /* groups not known here (yet) */
-	if (strcmp(a->info.merged_sum, md5) == 0)
+	if (strcmp(s->st.info.merged_sum, md5) == 0)
 		return;
 	/*
 	 * A bounded number of bytes per second leaves this node: after a change
@@ -273,7 +287,7 @@ session_push_shared(struct session *s)
 	n->stats.shared_pushes++;
 	n->push_bytes += len;
 	log_info("session %s: merged.mg %s (%zu bytes, groups %s) sent; the agent had %s",
-	    s->agent_id, md5, len, list, a->info.merged_sum[0] ? a->info.merged_sum : "none");
+	    s->agent_id, md5, len, list, s->st.info.merged_sum[0] ? s->st.info.merged_sum : "none");
 out:
 	free(data);
 }
@@ -282,7 +296,6 @@ static void
 handle_keepalive(struct session *s, const char *msg, size_t len)
 {
 	struct node *n = s->node;
-	struct agent *a = s->agent;
 	struct agent_info ai;
 
 	if (control_parse_keepalive(msg, len, &ai) == -1) {
@@ -292,23 +305,22 @@ handle_keepalive(struct session *s, const char *msg, size_t len)
 	}
 	if (!version_acceptable(ai.version)) {
 		session_send_err(s, "Agent version must be lower or equal to manager version");
-		a->status_code = AGENT_CODE_INVALID_VERSION;
-		session_publish(n, a, s);
+		s->st.status_code = AGENT_CODE_INVALID_VERSION;
+		session_publish(s);
 		return;
 	}
 	n->stats.keepalives++;
 	/* The record is replaced whole; a keepalive never makes a known field unknown
 	 * because control_parse_keepalive rejects one without a version. */
-	a->info = ai;
+	s->st.info = ai;
 	snprintf(s->version, sizeof(s->version), "%s", ai.version);
-	a->status = AGENT_ACTIVE;
-	a->status_code = AGENT_CODE_OK;
-	a->last_keepalive = node_now(n);
-	a->disconnection_time = 0;
-	snprintf(a->node_name, sizeof(a->node_name), "%s", n->cfg.name);
-	snprintf(a->manager, sizeof(a->manager), "%s", n->hostname);
+	s->st.status = AGENT_ACTIVE;
+	s->st.status_code = AGENT_CODE_OK;
+	s->st.last_keepalive = node_now(n);
+	s->st.disconnection_time = 0;
+	snprintf(s->st.manager, sizeof(s->st.manager), "%s", n->hostname);
 	s->started = 1;
-	session_publish(n, a, s);
+	session_publish(s);
 	if (session_send(s, CONTROL_ACK, strlen(CONTROL_ACK)) == 0)
 		session_push_shared(s);
 }
@@ -322,9 +334,10 @@ handle_message(struct session *s, const char *msg, size_t len)
 		break;
 	case CONTROL_SHUTDOWN:
 		log_info("session %s: agent shutdown", s->agent_id);
-		s->agent->last_keepalive = node_now(s->node);
-		agent_set_disconnected(s->node, s->agent, s, AGENT_CODE_SHUTDOWN);
+		s->st.last_keepalive = node_now(s->node);
+		session_set_disconnected(s, AGENT_CODE_SHUTDOWN);
 		s->shutdown = 1;
+		session_publish(s);
 		break;
 	case CONTROL_KEEPALIVE:
 		handle_keepalive(s, msg, len);
@@ -357,6 +370,8 @@ session_attach(struct session *s, struct agent *a)
 		session_close(old, "overtaken by a newer connection", AGENT_CODE_OK);
 	}
 	a->session = s;
+	/* Until the agent says otherwise, the session reports what is known. */
+	s->st = a->st;
 	log_info("session %s (%s): agent %s identified", s->agent_id, s->peer, a->name);
 }
 
@@ -369,6 +384,7 @@ handle_frame(struct session *s, const uint8_t *p, size_t len)
 	const uint8_t *ct;
 	size_t ctlen;
 	struct secmsg m;
+	struct crec_ctr ctr;
 	struct agent *a;
 
 	n->stats.frames_in++;
@@ -408,23 +424,33 @@ handle_frame(struct session *s, const uint8_t *p, size_t len)
 		session_close(s, "decryption failed", AGENT_CODE_CONNECTION_LOST);
 		return;
 	}
+	ctr.g = m.global;
+	ctr.l = m.local;
 	if (s->agent == NULL) {
-		s->key_global = m.global;
-		s->key_local = m.local;
+		struct session *old = a->session;
+
+		/* remoted's counter check, per node: a connection whose first
+		 * counter is not newer than the live session's newest may be a
+		 * replay; it never closes or changes that session. */
+		if (ledger_local_open(old != NULL && !old->closing, old != NULL ? old->last : ctr,
+		    ctr) == LEDGER_REFUSE) {
+			n->stats.sessions_refused++;
+			log_warnx("session %s: agent %03u: counter %u:%u is not newer than its live "
+			    "session's %u:%u here: refused (a replay, or a second copy of the agent)",
+			    s->peer, a->id, ctr.g, ctr.l, old->last.g, old->last.l);
+			session_close(s, "refused", AGENT_CODE_OK);
+			return;
+		}
+		s->first = s->last = ctr;
 		session_attach(s, a);
 	}
 	if (a->session != s) {
 		session_close(s, "superseded", AGENT_CODE_OK);
 		return;
 	}
-	if (!cluster_session_current(n, s)) {
-		n->stats.sync_fenced++;
-		a->session = NULL;
-		session_close(s, "superseded by a newer session of this agent", AGENT_CODE_OK);
-		return;
-	}
-	s->rx_global = m.global;
-	s->rx_local = m.local;
+	s->nrx++;
+	if (crec_ctr_cmp(ctr, s->last) > 0)
+		s->last = ctr;
 	handle_message(s, m.msg, m.msglen);
 }
 
@@ -525,7 +551,7 @@ session_accept_cb(struct evconnlistener *lsn, evutil_socket_t fd, struct sockadd
 		return;
 	}
 	s->node = n;
-	s->serial = ++n->next_session_serial;
+	s->sid = n->sid_boot | (++n->next_session_serial & 0xffffffffu);
 	s->opened = node_now(n);
 	s->tx_global = (unsigned int)time(NULL);
 	if (sa->sa_family == AF_INET)
@@ -551,6 +577,13 @@ session_accept_cb(struct evconnlistener *lsn, evutil_socket_t fd, struct sockadd
 int
 session_listen(struct node *n)
 {
+	uint32_t hi = 0;
+
+	/* Session ids stay unique across restarts of this node: a random high half. */
+	if (RAND_bytes((unsigned char *)&hi, sizeof(hi)) != 1)
+		hi = (uint32_t)time(NULL) ^ (uint32_t)getpid();
+	hi &= 0x7fffffffu;
+	n->sid_boot = (uint64_t)(hi != 0 ? hi : 1) << 32;
 	n->agent_lsn = node_listen(n, n->cfg.agent_port, 4096, session_accept_cb, "agent listener");
 	if (n->agent_lsn == NULL)
 		return -1;
@@ -562,43 +595,36 @@ session_listen(struct node *n)
 
 /*
  * session_tick: once a second.  Closes sockets that sit on an incomplete
- * frame or never identify themselves, and marks agents disconnected when
- * their last keepalive is older than agents_disconnection_time.
+ * frame or never identify themselves, and sessions whose agent has not sent
+ * a keepalive for agents_disconnection_time (the agent is then disconnected,
+ * status_code 5, through the session's last record).
  */
 void
 session_tick(struct node *n)
 {
 	struct session *s, *next;
 	time_t now = node_now(n);
-	size_t i, count;
 
 	for (s = TAILQ_FIRST(&n->sessions); s != NULL; s = next) {
-		next = TAILQ_NEXT(s, entry);
-		if (s->partial_since != 0 && now - s->partial_since >= SESSION_FRAME_TIMEOUT)
-			session_close(s, "incomplete frame timed out", AGENT_CODE_CONNECTION_LOST);
-		else if (s->agent == NULL && now - s->opened >= SESSION_FRAME_TIMEOUT)
-			session_close(s, "no message from a new connection", AGENT_CODE_CONNECTION_LOST);
-	}
-	count = registry_count(n->reg);
-	for (i = 1; i < count; i++) {
-		struct agent *a = registry_agent_at(n->reg, i);
 		time_t last;
 
-		if (a->status != AGENT_ACTIVE && a->status != AGENT_PENDING)
+		next = TAILQ_NEXT(s, entry);
+		if (s->partial_since != 0 && now - s->partial_since >= SESSION_FRAME_TIMEOUT) {
+			session_close(s, "incomplete frame timed out", AGENT_CODE_CONNECTION_LOST);
 			continue;
-		/* An agent held by another node is timed out there, and streamed here. */
-		if (a->sync_node[0] != '\0' && strcmp(a->sync_node, n->cfg.name) != 0)
+		}
+		if (s->agent == NULL) {
+			if (now - s->opened >= SESSION_FRAME_TIMEOUT)
+				session_close(s, "no message from a new connection",
+				    AGENT_CODE_CONNECTION_LOST);
 			continue;
-		last = a->last_keepalive;
-		if (a->session != NULL && a->session->opened > last)
-			last = a->session->opened;
+		}
+		last = s->st.last_keepalive > s->opened ? (time_t)s->st.last_keepalive : s->opened;
 		if (now - last < n->cfg.agents_disconnection_time)
 			continue;
-		log_info("agent %03u: no keepalive for %d s: disconnected", a->id,
+		log_info("agent %s: no keepalive for %d s: disconnected", s->agent_id,
 		    n->cfg.agents_disconnection_time);
-		if (a->session != NULL)
-			session_close(a->session, "keepalive timeout", AGENT_CODE_KEEPALIVE_TIMEOUT);
-		agent_set_disconnected(n, a, NULL, AGENT_CODE_KEEPALIVE_TIMEOUT);
+		session_close(s, "keepalive timeout", AGENT_CODE_KEEPALIVE_TIMEOUT);
 	}
 }
 
@@ -612,13 +638,17 @@ session_close_all(struct node *n, const char *reason)
 }
 
 int
-session_command_agent(struct node *n, struct agent *a, enum agent_cmd cmd)
+session_command_agent(struct node *n, struct agent *a, uint64_t sid, enum agent_cmd cmd)
 {
 	struct session *s = a->session;
 	char buf[512];
 	ssize_t len;
 
-	if (a->status != AGENT_ACTIVE || s == NULL || s->closing)
+	if (s == NULL || s->closing)
+		return 1707;
+	if (sid != 0 && s->sid != sid)
+		return VIGIL_ERR_SESSION_MOVED;   /* not the session the ledger knows */
+	if (s->st.status != AGENT_ACTIVE)
 		return 1707;
 	if (cmd == AGENT_CMD_RECONNECT) {
 		if (session_send(s, CONTROL_FORCE_RECONNECT_MSG,
@@ -649,6 +679,22 @@ session_fence(struct node *n, struct agent *a, const char *reason)
 	n->stats.sync_fenced++;
 	a->session = NULL;   /* the record belongs to the newer session now */
 	session_close(s, reason, AGENT_CODE_OK);
+}
+
+int
+session_fence_sid(struct node *n, struct agent *a, uint64_t sid, const struct crec_ctr *below)
+{
+	struct session *s = a->session;
+
+	if (s == NULL || s->sid != sid || s->closing)
+		return -1;
+	if (below != NULL && crec_ctr_cmp(s->last, *below) >= 0) {
+		log_warnx("session %s: kept: it has seen counter %u:%u, which the session that "
+		    "would replace it claims as its first", s->agent_id, below->g, below->l);
+		return 0;
+	}
+	session_fence(n, a, "fenced by the master: a newer session is on another node");
+	return 1;
 }
 
 void

@@ -7,6 +7,7 @@
 #include <time.h>
 
 #include "node/node.h"
+#include "proto/crec.h"
 
 struct agent;
 struct bufferevent;
@@ -19,15 +20,17 @@ struct session {
 	char agent_id[16];
 	char peer[64];                /* source address */
 	char version[40];             /* "Wazuh vX.Y.Z", learned in the handshake */
-	uint64_t serial;              /* orders sessions on this node */
-	/* The session key: the agent's own message counter of the session's first
-	 * message.  An agent increments it across all its connections, on any node,
-	 * so it orders this session against every other session of the agent. */
-	unsigned int key_global, key_local;
+	/* This node's id for the session: 1 .. 2^63-1, unique across the node's
+	 * restarts.  The ledger names sessions by (node, sid), never by a number
+	 * the agent chose. */
+	uint64_t sid;
+	struct crec_ctr first;        /* the agent's counter on the first message */
+	struct crec_ctr last;         /* the newest counter seen on the session */
+	uint64_t nrx;                 /* messages received */
 	uint64_t seq;                 /* state updates published by this session */
+	struct crec_state st;         /* what the agent told this session */
 	time_t opened;
 	time_t partial_since;         /* an incomplete frame waits since then, or 0 */
-	unsigned int rx_global, rx_local;
 	unsigned int tx_global, tx_local;
 	unsigned int restarts_sent;
 	int started;                  /* startup or keepalive seen */

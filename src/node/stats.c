@@ -58,6 +58,9 @@ node_stats_json(struct node *n)
 	SET("sync_applied", s->sync_applied);
 	SET("sync_stale", s->sync_stale);
 	SET("sync_fenced", s->sync_fenced);
+	SET("sync_pending", s->sync_pending);
+	SET("sync_refused", s->sync_refused);
+	SET("sessions_refused", s->sessions_refused);
 	SET("shared_pushes", s->shared_pushes);
 	SET("shared_pushes_deferred", s->shared_pushes_deferred);
 	SET("registry_rows_written", rows);

@@ -337,15 +337,15 @@ mk(unsigned int id, const char *name, int status, const char *version, const cha
 	snprintf(a->ip, sizeof(a->ip), "any");
 	snprintf(a->group, sizeof(a->group), "default");
 	snprintf(a->node_name, sizeof(a->node_name), "node01");
-	snprintf(a->manager, sizeof(a->manager), "wazuh-master");
-	a->status = status;
+	snprintf(a->st.manager, sizeof(a->st.manager), "wazuh-master");
+	a->st.status = status;
 	a->date_add = 1600000000 + (time_t)id;
 	if (version != NULL)
-		snprintf(a->info.version, sizeof(a->info.version), "%s", version);
+		snprintf(a->st.info.version, sizeof(a->st.info.version), "%s", version);
 	if (platform != NULL)
-		snprintf(a->info.os_platform, sizeof(a->info.os_platform), "%s", platform);
+		snprintf(a->st.info.os_platform, sizeof(a->st.info.os_platform), "%s", platform);
 	if (status == AGENT_ACTIVE)
-		a->last_keepalive = 1700000000 + (time_t)id;
+		a->st.last_keepalive = 1700000000 + (time_t)id;
 	return a;
 }
 
@@ -373,27 +373,27 @@ test_agent_json_full(void **state)
 	snprintf(a.name, sizeof(a.name), "web-07");
 	snprintf(a.ip, sizeof(a.ip), "any");
 	snprintf(a.register_ip, sizeof(a.register_ip), "any");
-	snprintf(a.info.agent_ip, sizeof(a.info.agent_ip), "10.0.0.7");
+	snprintf(a.st.info.agent_ip, sizeof(a.st.info.agent_ip), "10.0.0.7");
 	snprintf(a.group, sizeof(a.group), "default,web");
 	snprintf(a.node_name, sizeof(a.node_name), "node01");
-	snprintf(a.manager, sizeof(a.manager), "wazuh-master");
-	snprintf(a.info.version, sizeof(a.info.version), "Wazuh v4.12.0");
-	snprintf(a.info.os_name, sizeof(a.info.os_name), "Ubuntu");
-	snprintf(a.info.os_version, sizeof(a.info.os_version), "22.04.4 LTS");
-	snprintf(a.info.os_platform, sizeof(a.info.os_platform), "ubuntu");
-	snprintf(a.info.os_codename, sizeof(a.info.os_codename), "Jammy Jellyfish");
-	snprintf(a.info.os_major, sizeof(a.info.os_major), "22");
-	snprintf(a.info.os_minor, sizeof(a.info.os_minor), "04");
-	snprintf(a.info.os_uname, sizeof(a.info.os_uname), "Linux |web-07 |5.15.0 |#1 SMP |x86_64");
-	snprintf(a.info.os_arch, sizeof(a.info.os_arch), "x86_64");
-	snprintf(a.info.merged_sum, sizeof(a.info.merged_sum), "d88491838d9c5b0fb3c41bc8256e87a1");
-	snprintf(a.info.config_sum, sizeof(a.info.config_sum), "ab73af41699f13fdd81903b5f23d8d00");
-	a.status = AGENT_DISCONNECTED;
-	a.status_code = AGENT_CODE_CONNECTION_LOST;
+	snprintf(a.st.manager, sizeof(a.st.manager), "wazuh-master");
+	snprintf(a.st.info.version, sizeof(a.st.info.version), "Wazuh v4.12.0");
+	snprintf(a.st.info.os_name, sizeof(a.st.info.os_name), "Ubuntu");
+	snprintf(a.st.info.os_version, sizeof(a.st.info.os_version), "22.04.4 LTS");
+	snprintf(a.st.info.os_platform, sizeof(a.st.info.os_platform), "ubuntu");
+	snprintf(a.st.info.os_codename, sizeof(a.st.info.os_codename), "Jammy Jellyfish");
+	snprintf(a.st.info.os_major, sizeof(a.st.info.os_major), "22");
+	snprintf(a.st.info.os_minor, sizeof(a.st.info.os_minor), "04");
+	snprintf(a.st.info.os_uname, sizeof(a.st.info.os_uname), "Linux |web-07 |5.15.0 |#1 SMP |x86_64");
+	snprintf(a.st.info.os_arch, sizeof(a.st.info.os_arch), "x86_64");
+	snprintf(a.st.info.merged_sum, sizeof(a.st.info.merged_sum), "d88491838d9c5b0fb3c41bc8256e87a1");
+	snprintf(a.st.info.config_sum, sizeof(a.st.info.config_sum), "ab73af41699f13fdd81903b5f23d8d00");
+	a.st.status = AGENT_DISCONNECTED;
+	a.st.status_code = AGENT_CODE_CONNECTION_LOST;
 	a.group_config_synced = 1;
 	a.date_add = 1728145102;          /* 2024-10-05T16:18:22 */
-	a.last_keepalive = 1728633643;    /* 2024-10-11T08:00:43 */
-	a.disconnection_time = 1728633645;
+	a.st.last_keepalive = 1728633643;    /* 2024-10-11T08:00:43 */
+	a.st.disconnection_time = 1728633645;
 	s = to_s(agent_to_json(&a, NULL, 0));
 	assert_string_equal(s, "{\"id\": \"007\", \"name\": \"web-07\", \"ip\": \"10.0.0.7\", "
 	    "\"registerIP\": \"any\", \"status\": \"disconnected\", \"status_code\": 4, "
@@ -505,7 +505,7 @@ setup(void **state)
 		if (i == 3)
 			snprintf(fx->v[i]->node_name, sizeof(fx->v[i]->node_name), "worker1");
 		if (i == 4)
-			snprintf(fx->v[i]->info.agent_ip, sizeof(fx->v[i]->info.agent_ip), "172.16.0.4");
+			snprintf(fx->v[i]->st.info.agent_ip, sizeof(fx->v[i]->st.info.agent_ip), "172.16.0.4");
 	}
 	fx->n = 13;
 	*state = fx;
@@ -1066,12 +1066,12 @@ test_run_os_version_sort(void **state)
 	struct api_param d[] = { P("sort", "-os.version"), P("agents_list", "001,002,003,004,005") };
 
 	/* Wazuh: CAST(os_major AS INTEGER), CAST(os_minor AS INTEGER); NULL first */
-	snprintf(fx->v[1]->info.os_major, sizeof(fx->v[1]->info.os_major), "10");
-	snprintf(fx->v[1]->info.os_minor, sizeof(fx->v[1]->info.os_minor), "2");
-	snprintf(fx->v[2]->info.os_major, sizeof(fx->v[2]->info.os_major), "9");
-	snprintf(fx->v[3]->info.os_major, sizeof(fx->v[3]->info.os_major), "10");
-	snprintf(fx->v[3]->info.os_minor, sizeof(fx->v[3]->info.os_minor), "10");
-	snprintf(fx->v[4]->info.os_major, sizeof(fx->v[4]->info.os_major), "22");
+	snprintf(fx->v[1]->st.info.os_major, sizeof(fx->v[1]->st.info.os_major), "10");
+	snprintf(fx->v[1]->st.info.os_minor, sizeof(fx->v[1]->st.info.os_minor), "2");
+	snprintf(fx->v[2]->st.info.os_major, sizeof(fx->v[2]->st.info.os_major), "9");
+	snprintf(fx->v[3]->st.info.os_major, sizeof(fx->v[3]->st.info.os_major), "10");
+	snprintf(fx->v[3]->st.info.os_minor, sizeof(fx->v[3]->st.info.os_minor), "10");
+	snprintf(fx->v[4]->st.info.os_major, sizeof(fx->v[4]->st.info.os_major), "22");
 	RUN_EQ(fx, p, "005,002,001,003,004", 5);
 	RUN_EQ(fx, d, "004,003,001,002,005", 5);
 }

@@ -127,8 +127,8 @@ test_create_manager(void **state)
 	assert_string_equal(m->ip, "127.0.0.1");
 	assert_string_equal(m->register_ip, "127.0.0.1");
 	assert_string_equal(m->node_name, "node01");
-	assert_string_equal(m->info.version, "Wazuh v4.12.0");
-	assert_int_equal(m->status, AGENT_ACTIVE);
+	assert_string_equal(m->st.info.version, "Wazuh v4.12.0");
+	assert_int_equal(m->st.status, AGENT_ACTIVE);
 	assert_true(m->date_add >= t0 && m->date_add <= time(NULL));
 	added = m->date_add;
 	assert_int_equal(registry_pending(r), 0);
@@ -145,9 +145,9 @@ test_create_manager(void **state)
 	m = registry_agent_by_id(r, 0);
 	assert_string_equal(m->name, "manager2");
 	assert_string_equal(m->node_name, "node02");
-	assert_string_equal(m->info.version, "Wazuh v4.13.1");
-	assert_int_equal(m->status, AGENT_ACTIVE);
-	assert_int_equal(m->status_code, AGENT_CODE_OK);
+	assert_string_equal(m->st.info.version, "Wazuh v4.13.1");
+	assert_int_equal(m->st.status, AGENT_ACTIVE);
+	assert_int_equal(m->st.status_code, AGENT_CODE_OK);
 	assert_int_equal(m->date_add, added);
 	assert_null(registry_agent_by_name(r, "manager"));
 	assert_ptr_equal(registry_agent_by_name(r, "manager2"), m);
@@ -195,7 +195,7 @@ test_add_and_ids(void **state)
 	assert_string_equal(a->group, "default");
 	assert_string_equal(b->group, "default");
 	assert_string_equal(c->group, "db,linux");
-	assert_int_equal(a->status, AGENT_NEVER_CONNECTED);
+	assert_int_equal(a->st.status, AGENT_NEVER_CONNECTED);
 	assert_int_equal(c->date_add, NOW + 5);
 	assert_string_equal(a->register_ip, "10.0.0.1");
 	assert_string_equal(a->enc_key, WEB1_ENC);
@@ -212,7 +212,7 @@ test_add_and_ids(void **state)
 	assert_int_equal(registry_flush(r), 0);
 
 	/* Dirtying twice queues once. */
-	a->status = AGENT_PENDING;
+	a->st.status = AGENT_PENDING;
 	registry_agent_dirty(r, a);
 	registry_agent_dirty(r, a);
 	registry_agent_dirty(r, NULL);
@@ -363,7 +363,7 @@ test_remove_and_never_reuse(void **state)
 
 	/* Changed then removed in one batch: the removal wins, no ghost row. */
 	assert_non_null(a = registry_agent_by_id(r, 2));
-	a->status = AGENT_ACTIVE;
+	a->st.status = AGENT_ACTIVE;
 	registry_agent_dirty(r, a);
 	assert_int_equal(registry_agent_remove(r, 2), 0);
 	/* Added and removed before any flush: never written, id still consumed. */
@@ -383,16 +383,16 @@ test_remove_and_never_reuse(void **state)
 static void
 fill(struct agent *a, int status, int code)
 {
-	struct agent_info *i = &a->info;
+	struct agent_info *i = &a->st.info;
 
 	snprintf(a->node_name, sizeof(a->node_name), "node-%u", a->id);
-	snprintf(a->manager, sizeof(a->manager), "manager.example.com");
+	snprintf(a->st.manager, sizeof(a->st.manager), "manager.example.com");
 	memset(a->group, 'g', sizeof(a->group) - 1);
-	a->status = status;
-	a->status_code = code;
+	a->st.status = status;
+	a->st.status_code = code;
 	a->group_config_synced = 1;
-	a->last_keepalive = NOW + 100;
-	a->disconnection_time = status == AGENT_DISCONNECTED ? NOW + 200 : 0;
+	a->st.last_keepalive = NOW + 100;
+	a->st.disconnection_time = status == AGENT_DISCONNECTED ? NOW + 200 : 0;
 	snprintf(i->version, sizeof(i->version), "Wazuh v4.12.0");
 	memset(i->os_uname, 'u', sizeof(i->os_uname) - 1);
 	snprintf(i->os_name, sizeof(i->os_name), "Ubuntu");
@@ -427,15 +427,15 @@ assert_same(const struct agent *x, const struct agent *y)
 	assert_int_equal(a->id, b->id);
 	assert_string_equal(a->name, b->name);
 	assert_string_equal(a->group, b->group);
-	assert_string_equal(a->info.os_uname, b->info.os_uname);
-	assert_string_equal(a->info.labels, b->info.labels);
-	assert_int_equal(a->status, b->status);
-	assert_int_equal(a->status_code, b->status_code);
+	assert_string_equal(a->st.info.os_uname, b->st.info.os_uname);
+	assert_string_equal(a->st.info.labels, b->st.info.labels);
+	assert_int_equal(a->st.status, b->st.status);
+	assert_int_equal(a->st.status_code, b->st.status_code);
 	assert_int_equal(a->date_add, b->date_add);
-	assert_int_equal(a->last_keepalive, b->last_keepalive);
-	assert_int_equal(a->disconnection_time, b->disconnection_time);
+	assert_int_equal(a->st.last_keepalive, b->st.last_keepalive);
+	assert_int_equal(a->st.disconnection_time, b->st.disconnection_time);
 	/* Both were calloc'd and filled field by field: padding and tails are zero. */
-	assert_memory_equal(&a->info, &b->info, sizeof(a->info));
+	assert_memory_equal(&a->st.info, &b->st.info, sizeof(a->st.info));
 	assert_memory_equal(a, b, sizeof(*a));
 	free(a);
 	free(b);
@@ -471,7 +471,7 @@ test_roundtrip_every_field(void **state)
 	assert_non_null(b = registry_agent_by_id(r, 2));
 	assert_same(a, copy_a);
 	assert_same(b, copy_b);
-	assert_int_equal(strlen(a->info.os_uname), sizeof(a->info.os_uname) - 1);
+	assert_int_equal(strlen(a->st.info.os_uname), sizeof(a->st.info.os_uname) - 1);
 	assert_int_equal(strlen(a->group), sizeof(a->group) - 1);
 	/* Nothing changed on load, so nothing is queued. */
 	assert_int_equal(registry_pending(r), 0);
@@ -493,12 +493,12 @@ test_restart_disconnects(void **state)
 	assert_non_null(a = registry_agent_add(r, "active", "any", "", KEY, NULL, NOW));
 	assert_non_null(n = registry_agent_add(r, "never", "any", "", KEY, NULL, NOW));
 	assert_non_null(d = registry_agent_add(r, "down", "any", "", KEY, NULL, NOW));
-	p->status = AGENT_PENDING;
-	a->status = AGENT_ACTIVE;
-	a->last_keepalive = NOW + 10;
-	d->status = AGENT_DISCONNECTED;
-	d->status_code = AGENT_CODE_SHUTDOWN;
-	d->disconnection_time = NOW + 20;
+	p->st.status = AGENT_PENDING;
+	a->st.status = AGENT_ACTIVE;
+	a->st.last_keepalive = NOW + 10;
+	d->st.status = AGENT_DISCONNECTED;
+	d->st.status_code = AGENT_CODE_SHUTDOWN;
+	d->st.disconnection_time = NOW + 20;
 	registry_close(r);      /* flushes */
 
 	t0 = time(NULL);
@@ -507,20 +507,20 @@ test_restart_disconnects(void **state)
 	assert_non_null(a = registry_agent_by_name(r, "active"));
 	assert_non_null(n = registry_agent_by_name(r, "never"));
 	assert_non_null(d = registry_agent_by_name(r, "down"));
-	assert_int_equal(p->status, AGENT_DISCONNECTED);
-	assert_int_equal(p->status_code, AGENT_CODE_CONNECTION_LOST);
-	assert_true(p->disconnection_time >= t0 && p->disconnection_time <= time(NULL));
-	assert_int_equal(a->status, AGENT_DISCONNECTED);
-	assert_int_equal(a->status_code, AGENT_CODE_CONNECTION_LOST);
-	assert_int_equal(a->last_keepalive, NOW + 10);
-	disc = a->disconnection_time;
+	assert_int_equal(p->st.status, AGENT_DISCONNECTED);
+	assert_int_equal(p->st.status_code, AGENT_CODE_CONNECTION_LOST);
+	assert_true(p->st.disconnection_time >= t0 && p->st.disconnection_time <= time(NULL));
+	assert_int_equal(a->st.status, AGENT_DISCONNECTED);
+	assert_int_equal(a->st.status_code, AGENT_CODE_CONNECTION_LOST);
+	assert_int_equal(a->st.last_keepalive, NOW + 10);
+	disc = a->st.disconnection_time;
 	assert_true(disc >= t0);
-	assert_int_equal(n->status, AGENT_NEVER_CONNECTED);
-	assert_int_equal(n->disconnection_time, 0);
-	assert_int_equal(d->status, AGENT_DISCONNECTED);
-	assert_int_equal(d->status_code, AGENT_CODE_SHUTDOWN);
-	assert_int_equal(d->disconnection_time, NOW + 20);
-	assert_int_equal(registry_agent_by_id(r, 0)->status, AGENT_ACTIVE);
+	assert_int_equal(n->st.status, AGENT_NEVER_CONNECTED);
+	assert_int_equal(n->st.disconnection_time, 0);
+	assert_int_equal(d->st.status, AGENT_DISCONNECTED);
+	assert_int_equal(d->st.status_code, AGENT_CODE_SHUTDOWN);
+	assert_int_equal(d->st.disconnection_time, NOW + 20);
+	assert_int_equal(registry_agent_by_id(r, 0)->st.status, AGENT_ACTIVE);
 	/* The new status is already on disk. */
 	assert_int_equal(registry_pending(r), 0);
 	assert_int_equal(sql_int(f, "SELECT count(*) FROM agent WHERE status IN (1, 2)"), 1);
@@ -529,7 +529,7 @@ test_restart_disconnects(void **state)
 	/* A second restart keeps the first disconnection time. */
 	sleep(1);
 	assert_non_null(r = reg_open(f));
-	assert_int_equal(registry_agent_by_name(r, "active")->disconnection_time, disc);
+	assert_int_equal(registry_agent_by_name(r, "active")->st.disconnection_time, disc);
 	registry_close(r);
 }
 
@@ -888,12 +888,12 @@ test_bad_rows(void **state)
 	    "WHERE name = 'odd'");
 	assert_non_null(r = reg_open(f));
 	assert_non_null(a = registry_agent_by_name(r, "odd"));
-	assert_int_equal(a->status, AGENT_NEVER_CONNECTED);
-	assert_int_equal(a->status_code, AGENT_CODE_OK);
+	assert_int_equal(a->st.status, AGENT_NEVER_CONNECTED);
+	assert_int_equal(a->st.status_code, AGENT_CODE_OK);
 	assert_int_equal(a->group_config_synced, 0);
 	assert_int_equal(a->date_add, 0);
-	assert_int_equal(strlen(a->info.os_name), sizeof(a->info.os_name) - 1);
-	assert_string_equal(a->info.version, "v");
+	assert_int_equal(strlen(a->st.info.os_name), sizeof(a->st.info.os_name) - 1);
+	assert_string_equal(a->st.info.version, "v");
 	registry_close(r);
 
 	sql(f, "UPDATE agent SET status = 9 WHERE name = 'odd'");

@@ -1,0 +1,28 @@
+/* state.h — the one path by which an agent's state changes (see state.c). */
+#ifndef VIGIL_STATE_H
+#define VIGIL_STATE_H
+
+#include <stdint.h>
+
+#include "node/node.h"
+#include "proto/crec.h"
+
+struct agent;
+struct session;
+
+/*
+ * state_session_changed: session s (its agent's current session on this node)
+ * has something new to report.  Worker: becomes the node's view and goes to
+ * the master.  Master: a record of (self, s->sid) for the ledger.
+ */
+void state_session_changed(struct node *n, struct session *s);
+/* state_record: master: one record of a session held by node `from` (LEDGER_SELF: us). */
+void state_record(struct node *n, uint16_t from, const struct crec_record *r);
+/* state_node_lost: master: the worker `node` has been gone for the grace period. */
+void state_node_lost(struct node *n, uint16_t node);
+/* state_tick: master, once a second: sessions that waited too long are refused. */
+void state_tick(struct node *n);
+/* state_agent_forget: the agent is removed or re-keyed: its ledger entry goes. */
+void state_agent_forget(struct agent *a);
+
+#endif
