@@ -61,6 +61,7 @@ pend_clear(struct ledger_entry *e)
 {
 	memset(&e->pend, 0, sizeof(e->pend));
 	e->pend_nrx_at = 0;
+	e->pend_life = 0;
 	e->pend_deadline_ms = 0;
 }
 
@@ -120,7 +121,7 @@ record_current(struct ledger_entry *e, const struct ledger_in *in, struct ledger
 		out->why = "an older record of the current session";
 		return;
 	}
-	alive = in->nrx > e->pend_nrx_at;
+	alive = in->alive && in->live && in->nrx > e->pend_nrx_at;
 	e->cur_seq = in->seq;
 	e->cur_nrx = in->nrx;
 	e->cur_live = in->live;
@@ -131,9 +132,11 @@ record_current(struct ledger_entry *e, const struct ledger_in *in, struct ledger
 		return;
 	if (!e->cur_live)
 		admit_pending(e, out);
-	else if (alive)
+	else if (alive && ++e->pend_life >= LEDGER_LIFE_SIGNS)
 		refuse_pending(e, out, "the current session is alive: the waiting one is a replay "
 		    "or a second copy of the agent");
+	else if (alive)
+		e->pend_nrx_at = in->nrx;
 }
 
 static void
@@ -183,8 +186,10 @@ record_new(struct ledger_entry *e, const struct ledger_in *in, const struct ledg
 		out->why = "new session";
 		if (e->pend.sid != 0 && !e->cur_live)
 			admit_pending(e, out);
-		else if (e->pend.sid != 0)
+		else if (e->pend.sid != 0) {
 			e->pend_nrx_at = e->cur_nrx;
+			e->pend_life = 0;
+		}
 		return;
 	}
 	if (!in->live) {

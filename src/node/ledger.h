@@ -24,6 +24,13 @@
 #define LEDGER_RETIRED 4            /* superseded sessions remembered per agent */
 #define LEDGER_PENDING_MS 10000     /* how long a doubtful session may wait */
 /*
+ * How many messages of the current session, each in a record of its own and
+ * reporting the agent alive, refuse a waiting session.  One could be in flight
+ * from before the agent moved; two cannot, since an agent that moved sends on
+ * its new connection only.
+ */
+#define LEDGER_LIFE_SIGNS 2
+/*
  * A session whose first counter is ahead of every counter the agent has used
  * by more than this many global steps (each is 9,997 messages) is absurd: it
  * may not take over a live session.  It waits like a doubtful one.
@@ -48,7 +55,8 @@ struct ledger_entry {
 	struct crec_ctr hw;         /* newest counter of any admitted session */
 	uint64_t epoch;             /* sessions admitted so far */
 	struct ledger_sess pend;    /* a doubtful session waiting for cur to close */
-	uint64_t pend_nrx_at;       /* cur_nrx when it began waiting */
+	uint64_t pend_nrx_at;       /* cur_nrx when it began waiting, or at its last sign of life */
+	unsigned int pend_life;     /* signs of life of cur since then */
 	int64_t pend_deadline_ms;
 	struct ledger_sess retired[LEDGER_RETIRED];   /* superseded or refused */
 	unsigned int retired_next;
@@ -60,6 +68,7 @@ struct ledger_in {
 	struct crec_ctr first, last;
 	uint64_t nrx, seq;
 	int live;
+	int alive;                  /* it reports the agent there (active or pending), not leaving */
 };
 
 enum ledger_verdict {

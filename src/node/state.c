@@ -122,6 +122,8 @@ account(struct node *n, struct agent *a, uint16_t from, const struct crec_record
 	case LEDGER_APPLIED:
 		n->stats.sync_applied++;
 		if (out->fx & LEDGER_FX_FENCE)
+			n->stats.sync_refused++;
+		if (out->fx & LEDGER_FX_FENCE)
 			log_warnx("agent %03u: session %llu on %s refused: %s", a->id,
 			    (unsigned long long)out->fence.sid,
 			    cluster_node_name(n, out->fence.node), out->why);
@@ -174,6 +176,7 @@ state_record(struct node *n, uint16_t from, const struct crec_record *r)
 	in.nrx = r->nrx;
 	in.seq = r->sseq;
 	in.live = r->live;
+	in.alive = r->st.status == AGENT_ACTIVE || r->st.status == AGENT_PENDING;
 	env.now_ms = now_ms();
 	env.node_up = env_node_up;
 	env.arg = n;

@@ -34,7 +34,7 @@ def test_peer_joins_and_gets_the_masters_hello_and_full_keys(tmp_path, procs, ke
     r = vigil.peer(master, key, "peer1", wait_ms=500)
     assert r.returncode == 0, r.stderr
     got = frames(r)
-    assert got[0] == ("hello", {"proto": 3, "node": "master-node", "role": "master"})
+    assert got[0] == ("hello", {"proto": 4, "node": "master-node", "role": "master"})
     assert got[1][0] == "keys" and got[1][1]["full"] is True, got
     assert [a["name"] for a in got[1][1]["agents"]] == ["web-01"]
     assert len(got[1][1]["agents"][0]["key"]) == 64

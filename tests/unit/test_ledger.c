@@ -32,6 +32,7 @@ struct step {
 	uint32_t fg, fl, lg, ll;     /* first and last counters */
 	uint64_t nrx, seq;
 	int live;
+	int bye;                     /* a live session's record of the agent leaving */
 	int64_t now;
 	enum ledger_verdict verdict;
 	unsigned int fx;
@@ -45,7 +46,8 @@ struct lcase {
 	struct step steps[12];
 };
 
-#define R(node, sid, fg, fl, lg, ll, nrx, seq, live) REC, node, sid, fg, fl, lg, ll, nrx, seq, live, 0
+#define R(node, sid, fg, fl, lg, ll, nrx, seq, live) REC, node, sid, fg, fl, lg, ll, nrx, seq, live, 0, 0
+#define BYE(node, sid, fg, fl, lg, ll, nrx, seq) REC, node, sid, fg, fl, lg, ll, nrx, seq, 1, 1, 0
 #define V(verdict, fx) verdict, fx, 0, 0
 #define VF(verdict, fx, fnode, fsid) verdict, fx, fnode, fsid
 
@@ -98,7 +100,9 @@ static const struct lcase cases[] = {
 		{ R(1, 11, G, 1, G, 50, 50, 5, 1), V(LEDGER_APPLIED, F_APPLY) },
 		{ R(2, 21, G, 1, G, 3, 3, 1, 1), V(LEDGER_PENDING, F_HOLD) },
 		{ R(2, 21, G, 1, G, 3, 3, 2, 1), V(LEDGER_PENDING, F_HOLD) },
-		{ R(1, 11, G, 1, G, 51, 51, 6, 1), VF(LEDGER_APPLIED, F_APPLY | F_FENCE | F_DROP, 2, 21) },
+		{ R(1, 11, G, 1, G, 51, 51, 6, 1), V(LEDGER_APPLIED, F_APPLY) },
+		{ R(1, 11, G, 1, G, 51, 51, 6, 1), V(LEDGER_APPLIED, F_APPLY) },  /* no new message */
+		{ R(1, 11, G, 1, G, 52, 52, 7, 1), VF(LEDGER_APPLIED, F_APPLY | F_FENCE | F_DROP, 2, 21) },
 		{ R(2, 21, G, 1, G, 3, 3, 3, 1), VF(LEDGER_STALE, F_FENCE, 2, 21) },
 		{ R(2, 21, G, 1, G, 4, 4, 4, 0), V(LEDGER_STALE, 0) },
 		{ .op = END } } },
@@ -109,10 +113,18 @@ static const struct lcase cases[] = {
 		{ .op = END } } },
 	{ "replay against a silent session: refused when its wait runs out", 0, {
 		{ R(1, 11, G, 1, G, 50, 50, 5, 1), V(LEDGER_APPLIED, F_APPLY) },
-		{ REC, 2, 21, G, 1, G, 3, 3, 1, 1, 1000, V(LEDGER_PENDING, F_HOLD) },
-		{ TICK, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1000 + LEDGER_PENDING_MS - 1, V(LEDGER_NONE, 0) },
-		{ TICK, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1000 + LEDGER_PENDING_MS,
+		{ REC, 2, 21, G, 1, G, 3, 3, 1, 1, 0, 1000, V(LEDGER_PENDING, F_HOLD) },
+		{ TICK, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1000 + LEDGER_PENDING_MS - 1, V(LEDGER_NONE, 0) },
+		{ TICK, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1000 + LEDGER_PENDING_MS,
 		    VF(LEDGER_REFUSED, F_FENCE | F_DROP, 2, 21) },
+		{ .op = END } } },
+	{ "the old session's goodbye and one record in flight are not life (the agent moved)", 0, {
+		{ R(1, 11, 1234567891, 227, 1234567891, 227, 40, 4, 1), V(LEDGER_APPLIED, F_APPLY) },
+		{ R(2, 21, 1234567891, 227, 1234567891, 227, 1, 1, 1), V(LEDGER_PENDING, F_HOLD) },
+		{ R(1, 11, 1234567891, 227, 1234567891, 227, 41, 5, 1), V(LEDGER_APPLIED, F_APPLY) },
+		{ BYE(1, 11, 1234567891, 227, 1234567891, 227, 42, 6), V(LEDGER_APPLIED, F_APPLY) },
+		{ R(1, 11, 1234567891, 227, 1234567891, 227, 42, 7, 0),
+		    V(LEDGER_APPLIED, F_APPLY | F_HELD) },
 		{ .op = END } } },
 	{ "a second doubtful session while one waits is refused", 0, {
 		{ R(1, 11, G, 1, G, 50, 50, 5, 1), V(LEDGER_APPLIED, F_APPLY) },
@@ -123,7 +135,8 @@ static const struct lcase cases[] = {
 	{ "absurd key from a lying node waits and is refused; the genuine session stays", 0, {
 		{ R(1, 11, G, 1, G, 50, 50, 5, 1), V(LEDGER_APPLIED, F_APPLY) },
 		{ R(3, 99, 4294967295u, 0, 4294967295u, 9, 1, 1, 1), V(LEDGER_PENDING, F_HOLD) },
-		{ R(1, 11, G, 1, G, 51, 51, 6, 1), VF(LEDGER_APPLIED, F_APPLY | F_FENCE | F_DROP, 3, 99) },
+		{ R(1, 11, G, 1, G, 51, 51, 6, 1), V(LEDGER_APPLIED, F_APPLY) },
+		{ R(1, 11, G, 1, G, 52, 52, 7, 1), VF(LEDGER_APPLIED, F_APPLY | F_FENCE | F_DROP, 3, 99) },
 		/* the absurd counter was never admitted: a genuine move still takes over */
 		{ R(2, 21, G, 60, G, 60, 1, 1, 1), VF(LEDGER_APPLIED, F_APPLY | F_CFENCE, 1, 11) },
 		{ .op = END } } },
@@ -142,14 +155,14 @@ static const struct lcase cases[] = {
 	{ "node lost: its agent is unreachable, a waiting session takes over", 0, {
 		{ R(1, 11, G, 1, G, 50, 50, 5, 1), V(LEDGER_APPLIED, F_APPLY) },
 		{ R(2, 21, 0, 1, 0, 1, 1, 1, 1), V(LEDGER_PENDING, F_HOLD) },
-		{ LOST, 1, 0, 0, 0, 0, 0, 0, 0, 0, 0, V(LEDGER_APPLIED, F_UNR | F_HELD) },
+		{ LOST, 1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, V(LEDGER_APPLIED, F_UNR | F_HELD) },
 		{ R(1, 11, G, 1, G, 50, 50, 6, 1), VF(LEDGER_STALE, F_FENCE, 1, 11) },
 		{ R(2, 21, 0, 1, 0, 2, 2, 2, 1), V(LEDGER_APPLIED, F_APPLY) },
 		{ .op = END } } },
 	{ "a node lost holding only a waiting session", 0, {
 		{ R(1, 11, G, 1, G, 50, 50, 5, 1), V(LEDGER_APPLIED, F_APPLY) },
 		{ R(2, 21, 0, 1, 0, 1, 1, 1, 1), V(LEDGER_PENDING, F_HOLD) },
-		{ LOST, 2, 0, 0, 0, 0, 0, 0, 0, 0, 0, V(LEDGER_NONE, F_DROP) },
+		{ LOST, 2, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, V(LEDGER_NONE, F_DROP) },
 		{ .op = END } } },
 	{ "takeover from a node whose link is down: no fence to send", 2, {
 		{ R(1, 11, G, 1, G, 50, 50, 5, 1), V(LEDGER_APPLIED, F_APPLY) },
@@ -165,7 +178,7 @@ static const struct lcase cases[] = {
 		{ .op = END } } },
 	{ "a deleted agent coming back starts afresh", 0, {
 		{ R(1, 11, G, 1, G, 900, 900, 9, 1), V(LEDGER_APPLIED, F_APPLY) },
-		{ RESET, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, V(LEDGER_NONE, 0) },
+		{ RESET, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, V(LEDGER_NONE, 0) },
 		{ R(2, 21, 0, 1, 0, 1, 1, 1, 1), V(LEDGER_APPLIED, F_APPLY) },
 		/* the removed agent's old session is unknown now, and far ahead: it waits */
 		{ R(1, 11, G, 1, G, 901, 901, 10, 1), V(LEDGER_PENDING, F_HOLD) },
@@ -212,6 +225,7 @@ run_case(const struct lcase *c)
 			in.nrx = s->nrx;
 			in.seq = s->seq;
 			in.live = s->live;
+			in.alive = s->live && !s->bye;
 			ledger_record(&e, &in, &env, &out);
 			break;
 		case LOST:
