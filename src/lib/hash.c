@@ -4,14 +4,27 @@
 #include <openssl/evp.h>
 #include <openssl/rand.h>
 
+/*
+ * hash_hex: the digest `name` of data as lowercase hex.  The algorithm is
+ * fetched once and the context reused: OpenSSL 3 looks the provider up again
+ * on every EVP_Digest(EVP_md5(), ...), which cost more than the MD5 of an
+ * agent message itself.  Each process here is single-threaded.
+ */
 static void
-hash_hex(const EVP_MD *md, const void *data, size_t len, char *out)
+hash_hex(const char *name, EVP_MD **cache, const void *data, size_t len, char *out)
 {
 	static const char hex[] = "0123456789abcdef";
+	static EVP_MD_CTX *ctx;
 	unsigned char d[EVP_MAX_MD_SIZE];
 	unsigned int n = 0, i;
 
-	EVP_Digest(data, len, d, &n, md, NULL);
+	if (*cache == NULL)
+		*cache = EVP_MD_fetch(NULL, name, NULL);
+	if (ctx == NULL)
+		ctx = EVP_MD_CTX_new();
+	if (*cache == NULL || ctx == NULL || EVP_DigestInit_ex(ctx, *cache, NULL) != 1 ||
+	    EVP_DigestUpdate(ctx, data, len) != 1 || EVP_DigestFinal_ex(ctx, d, &n) != 1)
+		n = 0;   /* an empty digest matches nothing */
 	for (i = 0; i < n; i++) {
 		out[2 * i] = hex[d[i] >> 4];
 		out[2 * i + 1] = hex[d[i] & 15];
@@ -22,13 +35,17 @@ hash_hex(const EVP_MD *md, const void *data, size_t len, char *out)
 void
 hash_md5_hex(const void *data, size_t len, char out[33])
 {
-	hash_hex(EVP_md5(), data, len, out);
+	static EVP_MD *md5;
+
+	hash_hex("MD5", &md5, data, len, out);
 }
 
 void
 hash_sha1_hex(const void *data, size_t len, char out[41])
 {
-	hash_hex(EVP_sha1(), data, len, out);
+	static EVP_MD *sha1;
+
+	hash_hex("SHA1", &sha1, data, len, out);
 }
 
 int

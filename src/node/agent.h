@@ -40,6 +40,10 @@ struct agent_sync {
 	uint64_t nrx, seq;
 	int live;
 	int dirty;
+	int need_full;              /* the state changed: the next send is a whole record */
+	uint64_t acked_sid;         /* the master acknowledged a whole record of this session */
+	uint64_t full_sid;          /* the session of the last whole record sent... */
+	uint64_t full_batch;        /* ...and the batch that carried it */
 	uint64_t sent_seq;
 	uint64_t mark_ms;           /* when the queued change happened (wall clock, ms) */
 };
@@ -67,6 +71,7 @@ struct agent {
 	struct crec_record *held;   /* master: the record of a session waiting in led */
 	struct agent_sync sync;     /* worker: this node's session and its outbox state */
 	int dirty;                  /* queued for the next registry flush */
+	int touched;                /* its keepalive time is queued (registry_agent_touch) */
 	int removed;
 };
 

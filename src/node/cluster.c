@@ -701,6 +701,7 @@ cluster_start(struct node *n)
 		return -1;
 	c->reap_ev = event_new(n->base, -1, 0, peer_reap_cb, c);
 	c->send_ev = event_new(n->base, -1, 0, clu_send_cb, c);
+	c->touch_ev = evtimer_new(n->base, clu_send_cb, c);
 	if (n->cfg.test_faults) {
 		struct timeval tv = { 0, 50000 };
 
@@ -806,6 +807,8 @@ cluster_stop(struct node *n)
 		event_free(c->reap_ev);
 	if (c->send_ev != NULL)
 		event_free(c->send_ev);
+	if (c->touch_ev != NULL)
+		event_free(c->touch_ev);
 	if (c->reconnect_ev != NULL)
 		event_free(c->reconnect_ev);
 	if (c->faults_ev != NULL)

@@ -17,6 +17,12 @@ void cluster_tick(struct node *n);
 
 /* cluster_outbox_mark: worker: the agent's record (a->st, a->sync) goes to the master. */
 void cluster_outbox_mark(struct node *n, struct agent *a);
+/*
+ * cluster_outbox_touch: worker: only the agent's keepalive time changed: a
+ * touch goes to the master within CLUSTER_TOUCH_MS, batched with others (a
+ * whole record if the master has not acknowledged one of this session yet).
+ */
+void cluster_outbox_touch(struct node *n, struct agent *a);
 
 /* cluster_fence: master: sends fence f to the worker with ledger index node. */
 struct crec_fence;

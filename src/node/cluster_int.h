@@ -17,6 +17,7 @@
 #include "proto/crec.h"
 
 #define CLUSTER_BATCH_MAX 2000        /* records per UPDATES frame */
+#define CLUSTER_TOUCH_MS 100          /* keepalive-only changes wait this long to be batched */
 #define CLUSTER_PING_EVERY 2          /* s of silence before a ping */
 #define CLUSTER_DEAD_AFTER 10         /* s of silence that closes a link */
 #define CLUSTER_CMD_TIMEOUT 5         /* s for a worker to answer a command batch... */
@@ -106,6 +107,7 @@ struct cluster {
 	struct evconnlistener *lsn;         /* master */
 	struct event *reap_ev;
 	struct event *send_ev;              /* worker: flush the outbox */
+	struct event *touch_ev;             /* worker: flush the outbox of touches, a bit later */
 	struct event *reconnect_ev;         /* worker */
 	int backoff_ms;
 	/* worker outbox */

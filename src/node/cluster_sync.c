@@ -101,14 +101,22 @@ clu_latency_report(struct cluster *c, time_t now)
 
 /* ---- worker outbox ---- */
 
+/*
+ * outbox_mark: the agent's record is queued for the master.  A change of
+ * state leaves at the end of this loop turn; a change of the keepalive time
+ * alone (touch) waits up to CLUSTER_TOUCH_MS so that many go in one frame.
+ */
 static void
-outbox_mark(struct cluster *c, struct agent *a)
+outbox_mark(struct cluster *c, struct agent *a, int touch)
 {
 	unsigned int *v;
 
+	if (!touch)
+		a->sync.need_full = 1;
 	if (a->sync.dirty) {
 		/* Already queued (perhaps while the link was down): make sure it leaves. */
-		event_active(c->send_ev, EV_TIMEOUT, 0);
+		if (!touch)
+			event_active(c->send_ev, EV_TIMEOUT, 0);
 		return;
 	}
 	if (c->ndirty == c->capdirty) {
@@ -124,7 +132,13 @@ outbox_mark(struct cluster *c, struct agent *a)
 	c->dirty[c->ndirty++] = a->id;
 	a->sync.dirty = 1;
 	a->sync.mark_ms = clu_now_ms();
-	event_active(c->send_ev, EV_TIMEOUT, 0);
+	if (!touch)
+		event_active(c->send_ev, EV_TIMEOUT, 0);
+	else if (!evtimer_pending(c->touch_ev, NULL)) {
+		struct timeval tv = { 0, CLUSTER_TOUCH_MS * 1000 };
+
+		evtimer_add(c->touch_ev, &tv);
+	}
 }
 
 /* outbox_send: streams the queued records in batches; each batch waits for its ack. */
@@ -140,11 +154,12 @@ outbox_send(struct cluster *c)
 	while (i < c->ndirty) {
 		size_t take = c->ndirty - i < CLUSTER_BATCH_MAX ? c->ndirty - i : CLUSTER_BATCH_MAX;
 		struct batch *b = malloc(sizeof(*b) + take * sizeof(unsigned int));
-		json_t *recs = json_array();
+		json_t *recs = json_array(), *touches = json_array(), *body;
 
-		if (b == NULL || recs == NULL) {
+		if (b == NULL || recs == NULL || touches == NULL) {
 			free(b);
 			json_decref(recs);
+			json_decref(touches);
 			break;
 		}
 		b->seq = ++c->next_seq;
@@ -157,12 +172,32 @@ outbox_send(struct cluster *c)
 			a->sync.dirty = 0;
 			a->sync.sent_seq = b->seq;
 			b->ids[b->n++] = a->id;
-			json_array_append_new(recs, record_from_agent(a));
+			/* A touch is a delta against a whole record of the same session
+			 * that the master acknowledged; without one, the whole record. */
+			if (a->sync.need_full || a->sync.acked_sid != a->sync.sid) {
+				a->sync.need_full = 0;
+				a->sync.full_sid = a->sync.sid;
+				a->sync.full_batch = b->seq;
+				json_array_append_new(recs, record_from_agent(a));
+			} else {
+				struct crec_touch t;
+
+				t.id = a->id;
+				t.sid = a->sync.sid;
+				t.sseq = a->sync.seq;
+				t.nrx = a->sync.nrx;
+				t.last = a->sync.last;
+				t.last_keepalive = a->st.last_keepalive;
+				json_array_append_new(touches, crec_touch_encode(&t));
+			}
 		}
 		i += take;
 		TAILQ_INSERT_TAIL(&c->inflight, b, entry);
-		clu_send(p, CMSG_UPDATES, json_pack("{s:I, s:o}", "seq", (json_int_t)b->seq,
-		    "records", recs));
+		body = json_pack("{s:I, s:o}", "seq", (json_int_t)b->seq, "records", recs);
+		if (body != NULL && json_array_size(touches) > 0)
+			json_object_set(body, "touch", touches);
+		json_decref(touches);
+		clu_send(p, CMSG_UPDATES, body);
 	}
 	if (i > 0) {
 		memmove(c->dirty, c->dirty + i, (c->ndirty - i) * sizeof(*c->dirty));
@@ -183,8 +218,17 @@ clu_outbox_ack(struct cluster *c, uint64_t seq)
 {
 	struct batch *b;
 
+	struct node *n = c->node;
+	size_t i;
+
 	while ((b = TAILQ_FIRST(&c->inflight)) != NULL && b->seq <= seq) {
 		TAILQ_REMOVE(&c->inflight, b, entry);
+		for (i = 0; i < b->n; i++) {
+			struct agent *a = registry_agent_by_id(n->reg, b->ids[i]);
+
+			if (a != NULL && a->sync.full_batch == b->seq)
+				a->sync.acked_sid = a->sync.full_sid;
+		}
 		free(b);
 	}
 }
@@ -203,16 +247,18 @@ clu_outbox_resync(struct cluster *c)
 			struct agent *a = registry_agent_by_id(n->reg, b->ids[i]);
 
 			if (a != NULL && a->sync.sent_seq == b->seq)
-				outbox_mark(c, a);
+				outbox_mark(c, a, 0);
 		}
 		free(b);
 	}
+	/* The master may have restarted: nothing it acknowledged counts now. */
 	count = registry_count(n->reg);
 	for (i = 1; i < count; i++) {
 		struct agent *a = registry_agent_at(n->reg, i);
 
+		a->sync.acked_sid = 0;
 		if (a->sync.live)
-			outbox_mark(c, a);
+			outbox_mark(c, a, 0);
 	}
 }
 
@@ -220,7 +266,14 @@ void
 cluster_outbox_mark(struct node *n, struct agent *a)
 {
 	if (n->cluster != NULL && !clu_is_master(n))
-		outbox_mark(n->cluster, a);
+		outbox_mark(n->cluster, a, 0);
+}
+
+void
+cluster_outbox_touch(struct node *n, struct agent *a)
+{
+	if (n->cluster != NULL && !clu_is_master(n))
+		outbox_mark(n->cluster, a, 1);
 }
 
 /* ---- keys (master -> workers) ---- */
@@ -442,13 +495,13 @@ void
 clu_master_updates(struct peer *p, json_t *body)
 {
 	struct node *n = p->node;
-	const json_t *recs, *j;
+	const json_t *recs, *touches, *j;
 	const char *why;
 	uint64_t seq;
 	size_t i;
 	struct known_node *k = clu_known_get(n->cluster, p->name);
 
-	if (crec_updates_decode(body, &seq, &recs, &why) == -1) {
+	if (crec_updates_decode(body, &seq, &recs, &touches, &why) == -1) {
 		clu_close(p, why);
 		return;
 	}
@@ -476,6 +529,16 @@ clu_master_updates(struct peer *p, json_t *body)
 		}
 		state_record(n, p->idx, &r);
 		latency_add(n->cluster, (json_int_t)r.mark_ms);
+	}
+	json_array_foreach(touches, i, j) {
+		struct crec_touch t;
+
+		if (crec_touch_decode(j, &t, &why) == -1) {
+			n->stats.frames_bad++;
+			log_warnx("cluster %s: a touch was dropped: %s", p->name, why);
+			continue;
+		}
+		state_touch(n, p->idx, &t);
 	}
 	if (k != NULL)
 		k->updates += json_array_size(recs);

@@ -249,6 +249,11 @@ ledger_record(struct ledger_entry *e, const struct ledger_in *in, const struct l
 		return;
 	}
 	if (sess_eq(e->pend, in->s)) {
+		if (in->touch) {
+			out->verdict = LEDGER_PENDING;
+			out->why = "the session still waits for the current one to close";
+			return;
+		}
 		if (!in->live) {
 			out->verdict = LEDGER_STALE;
 			out->fx |= LEDGER_FX_DROP_HELD;
@@ -263,6 +268,12 @@ ledger_record(struct ledger_entry *e, const struct ledger_in *in, const struct l
 	}
 	if (is_retired(e, in->s)) {
 		record_retired(e, in, out);
+		return;
+	}
+	if (in->touch) {
+		/* a delta against a record the ledger never admitted: nothing to apply */
+		out->verdict = LEDGER_STALE;
+		out->why = "a time-only record of a session not known here";
 		return;
 	}
 	record_new(e, in, env, out);

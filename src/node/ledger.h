@@ -69,6 +69,7 @@ struct ledger_in {
 	uint64_t nrx, seq;
 	int live;
 	int alive;                  /* it reports the agent there (active or pending), not leaving */
+	int touch;                  /* only the time changed: no state to apply or hold */
 };
 
 enum ledger_verdict {
@@ -81,7 +82,7 @@ enum ledger_verdict {
 };
 
 /* Effects, carried out by the caller in this order. */
-#define LEDGER_FX_APPLY          0x01  /* the record becomes the agent's state */
+#define LEDGER_FX_APPLY          0x01  /* the record becomes the agent's state (a touch: its time) */
 #define LEDGER_FX_UNREACHABLE    0x02  /* the agent's node is lost: disconnected, code 6 */
 #define LEDGER_FX_APPLY_HELD     0x04  /* the held record becomes the agent's state */
 #define LEDGER_FX_DROP_HELD      0x08  /* forget the held record */

@@ -105,6 +105,27 @@ node_schedule_flush(struct node *n)
 }
 
 
+/*
+ * touch_flush: every REGISTRY_TOUCH_FLUSH_S the keepalive times that alone
+ * changed go to the registry, a few thousand per second so that no tick is long.
+ */
+static void
+touch_flush(struct node *n)
+{
+	time_t now = node_now(n);
+
+	if (registry_touches_pending(n->reg) == 0 ||
+	    (!n->touch_flushing && now - n->touch_flushed < REGISTRY_TOUCH_FLUSH_S))
+		return;
+	n->touch_flushing = 1;
+	if (registry_flush_touches(n->reg, NODE_TOUCH_ROWS) == -1)
+		log_warnx("registry: writing keepalive times failed; will retry");
+	if (registry_touches_pending(n->reg) == 0) {
+		n->touch_flushing = 0;
+		n->touch_flushed = now;
+	}
+}
+
 static void
 tick_cb(evutil_socket_t fd, short what, void *arg)
 {
@@ -114,8 +135,10 @@ tick_cb(evutil_socket_t fd, short what, void *arg)
 
 	session_tick(n);
 	cluster_tick(n);
-	if (n->cfg.role == ROLE_MASTER)
+	if (n->cfg.role == ROLE_MASTER) {
 		state_tick(n);
+		touch_flush(n);
+	}
 	node_write_stats(arg);
 }
 

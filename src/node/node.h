@@ -27,6 +27,7 @@ struct api_sec;
 TAILQ_HEAD(session_list, session);
 
 #define NODE_FLUSH_ROWS 1000    /* registry rows per transaction, so one flush stays short */
+#define NODE_TOUCH_ROWS 5000    /* keepalive times per transaction (one small UPDATE each) */
 
 struct node_stats {
 	uint64_t sessions_opened;
@@ -43,6 +44,7 @@ struct node_stats {
 	uint64_t reconnects_sent;
 	uint64_t api_requests;
 	uint64_t sync_applied;       /* master: updates applied */
+	uint64_t sync_touches;       /* master: keepalives that changed only the time, applied */
 	uint64_t sync_stale;         /* master: updates from an older session, dropped */
 	uint64_t sync_fenced;        /* sessions told to close: a newer one exists */
 	uint64_t sync_pending;       /* records of sessions waiting for the current one to close */
@@ -70,6 +72,8 @@ struct node {
 	struct api_sec *api_sec;        /* API security state (api_sec.c), master only */
 
 	struct event *tick_ev;          /* every second: timeouts, status */
+	time_t touch_flushed;           /* keepalive times last all written (main.c touch_flush) */
+	int touch_flushing;
 	struct event *flush_ev;         /* registry batch flush */
 	struct event *reap_ev;          /* frees closed sessions after the callback returns */
 	struct event *sig_ev[3];

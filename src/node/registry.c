@@ -28,6 +28,7 @@ struct registry {
 	size_t names_used;          /* live + tombstones */
 	struct agent_vec dirty;     /* queued upserts (a->dirty set) */
 	struct agent_vec gone;      /* removed, awaiting DELETE; freed after commit */
+	struct { unsigned int *v; size_t n, cap; } touched;  /* ids whose keepalive time is unsaved */
 	unsigned int max_id;        /* highest id ever issued */
 	unsigned int max_id_saved;  /* what meta holds */
 	uint64_t rows_written;      /* upserts and deletes committed */
@@ -374,6 +375,12 @@ registry_close(struct registry *r)
 		return;
 	if (r->db != NULL && registry_pending(r) > 0 && registry_flush(r) == -1)
 		log_warnx("registry: close: %zu changes lost", registry_pending(r));
+	while (r->db != NULL && registry_touches_pending(r) > 0)
+		if (registry_flush_touches(r, 5000) == -1) {
+			log_warnx("registry: close: %zu keepalive times lost",
+			    registry_touches_pending(r));
+			break;
+		}
 	regdb_close(r->db);
 	for (i = 0; i < r->agents.n; i++)
 		free(r->agents.v[i]);
@@ -382,6 +389,7 @@ registry_close(struct registry *r)
 	free(r->agents.v);
 	free(r->gone.v);
 	free(r->dirty.v);
+	free(r->touched.v);
 	free(r->names);
 	free(r);
 }
@@ -555,6 +563,68 @@ registry_agent_dirty(struct registry *r, struct agent *a)
 	a->dirty = 1;
 }
 
+void
+registry_agent_touch(struct registry *r, struct agent *a)
+{
+	unsigned int *v;
+
+	if (a == NULL || a->dirty || a->touched || a->removed)
+		return;   /* a queued whole row carries the time too */
+	if (r->touched.n == r->touched.cap) {
+		size_t cap = r->touched.cap ? r->touched.cap * 2 : 1024;
+
+		if ((v = realloc(r->touched.v, cap * sizeof(*v))) == NULL)
+			return;   /* the time is in memory; the next touch tries again */
+		r->touched.v = v;
+		r->touched.cap = cap;
+	}
+	r->touched.v[r->touched.n++] = a->id;
+	a->touched = 1;
+}
+
+size_t
+registry_touches_pending(const struct registry *r)
+{
+	return r->touched.n;
+}
+
+int
+registry_flush_touches(struct registry *r, size_t max)
+{
+	size_t i, k = r->touched.n < max ? r->touched.n : max;
+	int rows = 0;
+
+	if (k == 0)
+		return 0;
+	if (regdb_begin(r->db) == -1)
+		return -1;
+	for (i = 0; i < k; i++) {
+		/* ids, not pointers: an agent removed meanwhile is simply not found */
+		struct agent *a = registry_agent_by_id(r, r->touched.v[i]);
+
+		if (a == NULL || !a->touched)
+			continue;
+		if (regdb_touch(r->db, a->id, (int64_t)a->st.last_keepalive) == -1) {
+			regdb_rollback(r->db);
+			return -1;
+		}
+		rows++;
+	}
+	if (regdb_commit(r->db) == -1)
+		return -1;
+	for (i = 0; i < k; i++) {
+		struct agent *a = registry_agent_by_id(r, r->touched.v[i]);
+
+		if (a != NULL)
+			a->touched = 0;
+	}
+	memmove(r->touched.v, r->touched.v + k, (r->touched.n - k) * sizeof(*r->touched.v));
+	r->touched.n -= k;
+	r->rows_written += (uint64_t)rows;
+	r->commits++;
+	return rows;
+}
+
 size_t
 registry_pending(const struct registry *r)
 {
@@ -605,6 +675,7 @@ registry_flush_some(struct registry *r, size_t max_rows)
 			continue;
 		if (regdb_upsert(r->db, r->dirty.v[i]) == -1)
 			goto err;
+		r->dirty.v[i]->touched = 0;   /* the whole row carries the time */
 		rows++;
 	}
 	if (r->max_id != r->max_id_saved) {

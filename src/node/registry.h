@@ -54,6 +54,19 @@ int registry_agent_remove(struct registry *r, unsigned int id);
 
 /* registry_agent_dirty: the agent's record changed; persist it at the next flush. */
 void registry_agent_dirty(struct registry *r, struct agent *a);
+/*
+ * registry_agent_touch: only the agent's last keepalive changed.  It is
+ * written by registry_flush_touches (every REGISTRY_TOUCH_FLUSH_S), not at the
+ * next flush: the API reads memory, and rewriting a whole row for every
+ * keepalive was most of the master's cost per keepalive.  A crash loses at
+ * most that much of lastKeepAlive history; a clean stop loses none.
+ */
+#define REGISTRY_TOUCH_FLUSH_S 30
+void registry_agent_touch(struct registry *r, struct agent *a);
+/* registry_flush_touches: writes up to max queued keepalive times; how many, or -1. */
+int registry_flush_touches(struct registry *r, size_t max);
+/* registry_touches_pending: keepalive times queued. */
+size_t registry_touches_pending(const struct registry *r);
 
 /* registry_flush: writes every dirty agent and removal in one transaction. Returns rows written, -1 on error. */
 int registry_flush(struct registry *r);

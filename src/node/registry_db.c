@@ -84,6 +84,12 @@ static const char *const regdb_migrations[] = {
 	"CREATE TABLE grp (name TEXT PRIMARY KEY, conf TEXT NOT NULL DEFAULT '');"
 	"INSERT INTO grp (name, conf) VALUES ('" GROUP_DEFAULT "', '"
 	MERGED_AGENT_CONF_TEMPLATE "');",
+	/*
+	 * 4: keepalive times that alone changed (registry_agent_touch) go to a
+	 * narrow table: hundreds of them share a page, where rewriting the wide
+	 * agent row cost a page per agent.  Loading takes the later of the two.
+	 */
+	"CREATE TABLE agent_seen (id INTEGER PRIMARY KEY, last_keepalive INTEGER NOT NULL);",
 };
 #define REGDB_SCHEMA_VERSION ((int)(sizeof(regdb_migrations) / sizeof(regdb_migrations[0])))
 
@@ -138,6 +144,8 @@ static const struct agent_col {
 struct regdb {
 	sqlite3 *db;
 	sqlite3_stmt *st_upsert;
+	sqlite3_stmt *st_touch;
+	sqlite3_stmt *st_unseen;
 	sqlite3_stmt *st_delete;
 	sqlite3_stmt *st_meta_set;
 	sqlite3_stmt *st_load;      /* between regdb_load_begin and _end */
@@ -299,6 +307,11 @@ regdb_prepare_all(struct regdb *d)
 	if ((d->st_upsert = db_prepare(d, sql, SQLITE_PREPARE_PERSISTENT)) == NULL ||
 	    (d->st_delete = db_prepare(d, "DELETE FROM agent WHERE id = ?",
 	    SQLITE_PREPARE_PERSISTENT)) == NULL ||
+	    (d->st_touch = db_prepare(d, "INSERT INTO agent_seen (id, last_keepalive) "
+	    "VALUES (?2, ?1) ON CONFLICT (id) DO UPDATE SET last_keepalive = excluded.last_keepalive",
+	    SQLITE_PREPARE_PERSISTENT)) == NULL ||
+	    (d->st_unseen = db_prepare(d, "DELETE FROM agent_seen WHERE id = ?",
+	    SQLITE_PREPARE_PERSISTENT)) == NULL ||
 	    (d->st_meta_set = db_prepare(d, "INSERT INTO meta (key, value) VALUES (?, ?) "
 	    "ON CONFLICT (key) DO UPDATE SET value = excluded.value",
 	    SQLITE_PREPARE_PERSISTENT)) == NULL)
@@ -341,6 +354,8 @@ regdb_close(struct regdb *d)
 	sqlite3_finalize(d->st_load);
 	sqlite3_finalize(d->st_upsert);
 	sqlite3_finalize(d->st_delete);
+	sqlite3_finalize(d->st_touch);
+	sqlite3_finalize(d->st_unseen);
 	sqlite3_finalize(d->st_meta_set);
 	if (d->db != NULL && sqlite3_close(d->db) != SQLITE_OK)
 		log_warnx("registry: close: %s", sqlite3_errmsg(d->db));
@@ -353,12 +368,20 @@ regdb_load_begin(struct regdb *d)
 	char sql[2048];
 	size_t len = 0, i;
 
-	if (sql_append(sql, sizeof(sql), &len, "SELECT id") == -1)
+	if (sql_append(sql, sizeof(sql), &len, "SELECT agent.id") == -1)
 		return -1;
-	for (i = 0; i < NCOLS; i++)
-		if (sql_append(sql, sizeof(sql), &len, ", %s", agent_cols[i].name) == -1)
+	for (i = 0; i < NCOLS; i++) {
+		const char *c = agent_cols[i].name;
+
+		if (strcmp(c, "last_keepalive") == 0) {
+			if (sql_append(sql, sizeof(sql), &len, ", max(agent.last_keepalive, "
+			    "coalesce(agent_seen.last_keepalive, 0))") == -1)
+				return -1;
+		} else if (sql_append(sql, sizeof(sql), &len, ", agent.%s", c) == -1)
 			return -1;
-	if (sql_append(sql, sizeof(sql), &len, " FROM agent ORDER BY id") == -1)
+	}
+	if (sql_append(sql, sizeof(sql), &len, " FROM agent LEFT JOIN agent_seen "
+	    "ON agent_seen.id = agent.id ORDER BY agent.id") == -1)
 		return -1;
 	sqlite3_finalize(d->st_load);
 	if ((d->st_load = db_prepare(d, sql, 0)) == NULL)
@@ -525,11 +548,26 @@ regdb_upsert(struct regdb *d, const struct agent *a)
 int
 regdb_delete(struct regdb *d, unsigned int id)
 {
-	if (sqlite3_bind_int64(d->st_delete, 1, id) != SQLITE_OK) {
+	if (sqlite3_bind_int64(d->st_delete, 1, id) != SQLITE_OK ||
+	    sqlite3_bind_int64(d->st_unseen, 1, id) != SQLITE_OK) {
 		sqlite3_reset(d->st_delete);
+		sqlite3_reset(d->st_unseen);
 		return -1;
 	}
+	if (stmt_run(d, d->st_unseen) == -1)
+		return -1;
 	return stmt_run(d, d->st_delete);
+}
+
+int
+regdb_touch(struct regdb *d, unsigned int id, int64_t last_keepalive)
+{
+	if (sqlite3_bind_int64(d->st_touch, 1, last_keepalive) != SQLITE_OK ||
+	    sqlite3_bind_int64(d->st_touch, 2, id) != SQLITE_OK) {
+		sqlite3_reset(d->st_touch);
+		return -1;
+	}
+	return stmt_run(d, d->st_touch);
 }
 
 /* db_get_text: runs a one-parameter query and copies column 0 of its row into out. */

@@ -39,6 +39,8 @@ int regdb_begin(struct regdb *db);
 int regdb_commit(struct regdb *db);
 void regdb_rollback(struct regdb *db);
 int regdb_upsert(struct regdb *db, const struct agent *a);
+/* regdb_touch: only the agent's last_keepalive (registry_agent_touch).  0 / -1. */
+int regdb_touch(struct regdb *db, unsigned int id, int64_t last_keepalive);
 int regdb_delete(struct regdb *db, unsigned int id);
 
 /*

@@ -186,6 +186,73 @@ state_record(struct node *n, uint16_t from, const struct crec_record *r)
 }
 
 void
+state_touch(struct node *n, uint16_t from, const struct crec_touch *t)
+{
+	struct agent *a = registry_agent_by_id(n->reg, t->id);
+	struct ledger_env env;
+	struct ledger_in in;
+	struct ledger_out out;
+
+	if (a == NULL || a->id == 0 || a->removed)
+		return;
+	memset(&in, 0, sizeof(in));
+	in.s.node = from;
+	in.s.sid = t->sid;
+	in.first = t->last;     /* not used for a session the ledger knows */
+	in.last = t->last;
+	in.nrx = t->nrx;
+	in.seq = t->sseq;
+	in.live = 1;
+	in.alive = a->st.status == AGENT_ACTIVE || a->st.status == AGENT_PENDING;
+	in.touch = 1;
+	env.now_ms = now_ms();
+	env.node_up = env_node_up;
+	env.arg = n;
+	ledger_record(&a->led, &in, &env, &out);
+	if (out.verdict == LEDGER_APPLIED) {
+		n->stats.sync_touches++;
+		a->st.last_keepalive = t->last_keepalive;
+		registry_agent_touch(n->reg, a);
+		if (out.fx & LEDGER_FX_FENCE) {
+			n->stats.sync_refused++;
+			log_warnx("agent %03u: session %llu on %s refused: %s", a->id,
+			    (unsigned long long)out.fence.sid, cluster_node_name(n, out.fence.node),
+			    out.why);
+		}
+		out.fx &= ~(unsigned int)LEDGER_FX_APPLY;
+	} else if (out.verdict == LEDGER_STALE) {
+		n->stats.sync_stale++;
+		log_debug("cluster %s: agent %03u: touch of session %llu dropped: %s",
+		    cluster_node_name(n, from), a->id, (unsigned long long)t->sid, out.why);
+	}
+	carry_out(n, a, from, NULL, &out);
+}
+
+void
+state_session_touched(struct node *n, struct session *s)
+{
+	struct agent *a = s->agent;
+	struct crec_touch t;
+
+	if (n->cfg.role == ROLE_WORKER) {
+		a->st.last_keepalive = s->st.last_keepalive;
+		a->sync.last = s->last;
+		a->sync.nrx = s->nrx;
+		a->sync.seq = s->seq;
+		cluster_outbox_touch(n, a);
+		return;
+	}
+	memset(&t, 0, sizeof(t));
+	t.id = a->id;
+	t.sid = s->sid;
+	t.sseq = s->seq;
+	t.nrx = s->nrx;
+	t.last = s->last;
+	t.last_keepalive = s->st.last_keepalive;
+	state_touch(n, LEDGER_SELF, &t);
+}
+
+void
 state_session_changed(struct node *n, struct session *s)
 {
 	struct agent *a = s->agent;

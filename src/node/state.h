@@ -16,8 +16,15 @@ struct session;
  * the master.  Master: a record of (self, s->sid) for the ledger.
  */
 void state_session_changed(struct node *n, struct session *s);
+/*
+ * state_session_touched: session s got a keepalive that changed nothing but
+ * the time: the cheap path (a touch, not a whole record).
+ */
+void state_session_touched(struct node *n, struct session *s);
 /* state_record: master: one record of a session held by node `from` (LEDGER_SELF: us). */
 void state_record(struct node *n, uint16_t from, const struct crec_record *r);
+/* state_touch: master: a touch of a session held by node `from`. */
+void state_touch(struct node *n, uint16_t from, const struct crec_touch *t);
 /* state_node_lost: master: the worker `node` has been gone for the grace period. */
 void state_node_lost(struct node *n, uint16_t node);
 /* state_tick: master, once a second: sessions that waited too long are refused. */

@@ -59,6 +59,7 @@ node_stats_json(struct node *n)
 	SET("sync_stale", s->sync_stale);
 	SET("sync_fenced", s->sync_fenced);
 	SET("sync_pending", s->sync_pending);
+	SET("sync_touches", s->sync_touches);
 	SET("sync_refused", s->sync_refused);
 	SET("sessions_refused", s->sessions_refused);
 	SET("shared_pushes", s->shared_pushes);

@@ -144,11 +144,53 @@ crec_record_decode(const json_t *j, struct crec_record *r, const char **why)
 	return *why == NULL ? 0 : -1;
 }
 
+json_t *
+crec_touch_encode(const struct crec_touch *t)
+{
+	return json_pack("[I, I, I, I, I, I, I]", (json_int_t)t->id, (json_int_t)t->sid,
+	    (json_int_t)(t->sseq & INT64_MAX), (json_int_t)(t->nrx & INT64_MAX),
+	    (json_int_t)t->last.g, (json_int_t)t->last.l, (json_int_t)t->last_keepalive);
+}
+
 int
-crec_updates_decode(const json_t *body, uint64_t *seq, const json_t **records, const char **why)
+crec_touch_decode(const json_t *j, struct crec_touch *t, const char **why)
+{
+	static const json_int_t max[7] = { UINT32_MAX, CREC_SID_MAX, INT64_MAX, INT64_MAX,
+	    UINT32_MAX, UINT32_MAX, INT64_MAX };
+	static const json_int_t min[7] = { 1, 1, 0, 0, 0, 0, 0 };
+	json_int_t v[7];
+	size_t i;
+
+	memset(t, 0, sizeof(*t));
+	*why = NULL;
+	if (!json_is_array(j) || json_array_size(j) != 7) {
+		*why = "touch: not an array of 7";
+		return -1;
+	}
+	for (i = 0; i < 7; i++) {
+		const json_t *e = json_array_get(j, i);
+
+		if (!json_is_integer(e) || (v[i] = json_integer_value(e)) < min[i] || v[i] > max[i]) {
+			*why = "touch: a value is out of range";
+			return -1;
+		}
+	}
+	t->id = (uint32_t)v[0];
+	t->sid = (uint64_t)v[1];
+	t->sseq = (uint64_t)v[2];
+	t->nrx = (uint64_t)v[3];
+	t->last.g = (uint32_t)v[4];
+	t->last.l = (uint32_t)v[5];
+	t->last_keepalive = v[6];
+	return 0;
+}
+
+int
+crec_updates_decode(const json_t *body, uint64_t *seq, const json_t **records,
+    const json_t **touches, const char **why)
 {
 	json_int_t v;
-	const json_t *recs;
+	const json_t *recs, *t = NULL;
 
 	*why = NULL;
 	if (get_int(body, "seq", 1, INT64_MAX, &v) == -1)
@@ -157,10 +199,14 @@ crec_updates_decode(const json_t *body, uint64_t *seq, const json_t **records, c
 		*why = "updates: records is not an array";
 	else if (json_array_size(recs) > CREC_BATCH_MAX)
 		*why = "updates: too many records";
+	else if ((t = json_object_get(body, "touch")) != NULL &&
+	    (!json_is_array(t) || json_array_size(t) > CREC_BATCH_MAX))
+		*why = "updates: bad touch array";
 	if (*why != NULL)
 		return -1;
 	*seq = (uint64_t)v;
 	*records = recs;
+	*touches = t;
 	return 0;
 }
 

@@ -76,12 +76,30 @@ json_t *crec_record_encode(const struct crec_record *r);
 int crec_record_decode(const json_t *j, struct crec_record *r, const char **why);
 
 /*
+ * A keepalive that changed nothing but the time, as a delta against the
+ * last whole record of the same session that the master acknowledged:
+ * [id, sid, sseq, nrx, last.g, last.l, last_keepalive] in the "touch" array.
+ */
+struct crec_touch {
+	uint32_t id;
+	uint64_t sid;
+	uint64_t sseq;
+	uint64_t nrx;
+	struct crec_ctr last;
+	int64_t last_keepalive;
+};
+json_t *crec_touch_encode(const struct crec_touch *t);
+int crec_touch_decode(const json_t *j, struct crec_touch *t, const char **why);
+
+/*
  * crec_updates_decode: the envelope of an updates body: its batch sequence
- * (>= 1) and its records array (borrowed from body, at most CREC_BATCH_MAX
- * elements; each is decoded with crec_record_decode).  0 / -1 with *why.
+ * (>= 1), its records array and its touch array (both borrowed from body, at
+ * most CREC_BATCH_MAX elements each; "touch" may be absent: *touches is then
+ * NULL).  Elements are decoded one by one with crec_record_decode and
+ * crec_touch_decode.  0 / -1 with *why.
  */
 int crec_updates_decode(const json_t *body, uint64_t *seq, const json_t **records,
-    const char **why);
+    const json_t **touches, const char **why);
 
 /*
  * fence (master -> node): close agent id's session sid.  With below set, only

@@ -104,7 +104,10 @@ def replay(port, frames):
     s = socket.create_connection(("127.0.0.1", port), timeout=10)
     try:
         for f in frames:
-            s.sendall(f)
+            try:
+                s.sendall(f)
+            except OSError:          # the node refused the connection: it closed it
+                return
         s.settimeout(3)
         try:
             while s.recv(65536):

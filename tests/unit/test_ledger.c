@@ -38,6 +38,7 @@ struct step {
 	unsigned int fx;
 	uint16_t fnode;              /* FENCE or FENCE_IF_OLDER target, when fx has one */
 	uint64_t fsid;
+	int touch;                   /* a time-only record (a touch) */
 };
 
 struct lcase {
@@ -183,6 +184,17 @@ static const struct lcase cases[] = {
 		/* the removed agent's old session is unknown now, and far ahead: it waits */
 		{ R(1, 11, G, 1, G, 901, 901, 10, 1), V(LEDGER_PENDING, F_HOLD) },
 		{ .op = END } } },
+	{ "touches: applied from the current session, never admit, hold or revive one", 0, {
+		{ R(1, 11, G, 1, G, 50, 50, 5, 1), V(LEDGER_APPLIED, F_APPLY) },
+		{ R(1, 11, G, 51, G, 51, 51, 5, 1), V(LEDGER_APPLIED, F_APPLY), 1 },
+		{ R(2, 21, G, 60, G, 60, 1, 1, 1), V(LEDGER_STALE, 0), 1 },   /* unknown session */
+		{ R(2, 22, G, 1, G, 1, 1, 1, 1), V(LEDGER_PENDING, F_HOLD) },
+		{ R(2, 22, G, 1, G, 2, 2, 1, 1), V(LEDGER_PENDING, 0), 1 },  /* no state to hold */
+		{ R(1, 11, G, 52, G, 52, 52, 5, 1), V(LEDGER_APPLIED, F_APPLY), 1 },
+		{ R(1, 11, G, 53, G, 53, 53, 5, 1), VF(LEDGER_APPLIED, F_APPLY | F_FENCE | F_DROP,
+		    2, 22), 1 },                                              /* touches are life */
+		{ R(2, 22, G, 1, G, 3, 3, 2, 1), VF(LEDGER_STALE, F_FENCE, 2, 22), 1 },
+		{ .op = END } } },
 	{ "a record without a session id is refused", 0, {
 		{ R(1, 0, G, 1, G, 1, 1, 1, 1), V(LEDGER_REFUSED, 0) },
 		{ .op = END } } },
@@ -226,6 +238,7 @@ run_case(const struct lcase *c)
 			in.seq = s->seq;
 			in.live = s->live;
 			in.alive = s->live && !s->bye;
+			in.touch = s->touch;
 			ledger_record(&e, &in, &env, &out);
 			break;
 		case LOST:

@@ -134,7 +134,7 @@ test_create_manager(void **state)
 	assert_int_equal(registry_pending(r), 0);
 	registry_close(r);
 	assert_int_equal(sql_int(f, "SELECT count(*) FROM agent WHERE id = 0"), 1);
-	assert_int_equal(sql_int(f, "PRAGMA user_version"), 3);
+	assert_int_equal(sql_int(f, "PRAGMA user_version"), 4);
 	/* WAL is a property of the file: a fresh connection sees it. */
 	assert_int_equal(sql_int(f, "SELECT journal_mode = 'wal' FROM pragma_journal_mode"), 1);
 
@@ -533,6 +533,52 @@ test_restart_disconnects(void **state)
 	registry_close(r);
 }
 
+/*
+ * A keepalive that changes only the time is written to the narrow
+ * agent_seen table by registry_flush_touches, not by the next flush; a
+ * reopened registry takes the later time; a removed agent's queued touch is
+ * skipped, and its agent_seen row goes with it.
+ */
+static void
+test_touch_keepalive(void **state)
+{
+	struct fx *f = *state;
+	struct registry *r;
+	struct agent *a, *b;
+
+	assert_non_null(r = reg_open(f));
+	assert_non_null(a = registry_agent_add(r, "seen", "any", "", KEY, "default", NOW));
+	assert_non_null(b = registry_agent_add(r, "gone", "any", "", KEY, "default", NOW));
+	assert_int_equal(registry_flush(r), 2);
+	a->st.last_keepalive = NOW + 100;
+	registry_agent_touch(r, a);
+	registry_agent_touch(r, a);            /* queued once */
+	b->st.last_keepalive = NOW + 5;
+	registry_agent_touch(r, b);
+	assert_int_equal(registry_touches_pending(r), 2);
+	assert_int_equal(registry_pending(r), 0);   /* not a whole-row write */
+	assert_int_equal(registry_agent_remove(r, b->id), 0);
+	assert_int_equal(registry_flush(r), 1);
+	assert_int_equal(registry_flush_touches(r, 10), 1);
+	assert_int_equal(registry_touches_pending(r), 0);
+	assert_int_equal(sql_int(f, "SELECT last_keepalive FROM agent_seen WHERE id = 1"), NOW + 100);
+	assert_int_equal(sql_int(f, "SELECT count(*) FROM agent_seen WHERE id = 2"), 0);
+	/* a whole row written later carries the time itself */
+	a->st.last_keepalive = NOW + 200;
+	registry_agent_touch(r, a);
+	registry_agent_dirty(r, a);
+	assert_int_equal(registry_flush(r), 1);
+	assert_int_equal(registry_flush_touches(r, 10), 0);
+	/* a touch left queued at close is written then */
+	a->st.last_keepalive = NOW + 300;
+	registry_agent_touch(r, a);
+	registry_close(r);
+	assert_non_null(r = reg_open(f));
+	assert_non_null(a = registry_agent_by_name(r, "seen"));
+	assert_int_equal(a->st.last_keepalive, NOW + 300);
+	registry_close(r);
+}
+
 static void
 test_users_and_meta(void **state)
 {
@@ -627,7 +673,7 @@ test_users_migration(void **state)
 
 	assert_non_null(r = reg_open(f));
 	registry_close(r);
-	sql(f, "DROP TABLE user; DROP TABLE user_role; DROP TABLE grp;"
+	sql(f, "DROP TABLE user; DROP TABLE user_role; DROP TABLE grp; DROP TABLE agent_seen;"
 	    "CREATE TABLE user (name TEXT PRIMARY KEY, hash TEXT NOT NULL);"
 	    "INSERT INTO user (name, hash) VALUES ('wazuh', 'h1'), ('second', 'h2');"
 	    "PRAGMA user_version = 1;");
@@ -749,7 +795,7 @@ test_migrate_empty_file(void **state)
 	assert_non_null(r = reg_open(f));
 	assert_int_equal(registry_count(r), 1);
 	registry_close(r);
-	assert_int_equal(sql_int(f, "PRAGMA user_version"), 3);
+	assert_int_equal(sql_int(f, "PRAGMA user_version"), 4);
 	assert_int_equal(sql_int(f,
 	    "SELECT count(*) FROM sqlite_master WHERE type = 'index' AND name IN "
 	    "('agent_name', 'agent_node_name', 'agent_status')"), 3);
@@ -782,7 +828,7 @@ test_migrate_groups(void **state)
 	assert_non_null(registry_agent_add(r, "web1", "any", "", KEY, "web", NOW));
 	assert_int_equal(registry_flush(r), 1);
 	registry_close(r);
-	sql(f, "DROP TABLE grp");
+	sql(f, "DROP TABLE grp; DROP TABLE agent_seen");
 	sql(f, "PRAGMA user_version = 2");
 	assert_non_null(r = reg_open(f));
 	assert_string_equal(registry_agent_by_name(r, "web1")->group, "web");
@@ -794,7 +840,7 @@ test_migrate_groups(void **state)
 	assert_int_equal(registry_group_save(r, "web", "<agent_config></agent_config>", 29), 0);
 	assert_int_equal(registry_group_delete(r, "db"), 0);
 	registry_close(r);
-	assert_int_equal(sql_int(f, "PRAGMA user_version"), 3);
+	assert_int_equal(sql_int(f, "PRAGMA user_version"), 4);
 	assert_non_null(r = reg_open(f));
 	seen[0] = '\0';
 	assert_int_equal(registry_groups_load(r, group_seen, seen), 0);
@@ -941,6 +987,7 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_migrate_groups, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_migrate_empty_file, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_refuse_other_databases, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_touch_keepalive, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_corrupt_file, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_bad_rows, setup, teardown),
 	};
