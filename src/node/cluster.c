@@ -46,53 +46,6 @@
 #include "proto/cmsg.h"
 #include "node/cluster_int.h"
 
-/* cluster.c — the cluster link between workers and the master.
- *
- * Transport: TLS 1.3 with a pre-shared key derived from the cluster key file
- * (lib/tls_psk.c); the worker's node name is its PSK identity, so the master
- * knows who connected only if the handshake proved the key.  Frames: cmsg.
- *
- * Agent state (docs/design/cluster-sync.md):
- * - every agent session has a key: the agent's own message counter of the
- *   session's first message; it orders sessions of one agent on any node;
- * - a worker sends whole records, each tagged with the session key and the
- *   session's update sequence, batched; it keeps every batch until the master
- *   acknowledges it, and resends all unacknowledged records (plus every live
- *   agent's) after a reconnect;
- * - the master applies a record only from the agent's newest session (same
- *   key and a sequence not older than the last applied); an older session's
- *   record is dropped and counted, and its node is told to close it (fence);
- * - when a worker's link is lost for longer than node-grace, the master marks
- *   the agents whose newest session is on that worker disconnected (code 6).
- * Commands go to the node that holds the newest session, which answers with
- * the outcome; no answer within a timeout is a failure, never a success.
- */
-#include "node/cluster.h"
-
-#include <arpa/inet.h>
-#include <errno.h>
-#include <netdb.h>
-#include <netinet/in.h>
-#include <netinet/tcp.h>
-#include <stdio.h>
-#include <stdlib.h>
-#include <string.h>
-#include <sys/socket.h>
-#include <unistd.h>
-
-#include <event2/buffer.h>
-#include <event2/bufferevent.h>
-#include <event2/bufferevent_ssl.h>
-#include <event2/listener.h>
-#include <openssl/err.h>
-
-#include "lib/log.h"
-#include "lib/tls_psk.h"
-#include "node/agent.h"
-#include "node/registry.h"
-#include "node/session.h"
-#include "proto/cmsg.h"
-
 /* ---- frames ---- */
 
 
