@@ -43,55 +43,9 @@
 #include "node/agent.h"
 #include "node/registry.h"
 #include "node/session.h"
+#include "proto/cbody.h"
 #include "proto/cmsg.h"
 #include "node/cluster_int.h"
-
-/* cluster.c — the cluster link between workers and the master.
- *
- * Transport: TLS 1.3 with a pre-shared key derived from the cluster key file
- * (lib/tls_psk.c); the worker's node name is its PSK identity, so the master
- * knows who connected only if the handshake proved the key.  Frames: cmsg.
- *
- * Agent state (docs/design/cluster-sync.md):
- * - every agent session has a key: the agent's own message counter of the
- *   session's first message; it orders sessions of one agent on any node;
- * - a worker sends whole records, each tagged with the session key and the
- *   session's update sequence, batched; it keeps every batch until the master
- *   acknowledges it, and resends all unacknowledged records (plus every live
- *   agent's) after a reconnect;
- * - the master applies a record only from the agent's newest session (same
- *   key and a sequence not older than the last applied); an older session's
- *   record is dropped and counted, and its node is told to close it (fence);
- * - when a worker's link is lost for longer than node-grace, the master marks
- *   the agents whose newest session is on that worker disconnected (code 6).
- * Commands go to the node that holds the newest session, which answers with
- * the outcome; no answer within a timeout is a failure, never a success.
- */
-#include "node/cluster.h"
-
-#include <arpa/inet.h>
-#include <errno.h>
-#include <netdb.h>
-#include <netinet/in.h>
-#include <netinet/tcp.h>
-#include <stdio.h>
-#include <stdlib.h>
-#include <string.h>
-#include <sys/socket.h>
-#include <unistd.h>
-
-#include <event2/buffer.h>
-#include <event2/bufferevent.h>
-#include <event2/bufferevent_ssl.h>
-#include <event2/listener.h>
-#include <openssl/err.h>
-
-#include "lib/log.h"
-#include "lib/tls_psk.h"
-#include "node/agent.h"
-#include "node/registry.h"
-#include "node/session.h"
-#include "proto/cmsg.h"
 
 /* ---- frames ---- */
 
@@ -103,8 +57,14 @@ clu_send(struct peer *p, int type, json_t *body)
 	size_t len;
 	int rc = -1;
 
-	if (p->closing || body == NULL)
+	if (p->closing)
 		goto out;
+	if (body == NULL) {
+		/* an encoder refused its struct, or memory ran out: nothing is sent */
+		log_warnx("cluster %s: a %s frame could not be built; not sent",
+		    p->name[0] ? p->name : p->addr, cmsg_type_name(type));
+		goto out;
+	}
 	if (evbuffer_get_length(bufferevent_get_output(p->bev)) > CLUSTER_OUTBUF_MAX) {
 		clu_close(p, "peer does not read (output backlog)");
 		goto out;
@@ -125,15 +85,32 @@ out:
 	return rc;
 }
 
-/* peer_error: tells the other side why, then closes once that is written. */
+/* error_body: an error frame's body for message (cut as cbody cuts it); NULL logged by clu_send. */
+static json_t *
+error_body(const char *message)
+{
+	struct cbody_error e;
+
+	cbody_error_set(&e, message);
+	return cbody_error_encode(&e);
+}
+
+/* peer_refuse: tells the other side why, then closes once that is written. */
+static void
+peer_refuse(struct peer *p, const char *message)
+{
+	clu_send(p, CMSG_ERROR, error_body(message));
+	p->close_after_flush = 1;
+	snprintf(p->close_reason, sizeof(p->close_reason), "%s", message);
+	bufferevent_disable(p->bev, EV_READ);
+}
+
+/* peer_error: the link is refused (hello): logged, then peer_refuse. */
 static void
 peer_error(struct peer *p, const char *message)
 {
 	log_warnx("cluster %s (%s): refusing: %s", p->name[0] ? p->name : "?", p->addr, message);
-	clu_send(p, CMSG_ERROR, json_pack("{s:s}", "message", message));
-	p->close_after_flush = 1;
-	snprintf(p->close_reason, sizeof(p->close_reason), "%s", message);
-	bufferevent_disable(p->bev, EV_READ);
+	peer_refuse(p, message);
 }
 
 static void
@@ -265,129 +242,245 @@ clu_close(struct peer *p, const char *reason)
 	}
 }
 
+/*
+ * peer_bad_frame: a frame this side cannot act on (a body that does not
+ * decode, a type the other role sends): logged, the other side is told why
+ * in an error frame, and the link closes once that is written.  An error
+ * frame that does not decode is answered by nothing: its sender is closing.
+ */
 static void
-master_hello(struct peer *p, json_t *body)
+peer_bad_frame(struct peer *p, int type, const char *why)
+{
+	char msg[160];
+
+	snprintf(msg, sizeof(msg), "%s frame: %s", cmsg_type_name(type), why);
+	log_warnx("cluster %s: %s", p->name[0] ? p->name : p->addr, msg);
+	p->node->stats.frames_bad++;
+	if (type == CMSG_ERROR) {
+		clu_close(p, msg);
+		return;
+	}
+	peer_refuse(p, msg);
+}
+
+/* hello_send: this node's hello.  config.c refuses a name the encoder would. */
+static void
+hello_send(struct peer *p)
+{
+	struct node *n = p->node;
+	struct cbody_hello h;
+
+	memset(&h, 0, sizeof(h));
+	h.proto = CMSG_PROTO_VERSION;
+	h.role = clu_is_master(n) ? CBODY_ROLE_MASTER : CBODY_ROLE_WORKER;
+	snprintf(h.node, sizeof(h.node), "%s", n->cfg.name);
+	clu_send(p, CMSG_HELLO, cbody_hello_encode(&h));
+}
+
+static void
+master_hello(struct peer *p, const struct cbody_hello *h)
 {
 	struct node *n = p->node;
 	struct cluster *c = n->cluster;
-	const char *name = json_string_value(json_object_get(body, "node"));
-	const char *role = json_string_value(json_object_get(body, "role"));
-	json_int_t proto = json_integer_value(json_object_get(body, "proto"));
 	struct known_node *k;
 	char msg[160];
 
-	if (proto != CMSG_PROTO_VERSION) {
-		snprintf(msg, sizeof(msg), "unsupported cluster protocol version %lld",
-		    (long long)proto);
+	if (p->ready) {
+		peer_error(p, "hello sent twice");
+		return;
+	}
+	if (h->proto != CMSG_PROTO_VERSION) {
+		snprintf(msg, sizeof(msg), "unsupported cluster protocol version %d", h->proto);
 		peer_error(p, msg);
 		return;
 	}
-	if (name == NULL || role == NULL || strcmp(role, "worker") != 0 ||
-	    strcmp(name, p->name) != 0) {
+	if (h->role != CBODY_ROLE_WORKER || strcmp(h->node, p->name) != 0) {
 		peer_error(p, "hello does not match the authenticated node name");
 		return;
 	}
-	if (strcmp(name, n->cfg.name) == 0 || clu_peer_by_name(c, name) != NULL) {
+	if (strcmp(h->node, n->cfg.name) == 0 || clu_peer_by_name(c, h->node) != NULL) {
 		snprintf(msg, sizeof(msg), "duplicate node name '%s': a node of that name is "
-		    "already in the cluster", name);
+		    "already in the cluster", h->node);
 		peer_error(p, msg);
 		return;
 	}
-	if ((k = clu_known_get(c, name)) == NULL) {
+	if ((k = clu_known_get(c, h->node)) == NULL) {
 		peer_error(p, "too many nodes");
 		return;
 	}
 	p->ready = 1;
 	p->idx = k->idx;
-	{
-		k->down_since = 0;
-		k->marked = 0;
-		k->joined = node_now(n);
-		snprintf(k->addr, sizeof(k->addr), "%s", p->addr);
-	}
-	log_info("cluster: worker '%s' joined from %s", name, p->addr);
-	clu_send(p, CMSG_HELLO, json_pack("{s:i, s:s, s:s}", "proto", CMSG_PROTO_VERSION, "node",
-	    n->cfg.name, "role", "master"));
+	k->down_since = 0;
+	k->marked = 0;
+	k->joined = node_now(n);
+	snprintf(k->addr, sizeof(k->addr), "%s", p->addr);
+	log_info("cluster: worker '%s' joined from %s", h->node, p->addr);
+	hello_send(p);
 	clu_keys_send_full(n, p);
 	clu_groups_send_full(n, p);
 }
 
-
-
+/* worker_hello: the master answered ours; the link is up, the outbox goes again. */
 static void
-peer_frame(struct peer *p, int type, json_t *body)
+worker_hello(struct peer *p, const struct cbody_hello *h)
 {
 	struct node *n = p->node;
+
+	if (p->ready) {
+		peer_error(p, "hello sent twice");
+		return;
+	}
+	if (h->role != CBODY_ROLE_MASTER) {
+		peer_error(p, "the node at --master is not a master");
+		return;
+	}
+	p->ready = 1;
+	n->cluster->backoff_ms = CLUSTER_BACKOFF_MIN_MS;
+	snprintf(p->name, sizeof(p->name), "%s", h->node);
+	log_info("cluster: joined master '%s' at %s", h->node, p->addr);
+	clu_outbox_resync(n->cluster);
+}
+
+/*
+ * frame_misdirected: NULL, or why this node must not receive a frame of
+ * type: each of keys, ack, fence, restart, groups and enroll-reply is sent
+ * by the master only, updates, result and enroll by workers only.  Such a
+ * frame is a peer that is broken or not what it claims: close, not ignore.
+ */
+static const char *
+frame_misdirected(const struct node *n, int type)
+{
+	switch (type) {
+	case CMSG_KEYS:
+	case CMSG_ACK:
+	case CMSG_FENCE:
+	case CMSG_RESTART:
+	case CMSG_GROUPS:
+	case CMSG_ENROLL_REPLY:
+		return clu_is_master(n) ? "only the master sends this frame" : NULL;
+	case CMSG_UPDATES:
+	case CMSG_RESULT:
+	case CMSG_ENROLL:
+		return clu_is_master(n) ? NULL : "only a worker sends this frame";
+	default:
+		return NULL;
+	}
+}
+
+/* One frame's body, decoded (proto/cbody.h); updates, fence and restart are crec's. */
+union frame_body {
+	struct cbody_hello hello;
+	struct cbody_error error;
+	struct cbody_ack ack;
+	struct cbody_keys keys;
+	struct cbody_groups groups;
+	struct cbody_result result;
+	struct cbody_enroll enroll;
+	struct cbody_enroll_reply enroll_reply;
+};
+
+/*
+ * clu_dispatch: one frame from the link.  The body is decoded for its type
+ * before any handler sees it (decode before you act): the handlers take the
+ * checked struct, and a body that does not decode closes the link with the
+ * decoder's reason.  Bodies of the list frames borrow from body, which the
+ * caller holds until this returns.
+ */
+void
+clu_dispatch(struct peer *p, int type, json_t *body)
+{
+	struct node *n = p->node;
+	union frame_body b;
+	const char *why = NULL;
 
 	if (!p->ready && type != CMSG_HELLO && type != CMSG_ERROR) {
 		peer_error(p, "expected hello");
 		return;
 	}
+	if ((why = frame_misdirected(n, type)) != NULL) {
+		peer_bad_frame(p, type, why);
+		return;
+	}
 	switch (type) {
 	case CMSG_HELLO:
+		if (cbody_hello_decode(body, &b.hello, &why) == -1)
+			break;
 		if (clu_is_master(n))
-			master_hello(p, body);
-		else {
-			p->ready = 1;
-			n->cluster->backoff_ms = CLUSTER_BACKOFF_MIN_MS;
-			log_info("cluster: joined master '%s' at %s",
-			    json_string_value(json_object_get(body, "node")), p->addr);
-			snprintf(p->name, sizeof(p->name), "%s",
-			    json_string_value(json_object_get(body, "node")) ?: "master");
-			clu_outbox_resync(n->cluster);
-		}
-		break;
+			master_hello(p, &b.hello);
+		else
+			worker_hello(p, &b.hello);
+		return;
 	case CMSG_ERROR:
+		if (cbody_error_decode(body, &b.error, &why) == -1)
+			break;
 		log_warnx("cluster %s: the other side refused the link: %s", p->addr,
-		    json_string_value(json_object_get(body, "message")) ?: "(no reason)");
+		    b.error.message[0] != '\0' ? b.error.message : "(no reason)");
 		clu_close(p, "refused");
-		break;
+		return;
 	case CMSG_PING:
-		clu_send(p, CMSG_PONG, json_object());
-		break;
+		if (cbody_empty_decode(body, &why) == -1)
+			break;
+		clu_send(p, CMSG_PONG, cbody_empty_encode());
+		return;
 	case CMSG_PONG:
-		break;
+		if (cbody_empty_decode(body, &why) == -1)
+			break;
+		return;
 	case CMSG_KEYS:
-		if (!clu_is_master(n))
-			clu_worker_keys(n, body);
-		break;
+		if (cbody_keys_decode(body, &b.keys, &why) == -1)
+			break;
+		clu_worker_keys(n, &b.keys);
+		cbody_keys_free(&b.keys);
+		return;
 	case CMSG_GROUPS:
-		if (!clu_is_master(n))
-			clu_worker_groups(n, body);
-		break;
-	case CMSG_UPDATES:
-		if (clu_is_master(n))
-			clu_master_updates(p, body);
-		break;
+		if (cbody_groups_decode(body, &b.groups, &why) == -1) {
+			/* Tolerated, as a bad group always was (docs/protocol.md): the
+			 * master sends one group per frame, so only that group is lost,
+			 * and agents of it simply get no push from this node. */
+			n->stats.frames_bad++;
+			log_warnx("cluster %s: groups frame: %s; ignored", p->name, why);
+			return;
+		}
+		clu_worker_groups(n, &b.groups);
+		cbody_groups_free(&b.groups);
+		return;
 	case CMSG_ACK:
-		if (!clu_is_master(n))
-			clu_outbox_ack(n->cluster,
-			    (uint64_t)json_integer_value(json_object_get(body, "seq")));
-		break;
-	case CMSG_FENCE:
-		if (!clu_is_master(n))
-			clu_worker_fence(n, body);
-		break;
-	case CMSG_RESTART:
-		if (!clu_is_master(n))
-			clu_worker_command(n, p, body);
-		break;
+		if (cbody_ack_decode(body, &b.ack, &why) == -1)
+			break;
+		clu_outbox_ack(n->cluster, b.ack.seq);
+		return;
 	case CMSG_RESULT:
-		if (clu_is_master(n))
-			clu_master_result(n, p->name, body);
-		break;
+		if (cbody_result_decode(body, &b.result, &why) == -1)
+			break;
+		clu_master_result(n, p->name, &b.result);
+		cbody_result_free(&b.result);
+		return;
 	case CMSG_ENROLL:
-		if (clu_is_master(n))
-			clu_master_enroll(p, body);
-		break;
+		if (cbody_enroll_decode(body, &b.enroll, &why) == -1)
+			break;
+		clu_master_enroll(p, &b.enroll);
+		return;
 	case CMSG_ENROLL_REPLY:
-		if (!clu_is_master(n))
-			clu_worker_enroll_reply(n->cluster, body);
-		break;
+		if (cbody_enroll_reply_decode(body, &b.enroll_reply, &why) == -1)
+			break;
+		clu_worker_enroll_reply(n->cluster, &b.enroll_reply);
+		return;
+	/* crec's bodies: each handler decodes its own (a bad fence or restart
+	 * is ignored there on purpose, see cluster_sync.c and cluster_cmd.c). */
+	case CMSG_UPDATES:
+		clu_master_updates(p, body);
+		return;
+	case CMSG_FENCE:
+		clu_worker_fence(n, body);
+		return;
+	case CMSG_RESTART:
+		clu_worker_command(n, p, body);
+		return;
 	default:
-		log_debug("cluster %s: %s frame ignored", p->name, cmsg_type_name(type));
+		why = "unknown frame type";   /* cmsg_decode refuses them first */
 		break;
 	}
+	peer_bad_frame(p, type, why != NULL ? why : "invalid body");
 }
 
 /*
@@ -498,7 +591,7 @@ peer_read_cb(struct bufferevent *bev, void *arg)
 			clu_close(p, "malformed frame");
 			return;
 		}
-		peer_frame(p, type, body);
+		clu_dispatch(p, type, body);
 		json_decref(body);
 		evbuffer_drain(in, (size_t)used);
 	}
@@ -517,8 +610,7 @@ peer_event_cb(struct bufferevent *bev, short what, void *arg)
 			if (p->name[0] == '\0' && peer_identify(p, ssl) == -1)
 				return;
 		} else {
-			clu_send(p, CMSG_HELLO, json_pack("{s:i, s:s, s:s}", "proto",
-			    CMSG_PROTO_VERSION, "node", n->cfg.name, "role", "worker"));
+			hello_send(p);
 		}
 		return;
 	}
@@ -743,7 +835,7 @@ cluster_tick(struct node *n)
 		if (now - p->last_rx >= CLUSTER_DEAD_AFTER)
 			clu_close(p, "no traffic (link dead)");
 		else if (p->ready && now - p->last_tx >= CLUSTER_PING_EVERY)
-			clu_send(p, CMSG_PING, json_object());
+			clu_send(p, CMSG_PING, cbody_empty_encode());
 	}
 	if (clu_is_master(n))
 		clu_latency_report(c, now);

@@ -68,7 +68,8 @@ void cluster_cancel(struct node *n, void *arg);
 /*
  * cluster_enroll_forward: a worker sends an enrollment request line from peer to
  * the master; enrolld_forward_done(conn, reply) is called with the answer.
- * -1 when the master is not reachable now.
+ * -1 when the master is not reachable now; -2 when no frame can carry the
+ * line (not UTF-8, a NUL, too long): that one request fails, not the link.
  */
 int cluster_enroll_forward(struct node *n, const char *line, size_t len, const char *peer,
     void *conn);

@@ -25,8 +25,12 @@
 #include "node/agent.h"
 #include "node/registry.h"
 #include "node/session.h"
+#include "proto/cbody.h"
 #include "proto/cmsg.h"
+#include "proto/enroll.h"
 #include "node/cluster_int.h"
+
+#define ENROLL_UNABLE "ERROR: Unable to add agent"
 
 /* ---- commands ---- */
 
@@ -166,7 +170,7 @@ void
 clu_worker_command(struct node *n, struct peer *p, json_t *body)
 {
 	struct crec_command cmd;
-	json_t *codes;
+	struct cbody_result res;
 	const char *why;
 	size_t i;
 
@@ -174,9 +178,11 @@ clu_worker_command(struct node *n, struct peer *p, json_t *body)
 		log_warnx("cluster: a command from the master was ignored: %s", why);
 		return;   /* the master's deadline answers for it */
 	}
-	if ((codes = json_array()) == NULL) {
+	memset(&res, 0, sizeof(res));
+	res.req = cmd.req;
+	if (cmd.n > 0 && (res.codes = calloc(cmd.n, sizeof(*res.codes))) == NULL) {
 		crec_command_free(&cmd);
-		return;
+		return;   /* as above */
 	}
 	for (i = 0; i < cmd.n; i++) {
 		struct agent *a = registry_agent_by_id(n->reg, cmd.agents[i].id);
@@ -189,34 +195,34 @@ clu_worker_command(struct node *n, struct peer *p, json_t *body)
 		else
 			code = session_command_agent(n, a, cmd.agents[i].sid,
 			    cmd.cmd == CREC_CMD_RECONNECT ? AGENT_CMD_RECONNECT : AGENT_CMD_RESTART);
-		json_array_append_new(codes, json_integer(code));
+		res.codes[res.ncodes++] = code;
 	}
-	clu_send(p, CMSG_RESULT, json_pack("{s:I, s:o}", "req", (json_int_t)cmd.req, "codes",
-	    codes));
+	clu_send(p, CMSG_RESULT, cbody_result_encode(&res));
+	cbody_result_free(&res);
 	crec_command_free(&cmd);
 }
 
-/* clu_master_result: a worker's codes for a batch it was sent, in the batch's order. */
+/*
+ * clu_master_result: a worker's codes for a batch it was sent, in the batch's
+ * order.  A result for no pending batch (it timed out, or the worker is
+ * confused) is dropped; an agent the codes do not reach failed.
+ */
 void
-clu_master_result(struct node *n, const char *peer, json_t *body)
+clu_master_result(struct node *n, const char *peer, const struct cbody_result *r)
 {
 	struct cluster *c = n->cluster;
-	uint64_t req = (uint64_t)json_integer_value(json_object_get(body, "req"));
-	json_t *codes = json_object_get(body, "codes"), *v;
 	struct pending_cmd *pc;
 	size_t i;
 
 	TAILQ_FOREACH(pc, &c->cmds, entry)
-		if (pc->sent && pc->req == req && strcmp(pc->peer, peer) == 0)
+		if (pc->sent && pc->req == r->req && strcmp(pc->peer, peer) == 0)
 			break;
-	if (pc == NULL || !json_is_array(codes))
+	if (pc == NULL)
 		return;
 	TAILQ_REMOVE(&c->cmds, pc, entry);
-	for (i = 0; i < pc->n; i++) {
-		v = json_array_get(codes, i);
-		pc->done(pc->arg, pc->a[i].id, json_is_integer(v) ?
-		    (int)json_integer_value(v) : VIGIL_ERR_NODE_UNREACHABLE);
-	}
+	for (i = 0; i < pc->n; i++)
+		pc->done(pc->arg, pc->a[i].id, i < r->ncodes ? r->codes[i] :
+		    VIGIL_ERR_NODE_UNREACHABLE);
 	cmd_free(pc);
 }
 
@@ -236,12 +242,25 @@ cluster_enroll_forward(struct node *n, const char *line, size_t len, const char 
 {
 	struct cluster *c = n->cluster;
 	struct pending_enroll *pe;
+	struct cbody_enroll e;
 	struct peer *p;
 	json_t *body;
 
 	if (c == NULL || (p = TAILQ_FIRST(&c->peers)) == NULL || !p->ready || p->closing)
 		return -1;
-	if ((body = json_object()) == NULL || (pe = calloc(1, sizeof(*pe))) == NULL) {
+	memset(&e, 0, sizeof(e));
+	if (len > ENROLL_LINE_MAX)
+		return -2;
+	memcpy(e.line, line, len);
+	e.line_len = len;
+	snprintf(e.peer, sizeof(e.peer), "%s", peer);
+	e.req = c->next_req + 1;
+	/* The encoder refuses a line that is not UTF-8 (or holds a NUL): sent
+	 * anyway it would make a frame the master cannot parse, and the master
+	 * would close the link of every agent of this node over one request. */
+	if ((body = cbody_enroll_encode(&e)) == NULL)
+		return -2;
+	if ((pe = calloc(1, sizeof(*pe))) == NULL) {
 		json_decref(body);
 		return -1;
 	}
@@ -249,9 +268,6 @@ cluster_enroll_forward(struct node *n, const char *line, size_t len, const char 
 	pe->conn = conn;
 	pe->deadline = node_now(n) + ENROLL_FORWARD_TIMEOUT;
 	TAILQ_INSERT_TAIL(&c->enrolls, pe, entry);
-	json_object_set_new(body, "req", json_integer((json_int_t)pe->req));
-	json_object_set_new(body, "line", json_stringn_nocheck(line, len));
-	json_object_set_new(body, "peer", json_string(peer));
 	clu_send(p, CMSG_ENROLL, body);
 	return 0;
 }
@@ -273,34 +289,40 @@ cluster_enroll_cancel(struct node *n, void *conn)
 	}
 }
 
-/* clu_master_enroll: a worker forwards an agent's enrollment; decide it here. */
+/*
+ * clu_master_enroll: a worker forwards an agent's enrollment; decide it here.
+ * The reply always goes back: one the encoder refuses (a reply cut inside a
+ * UTF-8 character) is replaced by a plain error, so the agent is not left
+ * waiting for the worker's timeout.
+ */
 void
-clu_master_enroll(struct peer *p, json_t *body)
+clu_master_enroll(struct peer *p, const struct cbody_enroll *e)
 {
-	const char *line = json_string_value(json_object_get(body, "line"));
-	const char *peer = json_string_value(json_object_get(body, "peer"));
-	size_t len = json_string_length(json_object_get(body, "line"));
-	char reply[1100];
+	struct cbody_enroll_reply r;
+	json_t *body;
 
-	if (line == NULL || peer == NULL ||
-	    enrolld_process_line(p->node, line, len, peer, reply, sizeof(reply)) == -1)
-		snprintf(reply, sizeof(reply), "ERROR: Unable to add agent");
+	memset(&r, 0, sizeof(r));
+	r.req = e->req;
+	if (enrolld_process_line(p->node, e->line, e->line_len, e->peer, r.reply,
+	    sizeof(r.reply)) == -1)
+		snprintf(r.reply, sizeof(r.reply), "%s", ENROLL_UNABLE);
 	/* The new agent's key went out (keys frame) before this reply, on the same link. */
-	clu_send(p, CMSG_ENROLL_REPLY, json_pack("{s:O, s:s}", "req",
-	    json_object_get(body, "req"), "reply", reply));
+	if ((body = cbody_enroll_reply_encode(&r)) == NULL) {
+		snprintf(r.reply, sizeof(r.reply), "%s", ENROLL_UNABLE);
+		body = cbody_enroll_reply_encode(&r);
+	}
+	clu_send(p, CMSG_ENROLL_REPLY, body);
 }
 
+/* clu_worker_enroll_reply: a reply for no pending request (timed out) is dropped. */
 void
-clu_worker_enroll_reply(struct cluster *c, json_t *body)
+clu_worker_enroll_reply(struct cluster *c, const struct cbody_enroll_reply *r)
 {
-	uint64_t req = (uint64_t)json_integer_value(json_object_get(body, "req"));
-	const char *reply = json_string_value(json_object_get(body, "reply"));
 	struct pending_enroll *pe;
 
 	TAILQ_FOREACH(pe, &c->enrolls, entry)
-		if (pe->req == req) {
-			clu_enroll_finish(c, pe, reply != NULL ? reply : "ERROR: Unable to add agent");
+		if (pe->req == r->req) {
+			clu_enroll_finish(c, pe, r->reply);
 			return;
 		}
 }
-

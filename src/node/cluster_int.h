@@ -14,6 +14,7 @@
 
 #include "lib/tls_psk.h"
 #include "node/node.h"
+#include "proto/cbody.h"
 #include "proto/crec.h"
 
 #define CLUSTER_BATCH_MAX 2000        /* records per UPDATES frame */
@@ -152,7 +153,10 @@ clu_now_ms(void)
 }
 
 /* Shared between cluster.c, cluster_sync.c, cluster_cmd.c and cluster_faults.c. */
+/* clu_send: one frame; body is stolen, and a NULL body (an encoder refused) is logged. */
 int clu_send(struct peer *p, int type, json_t *body);
+/* clu_dispatch: one decoded frame from p's link (cluster.c; also fuzz_cluster_frames.c). */
+void clu_dispatch(struct peer *p, int type, json_t *body);
 void clu_close(struct peer *p, const char *reason);
 struct peer *clu_peer_by_name(struct cluster *c, const char *name);
 struct known_node *clu_known_get(struct cluster *c, const char *name);
@@ -163,18 +167,18 @@ void clu_send_cb(evutil_socket_t fd, short what, void *arg);
 void clu_outbox_ack(struct cluster *c, uint64_t seq);
 void clu_outbox_resync(struct cluster *c);
 void clu_keys_send_full(struct node *n, struct peer *p);
-void clu_worker_keys(struct node *n, json_t *body);
+void clu_worker_keys(struct node *n, const struct cbody_keys *k);
 void clu_groups_send_full(struct node *n, struct peer *p);
-void clu_worker_groups(struct node *n, json_t *body);
+void clu_worker_groups(struct node *n, const struct cbody_groups *g);
 void clu_master_updates(struct peer *p, json_t *body);
 void clu_worker_fence(struct node *n, json_t *body);
 void clu_mark_unreachable(struct node *n, struct known_node *k);
 void clu_latency_report(struct cluster *c, time_t now);
 void clu_cmd_finish(struct cluster *c, struct pending_cmd *pc, int code);
 void clu_worker_command(struct node *n, struct peer *p, json_t *body);
-void clu_master_result(struct node *n, const char *peer, json_t *body);
+void clu_master_result(struct node *n, const char *peer, const struct cbody_result *r);
 void clu_enroll_finish(struct cluster *c, struct pending_enroll *pe, const char *reply);
-void clu_master_enroll(struct peer *p, json_t *body);
-void clu_worker_enroll_reply(struct cluster *c, json_t *body);
+void clu_master_enroll(struct peer *p, const struct cbody_enroll *e);
+void clu_worker_enroll_reply(struct cluster *c, const struct cbody_enroll_reply *r);
 
 #endif

@@ -28,6 +28,7 @@
 #include "node/registry.h"
 #include "node/session.h"
 #include "node/state.h"
+#include "proto/cbody.h"
 #include "proto/crec.h"
 #include "proto/cmsg.h"
 #include "node/cluster_int.h"
@@ -278,23 +279,65 @@ cluster_outbox_touch(struct node *n, struct agent *a)
 
 /* ---- keys (master -> workers) ---- */
 
-static json_t *
-key_entry(const struct agent *a)
+/* key_of: a's entry of a keys frame; it borrows a's strings. */
+static void
+key_of(const struct agent *a, struct cbody_key *k)
 {
-	return json_pack("{s:i, s:s, s:s, s:s, s:s}", "id", (json_int_t)a->id, "name", a->name,
-	    "ip", a->ip, "key", a->key, "group", a->group);
+	k->id = a->id;
+	k->name = a->name;
+	k->ip = a->ip;
+	k->key = a->key;
+	k->group = a->group;
+}
+
+/*
+ * keys_encode: k's body.  An entry the encoder refuses is logged and left
+ * out (k->agents is compacted), not the whole frame: a worker that misses
+ * one agent is better off than one that misses them all.  NULL only when
+ * memory runs out.
+ */
+static json_t *
+keys_encode(struct cbody_keys *k)
+{
+	struct cbody_keys one;
+	json_t *body;
+	size_t i, j;
+
+	if ((body = cbody_keys_encode(k)) != NULL || k->nagents == 0)
+		return body;
+	memset(&one, 0, sizeof(one));
+	one.nagents = 1;
+	for (i = j = 0; i < k->nagents; i++) {
+		one.agents = &k->agents[i];
+		if ((body = cbody_keys_encode(&one)) == NULL) {
+			log_warnx("cluster: agent %u's key entry cannot be sent to the workers; "
+			    "left out", k->agents[i].id);
+			continue;
+		}
+		json_decref(body);
+		k->agents[j++] = k->agents[i];
+	}
+	k->nagents = j;
+	return cbody_keys_encode(k);
 }
 
 void
 clu_keys_send_full(struct node *n, struct peer *p)
 {
-	json_t *arr = json_array();
+	struct cbody_keys k;
 	size_t i, count = registry_count(n->reg);
 
+	memset(&k, 0, sizeof(k));
+	k.full = 1;
+	if (count > 1 && (k.agents = calloc(count - 1, sizeof(*k.agents))) == NULL) {
+		/* the worker must not run on a stale table: it reconnects and asks again */
+		clu_close(p, "out of memory for the agent keys");
+		return;
+	}
 	for (i = 1; i < count; i++)
-		json_array_append_new(arr, key_entry(registry_agent_at(n->reg, i)));
-	clu_send(p, CMSG_KEYS, json_pack("{s:b, s:o, s:[]}", "full", 1, "agents", arr,
-	    "removed"));
+		key_of(registry_agent_at(n->reg, i), &k.agents[k.nagents++]);
+	clu_send(p, CMSG_KEYS, keys_encode(&k));
+	free(k.agents);
 }
 
 static void
@@ -302,7 +345,7 @@ keys_broadcast(struct node *n, json_t *body)
 {
 	struct peer *p;
 
-	if (n->cluster != NULL)
+	if (n->cluster != NULL && body != NULL)
 		TAILQ_FOREACH(p, &n->cluster->peers, entry)
 			if (p->ready)
 				clu_send(p, CMSG_KEYS, json_incref(body));
@@ -312,17 +355,29 @@ keys_broadcast(struct node *n, json_t *body)
 void
 cluster_agent_added(struct node *n, struct agent *a)
 {
-	if (clu_is_master(n))
-		keys_broadcast(n, json_pack("{s:b, s:[o], s:[]}", "full", 0, "agents",
-		    key_entry(a), "removed"));
+	struct cbody_keys k;
+	struct cbody_key e;
+
+	if (!clu_is_master(n))
+		return;
+	memset(&k, 0, sizeof(k));
+	key_of(a, &e);
+	k.agents = &e;
+	k.nagents = 1;
+	keys_broadcast(n, keys_encode(&k));
 }
 
 void
 cluster_agent_removed(struct node *n, unsigned int id)
 {
-	if (clu_is_master(n))
-		keys_broadcast(n, json_pack("{s:b, s:[], s:[i]}", "full", 0, "agents", "removed",
-		    (json_int_t)id));
+	struct cbody_keys k;
+
+	if (!clu_is_master(n))
+		return;
+	memset(&k, 0, sizeof(k));
+	k.removed = &id;
+	k.nremoved = 1;
+	keys_broadcast(n, cbody_keys_encode(&k));
 }
 
 void
@@ -333,16 +388,28 @@ cluster_agent_group_changed(struct node *n, struct agent *a)
 
 /* ---- groups (master -> workers) ---- */
 
+/*
+ * group_body: a groups frame that carries gr alone.  NULL (logged) when it
+ * cannot be sent: the API accepts only UTF-8 agent.conf, but a row edited
+ * by hand may not be.
+ */
 static json_t *
-group_entry(const struct group *gr)
+group_body(const struct group *gr)
 {
-	json_t *e = json_pack("{s:s, s:s%}", "name", gr->name, "conf", gr->conf, gr->conf_len);
+	struct cbody_groups g;
+	struct cbody_group e;
+	json_t *body;
 
-	/* The API accepts only UTF-8 agent.conf; a row edited by hand may not be. */
-	if (e == NULL)
-		log_warnx("cluster: group %s: agent.conf is not UTF-8; not sent to the workers",
-		    gr->name);
-	return e;
+	memset(&g, 0, sizeof(g));
+	e.name = gr->name;
+	e.conf = gr->conf;
+	e.conf_len = gr->conf_len;
+	g.groups = &e;
+	g.ngroups = 1;
+	if ((body = cbody_groups_encode(&g)) == NULL)
+		log_warnx("cluster: group %s cannot be sent to the workers (agent.conf not "
+		    "UTF-8?); not sent", gr->name);
+	return body;
 }
 
 static void
@@ -366,121 +433,110 @@ groups_broadcast(struct node *n, json_t *body)
 void
 clu_groups_send_full(struct node *n, struct peer *p)
 {
+	struct cbody_groups full;
+	json_t *body;
 	size_t i, count = groups_count(n->groups);
 
-	clu_send(p, CMSG_GROUPS, json_pack("{s:b, s:[], s:[]}", "full", 1, "groups", "removed"));
+	memset(&full, 0, sizeof(full));
+	full.full = 1;
+	clu_send(p, CMSG_GROUPS, cbody_groups_encode(&full));
 	for (i = 0; i < count; i++)
-		clu_send(p, CMSG_GROUPS, json_pack("{s:b, s:[o], s:[]}", "full", 0,
-		    "groups", group_entry(groups_at(n->groups, i)), "removed"));
+		if ((body = group_body(groups_at(n->groups, i))) != NULL)
+			clu_send(p, CMSG_GROUPS, body);
 }
 
 void
 cluster_group_changed(struct node *n, const struct group *gr)
 {
 	if (clu_is_master(n))
-		groups_broadcast(n, json_pack("{s:b, s:[o], s:[]}", "full", 0, "groups",
-		    group_entry(gr), "removed"));
+		groups_broadcast(n, group_body(gr));
 }
 
 void
 cluster_group_removed(struct node *n, const char *name)
 {
-	if (clu_is_master(n))
-		groups_broadcast(n, json_pack("{s:b, s:[], s:[s]}", "full", 0, "groups",
-		    "removed", name));
+	struct cbody_groups g;
+
+	if (!clu_is_master(n))
+		return;
+	memset(&g, 0, sizeof(g));
+	g.removed = &name;
+	g.nremoved = 1;
+	groups_broadcast(n, cbody_groups_encode(&g));
 }
 
 /*
  * clu_worker_groups: the master's groups replace (full) or change the
- * worker's.  A malformed entry is skipped and logged: the link stays, and
- * agents of that group simply get no push here.
+ * worker's.  A group this node cannot take (groups_set refuses it) is
+ * skipped and logged: the link stays, and agents of that group simply get
+ * no push here.  A body that does not decode is skipped whole, for the same
+ * reason (clu_dispatch).
  */
 void
-clu_worker_groups(struct node *n, json_t *body)
+clu_worker_groups(struct node *n, const struct cbody_groups *g)
 {
-	json_t *e;
 	size_t i;
 
-	if (json_is_true(json_object_get(body, "full")))
+	if (g->full)
 		groups_clear(n->groups);
-	json_array_foreach(json_object_get(body, "groups"), i, e) {
-		const char *name = json_string_value(json_object_get(e, "name"));
-		json_t *conf = json_object_get(e, "conf");
-
-		if (name == NULL || !json_is_string(conf) || groups_set(n->groups, name,
-		    json_string_value(conf), json_string_length(conf)) == -1)
-			log_warnx("cluster: a group from the master is invalid; ignored");
-	}
-	json_array_foreach(json_object_get(body, "removed"), i, e)
-		if (json_is_string(e))
-			(void)groups_remove(n->groups, json_string_value(e));
+	for (i = 0; i < g->ngroups; i++)
+		if (groups_set(n->groups, g->groups[i].name, g->groups[i].conf,
+		    g->groups[i].conf_len) == -1)
+			log_warnx("cluster: group %s from the master is invalid; ignored",
+			    g->groups[i].name);
+	for (i = 0; i < g->nremoved; i++)
+		(void)groups_remove(n->groups, g->removed[i]);
 }
 
 /* clu_worker_keys: applies the master's agent keys to the worker's own table. */
 void
-clu_worker_keys(struct node *n, json_t *body)
+clu_worker_keys(struct node *n, const struct cbody_keys *k)
 {
-	json_t *agents = json_object_get(body, "agents"), *removed = json_object_get(body, "removed");
-	json_t *e;
+	const struct cbody_key *e;
+	struct agent *a;
 	size_t i, count;
-	int full = json_is_true(json_object_get(body, "full"));
 
-	json_array_foreach(agents, i, e) {
-		unsigned int id = (unsigned int)json_integer_value(json_object_get(e, "id"));
-		const char *name = json_string_value(json_object_get(e, "name"));
-		const char *ip = json_string_value(json_object_get(e, "ip"));
-		const char *key = json_string_value(json_object_get(e, "key"));
-		const char *group = json_string_value(json_object_get(e, "group"));
-		struct agent *a = registry_agent_by_id(n->reg, id);
-
-		if (id == 0 || name == NULL || ip == NULL || key == NULL)
-			continue;
-		if (a != NULL && strcmp(a->name, name) == 0 && strcmp(a->key, key) == 0 &&
-		    group != NULL && strcmp(a->group, group) != 0)
-			snprintf(a->group, sizeof(a->group), "%s", group);
-		if (a != NULL && (strcmp(a->name, name) != 0 || strcmp(a->key, key) != 0)) {
+	for (i = 0; i < k->nagents; i++) {
+		e = &k->agents[i];
+		a = registry_agent_by_id(n->reg, e->id);
+		if (a != NULL && strcmp(a->name, e->name) == 0 && strcmp(a->key, e->key) == 0 &&
+		    strcmp(a->group, e->group) != 0)
+			snprintf(a->group, sizeof(a->group), "%s", e->group);
+		if (a != NULL && (strcmp(a->name, e->name) != 0 || strcmp(a->key, e->key) != 0)) {
 			session_drop_agent(n, a, "agent key replaced by the master");
-			registry_agent_remove(n->reg, id);
+			registry_agent_remove(n->reg, e->id);
 			a = NULL;
 		}
 		if (a == NULL) {
-			struct agent *clash = registry_agent_by_name(n->reg, name);
+			struct agent *clash = registry_agent_by_name(n->reg, e->name);
 
 			if (clash != NULL && clash->id != 0) {
 				session_drop_agent(n, clash, "agent removed by the master");
 				registry_agent_remove(n->reg, clash->id);
 			}
-			registry_agent_put(n->reg, id, name, ip, "", key, group, node_now(n));
+			registry_agent_put(n->reg, e->id, e->name, e->ip, "", e->key, e->group,
+			    node_now(n));
 		}
 	}
-	json_array_foreach(removed, i, e) {
-		unsigned int id = (unsigned int)json_integer_value(e);
-		struct agent *a = registry_agent_by_id(n->reg, id);
-
-		if (a != NULL && id != 0) {
+	for (i = 0; i < k->nremoved; i++)
+		if ((a = registry_agent_by_id(n->reg, k->removed[i])) != NULL) {
 			session_drop_agent(n, a, "agent removed");
-			registry_agent_remove(n->reg, id);
+			registry_agent_remove(n->reg, k->removed[i]);
 		}
-	}
-	if (full) {
+	if (k->full) {
 		/* Remove every agent the master no longer has (ids sorted for bsearch:
 		 * memory follows the agent count, not the highest id). */
 		size_t nids = 0;
-		unsigned int *ids = calloc(json_array_size(agents) + 1, sizeof(*ids));
+		unsigned int *ids = calloc(k->nagents + 1, sizeof(*ids));
 
 		if (ids == NULL)
 			return;
-		json_array_foreach(agents, i, e) {
-			json_int_t id = json_integer_value(json_object_get(e, "id"));
-
-			if (id > 0)
-				ids[nids++] = (unsigned int)id;
-		}
+		for (i = 0; i < k->nagents; i++)
+			ids[nids++] = k->agents[i].id;
 		qsort(ids, nids, sizeof(*ids), u32_cmp);
 		count = registry_count(n->reg);
 		for (i = count; i > 1; i--) {
-			struct agent *a = registry_agent_at(n->reg, i - 1);
-
+			a = registry_agent_at(n->reg, i - 1);
 			if (bsearch(&a->id, ids, nids, sizeof(*ids), u32_cmp) == NULL) {
 				session_drop_agent(n, a, "agent removed");
 				registry_agent_remove(n->reg, a->id);
@@ -489,6 +545,14 @@ clu_worker_keys(struct node *n, json_t *body)
 		free(ids);
 	}
 	node_schedule_flush(n);
+}
+
+static json_t *
+ack_body(uint64_t seq)
+{
+	struct cbody_ack a = { .seq = seq };
+
+	return cbody_ack_encode(&a);
 }
 
 void
@@ -514,7 +578,7 @@ clu_master_updates(struct peer *p, json_t *body)
 	}
 	if (p->expect_seq != 0 && seq < p->expect_seq) {
 		n->stats.sync_stale += json_array_size(recs);
-		clu_send(p, CMSG_ACK, json_pack("{s:I}", "seq", (json_int_t)(p->expect_seq - 1)));
+		clu_send(p, CMSG_ACK, ack_body(p->expect_seq - 1));
 		return;
 	}
 	p->expect_seq = seq + 1;
@@ -544,7 +608,7 @@ clu_master_updates(struct peer *p, json_t *body)
 		k->updates += json_array_size(recs);
 	node_schedule_flush(n);
 	/* Applied to the registry in memory, which the API reads: acknowledge. */
-	clu_send(p, CMSG_ACK, json_pack("{s:I}", "seq", (json_int_t)seq));
+	clu_send(p, CMSG_ACK, ack_body(seq));
 }
 
 void

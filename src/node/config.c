@@ -62,6 +62,21 @@ parse_int(const char *key, const char *v, long min, long max, int *out)
 	return 0;
 }
 
+/*
+ * name_valid: a node name is [A-Za-z0-9._-]{1,63}.  It is the worker's PSK
+ * identity and goes in every hello, and a peer refuses a hello whose name is
+ * anything else (proto/cbody.c): a bad name must stop the node at start-up,
+ * not leave it retrying a link that can never come up.
+ */
+static int
+name_valid(const char *v)
+{
+	size_t len = strlen(v);
+
+	return len >= 1 && len <= 63 && strspn(v, "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
+	    "abcdefghijklmnopqrstuvwxyz0123456789._-") == len;
+}
+
 static int
 set_str(const char *key, char *dst, size_t cap, const char *v)
 {
@@ -87,8 +102,14 @@ config_set(struct config *c, const char *key, const char *v)
 		}
 		return 0;
 	}
-	if (strcmp(key, "name") == 0)
+	if (strcmp(key, "name") == 0) {
+		if (!name_valid(v)) {
+			fprintf(stderr, "vigild: name: '%s' is not a node name: 1 to 63 of "
+			    "A-Z a-z 0-9 . _ -\n", v);
+			return -1;
+		}
 		return set_str(key, c->name, sizeof(c->name), v);
+	}
 	if (strcmp(key, "data-dir") == 0)
 		return set_str(key, c->data_dir, sizeof(c->data_dir), v);
 	if (strcmp(key, "listen") == 0)

@@ -273,12 +273,26 @@ enroll_read_cb(struct bufferevent *bev, void *arg)
 		/* Workers forward the request line to the master, which decides. */
 		c->done = 1;
 		bufferevent_disable(c->bev, EV_READ);
-		if (cluster_enroll_forward(c->node, p, used > 0 ? (size_t)used : len, c->peer,
-		    c) == -1) {
+		switch (cluster_enroll_forward(c->node, p, used > 0 ? (size_t)used : len, c->peer,
+		    c)) {
+		case 0:
+			break;
+		case -2: {
+			/* not UTF-8: no JSON string, so no frame can carry it; the master
+			 * would refuse such a line anyway (names are ASCII) */
+			struct enroll_out out;
+
+			enroll_error(c->node, c->peer, &out, ENROLL_ERR_REQUEST);
+			bufferevent_write(c->bev, out.text, out.len);
+			break;
+		}
+		default: {
 			struct enroll_out out;
 
 			enroll_error(c->node, c->peer, &out, "Cannot reach the master node");
 			bufferevent_write(c->bev, out.text, out.len);
+			break;
+		}
 		}
 	} else if (used == -1) {
 		struct enroll_out out;

@@ -245,10 +245,12 @@ crec_fence_decode(const json_t *body, struct crec_fence *f, const char **why)
 json_t *
 crec_command_encode(uint64_t req, enum crec_cmd cmd, const struct crec_target *t, size_t n)
 {
-	json_t *list = json_array(), *o;
+	json_t *list, *o;
 	size_t i;
 
-	if (list == NULL)
+	/* An unknown command has no name to send: written as "restart" it would
+	 * turn a command this build does not understand into a restart. */
+	if ((cmd != CREC_CMD_RESTART && cmd != CREC_CMD_RECONNECT) || (list = json_array()) == NULL)
 		return NULL;
 	for (i = 0; i < n; i++)
 		if (json_array_append_new(list, json_pack("[I, I]", (json_int_t)t[i].id,

@@ -131,6 +131,7 @@ struct crec_command {
 	size_t n;
 	struct crec_target *agents; /* malloc'd by decode; crec_command_free */
 };
+/* crec_command_encode: NULL for CREC_CMD_UNKNOWN (nothing to name) or out of memory. */
 json_t *crec_command_encode(uint64_t req, enum crec_cmd cmd, const struct crec_target *t,
     size_t n);
 int crec_command_decode(const json_t *body, struct crec_command *c, const char **why);

@@ -3,11 +3,13 @@ play a hostile or buggy node must itself join, fail and print the way they will 
 
 import json
 import os
+import socket
+import ssl
 
 import pytest
 
 import vigil
-from test_cluster import start_master
+from test_cluster import start_master, start_worker
 
 
 @pytest.fixture
@@ -68,3 +70,77 @@ def test_an_updates_body_that_is_not_json_gets_the_link_closed(tmp_path, procs, 
     # The master goes on: the same node name joins again at once.
     r = vigil.peer(master, key, "peer1", sends=[("ping", "{}")], wait_ms=300)
     assert r.returncode == 0 and ("pong", {}) in frames(r), r.stdout
+
+
+def test_a_keys_frame_from_a_worker_closes_the_link_with_a_reason(tmp_path, procs, key):
+    # keys is the master's frame: a worker that sends one is broken or not what it claims.
+    master = start_master(tmp_path, procs, key)
+    r = vigil.peer(master, key, "peer1",
+                   sends=[("keys", '{"full":true,"agents":[],"removed":[]}')], wait_ms=1500)
+    assert r.returncode == 0, r.stderr
+    got = frames(r)
+    why = "keys frame: only the master sends this frame"
+    assert ("error", {"message": why}) in got, r.stdout
+    assert got[-1][0] == "closed:", r.stdout
+    vigil.wait_for(lambda: "cluster peer1: " + why in master.output(), 5,
+                   what="the master logs why it closed the link")
+    assert "link closed: " + why in master.output()
+
+
+def test_a_second_hello_is_refused_as_sent_twice(tmp_path, procs, key):
+    master = start_master(tmp_path, procs, key)
+    r = vigil.peer(master, key, "peer1",
+                   sends=[("hello", '{"proto":4,"node":"peer1","role":"worker"}')], wait_ms=1500)
+    assert r.returncode == 0, r.stderr
+    assert ("error", {"message": "hello sent twice"}) in frames(r), r.stdout
+    assert "duplicate node name" not in master.output()
+
+
+def test_an_enroll_the_master_refuses_fails_that_enrollment_not_the_link(tmp_path, procs, key):
+    # A line that is not a request (here with non-ASCII text, valid JSON) is the
+    # agent's problem: it gets an error reply, and the link goes on (the ping after it).
+    master = start_master(tmp_path, procs, key)
+    r = vigil.peer(master, key, "peer1",
+                   sends=[("enroll", '{"req":1,"line":"OSSEC A:\'\\u00e9t\\u00e9\'\\n",'
+                                     '"peer":"10.0.0.9"}'),
+                          ("ping", "{}")], wait_ms=1500)
+    assert r.returncode == 0, r.stderr
+    got = frames(r)
+    replies = [b for t, b in got if t == "enroll-reply"]
+    assert len(replies) == 1 and replies[0]["req"] == 1, r.stdout
+    assert replies[0]["reply"].startswith("ERROR"), replies
+    assert ("pong", {}) in got, r.stdout
+    assert not [f for f in got if f[0] == "closed:"], r.stdout
+
+
+def enroll_bytes(node, line, timeout=5):
+    """One enrollment request of raw bytes over TLS; the reply as text."""
+    ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
+    ctx.check_hostname = False
+    ctx.verify_mode = ssl.CERT_NONE
+    data = b""
+    with socket.create_connection(("127.0.0.1", node.enroll_port), timeout=timeout) as raw:
+        with ctx.wrap_socket(raw) as s:
+            s.sendall(line)
+            while True:
+                try:
+                    chunk = s.recv(4096)
+                except (ssl.SSLError, ConnectionResetError):
+                    break
+                if not chunk:
+                    break
+                data += chunk
+    return data.decode(errors="replace")
+
+
+def test_an_enrollment_line_that_is_not_utf8_fails_on_the_worker_not_the_link(
+        tmp_path, procs, key):
+    # No JSON string can carry it to the master: the worker answers it itself.  It used
+    # to be sent anyway, and the master closed the link of every agent on that worker.
+    master = start_master(tmp_path, procs, key)
+    w1 = start_worker(tmp_path, procs, key, master, "worker1")
+    r = enroll_bytes(w1, b"OSSEC A:'caf\xe9-\xff'\n")
+    assert r.startswith("ERROR") and "Invalid request" in r, r
+    r = enroll_bytes(w1, b"OSSEC A:'after-it'\n")
+    assert r.startswith("OSSEC K:'"), r
+    assert "link closed" not in w1.output() and "link closed" not in master.output()
