@@ -49,8 +49,10 @@ struct lcase {
 
 #define R(node, sid, fg, fl, lg, ll, nrx, seq, live) REC, node, sid, fg, fl, lg, ll, nrx, seq, live, 0, 0
 #define BYE(node, sid, fg, fl, lg, ll, nrx, seq) REC, node, sid, fg, fl, lg, ll, nrx, seq, 1, 1, 0
-#define V(verdict, fx) verdict, fx, 0, 0
-#define VF(verdict, fx, fnode, fsid) verdict, fx, fnode, fsid
+#define V(verdict, fx) verdict, fx, 0, 0, 0
+#define VF(verdict, fx, fnode, fsid) verdict, fx, fnode, fsid, 0
+#define VT(verdict, fx) verdict, fx, 0, 0, 1                      /* a touch */
+#define VFT(verdict, fx, fnode, fsid) verdict, fx, fnode, fsid, 1
 
 #define G 1764200000u            /* a plausible global counter */
 
@@ -186,14 +188,14 @@ static const struct lcase cases[] = {
 		{ .op = END } } },
 	{ "touches: applied from the current session, never admit, hold or revive one", 0, {
 		{ R(1, 11, G, 1, G, 50, 50, 5, 1), V(LEDGER_APPLIED, F_APPLY) },
-		{ R(1, 11, G, 51, G, 51, 51, 5, 1), V(LEDGER_APPLIED, F_APPLY), 1 },
-		{ R(2, 21, G, 60, G, 60, 1, 1, 1), V(LEDGER_STALE, 0), 1 },   /* unknown session */
+		{ R(1, 11, G, 51, G, 51, 51, 5, 1), VT(LEDGER_APPLIED, F_APPLY) },
+		{ R(2, 21, G, 60, G, 60, 1, 1, 1), VT(LEDGER_STALE, 0) },   /* unknown session */
 		{ R(2, 22, G, 1, G, 1, 1, 1, 1), V(LEDGER_PENDING, F_HOLD) },
-		{ R(2, 22, G, 1, G, 2, 2, 1, 1), V(LEDGER_PENDING, 0), 1 },  /* no state to hold */
-		{ R(1, 11, G, 52, G, 52, 52, 5, 1), V(LEDGER_APPLIED, F_APPLY), 1 },
-		{ R(1, 11, G, 53, G, 53, 53, 5, 1), VF(LEDGER_APPLIED, F_APPLY | F_FENCE | F_DROP,
-		    2, 22), 1 },                                              /* touches are life */
-		{ R(2, 22, G, 1, G, 3, 3, 2, 1), VF(LEDGER_STALE, F_FENCE, 2, 22), 1 },
+		{ R(2, 22, G, 1, G, 2, 2, 1, 1), VT(LEDGER_PENDING, 0) },  /* no state to hold */
+		{ R(1, 11, G, 52, G, 52, 52, 5, 1), VT(LEDGER_APPLIED, F_APPLY) },
+		{ R(1, 11, G, 53, G, 53, 53, 5, 1), VFT(LEDGER_APPLIED, F_APPLY | F_FENCE | F_DROP,
+		    2, 22) },                                              /* touches are life */
+		{ R(2, 22, G, 1, G, 3, 3, 2, 1), VFT(LEDGER_STALE, F_FENCE, 2, 22) },
 		{ .op = END } } },
 	{ "a record without a session id is refused", 0, {
 		{ R(1, 0, G, 1, G, 1, 1, 1, 1), V(LEDGER_REFUSED, 0) },
