@@ -60,48 +60,60 @@ session_name(const struct session *s)
 }
 
 /*
- * session_send: encrypts msg for the session's agent and queues one frame.
+ * session_write: one whole frame (header included) to the agent.  With
+ * nothing queued it goes straight to the socket: queueing it would make the
+ * bufferevent switch write interest on and off around it (two epoll_ctl and
+ * a wakeup per keepalive ack, more than the ack itself costs), and a restart
+ * to 5,000 agents would wait for 5,000 write events.  What the socket does
+ * not take, or an error, is left to the bufferevent, which finishes it or
+ * reports the error.  Every outgoing message counts against
+ * SESSION_OUTBUF_MAX, pongs included.  0 / -1 (the session is then closing).
+ */
+static int
+session_write(struct session *s, const uint8_t *frame, size_t len)
+{
+	struct evbuffer *out = bufferevent_get_output(s->bev);
+	ssize_t w = 0;
+
+	if (evbuffer_get_length(out) > SESSION_OUTBUF_MAX) {
+		session_close(s, "agent does not read its messages", AGENT_CODE_CONNECTION_LOST);
+		return -1;
+	}
+	if (evbuffer_get_length(out) == 0) {
+		w = send(bufferevent_getfd(s->bev), frame, len, MSG_NOSIGNAL | MSG_DONTWAIT);
+		if (w == -1)
+			w = 0;   /* EAGAIN, or an error the bufferevent will meet and report */
+	}
+	if ((size_t)w < len && evbuffer_add(out, frame + w, len - (size_t)w) == -1) {
+		session_close(s, "out of memory", AGENT_CODE_CONNECTION_LOST);
+		return -1;
+	}
+	return 0;
+}
+
+/*
+ * session_send: encrypts msg for the session's agent and sends one frame.
  * 0 / -1 (the session is then closing).
  */
 static int
 session_send(struct session *s, const char *msg, size_t len)
 {
-	struct evbuffer *out;
-	uint8_t hdr[4];
 	ssize_t n;
 	unsigned int r16;
-	int was_empty;
 
 	if (s->agent == NULL || s->closing)
 		return -1;
-	out = bufferevent_get_output(s->bev);
-	was_empty = evbuffer_get_length(out) == 0;
-	if (evbuffer_get_length(out) > SESSION_OUTBUF_MAX) {
-		session_close(s, "agent does not read its messages", AGENT_CODE_CONNECTION_LOST);
-		return -1;
-	}
 	secmsg_counter_next(&s->tx_global, &s->tx_local);
 	r16 = (unsigned int)random() % 65536;
 	n = secmsg_encode(s->agent->enc_key, NULL, r16, s->tx_global, s->tx_local, msg, len,
-	    len <= SESSION_STORED_MAX ? SECMSG_Z_STORED : SECMSG_Z_BEST, tx_work, sizeof(tx_work));
+	    len <= SESSION_STORED_MAX ? SECMSG_Z_STORED : SECMSG_Z_BEST, tx_work + 4,
+	    sizeof(tx_work) - 4);
 	if (n == -1) {
 		log_warnx("session %s: cannot encode a %zu-byte message", session_name(s), len);
 		return -1;
 	}
-	frame_put_header(hdr, (uint32_t)n);
-	if (evbuffer_add(out, hdr, 4) == -1 || evbuffer_add(out, tx_work, (size_t)n) == -1) {
-		session_close(s, "out of memory", AGENT_CODE_CONNECTION_LOST);
-		return -1;
-	}
-	/*
-	 * Nothing was waiting: write now rather than in a write event of a
-	 * later loop turn (a restart to 5,000 agents is 5,000 such turns'
-	 * worth of events otherwise).  What does not fit stays queued for the
-	 * bufferevent, which also reports any error.
-	 */
-	if (was_empty)
-		(void)evbuffer_write(out, bufferevent_getfd(s->bev));
-	return 0;
+	frame_put_header(tx_work, (uint32_t)n);
+	return session_write(s, tx_work, 4 + (size_t)n);
 }
 
 /*
@@ -401,12 +413,11 @@ handle_frame(struct session *s, const uint8_t *p, size_t len)
 
 	n->stats.frames_in++;
 	if (len == 5 && memcmp(p, "#ping", 5) == 0) {
-		uint8_t hdr[4];
-		struct evbuffer *out = bufferevent_get_output(s->bev);
+		uint8_t pong[9];
 
-		frame_put_header(hdr, 5);
-		evbuffer_add(out, hdr, 4);
-		evbuffer_add(out, "#pong", 5);
+		frame_put_header(pong, 5);
+		memcpy(pong + 4, "#pong", 5);
+		(void)session_write(s, pong, sizeof(pong));
 		return;
 	}
 	if (secmsg_split(p, len, id, &ct, &ctlen) == -1) {
