@@ -28,7 +28,7 @@ B       ?= build
 endif
 
 LIB_SRC   := $(wildcard src/lib/*.c) $(wildcard src/proto/*.c)
-NODE_SRC  := $(filter-out src/node/main.c,$(wildcard src/node/*.c))
+NODE_SRC  := $(filter-out src/node/main.c,$(wildcard src/node/*.c src/node/*/*.c))
 AGENT_SRC := $(filter-out src/agent/main.c,$(wildcard src/agent/*.c))
 SIM_SRC   := $(wildcard src/sim/*.c)
 CTL_SRC   := $(filter-out src/ctl/main.c,$(wildcard src/ctl/*.c))

@@ -3,7 +3,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "node/api_query.h"
+#include "node/api/api_query.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

@@ -13,7 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "node/api_query.h"
+#include "node/api/api_query.h"
 
 #define FUZZ_MAX_PARAMS 32
 

@@ -25,12 +25,12 @@
 #include <event2/event.h>
 
 #include "lib/log.h"
-#include "node/agent.h"
-#include "node/cluster.h"
-#include "node/cluster_int.h"
-#include "node/groups.h"
-#include "node/node.h"
-#include "node/registry.h"
+#include "node/core/agent.h"
+#include "node/cluster/cluster.h"
+#include "node/cluster/cluster_int.h"
+#include "node/registry/groups.h"
+#include "node/core/node.h"
+#include "node/registry/registry.h"
 #include "proto/cmsg.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
@@ -40,32 +40,6 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 #define MAX_FRAMES 64
 
 static char dir[64];
-
-/* What main.c provides to the node modules: this harness plays main. */
-time_t
-node_now(struct node *n)
-{
-	(void)n;
-	return time(NULL);
-}
-
-void
-node_schedule_flush(struct node *n)
-{
-	struct timeval tv = { 0, 0 };
-
-	if (!evtimer_pending(n->flush_ev, NULL))
-		evtimer_add(n->flush_ev, &tv);
-}
-
-struct evconnlistener *
-node_listen(struct node *n, int port, int backlog,
-    void (*cb)(struct evconnlistener *, evutil_socket_t, struct sockaddr *, int, void *),
-    const char *what)
-{
-	(void)n, (void)port, (void)backlog, (void)cb, (void)what;
-	return NULL;   /* nothing listens here */
-}
 
 static void
 flush_cb(evutil_socket_t fd, short what, void *arg)
@@ -151,6 +125,10 @@ node_up(struct event_base *base, int master, int ready, int *fd)
 	snprintf(n->cfg.data_dir, sizeof(n->cfg.data_dir), "%s", dir);
 	n->base = base;
 	n->started = time(NULL);
+	/* what main.c and cluster_start would install: this harness plays main */
+	node_hooks_init(n);
+	session_hooks(n);
+	cluster_hooks(n);
 	TAILQ_INIT(&n->sessions);
 	TAILQ_INIT(&n->dead);
 	db_unlink();
@@ -180,7 +158,8 @@ node_up(struct event_base *base, int master, int ready, int *fd)
 	TAILQ_INIT(&c->enrolls);
 	c->backoff_ms = CLUSTER_BACKOFF_MIN_MS;
 	if ((c->reap_ev = event_new(base, -1, 0, nop_cb, c)) == NULL ||
-	    (c->send_ev = event_new(base, -1, 0, clu_send_cb, c)) == NULL)
+	    (c->send_ev = event_new(base, -1, 0, clu_send_cb, c)) == NULL ||
+	    (c->touch_ev = evtimer_new(base, clu_send_cb, c)) == NULL)
 		abort();
 
 	if (socketpair(AF_UNIX, SOCK_STREAM, 0, sv) == -1)

@@ -35,22 +35,46 @@ record_roundtrip(const json_t *j)
 }
 
 static void
+touch_roundtrip(const json_t *j)
+{
+	struct crec_touch a, b;
+	const char *why = NULL;
+	json_t *once;
+
+	if (crec_touch_decode(j, &a, &why) == -1) {
+		if (why == NULL)
+			abort();
+		return;
+	}
+	if ((once = crec_touch_encode(&a)) == NULL)
+		abort();
+	if (crec_touch_decode(once, &b, &why) == -1 || memcmp(&a, &b, sizeof(a)) != 0)
+		abort();
+	json_decref(once);
+}
+
+static void
 updates_check(const json_t *j)
 {
-	const json_t *recs, *r;
+	const json_t *recs, *touches, *r;
 	const char *why = NULL;
 	uint64_t seq;
 	size_t i;
 
-	if (crec_updates_decode(j, &seq, &recs, &why) == -1) {
+	if (crec_updates_decode(j, &seq, &recs, &touches, &why) == -1) {
 		if (why == NULL)
 			abort();
 		return;
 	}
 	if (seq < 1 || !json_is_array(recs) || json_array_size(recs) > CREC_BATCH_MAX)
 		abort();
+	if (touches != NULL && (!json_is_array(touches) ||
+	    json_array_size(touches) > CREC_BATCH_MAX))
+		abort();
 	json_array_foreach(recs, i, r)
 		record_roundtrip(r);
+	json_array_foreach(touches, i, r)
+		touch_roundtrip(r);
 }
 
 static void

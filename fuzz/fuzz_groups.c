@@ -9,7 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "node/groups.h"
+#include "node/registry/groups.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

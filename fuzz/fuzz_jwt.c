@@ -7,7 +7,7 @@
 #include <unistd.h>
 
 #include "lib/log.h"
-#include "node/auth.h"
+#include "node/api/auth.h"
 
 #define NOW 1700000000
 

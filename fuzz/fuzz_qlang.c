@@ -11,7 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "node/qlang.h"
+#include "node/api/qlang.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

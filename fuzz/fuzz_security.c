@@ -7,7 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "node/rbac.h"
+#include "node/api/rbac.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

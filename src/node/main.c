@@ -19,27 +19,18 @@
 #include "lib/hash.h"
 #include "lib/log.h"
 #include "lib/tls.h"
-#include "node/auth.h"
-#include "node/rbac.h"
-#include "node/cluster.h"
-#include "node/api.h"
-#include "node/node.h"
-#include "node/groups.h"
-#include "node/registry.h"
-#include "node/session.h"
-#include "node/state.h"
+#include "node/api/auth.h"
+#include "node/api/rbac.h"
+#include "node/cluster/cluster.h"
+#include "node/api/api.h"
+#include "node/core/node.h"
+#include "node/registry/groups.h"
+#include "node/registry/registry.h"
+#include "node/agents/enrolld.h"
+#include "node/agents/session.h"
+#include "node/ledger/state.h"
 
 static int ready_fd = -1;   /* daemon mode: the parent waits on this pipe */
-
-time_t
-node_now(struct node *n)
-{
-	struct timeval tv;
-
-	if (event_base_gettimeofday_cached(n->base, &tv) == -1)
-		return time(NULL);
-	return tv.tv_sec;
-}
 
 static void
 flush_cb(evutil_socket_t fd, short what, void *arg)
@@ -68,42 +59,6 @@ flush_cb(evutil_socket_t fd, short what, void *arg)
 		evtimer_add(n->flush_ev, &now);
 	}
 }
-
-struct evconnlistener *
-node_listen(struct node *n, int port, int backlog,
-    void (*cb)(struct evconnlistener *, evutil_socket_t, struct sockaddr *, int, void *),
-    const char *what)
-{
-	struct evconnlistener *lsn;
-	struct sockaddr_in sin;
-
-	memset(&sin, 0, sizeof(sin));
-	sin.sin_family = AF_INET;
-	sin.sin_port = htons((uint16_t)port);
-	if (inet_pton(AF_INET, n->cfg.listen, &sin.sin_addr) != 1) {
-		log_warnx("%s: bad listen address %s", what, n->cfg.listen);
-		return NULL;
-	}
-	lsn = evconnlistener_new_bind(n->base, cb, n,
-	    LEV_OPT_CLOSE_ON_FREE | LEV_OPT_REUSEABLE | LEV_OPT_CLOSE_ON_EXEC, backlog,
-	    (struct sockaddr *)&sin, sizeof(sin));
-	if (lsn == NULL)
-		log_warn("%s: cannot listen on %s:%d", what, n->cfg.listen, port);
-	return lsn;
-}
-
-void
-node_schedule_flush(struct node *n)
-{
-	struct timeval tv;
-
-	if (evtimer_pending(n->flush_ev, NULL))
-		return;
-	tv.tv_sec = n->cfg.flush_interval_ms / 1000;
-	tv.tv_usec = (n->cfg.flush_interval_ms % 1000) * 1000;
-	evtimer_add(n->flush_ev, &tv);
-}
-
 
 /*
  * touch_flush: every REGISTRY_TOUCH_FLUSH_S the keepalive times that alone
@@ -395,6 +350,9 @@ main(int argc, char **argv)
 
 	if ((n->base = event_base_new()) == NULL)
 		fatalx("event_base_new");
+	node_hooks_init(n);
+	session_hooks(n);
+	node_fd_limits(n);
 	TAILQ_INIT(&n->sessions);
 	TAILQ_INIT(&n->dead);
 	n->started = time(NULL);

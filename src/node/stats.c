@@ -15,8 +15,8 @@
 
 #include "lib/log.h"
 #include "lib/procstat.h"
-#include "node/node.h"
-#include "node/registry.h"
+#include "node/core/node.h"
+#include "node/registry/registry.h"
 
 static double
 tv_seconds(struct timeval tv)
@@ -59,6 +59,7 @@ node_stats_json(struct node *n)
 	SET("sync_stale", s->sync_stale);
 	SET("sync_fenced", s->sync_fenced);
 	SET("sync_pending", s->sync_pending);
+	SET("accept_paused", s->accept_paused);
 	SET("sync_touches", s->sync_touches);
 	SET("sync_refused", s->sync_refused);
 	SET("sessions_refused", s->sessions_refused);

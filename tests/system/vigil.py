@@ -99,7 +99,8 @@ class Node(Proc):
     """A vigild on 127.0.0.1 with fresh ports and its own data dir."""
 
     def __init__(self, tmp, name="master-node", args=(), env=None, role="master",
-                 wait_join=True):
+                 wait_join=True, nofile=None):
+        """nofile: run with that many descriptors at most (soft and hard limit)."""
         self.tmp = str(tmp)
         self.name = name
         self.data_dir = os.path.join(self.tmp, name)
@@ -114,6 +115,8 @@ class Node(Proc):
                 "--enroll-port", str(self.enroll_port),
                 "--cluster-port", str(self.cluster_port),
                 "--api-port", str(self.api_port)] + list(args)
+        if nofile is not None:
+            argv = ["prlimit", "--nofile=%d:%d" % (nofile, nofile), "--"] + argv
         # Tests poll the API far more often than a person would; the rate limit has
         # its own test (test_api_security.py), which sets the option itself.
         if role == "master" and "--max-request-per-minute" not in args:

@@ -6,7 +6,7 @@
 #include <cmocka.h>
 #include <string.h>
 
-#include "node/api_query.h"
+#include "node/api/api_query.h"
 
 static void
 test_valid(void **state)

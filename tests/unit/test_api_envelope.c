@@ -9,7 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "node/api_envelope.h"
+#include "node/api/api_envelope.h"
 
 #define ALL "All selected agents information was returned"
 #define SOME "Some agents information was not returned"

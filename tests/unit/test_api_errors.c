@@ -8,7 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "node/api_errors.h"
+#include "node/api/api_errors.h"
 
 /* dump: compact-free json_dumps (Wazuh's ", " / ": " separators); caller frees. */
 static char *

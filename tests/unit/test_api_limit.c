@@ -6,7 +6,7 @@
 #include <cmocka.h>
 #include <stdio.h>
 
-#include "node/api_limit.h"
+#include "node/api/api_limit.h"
 
 #define T0 1700000000
 

@@ -8,7 +8,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "node/api_query.h"
+#include "node/api/api_query.h"
 
 #define P(k, v) { (k), (v) }
 #define NP(a) (sizeof(a) / sizeof((a)[0]))

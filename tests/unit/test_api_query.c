@@ -11,7 +11,7 @@
 #include <string.h>
 #include <time.h>
 
-#include "node/api_query.h"
+#include "node/api/api_query.h"
 
 #define P(k, v) { (k), (v) }
 #define NP(a) (sizeof(a) / sizeof((a)[0]))

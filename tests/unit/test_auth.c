@@ -20,7 +20,7 @@
 #include <openssl/hmac.h>
 #include <openssl/pem.h>
 
-#include "node/auth.h"
+#include "node/api/auth.h"
 
 #define NOW 1700000000
 

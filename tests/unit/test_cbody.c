@@ -8,9 +8,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "node/agent.h"
-#include "node/groups.h"
-#include "node/registry_db.h"
+#include "node/core/agent.h"
+#include "node/registry/groups.h"
+#include "node/registry/registry_db.h"
 #include "proto/cbody.h"
 #include "proto/cmsg.h"
 

@@ -9,7 +9,7 @@
 #include <string.h>
 
 #include "lib/hash.h"
-#include "node/groups.h"
+#include "node/registry/groups.h"
 #include "proto/merged.h"
 
 static void

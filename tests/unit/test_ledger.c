@@ -13,7 +13,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "node/ledger.h"
+#include "node/ledger/ledger.h"
 
 enum op { REC, LOST, TICK, RESET, END };
 

@@ -7,7 +7,7 @@
 #include <string.h>
 #include <cmocka.h>
 
-#include "node/qlang.h"
+#include "node/api/qlang.h"
 
 enum { F_NAME, F_OS_NAME, F_ID, F_GROUP, F_NFIELDS };
 

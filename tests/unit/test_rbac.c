@@ -6,7 +6,7 @@
 #include <cmocka.h>
 #include <string.h>
 
-#include "node/rbac.h"
+#include "node/api/rbac.h"
 
 static void
 test_roles_table(void **state)

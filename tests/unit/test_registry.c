@@ -15,7 +15,7 @@
 
 #include "lib/hash.h"
 #include "lib/log.h"
-#include "node/registry.h"
+#include "node/registry/registry.h"
 #include "proto/secmsg.h"
 
 

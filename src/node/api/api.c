@@ -1,0 +1,612 @@
+/* api.c — the REST API server: HTTPS (evhttp over bufferevent_openssl),
+ * routing, JWT authentication and the reply helpers.  Endpoints live in
+ * api_default.c, api_agents.c, api_cluster.c and api_manager.c, one file per
+ * endpoint family.
+ */
+#include "node/api/api.h"
+
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/socket.h>
+#include <time.h>
+
+#include <event2/buffer.h>
+#include <event2/bufferevent.h>
+#include <event2/bufferevent_ssl.h>
+#include <event2/http.h>
+#include <event2/keyvalq_struct.h>
+
+#include "lib/log.h"
+#include "node/api/api_errors.h"
+#include "node/api/api_sec.h"
+#include "node/api/auth.h"
+#include "node/api/rbac.h"
+#include "node/registry/registry.h"
+
+#define API_MAX_BODY (10 * 1024 * 1024)   /* Wazuh's max_upload_size */
+#define API_TIMEOUT 10                     /* Wazuh's request_timeout */
+
+enum { M_GET = 1, M_POST = 2, M_PUT = 4, M_DELETE = 8 };
+
+/*
+ * One row per path.  rbac holds, per method (GET, POST, PUT, DELETE), what
+ * the method needs: RBAC_PUBLIC (no token), RBAC_TOKEN (any valid token) or
+ * the RBAC permissions of the contract's x-rbac-actions (rbac.h).  0 for a
+ * method the row serves is a bug that api_listen refuses.
+ */
+struct api_route {
+	const char *pattern;   /* segments; "*" matches one segment */
+	int methods;
+	void (*get)(struct api_req *);
+	void (*post)(struct api_req *);
+	void (*put)(struct api_req *);
+	void (*del)(struct api_req *);
+	uint64_t rbac[4];
+};
+
+static const struct api_route api_routes[] = {
+	{ "", M_GET, api_get_root, NULL, NULL, NULL, { RBAC_TOKEN } },
+	{ "security/user/authenticate", M_GET | M_POST | M_DELETE, api_login, api_login, NULL,
+	    api_logout, { RBAC_PUBLIC, RBAC_PUBLIC, 0, RBAC_TOKEN } },
+	{ "security/user/revoke", M_PUT, NULL, NULL, api_put_revoke, NULL, { 0, 0, RBAC_REVOKE } },
+	{ "security/users", M_GET | M_POST | M_DELETE, api_get_users, api_post_users, NULL,
+	    api_delete_users, { RBAC_USERS_READ, RBAC_USERS_CREATE, 0, RBAC_USERS_DELETE } },
+	{ "security/users/me", M_GET, api_get_user_me, NULL, NULL, NULL, { RBAC_TOKEN } },
+	{ "security/users/me/policies", M_GET, api_get_user_me_policies, NULL, NULL, NULL,
+	    { RBAC_TOKEN } },
+	{ "security/users/*", M_PUT, NULL, NULL, api_put_user, NULL, { 0, 0, RBAC_USERS_UPDATE } },
+	{ "security/users/*/roles", M_POST | M_DELETE, NULL, api_post_user_roles, NULL,
+	    api_delete_user_roles, { 0, RBAC_USER_ROLES_SET, 0, RBAC_USER_ROLES_DELETE } },
+	{ "security/roles", M_GET, api_get_roles, NULL, NULL, NULL, { RBAC_ROLES_READ } },
+	{ "security/config", M_GET | M_PUT | M_DELETE, api_get_security_config, NULL,
+	    api_put_security_config, api_delete_security_config,
+	    { RBAC_CONFIG_READ, 0, RBAC_CONFIG_UPDATE, RBAC_CONFIG_UPDATE } },
+	{ "agents", M_GET | M_POST | M_DELETE, api_get_agents, api_post_agents, NULL,
+	    api_delete_agents, { RBAC_AGENT_READ, RBAC_AGENT_CREATE, 0, RBAC_AGENT_DELETE } },
+	{ "agents/summary/status", M_GET, api_get_agents_summary, NULL, NULL, NULL,
+	    { RBAC_AGENT_READ } },
+	{ "agents/restart", M_PUT, NULL, NULL, api_put_agents_restart, NULL,
+	    { 0, 0, RBAC_AGENT_RESTART } },
+	{ "agents/*/restart", M_PUT, NULL, NULL, api_put_agent_restart, NULL,
+	    { 0, 0, RBAC_AGENT_RESTART } },
+	{ "agents/node/*/restart", M_PUT, NULL, NULL, api_put_node_restart, NULL,
+	    { 0, 0, RBAC_NODE_AGENT_RESTART } },
+	{ "agents/reconnect", M_PUT, NULL, NULL, api_put_agents_reconnect, NULL,
+	    { 0, 0, RBAC_AGENT_RECONNECT } },
+	{ "agents/group", M_PUT | M_DELETE, NULL, NULL, api_put_agents_group, api_delete_agents_group,
+	    { 0, 0, RBAC_AGENT_GROUP_ASSIGN, RBAC_AGENT_GROUP_ASSIGN } },
+	{ "agents/group/*/restart", M_PUT, NULL, NULL, api_put_group_restart, NULL,
+	    { 0, 0, RBAC_GROUP_AGENT_RESTART } },
+	{ "agents/*/group/*", M_PUT | M_DELETE, NULL, NULL, api_put_agent_group,
+	    api_delete_agent_group, { 0, 0, RBAC_AGENT_GROUP_ASSIGN, RBAC_AGENT_GROUP_ASSIGN } },
+	{ "groups", M_GET | M_POST | M_DELETE, api_get_groups, api_post_groups, NULL,
+	    api_delete_groups, { RBAC_GROUP_READ, RBAC_GROUP_CREATE, 0, RBAC_GROUP_DELETE } },
+	{ "groups/*/agents", M_GET, api_get_group_agents, NULL, NULL, NULL,
+	    { RBAC_GROUP_AGENTS_READ } },
+	{ "groups/*/configuration", M_GET | M_PUT, api_get_group_config, NULL, api_put_group_config,
+	    NULL, { RBAC_GROUP_READ, 0, RBAC_GROUP_UPDATE_CONFIG } },
+	{ "cluster/status", M_GET, api_get_cluster_status, NULL, NULL, NULL, { RBAC_CLUSTER_STATUS } },
+	{ "cluster/local/info", M_GET, api_get_cluster_local_info, NULL, NULL, NULL,
+	    { RBAC_CLUSTER_READ } },
+	{ "cluster/nodes", M_GET, api_get_cluster_nodes, NULL, NULL, NULL, { RBAC_CLUSTER_READ } },
+	{ "cluster/healthcheck", M_GET, api_get_cluster_healthcheck, NULL, NULL, NULL,
+	    { RBAC_CLUSTER_READ } },
+	{ "cluster/*/info", M_GET, api_get_cluster_node_info, NULL, NULL, NULL, { RBAC_CLUSTER_READ } },
+	{ "manager/info", M_GET, api_get_manager_info, NULL, NULL, NULL, { RBAC_MANAGER_READ } },
+};
+
+/*
+ * api_print_routes: one line per method of each route, "PUT /agents/restart
+ * agent:restart ...", with "public" or "token" for routes that need no
+ * permission.  The docs test holds docs/api.md to this (vigild --print-routes).
+ */
+void
+api_print_routes(FILE *f)
+{
+	static const char *const names[4] = { "GET", "POST", "PUT", "DELETE" };
+	size_t i;
+	int m, p;
+
+	for (i = 0; i < sizeof(api_routes) / sizeof(api_routes[0]); i++) {
+		const struct api_route *rt = &api_routes[i];
+
+		for (m = 0; m < 4; m++) {
+			uint64_t need = rt->rbac[m];
+
+			if ((rt->methods & (1 << m)) == 0)
+				continue;
+			fprintf(f, "%s /%s", names[m], rt->pattern);
+			if (need & RBAC_PUBLIC)
+				fputs(" public", f);
+			else if (need & RBAC_TOKEN)
+				fputs(" token", f);
+			else
+				for (p = 0; p < RBAC_P_COUNT; p++) {
+					const char *a = rbac_perm_action((enum rbac_perm)p);
+					int q, seen = 0;
+
+					for (q = 0; q < p && !seen; q++)   /* security:update on users and roles */
+						seen = (need & RBAC_BIT(q)) &&
+						    strcmp(rbac_perm_action((enum rbac_perm)q), a) == 0;
+					if ((need & RBAC_BIT(p)) && !seen)
+						fprintf(f, " %s", a);
+				}
+			fputc('\n', f);
+		}
+	}
+}
+
+const char *
+api_param_get(const struct api_req *r, const char *key)
+{
+	size_t i;
+
+	for (i = r->nparams; i > 0; i--)
+		if (strcmp(r->params[i - 1].key, key) == 0)
+			return r->params[i - 1].value;
+	return NULL;
+}
+
+static void
+api_send(struct api_req *r, int status, const char *ctype, const char *body, size_t len)
+{
+	struct evkeyvalq *h = evhttp_request_get_output_headers(r->req);
+	struct evbuffer *out = evbuffer_new();
+	const char *reason;
+
+	evhttp_add_header(h, "Content-Type", ctype);
+	evhttp_add_header(h, "Server", "Vigil");
+	if (out != NULL)
+		evbuffer_add(out, body, len);
+	switch (status) {
+	case 200: reason = "OK"; break;
+	case 400: reason = "Bad Request"; break;
+	case 401: reason = "Unauthorized"; break;
+	case 403: reason = "Forbidden"; break;
+	case 404: reason = "Not Found"; break;
+	case 405: reason = "Method Not Allowed"; break;
+	case 406: reason = "Not Acceptable"; break;
+	case 413: reason = "Request Entity Too Large"; break;
+	case 429: reason = "Too Many Requests"; break;
+	default: reason = "Internal Server Error"; break;
+	}
+	evhttp_send_reply(r->req, status, reason, out);
+	if (out != NULL)
+		evbuffer_free(out);
+}
+
+static void
+api_send_body(struct api_req *r, int status, const char *ctype, json_t *body)
+{
+	char *s;
+
+	s = json_dumps(body, r->pretty ? JSON_INDENT(3) : 0);
+	json_decref(body);
+	if (s == NULL) {
+		static const char err[] = "{\"title\": \"Wazuh Internal Error\", "
+		    "\"detail\": \"Wazuh Internal Error\", \"error\": 1000}";
+
+		api_send(r, 500, "application/problem+json; charset=utf-8", err, sizeof(err) - 1);
+		return;
+	}
+	api_send(r, status, ctype, s, strlen(s));
+	free(s);
+}
+
+void
+api_reply_json(struct api_req *r, int status, json_t *body)
+{
+	api_send_body(r, status, "application/json", body);
+}
+
+void
+api_reply_problem(struct api_req *r, int http_status, int code, const char *detail)
+{
+	const char *node = NULL;
+
+	/* Wazuh adds dapi_errors for framework errors (those with a code). */
+	if (code != 0 && http_status != 401 && http_status != 429)
+		node = r->node->cfg.name;
+	api_send_body(r, http_status, "application/problem+json; charset=utf-8",
+	    api_problem(http_status, code, detail, node));
+}
+
+void
+api_reply_problem_node(struct api_req *r, int http_status, int code, const char *detail,
+    const char *node)
+{
+	api_send_body(r, http_status, "application/problem+json; charset=utf-8",
+	    api_problem(http_status, code, detail, node));
+}
+
+void
+api_reply_qerr(struct api_req *r, const struct api_qerr *e)
+{
+	const char *node = NULL;
+	json_t *body;
+
+	if (e->remediation[0] == '\0') {
+		api_reply_problem(r, e->http_status, e->code, e->detail[0] ? e->detail : NULL);
+		return;
+	}
+	/* Wazuh appends extra_remediation to the code's remediation (same key, same place). */
+	if (e->code != 0)
+		node = r->node->cfg.name;
+	body = api_problem(e->http_status, e->code, e->detail[0] ? e->detail : NULL, node);
+	if (body != NULL && json_object_get(body, "remediation") != NULL)
+		json_object_set_new(body, "remediation", json_string(e->remediation));
+	api_send_body(r, e->http_status, "application/problem+json; charset=utf-8", body);
+}
+
+void
+api_reply_text(struct api_req *r, int status, const char *ctype, const char *text)
+{
+	api_send(r, status, ctype, text, strlen(text));
+}
+
+int
+api_content_type_is(struct api_req *r, const char *type)
+{
+	const char *h = evhttp_find_header(evhttp_request_get_input_headers(r->req), "Content-Type");
+	size_t n = strlen(type);
+
+	if (h == NULL)
+		return 0;
+	while (*h == ' ')
+		h++;
+	return strncasecmp(h, type, n) == 0 && (h[n] == '\0' || h[n] == ';' || h[n] == ' ');
+}
+
+char *
+api_body(struct api_req *r, size_t *len)
+{
+	struct evbuffer *in = evhttp_request_get_input_buffer(r->req);
+	size_t n = in != NULL ? evbuffer_get_length(in) : 0;
+	char *b;
+
+	if ((b = malloc(n + 1)) == NULL)
+		return NULL;
+	if (n > 0 && evbuffer_copyout(in, b, n) != (ev_ssize_t)n) {
+		free(b);
+		return NULL;
+	}
+	b[n] = '\0';
+	*len = n;
+	return b;
+}
+
+int
+api_check(struct api_req *r, const char *const *allowed)
+{
+	struct api_qerr e;
+
+	if (api_check_params(r->params, r->nparams, allowed, &e) == -1) {
+		api_reply_qerr(r, &e);
+		return -1;
+	}
+	return 0;
+}
+
+/*
+ * api_authenticate: checks "Authorization: Bearer <jwt>" and that the token
+ * still stands: its user exists, it was not revoked, and it was issued under
+ * the current security configuration (Wazuh answers "Token expired" for a
+ * token of another lifetime or rbac_mode).  Fills r->user, r->uid and
+ * r->perms from the user's current roles.  Replies 401 and returns -1 if bad.
+ */
+static int
+api_authenticate(struct api_req *r)
+{
+	struct api_sec *sec = r->node->api_sec;
+	struct registry_user u;
+	struct auth_token t;
+	const char *h;
+	enum auth_verdict v;
+	int found;
+
+	h = evhttp_find_header(evhttp_request_get_input_headers(r->req), "Authorization");
+	if (h == NULL || strncasecmp(h, "Bearer ", 7) != 0) {
+		api_reply_problem(r, 401, 0, "No authorization token provided");
+		return -1;
+	}
+	h += 7;
+	while (*h == ' ')
+		h++;
+	v = auth_verify_claims(r->node->auth, h, time(NULL), &t);
+	if (v == AUTH_OK && (t.exp - t.nbf != sec->token_lifetime ||
+	    strcmp(t.rbac_mode, sec->black_mode ? "black" : "white") != 0))
+		v = AUTH_EXPIRED;
+	if (v == AUTH_EXPIRED) {
+		api_reply_problem(r, 401, 0, "Token expired");
+		return -1;
+	}
+	if (v == AUTH_OK) {
+		found = registry_user_find(r->node->reg, t.user, &u);
+		if (found == -1) {
+			api_reply_problem(r, 500, 1000, NULL);
+			return -1;
+		}
+		if (found == 0 || t.jti <= u.revoked_ms || t.jti <= sec->revoked_ms)
+			v = AUTH_INVALID;
+	}
+	if (v != AUTH_OK) {
+		api_reply_problem(r, 401, 0, "Invalid token");
+		return -1;
+	}
+	snprintf(r->user, sizeof(r->user), "%s", u.name);
+	r->uid = u.id;
+	r->perms = rbac_perms(u.roles, u.nroles);
+	explicit_bzero(u.hash, sizeof(u.hash));
+	return 0;
+}
+
+/*
+ * api_authorize: the route's permissions against the user's; replies 403
+ * (4000, naming the first missing permission's resource type) and returns -1
+ * when one is missing.  As Wazuh, the node is named only to users who may
+ * read node information.
+ */
+static int
+api_authorize(struct api_req *r, uint64_t need)
+{
+	char detail[96];
+	int missing;
+
+	missing = rbac_check(need, r->perms, r->node->api_sec->black_mode);
+	if (missing == -1)
+		return 0;
+	snprintf(detail, sizeof(detail), "Permission denied: Resource type: %s",
+	    rbac_perm_resource((enum rbac_perm)missing));
+	api_send_body(r, 403, "application/problem+json; charset=utf-8",
+	    api_problem(403, 4000, detail, api_may_read_nodes(r) ? r->node->cfg.name :
+	    "unknown-node"));
+	return -1;
+}
+
+int
+api_may_read_nodes(const struct api_req *r)
+{
+	return rbac_check(RBAC_CLUSTER_READ, r->perms, r->node->api_sec->black_mode) == -1;
+}
+
+static int
+route_match(const char *pattern, char *const *segs, size_t nsegs)
+{
+	char buf[128], *tok, *save = NULL;
+	size_t i = 0;
+
+	snprintf(buf, sizeof(buf), "%s", pattern);
+	for (tok = strtok_r(buf, "/", &save); tok != NULL; tok = strtok_r(NULL, "/", &save)) {
+		if (i >= nsegs)
+			return 0;
+		if (strcmp(tok, "*") != 0 && strcmp(tok, segs[i]) != 0)
+			return 0;
+		i++;
+	}
+	return i == nsegs;
+}
+
+static int
+method_bit(enum evhttp_cmd_type cmd, const char **name)
+{
+	switch (cmd) {
+	case EVHTTP_REQ_GET: *name = "GET"; return M_GET;
+	case EVHTTP_REQ_POST: *name = "POST"; return M_POST;
+	case EVHTTP_REQ_PUT: *name = "PUT"; return M_PUT;
+	case EVHTTP_REQ_DELETE: *name = "DELETE"; return M_DELETE;
+	default: *name = "OTHER"; return 0;
+	}
+}
+
+/*
+ * bool_param: the boolean query parameter key into *out, left as it is when
+ * absent.  A value that is not a boolean is answered 400 and gives -1.
+ */
+static int
+bool_param(struct api_req *r, const char *key, int *out)
+{
+	const char *v = api_param_get(r, key);
+	char detail[64];
+	int b;
+
+	if (v == NULL)
+		return 0;
+	if ((b = api_parse_bool(v)) == -1) {
+		snprintf(detail, sizeof(detail), "'%s' is not of type 'boolean'", key);
+		api_reply_problem(r, 400, 0, detail);
+		return -1;
+	}
+	*out = b;
+	return 0;
+}
+
+static void
+api_dispatch(struct evhttp_request *req, void *arg)
+{
+	struct node *n = arg;
+	struct api_req r;
+	const struct evhttp_uri *uri;
+	const char *rawpath, *query;
+	char *path = NULL, *save = NULL, *tok;
+	struct evkeyvalq q;
+	struct evkeyval *kv;
+	const struct api_route *rt = NULL;
+	void (*fn)(struct api_req *) = NULL;
+	uint64_t need = 0;
+	size_t i;
+	int bit;
+
+	memset(&r, 0, sizeof(r));
+	TAILQ_INIT(&q);
+	r.node = n;
+	r.req = req;
+	n->stats.api_requests++;
+	bit = method_bit(evhttp_request_get_command(req), &r.method);
+
+	uri = evhttp_request_get_evhttp_uri(req);
+	rawpath = uri != NULL ? evhttp_uri_get_path(uri) : NULL;
+	query = uri != NULL ? evhttp_uri_get_query(uri) : NULL;
+	if (rawpath == NULL || (path = evhttp_uridecode(rawpath, 0, NULL)) == NULL) {
+		api_reply_problem(&r, 400, 0, "Malformed request path");
+		goto out;
+	}
+	if (query != NULL && evhttp_parse_query_str(query, &q) == -1) {
+		api_reply_problem(&r, 400, 0, "Malformed query string");
+		goto out;
+	}
+	TAILQ_FOREACH(kv, &q, next) {
+		if (r.nparams == API_MAX_PARAMS) {
+			api_reply_problem(&r, 400, 0, "Too many query parameters");
+			goto out;
+		}
+		r.params[r.nparams].key = kv->key;
+		r.params[r.nparams].value = kv->value;
+		r.nparams++;
+	}
+	/* the two booleans every endpoint takes: pretty output, no request timeout */
+	if (bool_param(&r, "pretty", &r.pretty) == -1 ||
+	    bool_param(&r, "wait_for_complete", &r.wait_for_complete) == -1)
+		goto out;
+	r.path = path;
+	for (tok = strtok_r(path, "/", &save); tok != NULL; tok = strtok_r(NULL, "/", &save)) {
+		if (r.nsegs == sizeof(r.segs) / sizeof(r.segs[0]))
+			break;
+		r.segs[r.nsegs++] = tok;
+	}
+	for (i = 0; i < sizeof(api_routes) / sizeof(api_routes[0]); i++) {
+		if (route_match(api_routes[i].pattern, r.segs, r.nsegs)) {
+			rt = &api_routes[i];
+			break;
+		}
+	}
+	if (rt == NULL) {
+		api_send(&r, 404, "application/problem+json; charset=utf-8",
+		    "{\"title\": \"Not Found\", \"detail\": \"404: Not Found\"}", 50);
+		goto out;
+	}
+	if ((rt->methods & bit) == 0) {
+		api_send(&r, 405, "application/problem+json; charset=utf-8",
+		    "{\"title\": \"Method Not Allowed\", \"detail\": \"405: Method Not Allowed\"}", 68);
+		goto out;
+	}
+	switch (bit) {
+	case M_GET: fn = rt->get; need = rt->rbac[0]; break;
+	case M_POST: fn = rt->post; need = rt->rbac[1]; break;
+	case M_PUT: fn = rt->put; need = rt->rbac[2]; break;
+	case M_DELETE: fn = rt->del; need = rt->rbac[3]; break;
+	}
+	if (need != RBAC_PUBLIC) {
+		if (api_authenticate(&r) == -1)
+			goto out;
+		if (api_sec_request(r.node->api_sec, r.user, time(NULL)) == -1) {
+			api_reply_problem(&r, 429, 6001, NULL);
+			goto out;
+		}
+		if (api_authorize(&r, need) == -1)
+			goto out;
+	}
+	fn(&r);
+out:
+	evhttp_clear_headers(&q);
+	free(path);
+}
+
+#define API_MAX_IO (4 << 20)
+
+static struct bufferevent *
+api_bevcb(struct event_base *base, void *arg)
+{
+	SSL_CTX *ctx = arg;
+	SSL *ssl = SSL_new(ctx);
+	struct bufferevent *bev;
+
+	if (ssl == NULL)
+		return NULL;
+	bev = bufferevent_openssl_socket_new(base, -1, ssl, BUFFEREVENT_SSL_ACCEPTING,
+	    BEV_OPT_CLOSE_ON_FREE);
+	/*
+	 * An answer listing 50,000 agents is ~0.5 MB; at the default 16 KiB per
+	 * loop turn it took minutes to leave while 50,000 agents reconnected.
+	 */
+	if (bev != NULL) {
+		bufferevent_set_max_single_write(bev, API_MAX_IO);
+		bufferevent_set_max_single_read(bev, API_MAX_IO);
+	}
+	return bev;
+}
+
+/* api_routes_ok: every method a route serves has a handler and a stated requirement. */
+static int
+api_routes_ok(void)
+{
+	const struct api_route *rt;
+	size_t i;
+	int b;
+
+	for (i = 0; i < sizeof(api_routes) / sizeof(api_routes[0]); i++) {
+		rt = &api_routes[i];
+		for (b = 0; b < 4; b++) {
+			void (*fn)(struct api_req *) = b == 0 ? rt->get : b == 1 ? rt->post :
+			    b == 2 ? rt->put : rt->del;
+
+			if (((rt->methods & (1 << b)) != 0) != (fn != NULL) ||
+			    (fn != NULL && rt->rbac[b] == 0)) {
+				log_warnx("api: route '%s' method %d has no handler or no RBAC rule",
+				    rt->pattern, b);
+				return -1;
+			}
+		}
+	}
+	return 0;
+}
+
+int
+api_listen(struct node *n)
+{
+	struct evhttp_bound_socket *bound;
+	int one = 1;
+
+	if (api_routes_ok() == -1)
+		return -1;
+	if ((n->api_sec = api_sec_new(n)) == NULL)
+		return -1;
+
+	if ((n->http = evhttp_new(n->base)) == NULL)
+		return -1;
+	evhttp_set_allowed_methods(n->http, EVHTTP_REQ_GET | EVHTTP_REQ_POST | EVHTTP_REQ_PUT |
+	    EVHTTP_REQ_DELETE | EVHTTP_REQ_HEAD | EVHTTP_REQ_OPTIONS | EVHTTP_REQ_PATCH);
+	evhttp_set_max_body_size(n->http, API_MAX_BODY);
+	evhttp_set_timeout(n->http, API_TIMEOUT);
+	evhttp_set_bevcb(n->http, api_bevcb, n->tls_server);
+	evhttp_set_gencb(n->http, api_dispatch, n);
+	if ((bound = evhttp_bind_socket_with_handle(n->http, n->cfg.listen,
+	    (ev_uint16_t)n->cfg.api_port)) == NULL) {
+		log_warn("api: cannot listen on %s:%d", n->cfg.listen, n->cfg.api_port);
+		return -1;
+	}
+	/*
+	 * Accepted sockets inherit TCP_NODELAY from the listener.  Without it the
+	 * TLS 1.3 session tickets and the answer wait on Nagle and the client's
+	 * delayed ACK: about 40 ms on every new connection.
+	 */
+	if (setsockopt(evhttp_bound_socket_get_fd(bound), IPPROTO_TCP, TCP_NODELAY, &one,
+	    sizeof(one)) == -1)
+		log_warn("api: TCP_NODELAY");
+	/* out of descriptors, evhttp would spin on accept(): pause like the others */
+	node_listen_adopt(n, evhttp_bound_socket_get_listener(bound));
+	return 0;
+}
+
+void
+api_free(struct node *n)
+{
+	if (n->http != NULL)
+		evhttp_free(n->http);
+	n->http = NULL;
+	api_sec_free(n->api_sec);
+	n->api_sec = NULL;
+}

@@ -1,0 +1,123 @@
+/* api.h — the REST API's request context and the endpoint handlers. */
+#ifndef VIGIL_API_H
+#define VIGIL_API_H
+
+#include <stddef.h>
+#include <stdio.h>
+#include <stdint.h>
+#include <jansson.h>
+
+#include "node/api/api_query.h"
+#include "node/core/node.h"
+
+struct evhttp_request;
+struct cluster_node_info;
+
+#define API_MAX_PARAMS 64
+
+struct api_req {
+	struct node *node;
+	struct evhttp_request *req;
+	const char *method;              /* "GET", "PUT", ... */
+	const char *path;                /* decoded path without the query */
+	char *segs[8];                   /* path segments */
+	size_t nsegs;
+	struct api_param params[API_MAX_PARAMS];
+	size_t nparams;
+	char user[128];                  /* authenticated user */
+	long long uid;                   /* and its id */
+	uint64_t perms;                  /* its roles' permissions (rbac.h) */
+	int pretty;
+	int wait_for_complete;           /* no request timeout (3021) */
+};
+
+/* api_reply_agents: GET /agents's answer for the query in params (api_agents.c). */
+void api_reply_agents(struct api_req *r, const struct api_param *params, size_t n);
+
+/* api_print_routes: every route and method with its required permissions (--print-routes). */
+void api_print_routes(FILE *f);
+
+/* api_param_get: value of the query parameter key, or NULL. */
+const char *api_param_get(const struct api_req *r, const char *key);
+
+/* Replies.  Each takes ownership of body. */
+void api_reply_json(struct api_req *r, int status, json_t *body);
+void api_reply_problem(struct api_req *r, int http_status, int code, const char *detail);
+/* api_reply_problem_node: the same, naming node in dapi_errors (none when NULL). */
+void api_reply_problem_node(struct api_req *r, int http_status, int code, const char *detail,
+    const char *node);
+void api_reply_qerr(struct api_req *r, const struct api_qerr *e);
+void api_reply_text(struct api_req *r, int status, const char *ctype, const char *text);
+
+/* api_content_type_is: 1 when the request's Content-Type media type is type (case-insensitive). */
+int api_content_type_is(struct api_req *r, const char *type);
+/* api_body: a NUL-terminated copy of the request body (caller frees), its length in *len; NULL on failure. */
+char *api_body(struct api_req *r, size_t *len);
+
+/* api_check: strict validation of the query parameters; replies 400 and returns -1 on failure. */
+int api_check(struct api_req *r, const char *const *allowed);
+
+/* api_may_read_nodes: whether the user has cluster:read (Wazuh names nodes only to them). */
+int api_may_read_nodes(const struct api_req *r);
+
+/* At most this many cluster nodes are listed by the cluster endpoints. */
+#define API_CLUSTER_MAX_NODES 256
+
+/*
+ * api_cluster_connected: the nodes in the cluster now (what Wazuh's
+ * get_system_nodes lists): this node first, then the connected workers, at
+ * most max.  Returns how many were written (api_cluster.c).
+ */
+int api_cluster_connected(struct node *n, struct cluster_node_info *v, size_t max);
+
+/* Endpoint handlers (api_default.c, api_agents.c, api_cluster.c, api_manager.c). */
+void api_get_root(struct api_req *r);
+void api_login(struct api_req *r);
+void api_get_agents(struct api_req *r);
+void api_get_agents_summary(struct api_req *r);
+void api_put_agents_restart(struct api_req *r);
+void api_put_agent_restart(struct api_req *r);
+void api_put_node_restart(struct api_req *r);
+void api_put_agents_reconnect(struct api_req *r);
+void api_delete_agents(struct api_req *r);
+void api_get_cluster_status(struct api_req *r);
+void api_get_cluster_local_info(struct api_req *r);
+void api_get_cluster_nodes(struct api_req *r);
+void api_get_cluster_healthcheck(struct api_req *r);
+void api_get_manager_info(struct api_req *r);
+void api_get_cluster_node_info(struct api_req *r);
+/* api_security.c */
+void api_logout(struct api_req *r);
+void api_put_revoke(struct api_req *r);
+void api_get_users(struct api_req *r);
+void api_post_users(struct api_req *r);
+void api_delete_users(struct api_req *r);
+void api_get_user_me(struct api_req *r);
+void api_get_user_me_policies(struct api_req *r);
+void api_put_user(struct api_req *r);
+void api_post_user_roles(struct api_req *r);
+void api_delete_user_roles(struct api_req *r);
+void api_get_roles(struct api_req *r);
+void api_get_security_config(struct api_req *r);
+void api_put_security_config(struct api_req *r);
+void api_delete_security_config(struct api_req *r);
+/* api_agents.c: POST /agents, PUT /agents/group/{group_id}/restart. */
+void api_post_agents(struct api_req *r);
+void api_put_group_restart(struct api_req *r);
+/* api_groups.c: groups, their agents and agent.conf. */
+void api_get_groups(struct api_req *r);
+void api_post_groups(struct api_req *r);
+void api_delete_groups(struct api_req *r);
+void api_get_group_agents(struct api_req *r);
+void api_get_group_config(struct api_req *r);
+void api_put_group_config(struct api_req *r);
+void api_put_agent_group(struct api_req *r);
+void api_delete_agent_group(struct api_req *r);
+void api_put_agents_group(struct api_req *r);
+void api_delete_agents_group(struct api_req *r);
+
+/* api.c: the REST API (port 55000, HTTPS). */
+int api_listen(struct node *n);
+void api_free(struct node *n);
+
+#endif

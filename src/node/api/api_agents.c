@@ -1,0 +1,916 @@
+/* api_agents.c — the /agents endpoint family: listing, summary, restart, reconnect. */
+#include <ctype.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <time.h>
+
+#include <event2/event.h>
+#include <event2/http.h>
+
+#include "lib/log.h"
+#include "node/agents/enrolld.h"
+#include "node/core/agent.h"
+#include "node/api/api.h"
+#include "node/api/api_envelope.h"
+#include "node/cluster/cluster.h"
+#include "node/registry/groups.h"
+#include "node/registry/registry.h"
+#include "proto/enroll.h"
+
+#include <openssl/evp.h>
+
+/* agents_snapshot: the registry's agents as a pointer array (caller frees). */
+static struct agent **
+agents_snapshot(struct registry *reg, size_t *n)
+{
+	size_t i, count = registry_count(reg);
+	struct agent **v;
+
+	if ((v = calloc(count ? count : 1, sizeof(*v))) == NULL)
+		return NULL;
+	for (i = 0; i < count; i++)
+		v[i] = registry_agent_at(reg, i);
+	*n = count;
+	return v;
+}
+
+static void
+missing_agent(void *arg, const char *id)
+{
+	envelope_fail(arg, id, 1701);
+}
+
+void
+api_get_agents(struct api_req *r)
+{
+	api_reply_agents(r, r->params, r->nparams);
+}
+
+/*
+ * api_reply_agents: answers GET /agents's query given by params (n of them)
+ * over the whole registry: the matching agents, unknown listed ids as 1701.
+ */
+void
+api_reply_agents(struct api_req *r, const struct api_param *params, size_t np)
+{
+	struct agents_query q;
+	struct api_qerr err;
+	struct envelope *e = NULL;
+	struct agent **agents = NULL;
+	json_t *items = NULL;
+	size_t n = 0, i;
+	long total = 0;
+
+	memset(&q, 0, sizeof(q));
+	if (agents_query_parse(params, np, &q, &err) == -1) {
+		api_reply_qerr(r, &err);
+		return;
+	}
+	if ((e = envelope_new()) == NULL || (items = json_array()) == NULL ||
+	    (agents = agents_snapshot(r->node->reg, &n)) == NULL) {
+		api_reply_problem(r, 500, 1000, NULL);
+		goto out;
+	}
+	agents_query_run(&q, agents, n, items, &total, missing_agent, e);
+	for (i = 0; i < json_array_size(items); i++)
+		envelope_affect(e, json_incref(json_array_get(items, i)));
+	envelope_set_total(e, total);
+	api_reply_json(r, 200, envelope_render(e, "All selected agents information was returned",
+	    "Some agents information was not returned", "No agent information was returned", 0));
+out:
+	json_decref(items);
+	envelope_free(e);
+	free(agents);
+	agents_query_free(&q);
+}
+
+static const char *const summary_params[] = { "pretty", "wait_for_complete", NULL };
+
+void
+api_get_agents_summary(struct api_req *r)
+{
+	struct registry *reg = r->node->reg;
+	size_t i, count = registry_count(reg);
+	long st[4] = { 0, 0, 0, 0 }, synced = 0, total = 0;
+
+	if (api_check(r, summary_params) == -1)
+		return;
+	for (i = 0; i < count; i++) {
+		struct agent *a = registry_agent_at(reg, i);
+
+		if (a->id == 0)
+			continue;
+		total++;
+		if (a->st.status >= 0 && a->st.status <= AGENT_DISCONNECTED)
+			st[a->st.status]++;
+		if (a->group_config_synced)
+			synced++;
+	}
+	api_reply_json(r, 200, json_pack("{s:{s:{s:I, s:I, s:I, s:I, s:I}, s:{s:I, s:I, s:I}}, s:i}",
+	    "data",
+	    "connection",
+	    "active", (json_int_t)st[AGENT_ACTIVE],
+	    "disconnected", (json_int_t)st[AGENT_DISCONNECTED],
+	    "never_connected", (json_int_t)st[AGENT_NEVER_CONNECTED],
+	    "pending", (json_int_t)st[AGENT_PENDING],
+	    "total", (json_int_t)total,
+	    "configuration",
+	    "synced", (json_int_t)synced,
+	    "total", (json_int_t)total,
+	    "not_synced", (json_int_t)(total - synced),
+	    "error", 0));
+}
+
+#define RESTART_ALL "Restart command was sent to all agents"
+#define RESTART_SOME "Restart command was not sent to some agents"
+#define RESTART_NONE "Restart command was not sent to any agent"
+
+/* Wazuh's messages (all / some / none) for each agent command. */
+static const char *const job_msgs[][3] = {
+	[AGENT_CMD_RESTART] = { RESTART_ALL, RESTART_SOME, RESTART_NONE },
+	[AGENT_CMD_RECONNECT] = { "Force reconnect command was sent to all agents",
+	    "Force reconnect command was not sent to some agents",
+	    "Force reconnect command was not sent to any agent" },
+};
+
+/*
+ * A restart or reconnect request over one or many agents.  Agents held by
+ * this node get the command at once; those held by a worker are sent there
+ * and the reply waits for every worker's answer (or its timeout), so an agent
+ * is listed as affected only when the node holding it delivered the command.
+ */
+struct agent_job {
+	struct api_req r;             /* only node, req and pretty are used after dispatch */
+	struct evhttp_connection *evcon;
+	struct event *timeout_ev;     /* request_timeout, unless wait_for_complete */
+	struct envelope *e;
+	enum agent_cmd cmd;
+	int broadcast;
+	int pending;
+	int started;                  /* all agents have been submitted */
+};
+
+static void
+job_record(struct agent_job *j, unsigned int id, const char *given, int rc)
+{
+	char ids[16];
+
+	agent_id_format(id, ids, sizeof(ids));
+	if (rc == 0) {
+		envelope_affect(j->e, json_string(ids));
+		return;
+	}
+	/* Without agents_list, Wazuh's RBAC post-processor drops these outcomes. */
+	if (j->broadcast && (rc == 1701 || rc == 1703 || rc == 1707))
+		return;
+	envelope_fail(j->e, given != NULL ? given : ids, rc);
+}
+
+static void job_closed(struct evhttp_connection *evcon, void *arg);
+
+/* job_free: the job and what it holds; the caller has answered or dropped the request. */
+static void
+job_free(struct agent_job *j)
+{
+	if (j->evcon != NULL)
+		evhttp_connection_set_closecb(j->evcon, NULL, NULL);
+	if (j->timeout_ev != NULL)
+		event_free(j->timeout_ev);
+	envelope_free(j->e);
+	free(j);
+}
+
+static void
+job_finish(struct agent_job *j)
+{
+	log_info("api: %s: %s sent to %d agents, %d failed", j->r.user,
+	    j->cmd == AGENT_CMD_RECONNECT ? "force_reconnect" : "restart",
+	    envelope_affected_count(j->e), envelope_failed_count(j->e));
+	if (j->r.req != NULL)
+		api_reply_json(&j->r, 200, envelope_render(j->e, job_msgs[j->cmd][0],
+		    job_msgs[j->cmd][1], job_msgs[j->cmd][2], 1));
+	job_free(j);
+}
+
+/* job_closed: the client went away before the answer: forget the request. */
+static void
+job_closed(struct evhttp_connection *evcon, void *arg)
+{
+	struct agent_job *j = arg;
+
+	(void)evcon;
+	cluster_cancel(j->r.node, j);
+	j->evcon = NULL;
+	j->r.req = NULL;
+	job_free(j);
+}
+
+/*
+ * job_timeout: as Wazuh's request_timeout, a request without
+ * wait_for_complete that is not done in time is answered 500 with 3021.  The
+ * commands already sent stay sent; the workers' answers are no longer awaited.
+ */
+static void
+job_timeout(evutil_socket_t fd, short what, void *arg)
+{
+	struct agent_job *j = arg;
+
+	(void)fd;
+	(void)what;
+	log_warnx("api: %s: %s still waiting for workers after %d s: 3021 (%d agents done)",
+	    j->r.user, j->cmd == AGENT_CMD_RECONNECT ? "force_reconnect" : "restart",
+	    j->r.node->cfg.api_request_timeout, envelope_affected_count(j->e));
+	cluster_cancel(j->r.node, j);
+	api_reply_problem(&j->r, 500, 3021, NULL);
+	job_free(j);
+}
+
+static void
+job_remote_done(void *arg, unsigned int id, int code)
+{
+	struct agent_job *j = arg;
+
+	job_record(j, id, NULL, code);
+	if (--j->pending == 0 && j->started)
+		job_finish(j);
+}
+
+static void
+job_submit(struct agent_job *j, unsigned int id, const char *given)
+{
+	struct node *n = j->r.node;
+	struct agent *a;
+	int rc;
+
+	if (id == 0)
+		rc = 1703;
+	else if ((a = registry_agent_by_id(n->reg, id)) == NULL || a->removed)
+		rc = 1701;
+	else if (a->st.status != AGENT_ACTIVE)
+		rc = 1707;
+	else
+		rc = cluster_agent_command(n, a, j->cmd, job_remote_done, j);
+	if (rc == -1)
+		j->pending++;
+	else
+		job_record(j, id, given, rc);
+}
+
+static struct agent_job *
+job_new(struct api_req *r, enum agent_cmd cmd, int broadcast)
+{
+	struct agent_job *j = calloc(1, sizeof(*j));
+
+	if (j == NULL || (j->e = envelope_new()) == NULL) {
+		free(j);
+		api_reply_problem(r, 500, 1000, NULL);
+		return NULL;
+	}
+	j->r = *r;
+	j->r.nparams = 0;   /* the parameters die with the dispatch */
+	j->cmd = cmd;
+	j->broadcast = broadcast;
+	return j;
+}
+
+/* job_start: every agent submitted; reply now or when the last worker answers. */
+static void
+job_start(struct agent_job *j)
+{
+	j->started = 1;
+	if (j->pending == 0) {
+		job_finish(j);
+		return;
+	}
+	j->evcon = evhttp_request_get_connection(j->r.req);
+	if (j->evcon != NULL)
+		evhttp_connection_set_closecb(j->evcon, job_closed, j);
+	if (!j->r.wait_for_complete) {
+		struct timeval tv = { j->r.node->cfg.api_request_timeout, 0 };
+
+		if ((j->timeout_ev = evtimer_new(j->r.node->base, job_timeout, j)) == NULL ||
+		    evtimer_add(j->timeout_ev, &tv) == -1)
+			log_warnx("api: no request timeout for this job");
+	}
+	cluster_command_flush(j->r.node, j);   /* may finish (and free) j */
+}
+
+static const char *const restart_params[] = { "pretty", "wait_for_complete", "agents_list", NULL };
+
+/*
+ * agents_command: PUT /agents/restart and PUT /agents/reconnect: cmd to the
+ * agents of agents_list, or to every agent but 000 without it (broadcast:
+ * 1701, 1703 and 1707 are then left out, as Wazuh's RBAC post-processor does).
+ */
+static void
+agents_command(struct api_req *r, enum agent_cmd cmd)
+{
+	struct node *n = r->node;
+	struct agent_job *j;
+	struct api_qerr err;
+	unsigned int *ids = NULL;
+	char **strs = NULL;
+	size_t nids = 0, i;
+	const char *list;
+
+	if (api_check(r, restart_params) == -1)
+		return;
+	list = api_param_get(r, "agents_list");
+	if (list != NULL && api_parse_agents_list(list, &ids, &strs, &nids, &err) == -1) {
+		api_reply_qerr(r, &err);
+		return;
+	}
+	if ((j = job_new(r, cmd, ids == NULL)) == NULL) {
+		api_agents_list_free(ids, strs, nids);
+		return;
+	}
+	if (j->broadcast) {
+		size_t count = registry_count(n->reg);
+
+		for (i = 0; i < count; i++) {
+			struct agent *a = registry_agent_at(n->reg, i);
+
+			if (a->id != 0)
+				job_submit(j, a->id, NULL);
+		}
+	} else {
+		for (i = 0; i < nids; i++)
+			job_submit(j, ids[i], strs[i]);
+	}
+	api_agents_list_free(ids, strs, nids);
+	job_start(j);
+}
+
+void
+api_put_agents_restart(struct api_req *r)
+{
+	agents_command(r, AGENT_CMD_RESTART);
+}
+
+/* PUT /agents/reconnect: Wazuh's reconnect_agents, "#!-force_reconnect" to each agent. */
+void
+api_put_agents_reconnect(struct api_req *r)
+{
+	agents_command(r, AGENT_CMD_RECONNECT);
+}
+
+static const char *const restart1_params[] = { "pretty", "wait_for_complete", NULL };
+
+void
+api_put_agent_restart(struct api_req *r)
+{
+	struct agent_job *j;
+	const char *id = r->segs[1];
+	size_t i, len = strlen(id);
+
+	if (api_check(r, restart1_params) == -1)
+		return;
+	for (i = 0; i < len; i++)
+		if (!isdigit((unsigned char)id[i]))
+			break;
+	if (len < 3 || len > 8 || i != len) {
+		char detail[160];
+
+		snprintf(detail, sizeof(detail), "'%.40s' does not match '^\\d+$' or is too short "
+		    "- 'agent_id'", id);
+		api_reply_problem(r, 400, 0, detail);
+		return;
+	}
+	if ((j = job_new(r, AGENT_CMD_RESTART, 0)) == NULL)
+		return;
+	job_submit(j, (unsigned int)strtoul(id, NULL, 10), id);
+	job_start(j);
+}
+
+/*
+ * PUT /agents/node/{node_id}/restart: the agents whose node_name is node_id,
+ * through the same routed restart job as PUT /agents/restart.  Wazuh checks
+ * the node against get_system_nodes (the nodes in the cluster now): an
+ * unknown one is a failed item 1730; 000, unknown and inactive agents are
+ * always left out (forced exclusions).
+ */
+void
+api_put_node_restart(struct api_req *r)
+{
+	struct cluster_node_info v[API_CLUSTER_MAX_NODES];
+	struct node *n = r->node;
+	struct agent_job *j;
+	struct api_qerr err;
+	const char *node = r->segs[2];
+	size_t i, count;
+	int known = 0, k, nnodes;
+
+	if (api_check(r, restart1_params) == -1)
+		return;
+	if (api_check_node_name(node, "node_id", &err) == -1) {
+		api_reply_qerr(r, &err);
+		return;
+	}
+	if (!cluster_enabled(n)) {
+		api_reply_problem(r, 400, 3013, NULL);
+		return;
+	}
+	nnodes = api_cluster_connected(n, v, API_CLUSTER_MAX_NODES);
+	for (k = 0; k < nnodes; k++)
+		if (strcmp(v[k].name, node) == 0)
+			known = 1;
+	if (!known) {
+		struct envelope *e = envelope_new();
+
+		if (e == NULL) {
+			api_reply_problem(r, 500, 1000, NULL);
+			return;
+		}
+		envelope_fail(e, node, 1730);
+		api_reply_json(r, 200, envelope_render(e, RESTART_ALL, RESTART_SOME,
+		    "No information was returned", 1));
+		envelope_free(e);
+		return;
+	}
+	if ((j = job_new(r, AGENT_CMD_RESTART, 1)) == NULL)
+		return;
+	count = registry_count(n->reg);
+	for (i = 0; i < count; i++) {
+		struct agent *a = registry_agent_at(n->reg, i);
+
+		if (a->id != 0 && !a->removed && strcmp(a->node_name, node) == 0)
+			job_submit(j, a->id, NULL);
+	}
+	job_start(j);
+}
+
+/*
+ * PUT /agents/group/{group_id}/restart: the agents of the group, through the
+ * same routed restart job; 000, unknown and inactive agents are left out
+ * (forced exclusions), so an empty or idle group answers "not sent to any
+ * agent" with error 0.  An unknown group is 404, 1710.
+ */
+void
+api_put_group_restart(struct api_req *r)
+{
+	struct node *n = r->node;
+	struct agent_job *j;
+	const char *g = r->segs[2];
+	size_t i, count;
+
+	if (api_check(r, restart1_params) == -1)
+		return;
+	if (!group_name_valid(g)) {
+		char detail[300];
+
+		snprintf(detail, sizeof(detail), "'%.160s' does not match '^(?!^(\\.{1,2}|all)$)"
+		    "[A-Za-z0-9.\\-_]+$' - 'group_id'", g);
+		api_reply_problem(r, 400, 0, detail);
+		return;
+	}
+	if (groups_get(n->groups, g) == NULL) {
+		api_reply_problem(r, 404, 1710, NULL);
+		return;
+	}
+	if ((j = job_new(r, AGENT_CMD_RESTART, 1)) == NULL)
+		return;
+	count = registry_count(n->reg);
+	for (i = 1; i < count; i++) {
+		struct agent *a = registry_agent_at(n->reg, i);
+
+		if (!a->removed && group_list_has(a->group, g))
+			job_submit(j, a->id, NULL);
+	}
+	job_start(j);
+}
+
+/* name_valid: Wazuh's "names" format, ^[\w\-.%]+$ (ASCII word characters). */
+static int
+name_valid(const char *s)
+{
+	if (*s == '\0')
+		return 0;
+	for (; *s != '\0'; s++)
+		if (!isalnum((unsigned char)*s) && *s != '_' && *s != '-' && *s != '.' && *s != '%')
+			return 0;
+	return 1;
+}
+
+static const char *const add_params[] = { "pretty", "wait_for_complete", NULL };
+
+static long timeframe_parse(const char *s);
+
+/* POST /agents's force: when a registered agent with the same name or ip may be replaced. */
+struct add_force {
+	int enabled;             /* no force object: never */
+	int disconnected;        /* disconnected_time.enabled: only an agent not active... */
+	long disconnected_s;     /* ...for at least this long (value, default 1h) */
+	long registered_s;       /* after_registration_time: registered at least this long ago */
+};
+
+/* add_force_parse: Wazuh's force object (defaults: enabled, 1h, 1h).  0, or -1 with detail. */
+static int
+add_force_parse(json_t *j, struct add_force *f, char *detail, size_t cap)
+{
+	json_t *en, *dt, *den, *dval, *art;
+
+	memset(f, 0, sizeof(*f));
+	if (j == NULL)
+		return 0;
+	f->enabled = f->disconnected = 1;
+	f->disconnected_s = f->registered_s = 3600;
+	en = json_object_get(j, "enabled");
+	dt = json_object_get(j, "disconnected_time");
+	art = json_object_get(j, "after_registration_time");
+	if (en != NULL && !json_is_boolean(en)) {
+		snprintf(detail, cap, "'enabled' is not of type 'boolean' - 'force.enabled'");
+		return -1;
+	}
+	if (en != NULL)
+		f->enabled = json_is_true(en);
+	if (dt != NULL) {
+		if (!json_is_object(dt)) {
+			snprintf(detail, cap, "'disconnected_time' is not of type 'object'");
+			return -1;
+		}
+		den = json_object_get(dt, "enabled");
+		dval = json_object_get(dt, "value");
+		if (den != NULL && !json_is_boolean(den)) {
+			snprintf(detail, cap, "'enabled' is not of type 'boolean' - "
+			    "'force.disconnected_time.enabled'");
+			return -1;
+		}
+		if (den != NULL)
+			f->disconnected = json_is_true(den);
+		if (dval != NULL && (!json_is_string(dval) ||
+		    (f->disconnected_s = timeframe_parse(json_string_value(dval))) == -1)) {
+			snprintf(detail, cap, "'value' does not match '^(\\d+[dhms]?)$' - "
+			    "'force.disconnected_time.value'");
+			return -1;
+		}
+	}
+	if (art != NULL && (!json_is_string(art) ||
+	    (f->registered_s = timeframe_parse(json_string_value(art))) == -1)) {
+		snprintf(detail, cap, "'after_registration_time' does not match '^(\\d+[dhms]?)$'");
+		return -1;
+	}
+	return 0;
+}
+
+/* add_force_allows: whether force lets the new registration replace agent a. */
+static int
+add_force_allows(const struct add_force *f, const struct agent *a, time_t now)
+{
+	time_t since = a->st.last_keepalive != 0 ? a->st.last_keepalive : a->date_add;
+
+	if (a->id == 0 || !f->enabled || now - a->date_add < f->registered_s)
+		return 0;   /* the manager (000) is never replaced */
+	return !f->disconnected ||
+	    (a->st.status != AGENT_ACTIVE && a->st.status != AGENT_PENDING && now - since >= f->disconnected_s);
+}
+
+/* add_replace: removes agent a, which a forced registration replaces, from every node. */
+static void
+add_replace(struct api_req *r, struct agent *a)
+{
+	char idstr[16];
+	unsigned int id = a->id;
+
+	agent_id_format(id, idstr, sizeof(idstr));
+	log_info("api: %s: agent %s '%s' replaced by a forced registration", r->user, idstr,
+	    a->name);
+	session_drop_agent(r->node, a, "agent replaced");
+	if (registry_agent_remove(r->node->reg, id) == 0)
+		cluster_agent_removed(r->node, id);
+}
+
+/*
+ * POST /agents {"name", "ip"}: registers an agent as enrollment does (next
+ * id, a fresh key, group default) and sends its key to every worker, so it
+ * may connect to any node.  Without ip, the client's address is used, as
+ * Wazuh does.  The reply's key is base64 of its client.keys line.  An agent
+ * with the same name or ip is refused (1705, 1706) unless force allows
+ * replacing it: then it is removed from every node first, as Wazuh's authd does.
+ */
+void
+api_post_agents(struct api_req *r)
+{
+	struct node *n = r->node;
+	struct agent *a, *dup_name, *dup_ip = NULL;
+	struct add_force force;
+	json_t *body = NULL, *jname, *jip, *jforce;
+	const char *name, *ip;
+	char peer_ip[64] = "", key[65], idstr[16], line[512], b64[700], detail[300];
+	char *raw = NULL;
+	size_t len, i, count;
+	int ll;
+
+	if (api_check(r, add_params) == -1)
+		return;
+	if (!api_content_type_is(r, "application/json")) {
+		api_reply_problem(r, 406, 6002, NULL);
+		return;
+	}
+	if ((raw = api_body(r, &len)) == NULL) {
+		api_reply_problem(r, 500, 1000, NULL);
+		return;
+	}
+	body = json_loadb(raw, len, JSON_REJECT_DUPLICATES, NULL);
+	free(raw);
+	if (!json_is_object(body)) {
+		api_reply_problem(r, 400, 0, "The request body is not a JSON object");
+		goto out;
+	}
+	jname = json_object_get(body, "name");
+	jip = json_object_get(body, "ip");
+	jforce = json_object_get(body, "force");
+	if (jname == NULL) {
+		api_reply_problem(r, 400, 0, "'name' is a required property");
+		goto out;
+	}
+	if (!json_is_string(jname) || (jip != NULL && !json_is_string(jip)) ||
+	    (jforce != NULL && !json_is_object(jforce))) {
+		api_reply_problem(r, 400, 0, !json_is_string(jname) ?
+		    "'name' is not of type 'string'" : jip != NULL && !json_is_string(jip) ?
+		    "'ip' is not of type 'string'" : "'force' is not of type 'object'");
+		goto out;
+	}
+	if (add_force_parse(jforce, &force, detail, sizeof(detail)) == -1) {
+		api_reply_problem(r, 400, 0, detail);
+		goto out;
+	}
+	name = json_string_value(jname);
+	if (!name_valid(name) || strlen(name) != json_string_length(jname)) {
+		snprintf(detail, sizeof(detail), "'%.160s' does not match '^[\\w\\-.%%]+$' - 'name'",
+		    name);
+		api_reply_problem(r, 400, 0, detail);
+		goto out;
+	}
+	if (strlen(name) > 128) {
+		api_reply_problem(r, 400, 1738, NULL);
+		goto out;
+	}
+	if (jip != NULL)
+		ip = json_string_value(jip);
+	else {
+		struct evhttp_connection *evcon = evhttp_request_get_connection(r->req);
+		char *addr = NULL;
+		ev_uint16_t port;
+
+		if (evcon != NULL)
+			evhttp_connection_get_peer(evcon, &addr, &port);
+		snprintf(peer_ip, sizeof(peer_ip), "%s", addr != NULL ? addr : "any");
+		ip = peer_ip;
+	}
+	if (strcasecmp(ip, "any") == 0)
+		ip = "any";
+	else if (strlen(ip) >= sizeof(((struct agent *)0)->ip) || !enrolld_ip_valid(ip)) {
+		api_reply_problem(r, 400, 1706, NULL);
+		goto out;
+	}
+	if ((dup_name = registry_agent_by_name(n->reg, name)) != NULL &&
+	    !add_force_allows(&force, dup_name, node_now(n))) {
+		api_reply_problem(r, 400, 1705, NULL);
+		goto out;
+	}
+	if (strcmp(ip, "any") != 0) {
+		count = registry_count(n->reg);
+		for (i = 1; i < count && dup_ip == NULL; i++)
+			if (strcmp(registry_agent_at(n->reg, i)->ip, ip) == 0)
+				dup_ip = registry_agent_at(n->reg, i);
+		if (dup_ip != NULL && !add_force_allows(&force, dup_ip, node_now(n))) {
+			api_reply_problem(r, 400, 1706, NULL);
+			goto out;
+		}
+	}
+	if (dup_name != NULL)
+		add_replace(r, dup_name);
+	if (dup_ip != NULL && dup_ip != dup_name)
+		add_replace(r, dup_ip);
+	if (enroll_generate_key("", name, ip, key) == -1 ||
+	    (a = registry_agent_add(n->reg, name, ip, ip, key, NULL, node_now(n))) == NULL) {
+		api_reply_problem(r, 500, 1000, NULL);
+		goto out;
+	}
+	if (registry_flush(n->reg) == -1)
+		log_warnx("api: add: registry flush failed; will retry");
+	node_schedule_flush(n);
+	cluster_agent_added(n, a);
+	n->stats.enrollments++;
+	agent_id_format(a->id, idstr, sizeof(idstr));
+	ll = snprintf(line, sizeof(line), "%s %s %s %s", idstr, a->name, a->ip, a->key);
+	if (ll < 0 || (size_t)ll >= sizeof(line)) {
+		api_reply_problem(r, 500, 1000, NULL);
+		goto out;
+	}
+	EVP_EncodeBlock((unsigned char *)b64, (const unsigned char *)line, ll);
+	log_info("api: %s: agent %s '%s' added (ip %s)", r->user, idstr, a->name, a->ip);
+	api_reply_json(r, 200, json_pack("{s:{s:s, s:s}, s:i}", "data", "id", idstr, "key", b64,
+	    "error", 0));
+out:
+	json_decref(body);
+}
+
+/* timeframe_parse: Wazuh's "^(\d+[dhms]?)$" in seconds; -1 when invalid. */
+static long
+timeframe_parse(const char *s)
+{
+	char *end;
+	long v;
+
+	if (s == NULL || *s < '0' || *s > '9')
+		return -1;
+	v = strtol(s, &end, 10);
+	if (v < 0 || v > 100L * 365 * 86400)
+		return -1;
+	switch (*end) {
+	case '\0': return v;
+	case 's': break;
+	case 'm': v *= 60; break;
+	case 'h': v *= 3600; break;
+	case 'd': v *= 86400; break;
+	default: return -1;
+	}
+	return end[1] == '\0' ? v : -1;
+}
+
+static const char *const delete_params[] = { "pretty", "wait_for_complete", "agents_list",
+	"status", "older_than", "purge", "q", "os.platform", "os.version", "os.name", "manager",
+	"version", "group", "node_name", "name", "ip", "registerIP", NULL };
+
+static int
+uint_cmp(const void *a, const void *b)
+{
+	unsigned int x = *(const unsigned int *)a, y = *(const unsigned int *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+/*
+ * delete_eligible: the ids (sorted, malloc'd into *ok, *nok of them) of the
+ * agents that pass DELETE's filters: status (unless "all"), older_than, q and
+ * the field filters, evaluated as GET /agents evaluates them.  0, or -1 with
+ * err (a 400 for a bad filter, a 500 when out of memory).
+ */
+static int
+delete_eligible(struct api_req *r, const char *status, const char *older, unsigned int **ok,
+    size_t *nok, struct api_qerr *err)
+{
+	static const char *const skip[] = { "agents_list", "purge", "pretty", "wait_for_complete",
+		"status", "older_than", NULL };
+	struct api_param p[API_MAX_PARAMS + 3];
+	struct agents_query q;
+	struct agent **agents = NULL;
+	json_t *items = NULL;
+	size_t np = 0, i, k, n = 0;
+	long total = 0;
+	int rc = -1;
+
+	for (i = 0; i < r->nparams; i++) {
+		for (k = 0; skip[k] != NULL && strcmp(skip[k], r->params[i].key) != 0; k++)
+			;
+		if (skip[k] == NULL)
+			p[np++] = r->params[i];
+	}
+	if (strstr(status, "all") == NULL)
+		p[np++] = (struct api_param){ "status", status };
+	p[np++] = (struct api_param){ "older_than", older };
+	p[np++] = (struct api_param){ "select", "id" };
+	memset(&q, 0, sizeof(q));
+	if (agents_query_parse(p, np, &q, err) == -1)
+		return -1;
+	q.limit = LONG_MAX;
+	*ok = NULL;
+	*nok = 0;
+	if ((items = json_array()) == NULL || (agents = agents_snapshot(r->node->reg, &n)) == NULL ||
+	    (*ok = calloc(n ? n : 1, sizeof(**ok))) == NULL) {
+		err->http_status = 500;
+		err->code = 1000;
+		err->detail[0] = err->remediation[0] = '\0';
+		goto out;
+	}
+	agents_query_run(&q, agents, n, items, &total, NULL, NULL);
+	for (i = 0; i < json_array_size(items) && *nok < n; i++) {
+		const char *id = json_string_value(json_object_get(json_array_get(items, i), "id"));
+
+		if (id != NULL)
+			(*ok)[(*nok)++] = (unsigned int)strtoul(id, NULL, 10);
+	}
+	qsort(*ok, *nok, sizeof(**ok), uint_cmp);
+	rc = 0;
+out:
+	json_decref(items);
+	free(agents);
+	agents_query_free(&q);
+	return rc;
+}
+
+/*
+ * DELETE /agents: removes the listed agents that match status and older_than
+ * (last keepalive, or registration for never connected agents, older than
+ * that; default 7d).  A removed agent's session is closed and every worker
+ * drops its key and session at once, so it is refused on every node.
+ */
+void
+api_delete_agents(struct api_req *r)
+{
+	struct node *n = r->node;
+	struct envelope *e;
+	struct api_qerr err;
+	unsigned int *ids = NULL, *ok = NULL;
+	char **strs = NULL, detail[1400], buf[128], *tok, *save = NULL;
+	const char *list = api_param_get(r, "agents_list"), *status = api_param_get(r, "status");
+	const char *older = api_param_get(r, "older_than"), *purge = api_param_get(r, "purge");
+	const char *qs = api_param_get(r, "q");
+	size_t nids = 0, nok = 0, i, count;
+
+	if (api_check(r, delete_params) == -1)
+		return;
+	if (list == NULL || status == NULL) {
+		api_reply_problem(r, 400, 0, list == NULL ? "'agents_list' is a required property" :
+		    "'status' is a required property");
+		return;
+	}
+	if (older == NULL)
+		older = "7d";
+	if (timeframe_parse(older) == -1) {
+		api_reply_problem(r, 400, 0, "'older_than' does not match '^(\\d+[dhms]?)$'");
+		return;
+	}
+	if (purge != NULL && api_parse_bool(purge) == -1) {
+		api_reply_problem(r, 400, 0, "'purge' is not of type 'boolean'");
+		return;
+	}
+	snprintf(buf, sizeof(buf), "%s", status);
+	for (tok = strtok_r(buf, ",", &save); tok != NULL; tok = strtok_r(NULL, ",", &save)) {
+		if (strcasecmp(tok, "all") != 0 && agent_status_parse(tok) < 0) {
+			api_reply_problem(r, 400, 0, "'status' is not one of ['all', 'active', "
+			    "'pending', 'never_connected', 'disconnected']");
+			return;
+		}
+	}
+	if (delete_eligible(r, status, older, &ok, &nok, &err) == -1) {
+		free(ok);
+		api_reply_qerr(r, &err);
+		return;
+	}
+	if (api_parse_agents_list(list, &ids, &strs, &nids, &err) == -1) {
+		free(ok);
+		api_reply_qerr(r, &err);
+		return;
+	}
+	if ((e = envelope_new()) == NULL) {
+		free(ok);
+		api_agents_list_free(ids, strs, nids);
+		api_reply_problem(r, 500, 1000, NULL);
+		return;
+	}
+	snprintf(detail, sizeof(detail), "Agent is not eligible for the action to be performed: "
+	    "some of the requirements are not met -> status: %s, older_than: %s%s%s", status, older,
+	    qs != NULL ? ", q: " : "", qs != NULL ? qs : "");
+	envelope_set_message(e, 1731, detail);
+	count = ids == NULL ? registry_count(n->reg) : nids;
+	for (i = 0; i < count; i++) {
+		struct agent *a;
+		unsigned int id = ids == NULL ? registry_agent_at(n->reg, i)->id : ids[i];
+		const char *given = ids == NULL ? NULL : strs[i];
+		char idstr[16];
+
+		agent_id_format(id, idstr, sizeof(idstr));
+		if (id == 0) {
+			if (ids != NULL)
+				envelope_fail(e, given, 1703);
+			continue;
+		}
+		if ((a = registry_agent_by_id(n->reg, id)) == NULL || a->removed) {
+			envelope_fail(e, given != NULL ? given : idstr, 1701);
+			continue;
+		}
+		if (bsearch(&id, ok, nok, sizeof(*ok), uint_cmp) == NULL) {
+			if (ids != NULL)
+				envelope_fail(e, given, 1731);
+			continue;
+		}
+		envelope_affect(e, json_string(idstr));
+	}
+	/* Remove after the scan: registry_agent_at indexes shift on removal. */
+	for (i = 0; i < (size_t)envelope_affected_count(e); i++) {
+		unsigned int id;
+		struct agent *a;
+
+		id = (unsigned int)strtoul(envelope_affected_id(e, i), NULL, 10);
+		if ((a = registry_agent_by_id(n->reg, id)) == NULL)
+			continue;
+		session_drop_agent(n, a, "agent deleted");
+		registry_agent_remove(n->reg, id);
+		cluster_agent_removed(n, id);
+	}
+	if (registry_flush(n->reg) == -1)
+		log_warnx("api: delete: registry flush failed; will retry");
+	node_schedule_flush(n);
+	log_info("api: %s: %d agents deleted, %d not", r->user, envelope_affected_count(e),
+	    envelope_failed_count(e));
+	api_reply_json(r, 200, envelope_render(e, "All selected agents were deleted",
+	    "Some agents were not deleted", "No agents were deleted", 1));
+	envelope_free(e);
+	free(ok);
+	api_agents_list_free(ids, strs, nids);
+}

@@ -1,0 +1,204 @@
+/* rbac.c — Wazuh 4.12's default roles as permission sets, and the user rules (pure). */
+#include "node/api/rbac.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+static const struct {
+	const char *action;
+	const char *resource;
+} rbac_perm_names[RBAC_P_COUNT] = {
+	[RBAC_P_CLUSTER_READ] = { "cluster:read", "node:id" },
+	[RBAC_P_CLUSTER_STATUS] = { "cluster:status", "*:*" },
+	[RBAC_P_CLUSTER_READ_API_CONFIG] = { "cluster:read_api_config", "node:id" },
+	[RBAC_P_CLUSTER_RESTART] = { "cluster:restart", "node:id" },
+	[RBAC_P_MANAGER_READ] = { "manager:read", "*:*" },
+	[RBAC_P_MANAGER_READ_API_CONFIG] = { "manager:read_api_config", "*:*" },
+	[RBAC_P_MANAGER_RESTART] = { "manager:restart", "*:*" },
+	[RBAC_P_AGENT_CREATE] = { "agent:create", "*:*" },
+	[RBAC_P_AGENT_READ] = { "agent:read", "agent:id" },
+	[RBAC_P_AGENT_DELETE] = { "agent:delete", "agent:id" },
+	[RBAC_P_AGENT_RESTART] = { "agent:restart", "agent:id" },
+	[RBAC_P_AGENT_RECONNECT] = { "agent:reconnect", "agent:id" },
+	[RBAC_P_AGENT_MODIFY_GROUP] = { "agent:modify_group", "agent:id" },
+	[RBAC_P_AGENT_UPGRADE] = { "agent:upgrade", "agent:id" },
+	[RBAC_P_GROUP_CREATE] = { "group:create", "*:*" },
+	[RBAC_P_GROUP_READ] = { "group:read", "group:id" },
+	[RBAC_P_GROUP_DELETE] = { "group:delete", "group:id" },
+	[RBAC_P_GROUP_UPDATE_CONFIG] = { "group:update_config", "group:id" },
+	[RBAC_P_GROUP_MODIFY_ASSIGNMENTS] = { "group:modify_assignments", "group:id" },
+	[RBAC_P_SECURITY_CREATE] = { "security:create", "*:*" },
+	[RBAC_P_SECURITY_CREATE_USER] = { "security:create_user", "*:*" },
+	[RBAC_P_SECURITY_READ_CONFIG] = { "security:read_config", "*:*" },
+	[RBAC_P_SECURITY_UPDATE_CONFIG] = { "security:update_config", "*:*" },
+	[RBAC_P_SECURITY_REVOKE] = { "security:revoke", "*:*" },
+	[RBAC_P_SECURITY_READ_USER] = { "security:read", "user:id" },
+	[RBAC_P_SECURITY_UPDATE_USER] = { "security:update", "user:id" },
+	[RBAC_P_SECURITY_DELETE_USER] = { "security:delete", "user:id" },
+	[RBAC_P_SECURITY_READ_ROLE] = { "security:read", "role:id" },
+	[RBAC_P_SECURITY_UPDATE_ROLE] = { "security:update", "role:id" },
+	[RBAC_P_SECURITY_DELETE_ROLE] = { "security:delete", "role:id" },
+};
+
+#define B(p) RBAC_BIT(RBAC_P_##p)
+
+/* Wazuh's default policies (framework/wazuh/rbac/default/policies.yaml), as far as we serve them. */
+#define POL_AGENTS_READ (B(AGENT_READ) | B(GROUP_READ))
+#define POL_AGENTS_ALL (B(AGENT_CREATE) | B(GROUP_CREATE) | B(AGENT_READ) | B(AGENT_DELETE) | \
+	B(AGENT_MODIFY_GROUP) | B(AGENT_RESTART) | B(AGENT_RECONNECT) | B(AGENT_UPGRADE) | \
+	B(GROUP_READ) | B(GROUP_DELETE) | B(GROUP_UPDATE_CONFIG) | B(GROUP_MODIFY_ASSIGNMENTS))
+#define POL_CLUSTER_READ (B(CLUSTER_STATUS) | B(MANAGER_READ) | B(MANAGER_READ_API_CONFIG) | \
+	B(CLUSTER_READ) | B(CLUSTER_READ_API_CONFIG))
+#define POL_CLUSTER_ALL (POL_CLUSTER_READ | B(MANAGER_RESTART) | B(CLUSTER_RESTART))
+#define POL_USERS_ALL (B(SECURITY_CREATE_USER) | B(SECURITY_REVOKE) | B(SECURITY_READ_USER) | \
+	B(SECURITY_UPDATE_USER) | B(SECURITY_DELETE_USER))
+#define POL_SECURITY_ALL (POL_USERS_ALL | B(SECURITY_CREATE) | B(SECURITY_READ_CONFIG) | \
+	B(SECURITY_UPDATE_CONFIG) | B(SECURITY_READ_ROLE) | B(SECURITY_UPDATE_ROLE) | \
+	B(SECURITY_DELETE_ROLE))
+
+/* relationships.yaml: which policies each default role has. */
+static const struct rbac_role rbac_roles[RBAC_NROLES] = {
+	{ RBAC_ROLE_ADMINISTRATOR, "administrator", POL_AGENTS_ALL | POL_SECURITY_ALL | POL_CLUSTER_ALL },
+	{ RBAC_ROLE_READONLY, "readonly", POL_AGENTS_READ | POL_CLUSTER_READ },
+	{ RBAC_ROLE_USERS_ADMIN, "users_admin", POL_USERS_ALL },
+	{ RBAC_ROLE_AGENTS_READONLY, "agents_readonly", POL_AGENTS_READ },
+	{ RBAC_ROLE_AGENTS_ADMIN, "agents_admin", POL_AGENTS_ALL },
+	{ RBAC_ROLE_CLUSTER_READONLY, "cluster_readonly", POL_CLUSTER_READ },
+	{ RBAC_ROLE_CLUSTER_ADMIN, "cluster_admin", POL_CLUSTER_ALL },
+};
+
+const struct rbac_role *
+rbac_role_get(long id)
+{
+	if (id < 1 || id > RBAC_NROLES)
+		return NULL;
+	return &rbac_roles[id - 1];
+}
+
+const struct rbac_role *
+rbac_role_at(size_t i)
+{
+	return i < RBAC_NROLES ? &rbac_roles[i] : NULL;
+}
+
+uint64_t
+rbac_perms(const int *roles, size_t n)
+{
+	const struct rbac_role *r;
+	uint64_t have = 0;
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		if ((r = rbac_role_get(roles[i])) != NULL)
+			have |= r->perms;
+	return have;
+}
+
+const char *
+rbac_perm_action(enum rbac_perm p)
+{
+	return (unsigned)p < RBAC_P_COUNT ? rbac_perm_names[p].action : "?";
+}
+
+const char *
+rbac_perm_resource(enum rbac_perm p)
+{
+	return (unsigned)p < RBAC_P_COUNT ? rbac_perm_names[p].resource : "*:*";
+}
+
+int
+rbac_check(uint64_t need, uint64_t have, int black_mode)
+{
+	uint64_t missing;
+	int i;
+
+	need &= ~(RBAC_PUBLIC | RBAC_TOKEN);
+	if (black_mode)
+		return -1;
+	missing = need & ~have;
+	for (i = 0; i < RBAC_P_COUNT; i++)
+		if (missing & RBAC_BIT(i))
+			return i;
+	return -1;
+}
+
+int
+rbac_password_policy(const char *pw)
+{
+	const unsigned char *p;
+	size_t chars = 0;
+	int lower = 0, upper = 0, digit = 0, symbol = 0;
+
+	if (pw == NULL)
+		return 5009;
+	/* Python's len(): code points, so count the bytes that start one. */
+	for (p = (const unsigned char *)pw; *p != '\0'; p++)
+		if ((*p & 0xc0) != 0x80)
+			chars++;
+	if (chars < 8 || chars > 64)
+		return 5009;
+	for (p = (const unsigned char *)pw; *p != '\0'; p++) {
+		if (*p == '\n')
+			return 5007;     /* Wazuh's ".{8,}" stops at a newline */
+		if (*p >= 'a' && *p <= 'z')
+			lower = 1;
+		else if (*p >= 'A' && *p <= 'Z')
+			upper = 1;
+		else if (*p >= '0' && *p <= '9')
+			digit = 1;
+		else
+			symbol = 1;
+	}
+	return lower && upper && digit && symbol ? 0 : 5007;
+}
+
+int
+rbac_username_ok(const char *name)
+{
+	size_t n = 0;
+
+	if (name == NULL)
+		return 0;
+	for (; name[n] != '\0'; n++) {
+		char c = name[n];
+
+		if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+		    c == '_' || c == '-' || c == '.'))
+			return 0;
+		if (n >= 64)
+			return 0;
+	}
+	return n >= 4;
+}
+
+int
+rbac_parse_ids(const char *s, long long *v, size_t cap, size_t *n)
+{
+	const char *p = s;
+	char *end;
+	long long x;
+	size_t i;
+
+	*n = 0;
+	if (s == NULL)
+		return -1;
+	for (;;) {
+		if (*p < '0' || *p > '9')
+			return -1;
+		errno = 0;
+		x = strtoll(p, &end, 10);
+		if (errno != 0 || x < 1 || x > 0x7fffffff || (*end != ',' && *end != '\0'))
+			return -1;
+		for (i = 0; i < *n && v[i] != x; i++)
+			;
+		if (i == *n) {
+			if (*n == cap)
+				return -1;
+			v[(*n)++] = x;
+		}
+		if (*end == '\0')
+			return 0;
+		p = end + 1;
+	}
+}

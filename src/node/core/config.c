@@ -1,0 +1,262 @@
+/* config.c — vigild options: defaults, command line, config file. */
+#include "node/core/config.h"
+
+#include <ctype.h>
+#include <errno.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+void
+config_defaults(struct config *c)
+{
+	memset(c, 0, sizeof(*c));
+	c->role = ROLE_MASTER;
+	snprintf(c->name, sizeof(c->name), "master-node");
+	snprintf(c->data_dir, sizeof(c->data_dir), "vigil-data");
+	snprintf(c->listen, sizeof(c->listen), "0.0.0.0");
+	c->agent_port = 1514;
+	c->enroll_port = 1515;
+	c->cluster_port = 1516;
+	c->api_port = 55000;
+	c->verbose = 1;
+	c->agents_disconnection_time = 600;
+	c->token_lifetime = 900;
+	c->api_request_timeout = 10;
+	c->max_login_attempts = 50;
+	c->block_time = 300;
+	c->max_request_per_minute = 300;
+	c->flush_interval_ms = 100;
+	c->node_grace = 10;
+}
+
+void
+config_usage(FILE *f)
+{
+	fprintf(f,
+	    "usage: vigild [--role master|worker] [--name NODE] [--data-dir DIR]\n"
+	    "              [--listen ADDR] [--agent-port 1514] [--enroll-port 1515]\n"
+	    "              [--cluster-port 1516] [--api-port 55000]\n"
+	    "              [--enroll-password-file FILE] [--agents-disconnection-time S]\n"
+	    "              [--token-lifetime S] [--api-request-timeout S]\n"
+	    "              [--max-login-attempts N] [--block-time S]\n"
+	    "              [--max-request-per-minute N] [--master HOST:PORT] [--cluster-key-file F]\n"
+	    "              [--node-grace S] [--test-faults]\n"
+	    "              [--config FILE] [--foreground] [-v|--verbose] [-q|--quiet]\n");
+}
+
+static int
+parse_int(const char *key, const char *v, long min, long max, int *out)
+{
+	char *end;
+	long n;
+
+	errno = 0;
+	n = strtol(v, &end, 10);
+	if (errno != 0 || end == v || *end != '\0' || n < min || n > max) {
+		fprintf(stderr, "vigild: %s: '%s' is not a number in %ld..%ld\n", key, v, min, max);
+		return -1;
+	}
+	*out = (int)n;
+	return 0;
+}
+
+/*
+ * name_valid: a node name is [A-Za-z0-9._-]{1,63}.  It is the worker's PSK
+ * identity and goes in every hello, and a peer refuses a hello whose name is
+ * anything else (proto/cbody.c): a bad name must stop the node at start-up,
+ * not leave it retrying a link that can never come up.
+ */
+static int
+name_valid(const char *v)
+{
+	size_t len = strlen(v);
+
+	return len >= 1 && len <= 63 && strspn(v, "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
+	    "abcdefghijklmnopqrstuvwxyz0123456789._-") == len;
+}
+
+static int
+set_str(const char *key, char *dst, size_t cap, const char *v)
+{
+	if (strlen(v) >= cap || *v == '\0') {
+		fprintf(stderr, "vigild: %s: value empty or too long\n", key);
+		return -1;
+	}
+	memcpy(dst, v, strlen(v) + 1);
+	return 0;
+}
+
+int
+config_set(struct config *c, const char *key, const char *v)
+{
+	if (strcmp(key, "role") == 0) {
+		if (strcmp(v, "master") == 0)
+			c->role = ROLE_MASTER;
+		else if (strcmp(v, "worker") == 0)
+			c->role = ROLE_WORKER;
+		else {
+			fprintf(stderr, "vigild: role: '%s' is not master or worker\n", v);
+			return -1;
+		}
+		return 0;
+	}
+	if (strcmp(key, "name") == 0) {
+		if (!name_valid(v)) {
+			fprintf(stderr, "vigild: name: '%s' is not a node name: 1 to 63 of "
+			    "A-Z a-z 0-9 . _ -\n", v);
+			return -1;
+		}
+		return set_str(key, c->name, sizeof(c->name), v);
+	}
+	if (strcmp(key, "data-dir") == 0)
+		return set_str(key, c->data_dir, sizeof(c->data_dir), v);
+	if (strcmp(key, "listen") == 0)
+		return set_str(key, c->listen, sizeof(c->listen), v);
+	if (strcmp(key, "agent-port") == 0)
+		return parse_int(key, v, 0, 65535, &c->agent_port);
+	if (strcmp(key, "enroll-port") == 0)
+		return parse_int(key, v, 0, 65535, &c->enroll_port);
+	if (strcmp(key, "cluster-port") == 0)
+		return parse_int(key, v, 0, 65535, &c->cluster_port);
+	if (strcmp(key, "api-port") == 0)
+		return parse_int(key, v, 0, 65535, &c->api_port);
+	if (strcmp(key, "enroll-password-file") == 0)
+		return set_str(key, c->enroll_password_file, sizeof(c->enroll_password_file), v);
+	if (strcmp(key, "agents-disconnection-time") == 0)
+		return parse_int(key, v, 1, 86400 * 365, &c->agents_disconnection_time);
+	if (strcmp(key, "token-lifetime") == 0)
+		return parse_int(key, v, 1, 86400 * 365, &c->token_lifetime);
+	if (strcmp(key, "api-request-timeout") == 0)
+		return parse_int(key, v, 1, 86400, &c->api_request_timeout);
+	if (strcmp(key, "max-login-attempts") == 0)
+		return parse_int(key, v, 0, 1000000, &c->max_login_attempts);
+	if (strcmp(key, "block-time") == 0)
+		return parse_int(key, v, 1, 86400 * 365, &c->block_time);
+	if (strcmp(key, "max-request-per-minute") == 0)
+		return parse_int(key, v, 0, 100000000, &c->max_request_per_minute);
+	if (strcmp(key, "flush-interval-ms") == 0)
+		return parse_int(key, v, 1, 10000, &c->flush_interval_ms);
+	if (strcmp(key, "node-grace") == 0)
+		return parse_int(key, v, 0, 86400, &c->node_grace);
+	if (strcmp(key, "master") == 0)
+		return set_str(key, c->master, sizeof(c->master), v);
+	if (strcmp(key, "cluster-key-file") == 0)
+		return set_str(key, c->cluster_key_file, sizeof(c->cluster_key_file), v);
+	if (strcmp(key, "foreground") == 0) {
+		c->foreground = strcmp(v, "no") != 0 && strcmp(v, "0") != 0;
+		return 0;
+	}
+	if (strcmp(key, "verbose") == 0)
+		return parse_int(key, v, 0, 2, &c->verbose);
+	fprintf(stderr, "vigild: unknown option '%s'\n", key);
+	return -1;
+}
+
+static char *
+trim(char *s)
+{
+	char *e;
+
+	while (isspace((unsigned char)*s))
+		s++;
+	e = s + strlen(s);
+	while (e > s && isspace((unsigned char)e[-1]))
+		*--e = '\0';
+	return s;
+}
+
+int
+config_load_file(struct config *c, const char *path)
+{
+	FILE *f;
+	char line[1024], *k, *v, *eq, *hash;
+	int lineno = 0, rc = 0;
+
+	if ((f = fopen(path, "r")) == NULL) {
+		fprintf(stderr, "vigild: %s: %s\n", path, strerror(errno));
+		return -1;
+	}
+	while (fgets(line, sizeof(line), f) != NULL) {
+		lineno++;
+		if ((hash = strchr(line, '#')) != NULL)
+			*hash = '\0';
+		k = trim(line);
+		if (*k == '\0')
+			continue;
+		if ((eq = strchr(k, '=')) == NULL) {
+			fprintf(stderr, "vigild: %s:%d: expected 'key = value'\n", path, lineno);
+			rc = -1;
+			break;
+		}
+		*eq = '\0';
+		k = trim(k);
+		v = trim(eq + 1);
+		if (config_set(c, k, v) == -1) {
+			fprintf(stderr, "vigild: %s:%d: bad setting\n", path, lineno);
+			rc = -1;
+			break;
+		}
+	}
+	fclose(f);
+	return rc;
+}
+
+int
+config_parse_args(struct config *c, int argc, char **argv)
+{
+	int i, name_set = 0;
+
+	for (i = 1; i < argc; i++) {
+		if (strcmp(argv[i], "--config") == 0) {
+			if (i + 1 >= argc) {
+				fprintf(stderr, "vigild: --config needs a file\n");
+				return -1;
+			}
+			if (config_load_file(c, argv[i + 1]) == -1)
+				return -1;
+		}
+	}
+	for (i = 1; i < argc; i++) {
+		const char *a = argv[i];
+
+		if (strcmp(a, "-h") == 0 || strcmp(a, "--help") == 0) {
+			config_usage(stdout);
+			return 1;
+		}
+		if (strcmp(a, "--test-faults") == 0) {
+			c->test_faults = 1;
+			continue;
+		}
+		if (strcmp(a, "--foreground") == 0 || strcmp(a, "-f") == 0) {
+			c->foreground = 1;
+			continue;
+		}
+		if (strcmp(a, "-v") == 0 || strcmp(a, "--verbose") == 0) {
+			c->verbose = 2;
+			continue;
+		}
+		if (strcmp(a, "-q") == 0 || strcmp(a, "--quiet") == 0) {
+			c->verbose = 0;
+			continue;
+		}
+		if (strncmp(a, "--", 2) != 0 || i + 1 >= argc) {
+			fprintf(stderr, "vigild: bad argument '%s'\n", a);
+			config_usage(stderr);
+			return -1;
+		}
+		if (strcmp(a, "--config") == 0) {
+			i++;
+			continue;
+		}
+		if (config_set(c, a + 2, argv[i + 1]) == -1)
+			return -1;
+		if (strcmp(a, "--name") == 0)
+			name_set = 1;
+		i++;
+	}
+	if (c->role == ROLE_WORKER && !name_set && strcmp(c->name, "master-node") == 0)
+		snprintf(c->name, sizeof(c->name), "worker");
+	return 0;
+}

@@ -1,0 +1,215 @@
+/* node.c — what every room of vigild uses: the loop's clock, listeners, the
+ * registry flush timer, and the hooks through which a lower room carries out
+ * an effect in a higher one (see node.h, "Rooms"). */
+#include "node/core/node.h"
+
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/resource.h>
+#include <sys/time.h>
+
+#include <event2/event.h>
+#include <event2/listener.h>
+
+#include "lib/log.h"
+
+time_t
+node_now(struct node *n)
+{
+	struct timeval tv;
+
+	if (event_base_gettimeofday_cached(n->base, &tv) == -1)
+		return time(NULL);
+	return tv.tv_sec;
+}
+
+static void
+accept_resume_cb(evutil_socket_t fd, short what, void *arg)
+{
+	struct node *n = arg;
+	int i;
+
+	(void)fd;
+	(void)what;
+	for (i = 0; i < n->nlsn; i++)
+		if (!(n->lsn[i] == n->agent_lsn && n->agents_full))
+			evconnlistener_enable(n->lsn[i]);
+}
+
+/*
+ * accept_error_cb: out of descriptors: every listener pauses for a moment
+ * rather than spin on accept() (and log each failure) while the loop could
+ * be closing sockets.
+ */
+static void
+accept_error_cb(struct evconnlistener *lsn, void *arg)
+{
+	struct node *n = arg;
+	struct timeval tv = { 0, 200000 };
+	int err = EVUTIL_SOCKET_ERROR(), i;
+
+	(void)lsn;
+	if (evtimer_pending(n->accept_pause_ev, NULL))
+		return;
+	n->stats.accept_paused++;
+	log_warnx("accept: %s; pausing accepts for 200 ms", evutil_socket_error_to_string(err));
+	for (i = 0; i < n->nlsn; i++)
+		evconnlistener_disable(n->lsn[i]);
+	evtimer_add(n->accept_pause_ev, &tv);
+}
+
+void
+node_listen_adopt(struct node *n, struct evconnlistener *lsn)
+{
+	if (lsn == NULL)
+		return;
+	if (n->accept_pause_ev == NULL)
+		n->accept_pause_ev = evtimer_new(n->base, accept_resume_cb, n);
+	evconnlistener_set_error_cb(lsn, accept_error_cb);
+	if (n->nlsn < (int)(sizeof(n->lsn) / sizeof(n->lsn[0])))
+		n->lsn[n->nlsn++] = lsn;
+}
+
+void
+node_fd_limits(struct node *n)
+{
+	struct rlimit rl;
+
+	if (getrlimit(RLIMIT_NOFILE, &rl) == -1 || rl.rlim_cur == RLIM_INFINITY)
+		rl.rlim_cur = 1 << 20;
+	n->fd_limit = (size_t)rl.rlim_cur;
+	n->max_session_fds = n->fd_limit > 2 * NODE_FD_RESERVE ?
+	    n->fd_limit - NODE_FD_RESERVE : n->fd_limit / 2;
+}
+
+struct evconnlistener *
+node_listen(struct node *n, int port, int backlog,
+    void (*cb)(struct evconnlistener *, evutil_socket_t, struct sockaddr *, int, void *),
+    const char *what)
+{
+	struct evconnlistener *lsn;
+	struct sockaddr_in sin;
+
+	memset(&sin, 0, sizeof(sin));
+	sin.sin_family = AF_INET;
+	sin.sin_port = htons((uint16_t)port);
+	if (inet_pton(AF_INET, n->cfg.listen, &sin.sin_addr) != 1) {
+		log_warnx("%s: bad listen address %s", what, n->cfg.listen);
+		return NULL;
+	}
+	lsn = evconnlistener_new_bind(n->base, cb, n,
+	    LEV_OPT_CLOSE_ON_FREE | LEV_OPT_REUSEABLE | LEV_OPT_CLOSE_ON_EXEC, backlog,
+	    (struct sockaddr *)&sin, sizeof(sin));
+	if (lsn == NULL)
+		log_warn("%s: cannot listen on %s:%d", what, n->cfg.listen, port);
+	node_listen_adopt(n, lsn);
+	return lsn;
+}
+
+void
+node_schedule_flush(struct node *n)
+{
+	struct timeval tv;
+
+	if (evtimer_pending(n->flush_ev, NULL))
+		return;
+	tv.tv_sec = n->cfg.flush_interval_ms / 1000;
+	tv.tv_usec = (n->cfg.flush_interval_ms % 1000) * 1000;
+	evtimer_add(n->flush_ev, &tv);
+}
+
+
+static int
+hook_fence_session(struct node *n, struct agent *a, uint64_t sid, const struct crec_ctr *below)
+{
+	(void)n;
+	(void)a;
+	(void)sid;
+	(void)below;
+	return -1;
+}
+
+static void
+hook_republish(struct node *n, struct agent *a)
+{
+	(void)n;
+	(void)a;
+}
+
+static const char *
+hook_node_name(struct node *n, uint16_t node)
+{
+	return node == 0 ? n->cfg.name : "unknown";
+}
+
+static int
+hook_node_up(struct node *n, uint16_t node)
+{
+	(void)n;
+	return node == 0;
+}
+
+static void
+hook_fence_remote(struct node *n, uint16_t node, const struct crec_fence *f)
+{
+	(void)n;
+	(void)node;
+	(void)f;
+}
+
+static void
+hook_outbox(struct node *n, struct agent *a, int touch)
+{
+	(void)n;
+	(void)a;
+	(void)touch;
+}
+
+static void
+hook_agent_added(struct node *n, struct agent *a)
+{
+	(void)n;
+	(void)a;
+}
+
+static void
+hook_agent_removed(struct node *n, unsigned int id)
+{
+	(void)n;
+	(void)id;
+}
+
+static int
+hook_enroll_forward(struct node *n, const char *line, size_t len, const char *peer, void *conn)
+{
+	(void)n;
+	(void)line;
+	(void)len;
+	(void)peer;
+	(void)conn;
+	return -1;
+}
+
+static void
+hook_enroll_cancel(struct node *n, void *conn)
+{
+	(void)n;
+	(void)conn;
+}
+
+void
+node_hooks_init(struct node *n)
+{
+	n->hooks.fence_session = hook_fence_session;
+	n->hooks.republish = hook_republish;
+	n->hooks.node_name = hook_node_name;
+	n->hooks.node_up = hook_node_up;
+	n->hooks.fence_remote = hook_fence_remote;
+	n->hooks.outbox = hook_outbox;
+	n->hooks.agent_added = hook_agent_added;
+	n->hooks.agent_removed = hook_agent_removed;
+	n->hooks.enroll_forward = hook_enroll_forward;
+	n->hooks.enroll_cancel = hook_enroll_cancel;
+}

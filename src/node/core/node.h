@@ -1,0 +1,179 @@
+/* node.h — the vigild process: one event loop and everything hanging off it. */
+#ifndef VIGIL_NODE_H
+#define VIGIL_NODE_H
+
+#include <sys/queue.h>
+#include <stdint.h>
+#include <sys/types.h>
+#include <time.h>
+
+#include <event2/event.h>
+#include <openssl/ssl.h>
+
+#include "node/core/config.h"
+
+#define VIGIL_VERSION "0.1.0"
+#define VIGIL_WAZUH_API_VERSION "4.12.0"      /* the Wazuh API contract we serve */
+#define VIGIL_MANAGER_VERSION "Wazuh v4.12.0" /* reported as agent 000's version */
+#define VIGIL_AGENT_MAX_MAJOR 4               /* we speak the 4.x agent protocol */
+
+struct registry;
+struct auth;
+struct session;
+struct evconnlistener;
+struct evhttp;
+struct api_sec;
+
+TAILQ_HEAD(session_list, session);
+
+struct node;
+struct agent;
+struct crec_ctr;
+struct crec_fence;
+
+/*
+ * Rooms.  vigild's code lives in rooms, each a folder, each using only the
+ * rooms below it: core, registry, ledger, agents (sessions and enrollment),
+ * cluster, api; main.c and stats.c start, stop and watch the node.  When a
+ * lower room must have something done in a higher one (the ledger fences a
+ * session, or a worker's outbox must send), it goes through these hooks,
+ * which the higher rooms install at start-up; the defaults (node_hooks_init)
+ * are what a node without that room does.  tests/system/test_layout.py holds
+ * the code to this.
+ */
+struct node_hooks {
+	/* agents: close the agent's session sid here (1), unless below is given
+	 * and it has seen that counter (0: kept); -1 no such session */
+	int (*fence_session)(struct node *, struct agent *, uint64_t sid,
+	    const struct crec_ctr *below);
+	/* agents: the agent's session here publishes its state again */
+	void (*republish)(struct node *, struct agent *);
+	/* cluster: ledger node index -> name; link up; fence a worker's session */
+	const char *(*node_name)(struct node *, uint16_t node);
+	int (*node_up)(struct node *, uint16_t node);
+	void (*fence_remote)(struct node *, uint16_t node, const struct crec_fence *);
+	/* cluster (worker): the agent's record, or only its time, to the master */
+	void (*outbox)(struct node *, struct agent *, int touch);
+	/* cluster (master): agent keys changed; enrollment forwarding (worker) */
+	void (*agent_added)(struct node *, struct agent *);
+	void (*agent_removed)(struct node *, unsigned int id);
+	int (*enroll_forward)(struct node *, const char *line, size_t len, const char *peer,
+	    void *conn);
+	void (*enroll_cancel)(struct node *, void *conn);
+};
+
+/* node_hooks_init: the hooks of a node without agents or cluster rooms. */
+void node_hooks_init(struct node *n);
+
+#define NODE_FLUSH_ROWS 1000    /* registry rows per transaction, so one flush stays short */
+#define NODE_TOUCH_ROWS 5000    /* keepalive times per transaction (one small UPDATE each) */
+#define NODE_FD_RESERVE 512     /* descriptors agents never take: API, cluster, files */
+#define NODE_FD_SLACK 256       /* agents are accepted again this far below the cap (at most) */
+
+struct node_stats {
+	uint64_t sessions_opened;
+	uint64_t sessions_closed;
+	uint64_t frames_in;
+	uint64_t frames_bad;
+	uint64_t decrypt_failures;
+	uint64_t events_in;
+	uint64_t keepalives;
+	uint64_t overtakes;
+	uint64_t enrollments;
+	uint64_t enroll_failures;
+	uint64_t restarts_sent;
+	uint64_t reconnects_sent;
+	uint64_t api_requests;
+	uint64_t sync_applied;       /* master: updates applied */
+	uint64_t sync_touches;       /* master: keepalives that changed only the time, applied */
+	uint64_t sync_stale;         /* master: updates from an older session, dropped */
+	uint64_t sync_fenced;        /* sessions told to close: a newer one exists */
+	uint64_t sync_pending;       /* records of sessions waiting for the current one to close */
+	uint64_t sync_refused;       /* sessions refused: replays, forgeries, second copies */
+	uint64_t sessions_refused;   /* connections refused here: counter not newer (replay?) */
+	uint64_t link_read_more;     /* link bytes read past libevent's record a turn */
+	uint64_t shared_pushes;      /* merged.mg sent to agents */
+	uint64_t shared_pushes_deferred; /* a push left for a later keepalive (rate limit) */
+	uint64_t accept_paused;      /* accepting paused: out of descriptors, or agents at the cap */
+};
+
+struct node {
+	struct config cfg;
+	struct event_base *base;
+	struct registry *reg;
+	struct auth *auth;
+	SSL_CTX *tls_server;            /* enrollment + API */
+	char hostname[256];
+	char enroll_password[256];
+	int has_enroll_password;
+	time_t started;
+
+	struct evconnlistener *agent_lsn;
+	struct evconnlistener *enroll_lsn;
+	struct evhttp *http;
+	struct api_sec *api_sec;        /* API security state (api_sec.c), master only */
+
+	struct event *tick_ev;          /* every second: timeouts, status */
+	time_t touch_flushed;           /* keepalive times last all written (main.c touch_flush) */
+	int touch_flushing;
+	struct event *flush_ev;         /* registry batch flush */
+	struct event *reap_ev;          /* frees closed sessions after the callback returns */
+	struct event *sig_ev[3];
+	struct event *accept_pause_ev;  /* re-enables accepting after EMFILE */
+	struct evconnlistener *lsn[8];  /* every listener, paused together on EMFILE */
+	int nlsn;
+	size_t nsession_fds;            /* agent sockets open (live and closing) */
+	size_t fd_limit;                /* RLIMIT_NOFILE in force */
+	size_t max_session_fds;         /* less NODE_FD_RESERVE (half, under 2 reserves) */
+	int agents_full;                /* accepting agents paused at max_session_fds */
+
+	struct session_list sessions;   /* live sessions */
+	struct session_list dead;       /* closed, freed by reap_ev */
+	size_t nsessions;
+	uint64_t next_session_serial;
+	uint64_t sid_boot;              /* high half of every session id (session.c) */
+	int enroll_inflight;
+
+	struct cluster *cluster;        /* cluster.c state (NULL until started) */
+	time_t push_second;             /* merged.mg bytes sent in this second (session.c) */
+	size_t push_bytes;
+	struct groups *groups;          /* agent groups (master: from the registry; worker: from the master) */
+
+	struct node_stats stats;
+	struct node_hooks hooks;
+};
+
+/*
+ * node_listen: a TCP listener on the configured listen address and port,
+ * calling cb for each connection.  NULL on failure (logged with what).
+ */
+struct evconnlistener *node_listen(struct node *n, int port, int backlog,
+    void (*cb)(struct evconnlistener *, evutil_socket_t, struct sockaddr *, int, void *),
+    const char *what);
+
+/* stats.c: node_stats_json: the counters as JSON (new reference, NULL on failure). */
+struct json_t;
+struct json_t *node_stats_json(struct node *n);
+/* node_write_stats: DATA_DIR/stats.json from node_stats_json (every second). */
+void node_write_stats(struct node *n);
+
+/*
+ * node_listen_adopt: lsn (made elsewhere, e.g. evhttp's) joins the listeners
+ * that pause together for a moment when the process runs out of descriptors.
+ */
+void node_listen_adopt(struct node *n, struct evconnlistener *lsn);
+/* node_fd_limits: sets max_session_fds from the descriptor limit now in force. */
+void node_fd_limits(struct node *n);
+
+/* node_now: the cached loop time (seconds). */
+time_t node_now(struct node *n);
+/* node_schedule_flush: arranges a registry flush within flush_interval_ms. */
+void node_schedule_flush(struct node *n);
+
+
+/* Vigil's own error codes, beyond Wazuh's table (see api_errors.c). */
+#define VIGIL_ERR_VERSION_UNKNOWN 1790
+#define VIGIL_ERR_SESSION_MOVED 1791    /* the agent left that node before delivery */
+#define VIGIL_ERR_NODE_UNREACHABLE 1792 /* the agent's node did not confirm delivery */
+
+#endif

@@ -1,0 +1,122 @@
+/* registry.h — the master's authoritative agent table: in memory, persisted to SQLite. */
+#ifndef VIGIL_REGISTRY_H
+#define VIGIL_REGISTRY_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <time.h>
+
+#include "node/core/agent.h"
+
+struct registry;
+
+/*
+ * registry_open: opens (creating and migrating) the SQLite database at path
+ * in WAL mode and loads every agent into memory.  Creates agent 000 (the
+ * manager: name = manager_name, status active, version = manager_version,
+ * node_name) when absent and refreshes it otherwise.  NULL on failure (logged).
+ */
+struct registry *registry_open(const char *path, const char *manager_name,
+    const char *node_name, const char *manager_version);
+/* registry_close: flushes pending writes and closes; NULL is a no-op. */
+void registry_close(struct registry *r);
+
+/* Agents are kept sorted by id.  Index 0 is agent 000.  Pointers stay valid until
+ * the agent is removed or the registry closed (agents are allocated one by one). */
+size_t registry_count(const struct registry *r);
+struct agent *registry_agent_at(const struct registry *r, size_t i);
+struct agent *registry_agent_by_id(const struct registry *r, unsigned int id);
+struct agent *registry_agent_by_name(const struct registry *r, const char *name);
+/* registry_agent_by_ip: the agent whose client.keys ip is exactly this single host
+ * (never agent 000; NULL for "any" or a CIDR).  A linear scan. */
+struct agent *registry_agent_by_ip(const struct registry *r, const char *ip);
+
+/*
+ * registry_agent_add: a new agent with the next id (max id ever issued + 1,
+ * never reused), status never_connected, date_add = now, group "default" when
+ * groups is NULL or empty.  Written at the next flush.  NULL on failure,
+ * including a name already taken or a field too long for struct agent.
+ */
+struct agent *registry_agent_add(struct registry *r, const char *name, const char *ip,
+    const char *register_ip, const char *key, const char *groups, time_t now);
+
+/*
+ * registry_agent_put: as registry_agent_add with a given id (a worker copying
+ * the master's agents).  NULL when the id or the name is taken.
+ */
+struct agent *registry_agent_put(struct registry *r, unsigned int id, const char *name,
+    const char *ip, const char *register_ip, const char *key, const char *groups, time_t now);
+
+/* registry_agent_remove: drops an agent (not 000).  The caller must have closed its session. 0 / -1.
+ * The agent leaves the table at once; its struct (a->removed = 1) stays valid
+ * until the next successful flush. */
+int registry_agent_remove(struct registry *r, unsigned int id);
+
+/* registry_agent_dirty: the agent's record changed; persist it at the next flush. */
+void registry_agent_dirty(struct registry *r, struct agent *a);
+/*
+ * registry_agent_touch: only the agent's last keepalive changed.  It is
+ * written by registry_flush_touches (every REGISTRY_TOUCH_FLUSH_S), not at the
+ * next flush: the API reads memory, and rewriting a whole row for every
+ * keepalive was most of the master's cost per keepalive.  A crash loses at
+ * most that much of lastKeepAlive history; a clean stop loses none.
+ */
+#define REGISTRY_TOUCH_FLUSH_S 30
+void registry_agent_touch(struct registry *r, struct agent *a);
+/* registry_flush_touches: writes up to max queued keepalive times; how many, or -1. */
+int registry_flush_touches(struct registry *r, size_t max);
+/* registry_touches_pending: keepalive times queued. */
+size_t registry_touches_pending(const struct registry *r);
+
+/* registry_flush: writes every dirty agent and removal in one transaction. Returns rows written, -1 on error. */
+int registry_flush(struct registry *r);
+/*
+ * registry_flush_some: the same for at most max_rows queued upserts (all
+ * removals), leaving the rest queued: bounds how long one flush holds the
+ * event loop.  Rows written, or -1.
+ */
+int registry_flush_some(struct registry *r, size_t max_rows);
+
+/* registry_write_stats: rows and transactions committed so far. */
+void registry_write_stats(const struct registry *r, uint64_t *rows, uint64_t *commits);
+
+/* registry_pending: rows waiting for the next flush. */
+size_t registry_pending(const struct registry *r);
+
+/* Users of the REST API (written immediately; see regdb_user_* for the return values). */
+#define REGISTRY_USER_ROLES_MAX 16
+struct registry_user {
+	long long id;                 /* 1..99 reserved (Wazuh's admin users), then 100.. */
+	char name[128];
+	char hash[160];               /* auth_password_hash's text */
+	int allow_run_as;
+	long long revoked_ms;         /* tokens issued up to this (ms) are revoked */
+	int roles[REGISTRY_USER_ROLES_MAX];
+	size_t nroles;
+};
+int registry_user_find(struct registry *r, const char *name, struct registry_user *u);
+int registry_user_find_id(struct registry *r, long long id, struct registry_user *u);
+int registry_user_list(struct registry *r, struct registry_user **out, size_t *n);
+int registry_user_add(struct registry *r, const char *name, const char *hash, int reserved,
+    long long *id);
+int registry_user_delete(struct registry *r, long long id);
+int registry_user_set_hash(struct registry *r, long long id, const char *hash);
+int registry_user_revoke(struct registry *r, long long id, long long ms);
+int registry_user_role_add(struct registry *r, long long uid, int rid);
+int registry_user_role_del(struct registry *r, long long uid, int rid);
+int registry_user_count(struct registry *r);
+
+/*
+ * Groups and their agent.conf (written immediately).  registry_groups_load
+ * calls cb(arg, name, conf, len) for each; 0 / -1.
+ */
+int registry_groups_load(struct registry *r,
+    int (*cb)(void *, const char *, const char *, size_t), void *arg);
+int registry_group_save(struct registry *r, const char *name, const char *conf, size_t len);
+int registry_group_delete(struct registry *r, const char *name);
+
+/* Small key/value table for node metadata (written immediately). */
+int registry_meta_get(struct registry *r, const char *key, char *val, size_t cap);
+int registry_meta_set(struct registry *r, const char *key, const char *val);
+
+#endif
