@@ -43,6 +43,7 @@ flush_cb(evutil_socket_t fd, short what, void *arg)
 	(void)fd;
 	(void)what;
 	clock_gettime(CLOCK_MONOTONIC, &t0);
+	n->flushed = t0.tv_sec;
 	if ((rows = registry_flush_some(n->reg, NODE_FLUSH_ROWS)) == -1) {
 		log_warnx("registry: flush failed; will retry");
 		node_schedule_flush(n);
@@ -90,6 +91,14 @@ tick_cb(evutil_socket_t fd, short what, void *arg)
 
 	session_tick(n);
 	cluster_tick(n);
+	/* a loop never idle for 2 s still writes its registry (background starved) */
+	if (registry_pending(n->reg) > 0) {
+		struct timespec now;
+
+		clock_gettime(CLOCK_MONOTONIC, &now);
+		if (now.tv_sec - n->flushed >= 2)
+			flush_cb(-1, 0, n);
+	}
 	if (n->cfg.role == ROLE_MASTER) {
 		state_tick(n);
 		touch_flush(n);
@@ -348,7 +357,8 @@ main(int argc, char **argv)
 	if (n->cfg.role == ROLE_MASTER)
 		api_admin_setup(n);
 
-	if ((n->base = event_base_new()) == NULL)
+	if ((n->base = event_base_new()) == NULL ||
+	    event_base_priority_init(n->base, NODE_PRIO_COUNT) == -1)
 		fatalx("event_base_new");
 	node_hooks_init(n);
 	session_hooks(n);
@@ -357,6 +367,14 @@ main(int argc, char **argv)
 	TAILQ_INIT(&n->dead);
 	n->started = time(NULL);
 	n->flush_ev = evtimer_new(n->base, flush_cb, n);
+	/*
+	 * Registry writes are the one slow thing the loop does (up to 250 rows,
+	 * tens of ms): they run only in a loop turn where no agent, link or API
+	 * event is ready, so a restart request never waits behind a backlog of
+	 * rows (at 50,000 agents a restart storm queued 150,000 row writes).
+	 */
+	if (n->flush_ev == NULL || event_priority_set(n->flush_ev, NODE_PRIO_BACKGROUND) == -1)
+		fatalx("registry flush event");
 	n->reap_ev = event_new(n->base, -1, 0, reap_cb, n);
 	n->tick_ev = event_new(n->base, -1, EV_PERSIST, tick_cb, n);
 	for (i = 0; i < 3; i++) {

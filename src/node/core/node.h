@@ -68,6 +68,9 @@ void node_hooks_init(struct node *n);
 #define NODE_FLUSH_ROWS 1000    /* registry rows per transaction, so one flush stays short */
 #define NODE_TOUCH_ROWS 5000    /* keepalive times per transaction (one small UPDATE each) */
 #define NODE_FD_RESERVE 512     /* descriptors agents never take: API, cluster, files */
+/* Event priorities: everything runs at the default (1) but background work. */
+#define NODE_PRIO_COUNT 3
+#define NODE_PRIO_BACKGROUND 2
 #define NODE_FD_SLACK 256       /* agents are accepted again this far below the cap (at most) */
 
 struct node_stats {
@@ -116,7 +119,8 @@ struct node {
 	struct event *tick_ev;          /* every second: timeouts, status */
 	time_t touch_flushed;           /* keepalive times last all written (main.c touch_flush) */
 	int touch_flushing;
-	struct event *flush_ev;         /* registry batch flush */
+	struct event *flush_ev;         /* registry batch flush (background priority) */
+	time_t flushed;                 /* CLOCK_MONOTONIC s of the last flush */
 	struct event *reap_ev;          /* frees closed sessions after the callback returns */
 	struct event *sig_ev[3];
 	struct event *accept_pause_ev;  /* re-enables accepting after EMFILE */

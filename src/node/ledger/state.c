@@ -303,10 +303,3 @@ state_tick(struct node *n)
 		carry_out(n, a, LEDGER_SELF, NULL, &out);
 	}
 }
-
-void
-state_agent_forget(struct agent *a)
-{
-	ledger_reset(&a->led);
-	held_drop(a);
-}

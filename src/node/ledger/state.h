@@ -29,7 +29,5 @@ void state_touch(struct node *n, uint16_t from, const struct crec_touch *t);
 void state_node_lost(struct node *n, uint16_t node);
 /* state_tick: master, once a second: sessions that waited too long are refused. */
 void state_tick(struct node *n);
-/* state_agent_forget: the agent is removed or re-keyed: its ledger entry goes. */
-void state_agent_forget(struct agent *a);
 
 #endif

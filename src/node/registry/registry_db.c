@@ -90,6 +90,15 @@ static const char *const regdb_migrations[] = {
 	 * agent row cost a page per agent.  Loading takes the later of the two.
 	 */
 	"CREATE TABLE agent_seen (id INTEGER PRIMARY KEY, last_keepalive INTEGER NOT NULL);",
+	/*
+	 * 5: the API answers agent queries from memory; nothing reads the agent
+	 * table by status, node or address, and updating those three indexes on
+	 * every change of state was most of a row's cost in a restart storm.
+	 * The unique name index stays: it is a constraint.
+	 */
+	"DROP INDEX IF EXISTS agent_node_name;"
+	"DROP INDEX IF EXISTS agent_status;"
+	"DROP INDEX IF EXISTS agent_ip;",
 };
 #define REGDB_SCHEMA_VERSION ((int)(sizeof(regdb_migrations) / sizeof(regdb_migrations[0])))
 
