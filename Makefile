@@ -41,7 +41,7 @@ SIM_OBJ   := $(SIM_SRC:%.c=$(B)/obj/%.o)
 CTL_OBJ   := $(CTL_SRC:%.c=$(B)/obj/%.o)
 TESTS     := $(TEST_SRC:tests/unit/%.c=$(B)/tests/%)
 
-PROGS := $(B)/vigild $(B)/vigil-agent $(B)/vigil-sim
+PROGS := $(B)/vigild $(B)/vigild-test $(B)/vigil-agent $(B)/vigil-sim
 PROGS += $(B)/vigilctl
 
 .PHONY: all deps check unit system demo fuzz clean format tests bench-tools bench
@@ -61,6 +61,16 @@ $(B)/libvigilctl.a: $(CTL_OBJ)
 	@rm -f $@; ar rcs $@ $^
 
 $(B)/vigild: $(B)/obj/src/node/main.o $(B)/libvigilnode.a $(B)/libvigil.a
+	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+# vigild-test: vigild with the system tests' fault injection (--test-faults).  The
+# files that hold it are compiled again with VIGIL_TEST_FAULTS and linked ahead of
+# the archive, whose members for them are then not pulled in.  vigild has none of it.
+FAULT_SRC := src/node/cluster/cluster.c src/node/cluster/cluster_faults.c src/node/core/config.c
+FAULT_OBJ := $(FAULT_SRC:%.c=$(B)/obj-faults/%.o)
+$(B)/obj-faults/%.o: %.c
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) -DVIGIL_TEST_FAULTS -MMD -MP -c $< -o $@
+$(B)/vigild-test: $(B)/obj/src/node/main.o $(FAULT_OBJ) $(B)/libvigilnode.a $(B)/libvigil.a
 	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 $(B)/vigil-agent: $(B)/obj/src/agent/main.o $(B)/libvigilagent.a $(B)/libvigil.a
 	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)

@@ -421,6 +421,7 @@ main(int argc, char **argv)
 	/* Clean shutdown: close every session (agents become disconnected), flush. */
 	session_close_all(n, "manager shutting down");
 	session_reap(n);
+	n->nlsn = 0;   /* the listeners go now: nothing may pause or resume them */
 	cluster_stop(n);
 	api_free(n);
 	if (n->agent_lsn != NULL)

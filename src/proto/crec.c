@@ -190,7 +190,7 @@ crec_updates_decode(const json_t *body, uint64_t *seq, const json_t **records,
     const json_t **touches, const char **why)
 {
 	json_int_t v;
-	const json_t *recs, *t = NULL;
+	const json_t *recs = NULL, *t = NULL;
 
 	*why = NULL;
 	if (get_int(body, "seq", 1, INT64_MAX, &v) == -1)

@@ -108,7 +108,9 @@ class Node(Proc):
         self.enroll_port = free_port()
         self.cluster_port = free_port()
         self.api_port = free_port()
-        argv = [os.path.join(BUILD, "vigild"), "--foreground", "--role", role,
+        # fault injection exists only in the tests' build of vigild
+        binary = "vigild-test" if "--test-faults" in args else "vigild"
+        argv = [os.path.join(BUILD, binary), "--foreground", "--role", role,
                 "--name", name, "--listen", "127.0.0.1",
                 "--data-dir", self.data_dir,
                 "--agent-port", str(self.agent_port),

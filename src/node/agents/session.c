@@ -229,7 +229,8 @@ session_reap(struct node *n)
 	slack = n->max_session_fds / 8 < NODE_FD_SLACK ? n->max_session_fds / 8 : NODE_FD_SLACK;
 	if (n->agents_full && n->nsession_fds + slack < n->max_session_fds) {
 		n->agents_full = 0;
-		evconnlistener_enable(n->agent_lsn);
+		if (n->agent_lsn != NULL)
+			evconnlistener_enable(n->agent_lsn);
 		log_info("session: %zu agent connections: accepting agents again", n->nsession_fds);
 	}
 }

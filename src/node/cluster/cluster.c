@@ -73,10 +73,12 @@ clu_send(struct peer *p, int type, json_t *body)
 		log_warnx("cluster %s: cannot encode a %s frame", p->name, cmsg_type_name(type));
 		goto out;
 	}
+#ifdef VIGIL_TEST_FAULTS
 	if (type == CMSG_UPDATES && clu_faults_take(p->node->cluster, f, len)) {
 		rc = 0;
 		goto out;
 	}
+#endif
 	rc = bufferevent_write(p->bev, f, len);
 	free(f);
 	p->last_tx = node_now(p->node);
@@ -808,6 +810,7 @@ cluster_start(struct node *n)
 	c->reap_ev = event_new(n->base, -1, 0, peer_reap_cb, c);
 	c->send_ev = event_new(n->base, -1, 0, clu_send_cb, c);
 	c->touch_ev = evtimer_new(n->base, clu_send_cb, c);
+#ifdef VIGIL_TEST_FAULTS
 	if (n->cfg.test_faults) {
 		struct timeval tv = { 0, 50000 };
 
@@ -815,6 +818,7 @@ cluster_start(struct node *n)
 		c->faults_ev = event_new(n->base, -1, EV_PERSIST, clu_faults_cb, n);
 		event_add(c->faults_ev, &tv);
 	}
+#endif
 	if (clu_is_master(n)) {
 		if ((c->ctx = tls_psk_server_ctx(&c->key)) == NULL)
 			return -1;
@@ -907,8 +911,10 @@ cluster_stop(struct node *n)
 			free(pe);
 		}
 	}
-	if (c->lsn != NULL)
+	if (c->lsn != NULL) {
+		node_listen_forget(n, c->lsn);
 		evconnlistener_free(c->lsn);
+	}
 	if (c->reap_ev != NULL)
 		event_free(c->reap_ev);
 	if (c->send_ev != NULL)

@@ -1,6 +1,10 @@
 /* cluster_faults.c — test-only fault injection on the sync stream (--test-faults).
- * Without the flag none of this runs.
+ *
+ * Compiled only into vigild-test (-DVIGIL_TEST_FAULTS, see the Makefile), as
+ * SQLite compiles its test hooks only with SQLITE_TEST: the vigild that users
+ * run has none of it, not even a branch in the send path.
  */
+#ifdef VIGIL_TEST_FAULTS
 #include "node/cluster/cluster.h"
 
 #include <arpa/inet.h>
@@ -133,6 +137,7 @@ faults_run(struct node *n, const char *cmd)
 	} else if (strcmp(cmd, "kick-agents") == 0) {
 		/* Stop listening (connections are refused) and drop every agent. */
 		if (n->agent_lsn != NULL) {
+			node_listen_forget(n, n->agent_lsn);
 			evconnlistener_free(n->agent_lsn);
 			n->agent_lsn = NULL;
 		}
@@ -166,4 +171,4 @@ clu_faults_cb(evutil_socket_t fd, short what, void *arg)
 	}
 	fclose(f);
 }
-
+#endif /* VIGIL_TEST_FAULTS */

@@ -226,8 +226,14 @@ config_parse_args(struct config *c, int argc, char **argv)
 			return 1;
 		}
 		if (strcmp(a, "--test-faults") == 0) {
+#ifdef VIGIL_TEST_FAULTS
 			c->test_faults = 1;
 			continue;
+#else
+			fprintf(stderr, "vigild: --test-faults: this build has no fault injection "
+			    "(the tests' vigild-test has)\n");
+			return -1;
+#endif
 		}
 		if (strcmp(a, "--foreground") == 0 || strcmp(a, "-f") == 0) {
 			c->foreground = 1;

@@ -73,6 +73,18 @@ node_listen_adopt(struct node *n, struct evconnlistener *lsn)
 }
 
 void
+node_listen_forget(struct node *n, struct evconnlistener *lsn)
+{
+	int i;
+
+	for (i = 0; i < n->nlsn; i++)
+		if (n->lsn[i] == lsn) {
+			n->lsn[i] = n->lsn[--n->nlsn];
+			return;
+		}
+}
+
+void
 node_fd_limits(struct node *n)
 {
 	struct rlimit rl;

@@ -166,6 +166,8 @@ void node_write_stats(struct node *n);
  * that pause together for a moment when the process runs out of descriptors.
  */
 void node_listen_adopt(struct node *n, struct evconnlistener *lsn);
+/* node_listen_forget: lsn is about to be freed: it leaves the listeners that pause. */
+void node_listen_forget(struct node *n, struct evconnlistener *lsn);
 /* node_fd_limits: sets max_session_fds from the descriptor limit now in force. */
 void node_fd_limits(struct node *n);
 
