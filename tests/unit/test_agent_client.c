@@ -768,6 +768,15 @@ test_sysinfo_fill(void **state)
 	assert_string_equal(ai.config_sum, "d41d8cd98f00b204e9800998ecf8427e");
 }
 
+/* The usage texts are written with fputs, not printf: a "%%" would show as is. */
+static void
+test_usage_is_printed_verbatim(void **state)
+{
+	(void)state;
+	assert_null(strstr(opts_sim_usage, "%%"));
+	assert_null(strstr(opts_agent_usage, "%%"));
+}
+
 int
 main(void)
 {
@@ -790,6 +799,7 @@ main(void)
 		cmocka_unit_test(test_opts_sim),
 		cmocka_unit_test(test_opts_sim_scenarios),
 		cmocka_unit_test(test_opts_sim_counter),
+		cmocka_unit_test(test_usage_is_printed_verbatim),
 		cmocka_unit_test(test_os_release),
 		cmocka_unit_test(test_sysinfo_fill),
 	};
