@@ -1,4 +1,4 @@
-/* hash.c — MD5/SHA1 hex digests and random bytes (OpenSSL). */
+/* hash.c — MD5/SHA1 hex digests and random bytes (OpenSSL), FNV-1a. */
 #include "lib/hash.h"
 
 #include <openssl/evp.h>
@@ -69,4 +69,17 @@ hash_random_hex(char *out, size_t n)
 	}
 	out[2 * n] = '\0';
 	return 0;
+}
+
+uint64_t
+hash_fnv1a(const void *data, size_t len)
+{
+	const unsigned char *p = data;
+	uint64_t h = 1469598103934665603ULL;
+
+	while (len-- > 0) {
+		h ^= *p++;
+		h *= 1099511628211ULL;
+	}
+	return h;
 }

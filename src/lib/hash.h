@@ -1,13 +1,16 @@
-/* hash.h — MD5/SHA1 hex helpers over OpenSSL EVP. */
+/* hash.h — MD5/SHA1 hex helpers over OpenSSL EVP, and FNV-1a for tables. */
 #ifndef VIGIL_HASH_H
 #define VIGIL_HASH_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 /* hash_md5_hex: writes 32 lowercase hex chars and a NUL into out. */
 void hash_md5_hex(const void *data, size_t len, char out[33]);
 /* hash_sha1_hex: writes 40 lowercase hex chars and a NUL into out. */
 void hash_sha1_hex(const void *data, size_t len, char out[41]);
+/* hash_fnv1a: 64-bit FNV-1a of data; for tables and change checks, not against an adversary. */
+uint64_t hash_fnv1a(const void *data, size_t len);
 /* hash_random_bytes: cryptographically random bytes; 0 / -1. */
 int hash_random_bytes(void *buf, size_t len);
 /* hash_random_hex: 2*n hex chars of randomness plus NUL into out (cap >= 2n+1). */

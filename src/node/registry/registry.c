@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "lib/hash.h"
 #include "lib/log.h"
 #include "node/registry/registry_db.h"
 #include "proto/secmsg.h"
@@ -23,6 +24,8 @@ struct agent_vec {
 struct registry {
 	struct regdb *db;
 	struct agent_vec agents;    /* sorted by id; [0] is agent 000 */
+	unsigned int *ids;          /* agents.v[i]->id, contiguous for the search */
+	size_t ids_cap;
 	struct agent **names;       /* open-addressing hash by name; NULL empty */
 	size_t names_cap;           /* power of two */
 	size_t names_used;          /* live + tombstones */
@@ -56,17 +59,11 @@ vec_push(struct agent_vec *vec, struct agent *a)
 	return 0;
 }
 
-/* FNV-1a over the name. */
+/* name_hash: the name's FNV-1a. */
 static size_t
 name_hash(const char *s)
 {
-	uint64_t h = 1469598103934665603ULL;
-
-	for (; *s != '\0'; s++) {
-		h ^= (unsigned char)*s;
-		h *= 1099511628211ULL;
-	}
-	return (size_t)h;
+	return (size_t)hash_fnv1a(s, strlen(s));
 }
 
 /*
@@ -150,18 +147,25 @@ names_delete(struct registry *r, const struct agent *a)
 		*slot = TOMB;
 }
 
-/* agent_index: position of id in the sorted array, or where it would be inserted. */
+/*
+ * agent_index: position of id in the sorted array, or where it would be inserted.  Ids are
+ * issued in order, so in a fleet without gaps agent id sits at index id: tried first.
+ */
 static size_t
 agent_index(const struct registry *r, unsigned int id, int *found)
 {
 	size_t lo = 0, hi = r->agents.n, mid;
 
 	*found = 0;
+	if (id < hi && r->ids[id] == id) {
+		*found = 1;
+		return id;
+	}
 	while (lo < hi) {
 		mid = lo + (hi - lo) / 2;
-		if (r->agents.v[mid]->id < id)
+		if (r->ids[mid] < id)
 			lo = mid + 1;
-		else if (r->agents.v[mid]->id > id)
+		else if (r->ids[mid] > id)
 			hi = mid;
 		else {
 			*found = 1;
@@ -169,6 +173,21 @@ agent_index(const struct registry *r, unsigned int id, int *found)
 		}
 	}
 	return lo;
+}
+
+/* ids_fit: the id array as long as the agent array's capacity.  0 / -1. */
+static int
+ids_fit(struct registry *r)
+{
+	unsigned int *nv;
+
+	if (r->ids_cap >= r->agents.cap)
+		return 0;
+	if ((nv = reallocarray(r->ids, r->agents.cap, sizeof(*nv))) == NULL)
+		return -1;
+	r->ids = nv;
+	r->ids_cap = r->agents.cap;
+	return 0;
 }
 
 /* agent_insert: puts a into the sorted array and the name hash. 0 / -1 (duplicate id or name). */
@@ -183,12 +202,14 @@ agent_insert(struct registry *r, struct agent *a)
 		return -1;
 	if (vec_push(&r->agents, a) == -1)
 		return -1;
-	if (names_insert(r, a) == -1) {
+	if (ids_fit(r) == -1 || names_insert(r, a) == -1) {
 		r->agents.n--;
 		return -1;
 	}
 	memmove(&r->agents.v[i + 1], &r->agents.v[i], (r->agents.n - 1 - i) * sizeof(a));
+	memmove(&r->ids[i + 1], &r->ids[i], (r->agents.n - 1 - i) * sizeof(*r->ids));
 	r->agents.v[i] = a;
+	r->ids[i] = a->id;
 	return 0;
 }
 
@@ -387,6 +408,7 @@ registry_close(struct registry *r)
 	for (i = 0; i < r->gone.n; i++)
 		free(r->gone.v[i]);
 	free(r->agents.v);
+	free(r->ids);
 	free(r->gone.v);
 	free(r->dirty.v);
 	free(r->touched.v);
@@ -543,6 +565,7 @@ registry_agent_remove(struct registry *r, unsigned int id)
 	}
 	names_delete(r, a);
 	memmove(&r->agents.v[i], &r->agents.v[i + 1], (r->agents.n - i - 1) * sizeof(a));
+	memmove(&r->ids[i], &r->ids[i + 1], (r->agents.n - i - 1) * sizeof(*r->ids));
 	r->agents.n--;
 	a->removed = 1;
 	a->session = NULL;
