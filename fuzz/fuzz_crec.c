@@ -1,7 +1,7 @@
-/* fuzz_crec.c — libFuzzer target: the input is one JSON value, given to each
- * of crec's decoders (a record, an updates envelope and its records, a fence,
- * a restart command).  What decodes must encode, and what it encodes to must
- * decode to the same struct and encode to the same JSON: a node never sends
+/* fuzz_crec.c — libFuzzer target: the input is read as a touch text, then as
+ * one JSON value given to each of crec's decoders (a record, an updates
+ * envelope with its records and touches, a fence, a restart command).  What
+ * decodes must encode, and what it encodes to must decode to the same struct and encode to the same JSON: a node never sends
  * a body it would refuse, nor one that means something else. */
 #include <stdint.h>
 #include <stdlib.h>
@@ -34,47 +34,55 @@ record_roundtrip(const json_t *j)
 	json_decref(once);
 }
 
+/* touches_roundtrip: every touch of a touch text that decodes formats back to
+ * text that decodes to the same struct. */
 static void
-touch_roundtrip(const json_t *j)
+touches_roundtrip(const char *p, size_t len)
 {
+	const char *end = p + len, *why, *q, *prev;
 	struct crec_touch a, b;
-	const char *why = NULL;
-	json_t *once;
+	char buf[CREC_TOUCH_TEXT_MAX];
+	size_t n;
+	int got;
 
-	if (crec_touch_decode(j, &a, &why) == -1) {
-		if (why == NULL)
+	for (prev = p; (got = crec_touch_next(&p, end, &a, &why)) != 0; prev = p) {
+		if (p <= prev || p > end)
+			abort();              /* no progress, or past the end */
+		if (got == -1) {
+			if (why == NULL)
+				abort();
+			continue;
+		}
+		if ((n = crec_touch_format(&a, buf, sizeof(buf))) == 0)
 			abort();
-		return;
+		q = buf;
+		if (crec_touch_next(&q, buf + n, &b, &why) != 1 || q != buf + n ||
+		    memcmp(&a, &b, sizeof(a)) != 0)
+			abort();
 	}
-	if ((once = crec_touch_encode(&a)) == NULL)
-		abort();
-	if (crec_touch_decode(once, &b, &why) == -1 || memcmp(&a, &b, sizeof(a)) != 0)
-		abort();
-	json_decref(once);
 }
 
 static void
 updates_check(const json_t *j)
 {
-	const json_t *recs, *touches, *r;
-	const char *why = NULL;
+	const json_t *recs, *r;
+	const char *why = NULL, *touches;
 	uint64_t seq;
-	size_t i;
+	size_t i, tlen;
 
-	if (crec_updates_decode(j, &seq, &recs, &touches, &why) == -1) {
+	if (crec_updates_decode(j, &seq, &recs, &touches, &tlen, &why) == -1) {
 		if (why == NULL)
 			abort();
 		return;
 	}
 	if (seq < 1 || !json_is_array(recs) || json_array_size(recs) > CREC_BATCH_MAX)
 		abort();
-	if (touches != NULL && (!json_is_array(touches) ||
-	    json_array_size(touches) > CREC_BATCH_MAX))
+	if ((touches == NULL && tlen != 0) || tlen > (size_t)CREC_BATCH_MAX * CREC_TOUCH_TEXT_MAX)
 		abort();
 	json_array_foreach(recs, i, r)
 		record_roundtrip(r);
-	json_array_foreach(touches, i, r)
-		touch_roundtrip(r);
+	if (touches != NULL)
+		touches_roundtrip(touches, tlen);
 }
 
 static void
@@ -138,6 +146,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	json_t *j;
 
+	touches_roundtrip((const char *)data, size);   /* the input as a touch text too */
 	/* as cmsg_decode reads a body: one value, duplicate keys refused */
 	if ((j = json_loadb((const char *)data, size, JSON_REJECT_DUPLICATES |
 	    JSON_DECODE_ANY, NULL)) == NULL)

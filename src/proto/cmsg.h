@@ -12,7 +12,7 @@
 
 #include <jansson.h>
 
-#define CMSG_PROTO_VERSION 4
+#define CMSG_PROTO_VERSION 5
 #define CMSG_MAX (8u << 20)       /* largest frame body accepted */
 
 enum cmsg_type {

@@ -1,6 +1,8 @@
 /* crec.c — typed bodies of updates, fence and restart (see crec.h). */
 #include "proto/crec.h"
 
+#include <inttypes.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -144,55 +146,77 @@ crec_record_decode(const json_t *j, struct crec_record *r, const char **why)
 	return *why == NULL ? 0 : -1;
 }
 
-json_t *
-crec_touch_encode(const struct crec_touch *t)
+size_t
+crec_touch_format(const struct crec_touch *t, char *buf, size_t cap)
 {
-	return json_pack("[I, I, I, I, I, I, I]", (json_int_t)t->id, (json_int_t)t->sid,
-	    (json_int_t)(t->sseq & INT64_MAX), (json_int_t)(t->nrx & INT64_MAX),
-	    (json_int_t)t->last.g, (json_int_t)t->last.l, (json_int_t)t->last_keepalive);
+	int n = snprintf(buf, cap, "%" PRIu32 ",%" PRIu64 ",%" PRIu64 ",%" PRIu64 ",%" PRIu32
+	    ",%" PRIu32 ",%" PRId64 ";", t->id, t->sid, t->sseq & INT64_MAX, t->nrx & INT64_MAX,
+	    t->last.g, t->last.l, t->last_keepalive < 0 ? 0 : t->last_keepalive);
+
+	return n < 0 || (size_t)n >= cap ? 0 : (size_t)n;
 }
 
-int
-crec_touch_decode(const json_t *j, struct crec_touch *t, const char **why)
+/* touch_num: a plain decimal in [min, max] at *p ended by sep; moves *p past sep. */
+static int
+touch_num(const char **p, const char *end, uint64_t min, uint64_t max, char sep, uint64_t *v)
 {
-	static const json_int_t max[7] = { UINT32_MAX, CREC_SID_MAX, INT64_MAX, INT64_MAX,
-	    UINT32_MAX, UINT32_MAX, INT64_MAX };
-	static const json_int_t min[7] = { 1, 1, 0, 0, 0, 0, 0 };
-	json_int_t v[7];
-	size_t i;
+	const char *s = *p;
+	size_t digits = 0;
 
-	memset(t, 0, sizeof(*t));
-	*why = NULL;
-	if (!json_is_array(j) || json_array_size(j) != 7) {
-		*why = "touch: not an array of 7";
+	*v = 0;
+	while (s < end && *s >= '0' && *s <= '9') {
+		if (++digits > 19 || (digits == 2 && *v == 0))
+			return -1;   /* too long to be in range, or a leading zero */
+		*v = *v * 10 + (uint64_t)(*s++ - '0');
+	}
+	if (digits == 0 || s >= end || *s != sep || *v < min || *v > max)
 		return -1;
-	}
-	for (i = 0; i < 7; i++) {
-		const json_t *e = json_array_get(j, i);
-
-		if (!json_is_integer(e) || (v[i] = json_integer_value(e)) < min[i] || v[i] > max[i]) {
-			*why = "touch: a value is out of range";
-			return -1;
-		}
-	}
-	t->id = (uint32_t)v[0];
-	t->sid = (uint64_t)v[1];
-	t->sseq = (uint64_t)v[2];
-	t->nrx = (uint64_t)v[3];
-	t->last.g = (uint32_t)v[4];
-	t->last.l = (uint32_t)v[5];
-	t->last_keepalive = v[6];
+	*p = s + 1;
 	return 0;
 }
 
 int
+crec_touch_next(const char **p, const char *end, struct crec_touch *t, const char **why)
+{
+	static const uint64_t max[7] = { UINT32_MAX, CREC_SID_MAX, INT64_MAX, INT64_MAX,
+	    UINT32_MAX, UINT32_MAX, INT64_MAX };
+	static const uint64_t min[7] = { 1, 1, 0, 0, 0, 0, 0 };
+	const char *s = *p, *semi;
+	uint64_t v[7];
+	size_t i;
+
+	memset(t, 0, sizeof(*t));
+	*why = NULL;
+	if (s >= end)
+		return 0;
+	for (i = 0; i < 7; i++)
+		if (touch_num(&s, end, min[i], max[i], i < 6 ? ',' : ';', &v[i]) == -1) {
+			*why = "touch: not seven numbers in range";
+			semi = memchr(*p, ';', (size_t)(end - *p));
+			*p = semi != NULL ? semi + 1 : end;
+			return -1;
+		}
+	*p = s;
+	t->id = (uint32_t)v[0];
+	t->sid = v[1];
+	t->sseq = v[2];
+	t->nrx = v[3];
+	t->last.g = (uint32_t)v[4];
+	t->last.l = (uint32_t)v[5];
+	t->last_keepalive = (int64_t)v[6];
+	return 1;
+}
+
+int
 crec_updates_decode(const json_t *body, uint64_t *seq, const json_t **records,
-    const json_t **touches, const char **why)
+    const char **touches, size_t *ntouch, const char **why)
 {
 	json_int_t v;
 	const json_t *recs = NULL, *t = NULL;
 
 	*why = NULL;
+	*touches = NULL;
+	*ntouch = 0;
 	if (get_int(body, "seq", 1, INT64_MAX, &v) == -1)
 		*why = "updates: bad seq";
 	else if (!json_is_array(recs = json_object_get(body, "records")))
@@ -200,13 +224,17 @@ crec_updates_decode(const json_t *body, uint64_t *seq, const json_t **records,
 	else if (json_array_size(recs) > CREC_BATCH_MAX)
 		*why = "updates: too many records";
 	else if ((t = json_object_get(body, "touch")) != NULL &&
-	    (!json_is_array(t) || json_array_size(t) > CREC_BATCH_MAX))
-		*why = "updates: bad touch array";
+	    (!json_is_string(t) ||
+	     json_string_length(t) > (size_t)CREC_BATCH_MAX * CREC_TOUCH_TEXT_MAX))
+		*why = "updates: touch is not a string of at most a batch";
 	if (*why != NULL)
 		return -1;
 	*seq = (uint64_t)v;
 	*records = recs;
-	*touches = t;
+	if (t != NULL) {
+		*touches = json_string_value(t);
+		*ntouch = json_string_length(t);
+	}
 	return 0;
 }
 

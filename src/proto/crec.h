@@ -77,8 +77,11 @@ int crec_record_decode(const json_t *j, struct crec_record *r, const char **why)
 
 /*
  * A keepalive that changed nothing but the time, as a delta against the
- * last whole record of the same session that the master acknowledged:
- * [id, sid, sseq, nrx, last.g, last.l, last_keepalive] in the "touch" array.
+ * last whole record of the same session that the master acknowledged.  The
+ * touches of a batch travel as one string, "touch", of
+ * "id,sid,sseq,nrx,last.g,last.l,last_keepalive;" per touch in plain decimal
+ * (no sign, no leading zero): thousands of them a second reach the master,
+ * and one string costs one allocation where arrays cost eight per touch.
  */
 struct crec_touch {
 	uint32_t id;
@@ -88,18 +91,25 @@ struct crec_touch {
 	struct crec_ctr last;
 	int64_t last_keepalive;
 };
-json_t *crec_touch_encode(const struct crec_touch *t);
-int crec_touch_decode(const json_t *j, struct crec_touch *t, const char **why);
+#define CREC_TOUCH_TEXT_MAX 128         /* one touch's text, with its ';' */
+/* crec_touch_format: t's text into buf (cap >= CREC_TOUCH_TEXT_MAX); its length. */
+size_t crec_touch_format(const struct crec_touch *t, char *buf, size_t cap);
+/*
+ * crec_touch_next: decodes the touch at *p (before end) and moves *p past its
+ * ';'.  1 with *t set; 0 at end; -1 with *why when that touch is invalid (*p
+ * then moves past the next ';', so the touches after it can still be read).
+ */
+int crec_touch_next(const char **p, const char *end, struct crec_touch *t, const char **why);
 
 /*
  * crec_updates_decode: the envelope of an updates body: its batch sequence
- * (>= 1), its records array and its touch array (both borrowed from body, at
- * most CREC_BATCH_MAX elements each; "touch" may be absent: *touches is then
- * NULL).  Elements are decoded one by one with crec_record_decode and
- * crec_touch_decode.  0 / -1 with *why.
+ * (>= 1), its records array (borrowed from body, at most CREC_BATCH_MAX) and
+ * its touch text (borrowed, *ntouch bytes, at most CREC_BATCH_MAX *
+ * CREC_TOUCH_TEXT_MAX; *touches NULL and *ntouch 0 when absent).  Records are decoded one by one with
+ * crec_record_decode, touches with crec_touch_next.  0 / -1 with *why.
  */
 int crec_updates_decode(const json_t *body, uint64_t *seq, const json_t **records,
-    const json_t **touches, const char **why);
+    const char **touches, size_t *ntouch, const char **why);
 
 /*
  * fence (master -> node): close agent id's session sid.  With below set, only

@@ -36,7 +36,7 @@ def test_peer_joins_and_gets_the_masters_hello_and_full_keys(tmp_path, procs, ke
     r = vigil.peer(master, key, "peer1", wait_ms=500)
     assert r.returncode == 0, r.stderr
     got = frames(r)
-    assert got[0] == ("hello", {"proto": 4, "node": "master-node", "role": "master"})
+    assert got[0] == ("hello", {"proto": 5, "node": "master-node", "role": "master"})
     assert got[1][0] == "keys" and got[1][1]["full"] is True, got
     assert [a["name"] for a in got[1][1]["agents"]] == ["web-01"]
     assert len(got[1][1]["agents"][0]["key"]) == 64
@@ -90,7 +90,7 @@ def test_a_keys_frame_from_a_worker_closes_the_link_with_a_reason(tmp_path, proc
 def test_a_second_hello_is_refused_as_sent_twice(tmp_path, procs, key):
     master = start_master(tmp_path, procs, key)
     r = vigil.peer(master, key, "peer1",
-                   sends=[("hello", '{"proto":4,"node":"peer1","role":"worker"}')], wait_ms=1500)
+                   sends=[("hello", '{"proto":5,"node":"peer1","role":"worker"}')], wait_ms=1500)
     assert r.returncode == 0, r.stderr
     assert ("error", {"message": "hello sent twice"}) in frames(r), r.stdout
     assert "duplicate node name" not in master.output()

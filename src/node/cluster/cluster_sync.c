@@ -155,12 +155,14 @@ outbox_send(struct cluster *c)
 	while (i < c->ndirty) {
 		size_t take = c->ndirty - i < CLUSTER_BATCH_MAX ? c->ndirty - i : CLUSTER_BATCH_MAX;
 		struct batch *b = malloc(sizeof(*b) + take * sizeof(unsigned int));
-		json_t *recs = json_array(), *touches = json_array(), *body;
+		char *touches = malloc(take * CREC_TOUCH_TEXT_MAX + 1);
+		size_t tlen = 0;
+		json_t *recs = json_array(), *body;
 
 		if (b == NULL || recs == NULL || touches == NULL) {
 			free(b);
+			free(touches);
 			json_decref(recs);
-			json_decref(touches);
 			break;
 		}
 		b->seq = ++c->next_seq;
@@ -189,15 +191,15 @@ outbox_send(struct cluster *c)
 				t.nrx = a->sync.nrx;
 				t.last = a->sync.last;
 				t.last_keepalive = a->st.last_keepalive;
-				json_array_append_new(touches, crec_touch_encode(&t));
+				tlen += crec_touch_format(&t, touches + tlen, CREC_TOUCH_TEXT_MAX + 1);
 			}
 		}
 		i += take;
 		TAILQ_INSERT_TAIL(&c->inflight, b, entry);
 		body = json_pack("{s:I, s:o}", "seq", (json_int_t)b->seq, "records", recs);
-		if (body != NULL && json_array_size(touches) > 0)
-			json_object_set(body, "touch", touches);
-		json_decref(touches);
+		if (body != NULL && tlen > 0)
+			json_object_set_new(body, "touch", json_stringn(touches, tlen));
+		free(touches);
 		clu_send(p, CMSG_UPDATES, body);
 	}
 	if (i > 0) {
@@ -552,13 +554,15 @@ void
 clu_master_updates(struct peer *p, json_t *body)
 {
 	struct node *n = p->node;
-	const json_t *recs, *touches, *j;
-	const char *why;
+	const json_t *recs, *j;
+	const char *why, *touches, *tend;
 	uint64_t seq;
-	size_t i;
+	size_t i, tlen;
+	int got;
+	struct crec_touch t;
 	struct known_node *k = clu_known_get(n->cluster, p->name);
 
-	if (crec_updates_decode(body, &seq, &recs, &touches, &why) == -1) {
+	if (crec_updates_decode(body, &seq, &recs, &touches, &tlen, &why) == -1) {
 		clu_close(p, why);
 		return;
 	}
@@ -587,10 +591,8 @@ clu_master_updates(struct peer *p, json_t *body)
 		state_record(n, p->idx, &r);
 		latency_add(n->cluster, (json_int_t)r.mark_ms);
 	}
-	json_array_foreach(touches, i, j) {
-		struct crec_touch t;
-
-		if (crec_touch_decode(j, &t, &why) == -1) {
+	for (tend = touches + tlen; (got = crec_touch_next(&touches, tend, &t, &why)) != 0;) {
+		if (got == -1) {
 			n->stats.frames_bad++;
 			log_warnx("cluster %s: a touch was dropped: %s", p->name, why);
 			continue;
