@@ -139,6 +139,7 @@ struct node {
 	int enroll_inflight;
 
 	struct cluster *cluster;        /* cluster.c state (NULL until started) */
+	size_t led_waiting;             /* agents with a waiting session, at most (state.c) */
 	time_t push_second;             /* merged.mg bytes sent in this second (session.c) */
 	size_t push_bytes;
 	struct groups *groups;          /* agent groups (master: from the registry; worker: from the master) */

@@ -36,6 +36,29 @@ now_ms(void)
 	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
+/* decide: the ledger's verdict on in for agent a. */
+static void
+decide(struct node *n, struct agent *a, const struct ledger_in *in, struct ledger_out *out)
+{
+	struct ledger_env env;
+
+	env.now_ms = now_ms();
+	env.node_up = env_node_up;
+	env.arg = n;
+	ledger_record(&a->led, in, &env, out);
+	if (out->verdict == LEDGER_PENDING)
+		n->led_waiting++;
+}
+
+/* log_refused: the ledger closes session s of agent a, for why. */
+static void
+log_refused(struct node *n, const struct agent *a, struct ledger_sess s, const char *why)
+{
+	n->stats.sync_refused++;
+	log_warnx("agent %03u: session %llu on %s refused: %s", a->id, (unsigned long long)s.sid,
+	    n->hooks.node_name(n, s.node), why);
+}
+
 /* row_apply: st becomes the registry row's state, as reported through node. */
 static void
 row_apply(struct node *n, struct agent *a, uint16_t node, const struct crec_state *st)
@@ -123,11 +146,7 @@ account(struct node *n, struct agent *a, uint16_t from, const struct crec_record
 	case LEDGER_APPLIED:
 		n->stats.sync_applied++;
 		if (out->fx & LEDGER_FX_FENCE)
-			n->stats.sync_refused++;
-		if (out->fx & LEDGER_FX_FENCE)
-			log_warnx("agent %03u: session %llu on %s refused: %s", a->id,
-			    (unsigned long long)out->fence.sid,
-			    n->hooks.node_name(n, out->fence.node), out->why);
+			log_refused(n, a, out->fence, out->why);
 		break;
 	case LEDGER_STALE:
 		n->stats.sync_stale++;
@@ -149,10 +168,7 @@ account(struct node *n, struct agent *a, uint16_t from, const struct crec_record
 		    (unsigned long long)r->sid, name, r->first.g, r->first.l, out->why);
 		break;
 	case LEDGER_REVERTED:
-		n->stats.sync_refused++;
-		log_warnx("agent %03u: session %llu on %s refused: %s", a->id,
-		    (unsigned long long)out->fence.sid, n->hooks.node_name(n, out->fence.node),
-		    out->why);
+		log_refused(n, a, out->fence, out->why);
 		break;
 	default:
 		break;
@@ -163,7 +179,6 @@ void
 state_record(struct node *n, uint16_t from, const struct crec_record *r)
 {
 	struct agent *a = registry_agent_by_id(n->reg, r->id);
-	struct ledger_env env;
 	struct ledger_in in;
 	struct ledger_out out;
 
@@ -178,10 +193,7 @@ state_record(struct node *n, uint16_t from, const struct crec_record *r)
 	in.seq = r->sseq;
 	in.live = r->live;
 	in.alive = r->st.status == AGENT_ACTIVE || r->st.status == AGENT_PENDING;
-	env.now_ms = now_ms();
-	env.node_up = env_node_up;
-	env.arg = n;
-	ledger_record(&a->led, &in, &env, &out);
+	decide(n, a, &in, &out);
 	account(n, a, from, r, &out);
 	carry_out(n, a, from, r, &out);
 }
@@ -190,7 +202,6 @@ void
 state_touch(struct node *n, uint16_t from, const struct crec_touch *t)
 {
 	struct agent *a = registry_agent_by_id(n->reg, t->id);
-	struct ledger_env env;
 	struct ledger_in in;
 	struct ledger_out out;
 
@@ -206,20 +217,13 @@ state_touch(struct node *n, uint16_t from, const struct crec_touch *t)
 	in.live = 1;
 	in.alive = a->st.status == AGENT_ACTIVE || a->st.status == AGENT_PENDING;
 	in.touch = 1;
-	env.now_ms = now_ms();
-	env.node_up = env_node_up;
-	env.arg = n;
-	ledger_record(&a->led, &in, &env, &out);
+	decide(n, a, &in, &out);
 	if (out.verdict == LEDGER_APPLIED) {
 		n->stats.sync_touches++;
 		a->st.last_keepalive = t->last_keepalive;
 		registry_agent_touch(n->reg, a);
-		if (out.fx & LEDGER_FX_FENCE) {
-			n->stats.sync_refused++;
-			log_warnx("agent %03u: session %llu on %s refused: %s", a->id,
-			    (unsigned long long)out.fence.sid, n->hooks.node_name(n, out.fence.node),
-			    out.why);
-		}
+		if (out.fx & LEDGER_FX_FENCE)
+			log_refused(n, a, out.fence, out.why);
 		out.fx &= ~(unsigned int)LEDGER_FX_APPLY;
 	} else if (out.verdict == LEDGER_STALE) {
 		n->stats.sync_stale++;
@@ -281,12 +285,16 @@ state_node_lost(struct node *n, uint16_t node)
 	    n->hooks.node_name(n, node), n->cfg.node_grace, marked);
 }
 
+/* state_tick: waiting sessions whose time is up are refused.  The scan runs only while
+ * some agent may have one (led_waiting: counted as they begin, recounted here). */
 void
 state_tick(struct node *n)
 {
-	size_t i, count = registry_count(n->reg);
+	size_t i, count = registry_count(n->reg), waiting = 0;
 	int64_t now = now_ms();
 
+	if (n->led_waiting == 0)
+		return;
 	for (i = 1; i < count; i++) {
 		struct agent *a = registry_agent_at(n->reg, i);
 		struct ledger_out out;
@@ -294,12 +302,11 @@ state_tick(struct node *n)
 		if (a->led.pend.sid == 0)
 			continue;
 		ledger_tick(&a->led, now, &out);
-		if (out.verdict == LEDGER_REFUSED) {
-			n->stats.sync_refused++;
-			log_warnx("agent %03u: session %llu on %s refused: %s", a->id,
-			    (unsigned long long)out.fence.sid, n->hooks.node_name(n, out.fence.node),
-			    out.why);
-		}
+		if (out.verdict == LEDGER_REFUSED)
+			log_refused(n, a, out.fence, out.why);
 		carry_out(n, a, LEDGER_SELF, NULL, &out);
+		if (a->led.pend.sid != 0)
+			waiting++;
 	}
+	n->led_waiting = waiting;
 }
