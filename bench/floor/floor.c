@@ -80,15 +80,15 @@ ep_ctl(int ep, int op, int fd, uint32_t events, uint64_t tag)
 }
 
 /*
- * Reads what stdin has and returns the number of complete "go" lines in it, or -1 at EOF.
- * Other lines are logged and ignored.
+ * Reads what stdin has and returns the number of complete lines in it that are cmd ("go",
+ * "stats"; NULL for none), or -1 at EOF.  Other lines are logged and ignored.
  */
 static int
-stdin_read(struct floor *f)
+stdin_read(struct floor *f, const char *cmd)
 {
 	char buf[4096];
 	ssize_t r;
-	int gos = 0;
+	int n = 0;
 	size_t i;
 
 	r = read(0, buf, sizeof(buf));
@@ -106,28 +106,37 @@ stdin_read(struct floor *f)
 			continue;
 		}
 		f->line[f->linelen] = '\0';
-		if (strcmp(f->line, "go") == 0)
-			gos++;
+		if (cmd != NULL && strcmp(f->line, cmd) == 0)
+			n++;
 		else if (f->linelen > 0)
 			log_warnx("stdin: unknown command \"%s\"", f->line);
 		f->linelen = 0;
 	}
-	return gos;
+	return n;
+}
+
+/* Parses "A.B.C.D:PORT" into sa; a bad address is a start-up error. */
+static void
+sockaddr_of(const char *addr, struct sockaddr_in *sa)
+{
+	char host[64];
+	int port;
+
+	if (bench_parse_hostport(addr, host, sizeof(host), &port) == -1)
+		fatalx("bad address %s", addr);
+	memset(sa, 0, sizeof(*sa));
+	sa->sin_family = AF_INET;
+	sa->sin_port = htons((uint16_t)port);
+	inet_pton(AF_INET, host, &sa->sin_addr);
 }
 
 static int
 listen_on(const char *addr)
 {
 	struct sockaddr_in sa;
-	char host[64];
-	int fd, port, one = 1;
+	int fd, one = 1;
 
-	if (bench_parse_hostport(addr, host, sizeof(host), &port) == -1)
-		fatalx("bad address %s", addr);
-	memset(&sa, 0, sizeof(sa));
-	sa.sin_family = AF_INET;
-	sa.sin_port = htons((uint16_t)port);
-	inet_pton(AF_INET, host, &sa.sin_addr);
+	sockaddr_of(addr, &sa);
 	fd = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
 	if (fd == -1)
 		fatal("socket");
@@ -288,7 +297,7 @@ serve_main(struct floor *f, const char *addr)
 				}
 				continue;
 			}
-			gos = stdin_read(f);
+			gos = stdin_read(f, "go");
 			if (gos == -1)
 				goto out;
 			while (gos-- > 0) {
@@ -376,29 +385,24 @@ client_read(struct floor *f, struct floor_conn *c, struct bench_round *round)
 	}
 }
 
+/*
+ * Opens all N connections, FLOOR_CONNECT_WINDOW connects in flight at once, and watches
+ * each established one for reading.  0 when all N are established, -1 at EOF on stdin.
+ * Nothing arrives on them before then: the servers write only once the driver has seen
+ * both sides ready, or in answer to the clients.
+ */
 static int
-clients_main(struct floor *f, const char *addr)
+clients_connect(struct floor *f, const struct sockaddr_in *sa)
 {
 	struct epoll_event evs[FLOOR_EVENTS];
-	struct bench_round *round;
-	struct sockaddr_in sa;
-	char host[64];
 	size_t next = 0, inflight = 0, established = 0, *retry, nretry = 0;
-	int port, nev, e, err;
+	int nev, e, err, rc = -1;
 	socklen_t len;
 
-	if (bench_parse_hostport(addr, host, sizeof(host), &port) == -1)
-		fatalx("bad address %s", addr);
-	memset(&sa, 0, sizeof(sa));
-	sa.sin_family = AF_INET;
-	sa.sin_port = htons((uint16_t)port);
-	inet_pton(AF_INET, host, &sa.sin_addr);
-	round = bench_round_new(f->n);
 	retry = calloc(f->n, sizeof(*retry));
-	if (round == NULL || retry == NULL)
+	if (retry == NULL)
 		fatal("calloc");
-	ep_ctl(f->ep, EPOLL_CTL_ADD, 0, EPOLLIN, FLOOR_TAG_STDIN);
-	for (;;) {
+	while (established < f->n) {
 		/* keep FLOOR_CONNECT_WINDOW connects in flight, retries first */
 		while (established + inflight < f->n && inflight < FLOOR_CONNECT_WINDOW) {
 			size_t i;
@@ -409,17 +413,17 @@ clients_main(struct floor *f, const char *addr)
 				i = next++;
 			else
 				break;
-			if (client_connect(f, &f->conns[i], &sa) == -1) {
+			if (client_connect(f, &f->conns[i], sa) == -1) {
 				retry[nretry++] = i;
 				break;
 			}
-			if (f->conns[i].state == FLOOR_ESTABLISHED) {
-				if (++established == f->n)
-					bench_ready();
-			} else {
+			if (f->conns[i].state == FLOOR_ESTABLISHED)
+				established++;
+			else
 				inflight++;
-			}
 		}
+		if (established == f->n)
+			break;
 		nev = epoll_wait(f->ep, evs, FLOOR_EVENTS, nretry > 0 ? 10 : -1);
 		if (nev == -1) {
 			if (errno == EINTR)
@@ -430,15 +434,13 @@ clients_main(struct floor *f, const char *addr)
 			struct floor_conn *c;
 
 			if (evs[e].data.u64 == FLOOR_TAG_STDIN) {
-				if (stdin_read(f) == -1)
+				if (stdin_read(f, NULL) == -1)
 					goto out;
 				continue;
 			}
 			c = &f->conns[evs[e].data.u64];
-			if (c->state == FLOOR_ESTABLISHED) {
-				client_read(f, c, round);
+			if (c->state != FLOOR_CONNECTING)
 				continue;
-			}
 			inflight--;
 			err = 0;
 			len = sizeof(err);
@@ -457,12 +459,48 @@ clients_main(struct floor *f, const char *addr)
 			}
 			c->state = FLOOR_ESTABLISHED;
 			ep_ctl(f->ep, EPOLL_CTL_MOD, c->fd, EPOLLIN, evs[e].data.u64);
-			if (++established == f->n)
-				bench_ready();
+			established++;
+		}
+	}
+	rc = 0;
+out:
+	free(retry);
+	return rc;
+}
+
+static int
+clients_main(struct floor *f, const char *addr)
+{
+	struct epoll_event evs[FLOOR_EVENTS];
+	struct bench_round *round;
+	struct sockaddr_in sa;
+	int nev, e;
+
+	sockaddr_of(addr, &sa);
+	round = bench_round_new(f->n);
+	if (round == NULL)
+		fatal("calloc");
+	ep_ctl(f->ep, EPOLL_CTL_ADD, 0, EPOLLIN, FLOOR_TAG_STDIN);
+	if (clients_connect(f, &sa) == -1)
+		goto out;
+	bench_ready();
+	for (;;) {
+		nev = epoll_wait(f->ep, evs, FLOOR_EVENTS, -1);
+		if (nev == -1) {
+			if (errno == EINTR)
+				continue;
+			fatal("epoll_wait");
+		}
+		for (e = 0; e < nev; e++) {
+			if (evs[e].data.u64 == FLOOR_TAG_STDIN) {
+				if (stdin_read(f, NULL) == -1)
+					goto out;
+				continue;
+			}
+			client_read(f, &f->conns[evs[e].data.u64], round);
 		}
 	}
 out:
-	free(retry);
 	bench_round_free(round);
 	return 0;
 }
