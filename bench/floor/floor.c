@@ -79,6 +79,20 @@ ep_ctl(int ep, int op, int fd, uint32_t events, uint64_t tag)
 		fatal("epoll_ctl op %d fd %d", op, fd);
 }
 
+/* epoll_wait for up to FLOOR_EVENTS events; an interrupted wait returns 0 events. */
+static int
+ep_wait(int ep, struct epoll_event *evs, int timeout_ms)
+{
+	int nev = epoll_wait(ep, evs, FLOOR_EVENTS, timeout_ms);
+
+	if (nev == -1) {
+		if (errno != EINTR)
+			fatal("epoll_wait");
+		return 0;
+	}
+	return nev;
+}
+
 /*
  * Reads what stdin has and returns the number of complete lines in it that are cmd ("go",
  * "stats"; NULL for none), or -1 at EOF.  Other lines are logged and ignored.
@@ -238,12 +252,7 @@ serve_round(struct floor *f, unsigned k, char *msg)
 		}
 	}
 	while (pending > 0) {
-		nev = epoll_wait(wep, evs, FLOOR_EVENTS, -1);
-		if (nev == -1) {
-			if (errno == EINTR)
-				continue;
-			fatal("epoll_wait");
-		}
+		nev = ep_wait(wep, evs, -1);
 		for (e = 0; e < nev; e++) {
 			struct floor_conn *c = &f->conns[evs[e].data.u64];
 			int fd = c->fd;
@@ -282,12 +291,7 @@ serve_main(struct floor *f, const char *addr)
 	ep_ctl(f->ep, EPOLL_CTL_ADD, 0, EPOLLIN, FLOOR_TAG_STDIN);
 	ep_ctl(f->ep, EPOLL_CTL_ADD, lfd, EPOLLIN, FLOOR_TAG_LISTEN);
 	for (;;) {
-		nev = epoll_wait(f->ep, evs, FLOOR_EVENTS, -1);
-		if (nev == -1) {
-			if (errno == EINTR)
-				continue;
-			fatal("epoll_wait");
-		}
+		nev = ep_wait(f->ep, evs, -1);
 		for (e = 0; e < nev; e++) {
 			if (evs[e].data.u64 == FLOOR_TAG_LISTEN) {
 				held = serve_accept(f, lfd, held);
@@ -424,12 +428,7 @@ clients_connect(struct floor *f, const struct sockaddr_in *sa)
 		}
 		if (established == f->n)
 			break;
-		nev = epoll_wait(f->ep, evs, FLOOR_EVENTS, nretry > 0 ? 10 : -1);
-		if (nev == -1) {
-			if (errno == EINTR)
-				continue;
-			fatal("epoll_wait");
-		}
+		nev = ep_wait(f->ep, evs, nretry > 0 ? 10 : -1);
 		for (e = 0; e < nev; e++) {
 			struct floor_conn *c;
 
@@ -485,12 +484,7 @@ clients_main(struct floor *f, const char *addr)
 		goto out;
 	bench_ready();
 	for (;;) {
-		nev = epoll_wait(f->ep, evs, FLOOR_EVENTS, -1);
-		if (nev == -1) {
-			if (errno == EINTR)
-				continue;
-			fatal("epoll_wait");
-		}
+		nev = ep_wait(f->ep, evs, -1);
 		for (e = 0; e < nev; e++) {
 			if (evs[e].data.u64 == FLOOR_TAG_STDIN) {
 				if (stdin_read(f, NULL) == -1)
