@@ -160,7 +160,7 @@ bench:
 	$(MAKE) all bench-tools
 	/usr/bin/python3 bench/run.py --build $(B) $(if $(FULL),--full,)
 
-$(B)/bench/floor: bench/floor/floor.c $(BENCH_LIB) $(BENCH_HDR)
+$(B)/bench/floor: bench/floor/floor.c src/proto/frame.c src/proto/frame.h $(BENCH_LIB) $(BENCH_HDR)
 	@mkdir -p $(dir $@)
 	$(CC) $(BENCH_CFLAGS) $(LDFLAGS) -o $@ $(filter %.c,$^)
 $(B)/bench/mqtt_%: bench/mqtt/mqtt_%.c $(BENCH_LIB) $(BENCH_HDR)
