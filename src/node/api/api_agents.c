@@ -151,6 +151,10 @@ struct agent_job {
 	int broadcast;
 	int pending;
 	int started;                  /* all agents have been submitted */
+	/* Agents whose session is on this node: commanded in job_start, after the
+	 * workers' batches have left, so that the workers start at once. */
+	struct job_local { unsigned int id; char *given; } *local;
+	size_t nlocal, caplocal;
 };
 
 static void
@@ -171,6 +175,40 @@ job_record(struct agent_job *j, unsigned int id, const char *given, int rc)
 
 static void job_closed(struct evhttp_connection *evcon, void *arg);
 
+static void
+job_local_free(struct agent_job *j)
+{
+	size_t i;
+
+	for (i = 0; i < j->nlocal; i++)
+		free(j->local[i].given);
+	free(j->local);
+	j->local = NULL;
+	j->nlocal = j->caplocal = 0;
+}
+
+/* job_local_add: id (as the client gave it) for job_start; 0 / -1. */
+static int
+job_local_add(struct agent_job *j, unsigned int id, const char *given)
+{
+	struct job_local *v;
+
+	if (j->nlocal == j->caplocal) {
+		size_t cap = j->caplocal ? 2 * j->caplocal : 256;
+
+		if ((v = reallocarray(j->local, cap, sizeof(*v))) == NULL)
+			return -1;
+		j->local = v;
+		j->caplocal = cap;
+	}
+	j->local[j->nlocal].id = id;
+	j->local[j->nlocal].given = NULL;
+	if (given != NULL && (j->local[j->nlocal].given = strdup(given)) == NULL)
+		return -1;
+	j->nlocal++;
+	return 0;
+}
+
 /* job_free: the job and what it holds; the caller has answered or dropped the request. */
 static void
 job_free(struct agent_job *j)
@@ -180,6 +218,7 @@ job_free(struct agent_job *j)
 	if (j->timeout_ev != NULL)
 		event_free(j->timeout_ev);
 	envelope_free(j->e);
+	job_local_free(j);
 	free(j);
 }
 
@@ -251,6 +290,9 @@ job_submit(struct agent_job *j, unsigned int id, const char *given)
 		rc = 1701;
 	else if (a->st.status != AGENT_ACTIVE)
 		rc = 1707;
+	else if (a->led.cur.node == LEDGER_SELF && a->led.cur_live &&
+	    job_local_add(j, id, given) == 0)
+		return;
 	else
 		rc = cluster_agent_command(n, a, j->cmd, job_remote_done, j);
 	if (rc == -1)
@@ -276,10 +318,31 @@ job_new(struct api_req *r, enum agent_cmd cmd, int broadcast)
 	return j;
 }
 
-/* job_start: every agent submitted; reply now or when the last worker answers. */
+/*
+ * job_start: every agent submitted.  The workers' batches leave first, then this
+ * node's own agents are commanded; the reply goes now or when the last worker
+ * answers.
+ */
 static void
 job_start(struct agent_job *j)
 {
+	struct node *n = j->r.node;
+	struct agent *a;
+	size_t i;
+	int rc;
+
+	cluster_command_flush(n, j);
+	for (i = 0; i < j->nlocal; i++) {
+		if ((a = registry_agent_by_id(n->reg, j->local[i].id)) == NULL || a->removed)
+			rc = 1701;
+		else
+			rc = cluster_agent_command(n, a, j->cmd, job_remote_done, j);
+		if (rc == -1)
+			j->pending++;
+		else
+			job_record(j, j->local[i].id, j->local[i].given, rc);
+	}
+	job_local_free(j);
 	j->started = 1;
 	if (j->pending == 0) {
 		job_finish(j);
@@ -295,7 +358,6 @@ job_start(struct agent_job *j)
 		    evtimer_add(j->timeout_ev, &tv) == -1)
 			log_warnx("api: no request timeout for this job");
 	}
-	cluster_command_flush(j->r.node, j);   /* may finish (and free) j */
 }
 
 static const char *const restart_params[] = { "pretty", "wait_for_complete", "agents_list", NULL };
