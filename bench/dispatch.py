@@ -8,7 +8,7 @@
 - cost: node memory per connected agent, CPU seconds per 1,000 keepalives, registry writes.
 
 Used by bench/run.py; runnable alone:
-    bench/dispatch.py --agents 10000 [--runs 5] [--propagation] [--build build]
+    bench/dispatch.py --agents 10000 [--runs 5] [--propagation] [--build build] [--workers 2]
 """
 
 import argparse
@@ -25,10 +25,10 @@ KEEPALIVE_S = 10            # Wazuh's default notify_time
 COST_WINDOW_S = 15
 
 
-def setup(build, n, keep=False):
-    """A cluster with n agents: on the two workers while they fit, on all three nodes beyond.
+def setup(build, n, keep=False, workers=2):
+    """A cluster with n agents: on the workers while they fit, on every node beyond.
     Returns (bench, sims, info)."""
-    b = Bench(build, keep=keep)
+    b = Bench(build, workers=workers, keep=keep)
     try:
         return setup_agents(b, n)
     except BaseException:
@@ -40,7 +40,7 @@ def setup_agents(b, n):
     info = {"agents": n}
     time.sleep(1.5)
     before = b.stats()
-    holders = b.workers if n <= 2 * 18000 else b.nodes
+    holders = b.workers if n <= len(b.workers) * 18000 else b.nodes
     info["agent_nodes"] = [x.name for x in holders]
     log("%d agents on %s: enrolling and connecting" % (n, ", ".join(info["agent_nodes"])))
     t0 = time.monotonic()
@@ -230,9 +230,11 @@ def main():
     ap.add_argument("--propagation", action="store_true")
     ap.add_argument("--build", default=os.path.join(os.path.dirname(__file__), "..", "build"))
     ap.add_argument("--keep", action="store_true", help="keep the temporary directory")
+    ap.add_argument("--workers", type=int, default=2,
+                    help="worker nodes beside the master (100,000 agents: 5, six processes)")
     a = ap.parse_args()
     interrupt_guard()
-    b, sims, info = setup(a.build, a.agents, a.keep)
+    b, sims, info = setup(a.build, a.agents, a.keep, a.workers)
     try:
         runs = restart_runs(b, sims, a.agents, a.runs)
         info["restart_runs"] = runs
