@@ -748,6 +748,16 @@ test_many_agents(void **state)
 	/* Many removals leave tombstones; lookups and adds keep working. */
 	for (i = 1; i <= n; i += 2)
 		assert_int_equal(registry_agent_remove(r, (unsigned int)i), 0);
+	/* every id is found, or not, with every other one gone (no id sits at its index) */
+	for (i = 0; i <= n + 1; i++) {
+		struct agent *a = registry_agent_by_id(r, (unsigned int)i);
+
+		if (i % 2 == 1 || i > n) {
+			if (a != NULL)
+				fail_msg("id %d found after its removal", i);
+		} else if (a == NULL || a->id != (unsigned int)i)
+			fail_msg("id %d not found", i);
+	}
 	assert_null(registry_agent_by_name(r, "agent-00000"));
 	assert_non_null(registry_agent_by_name(r, "agent-00001"));
 	assert_int_equal(registry_agent_add(r, "agent-00000", "any", "", KEY, NULL, NOW)->id,
