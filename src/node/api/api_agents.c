@@ -342,6 +342,10 @@ job_start(struct agent_job *j)
 		else
 			job_record(j, j->local[i].id, j->local[i].given, rc);
 	}
+	if (j->pending > 0)
+		log_info("api: %s: %s: %zu agents here done, %d awaited from workers", j->r.user,
+		    j->cmd == AGENT_CMD_RECONNECT ? "force_reconnect" : "restart", j->nlocal,
+		    j->pending);
 	job_local_free(j);
 	j->started = 1;
 	if (j->pending == 0) {

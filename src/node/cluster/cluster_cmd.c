@@ -198,6 +198,8 @@ clu_worker_command(struct node *n, struct peer *p, json_t *body)
 			    cmd.cmd == CREC_CMD_RECONNECT ? AGENT_CMD_RECONNECT : AGENT_CMD_RESTART);
 		res.codes[res.ncodes++] = code;
 	}
+	log_info("cluster: command batch %llu for %zu agents carried out", (unsigned long long)cmd.req,
+	    cmd.n);
 	clu_send(p, CMSG_RESULT, cbody_result_encode(&res));
 	cbody_result_free(&res);
 	crec_command_free(&cmd);
@@ -220,6 +222,8 @@ clu_master_result(struct node *n, const char *peer, const struct cbody_result *r
 			break;
 	if (pc == NULL)
 		return;
+	log_info("cluster %s: result of command batch %llu for %zu agents", peer,
+	    (unsigned long long)pc->req, pc->n);
 	TAILQ_REMOVE(&c->cmds, pc, entry);
 	for (i = 0; i < pc->n; i++)
 		pc->done(pc->arg, pc->a[i].id, i < r->ncodes ? r->codes[i] :
