@@ -106,7 +106,7 @@ system: all
 # make check: the normal build (unit + system tests), then the sanitizer
 # build (unit + system tests again: every process runs under ASan/UBSan and
 # a sanitizer report fails the test that started it).
-PYTEST = /usr/bin/python3 -m pytest -q -p no:cacheprovider
+PYTEST = /usr/bin/python3 -m pytest -q -p no:cacheprovider --durations=15
 check: deps
 	$(MAKE) -j2 all tests
 	sh scripts/run-unit.sh build
