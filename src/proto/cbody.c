@@ -306,7 +306,7 @@ cbody_keys_free(struct cbody_keys *k)
 int
 cbody_keys_decode(const json_t *body, struct cbody_keys *out, const char **why)
 {
-	const json_t *full, *agents, *removed;
+	const json_t *full, *agents, *removed, *part, *more;
 	json_int_t id;
 	size_t i, n;
 
@@ -316,8 +316,17 @@ cbody_keys_decode(const json_t *body, struct cbody_keys *out, const char **why)
 	full = json_object_get(body, "full");
 	agents = json_object_get(body, "agents");
 	removed = json_object_get(body, "removed");
+	part = json_object_get(body, "part");
+	more = json_object_get(body, "more");
 	if (!json_is_boolean(full))
 		return fail(why, "keys: full is not a boolean");
+	if ((part != NULL || more != NULL) && (!json_is_true(full) || !json_is_boolean(more) ||
+	    int_get(part, 1, CBODY_KEYS_PARTS_MAX, &id) == -1))
+		return fail(why, "keys: part and more are a full table's, together, part 1..100000");
+	if (part != NULL) {
+		out->part = (unsigned int)id;
+		out->more = json_is_true(more);
+	}
 	if (!json_is_array(agents))
 		return fail(why, "keys: agents is not an array");
 	if (!json_is_array(removed))
@@ -358,11 +367,16 @@ cbody_keys_encode(const struct cbody_keys *k)
 	const struct cbody_key *a;
 	size_t i;
 
-	if ((k->nagents > 0 && k->agents == NULL) || (k->nremoved > 0 && k->removed == NULL))
+	if ((k->nagents > 0 && k->agents == NULL) || (k->nremoved > 0 && k->removed == NULL) ||
+	    k->part > CBODY_KEYS_PARTS_MAX || ((k->part > 0 || k->more) && !k->full) ||
+	    (k->more && k->part == 0))
 		return NULL;
 	if ((body = json_pack("{s:b, s:[], s:[]}", "full", k->full != 0, "agents",
 	    "removed")) == NULL)
 		return NULL;
+	if (k->part > 0 && (json_object_set_new(body, "part", json_integer(k->part)) == -1 ||
+	    json_object_set_new(body, "more", json_boolean(k->more)) == -1))
+		goto err;
 	agents = json_object_get(body, "agents");
 	removed = json_object_get(body, "removed");
 	for (i = 0; i < k->nagents; i++) {

@@ -95,7 +95,9 @@ json_t *cbody_ack_encode(const struct cbody_ack *a);
 
 /* keys (master -> worker): {"full","agents":[{id,name,ip,key,group}],"removed":[id]}.
  * Strings are borrowed from the body.  name and ip are not empty; group may
- * be (an agent in no group). */
+ * be (an agent in no group).  A full table too large for one frame comes in
+ * parts: "part" (1, 2, ...) and "more" (true but on the last) with full; a
+ * full table without them is part 1 of 1. */
 struct cbody_key {
 	unsigned int id;                        /* 1 .. CBODY_AGENT_ID_MAX */
 	const char *name;                       /* 1 .. CBODY_AGENT_NAME_MAX bytes */
@@ -104,12 +106,15 @@ struct cbody_key {
 	const char *group;                      /* 0 .. CBODY_AGENT_GROUP_MAX bytes */
 };
 
+#define CBODY_KEYS_PARTS_MAX 100000
 struct cbody_keys {
 	int full;                               /* replaces the worker's table */
 	struct cbody_key *agents;               /* malloc'd, nagents long */
 	size_t nagents;
 	unsigned int *removed;                  /* malloc'd, nremoved long */
 	size_t nremoved;
+	unsigned int part;                      /* full: 1 .. CBODY_KEYS_PARTS_MAX; 0 = one frame */
+	int more;                               /* full: parts follow this one */
 };
 
 int cbody_keys_decode(const json_t *body, struct cbody_keys *out, const char **why);

@@ -1,6 +1,7 @@
 """A master and workers on 127.0.0.1: agents on workers, state on the master, commands routed."""
 
 import json
+import sqlite3
 import os
 import signal
 import time
@@ -499,3 +500,58 @@ def test_duplicated_reordered_and_delayed_sync_stays_correct(tmp_path, procs, ke
     vigil.wait_for(lambda: "delay over" in w1.output(), 10, 0.1, "the delay ends")
     vigil.wait_for(lambda: len(on_node(master, "worker1")) == 20, 10, 0.2,
                    "20 agents active after the delayed batches arrive")
+
+
+def test_a_full_key_table_in_parts_keeps_every_agent(tmp_path, procs, key):
+    """A worker that joins gets every agent key in parts (5,000 agents a frame; 3 here: at
+    100,000 agents one frame passed the 8 MiB limit and a joining worker learnt no key).
+    Agents of every part are known, the sessions of agents in early parts survive the later
+    parts, and an agent the master no longer has goes once the last part is in."""
+    master = start_master(tmp_path, procs, key, args=["--test-faults", "--test-keys-chunk", "3"])
+    w1 = start_worker(tmp_path, procs, key, master, "worker1", args=["--test-faults"])
+    sim = vigil.Sim(tmp_path, master, 10, name="parts", managers=w1.agent_addr,
+                    args=["--keepalive", "1"])
+    procs.append(sim)
+    vigil.wait_for(lambda: len(on_node(master, "worker1")) == 10, 30, 0.2,
+                   "10 agents active on worker1")
+    def stats():
+        try:
+            with open(os.path.join(w1.data_dir, "stats.json")) as f:
+                return json.load(f)
+        except (OSError, ValueError):
+            return {}        # not written yet (every second, replaced whole)
+    vigil.wait_for(lambda: stats().get("sessions") == 10, 10, 0.2, "stats.json shows 10 sessions")
+    closed = stats()["sessions_closed"]
+    fault(w1, "cut")
+    vigil.wait_for(lambda: "agent keys: 10 agents in 4 parts" in w1.output(), 15, 0.1,
+                   "worker1 joined again and took the 4 parts (3+3+3+1)")
+    # removals are done and logged while the last part is applied, before anything after it
+    assert "agent removed" not in w1.output(), "a part dropped agents of another part"
+    vigil.wait_for(lambda: stats().get("keepalives", 0) > 0 and stats().get("sessions") == 10,
+                   5, 0.2, "stats.json rewritten")
+    assert stats()["sessions_closed"] == closed, "a part dropped sessions of another part"
+    assert len(on_node(master, "worker1")) == 10
+
+    # The worker, away, misses a deletion; on its return the table (9 agents, 3 parts)
+    # removes that agent, and only it.
+    w1.stop()
+    r = master.api("DELETE", "/agents", params={"agents_list": "003", "status": "all",
+                                                "older_than": "0s"})
+    assert r.status_code == 200 and r.json()["data"]["affected_items"] == ["003"], r.text
+    w1b = vigil.Node(tmp_path, name="worker1", role="worker",
+                     args=["--master", "127.0.0.1:%d" % master.cluster_port,
+                           "--cluster-key-file", key, "--agent-port", str(w1.agent_port)])
+    procs.append(w1b)
+    vigil.wait_for(lambda: "agent keys: 9 agents in 3 parts" in w1b.output(), 15, 0.1,
+                   "worker1 took the table of 9 agents")
+    db = os.path.join(w1b.data_dir, "registry.db")
+
+    def worker_ids():
+        con = sqlite3.connect("file:%s?mode=ro" % db, uri=True, timeout=5)
+        try:
+            return sorted(r[0] for r in con.execute("SELECT id FROM agent WHERE id > 0"))
+        finally:
+            con.close()
+    vigil.wait_for(lambda: worker_ids() == [1, 2, 4, 5, 6, 7, 8, 9, 10], 10, 0.2,
+                   "agent 003 gone from the worker's registry, the other 9 kept")
+    vigil.wait_for(lambda: len(on_node(master, "worker1")) == 9, 30, 0.2, "9 agents active again")

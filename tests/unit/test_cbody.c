@@ -171,6 +171,10 @@ static const struct valid_case {
 	{ CMSG_ACK, "{\"seq\":9223372036854775807}", NULL },
 	{ CMSG_KEYS, "{\"full\":true,\"agents\":[" AGENT(1) "],\"removed\":[]}", NULL },
 	{ CMSG_KEYS, "{\"full\":false,\"agents\":[],\"removed\":[]}", NULL },
+	{ CMSG_KEYS, "{\"full\":true,\"agents\":[" AGENT(1) "],\"removed\":[],\"part\":1,"
+	  "\"more\":true}", NULL },
+	{ CMSG_KEYS, "{\"full\":true,\"agents\":[],\"removed\":[],\"part\":100000,"
+	  "\"more\":false}", NULL },
 	{ CMSG_KEYS, "{\"full\":false,\"agents\":[],\"removed\":[1,99999999]}", NULL },
 	{ CMSG_KEYS, "{\"full\":true,\"agents\":[" AGENT(1) "," AGENT(99999999) "],\"removed\":[]}",
 	  NULL },
@@ -249,6 +253,16 @@ static const struct invalid_case {
 	{ CMSG_ACK, "{\"seq\":1e19}", "seq" },
 	{ CMSG_ACK, "{\"seq\":true}", "seq" },
 	{ CMSG_KEYS, "{\"agents\":[],\"removed\":[]}", "full" },
+	{ CMSG_KEYS, "{\"full\":true,\"agents\":[],\"removed\":[],\"part\":1}", "part" },
+	{ CMSG_KEYS, "{\"full\":true,\"agents\":[],\"removed\":[],\"more\":false}", "part" },
+	{ CMSG_KEYS, "{\"full\":false,\"agents\":[],\"removed\":[],\"part\":1,\"more\":false}",
+	  "part" },
+	{ CMSG_KEYS, "{\"full\":true,\"agents\":[],\"removed\":[],\"part\":0,\"more\":true}",
+	  "part" },
+	{ CMSG_KEYS, "{\"full\":true,\"agents\":[],\"removed\":[],\"part\":100001,"
+	  "\"more\":true}", "part" },
+	{ CMSG_KEYS, "{\"full\":true,\"agents\":[],\"removed\":[],\"part\":2,\"more\":1}",
+	  "part" },
 	{ CMSG_KEYS, "{\"full\":1,\"agents\":[],\"removed\":[]}", "full" },
 	{ CMSG_KEYS, "{\"full\":\"true\",\"agents\":[],\"removed\":[]}", "full" },
 	{ CMSG_KEYS, "{\"full\":true,\"removed\":[]}", "agents" },
@@ -563,7 +577,7 @@ test_encode_refuses(void **state)
 	struct cbody_ack a = { 0 };
 	struct cbody_key key = { 1, "web", "any", "0123456789abcdef0123456789abcdef"
 	    "0123456789abcdef0123456789abcdef", "default" };
-	struct cbody_keys k = { 0, &key, 1, NULL, 0 };
+	struct cbody_keys k = { 0, &key, 1, NULL, 0, 0, 0 };
 	struct cbody_group gr = { "web", "<x/>", 4 };
 	struct cbody_groups g = { 0, &gr, 1, NULL, 0 };
 	int codes[] = { 0, 10000 };
@@ -616,6 +630,20 @@ test_encode_refuses(void **state)
 	assert_null(cbody_keys_encode(&k));
 	k.removed = NULL;
 	assert_null(cbody_keys_encode(&k));    /* nremoved without an array */
+	k.nremoved = 0;
+	k.part = 1;                            /* parts are a full table's */
+	assert_null(cbody_keys_encode(&k));
+	k.full = 1;
+	k.more = 1;
+	assert_non_null(j = cbody_keys_encode(&k));
+	json_decref(j);
+	k.part = 0;                            /* more parts of no part */
+	assert_null(cbody_keys_encode(&k));
+	k.part = CBODY_KEYS_PARTS_MAX + 1;
+	assert_null(cbody_keys_encode(&k));
+	k.part = 0;
+	k.more = 0;
+	k.full = 0;
 
 	assert_non_null(j = cbody_groups_encode(&g));
 	json_decref(j);

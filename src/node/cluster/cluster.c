@@ -934,6 +934,7 @@ cluster_stop(struct node *n)
 	SSL_CTX_free(c->ctx);
 	free(c->dirty);
 	free(c->lat);
+	free(c->full_ids);
 	explicit_bzero(&c->key, sizeof(c->key));
 	free(c);
 	n->cluster = NULL;

@@ -116,6 +116,10 @@ struct cluster {
 	size_t ndirty, capdirty;
 	struct batch_list inflight;
 	uint64_t next_seq;
+	/* worker: the ids of a full keys table that comes in parts, so far */
+	unsigned int *full_ids;
+	size_t nfull, capfull;
+	unsigned int full_next;             /* the part expected next; 0: none under way */
 	/* master commands, worker enrollments */
 	struct cmd_list cmds;
 	struct enroll_list enrolls;

@@ -316,23 +316,36 @@ keys_encode(struct cbody_keys *k)
 	return cbody_keys_encode(k);
 }
 
+/*
+ * clu_keys_send_full: every agent's key to a worker that joined, in parts of
+ * keys_chunk agents: one frame of 100,000 agents would pass the 8 MiB frame
+ * limit, and the worker would never learn its agents' keys (it did at 70,000).
+ */
 void
 clu_keys_send_full(struct node *n, struct peer *p)
 {
 	struct cbody_keys k;
-	size_t i, count = registry_count(n->reg);
+	size_t i = 1, count = registry_count(n->reg), chunk = (size_t)n->cfg.keys_chunk;
+	struct cbody_key *v = NULL;
 
-	memset(&k, 0, sizeof(k));
-	k.full = 1;
-	if (count > 1 && (k.agents = calloc(count - 1, sizeof(*k.agents))) == NULL) {
+	if (count > 1 && (v = calloc(count - 1 < chunk ? count - 1 : chunk, sizeof(*v))) == NULL) {
 		/* the worker must not run on a stale table: it reconnects and asks again */
 		clu_close(p, "out of memory for the agent keys");
 		return;
 	}
-	for (i = 1; i < count; i++)
-		key_of(registry_agent_at(n->reg, i), &k.agents[k.nagents++]);
-	clu_send(p, CMSG_KEYS, keys_encode(&k));
-	free(k.agents);
+	memset(&k, 0, sizeof(k));
+	k.full = 1;
+	do {
+		k.agents = v;
+		k.nagents = 0;
+		for (; i < count && k.nagents < chunk; i++)
+			key_of(registry_agent_at(n->reg, i), &v[k.nagents++]);
+		k.part++;
+		k.more = i < count;
+		if (clu_send(p, CMSG_KEYS, keys_encode(&k)) == -1)
+			break;   /* the link is closing: the next join starts again */
+	} while (k.more);
+	free(v);
 }
 
 static void
@@ -483,13 +496,69 @@ clu_worker_groups(struct node *n, const struct cbody_groups *g)
 		(void)groups_remove(n->groups, g->removed[i]);
 }
 
+/*
+ * keys_full_part: a full table, or a part of one: its ids are kept until the
+ * last part, then every agent the master no longer has is removed.  A part out
+ * of order (a join cut short and begun again) starts over at its part 1.
+ */
+static void
+keys_full_part(struct node *n, const struct cbody_keys *k)
+{
+	struct cluster *c = n->cluster;
+	unsigned int part = k->part ? k->part : 1;
+	struct agent *a;
+	size_t i, count;
+
+	if (part == 1)
+		c->nfull = 0;
+	else if (part != c->full_next) {
+		log_warnx("cluster: keys part %u where part %u was due; waiting for a new table",
+		    part, c->full_next);
+		c->full_next = 0;
+		return;
+	}
+	c->full_next = part + 1;
+	if (c->nfull + k->nagents > c->capfull) {
+		size_t cap = c->nfull + k->nagents;
+		unsigned int *v = reallocarray(c->full_ids, cap, sizeof(*v));
+
+		if (v == NULL) {
+			c->full_next = 0;   /* no removals on a partial list */
+			return;
+		}
+		c->full_ids = v;
+		c->capfull = cap;
+	}
+	for (i = 0; i < k->nagents; i++)
+		c->full_ids[c->nfull++] = k->agents[i].id;
+	if (k->more)
+		return;
+	/* Remove every agent the master no longer has (ids sorted for bsearch:
+	 * memory follows the agent count, not the highest id). */
+	log_info("cluster: the master's agent keys: %zu agents in %u part%s", c->nfull, part,
+	    part == 1 ? "" : "s");
+	c->full_next = 0;
+	qsort(c->full_ids, c->nfull, sizeof(*c->full_ids), u32_cmp);
+	count = registry_count(n->reg);
+	for (i = count; i > 1; i--) {
+		a = registry_agent_at(n->reg, i - 1);
+		if (bsearch(&a->id, c->full_ids, c->nfull, sizeof(*c->full_ids), u32_cmp) == NULL) {
+			session_drop_agent(n, a, "agent removed");
+			registry_agent_remove(n->reg, a->id);
+		}
+	}
+	free(c->full_ids);
+	c->full_ids = NULL;
+	c->nfull = c->capfull = 0;
+}
+
 /* clu_worker_keys: applies the master's agent keys to the worker's own table. */
 void
 clu_worker_keys(struct node *n, const struct cbody_keys *k)
 {
 	const struct cbody_key *e;
 	struct agent *a;
-	size_t i, count;
+	size_t i;
 
 	for (i = 0; i < k->nagents; i++) {
 		e = &k->agents[i];
@@ -518,27 +587,8 @@ clu_worker_keys(struct node *n, const struct cbody_keys *k)
 			session_drop_agent(n, a, "agent removed");
 			registry_agent_remove(n->reg, k->removed[i]);
 		}
-	if (k->full) {
-		/* Remove every agent the master no longer has (ids sorted for bsearch:
-		 * memory follows the agent count, not the highest id). */
-		size_t nids = 0;
-		unsigned int *ids = calloc(k->nagents + 1, sizeof(*ids));
-
-		if (ids == NULL)
-			return;
-		for (i = 0; i < k->nagents; i++)
-			ids[nids++] = k->agents[i].id;
-		qsort(ids, nids, sizeof(*ids), u32_cmp);
-		count = registry_count(n->reg);
-		for (i = count; i > 1; i--) {
-			a = registry_agent_at(n->reg, i - 1);
-			if (bsearch(&a->id, ids, nids, sizeof(*ids), u32_cmp) == NULL) {
-				session_drop_agent(n, a, "agent removed");
-				registry_agent_remove(n->reg, a->id);
-			}
-		}
-		free(ids);
-	}
+	if (k->full)
+		keys_full_part(n, k);
 	node_schedule_flush(n);
 }
 

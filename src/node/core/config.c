@@ -22,6 +22,7 @@ config_defaults(struct config *c)
 	c->api_port = 55000;
 	c->verbose = 1;
 	c->agents_disconnection_time = 600;
+	c->keys_chunk = 5000;
 	c->token_lifetime = 900;
 	c->api_request_timeout = 10;
 	c->max_login_attempts = 50;
@@ -224,6 +225,16 @@ config_parse_args(struct config *c, int argc, char **argv)
 		if (strcmp(a, "-h") == 0 || strcmp(a, "--help") == 0) {
 			config_usage(stdout);
 			return 1;
+		}
+		if (strcmp(a, "--test-keys-chunk") == 0 && i + 1 < argc) {
+#ifdef VIGIL_TEST_FAULTS
+			/* a full keys table in parts of N agents, so tests need not enroll 5,000 */
+			c->keys_chunk = atoi(argv[++i]);
+			if (c->keys_chunk >= 1)
+				continue;
+#endif
+			fprintf(stderr, "vigild: --test-keys-chunk: for vigild-test, a count >= 1\n");
+			return -1;
 		}
 		if (strcmp(a, "--test-faults") == 0) {
 #ifdef VIGIL_TEST_FAULTS

@@ -30,6 +30,7 @@ struct config {
 	char cluster_key_file[512];
 	int node_grace;             /* s before a lost worker's agents are disconnected, 10 */
 	int test_faults;            /* tests only: obey <data-dir>/faults.cmd (cluster.c) */
+	int keys_chunk;             /* agents per keys frame of a full table, 5000 (tests: less) */
 };
 
 /* config_defaults: fills c with the built-in defaults. */
