@@ -155,6 +155,7 @@ struct agent_job {
 	 * workers' batches have left, so that the workers start at once. */
 	struct job_local { unsigned int id; char *given; } *local;
 	size_t nlocal, caplocal;
+	struct event *local_ev;       /* job_local_cb, one loop turn after the batches */
 };
 
 static void
@@ -217,6 +218,8 @@ job_free(struct agent_job *j)
 		evhttp_connection_set_closecb(j->evcon, NULL, NULL);
 	if (j->timeout_ev != NULL)
 		event_free(j->timeout_ev);
+	if (j->local_ev != NULL)
+		event_free(j->local_ev);
 	envelope_free(j->e);
 	job_local_free(j);
 	free(j);
@@ -318,20 +321,18 @@ job_new(struct api_req *r, enum agent_cmd cmd, int broadcast)
 	return j;
 }
 
-/*
- * job_start: every agent submitted.  The workers' batches leave first, then this
- * node's own agents are commanded; the reply goes now or when the last worker
- * answers.
- */
+/* job_local_cb: this node's own agents, a loop turn after the workers' batches were queued. */
 static void
-job_start(struct agent_job *j)
+job_local_cb(evutil_socket_t fd, short what, void *arg)
 {
+	struct agent_job *j = arg;
 	struct node *n = j->r.node;
 	struct agent *a;
 	size_t i;
 	int rc;
 
-	cluster_command_flush(n, j);
+	(void)fd;
+	(void)what;
 	for (i = 0; i < j->nlocal; i++) {
 		if ((a = registry_agent_by_id(n->reg, j->local[i].id)) == NULL || a->removed)
 			rc = 1701;
@@ -348,10 +349,24 @@ job_start(struct agent_job *j)
 		    j->pending);
 	job_local_free(j);
 	j->started = 1;
-	if (j->pending == 0) {
+	if (j->pending == 0)
 		job_finish(j);
-		return;
-	}
+}
+
+/*
+ * job_start: every agent submitted.  The workers' batches are queued on their
+ * links first; they leave when the loop next runs the links, so this node's own
+ * agents are commanded a loop turn later (job_local_cb), while the workers work:
+ * at 50,000 agents the workers began a second late when the batches waited
+ * behind 16,666 local writes.  The reply goes when the last worker answers.
+ */
+static void
+job_start(struct agent_job *j)
+{
+	struct node *n = j->r.node;
+	struct timeval now = { 0, 0 };
+
+	cluster_command_flush(n, j);
 	j->evcon = evhttp_request_get_connection(j->r.req);
 	if (j->evcon != NULL)
 		evhttp_connection_set_closecb(j->evcon, job_closed, j);
@@ -362,6 +377,11 @@ job_start(struct agent_job *j)
 		    evtimer_add(j->timeout_ev, &tv) == -1)
 			log_warnx("api: no request timeout for this job");
 	}
+	if (j->nlocal > 0 && j->pending > 0 &&
+	    (j->local_ev = evtimer_new(n->base, job_local_cb, j)) != NULL &&
+	    evtimer_add(j->local_ev, &now) == 0)
+		return;
+	job_local_cb(-1, 0, j);   /* nothing to wait for, or no timer: at once */
 }
 
 static const char *const restart_params[] = { "pretty", "wait_for_complete", "agents_list", NULL };
