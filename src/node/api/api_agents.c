@@ -151,7 +151,7 @@ struct agent_job {
 	int broadcast;
 	int pending;
 	int started;                  /* all agents have been submitted */
-	/* Agents whose session is on this node: commanded in job_start, after the
+	/* Agents whose session is on this node: commanded in job_local_cb, after the
 	 * workers' batches have left, so that the workers start at once. */
 	struct job_local { unsigned int id; char *given; } *local;
 	size_t nlocal, caplocal;
@@ -343,6 +343,7 @@ job_local_cb(evutil_socket_t fd, short what, void *arg)
 		else
 			job_record(j, j->local[i].id, j->local[i].given, rc);
 	}
+	cluster_command_flush(n, j);   /* an agent that moved to a worker meanwhile */
 	if (j->pending > 0)
 		log_info("api: %s: %s: %zu agents here done, %d awaited from workers", j->r.user,
 		    j->cmd == AGENT_CMD_RECONNECT ? "force_reconnect" : "restart", j->nlocal,
