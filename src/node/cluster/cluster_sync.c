@@ -538,11 +538,13 @@ keys_full_part(struct node *n, const struct cbody_keys *k)
 	log_info("cluster: the master's agent keys: %zu agents in %u part%s", c->nfull, part,
 	    part == 1 ? "" : "s");
 	c->full_next = 0;
-	qsort(c->full_ids, c->nfull, sizeof(*c->full_ids), u32_cmp);
+	if (c->nfull > 1)   /* qsort and bsearch want an array, even of none */
+		qsort(c->full_ids, c->nfull, sizeof(*c->full_ids), u32_cmp);
 	count = registry_count(n->reg);
 	for (i = count; i > 1; i--) {
 		a = registry_agent_at(n->reg, i - 1);
-		if (bsearch(&a->id, c->full_ids, c->nfull, sizeof(*c->full_ids), u32_cmp) == NULL) {
+		if (c->nfull == 0 ||
+		    bsearch(&a->id, c->full_ids, c->nfull, sizeof(*c->full_ids), u32_cmp) == NULL) {
 			session_drop_agent(n, a, "agent removed");
 			registry_agent_remove(n->reg, a->id);
 		}
