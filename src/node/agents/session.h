@@ -29,7 +29,7 @@ struct session {
 	uint64_t nrx;                 /* messages received */
 	uint64_t seq;                 /* state updates published by this session */
 	struct crec_state st;         /* what the agent told this session */
-	uint64_t ka_hash;             /* FNV-1a of the keepalive that set st.info, */
+	uint64_t ka_hash;             /* FNV-1a of the last keepalive that parsed, */
 	size_t ka_len;                /* and its length: 0 before one did */
 	time_t opened;
 	time_t partial_since;         /* an incomplete frame waits since then, or 0 */
