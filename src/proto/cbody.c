@@ -307,7 +307,7 @@ int
 cbody_keys_decode(const json_t *body, struct cbody_keys *out, const char **why)
 {
 	const json_t *full, *agents, *removed, *part, *more;
-	json_int_t id;
+	json_int_t id, pno;
 	size_t i, n;
 
 	memset(out, 0, sizeof(*out));
@@ -321,10 +321,10 @@ cbody_keys_decode(const json_t *body, struct cbody_keys *out, const char **why)
 	if (!json_is_boolean(full))
 		return fail(why, "keys: full is not a boolean");
 	if ((part != NULL || more != NULL) && (!json_is_true(full) || !json_is_boolean(more) ||
-	    int_get(part, 1, CBODY_KEYS_PARTS_MAX, &id) == -1))
+	    int_get(part, 1, CBODY_KEYS_PARTS_MAX, &pno) == -1))
 		return fail(why, "keys: part and more are a full table's, together, part 1..100000");
 	if (part != NULL) {
-		out->part = (unsigned int)id;
+		out->part = (unsigned int)pno;
 		out->more = json_is_true(more);
 	}
 	if (!json_is_array(agents))

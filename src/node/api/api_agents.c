@@ -174,6 +174,16 @@ job_record(struct agent_job *j, unsigned int id, const char *given, int rc)
 	envelope_fail(j->e, given != NULL ? given : ids, rc);
 }
 
+/* job_outcome: rc of commanding id: -1 is a worker's answer to wait for. */
+static void
+job_outcome(struct agent_job *j, unsigned int id, const char *given, int rc)
+{
+	if (rc == -1)
+		j->pending++;
+	else
+		job_record(j, id, given, rc);
+}
+
 static void job_closed(struct evhttp_connection *evcon, void *arg);
 
 static void
@@ -298,10 +308,7 @@ job_submit(struct agent_job *j, unsigned int id, const char *given)
 		return;
 	else
 		rc = cluster_agent_command(n, a, j->cmd, job_remote_done, j);
-	if (rc == -1)
-		j->pending++;
-	else
-		job_record(j, id, given, rc);
+	job_outcome(j, id, given, rc);
 }
 
 static struct agent_job *
@@ -338,10 +345,7 @@ job_local_cb(evutil_socket_t fd, short what, void *arg)
 			rc = 1701;
 		else
 			rc = cluster_agent_command(n, a, j->cmd, job_remote_done, j);
-		if (rc == -1)
-			j->pending++;
-		else
-			job_record(j, j->local[i].id, j->local[i].given, rc);
+		job_outcome(j, j->local[i].id, j->local[i].given, rc);
 	}
 	cluster_command_flush(n, j);   /* an agent that moved to a worker meanwhile */
 	if (j->pending > 0)
