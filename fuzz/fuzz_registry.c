@@ -1,6 +1,7 @@
 /*
  * fuzz_registry.c — a stateful libFuzzer target for the registry.  The input
- * is a little program of adds, removals, updates, flushes and restarts; a
+ * is a little program of adds, removals, updates, flushes (whole and in
+ * parts), keepalive touches and restarts; a
  * simple model checks ids (increasing, never reused), name and id lookups
  * (hash tombstones), batching and what survives a reopen.  The registry
  * parses no wire input itself, but every agent string it stores comes from
@@ -82,8 +83,8 @@ check(struct registry *r, struct model_agent *m, size_t n)
 		assert(a != NULL && !a->removed);
 		assert(strcmp(a->name, m[i].name) == 0);
 		assert(registry_agent_by_name(r, m[i].name) == a);
-		assert(a->status == m[i].status);
-		assert(strcmp(a->info.labels, m[i].label) == 0);
+		assert(a->st.status == m[i].status);
+		assert(strcmp(a->st.info.labels, m[i].label) == 0);
 	}
 	assert(registry_count(r) == live + 1);
 	assert(registry_agent_at(r, 0)->id == 0);
@@ -118,7 +119,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	while (i + 1 < size && ops++ < MAXOPS) {
 		uint8_t op = data[i++], arg = data[i++];
 
-		switch (op % 6) {
+		switch (op % 8) {
 		case 0:     /* add: a small name space makes duplicates common */
 			snprintf(name, sizeof(name), "a%u", arg % 48);
 			a = registry_agent_add(r, name, "any", "10.0.0.1", KEY, NULL, 1);
@@ -152,9 +153,9 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			if (!ma->live)
 				break;
 			a = registry_agent_by_id(r, ma->id);
-			a->status = arg % 4;
-			snprintf(a->info.labels, sizeof(a->info.labels), "l%u", arg);
-			ma->status = a->status;
+			a->st.status = arg % 4;
+			snprintf(a->st.info.labels, sizeof(a->st.info.labels), "l%u", arg);
+			ma->status = a->st.status;
 			snprintf(ma->label, sizeof(ma->label), "l%u", arg);
 			if (!a->dirty)
 				pending++;
@@ -176,6 +177,17 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 				    m[id].status == AGENT_ACTIVE))
 					m[id].status = AGENT_DISCONNECTED;
 			pending = 0;
+			break;
+		case 6:     /* a partial flush (the worker's bounded flush): removed agents freed */
+			rc = registry_flush_some(r, arg % 4);
+			assert(rc >= 0);
+			assert(registry_pending(r) <= pending);
+			pending = registry_pending(r);
+			break;
+		case 7:     /* keepalive touches, written in small parts */
+			if (n > 0 && m[arg % n].live)
+				registry_agent_touch(r, registry_agent_by_id(r, m[arg % n].id));
+			assert(registry_flush_touches(r, arg % 3) >= 0);
 			break;
 		default:    /* lookups of names that may or may not exist */
 			snprintf(name, sizeof(name), "a%u", arg % 48);

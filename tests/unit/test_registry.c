@@ -714,6 +714,36 @@ test_flush_failure_keeps_queue(void **state)
 	registry_close(r);
 }
 
+/*
+ * A partial flush frees the removed agents; an agent removed while its row is
+ * still queued past the part written must not stay in the queue (a worker
+ * joining a master that deleted high ids crashed here: heap-use-after-free).
+ */
+static void
+test_partial_flush_with_removed_queued(void **state)
+{
+	struct fx *f = *state;
+	struct registry *r;
+	char name[16];
+	int i;
+
+	assert_non_null(r = reg_open(f));
+	for (i = 1; i <= 10; i++) {
+		snprintf(name, sizeof(name), "p%d", i);
+		assert_non_null(registry_agent_add(r, name, "any", "", KEY, NULL, NOW));
+	}
+	/* ids 9 and 10 are queued after the first three rows */
+	assert_int_equal(registry_agent_remove(r, 9), 0);
+	assert_int_equal(registry_agent_remove(r, 10), 0);
+	assert_int_equal(registry_flush_some(r, 3), 5);   /* 2 deletes + 3 upserts */
+	assert_int_equal(registry_flush_some(r, 3), 3);
+	assert_int_equal(registry_flush(r), 2);
+	assert_int_equal(registry_pending(r), 0);
+	assert_int_equal(sql_int(f, "SELECT count(*) FROM agent WHERE id IN (9, 10)"), 0);
+	assert_int_equal(sql_int(f, "SELECT count(*) FROM agent WHERE id BETWEEN 1 AND 8"), 8);
+	registry_close(r);
+}
+
 static void
 test_many_agents(void **state)
 {
@@ -993,6 +1023,7 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_users_migration, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_flush_failure_keeps_queue, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_many_agents, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_partial_flush_with_removed_queued, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_id_exhaustion, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_migrate_groups, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_migrate_empty_file, setup, teardown),

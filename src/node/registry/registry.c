@@ -682,8 +682,16 @@ registry_flush_some(struct registry *r, size_t max_rows)
 
 	if (registry_pending(r) == 0 && r->max_id == r->max_id_saved)
 		return 0;
+	/*
+	 * A removed agent still queued for an upsert leaves the queue now: the
+	 * removals below are freed after this commit, and a row queued past
+	 * max_rows would otherwise keep pointing at freed memory.
+	 */
+	for (i = k = 0; i < r->dirty.n; i++)
+		if (!r->dirty.v[i]->removed)
+			r->dirty.v[k++] = r->dirty.v[i];
+	r->dirty.n = k;
 	/* removals all go in the first transaction (a name they free may be reused below) */
-	k = r->dirty.n;
 	if (max_rows < k)
 		k = max_rows;
 	if (regdb_begin(r->db) == -1)
@@ -694,8 +702,6 @@ registry_flush_some(struct registry *r, size_t max_rows)
 		rows++;
 	}
 	for (i = 0; i < k; i++) {
-		if (r->dirty.v[i]->removed)
-			continue;
 		if (regdb_upsert(r->db, r->dirty.v[i]) == -1)
 			goto err;
 		r->dirty.v[i]->touched = 0;   /* the whole row carries the time */
