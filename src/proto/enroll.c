@@ -14,6 +14,9 @@
 #include <sys/utsname.h>
 #include <time.h>
 
+#include <openssl/crypto.h>
+#include <openssl/evp.h>
+
 #include "lib/hash.h"
 
 #define PASS_TAG "OSSEC PASS: "
@@ -290,29 +293,94 @@ enroll_format_request(char *out, size_t cap, const char *name, const char *passw
 	return (ssize_t)off;
 }
 
-/* reply_ip_valid: what the agent's OS_IsValidIP accepts here: "any", an address, or address/bits. */
+/*
+ * ip_parse: "addr" or "addr/bits" into family, 16 address bytes (IPv4 in the
+ * first 4) and prefix bits (the full width without a suffix).  The bits are
+ * 1 to 3 plain digits within the family's width.  An IPv4-mapped IPv6
+ * address ("::ffff:10.0.0.1") is read as the IPv4 address it carries.
+ * 0, or -1 when s is not such a string.
+ */
 static int
-reply_ip_valid(const char *ip)
+ip_parse(const char *s, int *family, unsigned char a[16], int *bits)
 {
-	char host[64], *slash, *e;
-	unsigned char a[sizeof(struct in6_addr)];
-	long bits;
-	int v4;
+	static const unsigned char mapped[12] = { 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff };
+	char host[64], *slash;
+	size_t nd;
+
+	if (snprintf(host, sizeof(host), "%s", s) >= (int)sizeof(host))
+		return -1;
+	if ((slash = strchr(host, '/')) != NULL)
+		*slash++ = '\0';
+	memset(a, 0, 16);
+	if (inet_pton(AF_INET, host, a) == 1)
+		*family = AF_INET;
+	else if (inet_pton(AF_INET6, host, a) == 1) {
+		*family = AF_INET6;
+		if (slash == NULL && memcmp(a, mapped, sizeof(mapped)) == 0) {
+			memmove(a, a + 12, 4);
+			memset(a + 4, 0, 12);
+			*family = AF_INET;
+		}
+	} else
+		return -1;
+	*bits = *family == AF_INET ? 32 : 128;
+	if (slash == NULL)
+		return 0;
+	nd = strspn(slash, "0123456789");
+	if (nd < 1 || nd > 3 || slash[nd] != '\0' || (nd > 1 && slash[0] == '0'))
+		return -1;
+	if (atoi(slash) > *bits)
+		return -1;
+	*bits = atoi(slash);
+	return 0;
+}
+
+int
+enroll_ip_valid(const char *ip)
+{
+	unsigned char a[16];
+	int family, bits;
 
 	if (strcmp(ip, "any") == 0)
 		return 1;
-	if (snprintf(host, sizeof(host), "%s", ip) >= (int)sizeof(host))
-		return 0;
-	if ((slash = strchr(host, '/')) != NULL)
-		*slash++ = '\0';
-	if ((v4 = inet_pton(AF_INET, host, a) == 1) == 0 && inet_pton(AF_INET6, host, a) != 1)
-		return 0;
-	if (slash == NULL)
+	return ip_parse(ip, &family, a, &bits) == 0;
+}
+
+int
+enroll_ip_match(const char *bound, const char *peer)
+{
+	unsigned char b[16], p[16];
+	int bfam, pfam, bits, pbits, whole;
+
+	if (strcmp(bound, "any") == 0)
 		return 1;
-	if (*slash < '0' || *slash > '9')
+	if (ip_parse(bound, &bfam, b, &bits) == -1 || strchr(peer, '/') != NULL ||
+	    ip_parse(peer, &pfam, p, &pbits) == -1 || bfam != pfam)
 		return 0;
-	bits = strtol(slash, &e, 10);
-	return *e == '\0' && bits >= 0 && bits <= (v4 ? 32 : 128);
+	whole = bits / 8;
+	if (memcmp(b, p, (size_t)whole) != 0)
+		return 0;
+	if (bits % 8 != 0) {
+		unsigned char mask = (unsigned char)(0xff << (8 - bits % 8));
+
+		if ((b[whole] & mask) != (p[whole] & mask))
+			return 0;
+	}
+	return 1;
+}
+
+int
+enroll_password_match(const char *want, const char *got)
+{
+	unsigned char hw[EVP_MAX_MD_SIZE], hg[EVP_MAX_MD_SIZE];
+	unsigned int lw = 0, lg = 0;
+
+	/* Digests of equal length compared in constant time: neither the
+	 * password's length nor its first differing byte shows in the timing. */
+	if (EVP_Digest(want, strlen(want), hw, &lw, EVP_sha256(), NULL) != 1 ||
+	    EVP_Digest(got, strlen(got), hg, &lg, EVP_sha256(), NULL) != 1 || lw != lg)
+		return 0;
+	return CRYPTO_memcmp(hw, hg, lw) == 0;
 }
 
 /* reply_id_valid: OS_IsValidID, but not empty. */
@@ -370,7 +438,7 @@ enroll_parse_reply(const char *buf, size_t len, struct enroll_reply *r)
 	    copy_field(r->key, sizeof(r->key), sp[2] + 1, end) == -1)
 		goto bad;
 	if (!reply_id_valid(r->id) || !enroll_name_valid(r->name) ||
-	    !reply_ip_valid(r->ip) || !enroll_name_valid(r->key))
+	    !enroll_ip_valid(r->ip) || !enroll_name_valid(r->key))
 		goto bad;
 	r->ok = 1;
 	return end - buf + 1;

@@ -58,6 +58,25 @@ struct enroll_req {
  */
 ssize_t enroll_parse_request(const char *buf, size_t len, struct enroll_req *r);
 
+/*
+ * enroll_ip_valid: what client.keys may hold for an agent's address: "any",
+ * an IPv4/IPv6 address, or one with "/bits" (plain digits, at most 32 for
+ * IPv4 and 128 for IPv6).  1 = valid.
+ */
+int enroll_ip_valid(const char *ip);
+/*
+ * enroll_ip_match: 1 when an agent whose key is bound to `bound` ("any", an
+ * address, or a network) may connect from the address `peer` (remoted's
+ * OS_IsAllowedDynamicID rule).  An IPv4-mapped IPv6 peer counts as its IPv4
+ * address.  An invalid bound or peer matches nothing.
+ */
+int enroll_ip_match(const char *bound, const char *peer);
+/*
+ * enroll_password_match: 1 when got equals want; compares SHA-256 digests in
+ * constant time, so the comparison reveals neither length nor prefix.
+ */
+int enroll_password_match(const char *want, const char *got);
+
 /* enroll_name_valid: authd's rule for agent names (OS_IsValidName): 2..128 of [A-Za-z0-9._-]. 1 = valid. */
 int enroll_name_valid(const char *name);
 

@@ -140,7 +140,35 @@ def test_an_enrollment_line_that_is_not_utf8_fails_on_the_worker_not_the_link(
     master = start_master(tmp_path, procs, key)
     w1 = start_worker(tmp_path, procs, key, master, "worker1")
     r = enroll_bytes(w1, b"OSSEC A:'caf\xe9-\xff'\n")
-    assert r.startswith("ERROR") and "Invalid request" in r, r
+    assert r.startswith("ERROR") and "Invalid agent name" in r, r
     r = enroll_bytes(w1, b"OSSEC A:'after-it'\n")
     assert r.startswith("OSSEC K:'"), r
     assert "link closed" not in w1.output() and "link closed" not in master.output()
+
+
+def test_a_bad_enrollment_line_is_answered_by_the_worker_and_never_forwarded(
+        tmp_path, procs, key):
+    # The hostile review's case: `OSSEC A:'x\0y'` sent to a worker over and over kept it
+    # out of the cluster.  The worker checks the line as the master would and answers a bad
+    # one itself; the master never sees it, the link stays, and a good line after all of
+    # them enrolls.
+    master = start_master(tmp_path, procs, key)
+    w1 = start_worker(tmp_path, procs, key, master, "worker1")
+    bad = [b"OSSEC A:'x\0y'\n", b"OSSEC X:'nope'\n",
+           b"OSSEC A:'a' G:'\xff'\n", b"OSSEC A:'ok' IP:'1.2.3.4/33'\n",
+           b"OSSEC A:''\n", b"\0" * 64 + b"\n"]
+    for _ in range(5):
+        for line in bad:
+            r = enroll_bytes(w1, line)
+            assert r.startswith("ERROR"), (line, r)
+    r = enroll_bytes(w1, b"OSSEC A:'after-them'\n")
+    assert r.startswith("OSSEC K:'"), r
+    assert master.agents()["001"]["name"] == "after-them"
+    assert len(master.agents()) == 2
+    refused = [l for l in master.output().splitlines() if "refused" in l]
+    assert refused == [], refused
+    assert w1.output().count("refused") >= 5 * len(bad)
+    assert "link closed" not in w1.output() and "link closed" not in master.output()
+    r = master.api("GET", "/cluster/nodes")
+    assert sorted(i["name"] for i in r.json()["data"]["affected_items"]) == [
+        "master-node", "worker1"], r.text

@@ -365,6 +365,72 @@ test_reply_invalid(void **state)
 	assert_string_equal(r.id, "");
 }
 
+/* enroll_ip_valid: what client.keys may hold; CIDR bits within the family's width. */
+static void
+test_ip_valid(void **state)
+{
+	static const struct { const char *ip; int ok; } t[] = {
+		{ "any", 1 }, { "10.0.0.1", 1 }, { "10.0.0.0/8", 1 }, { "1.2.3.4/32", 1 },
+		{ "1.2.3.4/0", 1 }, { "1.2.3.4/33", 0 }, { "1.2.3.4/", 0 }, { "1.2.3.4/+8", 0 },
+		{ "1.2.3.4/ 8", 0 }, { "1.2.3.4/-0", 0 }, { "1.2.3.4/8x", 0 },
+		{ "1.2.3.4/0032", 0 }, { "1.2.3.4/99999999999999999999", 0 },
+		{ "::1", 1 }, { "fd00::/8", 1 }, { "fd00::/128", 1 }, { "fd00::/129", 0 },
+		{ "1.2.3", 0 }, { "256.1.1.1", 0 }, { "", 0 }, { "ANY", 0 }, { "src", 0 },
+		{ "/8", 0 }, { "1.2.3.4/8/8", 0 },
+		{ "1111:2222:3333:4444:5555:6666:7777:8888/128x1111111111111111111111111111", 0 },
+	};
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < sizeof(t) / sizeof(t[0]); i++)
+		if (enroll_ip_valid(t[i].ip) != t[i].ok)
+			fail_msg("enroll_ip_valid(\"%s\") != %d", t[i].ip, t[i].ok);
+}
+
+/* enroll_ip_match: remoted's rule, a key bound to an address is used only from it. */
+static void
+test_ip_match(void **state)
+{
+	static const struct { const char *bound, *peer; int ok; } t[] = {
+		{ "any", "127.0.0.1", 1 }, { "any", "::1", 1 },
+		{ "10.66.77.88", "10.66.77.88", 1 }, { "10.66.77.88", "127.0.0.1", 0 },
+		{ "10.66.77.88", "10.66.77.89", 0 }, { "10.66.77.88", "::ffff:10.66.77.88", 1 },
+		{ "10.0.0.0/8", "10.200.1.2", 1 }, { "10.0.0.0/8", "11.0.0.1", 0 },
+		{ "10.1.2.3/31", "10.1.2.2", 1 }, { "10.1.2.3/31", "10.1.2.4", 0 },
+		{ "0.0.0.0/0", "192.168.1.1", 1 }, { "1.2.3.4/32", "1.2.3.4", 1 },
+		{ "fd00::/8", "fd12::1", 1 }, { "fd00::/8", "fe80::1", 0 },
+		{ "fd00::1", "fd00::1", 1 }, { "fd00::1", "10.0.0.1", 0 },
+		{ "10.0.0.1", "fd00::1", 0 }, { "10.0.0.0/8", "::ffff:10.9.9.9", 1 },
+		{ "1.2.3.4/33", "1.2.3.4", 0 }, { "bogus", "1.2.3.4", 0 },
+		{ "1.2.3.4", "", 0 }, { "1.2.3.4", "not-an-ip", 0 },
+	};
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < sizeof(t) / sizeof(t[0]); i++)
+		if (enroll_ip_match(t[i].bound, t[i].peer) != t[i].ok)
+			fail_msg("enroll_ip_match(\"%s\", \"%s\") != %d", t[i].bound,
+			    t[i].peer, t[i].ok);
+}
+
+/* enroll_password_match: equal strings only, whatever their lengths. */
+static void
+test_password_match(void **state)
+{
+	static const struct { const char *want, *got; int ok; } t[] = {
+		{ "secret", "secret", 1 }, { "secret", "secre", 0 }, { "secret", "secrets", 0 },
+		{ "secret", "", 0 }, { "", "", 1 }, { "secret", "Secret", 0 },
+		{ "a", "b", 0 },
+	};
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < sizeof(t) / sizeof(t[0]); i++)
+		if (enroll_password_match(t[i].want, t[i].got) != t[i].ok)
+			fail_msg("enroll_password_match(\"%s\", \"%s\") != %d", t[i].want,
+			    t[i].got, t[i].ok);
+}
+
 int
 main(void)
 {
@@ -377,6 +443,9 @@ main(void)
 		cmocka_unit_test(test_request_malformed),
 		cmocka_unit_test(test_request_overlong_fields),
 		cmocka_unit_test(test_name_valid),
+		cmocka_unit_test(test_ip_valid),
+		cmocka_unit_test(test_ip_match),
+		cmocka_unit_test(test_password_match),
 		cmocka_unit_test(test_generate_key),
 		cmocka_unit_test(test_key_hash),
 		cmocka_unit_test(test_format_key),

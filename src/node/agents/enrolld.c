@@ -81,27 +81,6 @@ enroll_error(struct node *n, const char *peer, struct enroll_out *out, const cha
 	out->len = (size_t)len;
 }
 
-/* enrolld_ip_valid: an IPv4/IPv6 host or CIDR, or "any". */
-int
-enrolld_ip_valid(const char *ip)
-{
-	char host[64], *slash;
-	unsigned char buf[sizeof(struct in6_addr)];
-
-	if (strcmp(ip, "any") == 0)
-		return 1;
-	snprintf(host, sizeof(host), "%s", ip);
-	if ((slash = strchr(host, '/')) != NULL) {
-		char *end;
-		long bits = strtol(slash + 1, &end, 10);
-
-		if (*end != '\0' || bits < 0 || bits > 128)
-			return 0;
-		*slash = '\0';
-	}
-	return inet_pton(AF_INET, host, buf) == 1 || inet_pton(AF_INET6, host, buf) == 1;
-}
-
 /* enroll_may_replace: authd's force rule for a duplicate name. */
 static int
 enroll_may_replace(struct node *n, const struct agent *old)
@@ -156,6 +135,43 @@ enroll_groups_check(struct node *n, const char *groups, char *reason, size_t cap
 	return 0;
 }
 
+/*
+ * enroll_request_check: the rules a request must meet whatever the registry
+ * holds: a valid name, a version this manager speaks, a valid address.  ip
+ * gets the address the agent will be bound to ("any", the peer's for
+ * IP:'src', or the one asked for).  Workers check this before forwarding, so
+ * the master only ever sees well-formed requests.  0, or -1 with the reason.
+ */
+static int
+enroll_request_check(const char *peer, const struct enroll_req *r, char ip[64], char *reason,
+    size_t cap)
+{
+	if (!enroll_name_valid(r->name)) {
+		snprintf(reason, cap, ENROLL_ERR_NAME, r->name);
+		return -1;
+	}
+	if (r->version[0] != '\0') {
+		char max[32];
+
+		snprintf(max, sizeof(max), "v%d.99.99", VIGIL_AGENT_MAX_MAJOR);
+		if (control_version_cmp(r->version, max) > 0) {
+			snprintf(reason, cap, "%s", ENROLL_ERR_VERSION);
+			return -1;
+		}
+	}
+	if (r->ip[0] == '\0')
+		snprintf(ip, 64, "any");
+	else if (strcmp(r->ip, "src") == 0)
+		snprintf(ip, 64, "%s", peer);
+	else
+		snprintf(ip, 64, "%s", r->ip);
+	if (!enroll_ip_valid(ip)) {
+		snprintf(reason, cap, ENROLL_ERR_IP, ip);
+		return -1;
+	}
+	return 0;
+}
+
 static void
 enroll_decide(struct node *n, const char *peer, const struct enroll_req *r,
     struct enroll_out *out)
@@ -166,10 +182,7 @@ enroll_decide(struct node *n, const char *peer, const struct enroll_req *r,
 	size_t i, count;
 
 	if (n->has_enroll_password) {
-		size_t plen = strlen(n->enroll_password);
-
-		if (!r->has_password || strlen(r->password) != plen ||
-		    CRYPTO_memcmp(r->password, n->enroll_password, plen) != 0) {
+		if (!r->has_password || !enroll_password_match(n->enroll_password, r->password)) {
 			enroll_error(n, peer, out, ENROLL_ERR_PASSWORD);
 			return;
 		}
@@ -178,32 +191,11 @@ enroll_decide(struct node *n, const char *peer, const struct enroll_req *r,
 		enroll_error(n, peer, out, ENROLL_ERR_REQUEST);
 		return;
 	}
-	if (!enroll_name_valid(r->name)) {
-		snprintf(reason, sizeof(reason), ENROLL_ERR_NAME, r->name);
+	if (enroll_request_check(peer, r, ip, reason, sizeof(reason)) == -1) {
 		enroll_error(n, peer, out, reason);
 		return;
-	}
-	if (r->version[0] != '\0') {
-		char cap[32];
-
-		snprintf(cap, sizeof(cap), "v%d.99.99", VIGIL_AGENT_MAX_MAJOR);
-		if (control_version_cmp(r->version, cap) > 0) {
-			enroll_error(n, peer, out, ENROLL_ERR_VERSION);
-			return;
-		}
 	}
 	if (r->groups[0] != '\0' && enroll_groups_check(n, r->groups, reason, sizeof(reason)) == -1) {
-		enroll_error(n, peer, out, reason);
-		return;
-	}
-	if (r->ip[0] == '\0')
-		snprintf(ip, sizeof(ip), "any");
-	else if (strcmp(r->ip, "src") == 0)
-		snprintf(ip, sizeof(ip), "%s", peer);
-	else
-		snprintf(ip, sizeof(ip), "%s", r->ip);
-	if (!enrolld_ip_valid(ip)) {
-		snprintf(reason, sizeof(reason), ENROLL_ERR_IP, ip);
 		enroll_error(n, peer, out, reason);
 		return;
 	}
@@ -251,6 +243,27 @@ enroll_decide(struct node *n, const char *peer, const struct enroll_req *r,
 	out->len = (size_t)len;
 }
 
+/*
+ * enroll_worker_refuses: a worker answers a request that is malformed or
+ * breaks enroll_request_check itself, exactly as the master would, and
+ * forwards only the others.  1 when it answered.
+ */
+static int
+enroll_worker_refuses(struct enroll_conn *c, const struct enroll_req *r, ssize_t used)
+{
+	struct enroll_out out;
+	char ip[64], reason[300];
+
+	if (used == -1)
+		snprintf(reason, sizeof(reason), "%s", r->error != NULL ? r->error :
+		    ENROLL_ERR_REQUEST);
+	else if (enroll_request_check(c->peer, r, ip, reason, sizeof(reason)) == 0)
+		return 0;
+	enroll_error(c->node, c->peer, &out, reason);
+	enroll_reply(c, out.text, out.len);
+	return 1;
+}
+
 static void
 enroll_read_cb(struct bufferevent *bev, void *arg)
 {
@@ -269,7 +282,9 @@ enroll_read_cb(struct bufferevent *bev, void *arg)
 	used = enroll_parse_request(p, len, &r);
 	if (used == -2)
 		return;
-	if (c->node->cfg.role == ROLE_WORKER) {
+	if (c->node->cfg.role == ROLE_WORKER && enroll_worker_refuses(c, &r, used)) {
+		;   /* answered here: a bad request never reaches the master */
+	} else if (c->node->cfg.role == ROLE_WORKER) {
 		/* Workers forward the request line to the master, which decides. */
 		c->done = 1;
 		bufferevent_disable(c->bev, EV_READ);

@@ -14,8 +14,6 @@ int enrolld_listen(struct node *n);
  */
 ssize_t enrolld_process_line(struct node *n, const char *line, size_t len, const char *peer,
     char *reply, size_t cap);
-/* enrolld_ip_valid: 1 for an IPv4/IPv6 host or CIDR, or "any" (what client.keys may hold). */
-int enrolld_ip_valid(const char *ip);
 /* enrolld_forward_done: a worker got the master's reply for the connection conn. */
 void enrolld_forward_done(void *conn, const char *reply);
 

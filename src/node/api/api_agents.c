@@ -753,7 +753,7 @@ api_post_agents(struct api_req *r)
 	}
 	if (strcasecmp(ip, "any") == 0)
 		ip = "any";
-	else if (strlen(ip) >= sizeof(((struct agent *)0)->ip) || !enrolld_ip_valid(ip)) {
+	else if (strlen(ip) >= sizeof(((struct agent *)0)->ip) || !enroll_ip_valid(ip)) {
 		api_reply_problem(r, 400, 1706, NULL);
 		goto out;
 	}
