@@ -46,6 +46,7 @@ node_stats_json(struct node *n)
 	SET("frames_in", s->frames_in);
 	SET("frames_bad", s->frames_bad);
 	SET("decrypt_failures", s->decrypt_failures);
+	SET("agents_invalid_id", s->agents_invalid_id);
 	SET("events_in", s->events_in);
 	SET("keepalives", s->keepalives);
 	SET("overtakes", s->overtakes);

@@ -1,6 +1,7 @@
 """Agents end to end: enrollment, connection, status, and restart through the API,
 with real vigil-agent and vigil-sim processes."""
 
+import json
 import os
 import shutil
 import signal
@@ -290,6 +291,79 @@ def test_wrong_key_agent_is_refused(master, tmp_path, procs):
     time.sleep(3)
     assert master.agents()["001"]["status"] == "never_connected"
     assert "decrypt" in master.output()
+    assert master.alive()
+
+
+def stats_of(node):
+    try:
+        with open(os.path.join(node.data_dir, "stats.json")) as f:
+            return json.load(f)
+    except (OSError, ValueError):
+        return {}
+
+
+def agent_with_key(tmp_path, procs, master, name, reply, ip=None):
+    """A vigil-agent using the key of an enrollment reply written by hand (its address
+    replaced by ip if given)."""
+    fields = reply[len("OSSEC K:'"):-1].split(" ")
+    if ip is not None:
+        fields[2] = ip
+    d = tmp_path / name
+    d.mkdir()
+    (d / "client.keys").write_text(" ".join(fields) + "\n")
+    agent = vigil.Agent(tmp_path, master, name, args=["--keepalive", "1"])
+    procs.append(agent)
+    return fields[0]
+
+
+def test_a_key_bound_to_an_address_is_used_only_from_it(master, tmp_path, procs):
+    # remoted's rule: an agent enrolled with IP:'10.66.77.88' connecting from 127.0.0.1 is
+    # refused, and the refusal logged as remoted words it; a network holding the source lets
+    # it in.  An agent whose key names one host sends no "!id!" and is looked up by its
+    # source address (1213 when none matches); one that names its id anyway (a stolen key
+    # written down as `any`) is checked against the address the key is bound to (1408).
+    reply = enroll_raw(master, "OSSEC A:'far' IP:'10.66.77.88'\n")
+    far = agent_with_key(tmp_path, procs, master, "far", reply)
+    thief = agent_with_key(tmp_path, procs, master, "thief", reply, ip="any")
+    near = agent_with_key(tmp_path, procs, master, "near",
+                          enroll_raw(master, "OSSEC A:'near' IP:'127.0.0.0/8'\n"))
+    vigil.wait_for(lambda: "(1408): Invalid ID %s for the source ip: '127.0.0.1' (name 'far')"
+                   % far in master.output(), 20, what="the stolen key refused")
+    vigil.wait_for(lambda: "(1213): Message from '127.0.0.1' not allowed" in master.output(),
+                   20, what="the id-less agent refused")
+    vigil.wait_for(lambda: status_of(master, near) == "active", 20, what="near active")
+    assert far == thief
+    assert status_of(master, far) == "never_connected"
+    vigil.wait_for(lambda: stats_of(master).get("agents_invalid_id", 0) >= 2, 10,
+                   what="the refusals counted in stats.json")
+
+
+def test_an_unknown_agent_id_is_logged(master):
+    with socket.create_connection(("127.0.0.1", master.agent_port), timeout=5) as s:
+        s.sendall(frame(b"!4242!#AES:" + os.urandom(64)))
+        assert closed_by_peer(s, 5)
+    vigil.wait_for(lambda: "(1408): Invalid ID 4242 for the source ip: '127.0.0.1' "
+                   "(name 'unknown')" in master.output(), 10, what="the unknown id logged")
+
+
+def test_an_agent_flooding_pings_without_reading_is_cut_off(master):
+    # Every #ping is answered with a #pong: one that never reads its answers must be cut
+    # off at the outgoing cap, not make vigild hold them all (85 -> 756 MB in 9 s).
+    s = socket.create_connection(("127.0.0.1", master.agent_port), timeout=5)
+    s.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
+    burst = frame(b"#ping") * 10000
+    sent = 0
+    try:
+        while sent < 200 * 1024 * 1024:     # the cap is 1 MiB of pongs (~117,000)
+            s.sendall(burst)
+            sent += len(burst)
+        raise AssertionError("200 MiB of pings and the connection is still open")
+    except (BrokenPipeError, ConnectionResetError, socket.timeout):
+        pass
+    finally:
+        s.close()
+    vigil.wait_for(lambda: stats_of(master).get("sessions_closed", 0) >= 1, 10,
+                   what="the session closed")
     assert master.alive()
 
 

@@ -33,6 +33,7 @@
 #include "node/registry/registry.h"
 #include "node/ledger/state.h"
 #include "proto/control.h"
+#include "proto/enroll.h"
 #include "proto/frame.h"
 #include "proto/merged.h"
 #include "proto/secmsg.h"
@@ -459,6 +460,35 @@ session_attach(struct session *s, struct agent *a)
 	log_info("session %s (%s): agent %s identified", s->agent_id, s->peer, a->name);
 }
 
+/*
+ * session_invalid_id: a frame names an agent this node does not know, or one
+ * whose key is bound to another address (remoted's OS_IsAllowedDynamicID):
+ * logged in remoted's words, at most INVALID_ID_LOG_MAX lines a minute since
+ * any host can provoke them, and the connection closed.
+ */
+#define INVALID_ID_LOG_MAX 20
+static void
+session_invalid_id(struct session *s, const char *id, const struct agent *a)
+{
+	struct node *n = s->node;
+	unsigned dropped;
+
+	n->stats.agents_invalid_id++;
+	if (ratelim_take(&n->invalid_id_log, node_now(n), INVALID_ID_LOG_MAX, 60, &dropped)) {
+		if (dropped > 0)
+			log_warnx("session: %u more frames with an invalid agent id in the last "
+			    "minute, not logged", dropped);
+		if (id[0] != '\0')
+			log_warnx("(1408): Invalid ID %s for the source ip: '%s' (name '%s').", id,
+			    s->peer, a != NULL ? a->name : "unknown");
+		else
+			log_warnx("(1213): Message from '%s' not allowed. Cannot find the ID of "
+			    "the agent.", s->peer);
+	}
+	session_close(s, id[0] != '\0' ? (a != NULL ? "agent key bound to another address" :
+	    "unknown agent id") : "no agent for this address", AGENT_CODE_CONNECTION_LOST);
+}
+
 /* handle_frame: one complete payload from the wire. */
 static void
 handle_frame(struct session *s, const uint8_t *p, size_t len)
@@ -489,10 +519,9 @@ handle_frame(struct session *s, const uint8_t *p, size_t len)
 		a = registry_agent_by_id(n->reg, (unsigned int)strtoul(id, NULL, 10));
 	else
 		a = registry_agent_by_ip(n->reg, s->peer);
-	if (a == NULL || a->id == 0 || a->removed) {
+	if (a == NULL || a->id == 0 || a->removed || !enroll_ip_match(a->ip, s->peer)) {
 		n->stats.frames_bad++;
-		session_close(s, id[0] ? "unknown agent id" : "no agent for this address",
-		    AGENT_CODE_CONNECTION_LOST);
+		session_invalid_id(s, id, a != NULL && a->id != 0 && !a->removed ? a : NULL);
 		return;
 	}
 	if (s->agent != NULL && s->agent != a) {

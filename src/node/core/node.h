@@ -10,6 +10,7 @@
 #include <event2/event.h>
 #include <openssl/ssl.h>
 
+#include "lib/ratelim.h"
 #include "node/core/config.h"
 
 #define VIGIL_VERSION "0.1.0"
@@ -98,6 +99,7 @@ struct node_stats {
 	uint64_t shared_pushes;      /* merged.mg sent to agents */
 	uint64_t shared_pushes_deferred; /* a push left for a later keepalive (rate limit) */
 	uint64_t accept_paused;      /* accepting paused: out of descriptors, or agents at the cap */
+	uint64_t agents_invalid_id;  /* frames naming an unknown agent, or from outside its address */
 };
 
 struct node {
@@ -145,6 +147,7 @@ struct node {
 	struct groups *groups;          /* agent groups (master: from the registry; worker: from the master) */
 
 	struct node_stats stats;
+	struct ratelim invalid_id_log;  /* "Invalid ID" lines a peer can provoke (session.c) */
 	struct node_hooks hooks;
 };
 
