@@ -127,6 +127,41 @@ test_agents_list(void **state)
 		assert_int_equal(err.code, 0);
 		assert_non_null(strstr(err.detail, "agents_list"));
 	}
+	/* An agent named twice is taken once, at its first place ("0001" is "001"); ids
+	 * naming no agent stay apart by their text. */
+	assert_int_equal(api_parse_agents_list("002,001,002,0001,005,99999999999999999999,"
+	    "4294967295,4294967295,001", &ids, &strs, &n, &err), 0);
+	assert_int_equal(n, 5);
+	assert_int_equal(ids[0], 2);
+	assert_int_equal(ids[1], 1);
+	assert_string_equal(strs[1], "001");
+	assert_int_equal(ids[2], 5);
+	assert_string_equal(strs[3], "99999999999999999999");
+	assert_string_equal(strs[4], "4294967295");
+	api_agents_list_free(ids, strs, n);
+
+	/* At most API_AGENTS_LIST_MAX items, duplicates counted: the text is not kept */
+	{
+		size_t cap = (size_t)API_AGENTS_LIST_MAX * 4 + 8;
+		char *big = malloc(cap);
+
+		assert_non_null(big);
+		memcpy(big, "001", 3);
+		for (i = 1; i < (size_t)API_AGENTS_LIST_MAX; i++)
+			memcpy(big + 3 + (i - 1) * 4, ",001", 4);
+		big[3 + ((size_t)API_AGENTS_LIST_MAX - 1) * 4] = '\0';   /* exactly the max */
+		assert_int_equal(api_parse_agents_list(big, &ids, &strs, &n, &err), 0);
+		assert_int_equal(n, 1);
+		api_agents_list_free(ids, strs, n);
+		memcpy(big + 3 + ((size_t)API_AGENTS_LIST_MAX - 1) * 4, ",001", 5);
+		assert_int_equal(api_parse_agents_list(big, &ids, &strs, &n, &err), -1);
+		assert_null(ids);
+		assert_int_equal(err.http_status, 400);
+		assert_non_null(strstr(err.detail, "agents_list"));
+		assert_non_null(strstr(err.detail, "100000"));
+		free(big);
+	}
+
 	api_parse_agents_list("wrong_name", &ids, &strs, &n, &err);
 	assert_string_equal(err.detail, "'wrong_name' does not match '^\\\\d+$' - 'agents_list'");
 	api_parse_agents_list("001,12", &ids, &strs, &n, &err);

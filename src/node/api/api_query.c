@@ -191,6 +191,66 @@ api_agents_list_free(unsigned int *ids, char **strs, size_t n)
 	free(ids);
 }
 
+/* One entry of agents_list, for finding duplicates. */
+struct list_item {
+	unsigned int id;
+	const char *str;
+	size_t at;
+};
+
+static int
+list_item_cmp(const void *a, const void *b)
+{
+	const struct list_item *x = a, *y = b;
+	int c;
+
+	if (x->id != y->id)
+		return x->id < y->id ? -1 : 1;
+	if (x->id == UINT_MAX && (c = strcmp(x->str, y->str)) != 0)
+		return c;
+	return x->at < y->at ? -1 : x->at > y->at;
+}
+
+/*
+ * agents_list_dedupe: keeps the first of entries naming the same agent ("001"
+ * and "0001" do) in their order; entries naming no agent (UINT_MAX) are the
+ * same only with the same text.  Wazuh takes the list as a set: an agent
+ * listed twice must not be commanded twice.  0 / -1 out of memory.
+ */
+static int
+agents_list_dedupe(unsigned int *v, char **sv, size_t *n)
+{
+	struct list_item *t;
+	unsigned char *dup;
+	size_t i, k;
+
+	if (*n < 2)
+		return 0;
+	if ((t = calloc(*n, sizeof(*t))) == NULL || (dup = calloc(*n, 1)) == NULL) {
+		free(t);
+		return -1;
+	}
+	for (i = 0; i < *n; i++)
+		t[i] = (struct list_item){ v[i], sv[i], i };
+	qsort(t, *n, sizeof(*t), list_item_cmp);
+	for (i = 1; i < *n; i++)
+		if (t[i].id == t[i - 1].id &&
+		    (t[i].id != UINT_MAX || strcmp(t[i].str, t[i - 1].str) == 0))
+			dup[t[i].at] = 1;
+	for (i = k = 0; i < *n; i++) {
+		if (dup[i]) {
+			free(sv[i]);
+			continue;
+		}
+		v[k] = v[i];
+		sv[k++] = sv[i];
+	}
+	*n = k;
+	free(dup);
+	free(t);
+	return 0;
+}
+
 int
 api_parse_agents_list(const char *s, unsigned int **ids, char ***strs, size_t *n,
     struct api_qerr *err)
@@ -208,6 +268,11 @@ api_parse_agents_list(const char *s, unsigned int **ids, char ***strs, size_t *n
 	for (p = s; *p != '\0'; p++)
 		if (*p == ',')
 			count++;
+	if (count > API_AGENTS_LIST_MAX) {
+		qerr_set(err, 400, 0, "[%zu items] is too long (at most %d) - 'agents_list'", count,
+		    API_AGENTS_LIST_MAX);
+		return -1;
+	}
 	if ((v = calloc(count, sizeof(*v))) == NULL || (sv = calloc(count, sizeof(*sv))) == NULL) {
 		qerr_set(err, 500, 1000, NULL);
 		goto err;
@@ -239,6 +304,10 @@ api_parse_agents_list(const char *s, unsigned int **ids, char ***strs, size_t *n
 			qerr_set(err, 500, 1000, NULL);
 			goto err;
 		}
+	}
+	if (agents_list_dedupe(v, sv, &count) == -1) {
+		qerr_set(err, 500, 1000, NULL);
+		goto err;
 	}
 	*ids = v;
 	*strs = sv;

@@ -63,6 +63,7 @@ int api_parse_bool(const char *s);
  * Allocates *ids and *strs (caller frees with api_agents_list_free). 0 / -1
  * with err filled (400, schema).
  */
+#define API_AGENTS_LIST_MAX 100000   /* items in agents_list, duplicates counted */
 int api_parse_agents_list(const char *s, unsigned int **ids, char ***strs, size_t *n,
     struct api_qerr *err);
 void api_agents_list_free(unsigned int *ids, char **strs, size_t n);
