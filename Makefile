@@ -1,6 +1,7 @@
 # Vigil — one Makefile.  `make` builds the programs into build/.
 #   make            build/vigild build/vigil-agent build/vigil-sim build/vigilctl
-#   make check      install missing packages, build, run unit + system tests
+#   make check      install missing packages, build, run unit + system tests (release and
+#                   sanitizer builds), then every fuzz target briefly (scripts/fuzz-smoke.sh)
 #   make demo       install missing packages, build, run the 100-agent restart demo
 #   make SANITIZE=address,undefined   sanitizer build (into build-san/)
 #   make fuzz       libFuzzer targets (clang) into build-fuzz/
@@ -114,6 +115,8 @@ check: deps
 	$(MAKE) -j2 SANITIZE=address,undefined all tests
 	sh scripts/run-unit.sh build-san
 	VIGIL_BUILD=$(abspath build-san) $(PYTEST) tests/system
+	$(MAKE) -j2 fuzz
+	sh scripts/fuzz-smoke.sh
 
 demo: deps
 	$(MAKE) all

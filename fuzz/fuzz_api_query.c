@@ -38,11 +38,11 @@ fuzz_init(void)
 		snprintf(a->ip, sizeof(a->ip), i % 2 ? "any" : "10.0.0.%zu", i);
 		snprintf(a->group, sizeof(a->group), i % 3 ? "default,web" : "default");
 		snprintf(a->node_name, sizeof(a->node_name), "node%zu", i % 2);
-		snprintf(a->info.version, sizeof(a->info.version), "Wazuh v4.%zu.0", 8 + i);
-		snprintf(a->info.os_platform, sizeof(a->info.os_platform), i % 2 ? "ubuntu" : "centos");
-		a->status = (int)(i % 4);
+		snprintf(a->st.info.version, sizeof(a->st.info.version), "Wazuh v4.%zu.0", 8 + i);
+		snprintf(a->st.info.os_platform, sizeof(a->st.info.os_platform), i % 2 ? "ubuntu" : "centos");
+		a->st.status = (int)(i % 4);
 		a->date_add = (time_t)(1600000000 + i);
-		a->last_keepalive = i % 2 ? (time_t)(1700000000 + i) : 0;
+		a->st.last_keepalive = i % 2 ? (time_t)(1700000000 + i) : 0;
 		a->removed = (i == 4);
 		fuzz_agent_ptrs[i] = a;
 	}
