@@ -16,6 +16,8 @@
 #include <event2/event.h>
 #include <event2/listener.h>
 
+#include "lib/atomicfile.h"
+#include "lib/datadir.h"
 #include "lib/hash.h"
 #include "lib/log.h"
 #include "lib/tls.h"
@@ -148,20 +150,11 @@ read_secret_file(const char *path, char *out, size_t cap)
 		fatalx("%s is empty", path);
 }
 
+/* write_file_0600: a fresh file replaces path (and a link planted there), never written through. */
 static int
 write_file_0600(const char *path, const char *text)
 {
-	int fd;
-	ssize_t len = (ssize_t)strlen(text);
-
-	fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
-	if (fd == -1)
-		return -1;
-	if (write(fd, text, (size_t)len) != len) {
-		close(fd);
-		return -1;
-	}
-	return close(fd);
+	return atomicfile_write(path, text, strlen(text), 0600);
 }
 
 /*
@@ -271,7 +264,7 @@ daemon_ready(struct node *n)
 	path_join(path, sizeof(path), n->cfg.data_dir, "vigild.log");
 	printf("vigild: running in the background, log: %s\n\001READY", path);
 	fflush(stdout);
-	fd = open(path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0600);
+	fd = open(path, O_WRONLY | O_CREAT | O_APPEND | O_NOFOLLOW | O_CLOEXEC, 0600);
 	if (fd != -1) {
 		dup2(fd, STDERR_FILENO);
 		close(fd);
@@ -321,14 +314,16 @@ main(int argc, char **argv)
 		return rc == 1 ? 0 : 2;
 	}
 	log_init("vigild", n->cfg.verbose);
+	/* belt to datadir_prepare's braces: whatever vigild or SQLite creates is the owner's */
+	umask(077);
 
 	signal(SIGPIPE, SIG_IGN);
 	raise_nofile();
 	srandom((unsigned int)(time(NULL) ^ getpid()));
 	if (gethostname(n->hostname, sizeof(n->hostname)) == -1)
 		snprintf(n->hostname, sizeof(n->hostname), "localhost");
-	if (mkdir(n->cfg.data_dir, 0700) == -1 && errno != EEXIST)
-		fatal("cannot create data dir %s", n->cfg.data_dir);
+	if (datadir_prepare(n->cfg.data_dir, DATADIR_NO_UID) == -1)
+		fatalx("data dir %s cannot be used", n->cfg.data_dir);
 	if (n->cfg.enroll_password_file[0] != '\0') {
 		read_secret_file(n->cfg.enroll_password_file, n->enroll_password,
 		    sizeof(n->enroll_password));
