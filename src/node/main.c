@@ -20,6 +20,7 @@
 #include "lib/datadir.h"
 #include "lib/hash.h"
 #include "lib/log.h"
+#include "lib/privdrop.h"
 #include "lib/tls.h"
 #include "node/api/auth.h"
 #include "node/api/rbac.h"
@@ -294,6 +295,7 @@ int
 main(int argc, char **argv)
 {
 	struct node *n;
+	struct privdrop drop = { .active = 0 };
 	char path[600], cert[600], key[600];
 	struct timeval one_second = { 1, 0 };
 	int rc, i;
@@ -316,13 +318,24 @@ main(int argc, char **argv)
 	log_init("vigild", n->cfg.verbose);
 	/* belt to datadir_prepare's braces: whatever vigild or SQLite creates is the owner's */
 	umask(077);
+	if (n->cfg.user[0] != '\0') {
+		char err[200];
+
+		if (privdrop_resolve(n->cfg.user, &drop, err, sizeof(err)) == -1) {
+			fprintf(stderr, "vigild: --user %s: %s\n", n->cfg.user, err);
+			free(n);
+			return 2;
+		}
+	} else if (geteuid() == 0)
+		log_warnx("running as root: give --user (as Wazuh's 'wazuh') to run unprivileged "
+		    "once the ports are bound");
 
 	signal(SIGPIPE, SIG_IGN);
 	raise_nofile();
 	srandom((unsigned int)(time(NULL) ^ getpid()));
 	if (gethostname(n->hostname, sizeof(n->hostname)) == -1)
 		snprintf(n->hostname, sizeof(n->hostname), "localhost");
-	if (datadir_prepare(n->cfg.data_dir, DATADIR_NO_UID) == -1)
+	if (datadir_prepare(n->cfg.data_dir, drop.active ? drop.uid : DATADIR_NO_UID) == -1)
 		fatalx("data dir %s cannot be used", n->cfg.data_dir);
 	if (n->cfg.enroll_password_file[0] != '\0') {
 		read_secret_file(n->cfg.enroll_password_file, n->enroll_password,
@@ -384,6 +397,18 @@ main(int argc, char **argv)
 		fatalx("cannot listen; is another vigild running on these ports?");
 	if (cluster_start(n) == -1)
 		fatalx("cannot start the cluster link");
+	/*
+	 * Every port is bound and every file that needed root is open: the data
+	 * dir goes to the user (files made from now on are made by it) and root goes.
+	 */
+	if (drop.active) {
+		if (datadir_chown(n->cfg.data_dir, drop.uid, drop.gid) == -1)
+			fatalx("cannot give the data dir %s to user %s", n->cfg.data_dir, drop.name);
+		if (privdrop_apply(&drop) == -1)
+			fatalx("cannot drop privileges to user %s", drop.name);
+		log_info("dropped privileges: running as user %s (uid %ld, gid %ld)", drop.name,
+		    (long)drop.uid, (long)drop.gid);
+	}
 	printf("vigild %s: %s node '%s', data in %s\n", VIGIL_VERSION,
 	    n->cfg.role == ROLE_MASTER ? "master" : "worker", n->cfg.name, n->cfg.data_dir);
 	printf("  agents      tcp  %s:%d\n", n->cfg.listen, n->cfg.agent_port);

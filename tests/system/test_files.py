@@ -200,3 +200,63 @@ def test_data_dir_of_another_user_is_refused(tmp_path):
     assert r.returncode != 0, r.stdout + r.stderr
     assert "owned by" in r.stderr, r.stderr
     assert os.listdir(ndir) == []
+
+
+@pytest.fixture
+def shared_tmp():
+    """A fresh dir in /tmp that other users may pass through (0711): pytest's tmp_path
+    sits under root-only dirs, where an unprivileged vigild could not reach its data."""
+    d = tempfile.mkdtemp(prefix="vigil-files-", dir="/tmp")
+    os.chmod(d, 0o711)
+    yield d
+    shutil.rmtree(d, ignore_errors=True)
+
+
+def proc_ids(pid, key):
+    with open("/proc/%d/status" % pid) as f:
+        for line in f:
+            if line.startswith(key + ":"):
+                return [int(x) for x in line.split()[1:]]
+    return None
+
+
+def test_root_drops_to_user(shared_tmp, tmp_path, procs):
+    nobody = need_root()
+    # a data dir left by an earlier run as root: the node hands it to the user
+    ddir = os.path.join(shared_tmp, "master-node")
+    os.mkdir(ddir, 0o755)
+    with open(os.path.join(ddir, "stats.json"), "w") as f:
+        f.write("{}")
+    node, agent = start_with_agent(tmp_path, procs, node_args=["--user", "nobody"],
+                                   node_tmp=shared_tmp)
+    assert proc_ids(node.pid, "Uid") == [nobody.pw_uid] * 4
+    assert proc_ids(node.pid, "Gid") == [nobody.pw_gid] * 4
+    assert 0 not in (proc_ids(node.pid, "Groups") or [])
+    assert_owner_only(node.data_dir, uid=nobody.pw_uid)
+    # the node keeps working as that user: the API, the registry, a restart round trip
+    r = node.api("PUT", "/agents/restart", params={"agents_list": "001"})
+    assert r.status_code == 200, r.text
+    assert r.json()["data"]["total_affected_items"] == 1, r.text
+    assert node.stop() == 0, node.output()
+    procs.remove(node)
+    assert "dropped privileges" in node.output() or "running as" in node.output()
+
+
+def test_user_option_needs_root_or_self(tmp_path):
+    nobody = need_root()
+    ddir = tmp_path / "d"
+    ddir.mkdir(mode=0o700)
+    os.chown(ddir, nobody.pw_uid, nobody.pw_gid)
+    os.chmod(tmp_path, 0o711)
+    # not root, --user names someone else: refused before anything is created
+    r = subprocess.run(["setpriv", "--reuid", str(nobody.pw_uid), "--regid",
+                        str(nobody.pw_gid), "--clear-groups"] + vigild_argv(ddir, "--user", "root"),
+                       capture_output=True, text=True, timeout=30, stdin=subprocess.DEVNULL)
+    assert r.returncode == 2, r.stdout + r.stderr
+    assert "--user" in r.stderr, r.stderr
+    assert os.listdir(ddir) == []
+    # an unknown user is refused too
+    r = subprocess.run(vigild_argv(ddir, "--user", "no-such-user-vigil"), capture_output=True,
+                       text=True, timeout=30, stdin=subprocess.DEVNULL)
+    assert r.returncode == 2, r.stdout + r.stderr
+    assert "no-such-user-vigil" in r.stderr, r.stderr
