@@ -9,6 +9,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "lib/atomicfile.h"
 #include "lib/log.h"
 
 #define KEYFILE_LINE_MAX 1024
@@ -274,53 +275,16 @@ keyfile_load(const char *path, struct keyfile_entry *e)
 int
 keyfile_write_atomic(const char *path, const void *buf, size_t len, mode_t mode)
 {
-	char tmp[4096];
-	const char *p = buf;
-	ssize_t w;
-	int fd, n;
-
-	n = snprintf(tmp, sizeof(tmp), "%s.tmp", path);
-	if (n < 0 || (size_t)n >= sizeof(tmp)) {
-		log_warnx("%s: path too long", path);
+	/*
+	 * A temporary file of a random name made with O_EXCL, renamed over path:
+	 * a link planted under a temporary or the final name is never written
+	 * through (a fixed "path.tmp" opened with O_TRUNC was).
+	 */
+	if (atomicfile_write(path, buf, len, mode) == -1) {
+		log_warn("cannot write %s", path);
 		return -1;
-	}
-	if ((fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, mode)) == -1) {
-		log_warn("open %s", tmp);
-		return -1;
-	}
-	if (fchmod(fd, mode) == -1)
-		log_warn("fchmod %s", tmp);
-	while (len > 0) {
-		w = write(fd, p, len);
-		if (w == -1) {
-			if (errno == EINTR)
-				continue;
-			log_warn("write %s", tmp);
-			goto err;
-		}
-		p += w;
-		len -= (size_t)w;
-	}
-	if (fsync(fd) == -1) {
-		log_warn("fsync %s", tmp);
-		goto err;
-	}
-	if (close(fd) == -1) {
-		fd = -1;
-		log_warn("close %s", tmp);
-		goto err;
-	}
-	fd = -1;
-	if (rename(tmp, path) == -1) {
-		log_warn("rename %s", path);
-		goto err;
 	}
 	return 0;
-err:
-	if (fd != -1)
-		close(fd);
-	unlink(tmp);
-	return -1;
 }
 
 int
@@ -343,7 +307,7 @@ keyfile_append(const char *path, const struct keyfile_entry *e)
 
 	if ((n = keyfile_format_line(line, sizeof(line), e)) == -1)
 		return -1;
-	if ((fd = open(path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0600)) == -1) {
+	if ((fd = open(path, O_WRONLY | O_CREAT | O_APPEND | O_NOFOLLOW | O_CLOEXEC, 0600)) == -1) {
 		log_warn("open %s", path);
 		return -1;
 	}

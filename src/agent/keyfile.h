@@ -76,7 +76,7 @@ int keyfile_counter_load(const char *path, unsigned int *global, unsigned int *l
 /* keyfile_counter_save: writes "%u:%u:" (as StoreSenderCounter) atomically, 0600. 0 / -1 (logged). */
 int keyfile_counter_save(const char *path, unsigned int global, unsigned int local);
 
-/* keyfile_write_atomic: writes buf to path via path.tmp + fsync + rename, with mode. 0 / -1. */
+/* keyfile_write_atomic: replaces path with buf (atomicfile_write), with mode. 0 / -1 (logged). */
 int keyfile_write_atomic(const char *path, const void *buf, size_t len, mode_t mode);
 
 #endif

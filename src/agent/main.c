@@ -24,6 +24,7 @@
 #include "agent/sharedrx.h"
 #include "agent/sysinfo.h"
 #include "lib/atomicfile.h"
+#include "lib/datadir.h"
 #include "lib/hash.h"
 #include "lib/log.h"
 #include "lib/tls.h"
@@ -448,7 +449,8 @@ agentd_daemonize(void)
 		if (fd > STDERR_FILENO)
 			close(fd);
 	}
-	if ((fd = open(logpath, O_WRONLY | O_CREAT | O_APPEND, 0600)) != -1) {
+	if ((fd = open(logpath, O_WRONLY | O_CREAT | O_APPEND | O_NOFOLLOW | O_CLOEXEC,
+	    0600)) != -1) {
 		dup2(fd, STDERR_FILENO);
 		if (fd > STDERR_FILENO)
 			close(fd);
@@ -461,7 +463,7 @@ agentd_write_pid(void)
 	char buf[32];
 	int n = snprintf(buf, sizeof(buf), "%ld\n", (long)getpid());
 
-	if (keyfile_write_atomic(ad.pid_path, buf, (size_t)n, 0644) == -1)
+	if (keyfile_write_atomic(ad.pid_path, buf, (size_t)n, 0600) == -1)
 		log_warnx("cannot write %s", ad.pid_path);
 }
 
@@ -492,8 +494,10 @@ main(int argc, char **argv)
 			fatalx("hostname too long for an agent name; use --name");
 		memcpy(ad.o.name, host, strlen(host) + 1);
 	}
-	if (mkdir(ad.o.data_dir, 0700) == -1 && errno != EEXIST)
-		fatal("mkdir %s", ad.o.data_dir);
+	/* the data dir holds client.keys: the agent's alone (0700, files 0600, no links followed) */
+	umask(077);
+	if (datadir_prepare(ad.o.data_dir, DATADIR_NO_UID) == -1)
+		fatalx("data dir %s cannot be used", ad.o.data_dir);
 	agentd_path(ad.keys_path, "client.keys");
 	agentd_path(ad.counter_path, "sender_counter");
 	agentd_path(ad.pid_path, "agent.pid");

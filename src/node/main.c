@@ -16,8 +16,11 @@
 #include <event2/event.h>
 #include <event2/listener.h>
 
+#include "lib/atomicfile.h"
+#include "lib/datadir.h"
 #include "lib/hash.h"
 #include "lib/log.h"
+#include "lib/privdrop.h"
 #include "lib/tls.h"
 #include "node/api/auth.h"
 #include "node/api/rbac.h"
@@ -148,20 +151,11 @@ read_secret_file(const char *path, char *out, size_t cap)
 		fatalx("%s is empty", path);
 }
 
+/* write_file_0600: a fresh file replaces path (and a link planted there), never written through. */
 static int
 write_file_0600(const char *path, const char *text)
 {
-	int fd;
-	ssize_t len = (ssize_t)strlen(text);
-
-	fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
-	if (fd == -1)
-		return -1;
-	if (write(fd, text, (size_t)len) != len) {
-		close(fd);
-		return -1;
-	}
-	return close(fd);
+	return atomicfile_write(path, text, strlen(text), 0600);
 }
 
 /*
@@ -271,7 +265,7 @@ daemon_ready(struct node *n)
 	path_join(path, sizeof(path), n->cfg.data_dir, "vigild.log");
 	printf("vigild: running in the background, log: %s\n\001READY", path);
 	fflush(stdout);
-	fd = open(path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0600);
+	fd = open(path, O_WRONLY | O_CREAT | O_APPEND | O_NOFOLLOW | O_CLOEXEC, 0600);
 	if (fd != -1) {
 		dup2(fd, STDERR_FILENO);
 		close(fd);
@@ -301,6 +295,7 @@ int
 main(int argc, char **argv)
 {
 	struct node *n;
+	struct privdrop drop = { .active = 0 };
 	char path[600], cert[600], key[600];
 	struct timeval one_second = { 1, 0 };
 	int rc, i;
@@ -321,14 +316,27 @@ main(int argc, char **argv)
 		return rc == 1 ? 0 : 2;
 	}
 	log_init("vigild", n->cfg.verbose);
+	/* belt to datadir_prepare's braces: whatever vigild or SQLite creates is the owner's */
+	umask(077);
+	if (n->cfg.user[0] != '\0') {
+		char err[200];
+
+		if (privdrop_resolve(n->cfg.user, &drop, err, sizeof(err)) == -1) {
+			fprintf(stderr, "vigild: --user %s: %s\n", n->cfg.user, err);
+			free(n);
+			return 2;
+		}
+	} else if (geteuid() == 0)
+		log_warnx("running as root: give --user (as Wazuh's 'wazuh') to run unprivileged "
+		    "once the ports are bound");
 
 	signal(SIGPIPE, SIG_IGN);
 	raise_nofile();
 	srandom((unsigned int)(time(NULL) ^ getpid()));
 	if (gethostname(n->hostname, sizeof(n->hostname)) == -1)
 		snprintf(n->hostname, sizeof(n->hostname), "localhost");
-	if (mkdir(n->cfg.data_dir, 0700) == -1 && errno != EEXIST)
-		fatal("cannot create data dir %s", n->cfg.data_dir);
+	if (datadir_prepare(n->cfg.data_dir, drop.active ? drop.uid : DATADIR_NO_UID) == -1)
+		fatalx("data dir %s cannot be used", n->cfg.data_dir);
 	if (n->cfg.enroll_password_file[0] != '\0') {
 		read_secret_file(n->cfg.enroll_password_file, n->enroll_password,
 		    sizeof(n->enroll_password));
@@ -389,6 +397,18 @@ main(int argc, char **argv)
 		fatalx("cannot listen; is another vigild running on these ports?");
 	if (cluster_start(n) == -1)
 		fatalx("cannot start the cluster link");
+	/*
+	 * Every port is bound and every file that needed root is open: the data
+	 * dir goes to the user (files made from now on are made by it) and root goes.
+	 */
+	if (drop.active) {
+		if (datadir_chown(n->cfg.data_dir, drop.uid, drop.gid) == -1)
+			fatalx("cannot give the data dir %s to user %s", n->cfg.data_dir, drop.name);
+		if (privdrop_apply(&drop) == -1)
+			fatalx("cannot drop privileges to user %s", drop.name);
+		log_info("dropped privileges: running as user %s (uid %ld, gid %ld)", drop.name,
+		    (long)drop.uid, (long)drop.gid);
+	}
 	printf("vigild %s: %s node '%s', data in %s\n", VIGIL_VERSION,
 	    n->cfg.role == ROLE_MASTER ? "master" : "worker", n->cfg.name, n->cfg.data_dir);
 	printf("  agents      tcp  %s:%d\n", n->cfg.listen, n->cfg.agent_port);

@@ -4,6 +4,7 @@
  * registry writes, CPU time and memory.  Not fsynced: it is a gauge, and a
  * crash loses nothing that matters.
  */
+#include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -93,7 +94,13 @@ node_write_stats(struct node *n)
 	snprintf(path, sizeof(path), "%s/stats.json", n->cfg.data_dir);
 	snprintf(tmp, sizeof(tmp), "%s/.stats.json.tmp", n->cfg.data_dir);
 	len = strlen(text);
-	if ((fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644)) == -1) {
+	/*
+	 * A fresh temporary file each time (O_EXCL: never through a link planted
+	 * under that name), renamed over stats.json (which replaces a link
+	 * there, never writes through it).  Not fsynced: a gauge.
+	 */
+	if ((unlink(tmp) == -1 && errno != ENOENT) ||
+	    (fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600)) == -1) {
 		free(text);
 		return;
 	}

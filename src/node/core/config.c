@@ -43,7 +43,7 @@ config_usage(FILE *f)
 	    "              [--token-lifetime S] [--api-request-timeout S]\n"
 	    "              [--max-login-attempts N] [--block-time S]\n"
 	    "              [--max-request-per-minute N] [--master HOST:PORT] [--cluster-key-file F]\n"
-	    "              [--node-grace S] [--test-faults]\n"
+	    "              [--node-grace S] [--user NAME] [--test-faults]\n"
 	    "              [--config FILE] [--foreground] [-v|--verbose] [-q|--quiet]\n");
 }
 
@@ -145,6 +145,8 @@ config_set(struct config *c, const char *key, const char *v)
 		return set_str(key, c->master, sizeof(c->master), v);
 	if (strcmp(key, "cluster-key-file") == 0)
 		return set_str(key, c->cluster_key_file, sizeof(c->cluster_key_file), v);
+	if (strcmp(key, "user") == 0)
+		return set_str(key, c->user, sizeof(c->user), v);
 	if (strcmp(key, "foreground") == 0) {
 		c->foreground = strcmp(v, "no") != 0 && strcmp(v, "0") != 0;
 		return 0;

@@ -28,6 +28,7 @@ struct config {
 	int flush_interval_ms;      /* registry batch interval, 100 */
 	char master[128];           /* worker: master HOST:PORT */
 	char cluster_key_file[512];
+	char user[64];              /* started as root: run as this user once the ports are bound */
 	int node_grace;             /* s before a lost worker's agents are disconnected, 10 */
 	int test_faults;            /* tests only: obey <data-dir>/faults.cmd (cluster.c) */
 	int keys_chunk;             /* agents per keys frame of a full table, 5000 (tests: less) */

@@ -337,8 +337,9 @@ regdb_open(const char *path)
 		log_warn("registry: %s", path);
 		return NULL;
 	}
+	/* NOFOLLOW: a link planted as registry.db must not take agent keys elsewhere */
 	if (sqlite3_open_v2(path, &d->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE |
-	    SQLITE_OPEN_NOMUTEX, NULL) != SQLITE_OK) {
+	    SQLITE_OPEN_NOMUTEX | SQLITE_OPEN_NOFOLLOW, NULL) != SQLITE_OK) {
 		log_warnx("registry: %s: %s", path,
 		    d->db ? sqlite3_errmsg(d->db) : "out of memory");
 		goto err;
