@@ -175,3 +175,152 @@ def test_node_refuses_half_or_bad_certificate_options(tmp_path):
         p = subprocess.run(base + args, capture_output=True, text=True, timeout=30)
         assert p.returncode != 0, (args, p.stderr)
         assert what in p.stderr, (args, p.stderr)
+
+
+def test_agent_with_the_ca_enrolls_and_connects(tmp_path, procs):
+    ca, cert, _, _ = pki(tmp_path)
+    node, pw = start_node(tmp_path, procs, cert)
+    agent = vigil.Agent(tmp_path, node, "web-01",
+                        args=["--ca", ca[0], "--password-file", pw])
+    procs.append(agent)
+    vigil.wait_for(lambda: node.agents().get("001", {}).get("status") == "active", 20, 0.1,
+                   "agent 001 active")
+    assert node.agents()["001"]["name"] == "web-01"
+    assert NOT_VERIFIED not in agent.output()
+
+
+def test_agent_trusts_the_nodes_own_certificate(tmp_path, procs, master):
+    """The self-signed DATA_DIR/sslmanager.cert of a node is a CA for itself (README)."""
+    agent = vigil.Agent(tmp_path, master, "web-01",
+                        args=["--ca", os.path.join(master.data_dir, "sslmanager.cert")])
+    procs.append(agent)
+    vigil.wait_for(lambda: master.agents().get("001", {}).get("status") == "active", 20, 0.1,
+                   "agent 001 active")
+    assert NOT_VERIFIED not in agent.output()
+
+
+def test_agent_with_another_ca_does_not_enroll(tmp_path, procs):
+    _, cert, other, _ = pki(tmp_path)
+    node, pw = start_node(tmp_path, procs, cert)
+    agent = vigil.Agent(tmp_path, node, "web-01",
+                        args=["--ca", other[0], "--password-file", pw])
+    procs.append(agent)
+    # it fails, says why, and tries again
+    vigil.wait_for(lambda: agent.output().count(
+        "cannot verify the manager's certificate: unable to get local issuer certificate") >= 2,
+        20, 0.1, "two failed enrollments")
+    assert "enrolled as" not in agent.output()
+    assert registered(node) == []
+    assert "agent 001" not in node.output()
+
+
+def test_agent_sends_nothing_to_an_impostor(tmp_path, procs):
+    """A manager whose certificate another CA signed gets no request (no password): the
+    agent refuses the handshake; without --ca the same impostor receives the password."""
+    ca, _, _, impostor = pki(tmp_path)
+    pw = tmp_path / "authd.pass"
+    pw.write_text(PASSWORD + "\n")
+    trap = TlsTrap(*impostor)
+    procs.append(trap)
+    agent = vigil.Agent(tmp_path, trap_node(trap), "web-01",
+                        args=["--ca", ca[0], "--password-file", str(pw)])
+    procs.append(agent)
+    vigil.wait_for(lambda: trap.seen()[0] >= 2 and agent.output().count(
+        "cannot verify the manager's certificate") >= 2, 20, 0.1,
+        "two refused handshakes with the impostor")
+    agent.stop()
+    _, handshakes, data = trap.seen()
+    assert handshakes == 0 and data == b""
+
+    # the control: the trap does get the password from an agent that verifies nothing,
+    # and that agent says so, once
+    agent = vigil.Agent(tmp_path, trap_node(trap), "web-02",
+                        args=["--password-file", str(pw)])
+    procs.append(agent)
+    vigil.wait_for(lambda: trap.seen()[2].count(PASSWORD.encode()) >= 2, 20, 0.1,
+                   "the impostor got two requests with the password")
+    assert b"OSSEC PASS: " + PASSWORD.encode() in trap.seen()[2]
+    assert agent.output().count(NOT_VERIFIED) == 1
+
+
+def test_agent_checks_the_address_unless_told_not_to(tmp_path, procs):
+    """A certificate of the right CA for another address is refused by default; with
+    --no-host-check (Wazuh's agent checks the CA only) it is accepted."""
+    ca = make_ca(tmp_path, "ca")
+    elsewhere = make_cert(tmp_path, ca, "elsewhere", san="IP:127.0.0.2,DNS:elsewhere.example")
+    pw = tmp_path / "authd.pass"
+    pw.write_text(PASSWORD + "\n")
+    trap = TlsTrap(*elsewhere)
+    procs.append(trap)
+    agent = vigil.Agent(tmp_path, trap_node(trap), "web-01",
+                        args=["--ca", ca[0], "--password-file", str(pw)])
+    procs.append(agent)
+    vigil.wait_for(lambda: agent.output().count(
+        "cannot verify the manager's certificate: IP address mismatch") >= 2, 20, 0.1,
+        "two refused handshakes for the wrong address")
+    agent.stop()
+    assert trap.seen()[1:] == (0, b"")
+
+    agent = vigil.Agent(tmp_path, trap_node(trap), "web-02",
+                        args=["--ca", ca[0], "--no-host-check", "--password-file", str(pw)])
+    procs.append(agent)
+    vigil.wait_for(lambda: PASSWORD.encode() in trap.seen()[2], 20, 0.1,
+                   "the request reached the manager")
+    assert NOT_VERIFIED not in agent.output()
+
+
+def test_agent_without_ca_enrolls_and_warns(tmp_path, procs):
+    _, cert, _, _ = pki(tmp_path)
+    node, pw = start_node(tmp_path, procs, cert)
+    agent = vigil.Agent(tmp_path, node, "web-01", args=["--password-file", pw])
+    procs.append(agent)
+    vigil.wait_for(lambda: node.agents().get("001", {}).get("status") == "active", 20, 0.1,
+                   "agent 001 active")
+    assert agent.output().count(NOT_VERIFIED) == 1
+
+
+def test_sim_with_the_ca_enrolls_and_connects(tmp_path, procs):
+    ca, cert, _, _ = pki(tmp_path)
+    node, pw = start_node(tmp_path, procs, cert)
+    sim = vigil.Sim(tmp_path, node, 5, args=["--ca", ca[0], "--password-file", pw])
+    procs.append(sim)
+    vigil.wait_for(lambda: (sim.summary() or {}).get("active") == 5, 30, 0.1, "5 agents active")
+    assert len(registered(node)) == 5
+    assert NOT_VERIFIED not in sim.output()
+
+
+def test_sim_with_another_ca_does_not_enroll(tmp_path, procs):
+    _, cert, other, _ = pki(tmp_path)
+    node, pw = start_node(tmp_path, procs, cert)
+    sim = vigil.Sim(tmp_path, node, 3, args=["--ca", other[0], "--password-file", pw])
+    procs.append(sim)
+    # every agent failed at least once and the first tried again
+    vigil.wait_for(lambda: (sim.summary() or {}).get("enroll_errors", 0) >= 4, 30, 0.1,
+                   "every agent's enrollment failed, and again")
+    assert (sim.summary() or {}).get("enrolled") == 0
+    assert "cannot verify the manager's certificate: unable to get local issuer certificate" \
+        in sim.output()
+    assert registered(node) == []
+
+
+def test_sim_sends_nothing_to_an_impostor_and_warns_without_ca(tmp_path, procs):
+    ca, _, _, impostor = pki(tmp_path)
+    pw = tmp_path / "authd.pass"
+    pw.write_text(PASSWORD + "\n")
+    trap = TlsTrap(*impostor)
+    procs.append(trap)
+    sim = vigil.Sim(tmp_path, trap_node(trap), 3,
+                    args=["--ca", ca[0], "--password-file", str(pw)])
+    procs.append(sim)
+    vigil.wait_for(lambda: trap.seen()[0] >= 4 and
+                   (sim.summary() or {}).get("enroll_errors", 0) >= 4, 30, 0.1,
+                   "refused handshakes with the impostor")
+    sim.stop()
+    assert trap.seen()[1:] == (0, b"")
+
+    sim = vigil.Sim(tmp_path, trap_node(trap), 3, name="sim2",
+                    args=["--password-file", str(pw)])
+    procs.append(sim)
+    vigil.wait_for(lambda: trap.seen()[2].count(PASSWORD.encode()) >= 3, 30, 0.1,
+                   "the impostor got the password")
+    assert sim.output().count(NOT_VERIFIED) == 1
