@@ -12,6 +12,7 @@
 #include <openssl/err.h>
 
 #include "lib/log.h"
+#include "lib/tls.h"
 
 #define ENROLLC_REPLY_MAX 8192
 
@@ -118,9 +119,15 @@ enrollc_eventcb(struct bufferevent *bev, short what, void *arg)
 		return;
 	}
 	if (what & BEV_EVENT_ERROR) {
+		const char *why = tls_verify_error(bufferevent_openssl_get_ssl(bev));
+
 		sslerr = bufferevent_get_openssl_error(bev);
 		err = EVUTIL_SOCKET_ERROR();
-		if (sslerr != 0) {
+		if (why != NULL) {
+			/* the request waits in the output buffer until the handshake is done */
+			snprintf(msg, sizeof(msg), "TLS: cannot verify the manager's certificate: %s "
+			    "(the request was not sent)", why);
+		} else if (sslerr != 0) {
 			char ebuf[200];
 
 			ERR_error_string_n(sslerr, ebuf, sizeof(ebuf));
@@ -145,8 +152,9 @@ enrollc_timercb(evutil_socket_t fd, short what, void *arg)
 }
 
 struct enrollc *
-enrollc_start(struct event_base *base, SSL_CTX *ctx, const struct sockaddr *sa, socklen_t salen,
-    const char *req, size_t reqlen, unsigned int timeout_ms, enrollc_done_fn *done, void *arg)
+enrollc_start(struct event_base *base, SSL_CTX *ctx, const char *host, const struct sockaddr *sa,
+    socklen_t salen, const char *req, size_t reqlen, unsigned int timeout_ms,
+    enrollc_done_fn *done, void *arg)
 {
 	struct enrollc *e;
 	struct timeval tv;
@@ -160,6 +168,10 @@ enrollc_start(struct event_base *base, SSL_CTX *ctx, const struct sockaddr *sa, 
 		goto err;
 	if ((ssl = SSL_new(ctx)) == NULL)
 		goto err;
+	if (host != NULL && tls_client_expect_host(ssl, host) == -1) {
+		SSL_free(ssl);
+		goto err;
+	}
 	e->bev = bufferevent_openssl_socket_new(base, -1, ssl, BUFFEREVENT_SSL_CONNECTING,
 	    BEV_OPT_CLOSE_ON_FREE);
 	if (e->bev == NULL) {

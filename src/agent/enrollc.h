@@ -25,13 +25,16 @@ typedef void enrollc_done_fn(const struct enroll_reply *r, const char *err, void
 
 /*
  * enrollc_start: connects to sa over TLS (ctx), sends req (reqlen bytes, the
- * full line with '\n') and waits up to timeout_ms for the reply.  Returns
- * the exchange (owned by itself: it frees itself after done), or NULL when
- * it could not start (no callback follows).
+ * full line with '\n') and waits up to timeout_ms for the reply.  When ctx
+ * verifies the manager (tls_client_ctx with a CA), req goes out only once
+ * the manager's certificate is verified, and with host set it must also name
+ * host (tls_client_expect_host); otherwise err tells why it was refused.
+ * Returns the exchange (owned by itself: it frees itself after done), or
+ * NULL when it could not start (no callback follows).
  */
-struct enrollc *enrollc_start(struct event_base *base, SSL_CTX *ctx, const struct sockaddr *sa,
-    socklen_t salen, const char *req, size_t reqlen, unsigned int timeout_ms,
-    enrollc_done_fn *done, void *arg);
+struct enrollc *enrollc_start(struct event_base *base, SSL_CTX *ctx, const char *host,
+    const struct sockaddr *sa, socklen_t salen, const char *req, size_t reqlen,
+    unsigned int timeout_ms, enrollc_done_fn *done, void *arg);
 
 /* enrollc_cancel: abandons the exchange without calling done.  NULL is a no-op. */
 void enrollc_cancel(struct enrollc *e);

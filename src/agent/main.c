@@ -356,14 +356,21 @@ agentd_enroll(void)
 	if (n <= 0)
 		fatalx("cannot build the enrollment request (name '%s')", ad.o.name);
 	mgrlist_format(&ad.o.enroll, m, sizeof(m));
-	if (ad.tls == NULL && (ad.tls = tls_client_ctx(NULL)) == NULL)
-		fatalx("no TLS client context");
+	if (ad.tls == NULL) {
+		/* with --ca, main made the context; this is the first enrollment without one */
+		log_warnx("enrollment: no --ca: the manager's certificate is not verified, so "
+		    "whoever answers at %s gets the request%s", m,
+		    ad.has_password ? " and the enrollment password" : "");
+		if ((ad.tls = tls_client_ctx(NULL)) == NULL)
+			fatalx("no TLS client context");
+	}
 	if (mgrlist_resolve(&ad.o.enroll, &ss, &sl) == -1) {
 		agentd_schedule_retry("enrolling");
 		return;
 	}
 	log_info("enrolling as '%s' with %s", ad.o.name, m);
-	ad.enr = enrollc_start(ad.base, ad.tls, (struct sockaddr *)&ss, sl, req, (size_t)n,
+	ad.enr = enrollc_start(ad.base, ad.tls, ad.o.ca[0] != '\0' && ad.o.host_check ?
+	    ad.o.enroll.host : NULL, (struct sockaddr *)&ss, sl, req, (size_t)n,
 	    AGENTD_ENROLL_TIMEOUT_MS, agentd_enroll_done, NULL);
 	explicit_bzero(req, sizeof(req));
 	if (ad.enr == NULL) {
@@ -504,6 +511,9 @@ main(int argc, char **argv)
 	agentd_path(ad.shared_dir, "shared");
 	agentd_path(ad.merged_path, "shared/merged.mg");
 	agentd_read_password();
+	/* a CA that cannot be used stops us here, on the terminal, not at the first enrollment */
+	if (ad.o.ca[0] != '\0' && (ad.tls = tls_client_ctx(ad.o.ca)) == NULL)
+		fatalx("cannot use --ca %s", ad.o.ca);
 	signal(SIGPIPE, SIG_IGN);
 	signal(SIGHUP, SIG_IGN);
 	if (!ad.o.foreground)

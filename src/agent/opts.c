@@ -10,13 +10,21 @@
 
 const char opts_agent_usage[] =
     "usage: vigil-agent --manager HOST:PORT[,HOST:PORT...] [--enroll HOST:PORT]\n"
-    "                   [--password-file F] [--name NAME] [--data-dir DIR]\n"
-    "                   [--keepalive S] [--version X.Y.Z] [--foreground] [-v]\n";
+    "                   [--password-file F] [--ca FILE [--no-host-check]]\n"
+    "                   [--name NAME] [--data-dir DIR]\n"
+    "                   [--keepalive S] [--version X.Y.Z] [--foreground] [-v]\n"
+    "\n"
+    "  --ca               enroll only with a manager whose certificate this CA\n"
+    "                     (PEM) signed for the --enroll host (its address or name);\n"
+    "                     without it the manager is not verified (a warning says so)\n"
+    "  --no-host-check    with --ca: any certificate the CA signed, whatever host it\n"
+    "                     names (as Wazuh's agent with server_ca_path)\n";
 
 const char opts_sim_usage[] =
     "usage: vigil-sim --manager HOST:PORT[,...] --enroll HOST:PORT --agents N\n"
     "                 [--version X.Y.Z] [--keepalive S] [--duration S] [--data-dir DIR]\n"
-    "                 [--password-file F] [--name-prefix P] [--restart-delay MS]\n"
+    "                 [--password-file F] [--ca FILE [--no-host-check]]\n"
+    "                 [--name-prefix P] [--restart-delay MS]\n"
     "                 [--summary FILE] [--enroll-concurrency K] [--first-keepalive S]\n"
     "                 [--raw-version STRING (tests: a version no release has)]\n"
     "                 [--version-mix X.Y.Z:W[,X.Y.Z:W...]] [--migrate-rate PCT]\n"
@@ -24,6 +32,11 @@ const char opts_sim_usage[] =
     "                 [--summary-brief] [--control] [--zlib stored|best]\n"
     "                 [--counter normal|reset|fixed:G:L] [-v]\n"
     "\n"
+    "  --ca               enroll only with a manager whose certificate this CA\n"
+    "                     (PEM) signed for the --enroll host; without it the\n"
+    "                     manager is not verified (a warning says so)\n"
+    "  --no-host-check    with --ca: any certificate the CA signed, whatever host it\n"
+    "                     names\n"
     "  --version-mix      agents report these versions in these proportions\n"
     "                     (e.g. 4.1.5:10,4.12.0:90; below 4.2.0 gets restart-ossec0)\n"
     "  --migrate-rate     every second, PCT% of the active agents close their session\n"
@@ -114,7 +127,7 @@ enum {
 	OPT_VERSION, OPT_FOREGROUND, OPT_AGENTS, OPT_DURATION, OPT_PREFIX, OPT_RESTART_DELAY,
 	OPT_SUMMARY, OPT_ENROLL_CONC, OPT_FIRST_KA, OPT_RAW_VERSION, OPT_VERSION_MIX,
 	OPT_MIGRATE, OPT_FLAP, OPT_JITTER, OPT_AGENT_FILE, OPT_BRIEF, OPT_CONTROL, OPT_ZLIB,
-	OPT_COUNTER,
+	OPT_COUNTER, OPT_CA, OPT_NO_HOST_CHECK,
 };
 
 /* A rate in percent per second: a decimal number in [0, 100]. 0 / -1. */
@@ -206,6 +219,8 @@ opts_parse_agent(int argc, char **argv, struct agent_opts *o, char *err, size_t 
 		{ "manager", required_argument, NULL, OPT_MANAGER },
 		{ "enroll", required_argument, NULL, OPT_ENROLL },
 		{ "password-file", required_argument, NULL, OPT_PASSFILE },
+		{ "ca", required_argument, NULL, OPT_CA },
+		{ "no-host-check", no_argument, NULL, OPT_NO_HOST_CHECK },
 		{ "name", required_argument, NULL, OPT_NAME },
 		{ "data-dir", required_argument, NULL, OPT_DATADIR },
 		{ "keepalive", required_argument, NULL, OPT_KEEPALIVE },
@@ -216,10 +231,11 @@ opts_parse_agent(int argc, char **argv, struct agent_opts *o, char *err, size_t 
 		{ NULL, 0, NULL, 0 },
 	};
 	const char *managers = NULL, *enroll = NULL;
-	int c, n;
+	int c, n, host_check_off = 0;
 
 	memset(o, 0, sizeof(*o));
 	o->keepalive = OPTS_DEFAULT_KEEPALIVE;
+	o->host_check = 1;
 	memcpy(o->version, OPTS_DEFAULT_VERSION, sizeof(OPTS_DEFAULT_VERSION));
 	memcpy(o->data_dir, "/var/lib/vigil-agent", sizeof("/var/lib/vigil-agent"));
 	optind = 0;
@@ -235,6 +251,14 @@ opts_parse_agent(int argc, char **argv, struct agent_opts *o, char *err, size_t 
 		case OPT_PASSFILE:
 			if (opts_copy(o->password_file, sizeof(o->password_file), optarg) == -1)
 				OPTS_ERR("bad --password-file");
+			break;
+		case OPT_CA:
+			if (opts_copy(o->ca, sizeof(o->ca), optarg) == -1)
+				OPTS_ERR("bad --ca");
+			break;
+		case OPT_NO_HOST_CHECK:
+			o->host_check = 0;
+			host_check_off = 1;
 			break;
 		case OPT_NAME:
 			if (opts_copy(o->name, sizeof(o->name), optarg) == -1)
@@ -268,6 +292,8 @@ opts_parse_agent(int argc, char **argv, struct agent_opts *o, char *err, size_t 
 		OPTS_ERR("unexpected argument '%s'", argv[optind]);
 	if (managers == NULL)
 		OPTS_ERR("--manager is required");
+	if (host_check_off && o->ca[0] == '\0')
+		OPTS_ERR("--no-host-check goes with --ca");
 	n = mgrlist_parse(managers, OPTS_MANAGER_PORT, o->managers, MGRLIST_MAX);
 	if (n == -1)
 		OPTS_ERR("bad --manager '%s'", managers);
@@ -294,6 +320,8 @@ opts_parse_sim(int argc, char **argv, struct sim_opts *o, char *err, size_t errc
 		{ "duration", required_argument, NULL, OPT_DURATION },
 		{ "data-dir", required_argument, NULL, OPT_DATADIR },
 		{ "password-file", required_argument, NULL, OPT_PASSFILE },
+		{ "ca", required_argument, NULL, OPT_CA },
+		{ "no-host-check", no_argument, NULL, OPT_NO_HOST_CHECK },
 		{ "name-prefix", required_argument, NULL, OPT_PREFIX },
 		{ "restart-delay", required_argument, NULL, OPT_RESTART_DELAY },
 		{ "summary", required_argument, NULL, OPT_SUMMARY },
@@ -314,10 +342,11 @@ opts_parse_sim(int argc, char **argv, struct sim_opts *o, char *err, size_t errc
 		{ NULL, 0, NULL, 0 },
 	};
 	const char *managers = NULL, *enroll = NULL, *p;
-	int c, n, have_agents = 0;
+	int c, n, have_agents = 0, host_check_off = 0;
 
 	memset(o, 0, sizeof(*o));
 	o->keepalive = OPTS_DEFAULT_KEEPALIVE;
+	o->host_check = 1;
 	memcpy(o->version, OPTS_DEFAULT_VERSION, sizeof(OPTS_DEFAULT_VERSION));
 	memcpy(o->data_dir, ".", 2);
 	memcpy(o->name_prefix, "sim-", 5);
@@ -359,6 +388,14 @@ opts_parse_sim(int argc, char **argv, struct sim_opts *o, char *err, size_t errc
 		case OPT_PASSFILE:
 			if (opts_copy(o->password_file, sizeof(o->password_file), optarg) == -1)
 				OPTS_ERR("bad --password-file");
+			break;
+		case OPT_CA:
+			if (opts_copy(o->ca, sizeof(o->ca), optarg) == -1)
+				OPTS_ERR("bad --ca");
+			break;
+		case OPT_NO_HOST_CHECK:
+			o->host_check = 0;
+			host_check_off = 1;
 			break;
 		case OPT_PREFIX:
 			if (opts_copy(o->name_prefix, sizeof(o->name_prefix), optarg) == -1)
@@ -453,6 +490,8 @@ opts_parse_sim(int argc, char **argv, struct sim_opts *o, char *err, size_t errc
 		OPTS_ERR("unexpected argument '%s'", argv[optind]);
 	if (managers == NULL)
 		OPTS_ERR("--manager is required");
+	if (host_check_off && o->ca[0] == '\0')
+		OPTS_ERR("--no-host-check goes with --ca");
 	if (!have_agents)
 		OPTS_ERR("--agents is required");
 	if (o->nmix == 0) {

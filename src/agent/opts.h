@@ -18,6 +18,8 @@ struct agent_opts {
 	int nmanagers;
 	struct mgrlist_entry enroll;        /* defaults to the first manager's host, port 1515 */
 	char password_file[PATH_MAX];       /* "" = none */
+	char ca[PATH_MAX];                  /* verify the manager against it; "" = do not */
+	int host_check;                     /* with ca: the certificate must name the host */
 	char name[ENROLL_NAME_MAX + 1];     /* "" = hostname */
 	char data_dir[PATH_MAX];
 	unsigned int keepalive;             /* seconds */
@@ -38,6 +40,8 @@ struct sim_opts {
 	unsigned int duration;              /* seconds, 0 = until a signal */
 	char data_dir[PATH_MAX];
 	char password_file[PATH_MAX];
+	char ca[PATH_MAX];                  /* as struct agent_opts */
+	int host_check;
 	char name_prefix[64];
 	unsigned int restart_delay_ms;
 	char summary[PATH_MAX];             /* "" = none */

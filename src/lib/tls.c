@@ -6,6 +6,7 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
+#include <arpa/inet.h>
 
 #include <openssl/bio.h>
 #include <openssl/bn.h>
@@ -252,4 +253,44 @@ tls_client_ctx(const char *ca_path)
 err:
 	SSL_CTX_free(ctx);
 	return NULL;
+}
+
+int
+tls_client_expect_host(SSL *ssl, const char *host)
+{
+	X509_VERIFY_PARAM *vp = SSL_get0_param(ssl);
+	unsigned char addr[16];
+	char sni[256];
+	size_t len = strlen(host);
+
+	if (len == 0 || len >= sizeof(sni))
+		return -1;
+	if (inet_pton(AF_INET, host, addr) == 1 || inet_pton(AF_INET6, host, addr) == 1) {
+		if (X509_VERIFY_PARAM_set1_ip_asc(vp, host) != 1)
+			goto err;
+		return 0;
+	}
+	X509_VERIFY_PARAM_set_hostflags(vp, X509_CHECK_FLAG_NO_PARTIAL_WILDCARDS);
+	if (X509_VERIFY_PARAM_set1_host(vp, host, len) != 1)
+		goto err;
+	memcpy(sni, host, len + 1);     /* the macro wants a pointer it may not write through */
+	if (SSL_set_tlsext_host_name(ssl, sni) != 1)
+		goto err;
+	return 0;
+err:
+	tls_log("cannot set the host to verify,", host);
+	return -1;
+}
+
+const char *
+tls_verify_error(const SSL *ssl)
+{
+	long vr;
+
+	/* without SSL_VERIFY_PEER the result is kept but decides nothing */
+	if ((SSL_get_verify_mode(ssl) & SSL_VERIFY_PEER) == 0)
+		return NULL;
+	if ((vr = SSL_get_verify_result(ssl)) == X509_V_OK)
+		return NULL;
+	return X509_verify_cert_error_string(vr);
 }

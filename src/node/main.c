@@ -345,10 +345,16 @@ main(int argc, char **argv)
 	if (!n->cfg.foreground)
 		daemon_start();
 
-	path_join(cert, sizeof(cert), n->cfg.data_dir, "sslmanager.cert");
-	path_join(key, sizeof(key), n->cfg.data_dir, "sslmanager.key");
-	if (tls_ensure_cert(cert, key, n->hostname) == -1)
-		fatalx("cannot create the TLS certificate in %s", n->cfg.data_dir);
+	if (n->cfg.cert_file[0] != '\0') {
+		/* the operator's (say, signed by the CA the agents are given with --ca) */
+		snprintf(cert, sizeof(cert), "%s", n->cfg.cert_file);    /* 512 bytes into 600 */
+		snprintf(key, sizeof(key), "%s", n->cfg.key_file);
+	} else {
+		path_join(cert, sizeof(cert), n->cfg.data_dir, "sslmanager.cert");
+		path_join(key, sizeof(key), n->cfg.data_dir, "sslmanager.key");
+		if (tls_ensure_cert(cert, key, n->hostname) == -1)
+			fatalx("cannot create the TLS certificate in %s", n->cfg.data_dir);
+	}
 	if ((n->tls_server = tls_server_ctx(cert, key)) == NULL)
 		fatalx("cannot load the TLS certificate %s", cert);
 	path_join(path, sizeof(path), n->cfg.data_dir, "registry.db");

@@ -433,7 +433,8 @@ sim_enroll_start(struct sim_agent *ag)
 	if (n <= 0)
 		fatalx("cannot build the enrollment request for '%s'", ag->name);
 	ag->state = SIM_ENROLLING;
-	ag->enr = enrollc_start(S.base, S.tls, (struct sockaddr *)&S.enroll_addr, S.enroll_len,
+	ag->enr = enrollc_start(S.base, S.tls, S.o.ca[0] != '\0' && S.o.host_check ?
+	    S.o.enroll.host : NULL, (struct sockaddr *)&S.enroll_addr, S.enroll_len,
 	    req, (size_t)n, SIM_ENROLL_TIMEOUT_MS, sim_enroll_done, ag);
 	explicit_bzero(req, sizeof(req));
 	if (ag->enr == NULL) {
@@ -938,6 +939,8 @@ main(int argc, char **argv)
 	signal(SIGPIPE, SIG_IGN);
 	sim_raise_nofile();
 	sim_read_password();
+	if (S.o.ca[0] != '\0' && (S.tls = tls_client_ctx(S.o.ca)) == NULL)
+		fatalx("cannot use --ca %s", S.o.ca);
 	if (mkdir(S.o.data_dir, 0700) == -1 && errno != EEXIST)
 		fatal("mkdir %s", S.o.data_dir);
 	rc = snprintf(S.keys_path, sizeof(S.keys_path), "%s/sim-keys", S.o.data_dir);
@@ -958,8 +961,16 @@ main(int argc, char **argv)
 	sim_resolve();
 	sim_setup_agents();
 	if (S.eq_head != S.eq_tail) {
-		if ((S.tls = tls_client_ctx(NULL)) == NULL)
-			fatalx("no TLS client context");
+		if (S.tls == NULL) {
+			char m[300];
+
+			mgrlist_format(&S.o.enroll, m, sizeof(m));
+			log_warnx("enrollment: no --ca: the manager's certificate is not verified, "
+			    "so whoever answers at %s gets the requests%s", m,
+			    S.has_password ? " and the enrollment password" : "");
+			if ((S.tls = tls_client_ctx(NULL)) == NULL)
+				fatalx("no TLS client context");
+		}
 		if (mgrlist_resolve(&S.o.enroll, &S.enroll_addr, &S.enroll_len) == -1)
 			fatalx("cannot resolve the enrollment address");
 		sim_enroll_pump();

@@ -563,6 +563,61 @@ test_opts_agent(void **state)
 	assert_int_equal(o.nmanagers, 2);
 }
 
+/* --ca FILE and --no-host-check, the same for the agent and the simulator. */
+static void
+test_opts_ca(void **state)
+{
+	static const struct {
+		const char *args[4];     /* after --manager m1 (and --agents 2 for the sim) */
+		int rc;
+		const char *ca;
+		int host_check;
+	} rows[] = {
+		{ { NULL }, 0, "", 1 },
+		{ { "--ca", "/etc/vigil/ca.pem", NULL }, 0, "/etc/vigil/ca.pem", 1 },
+		{ { "--ca", "ca.pem", "--no-host-check", NULL }, 0, "ca.pem", 0 },
+		{ { "--no-host-check", "--ca", "ca.pem", NULL }, 0, "ca.pem", 0 },
+		{ { "--no-host-check", NULL }, -1, NULL, 0 },     /* nothing to check without a CA */
+		{ { "--ca", "", NULL }, -1, NULL, 0 },
+		{ { "--ca", NULL }, -1, NULL, 0 },
+		{ { "--no-host-check=yes", "--ca", "ca.pem", NULL }, -1, NULL, 0 },
+	};
+	struct agent_opts ao;
+	struct sim_opts so;
+	char *av[12];
+	size_t i, k;
+	int n, rc;
+
+	(void)state;
+	for (i = 0; i < sizeof(rows) / sizeof(rows[0]); i++) {
+		n = 0;
+		av[n++] = "vigil-agent";
+		av[n++] = "--manager";
+		av[n++] = "m1";
+		for (k = 0; rows[i].args[k] != NULL; k++)
+			av[n++] = (char *)(uintptr_t)rows[i].args[k];
+		av[n] = NULL;
+		rc = parse_agent(&ao, av);
+		if (rc != rows[i].rc)
+			fail_msg("agent row %zu: %d, not %d", i, rc, rows[i].rc);
+		if (rc == 0) {
+			assert_string_equal(ao.ca, rows[i].ca);
+			assert_int_equal(ao.host_check, rows[i].host_check);
+		}
+		av[0] = "vigil-sim";
+		av[n++] = "--agents";
+		av[n++] = "2";
+		av[n] = NULL;
+		rc = parse_sim(&so, av);
+		if (rc != rows[i].rc)
+			fail_msg("sim row %zu: %d, not %d", i, rc, rows[i].rc);
+		if (rc == 0) {
+			assert_string_equal(so.ca, rows[i].ca);
+			assert_int_equal(so.host_check, rows[i].host_check);
+		}
+	}
+}
+
 static void
 test_opts_sim(void **state)
 {
@@ -797,6 +852,7 @@ main(void)
 		cmocka_unit_test(test_opts_version),
 		cmocka_unit_test(test_opts_agent),
 		cmocka_unit_test(test_opts_sim),
+		cmocka_unit_test(test_opts_ca),
 		cmocka_unit_test(test_opts_sim_scenarios),
 		cmocka_unit_test(test_opts_sim_counter),
 		cmocka_unit_test(test_usage_is_printed_verbatim),

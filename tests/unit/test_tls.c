@@ -245,6 +245,78 @@ test_handshake_wrong_host_fails(void **state)
 	pair_close(&p);
 }
 
+/*
+ * tls_client_expect_host: the certificate (SAN IP:127.0.0.1, DNS:localhost,
+ * DNS:node) must name the address or host the client connected to; a
+ * failure is told by tls_verify_error.
+ */
+static void
+test_expect_host(void **state)
+{
+	static const struct {
+		const char *host;
+		int ok;
+		const char *why;        /* tls_verify_error after the handshake */
+	} rows[] = {
+		{ "127.0.0.1", 1, NULL },
+		{ "localhost", 1, NULL },
+		{ "LocalHost", 1, NULL },        /* DNS names compare without case */
+		{ "node", 1, NULL },             /* the CN, also in the SAN */
+		{ "127.0.0.2", 0, "IP address mismatch" },
+		{ "::1", 0, "IP address mismatch" },
+		{ "::ffff:127.0.0.1", 0, "IP address mismatch" },
+		{ "evil.example", 0, "hostname mismatch" },
+		{ "localhost.evil.example", 0, "hostname mismatch" },
+		{ "127.0.0.1.evil.example", 0, "hostname mismatch" },
+	};
+	struct dirs *d = *state;
+	struct pair p;
+	size_t i;
+
+	assert_int_equal(tls_ensure_cert(d->cert, d->key, "node"), 0);
+	for (i = 0; i < sizeof(rows) / sizeof(rows[0]); i++) {
+		pair_open(&p, tls_server_ctx(d->cert, d->key), tls_client_ctx(d->cert));
+		assert_int_equal(tls_client_expect_host(p.c, rows[i].host), 0);
+		if (handshake(p.c, p.s) != (rows[i].ok ? 0 : -1))
+			fail_msg("row %zu (%s): handshake %s", i, rows[i].host,
+			    rows[i].ok ? "failed" : "succeeded");
+		if (rows[i].why == NULL)
+			assert_null(tls_verify_error(p.c));
+		else if (tls_verify_error(p.c) == NULL ||
+		    strcmp(tls_verify_error(p.c), rows[i].why) != 0)
+			fail_msg("row %zu (%s): '%s', not '%s'", i, rows[i].host,
+			    tls_verify_error(p.c) ? tls_verify_error(p.c) : "(none)", rows[i].why);
+		pair_close(&p);
+	}
+	/* no host is no host to check */
+	pair_open(&p, tls_server_ctx(d->cert, d->key), tls_client_ctx(d->cert));
+	assert_int_equal(tls_client_expect_host(p.c, ""), -1);
+	pair_close(&p);
+}
+
+/* tls_verify_error: the chain's failure; nothing when the client verifies nothing. */
+static void
+test_verify_error(void **state)
+{
+	struct dirs *d = *state;
+	struct pair p;
+
+	assert_int_equal(tls_ensure_cert(d->cert, d->key, "node"), 0);
+	assert_int_equal(tls_ensure_cert(d->cert2, d->key2, "other"), 0);
+	pair_open(&p, tls_server_ctx(d->cert, d->key), tls_client_ctx(d->cert2));
+	assert_int_equal(handshake(p.c, p.s), -1);
+	assert_non_null(tls_verify_error(p.c));
+	assert_string_equal(tls_verify_error(p.c), "self-signed certificate");
+	pair_close(&p);
+
+	/* without a CA the (unverifiable) certificate is accepted and nothing is reported */
+	pair_open(&p, tls_server_ctx(d->cert, d->key), tls_client_ctx(NULL));
+	assert_int_equal(tls_client_expect_host(p.c, "127.0.0.2"), 0);
+	assert_int_equal(handshake(p.c, p.s), 0);
+	assert_null(tls_verify_error(p.c));
+	pair_close(&p);
+}
+
 static void
 test_handshake_old_tls_refused(void **state)
 {
@@ -275,6 +347,8 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_handshake_wrong_ca_fails, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_handshake_wrong_host_fails, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_handshake_old_tls_refused, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_expect_host, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_verify_error, setup, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -39,7 +39,8 @@ config_usage(FILE *f)
 	    "usage: vigild [--role master|worker] [--name NODE] [--data-dir DIR]\n"
 	    "              [--listen ADDR] [--agent-port 1514] [--enroll-port 1515]\n"
 	    "              [--cluster-port 1516] [--api-port 55000]\n"
-	    "              [--enroll-password-file FILE] [--agents-disconnection-time S]\n"
+	    "              [--enroll-password-file FILE] [--cert-file F --key-file F]\n"
+	    "              [--agents-disconnection-time S]\n"
 	    "              [--token-lifetime S] [--api-request-timeout S]\n"
 	    "              [--max-login-attempts N] [--block-time S]\n"
 	    "              [--max-request-per-minute N] [--master HOST:PORT] [--cluster-key-file F]\n"
@@ -125,6 +126,10 @@ config_set(struct config *c, const char *key, const char *v)
 		return parse_int(key, v, 0, 65535, &c->api_port);
 	if (strcmp(key, "enroll-password-file") == 0)
 		return set_str(key, c->enroll_password_file, sizeof(c->enroll_password_file), v);
+	if (strcmp(key, "cert-file") == 0)
+		return set_str(key, c->cert_file, sizeof(c->cert_file), v);
+	if (strcmp(key, "key-file") == 0)
+		return set_str(key, c->key_file, sizeof(c->key_file), v);
 	if (strcmp(key, "agents-disconnection-time") == 0)
 		return parse_int(key, v, 1, 86400 * 365, &c->agents_disconnection_time);
 	if (strcmp(key, "token-lifetime") == 0)
@@ -274,6 +279,12 @@ config_parse_args(struct config *c, int argc, char **argv)
 		if (strcmp(a, "--name") == 0)
 			name_set = 1;
 		i++;
+	}
+	/* an operator's certificate comes with its key; half of it is a mistake, not a default */
+	if ((c->cert_file[0] == '\0') != (c->key_file[0] == '\0')) {
+		fprintf(stderr, "vigild: --cert-file and --key-file go together (%s is missing)\n",
+		    c->cert_file[0] == '\0' ? "--cert-file" : "--key-file");
+		return -1;
 	}
 	if (c->role == ROLE_WORKER && !name_set && strcmp(c->name, "master-node") == 0)
 		snprintf(c->name, sizeof(c->name), "worker");

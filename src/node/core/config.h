@@ -17,6 +17,8 @@ struct config {
 	int cluster_port;           /* 1516 */
 	int api_port;               /* 55000 */
 	char enroll_password_file[512];
+	char cert_file[512];        /* TLS certificate (chain) for enrollment and the API; */
+	char key_file[512];         /* "" = the self-signed DATA_DIR/sslmanager.{cert,key} */
 	int foreground;
 	int verbose;                /* 0 quiet, 1 info, 2 debug */
 	int agents_disconnection_time; /* seconds, 600 */
