@@ -59,6 +59,7 @@ meta_set_ll(struct registry *r, const char *key, long long v)
 struct api_sec *
 api_sec_new(struct node *n)
 {
+	struct api_limit_conf lc;
 	struct api_sec *s;
 	long long lifetime, revoked;
 	char mode[16];
@@ -85,8 +86,12 @@ api_sec_new(struct node *n)
 	if (s->token_lifetime != n->cfg.token_lifetime)
 		log_info("api: token lifetime %d s, set through PUT /security/config",
 		    s->token_lifetime);
-	if ((s->limit = api_limit_new(n->cfg.max_login_attempts, n->cfg.block_time,
-	    n->cfg.max_request_per_minute)) == NULL) {
+	lc.max_login_attempts = n->cfg.max_login_attempts;
+	lc.block_time = n->cfg.block_time;
+	lc.max_per_minute = n->cfg.max_request_per_minute;
+	lc.logins_per_source = 0;
+	lc.logins_per_user = 0;
+	if ((s->limit = api_limit_new(&lc)) == NULL) {
 		log_warn("api: limits");
 		goto err;
 	}
