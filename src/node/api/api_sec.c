@@ -8,6 +8,7 @@
 
 #include "lib/log.h"
 #include "node/api/api_limit.h"
+#include "node/api/api_verify.h"
 #include "node/api/auth.h"
 #include "node/core/node.h"
 #include "node/registry/registry.h"
@@ -89,12 +90,15 @@ api_sec_new(struct node *n)
 	lc.max_login_attempts = n->cfg.max_login_attempts;
 	lc.block_time = n->cfg.block_time;
 	lc.max_per_minute = n->cfg.max_request_per_minute;
-	lc.logins_per_source = 0;
-	lc.logins_per_user = 0;
+	lc.logins_per_source = n->cfg.max_logins_per_source;
+	lc.logins_per_user = n->cfg.max_logins_per_user;
 	if ((s->limit = api_limit_new(&lc)) == NULL) {
 		log_warn("api: limits");
 		goto err;
 	}
+	if ((s->verify = api_verify_new(n->base, n->cfg.login_threads,
+	    (size_t)n->cfg.login_queue)) == NULL)
+		goto err;
 	return s;
 err:
 	api_sec_free(s);
@@ -106,6 +110,7 @@ api_sec_free(struct api_sec *s)
 {
 	if (s == NULL)
 		return;
+	api_verify_free(s->verify);
 	api_limit_free(s->limit);
 	free(s);
 }
