@@ -17,8 +17,9 @@ PKG_LIBS   := $(shell pkg-config --libs $(PKGS) 2>/dev/null)
 WARN    = -Wall -Wextra -Wshadow -Wstrict-prototypes -Wmissing-prototypes \
           -Wpointer-arith -Wcast-qual -Wformat=2 -Werror
 CFLAGS ?= -O2 -g
-ALL_CFLAGS = $(CFLAGS) -std=gnu11 $(WARN) -D_GNU_SOURCE -Isrc $(PKG_CFLAGS)
-LDLIBS += $(PKG_LIBS) -lm
+# -pthread: vigild checks API passwords on a small pool of threads (api_verify.c)
+ALL_CFLAGS = $(CFLAGS) -std=gnu11 $(WARN) -D_GNU_SOURCE -pthread -Isrc $(PKG_CFLAGS)
+LDLIBS += $(PKG_LIBS) -lm -pthread
 
 ifdef SANITIZE
 B       ?= build-san

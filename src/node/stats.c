@@ -57,6 +57,8 @@ node_stats_json(struct node *n)
 	SET("link_read_more", s->link_read_more);
 	SET("reconnects_sent", s->reconnects_sent);
 	SET("api_requests", s->api_requests);
+	SET("logins_refused", s->logins_refused);
+	SET("logins_checking", s->logins_checking);
 	SET("sync_applied", s->sync_applied);
 	SET("sync_stale", s->sync_stale);
 	SET("sync_fenced", s->sync_fenced);

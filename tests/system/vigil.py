@@ -123,6 +123,10 @@ class Node(Proc):
         # its own test (test_api_security.py), which sets the option itself.
         if role == "master" and "--max-request-per-minute" not in args:
             argv += ["--max-request-per-minute", "0"]
+        # the same for the login limits (test_api_logins.py)
+        for opt in ("--max-logins-per-source", "--max-logins-per-user"):
+            if role == "master" and opt not in args:
+                argv += [opt, "0"]
         e = {"VIGIL_API_USER": API_USER, "VIGIL_API_PASSWORD": API_PASSWORD}
         if env:
             e.update(env)

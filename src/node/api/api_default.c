@@ -10,6 +10,7 @@
 #include "lib/log.h"
 #include "node/api/api.h"
 #include "node/api/api_limit.h"
+#include "node/api/api_verify.h"
 #include "node/api/api_sec.h"
 #include "node/api/auth.h"
 #include "node/registry/registry.h"
@@ -55,60 +56,212 @@ api_peer(struct api_req *r, char *ip, size_t cap)
 }
 
 /*
+ * A login whose password is being checked (api_verify.c).  It holds the
+ * request until the check comes back; login_gone drops the request if its
+ * connection is freed first.  libevent (2.1) stops reading a connection
+ * while its request is with us, so a client that hangs up is noticed only
+ * when the answer is written (libevent then frees both); the connection is
+ * freed under a pending login when the server is (evhttp_free at shutdown),
+ * or after libevent detached the request on an error.
+ */
+struct login {
+	struct node *node;
+	struct evhttp_request *req;      /* NULL once the connection is gone */
+	struct evhttp_connection *evcon; /* whose close callback is ours */
+	char user[128];
+	char ip[64];
+	char hash[AUTH_HASH_MAX];        /* the hash checked; "" for no such user */
+	int want_raw, pretty;
+};
+
+/* login_release: the connection's close callback is no longer ours. */
+static void
+login_release(struct login *l)
+{
+	if (l->evcon != NULL)
+		evhttp_connection_set_closecb(l->evcon, NULL, NULL);
+	l->evcon = NULL;
+}
+
+/*
+ * login_gone: the client's connection is being freed while its password is
+ * checked.  libevent frees the request with it, unless it detached the
+ * request first (then the request is ours, and answering it frees it).
+ */
+static void
+login_gone(struct evhttp_connection *evcon, void *arg)
+{
+	struct login *l = arg;
+
+	(void)evcon;
+	l->evcon = NULL;
+	if (l->req != NULL && evhttp_request_get_connection(l->req) != NULL)
+		l->req = NULL;
+}
+
+static void
+login_free(struct login *l)
+{
+	login_release(l);
+	explicit_bzero(l->hash, sizeof(l->hash));
+	free(l);
+}
+
+/* login_answer: the token for l's user, as JSON or raw text. */
+static void
+login_answer(struct login *l, struct api_req *r)
+{
+	struct registry_user u;
+	char *token;
+	int found;
+
+	/*
+	 * The user as it is now: removed, or given a new password, while its
+	 * old one was being checked, it does not log in.
+	 */
+	found = registry_user_find(l->node->reg, l->user, &u);
+	if (found == -1) {
+		api_reply_problem(r, 500, 1000, NULL);
+		return;
+	}
+	if (found == 0 || strcmp(u.hash, l->hash) != 0) {
+		explicit_bzero(u.hash, sizeof(u.hash));
+		api_reply_problem(r, 401, 0, "Invalid credentials");
+		return;
+	}
+	explicit_bzero(u.hash, sizeof(u.hash));
+	if ((token = api_sec_issue(l->node->api_sec, &u)) == NULL) {
+		api_reply_problem(r, 500, 1000, NULL);
+		return;
+	}
+	if (l->want_raw)
+		api_reply_text(r, 200, "text/plain", token);
+	else
+		api_reply_json(r, 200, json_pack("{s:{s:s}, s:i}", "data", "token", token, "error", 0));
+	free(token);
+}
+
+/*
+ * login_checked: the password check's result, on the loop.  A failure counts
+ * toward the address's lock-out even when its client has gone: hanging up
+ * early must not dodge it.
+ */
+static void
+login_checked(void *arg, int ok)
+{
+	struct login *l = arg;
+	struct api_req r;
+
+	login_release(l);
+	l->node->stats.logins_checking = api_verify_pending(l->node->api_sec->verify);
+	if (ok == 0 || (ok == 1 && l->hash[0] == '\0')) {
+		log_info("api: login failed from %s", l->ip);
+		api_limit_login_failed(l->node->api_sec->limit, l->ip, time(NULL));
+	}
+	if (l->req != NULL) {
+		memset(&r, 0, sizeof(r));
+		r.node = l->node;
+		r.req = l->req;
+		r.pretty = l->pretty;
+		if (ok == -1)
+			api_reply_problem(&r, 500, 1000, NULL);
+		else if (ok == 0 || l->hash[0] == '\0')
+			api_reply_problem(&r, 401, 0, "Invalid credentials");
+		else
+			login_answer(l, &r);
+	}
+	login_free(l);
+}
+
+/*
+ * login_refused: answers 429 (6001) and counts it; logs at most once a
+ * second (a flood would fill the log).
+ */
+static void
+login_refused(struct api_req *r, const char *ip, const char *why)
+{
+	static time_t last;
+	time_t now = time(NULL);
+
+	r->node->stats.logins_refused++;
+	if (now != last) {
+		last = now;
+		log_warnx("api: login from %s refused: %s (%llu refused so far)", ip, why,
+		    (unsigned long long)r->node->stats.logins_refused);
+	}
+	api_reply_problem(r, 429, 6001, NULL);
+}
+
+/*
  * api_login: Basic credentials for a token.  As Wazuh, an address with
  * max_login_attempts failed logins is refused (403, 6000) until block_time
- * has passed since its first failure; only failures count.
+ * has passed since its first failure; only failures count there.  Every
+ * attempt, successful or not, counts toward the logins per address and per
+ * user name a minute (429, 6001).  The password is checked off the loop
+ * (api_verify.c); when the checks' queue is full the login is refused at
+ * once (429, 6001) rather than queued behind a crowd.  An unknown user, or
+ * malformed credentials, cost a full check too: timing does not tell users
+ * apart.
  */
 void
 api_login(struct api_req *r)
 {
-	char user[128], pass[256], ip[64];
+	char user[128], pass[256];
 	struct registry_user u;
-	struct api_limit *lim = r->node->api_sec->limit;
+	struct api_sec *sec = r->node->api_sec;
+	struct login *l;
 	const char *h, *raw;
-	char *token;
+	enum api_limit_login lim;
 	int want_raw = 0, ok;
 	time_t now = time(NULL);
 
-	api_peer(r, ip, sizeof(ip));
-	if (api_limit_blocked(lim, ip, now)) {
-		log_warnx("api: IP blocked due to exceeded number of logins attempts: %s", ip);
-		api_reply_problem_node(r, 403, 6000, NULL, NULL);
+	if ((l = calloc(1, sizeof(*l))) == NULL) {
+		api_reply_problem(r, 500, 1000, NULL);
 		return;
 	}
+	api_peer(r, l->ip, sizeof(l->ip));
+	if (api_limit_blocked(sec->limit, l->ip, now)) {
+		log_warnx("api: IP blocked due to exceeded number of logins attempts: %s", l->ip);
+		api_reply_problem_node(r, 403, 6000, NULL, NULL);
+		goto out;
+	}
 	if (api_check(r, login_params) == -1)
-		return;
+		goto out;
 	if ((raw = api_param_get(r, "raw")) != NULL) {
 		if ((want_raw = api_parse_bool(raw)) == -1) {
 			api_reply_problem(r, 400, 0, "'raw' is not of type 'boolean'");
-			return;
+			goto out;
 		}
 	}
 	memset(&u, 0, sizeof(u));
 	h = evhttp_find_header(evhttp_request_get_input_headers(r->req), "Authorization");
 	ok = api_parse_basic_auth(h, user, sizeof(user), pass, sizeof(pass)) == 0;
-	/* An unknown user costs a full hash check too: timing does not tell users apart. */
-	if (ok && registry_user_find(r->node->reg, user, &u) != 1) {
-		u.hash[0] = '\0';
-		ok = 0;
+	if (!ok)
+		user[0] = pass[0] = '\0';
+	if ((lim = api_limit_login(sec->limit, l->ip, user, now)) != API_LIMIT_LOGIN_OK) {
+		login_refused(r, l->ip, lim == API_LIMIT_LOGIN_SOURCE ?
+		    "too many logins from this address" : "too many logins as this user");
+		goto out;
 	}
-	if (!auth_password_check(ok ? pass : "", ok ? u.hash : "") || !ok) {
-		explicit_bzero(pass, sizeof(pass));
-		explicit_bzero(u.hash, sizeof(u.hash));
-		log_info("api: login failed from %s", ip);
-		api_limit_login_failed(lim, ip, now);
-		api_reply_problem(r, 401, 0, "Invalid credentials");
-		return;
+	if (ok && registry_user_find(r->node->reg, user, &u) == 1)
+		memcpy(l->hash, u.hash, sizeof(l->hash));
+	explicit_bzero(u.hash, sizeof(u.hash));
+	l->node = r->node;
+	l->req = r->req;
+	l->want_raw = want_raw;
+	l->pretty = r->pretty;
+	snprintf(l->user, sizeof(l->user), "%s", user);
+	if (api_verify_submit(sec->verify, pass, l->hash, login_checked, l) == -1) {
+		login_refused(r, l->ip, "the password checks' queue is full");
+		goto out;
 	}
 	explicit_bzero(pass, sizeof(pass));
-	explicit_bzero(u.hash, sizeof(u.hash));
-	if ((token = api_sec_issue(r->node->api_sec, &u)) == NULL) {
-		api_reply_problem(r, 500, 1000, NULL);
-		return;
-	}
-	if (want_raw)
-		api_reply_text(r, 200, "text/plain", token);
-	else
-		api_reply_json(r, 200, json_pack("{s:{s:s}, s:i}", "data", "token", token, "error", 0));
-	free(token);
+	r->node->stats.logins_checking = api_verify_pending(sec->verify);
+	/* The request waits for login_checked; the loop goes on. */
+	if ((l->evcon = evhttp_request_get_connection(r->req)) != NULL)
+		evhttp_connection_set_closecb(l->evcon, login_gone, l);
+	return;
+out:
+	explicit_bzero(pass, sizeof(pass));
+	login_free(l);
 }

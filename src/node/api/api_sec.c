@@ -8,6 +8,7 @@
 
 #include "lib/log.h"
 #include "node/api/api_limit.h"
+#include "node/api/api_verify.h"
 #include "node/api/auth.h"
 #include "node/core/node.h"
 #include "node/registry/registry.h"
@@ -59,6 +60,7 @@ meta_set_ll(struct registry *r, const char *key, long long v)
 struct api_sec *
 api_sec_new(struct node *n)
 {
+	struct api_limit_conf lc;
 	struct api_sec *s;
 	long long lifetime, revoked;
 	char mode[16];
@@ -85,11 +87,18 @@ api_sec_new(struct node *n)
 	if (s->token_lifetime != n->cfg.token_lifetime)
 		log_info("api: token lifetime %d s, set through PUT /security/config",
 		    s->token_lifetime);
-	if ((s->limit = api_limit_new(n->cfg.max_login_attempts, n->cfg.block_time,
-	    n->cfg.max_request_per_minute)) == NULL) {
+	lc.max_login_attempts = n->cfg.max_login_attempts;
+	lc.block_time = n->cfg.block_time;
+	lc.max_per_minute = n->cfg.max_request_per_minute;
+	lc.logins_per_source = n->cfg.max_logins_per_source;
+	lc.logins_per_user = n->cfg.max_logins_per_user;
+	if ((s->limit = api_limit_new(&lc)) == NULL) {
 		log_warn("api: limits");
 		goto err;
 	}
+	if ((s->verify = api_verify_new(n->base, n->cfg.login_threads,
+	    (size_t)n->cfg.login_queue)) == NULL)
+		goto err;
 	return s;
 err:
 	api_sec_free(s);
@@ -101,6 +110,7 @@ api_sec_free(struct api_sec *s)
 {
 	if (s == NULL)
 		return;
+	api_verify_free(s->verify);
 	api_limit_free(s->limit);
 	free(s);
 }

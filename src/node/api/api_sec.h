@@ -6,6 +6,7 @@
 
 struct node;
 struct api_limit;
+struct api_verify;
 struct registry_user;
 
 struct api_sec {
@@ -15,12 +16,15 @@ struct api_sec {
 	long long revoked_ms;      /* every token issued up to this (jti, ms) is revoked */
 	long long last_jti;        /* the newest token's jti */
 	struct api_limit *limit;
+	struct api_verify *verify; /* the login checks' threads */
 };
 
 /*
  * api_sec_new: loads the security configuration and the global revocation
- * time from the registry (defaults: --token-lifetime, white).  NULL on
- * failure (logged).
+ * time from the registry (defaults: --token-lifetime, white), and starts the
+ * login checks' threads (--login-threads) on n->base.  NULL on failure
+ * (logged).  api_sec_free calls back the logins still being checked (-1):
+ * free the HTTP server, and its requests, first.
  */
 struct api_sec *api_sec_new(struct node *n);
 void api_sec_free(struct api_sec *s);

@@ -28,6 +28,10 @@ config_defaults(struct config *c)
 	c->max_login_attempts = 50;
 	c->block_time = 300;
 	c->max_request_per_minute = 300;
+	c->max_logins_per_source = 60;
+	c->max_logins_per_user = 30;
+	c->login_threads = 1;
+	c->login_queue = 32;
 	c->flush_interval_ms = 100;
 	c->node_grace = 10;
 }
@@ -43,7 +47,9 @@ config_usage(FILE *f)
 	    "              [--agents-disconnection-time S]\n"
 	    "              [--token-lifetime S] [--api-request-timeout S]\n"
 	    "              [--max-login-attempts N] [--block-time S]\n"
-	    "              [--max-request-per-minute N] [--master HOST:PORT] [--cluster-key-file F]\n"
+	    "              [--max-request-per-minute N] [--max-logins-per-source N]\n"
+	    "              [--max-logins-per-user N] [--login-threads N] [--login-queue N]\n"
+	    "              [--master HOST:PORT] [--cluster-key-file F]\n"
 	    "              [--node-grace S] [--user NAME] [--test-faults]\n"
 	    "              [--config FILE] [--foreground] [-v|--verbose] [-q|--quiet]\n");
 }
@@ -142,6 +148,14 @@ config_set(struct config *c, const char *key, const char *v)
 		return parse_int(key, v, 1, 86400 * 365, &c->block_time);
 	if (strcmp(key, "max-request-per-minute") == 0)
 		return parse_int(key, v, 0, 100000000, &c->max_request_per_minute);
+	if (strcmp(key, "max-logins-per-source") == 0)
+		return parse_int(key, v, 0, 100000000, &c->max_logins_per_source);
+	if (strcmp(key, "max-logins-per-user") == 0)
+		return parse_int(key, v, 0, 100000000, &c->max_logins_per_user);
+	if (strcmp(key, "login-threads") == 0)
+		return parse_int(key, v, 1, 16, &c->login_threads);
+	if (strcmp(key, "login-queue") == 0)
+		return parse_int(key, v, 1, 100000, &c->login_queue);
 	if (strcmp(key, "flush-interval-ms") == 0)
 		return parse_int(key, v, 1, 10000, &c->flush_interval_ms);
 	if (strcmp(key, "node-grace") == 0)

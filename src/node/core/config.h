@@ -27,6 +27,10 @@ struct config {
 	int max_login_attempts;     /* failed logins per IP before it is blocked, 50 (0: off) */
 	int block_time;             /* seconds an IP stays blocked, 300 */
 	int max_request_per_minute; /* API requests per user and minute, 300 (0: off) */
+	int max_logins_per_source;  /* login attempts per address and minute, 60 (0: off) */
+	int max_logins_per_user;    /* login attempts per user name and minute, 30 (0: off) */
+	int login_threads;          /* threads that check login passwords, 1 */
+	int login_queue;            /* logins waiting for or in a check at most, 32 */
 	int flush_interval_ms;      /* registry batch interval, 100 */
 	char master[128];           /* worker: master HOST:PORT */
 	char cluster_key_file[512];

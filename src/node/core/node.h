@@ -88,6 +88,8 @@ struct node_stats {
 	uint64_t restarts_sent;
 	uint64_t reconnects_sent;
 	uint64_t api_requests;
+	uint64_t logins_refused;     /* 429: over a login limit, or the checks' queue full */
+	uint64_t logins_checking;    /* gauge: logins whose password is being checked now */
 	uint64_t sync_applied;       /* master: updates applied */
 	uint64_t sync_touches;       /* master: keepalives that changed only the time, applied */
 	uint64_t sync_stale;         /* master: updates from an older session, dropped */

@@ -1,0 +1,151 @@
+/* test_api_verify.c — password checks on the pool's threads, results on the loop. */
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdint.h>
+#include <cmocka.h>
+#include <string.h>
+
+#include <event2/event.h>
+
+#include "node/api/api_verify.h"
+#include "node/api/auth.h"
+
+struct result {
+	int calls;
+	int ok;
+};
+
+static void
+done_cb(void *arg, int ok)
+{
+	struct result *r = arg;
+
+	r->calls++;
+	r->ok = ok;
+}
+
+/* run_until: runs base until every result in v[0..n) has been called back (bounded). */
+static void
+run_until(struct event_base *base, struct result *v, size_t n)
+{
+	struct timeval tick = { 0, 20000 };
+	size_t i, left;
+	int turns;
+
+	for (turns = 0; turns < 3000; turns++) {
+		for (i = 0, left = 0; i < n; i++)
+			left += v[i].calls == 0;
+		if (left == 0)
+			return;
+		event_base_loopexit(base, &tick);
+		event_base_dispatch(base);
+	}
+	fail_msg("the checks did not come back");
+}
+
+/* Each check comes back once, with its verdict; the queue's bound refuses at once. */
+static void
+test_checks(void **state)
+{
+	static const struct {
+		const char *password;
+		int use_hash;     /* 1: the hash of "correct horse"; 0: a malformed one */
+		int want;
+	} rows[] = {
+		{ "correct horse", 1, 1 },
+		{ "correct hors", 1, 0 },
+		{ "correct horse ", 1, 0 },
+		{ "", 1, 0 },
+		{ "correct horse", 0, 0 },
+		{ "", 0, 0 },
+	};
+	enum { N = sizeof(rows) / sizeof(rows[0]) };
+	struct event_base *base;
+	struct api_verify *v;
+	struct result res[N], extra = { 0, 0 };
+	char hash[AUTH_HASH_MAX];
+	size_t i;
+
+	(void)state;
+	memset(res, 0, sizeof(res));
+	assert_int_equal(auth_password_hash("correct horse", hash), 0);
+	assert_non_null(base = event_base_new());
+	assert_non_null(v = api_verify_new(base, 2, N));
+	for (i = 0; i < N; i++)
+		assert_int_equal(api_verify_submit(v, rows[i].password,
+		    rows[i].use_hash ? hash : "pbkdf2$x", done_cb, &res[i]), 0);
+	assert_int_equal(api_verify_pending(v), N);
+	/* Full: refused, and never called back. */
+	assert_int_equal(api_verify_submit(v, "correct horse", hash, done_cb, &extra), -1);
+	run_until(base, res, N);
+	for (i = 0; i < N; i++) {
+		assert_int_equal(res[i].calls, 1);
+		if (res[i].ok != rows[i].want)
+			fail_msg("row %zu: got %d, want %d", i, res[i].ok, rows[i].want);
+	}
+	assert_int_equal(api_verify_pending(v), 0);
+	/* Room again. */
+	assert_int_equal(api_verify_submit(v, "correct horse", hash, done_cb, &extra), 0);
+	run_until(base, &extra, 1);
+	assert_int_equal(extra.calls, 1);
+	assert_int_equal(extra.ok, 1);
+	api_verify_free(v);
+	assert_int_equal(extra.calls, 1);
+	api_verify_free(NULL);
+	event_base_free(base);
+}
+
+/*
+ * Freed with checks queued: each is called back exactly once, at once, with
+ * its verdict if it was checked and -1 if not.
+ */
+static void
+test_free_with_checks_queued(void **state)
+{
+	enum { N = 8 };
+	struct event_base *base;
+	struct api_verify *v;
+	struct result res[N];
+	char hash[AUTH_HASH_MAX];
+	size_t i;
+
+	(void)state;
+	memset(res, 0, sizeof(res));
+	assert_int_equal(auth_password_hash("pw", hash), 0);
+	assert_non_null(base = event_base_new());
+	assert_non_null(v = api_verify_new(base, 1, N));
+	for (i = 0; i < N; i++)
+		assert_int_equal(api_verify_submit(v, "pw", hash, done_cb, &res[i]), 0);
+	api_verify_free(v);
+	for (i = 0; i < N; i++) {
+		assert_int_equal(res[i].calls, 1);
+		assert_true(res[i].ok == 1 || res[i].ok == -1);
+	}
+	event_base_free(base);
+}
+
+static void
+test_bad_settings(void **state)
+{
+	struct event_base *base;
+
+	(void)state;
+	assert_non_null(base = event_base_new());
+	assert_null(api_verify_new(base, 0, 4));
+	assert_null(api_verify_new(base, API_VERIFY_MAX_THREADS + 1, 4));
+	assert_null(api_verify_new(base, 1, 0));
+	event_base_free(base);
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_checks),
+		cmocka_unit_test(test_free_with_checks_queued),
+		cmocka_unit_test(test_bad_settings),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
