@@ -39,6 +39,14 @@ accept_resume_cb(evutil_socket_t fd, short what, void *arg)
 }
 
 /*
+ * The node whose listeners accept_error_cb pauses.  Not the listener's
+ * argument: evhttp's listener has the evhttp as its argument, and reading a
+ * node there made the pause read garbage, so out of descriptors the API
+ * spun on accept() with the loop stuck in it.  One node per process.
+ */
+static struct node *accept_node;
+
+/*
  * accept_error_cb: out of descriptors: every listener pauses for a moment
  * rather than spin on accept() (and log each failure) while the loop could
  * be closing sockets.
@@ -46,13 +54,14 @@ accept_resume_cb(evutil_socket_t fd, short what, void *arg)
 static void
 accept_error_cb(struct evconnlistener *lsn, void *arg)
 {
-	struct node *n = arg;
+	struct node *n = accept_node;
 	struct timeval tv = { 0, 200000 };
 	int err = EVUTIL_SOCKET_ERROR(), i;
 
 	unsigned long more;
 
 	(void)lsn;
+	(void)arg;
 	if (evtimer_pending(n->accept_pause_ev, NULL))
 		return;
 	n->stats.accept_paused++;
@@ -70,6 +79,7 @@ node_listen_adopt(struct node *n, struct evconnlistener *lsn)
 {
 	if (lsn == NULL)
 		return;
+	accept_node = n;
 	if (n->accept_pause_ev == NULL)
 		n->accept_pause_ev = evtimer_new(n->base, accept_resume_cb, n);
 	evconnlistener_set_error_cb(lsn, accept_error_cb);
@@ -167,8 +177,8 @@ node_gate_late(struct node *n, struct node_gate *g, const char *addr)
 
 	n->stats.deadline_closed++;
 	if (srclimit_log_ok(&g->log_late, node_now(n), NODE_GATE_LOG_S, &more))
-		log_info("%s: %s closed: not trusted within %d s (--%s-deadline); %lu more closed "
-		    "so since the last message", g->what, addr, g->deadline, g->what, more);
+		log_info("%s: %s closed: not trusted within %d s (--%s-deadline); %lu more since "
+		    "the last message", g->what, addr, g->deadline, g->what, more);
 }
 
 struct evconnlistener *
