@@ -357,3 +357,27 @@ def test_out_of_descriptors_pauses_api_and_cluster_quietly(tmp_path, procs):
     # paused and resumed several times a second while out of descriptors: a line or two
     assert m.output().count("Too many open files") <= 3, m.output()[-3000:]
     assert "[warn]" not in m.output(), m.output()[-3000:]   # libevent's own complaints
+
+
+def test_an_agents_frame_once_begun_is_finished_by_the_deadline(tmp_path, procs):
+    # an identified session sits on a frame that never completes, a byte at a time:
+    # the frame's start, not its last byte, counts
+    from test_session_order import Recorder
+    node = vigil.Node(tmp_path, args=["--agent-deadline", "2"])
+    procs.append(node)
+    rec = Recorder(node.agent_port)
+    agent = vigil.Agent(tmp_path, node, "trickler", args=["--keepalive", "1"],
+                        managers="127.0.0.1:%d" % rec.port)
+    procs.append(agent)
+    vigil.wait_for(lambda: node.agents().get("001", {}).get("status") == "active", 20,
+                   what="the agent active")
+    agent.stop()
+    vigil.wait_for(lambda: node.agents()["001"]["status"] == "disconnected", 20,
+                   what="the agent gone")
+    first = rec.frames()[0]
+    with socket.create_connection(("127.0.0.1", node.agent_port), timeout=10) as s:
+        s.sendall(first)   # its first frame again: the session is the agent's
+        vigil.wait_for(lambda: node.output().count("agent trickler identified") == 2, 10,
+                       what="the new connection identified")
+        trickle_until_closed(s, b"\x00\x04\x00\x00" + b"y" * 200, "trickled frame")
+    assert "closed: incomplete frame timed out" in node.output()
