@@ -397,6 +397,17 @@ main(int argc, char **argv)
 	}
 	evtimer_add(n->tick_ev, &one_second);
 
+	if (node_gate_init(&n->gate_agent, "agent", 0, n->cfg.agent_max_per_source,
+	    n->cfg.agent_deadline) == -1 ||
+	    node_gate_init(&n->gate_enroll, "enroll", n->cfg.enroll_max_connections,
+	    n->cfg.enroll_max_per_source, n->cfg.enroll_deadline) == -1 ||
+	    node_gate_init(&n->gate_api, "api", n->cfg.api_max_connections,
+	    n->cfg.api_max_per_source, n->cfg.api_deadline) == -1 ||
+	    node_gate_init(&n->gate_cluster, "cluster", n->cfg.cluster_max_connections,
+	    n->cfg.cluster_max_per_source, n->cfg.cluster_deadline) == -1 ||
+	    (n->enroll_rate = srclimit_rate_new((unsigned int)n->cfg.enroll_per_minute,
+	    (unsigned int)n->cfg.enroll_burst, NODE_ENROLL_RATE_SOURCES)) == NULL)
+		fatalx("cannot allocate the listener limits");
 	if (session_listen(n) == -1)
 		fatalx("cannot listen; is another vigild running on these ports?");
 	if (enrolld_listen(n) == -1 || (n->cfg.role == ROLE_MASTER && api_listen(n) == -1))
@@ -454,6 +465,11 @@ main(int argc, char **argv)
 		evconnlistener_free(n->agent_lsn);
 	if (n->enroll_lsn != NULL)
 		evconnlistener_free(n->enroll_lsn);
+	node_gate_free(&n->gate_agent);
+	node_gate_free(&n->gate_enroll);
+	node_gate_free(&n->gate_api);
+	node_gate_free(&n->gate_cluster);
+	srclimit_rate_free(n->enroll_rate);
 	if (registry_flush(n->reg) == -1)
 		log_warnx("registry: final flush failed");
 	registry_close(n->reg);

@@ -64,6 +64,9 @@ node_stats_json(struct node *n)
 	SET("sync_fenced", s->sync_fenced);
 	SET("sync_pending", s->sync_pending);
 	SET("accept_paused", s->accept_paused);
+	SET("conn_refused", s->conn_refused);
+	SET("deadline_closed", s->deadline_closed);
+	SET("enroll_rate_limited", s->enroll_rate_limited);
 	SET("sync_touches", s->sync_touches);
 	SET("sync_refused", s->sync_refused);
 	SET("sessions_refused", s->sessions_refused);

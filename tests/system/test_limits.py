@@ -6,6 +6,10 @@ agents the master ran out of descriptors during a restart storm and evhttp logge
 import json
 import os
 import socket
+import ssl
+import time
+
+import requests
 
 import vigil
 
@@ -45,3 +49,335 @@ def test_agents_cannot_take_the_apis_descriptors(tmp_path, procs):
     vigil.wait_for(lambda: "accepting agents again" in node.output(), 30,
                    what="accepting agents again")
     assert node.output().count("Too many open files") <= 2
+
+
+# ---- the listeners' caps and deadlines (docs/operations.md, "Limits") ----
+#
+# A hostile review held every port with slow peers: 21,000 trickling TLS connections (a
+# byte every 5 s reset the 10 s timeout) took every descriptor; 1,030 enrollments sending
+# "OSSEC A:'" a byte at a time held all 1,024 enrollment slots; one header line that never
+# ended grew vigild by 250 MB; one address enrolled 20,000 names.  Scaled down here.
+
+def tls_client():
+    ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
+    ctx.check_hostname = False
+    ctx.verify_mode = ssl.CERT_NONE
+    return ctx
+
+
+def knock(port, n, src="127.0.0.2"):
+    """n TCP connections from src that send nothing (not waiting for the accepts)."""
+    socks = []
+    for _ in range(n):
+        s = socket.socket()
+        s.bind((src, 0))
+        s.setblocking(False)
+        s.connect_ex(("127.0.0.1", port))
+        socks.append(s)
+    return socks
+
+
+def is_closed(s):
+    """True once the server closed s (reads EOF or a reset); never waits."""
+    try:
+        s.setblocking(False)
+        return s.recv(4096) == b""
+    except (BlockingIOError, ssl.SSLWantReadError):
+        return False
+    except OSError:
+        return True
+
+
+def closed_count(socks):
+    return sum(1 for s in socks if is_closed(s))
+
+
+def close_all(socks):
+    for s in socks:
+        s.close()
+
+
+def enroll_from(node, line, src="127.0.0.1", timeout=10):
+    """One enrollment request from address src; the reply text ("" if closed without one)."""
+    with socket.create_connection(("127.0.0.1", node.enroll_port), timeout=timeout,
+                                  source_address=(src, 0)) as raw:
+        try:
+            with tls_client().wrap_socket(raw) as s:
+                s.sendall(line.encode())
+                data = b""
+                while True:
+                    chunk = s.recv(4096)
+                    if not chunk:
+                        break
+                    data += chunk
+                return data.decode(errors="replace")
+        except (ssl.SSLError, ConnectionResetError, BrokenPipeError):
+            return ""
+
+
+def trickle_until_closed(sock, data, what, timeout=20):
+    """Sends data a byte at a time, a byte every 0.2 s, until the server closes sock.
+    The bytes never complete what the server waits for: a deadline must close it."""
+    deadline = time.monotonic() + timeout
+    i = 0
+    while time.monotonic() < deadline:
+        try:
+            sock.send(data[i % len(data):i % len(data) + 1])
+        except (OSError, ssl.SSLError):
+            return True
+        i += 1
+        time.sleep(0.2)
+        if is_closed(sock):
+            return True
+    raise AssertionError("%s: still open after %d s of trickling" % (what, timeout))
+
+
+# the start of a TLS ClientHello: a handshake record that never completes
+CLIENT_HELLO_START = bytes([0x16, 0x03, 0x01, 0x02, 0x00, 0x01, 0x00, 0x01, 0xfc, 0x03, 0x03]) + \
+    bytes(range(32)) * 3
+
+
+def test_one_address_cannot_hold_the_enrollment_slots(tmp_path, procs):
+    # the defaults: 1,024 enrollments in flight, 64 from one address
+    node = vigil.Node(tmp_path, args=["--enroll-max-per-source", "64"])
+    procs.append(node)
+    socks = knock(node.enroll_port, 1030)
+    try:
+        # the connections beyond 64 from 127.0.0.2 are refused at once
+        vigil.wait_for(lambda: stats(node).get("conn_refused", 0) >= 1030 - 64, 20,
+                       what="the connections beyond the per-source cap refused")
+        vigil.wait_for(lambda: closed_count(socks) >= 1030 - 64, 20,
+                       what="the refused connections closed")
+        # a genuine enrollment from another address goes through
+        r = enroll_from(node, "OSSEC A:'genuine'\n", src="127.0.0.1")
+        assert r.startswith("OSSEC K:'001 genuine "), r
+    finally:
+        close_all(socks)
+    assert "enroll: 127.0.0.2 refused: 64 connections from that address" in node.output()
+    # refusals by the thousand log a line now and then, not one each
+    assert node.output().count("refused: ") <= 3
+
+
+def test_a_trickling_enrollment_is_closed_at_its_deadline(tmp_path, procs):
+    node = vigil.Node(tmp_path, args=["--enroll-deadline", "2"])
+    procs.append(node)
+    # after the handshake, a request line a byte at a time
+    raw = socket.create_connection(("127.0.0.1", node.enroll_port), timeout=10)
+    s = tls_client().wrap_socket(raw)
+    try:
+        trickle_until_closed(s, b"OSSEC A:'slowpoke", "trickled request line")
+    finally:
+        s.close()
+    # a ClientHello a byte at a time
+    with socket.create_connection(("127.0.0.1", node.enroll_port), timeout=10) as s:
+        trickle_until_closed(s, CLIENT_HELLO_START, "trickled ClientHello")
+    vigil.wait_for(lambda: stats(node).get("deadline_closed", 0) >= 2, 5,
+                   what="both closed at the deadline")
+    r = enroll_from(node, "OSSEC A:'after'\n")
+    assert r.startswith("OSSEC K:'001 after "), r
+
+
+def test_enrollment_rate_per_source(tmp_path, procs):
+    node = vigil.Node(tmp_path, args=["--enroll-per-minute", "1", "--enroll-burst", "3"])
+    procs.append(node)
+    for i in range(3):
+        r = enroll_from(node, "OSSEC A:'burst-%d'\n" % i, src="127.0.0.2")
+        assert r.startswith("OSSEC K:'"), r
+    r = enroll_from(node, "OSSEC A:'one-too-many'\n", src="127.0.0.2")
+    assert r.startswith("ERROR: ") and "try again later" in r, r
+    # another address is not affected
+    r = enroll_from(node, "OSSEC A:'elsewhere'\n", src="127.0.0.3")
+    assert r.startswith("OSSEC K:'"), r
+    assert "one-too-many" not in [a["name"] for a in node.agents().values()]
+    vigil.wait_for(lambda: stats(node).get("enroll_rate_limited", 0) == 1, 5,
+                   what="the refusal counted")
+
+
+def test_enrollment_total_rate(tmp_path, procs):
+    node = vigil.Node(tmp_path, args=["--enroll-total-per-minute", "1",
+                                      "--enroll-total-burst", "2"])
+    procs.append(node)
+    assert enroll_from(node, "OSSEC A:'t1'\n", src="127.0.0.2").startswith("OSSEC K:'")
+    assert enroll_from(node, "OSSEC A:'t2'\n", src="127.0.0.3").startswith("OSSEC K:'")
+    r = enroll_from(node, "OSSEC A:'t3'\n", src="127.0.0.4")
+    assert r.startswith("ERROR: ") and "try again later" in r, r
+
+
+def api_conn(node):
+    raw = socket.create_connection(("127.0.0.1", node.api_port), timeout=10)
+    return tls_client().wrap_socket(raw)
+
+
+def test_api_header_that_never_ends(master):
+    s = api_conn(master)
+    try:
+        s.sendall(b"GET / HTTP/1.1\r\nHost: x\r\nX-Endless: ")
+        sent = 0
+        answer = b""
+        s.settimeout(10)
+        try:
+            while sent < (4 << 20):
+                s.sendall(b"a" * 16384)
+                sent += 16384
+        except (OSError, ssl.SSLError):
+            pass   # the server stopped reading: it answered and closed
+        try:
+            while True:
+                chunk = s.recv(4096)
+                if not chunk:
+                    break
+                answer += chunk
+        except (OSError, ssl.SSLError):
+            pass
+    finally:
+        s.close()
+    status = answer.split(b"\r\n", 1)[0]
+    assert status.split(b" ")[1:2] in ([b"413"], [b"431"], [b"400"]), (sent, answer[:200])
+    assert sent < (1 << 20), "the server read %d bytes of one header" % sent
+    r = master.api("GET", "/agents", params={"limit": 1})
+    assert r.status_code == 200, r.text
+
+
+def test_api_trickle_is_closed_at_its_deadline(tmp_path, procs):
+    node = vigil.Node(tmp_path, args=["--api-deadline", "2"])
+    procs.append(node)
+    s = api_conn(node)
+    try:
+        trickle_until_closed(s, b"GET / HTTP/1.1\r\nHost: x\r\nX-Slow: " + b"b" * 100,
+                             "trickled HTTP request")
+    finally:
+        s.close()
+    with socket.create_connection(("127.0.0.1", node.api_port), timeout=10) as s:
+        trickle_until_closed(s, CLIENT_HELLO_START, "trickled ClientHello")
+    vigil.wait_for(lambda: stats(node).get("deadline_closed", 0) >= 2, 5,
+                   what="both closed at the deadline")
+    # a connection that made its request in time keeps working past the deadline
+    with requests.Session() as sess:
+        for _ in range(3):
+            r = sess.get(node.url + "/", verify=False, timeout=10)
+            assert r.status_code == 401
+        assert node.api("GET", "/agents").status_code == 200
+
+
+def test_api_per_source_cap(tmp_path, procs):
+    node = vigil.Node(tmp_path, args=["--api-max-per-source", "4"])
+    procs.append(node)
+    socks = knock(node.api_port, 12)
+    try:
+        vigil.wait_for(lambda: stats(node).get("conn_refused", 0) >= 8, 10,
+                       what="8 of 12 connections from 127.0.0.2 refused")
+        vigil.wait_for(lambda: closed_count(socks) >= 8, 10, what="the refused ones closed")
+        r = node.api("GET", "/agents", params={"limit": 1})
+        assert r.status_code == 200, r.text
+    finally:
+        close_all(socks)
+    assert "api: 127.0.0.2 refused: 4 connections from that address" in node.output()
+
+
+def cluster_master(tmp_path, procs, args=(), nofile=None):
+    k = tmp_path / "cluster.key"
+    k.write_text("vigil-test-cluster-key-0123456789\n")
+    os.chmod(k, 0o600)
+    m = vigil.Node(tmp_path, args=["--cluster-key-file", str(k)] + list(args), nofile=nofile)
+    procs.append(m)
+    return m, str(k)
+
+
+def start_worker(tmp_path, procs, master, key, name="worker1"):
+    w = vigil.Node(tmp_path, name=name, role="worker",
+                   args=["--master", "127.0.0.1:%d" % master.cluster_port,
+                         "--cluster-key-file", key])
+    procs.append(w)
+    return w
+
+
+def test_cluster_port_caps_and_deadline(tmp_path, procs):
+    m, key = cluster_master(tmp_path, procs, args=["--cluster-max-per-source", "4",
+                                                    "--cluster-deadline", "2"])
+    socks = knock(m.cluster_port, 10)
+    try:
+        vigil.wait_for(lambda: stats(m).get("conn_refused", 0) >= 6, 10,
+                       what="6 of 10 connections from 127.0.0.2 refused")
+        # the 4 admitted, silent, are closed at the deadline
+        vigil.wait_for(lambda: closed_count(socks) == 10, 15, what="all 10 closed")
+        vigil.wait_for(lambda: stats(m).get("deadline_closed", 0) >= 4, 5,
+                       what="4 closed at the deadline")
+    finally:
+        close_all(socks)
+    with socket.create_connection(("127.0.0.1", m.cluster_port), timeout=10) as s:
+        trickle_until_closed(s, CLIENT_HELLO_START, "trickled ClientHello")
+    start_worker(tmp_path, procs, m, key)
+    assert "cluster: 127.0.0.2 refused: 4 connections from that address" in m.output()
+
+
+def test_agent_port_per_source_cap_and_deadline(tmp_path, procs):
+    node = vigil.Node(tmp_path, args=["--agent-max-per-source", "3", "--agent-deadline", "2"])
+    procs.append(node)
+    socks = knock(node.agent_port, 8)
+    try:
+        vigil.wait_for(lambda: stats(node).get("conn_refused", 0) >= 5, 10,
+                       what="5 of 8 connections from 127.0.0.2 refused")
+        vigil.wait_for(lambda: closed_count(socks) == 8, 15, what="all 8 closed")
+    finally:
+        close_all(socks)
+    # a frame that never completes, a byte at a time
+    with socket.create_connection(("127.0.0.1", node.agent_port), timeout=10) as s:
+        trickle_until_closed(s, b"\x00\x01\x00\x00" + b"x" * 300, "trickled frame")
+    vigil.wait_for(lambda: stats(node).get("deadline_closed", 0) >= 4, 5,
+                   what="the silent and the trickling ones closed at the deadline")
+
+
+def test_out_of_descriptors_pauses_api_and_cluster_quietly(tmp_path, procs):
+    # 400 descriptors; 420 silent API connections from 7 addresses, with the API's caps
+    # above that, run the node out of them, and 20 more knock on the cluster port
+    m, key = cluster_master(tmp_path, procs, nofile=400,
+                            args=["--api-max-connections", "1000",
+                                  "--api-max-per-source", "100"])
+    socks = []
+    try:
+        for i in range(7):
+            socks += knock(m.api_port, 60, src="127.0.0.%d" % (10 + i))
+        socks += knock(m.cluster_port, 20, src="127.0.0.20")
+        # (the log, not stats.json: without descriptors that file is not rewritten)
+        vigil.wait_for(lambda: "Too many open files; pausing accepts" in m.output(), 20,
+                       what="accepting paused: out of descriptors")
+        # the silent connections go at their deadline; then the API answers again and a
+        # worker joins through the cluster listener
+        vigil.wait_for(lambda: closed_count(socks) == len(socks), 60,
+                       what="every silent connection closed")
+    finally:
+        close_all(socks)
+    def api_up():
+        try:
+            return m.api("GET", "/agents", params={"limit": 1}, timeout=5).status_code == 200
+        except requests.RequestException:
+            return False
+    vigil.wait_for(api_up, 30, what="the API answers again")
+    start_worker(tmp_path, procs, m, key)
+    # paused and resumed several times a second while out of descriptors: a line or two
+    assert m.output().count("Too many open files") <= 3, m.output()[-3000:]
+    assert "[warn]" not in m.output(), m.output()[-3000:]   # libevent's own complaints
+
+
+def test_an_agents_frame_once_begun_is_finished_by_the_deadline(tmp_path, procs):
+    # an identified session sits on a frame that never completes, a byte at a time:
+    # the frame's start, not its last byte, counts
+    from test_session_order import Recorder
+    node = vigil.Node(tmp_path, args=["--agent-deadline", "2"])
+    procs.append(node)
+    rec = Recorder(node.agent_port)
+    agent = vigil.Agent(tmp_path, node, "trickler", args=["--keepalive", "1"],
+                        managers="127.0.0.1:%d" % rec.port)
+    procs.append(agent)
+    vigil.wait_for(lambda: node.agents().get("001", {}).get("status") == "active", 20,
+                   what="the agent active")
+    agent.stop()
+    vigil.wait_for(lambda: node.agents()["001"]["status"] == "disconnected", 20,
+                   what="the agent gone")
+    first = rec.frames()[0]
+    with socket.create_connection(("127.0.0.1", node.agent_port), timeout=10) as s:
+        s.sendall(first)   # its first frame again: the session is the agent's
+        vigil.wait_for(lambda: node.output().count("agent trickler identified") == 2, 10,
+                       what="the new connection identified")
+        trickle_until_closed(s, b"\x00\x04\x00\x00" + b"y" * 200, "trickled frame")
+    assert "closed: incomplete frame timed out" in node.output()

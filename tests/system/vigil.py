@@ -127,6 +127,11 @@ class Node(Proc):
         for opt in ("--max-logins-per-source", "--max-logins-per-user"):
             if role == "master" and opt not in args:
                 argv += [opt, "0"]
+        # Simulators enroll thousands of agents from 127.0.0.1, 100 at a time; the
+        # enrollment limits have their own tests (test_limits.py), which set them.
+        for opt in ("--enroll-per-minute", "--enroll-max-per-source"):
+            if opt not in args:
+                argv += [opt, "0"]
         e = {"VIGIL_API_USER": API_USER, "VIGIL_API_PASSWORD": API_PASSWORD}
         if env:
             e.update(env)

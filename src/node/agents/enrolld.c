@@ -13,6 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <time.h>
 
 #include <event2/buffer.h>
 #include <event2/bufferevent.h>
@@ -31,8 +32,10 @@
 #include "proto/enroll.h"
 #include "proto/secmsg.h"
 
-#define ENROLL_TIMEOUT 10           /* s for the whole exchange */
-#define ENROLL_MAX_INFLIGHT 1024
+#define ENROLL_REPLY_TIMEOUT 10     /* s from a complete request line to the reply written */
+/* what a request over the rate limits is answered (then ". Unable to add agent") */
+#define ENROLL_ERR_RATE_SOURCE "Too many enrollment requests from this address, try again later"
+#define ENROLL_ERR_RATE_TOTAL "Too many enrollment requests, try again later"
 /* authd's <force> defaults: a duplicate name replaces an agent that has been
  * disconnected (or never connected) for this long and registered this long ago. */
 #define ENROLL_FORCE_DISCONNECTED 3600
@@ -42,6 +45,8 @@ struct enroll_conn {
 	struct node *node;
 	struct bufferevent *bev;
 	char peer[64];
+	char src[64];               /* the address its slot is counted under (gate_enroll) */
+	struct event *deadline_ev;  /* the request line by enroll_deadline, then the reply */
 	int done;
 };
 
@@ -50,8 +55,30 @@ enroll_conn_free(struct enroll_conn *c)
 {
 	c->node->hooks.enroll_cancel(c->node, c);
 	c->node->enroll_inflight--;
+	node_gate_leave(&c->node->gate_enroll, c->src);
+	if (c->deadline_ev != NULL)
+		event_free(c->deadline_ev);
 	bufferevent_free(c->bev);
 	free(c);
+}
+
+/*
+ * enroll_deadline_cb: the handshake and the request line did not arrive
+ * within --enroll-deadline of the accept, however many bytes came (the slot
+ * is not held by a slow peer), or the reply could not be delivered in time.
+ */
+static void
+enroll_deadline_cb(evutil_socket_t fd, short what, void *arg)
+{
+	struct enroll_conn *c = arg;
+
+	(void)fd;
+	(void)what;
+	if (!c->done)
+		node_gate_late(c->node, &c->node->gate_enroll, c->src);
+	else
+		log_info("enroll %s: reply not delivered within %d s", c->peer, ENROLL_REPLY_TIMEOUT);
+	enroll_conn_free(c);
 }
 
 static void
@@ -244,6 +271,44 @@ enroll_decide(struct node *n, const char *peer, const struct enroll_req *r,
 }
 
 /*
+ * enroll_rate_check: a complete request line from c: 0 when the rate limits
+ * (per source, then all sources together) let it go on, else -1 with the
+ * ERROR reply written into out (counted; logged now and then).
+ */
+static int
+enroll_rate_check(struct enroll_conn *c, struct enroll_out *out)
+{
+	struct node *n = c->node;
+	struct timespec ts;
+	uint64_t now_ms;
+	const char *why;
+	unsigned long more;
+	ssize_t len;
+	int total = 0;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	now_ms = (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
+	if (!srclimit_rate_take(n->enroll_rate, c->src, now_ms))
+		why = ENROLL_ERR_RATE_SOURCE;
+	else if (!srclimit_bucket_take(&n->enroll_total, (unsigned int)n->cfg.enroll_total_per_minute,
+	    (unsigned int)n->cfg.enroll_total_burst, now_ms))
+		why = ENROLL_ERR_RATE_TOTAL, total = 1;
+	else
+		return 0;
+	n->stats.enroll_rate_limited++;
+	n->stats.enroll_failures++;
+	if (srclimit_log_ok(&n->enroll_rate_log, node_now(n), NODE_GATE_LOG_S, &more))
+		log_warnx("enroll %s: refused: %s (--enroll-%sper-minute); %lu more "
+		    "since the last message", c->peer, why, total ? "total-" : "",
+		    more);
+	len = enroll_format_error(out->text, sizeof(out->text), why);
+	if (len <= 0)
+		len = snprintf(out->text, sizeof(out->text), "ERROR: Unable to add agent");
+	out->len = (size_t)len;
+	return -1;
+}
+
+/*
  * enroll_worker_refuses: a worker answers a request that is malformed or
  * breaks enroll_request_check itself, exactly as the master would, and
  * forwards only the others.  1 when it answered.
@@ -282,6 +347,22 @@ enroll_read_cb(struct bufferevent *bev, void *arg)
 	used = enroll_parse_request(p, len, &r);
 	if (used == -2)
 		return;
+	/* the line is complete: from now on the deadline is the reply's */
+	{
+		struct timeval tv = { ENROLL_REPLY_TIMEOUT, 0 };
+
+		evtimer_add(c->deadline_ev, &tv);
+	}
+	if (used > 0) {
+		struct enroll_out out;
+
+		if (enroll_rate_check(c, &out) == -1) {
+			enroll_reply(c, out.text, out.len);
+			explicit_bzero(&r, sizeof(r));
+			evbuffer_drain(in, evbuffer_get_length(in));
+			return;
+		}
+	}
 	if (c->node->cfg.role == ROLE_WORKER && enroll_worker_refuses(c, &r, used)) {
 		;   /* answered here: a bad request never reaches the master */
 	} else if (c->node->cfg.role == ROLE_WORKER) {
@@ -384,22 +465,28 @@ enroll_accept_cb(struct evconnlistener *lsn, evutil_socket_t fd, struct sockaddr
 {
 	struct node *n = arg;
 	struct enroll_conn *c;
-	SSL *ssl;
-	struct timeval tv = { ENROLL_TIMEOUT, 0 };
+	SSL *ssl = NULL;
+	struct timeval tv = { n->cfg.enroll_deadline, 0 };
+	char src[64];
 	int one = 1;
 
 	(void)lsn;
 	(void)salen;
-	if (n->enroll_inflight >= ENROLL_MAX_INFLIGHT) {
+	/* the slots: --enroll-max-connections, and --enroll-max-per-source of them from one address */
+	if (node_gate_admit(n, &n->gate_enroll, sa, src, sizeof(src)) == -1) {
 		evutil_closesocket(fd);
 		return;
 	}
-	if ((c = calloc(1, sizeof(*c))) == NULL || (ssl = SSL_new(n->tls_server)) == NULL) {
+	if ((c = calloc(1, sizeof(*c))) == NULL || (ssl = SSL_new(n->tls_server)) == NULL ||
+	    (c->deadline_ev = evtimer_new(n->base, enroll_deadline_cb, c)) == NULL) {
+		SSL_free(ssl);
 		free(c);
+		node_gate_leave(&n->gate_enroll, src);
 		evutil_closesocket(fd);
 		return;
 	}
 	c->node = n;
+	snprintf(c->src, sizeof(c->src), "%s", src);
 	/* the reply is one small write after the handshake: do not let Nagle hold it */
 	setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
 	if (sa->sa_family == AF_INET)
@@ -411,12 +498,15 @@ enroll_accept_cb(struct evconnlistener *lsn, evutil_socket_t fd, struct sockaddr
 	if (c->bev == NULL) {
 		SSL_free(ssl);
 		evutil_closesocket(fd);
+		event_free(c->deadline_ev);
+		node_gate_leave(&n->gate_enroll, src);
 		free(c);
 		return;
 	}
 	n->enroll_inflight++;
 	bufferevent_setcb(c->bev, enroll_read_cb, enroll_write_cb, enroll_event_cb, c);
-	bufferevent_set_timeouts(c->bev, &tv, &tv);
+	/* a deadline from the accept, not an idle timeout: bytes do not move it */
+	evtimer_add(c->deadline_ev, &tv);
 	bufferevent_enable(c->bev, EV_READ | EV_WRITE);
 }
 

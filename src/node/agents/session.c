@@ -38,7 +38,6 @@
 #include "proto/merged.h"
 #include "proto/secmsg.h"
 
-#define SESSION_FRAME_TIMEOUT 10   /* s: an incomplete frame or silent new socket */
 #define SESSION_OUTBUF_MAX (1 << 20)
 /*
  * Messages to agents up to this size go out as zlib stored blocks.  They are
@@ -224,6 +223,7 @@ session_reap(struct node *n)
 	while ((s = TAILQ_FIRST(&n->dead)) != NULL) {
 		TAILQ_REMOVE(&n->dead, s, entry);
 		bufferevent_free(s->bev);
+		node_gate_leave(&n->gate_agent, s->peer);
 		free(s);
 		n->nsession_fds--;
 	}
@@ -575,6 +575,7 @@ session_read_cb(struct bufferevent *bev, void *arg)
 	size_t avail, plen;
 	ssize_t used;
 	uint8_t *p;
+	int whole = 0;
 
 	while (!s->closing && (avail = evbuffer_get_length(in)) >= 4) {
 		uint8_t hdr[4];
@@ -598,9 +599,15 @@ session_read_cb(struct bufferevent *bev, void *arg)
 		}
 		handle_frame(s, payload, plen);
 		evbuffer_drain(in, (size_t)used);
+		whole = 1;
 	}
-	if (!s->closing)
-		s->partial_since = evbuffer_get_length(in) > 0 ? node_now(s->node) : 0;
+	/* when the frame still incomplete began: the bytes of that frame do not move it */
+	if (s->closing)
+		return;
+	if (evbuffer_get_length(in) == 0)
+		s->partial_since = 0;
+	else if (whole || s->partial_since == 0)
+		s->partial_since = node_now(s->node);
 }
 
 static void
@@ -623,12 +630,19 @@ session_accept_cb(struct evconnlistener *lsn, evutil_socket_t fd, struct sockadd
 {
 	struct node *n = arg;
 	struct session *s;
+	char addr[sizeof(s->peer)];
 	int one = 1;
 
 	(void)lsn;
 	(void)salen;
+	/* the total is max_session_fds (below); per source, --agent-max-per-source */
+	if (node_gate_admit(n, &n->gate_agent, sa, addr, sizeof(addr)) == -1) {
+		evutil_closesocket(fd);
+		return;
+	}
 	if ((s = calloc(1, sizeof(*s))) == NULL) {
 		log_warn("session: calloc");
+		node_gate_leave(&n->gate_agent, addr);
 		evutil_closesocket(fd);
 		return;
 	}
@@ -636,15 +650,12 @@ session_accept_cb(struct evconnlistener *lsn, evutil_socket_t fd, struct sockadd
 	s->sid = n->sid_boot | (++n->next_session_serial & 0xffffffffu);
 	s->opened = node_now(n);
 	s->tx_global = (unsigned int)time(NULL);
-	if (sa->sa_family == AF_INET)
-		inet_ntop(AF_INET, &((struct sockaddr_in *)sa)->sin_addr, s->peer, sizeof(s->peer));
-	else if (sa->sa_family == AF_INET6)
-		inet_ntop(AF_INET6, &((struct sockaddr_in6 *)sa)->sin6_addr, s->peer,
-		    sizeof(s->peer));
+	memcpy(s->peer, addr, sizeof(s->peer));
 	setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
 	s->bev = bufferevent_socket_new(n->base, fd, BEV_OPT_CLOSE_ON_FREE);
 	if (s->bev == NULL) {
 		log_warnx("session %s: bufferevent_socket_new failed", s->peer);
+		node_gate_leave(&n->gate_agent, addr);
 		evutil_closesocket(fd);
 		free(s);
 		return;
@@ -687,8 +698,9 @@ session_listen(struct node *n)
 }
 
 /*
- * session_tick: once a second.  Closes sockets that sit on an incomplete
- * frame or never identify themselves, and sessions whose agent has not sent
+ * session_tick: once a second.  Closes connections that have not identified
+ * themselves by --agent-deadline after the accept (whatever bytes they sent),
+ * sessions that sit on a frame begun that long ago, and sessions whose agent has not sent
  * a keepalive for agents_disconnection_time (the agent is then disconnected,
  * status_code 5, through the session's last record).
  */
@@ -702,14 +714,16 @@ session_tick(struct node *n)
 		time_t last;
 
 		next = TAILQ_NEXT(s, entry);
-		if (s->partial_since != 0 && now - s->partial_since >= SESSION_FRAME_TIMEOUT) {
-			session_close(s, "incomplete frame timed out", AGENT_CODE_CONNECTION_LOST);
+		if (s->agent == NULL) {
+			if (now - s->opened >= n->cfg.agent_deadline) {
+				node_gate_late(n, &n->gate_agent, s->peer);
+				session_close(s, "no valid frame by the deadline",
+				    AGENT_CODE_CONNECTION_LOST);
+			}
 			continue;
 		}
-		if (s->agent == NULL) {
-			if (now - s->opened >= SESSION_FRAME_TIMEOUT)
-				session_close(s, "no message from a new connection",
-				    AGENT_CODE_CONNECTION_LOST);
+		if (s->partial_since != 0 && now - s->partial_since >= n->cfg.agent_deadline) {
+			session_close(s, "incomplete frame timed out", AGENT_CODE_CONNECTION_LOST);
 			continue;
 		}
 		last = s->st.last_keepalive > s->opened ? (time_t)s->st.last_keepalive : s->opened;

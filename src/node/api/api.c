@@ -7,6 +7,7 @@
 
 #include <netinet/in.h>
 #include <netinet/tcp.h>
+#include <sys/socket.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -28,6 +29,12 @@
 #include "node/registry/registry.h"
 
 #define API_MAX_BODY (10 * 1024 * 1024)   /* Wazuh's max_upload_size */
+/*
+ * The request line and headers together.  A token is under 1 KiB and
+ * aiohttp, Wazuh's server, takes lines of 8 KiB; one header line that never
+ * ended grew vigild by 250 MB.  Beyond this evhttp answers 413 and closes.
+ */
+#define API_MAX_HEADERS (32 * 1024)
 #define API_TIMEOUT 10                     /* Wazuh's request_timeout */
 
 enum { M_GET = 1, M_POST = 2, M_PUT = 4, M_DELETE = 8 };
@@ -151,6 +158,133 @@ api_param_get(const struct api_req *r, const char *key)
 	return NULL;
 }
 
+/*
+ * One API connection's limits, tied to its SSL object (ex_data) and freed
+ * with it, which is when evhttp frees the connection: evhttp 2.1 accepts by
+ * itself and tells nothing else of a connection's life.  Right after the
+ * accept the connection is counted against --api-max-connections and
+ * --api-max-per-source; then each request must be complete (handshake
+ * included, for the first) within --api-deadline of the accept or of the
+ * last answer, whatever bytes arrive.  evhttp is made to close a connection
+ * by shutting its socket down: it reads the end and frees it its own way.
+ */
+struct api_conn {
+	struct node *node;
+	struct bufferevent *bev;
+	struct event *ev;           /* the admission, then the deadline */
+	char src[64];
+	int checked;                /* the admission ran */
+	int admitted;               /* counted in gate_api */
+	int busy;                   /* a complete request is being answered */
+};
+static int api_conn_idx = -1;
+
+static void
+api_conn_ssl_free(void *parent, void *ptr, CRYPTO_EX_DATA *ad, int idx, long argl, void *argp)
+{
+	struct api_conn *c = ptr;
+
+	(void)parent;
+	(void)ad;
+	(void)idx;
+	(void)argl;
+	(void)argp;
+	if (c == NULL)
+		return;
+	if (c->admitted)
+		node_gate_leave(&c->node->gate_api, c->src);
+	if (c->ev != NULL)
+		event_free(c->ev);
+	free(c);
+}
+
+static void
+api_conn_drop(struct api_conn *c)
+{
+	evutil_socket_t fd = bufferevent_getfd(c->bev);
+
+	if (fd != -1)
+		shutdown(fd, SHUT_RDWR);
+}
+
+static void
+api_conn_arm(struct api_conn *c)
+{
+	struct timeval tv = { c->node->cfg.api_deadline, 0 };
+
+	evtimer_add(c->ev, &tv);
+}
+
+static void
+api_conn_cb(evutil_socket_t unused, short what, void *arg)
+{
+	struct api_conn *c = arg;
+	struct node *n = c->node;
+	struct sockaddr_storage ss;
+	socklen_t sl = sizeof(ss);
+	evutil_socket_t fd;
+
+	(void)unused;
+	(void)what;
+	if (c->checked) {
+		if (!c->busy) {
+			node_gate_late(n, &n->gate_api, c->src);
+			api_conn_drop(c);
+		}
+		return;
+	}
+	c->checked = 1;
+	if ((fd = bufferevent_getfd(c->bev)) == -1 ||
+	    getpeername(fd, (struct sockaddr *)&ss, &sl) == -1)
+		return;   /* evhttp failed it, or the peer is gone already */
+	if (node_gate_admit(n, &n->gate_api, (struct sockaddr *)&ss, c->src, sizeof(c->src)) == -1) {
+		api_conn_drop(c);
+		return;
+	}
+	c->admitted = 1;
+	if (!c->busy)
+		api_conn_arm(c);
+}
+
+static struct api_conn *
+api_conn_of(struct evhttp_request *req)
+{
+	struct evhttp_connection *evcon = evhttp_request_get_connection(req);
+	struct bufferevent *bev;
+	SSL *ssl;
+
+	if (evcon == NULL || (bev = evhttp_connection_get_bufferevent(evcon)) == NULL ||
+	    (ssl = bufferevent_openssl_get_ssl(bev)) == NULL)
+		return NULL;
+	return SSL_get_ex_data(ssl, api_conn_idx);
+}
+
+/* api_conn_request: a complete request arrived: no deadline while it is answered. */
+static void
+api_conn_request(struct evhttp_request *req)
+{
+	struct api_conn *c = api_conn_of(req);
+
+	if (c == NULL)
+		return;
+	c->busy = 1;
+	if (c->checked)
+		evtimer_del(c->ev);
+}
+
+/* api_conn_answered: the answer is on its way: the next request has a deadline again. */
+static void
+api_conn_answered(struct evhttp_request *req)
+{
+	struct api_conn *c = api_conn_of(req);
+
+	if (c == NULL)
+		return;
+	c->busy = 0;
+	if (c->checked)
+		api_conn_arm(c);
+}
+
 static void
 api_send(struct api_req *r, int status, const char *ctype, const char *body, size_t len)
 {
@@ -174,6 +308,7 @@ api_send(struct api_req *r, int status, const char *ctype, const char *body, siz
 	case 429: reason = "Too Many Requests"; break;
 	default: reason = "Internal Server Error"; break;
 	}
+	api_conn_answered(r->req);
 	evhttp_send_reply(r->req, status, reason, out);
 	if (out != NULL)
 		evbuffer_free(out);
@@ -445,6 +580,7 @@ api_dispatch(struct evhttp_request *req, void *arg)
 	r.node = n;
 	r.req = req;
 	n->stats.api_requests++;
+	api_conn_request(req);
 	bit = method_bit(evhttp_request_get_command(req), &r.method);
 
 	uri = evhttp_request_get_evhttp_uri(req);
@@ -520,22 +656,40 @@ out:
 static struct bufferevent *
 api_bevcb(struct event_base *base, void *arg)
 {
-	SSL_CTX *ctx = arg;
-	SSL *ssl = SSL_new(ctx);
+	struct node *n = arg;
+	struct api_conn *c;
+	struct timeval now = { 0, 0 };
+	SSL *ssl = SSL_new(n->tls_server);
 	struct bufferevent *bev;
 
 	if (ssl == NULL)
 		return NULL;
+	/* the admission runs once evhttp has given the connection its socket */
+	if ((c = calloc(1, sizeof(*c))) == NULL ||
+	    (c->ev = evtimer_new(base, api_conn_cb, c)) == NULL) {
+		free(c);
+		SSL_free(ssl);
+		return NULL;
+	}
+	c->node = n;
+	if (SSL_set_ex_data(ssl, api_conn_idx, c) != 1) {
+		event_free(c->ev);
+		free(c);
+		SSL_free(ssl);
+		return NULL;
+	}
 	bev = bufferevent_openssl_socket_new(base, -1, ssl, BUFFEREVENT_SSL_ACCEPTING,
 	    BEV_OPT_CLOSE_ON_FREE);
+	if (bev == NULL)
+		return NULL;   /* as before: evhttp refuses the connection */
+	c->bev = bev;
+	evtimer_add(c->ev, &now);
 	/*
 	 * An answer listing 50,000 agents is ~0.5 MB; at the default 16 KiB per
 	 * loop turn it took minutes to leave while 50,000 agents reconnected.
 	 */
-	if (bev != NULL) {
-		bufferevent_set_max_single_write(bev, API_MAX_IO);
-		bufferevent_set_max_single_read(bev, API_MAX_IO);
-	}
+	bufferevent_set_max_single_write(bev, API_MAX_IO);
+	bufferevent_set_max_single_read(bev, API_MAX_IO);
 	return bev;
 }
 
@@ -580,8 +734,12 @@ api_listen(struct node *n)
 	evhttp_set_allowed_methods(n->http, EVHTTP_REQ_GET | EVHTTP_REQ_POST | EVHTTP_REQ_PUT |
 	    EVHTTP_REQ_DELETE | EVHTTP_REQ_HEAD | EVHTTP_REQ_OPTIONS | EVHTTP_REQ_PATCH);
 	evhttp_set_max_body_size(n->http, API_MAX_BODY);
+	evhttp_set_max_headers_size(n->http, API_MAX_HEADERS);
 	evhttp_set_timeout(n->http, API_TIMEOUT);
-	evhttp_set_bevcb(n->http, api_bevcb, n->tls_server);
+	if (api_conn_idx == -1 &&
+	    (api_conn_idx = SSL_get_ex_new_index(0, NULL, NULL, NULL, api_conn_ssl_free)) == -1)
+		return -1;
+	evhttp_set_bevcb(n->http, api_bevcb, n);
 	evhttp_set_gencb(n->http, api_dispatch, n);
 	if ((bound = evhttp_bind_socket_with_handle(n->http, n->cfg.listen,
 	    (ev_uint16_t)n->cfg.api_port)) == NULL) {

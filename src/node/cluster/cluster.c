@@ -148,6 +148,8 @@ peer_reap_cb(evutil_socket_t fd, short what, void *arg)
 	while ((p = TAILQ_FIRST(&c->dead)) != NULL) {
 		TAILQ_REMOVE(&c->dead, p, entry);
 		bufferevent_free(p->bev);
+		if (p->accepted)
+			node_gate_leave(&c->node->gate_cluster, p->addr);
 		free(p);
 	}
 }
@@ -650,7 +652,7 @@ peer_new(struct node *n, struct bufferevent *bev, const char *addr)
 		return NULL;
 	p->node = n;
 	p->bev = bev;
-	p->last_rx = p->last_tx = node_now(n);
+	p->last_rx = p->last_tx = p->opened = node_now(n);
 	snprintf(p->addr, sizeof(p->addr), "%s", addr);
 	TAILQ_INSERT_TAIL(&n->cluster->peers, p, entry);
 	bufferevent_setcb(bev, peer_read_cb, peer_write_cb, peer_event_cb, p);
@@ -668,29 +670,37 @@ cluster_accept_cb(struct evconnlistener *lsn, evutil_socket_t fd, struct sockadd
 {
 	struct node *n = arg;
 	struct bufferevent *bev;
-	char addr[64] = "?";
+	struct peer *p = NULL;
+	char addr[64];
 	SSL *ssl;
 	int one = 1;
 
 	(void)lsn;
 	(void)salen;
-	if (sa->sa_family == AF_INET)
-		inet_ntop(AF_INET, &((struct sockaddr_in *)sa)->sin_addr, addr, sizeof(addr));
+	/* --cluster-max-connections, --cluster-max-per-source: before any TLS work */
+	if (node_gate_admit(n, &n->gate_cluster, sa, addr, sizeof(addr)) == -1) {
+		evutil_closesocket(fd);
+		return;
+	}
 	setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
 	if ((ssl = SSL_new(n->cluster->ctx)) == NULL) {
+		node_gate_leave(&n->gate_cluster, addr);
 		evutil_closesocket(fd);
 		return;
 	}
 	bev = bufferevent_openssl_socket_new(n->base, fd, ssl, BUFFEREVENT_SSL_ACCEPTING,
 	    BEV_OPT_CLOSE_ON_FREE);
-	if (bev == NULL || peer_new(n, bev, addr) == NULL) {
+	if (bev == NULL || (p = peer_new(n, bev, addr)) == NULL) {
+		node_gate_leave(&n->gate_cluster, addr);
 		if (bev != NULL)
 			bufferevent_free(bev);
 		else {
 			SSL_free(ssl);
 			evutil_closesocket(fd);
 		}
+		return;
 	}
+	p->accepted = 1;
 }
 
 /* ---- worker: connecting to the master ---- */
@@ -850,7 +860,11 @@ cluster_tick(struct node *n)
 		return;
 	for (p = TAILQ_FIRST(&c->peers); p != NULL; p = pn) {
 		pn = TAILQ_NEXT(p, entry);
-		if (now - p->last_rx >= CLUSTER_DEAD_AFTER)
+		/* a worker proves the key and says hello by the deadline, whatever it sends */
+		if (p->accepted && !p->ready && now - p->opened >= n->gate_cluster.deadline) {
+			node_gate_late(n, &n->gate_cluster, p->addr);
+			clu_close(p, "no hello by the deadline");
+		} else if (now - p->last_rx >= CLUSTER_DEAD_AFTER)
 			clu_close(p, "no traffic (link dead)");
 		else if (p->ready && now - p->last_tx >= CLUSTER_PING_EVERY)
 			clu_send(p, CMSG_PING, cbody_empty_encode());

@@ -35,6 +35,8 @@ struct peer {
 	char name[64];              /* the other node */
 	char addr[64];
 	int ready;                  /* hello exchanged */
+	int accepted;               /* master: came through the listener (gate_cluster counts it) */
+	time_t opened;
 	int closing;
 	int close_after_flush;      /* refused: close once the error frame is written */
 	char close_reason[160];

@@ -4,6 +4,7 @@
 #include <ctype.h>
 #include <errno.h>
 #include <limits.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -34,7 +35,43 @@ config_defaults(struct config *c)
 	c->login_queue = 32;
 	c->flush_interval_ms = 100;
 	c->node_grace = 10;
+	c->agent_deadline = 10;
+	c->enroll_max_connections = 1024;
+	c->enroll_max_per_source = 64;
+	c->enroll_deadline = 10;
+	c->enroll_per_minute = 60;
+	c->enroll_burst = 120;
+	c->api_max_connections = 256;
+	c->api_max_per_source = 64;
+	c->api_deadline = 10;
+	c->cluster_max_connections = 64;
+	c->cluster_max_per_source = 16;
+	c->cluster_deadline = 10;
 }
+
+/* The listener limits: name, where, smallest and largest value. */
+static const struct limit_opt {
+	const char *key;
+	size_t off;
+	long min, max;
+} limit_opts[] = {
+	{ "agent-max-connections", offsetof(struct config, agent_max_connections), 0, 10000000 },
+	{ "agent-max-per-source", offsetof(struct config, agent_max_per_source), 0, 10000000 },
+	{ "agent-deadline", offsetof(struct config, agent_deadline), 1, 3600 },
+	{ "enroll-max-connections", offsetof(struct config, enroll_max_connections), 1, 1000000 },
+	{ "enroll-max-per-source", offsetof(struct config, enroll_max_per_source), 0, 1000000 },
+	{ "enroll-deadline", offsetof(struct config, enroll_deadline), 1, 3600 },
+	{ "enroll-per-minute", offsetof(struct config, enroll_per_minute), 0, 1000000 },
+	{ "enroll-burst", offsetof(struct config, enroll_burst), 0, 1000000 },
+	{ "enroll-total-per-minute", offsetof(struct config, enroll_total_per_minute), 0, 1000000 },
+	{ "enroll-total-burst", offsetof(struct config, enroll_total_burst), 0, 1000000 },
+	{ "api-max-connections", offsetof(struct config, api_max_connections), 1, 1000000 },
+	{ "api-max-per-source", offsetof(struct config, api_max_per_source), 0, 1000000 },
+	{ "api-deadline", offsetof(struct config, api_deadline), 1, 3600 },
+	{ "cluster-max-connections", offsetof(struct config, cluster_max_connections), 1, 1000000 },
+	{ "cluster-max-per-source", offsetof(struct config, cluster_max_per_source), 0, 1000000 },
+	{ "cluster-deadline", offsetof(struct config, cluster_deadline), 1, 3600 },
+};
 
 void
 config_usage(FILE *f)
@@ -51,6 +88,11 @@ config_usage(FILE *f)
 	    "              [--max-logins-per-user N] [--login-threads N] [--login-queue N]\n"
 	    "              [--master HOST:PORT] [--cluster-key-file F]\n"
 	    "              [--node-grace S] [--user NAME] [--test-faults]\n"
+	    "              [--{agent,enroll,api,cluster}-max-connections N]\n"
+	    "              [--{agent,enroll,api,cluster}-max-per-source N]\n"
+	    "              [--{agent,enroll,api,cluster}-deadline S]\n"
+	    "              [--enroll-per-minute N] [--enroll-burst N]\n"
+	    "              [--enroll-total-per-minute N] [--enroll-total-burst N]\n"
 	    "              [--config FILE] [--foreground] [-v|--verbose] [-q|--quiet]\n");
 }
 
@@ -99,6 +141,12 @@ set_str(const char *key, char *dst, size_t cap, const char *v)
 int
 config_set(struct config *c, const char *key, const char *v)
 {
+	size_t i;
+
+	for (i = 0; i < sizeof(limit_opts) / sizeof(limit_opts[0]); i++)
+		if (strcmp(key, limit_opts[i].key) == 0)
+			return parse_int(key, v, limit_opts[i].min, limit_opts[i].max,
+			    (int *)((char *)c + limit_opts[i].off));
 	if (strcmp(key, "role") == 0) {
 		if (strcmp(v, "master") == 0)
 			c->role = ROLE_MASTER;

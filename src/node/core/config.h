@@ -38,6 +38,28 @@ struct config {
 	int node_grace;             /* s before a lost worker's agents are disconnected, 10 */
 	int test_faults;            /* tests only: obey <data-dir>/faults.cmd (cluster.c) */
 	int keys_chunk;             /* agents per keys frame of a full table, 5000 (tests: less) */
+	/*
+	 * Listener limits (docs/operations.md, "Limits").  A deadline is counted
+	 * from the accept and is not moved by the bytes the peer sends; it ends
+	 * when the peer is trusted (a frame that decrypts, a request line, a
+	 * complete HTTP request, the cluster hello).  0 caps mean no cap.
+	 */
+	int agent_max_connections;  /* 0: what the descriptors allow */
+	int agent_max_per_source;   /* 0: none (agents behind one NAT address) */
+	int agent_deadline;         /* s, 10 */
+	int enroll_max_connections; /* 1024 */
+	int enroll_max_per_source;  /* 64 */
+	int enroll_deadline;        /* s, 10 */
+	int enroll_per_minute;      /* enrollment requests per source, 60 (0: no limit) */
+	int enroll_burst;           /* 120 */
+	int enroll_total_per_minute; /* from all sources together, 0 (no limit) */
+	int enroll_total_burst;     /* 0: enroll_total_per_minute */
+	int api_max_connections;    /* 256 */
+	int api_max_per_source;     /* 64 */
+	int api_deadline;           /* s, 10 */
+	int cluster_max_connections; /* 64 */
+	int cluster_max_per_source; /* 16 */
+	int cluster_deadline;       /* s, 10 */
 };
 
 /* config_defaults: fills c with the built-in defaults. */

@@ -39,6 +39,14 @@ accept_resume_cb(evutil_socket_t fd, short what, void *arg)
 }
 
 /*
+ * The node whose listeners accept_error_cb pauses.  Not the listener's
+ * argument: evhttp's listener has the evhttp as its argument, and reading a
+ * node there made the pause read garbage, so out of descriptors the API
+ * spun on accept() with the loop stuck in it.  One node per process.
+ */
+static struct node *accept_node;
+
+/*
  * accept_error_cb: out of descriptors: every listener pauses for a moment
  * rather than spin on accept() (and log each failure) while the loop could
  * be closing sockets.
@@ -46,15 +54,21 @@ accept_resume_cb(evutil_socket_t fd, short what, void *arg)
 static void
 accept_error_cb(struct evconnlistener *lsn, void *arg)
 {
-	struct node *n = arg;
+	struct node *n = accept_node;
 	struct timeval tv = { 0, 200000 };
 	int err = EVUTIL_SOCKET_ERROR(), i;
 
+	unsigned long more;
+
 	(void)lsn;
+	(void)arg;
 	if (evtimer_pending(n->accept_pause_ev, NULL))
 		return;
 	n->stats.accept_paused++;
-	log_warnx("accept: %s; pausing accepts for 200 ms", evutil_socket_error_to_string(err));
+	/* while descriptors stay short this repeats 5 times a second: a line now and then */
+	if (srclimit_log_ok(&n->accept_log, node_now(n), NODE_GATE_LOG_S, &more))
+		log_warnx("accept: %s; pausing accepts for 200 ms (%lu more pauses since the last "
+		    "message)", evutil_socket_error_to_string(err), more);
 	for (i = 0; i < n->nlsn; i++)
 		evconnlistener_disable(n->lsn[i]);
 	evtimer_add(n->accept_pause_ev, &tv);
@@ -65,6 +79,7 @@ node_listen_adopt(struct node *n, struct evconnlistener *lsn)
 {
 	if (lsn == NULL)
 		return;
+	accept_node = n;
 	if (n->accept_pause_ev == NULL)
 		n->accept_pause_ev = evtimer_new(n->base, accept_resume_cb, n);
 	evconnlistener_set_error_cb(lsn, accept_error_cb);
@@ -94,6 +109,76 @@ node_fd_limits(struct node *n)
 	n->fd_limit = (size_t)rl.rlim_cur;
 	n->max_session_fds = n->fd_limit > 2 * NODE_FD_RESERVE ?
 	    n->fd_limit - NODE_FD_RESERVE : n->fd_limit / 2;
+	if (n->cfg.agent_max_connections > 0 &&
+	    (size_t)n->cfg.agent_max_connections < n->max_session_fds)
+		n->max_session_fds = (size_t)n->cfg.agent_max_connections;
+}
+
+int
+node_gate_init(struct node_gate *g, const char *what, int max_total, int max_per_source,
+    int deadline)
+{
+	memset(g, 0, sizeof(*g));
+	g->what = what;
+	g->deadline = deadline;
+	g->conns = srclimit_count_new(max_total > 0 ? (size_t)max_total : 0,
+	    max_per_source > 0 ? (size_t)max_per_source : 0);
+	return g->conns != NULL ? 0 : -1;
+}
+
+void
+node_gate_free(struct node_gate *g)
+{
+	srclimit_count_free(g->conns);
+	g->conns = NULL;
+}
+
+int
+node_gate_admit(struct node *n, struct node_gate *g, const struct sockaddr *sa, char *addr,
+    size_t cap)
+{
+	enum srclimit_verdict v;
+	unsigned long more;
+
+	if (sa->sa_family == AF_INET)
+		inet_ntop(AF_INET, &((const struct sockaddr_in *)sa)->sin_addr, addr, (socklen_t)cap);
+	else if (sa->sa_family == AF_INET6)
+		inet_ntop(AF_INET6, &((const struct sockaddr_in6 *)sa)->sin6_addr, addr,
+		    (socklen_t)cap);
+	else
+		snprintf(addr, cap, "?");
+	if ((v = srclimit_count_add(g->conns, addr)) == SRCLIMIT_OK)
+		return 0;
+	n->stats.conn_refused++;
+	if (srclimit_log_ok(&g->log_full, node_now(n), NODE_GATE_LOG_S, &more)) {
+		if (v == SRCLIMIT_SOURCE)
+			log_warnx("%s: %s refused: %zu connections from that address, the most one "
+			    "address may have (--%s-max-per-source); %lu more refused since the last "
+			    "message", g->what, addr, srclimit_count_of(g->conns, addr), g->what, more);
+		else
+			log_warnx("%s: %s refused: %zu connections open, the most this listener takes "
+			    "(--%s-max-connections)%s; %lu more refused since the last message",
+			    g->what, addr, srclimit_count_total(g->conns), g->what,
+			    v == SRCLIMIT_NOMEM ? " or out of memory" : "", more);
+	}
+	return -1;
+}
+
+void
+node_gate_leave(struct node_gate *g, const char *addr)
+{
+	srclimit_count_del(g->conns, addr);
+}
+
+void
+node_gate_late(struct node *n, struct node_gate *g, const char *addr)
+{
+	unsigned long more;
+
+	n->stats.deadline_closed++;
+	if (srclimit_log_ok(&g->log_late, node_now(n), NODE_GATE_LOG_S, &more))
+		log_info("%s: %s closed: not trusted within %d s (--%s-deadline); %lu more since "
+		    "the last message", g->what, addr, g->deadline, g->what, more);
 }
 
 struct evconnlistener *

@@ -12,6 +12,7 @@
 
 #include "lib/ratelim.h"
 #include "node/core/config.h"
+#include "node/core/srclimit.h"
 
 #define VIGIL_VERSION "0.1.0"
 #define VIGIL_WAZUH_API_VERSION "4.12.0"      /* the Wazuh API contract we serve */
@@ -72,6 +73,7 @@ void node_hooks_init(struct node *n);
 /* Event priorities: everything runs at the default (1) but background work. */
 #define NODE_PRIO_COUNT 3
 #define NODE_PRIO_BACKGROUND 2
+#define NODE_ENROLL_RATE_SOURCES 4096  /* sources whose enrollment rate is remembered */
 #define NODE_FD_SLACK 256       /* agents are accepted again this far below the cap (at most) */
 
 struct node_stats {
@@ -102,6 +104,24 @@ struct node_stats {
 	uint64_t shared_pushes_deferred; /* a push left for a later keepalive (rate limit) */
 	uint64_t accept_paused;      /* accepting paused: out of descriptors, or agents at the cap */
 	uint64_t agents_invalid_id;  /* frames naming an unknown agent, or from outside its address */
+	uint64_t conn_refused;       /* connections refused at a listener's cap (total or source) */
+	uint64_t deadline_closed;    /* connections not trusted by their deadline, closed */
+	uint64_t enroll_rate_limited; /* enrollment requests refused by the rate limits */
+};
+
+/*
+ * node_gate: one listener's limits (docs/operations.md, "Limits"): the
+ * connections open now against the total and per-source caps, the deadline
+ * before the peer is trusted, and log gates so refusals that repeat by the
+ * thousand log a line now and then with a count.
+ */
+#define NODE_GATE_LOG_S 30           /* s between two log lines of one kind of refusal */
+struct node_gate {
+	const char *what;               /* "agent", "enroll", "api", "cluster": the options' prefix */
+	struct srclimit_count *conns;
+	int deadline;                   /* s */
+	struct srclimit_log log_full;
+	struct srclimit_log log_late;
 };
 
 struct node {
@@ -134,6 +154,11 @@ struct node {
 	size_t fd_limit;                /* RLIMIT_NOFILE in force */
 	size_t max_session_fds;         /* less NODE_FD_RESERVE (half, under 2 reserves) */
 	int agents_full;                /* accepting agents paused at max_session_fds */
+	struct srclimit_log accept_log; /* out of descriptors: logged now and then */
+	struct node_gate gate_agent, gate_enroll, gate_api, gate_cluster;
+	struct srclimit_rate *enroll_rate;     /* enrollment requests per source */
+	struct srclimit_bucket enroll_total;   /* ... from all sources together */
+	struct srclimit_log enroll_rate_log;
 
 	struct session_list sessions;   /* live sessions */
 	struct session_list dead;       /* closed, freed by reap_ev */
@@ -176,6 +201,26 @@ void node_listen_adopt(struct node *n, struct evconnlistener *lsn);
 void node_listen_forget(struct node *n, struct evconnlistener *lsn);
 /* node_fd_limits: sets max_session_fds from the descriptor limit now in force. */
 void node_fd_limits(struct node *n);
+
+/*
+ * node_gate_init: g's caps and deadline (0 caps: none).  0 / -1 (out of memory).
+ * node_gate_free: what node_gate_init allocated; a zeroed gate is fine.
+ */
+int node_gate_init(struct node_gate *g, const char *what, int max_total, int max_per_source,
+    int deadline);
+void node_gate_free(struct node_gate *g);
+/*
+ * node_gate_admit: a connection from sa was accepted on g's listener.  Writes
+ * its address into addr (the key node_gate_leave needs) and returns 0 when
+ * the caps admit it; -1 when they do not (counted, logged now and then): the
+ * caller closes the socket at once.
+ */
+int node_gate_admit(struct node *n, struct node_gate *g, const struct sockaddr *sa, char *addr,
+    size_t cap);
+/* node_gate_leave: a connection node_gate_admit admitted from addr is closed. */
+void node_gate_leave(struct node_gate *g, const char *addr);
+/* node_gate_late: the connection from addr missed g's deadline (counted, logged now and then). */
+void node_gate_late(struct node *n, struct node_gate *g, const char *addr);
 
 /* node_now: the cached loop time (seconds). */
 time_t node_now(struct node *n);
