@@ -99,9 +99,17 @@ static void
 enroll_error(struct node *n, const char *peer, struct enroll_out *out, const char *reason)
 {
 	ssize_t len;
+	unsigned long more;
 
 	n->stats.enroll_failures++;
-	log_info("enroll %s: refused: %s", peer, reason);
+	/* anyone can provoke refusals: at most a line a second, with the count of the rest */
+	if (srclimit_log_ok(&n->enroll_fail_log, node_now(n), 1, &more)) {
+		if (more > 0)
+			log_info("enroll %s: refused: %s (%lu more refusals since the last "
+			    "message)", peer, reason, more);
+		else
+			log_info("enroll %s: refused: %s", peer, reason);
+	}
 	len = enroll_format_error(out->text, sizeof(out->text), reason);
 	if (len <= 0)
 		len = snprintf(out->text, sizeof(out->text), "ERROR: Unable to add agent");

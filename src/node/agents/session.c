@@ -463,27 +463,24 @@ session_attach(struct session *s, struct agent *a)
 /*
  * session_invalid_id: a frame names an agent this node does not know, or one
  * whose key is bound to another address (remoted's OS_IsAllowedDynamicID):
- * logged in remoted's words, at most INVALID_ID_LOG_MAX lines a minute since
- * any host can provoke them, and the connection closed.
+ * logged in remoted's words, at most one line a second since any host can
+ * provoke them (with the count of those not logged), and the connection closed.
  */
-#define INVALID_ID_LOG_MAX 20
 static void
 session_invalid_id(struct session *s, const char *id, const struct agent *a)
 {
 	struct node *n = s->node;
-	unsigned dropped;
+	unsigned long more;
 
 	n->stats.agents_invalid_id++;
-	if (ratelim_take(&n->invalid_id_log, node_now(n), INVALID_ID_LOG_MAX, 60, &dropped)) {
-		if (dropped > 0)
-			log_warnx("session: %u more frames with an invalid agent id in the last "
-			    "minute, not logged", dropped);
+	if (srclimit_log_ok(&n->invalid_id_log, node_now(n), 1, &more)) {
 		if (id[0] != '\0')
-			log_warnx("(1408): Invalid ID %s for the source ip: '%s' (name '%s').", id,
-			    s->peer, a != NULL ? a->name : "unknown");
+			log_warnx("(1408): Invalid ID %s for the source ip: '%s' (name '%s'); %lu "
+			    "more invalid ids since the last message", id, s->peer,
+			    a != NULL ? a->name : "unknown", more);
 		else
 			log_warnx("(1213): Message from '%s' not allowed. Cannot find the ID of "
-			    "the agent.", s->peer);
+			    "the agent; %lu more invalid ids since the last message", s->peer, more);
 	}
 	session_close(s, id[0] != '\0' ? (a != NULL ? "agent key bound to another address" :
 	    "unknown agent id") : "no agent for this address", AGENT_CODE_CONNECTION_LOST);

@@ -10,7 +10,6 @@
 #include <event2/event.h>
 #include <openssl/ssl.h>
 
-#include "lib/ratelim.h"
 #include "node/core/config.h"
 #include "node/core/srclimit.h"
 
@@ -174,7 +173,8 @@ struct node {
 	struct groups *groups;          /* agent groups (master: from the registry; worker: from the master) */
 
 	struct node_stats stats;
-	struct ratelim invalid_id_log;  /* "Invalid ID" lines a peer can provoke (session.c) */
+	struct srclimit_log invalid_id_log; /* "Invalid ID" lines a peer can provoke (session.c) */
+	struct srclimit_log enroll_fail_log; /* enrollment refusals (enrolld.c) */
 	struct node_hooks hooks;
 };
 
