@@ -154,6 +154,21 @@ class Node(Proc):
         except requests.RequestException:
             return False
 
+    def stats(self):
+        """stats.json as a dict ({} before its first write; it is replaced whole)."""
+        try:
+            with open(os.path.join(self.data_dir, "stats.json")) as f:
+                return json.load(f)
+        except (OSError, ValueError):
+            return {}
+
+    def stats_after(self, timeout=10):
+        """A stats.json written after this call (vigild rewrites it every second): its
+        counters hold everything the node did before the call."""
+        seen = self.stats().get("time")
+        return wait_for(lambda: (lambda st: st.get("time", seen) != seen and st)(self.stats()),
+                        timeout, 0.05, "a newer stats.json of " + self.name)
+
     @property
     def agent_addr(self):
         return "127.0.0.1:%d" % self.agent_port
@@ -292,6 +307,13 @@ class Sim(Proc):
                 return json.load(f)
         except (OSError, ValueError):
             return None
+
+    def summary_after(self, timeout=10):
+        """A summary written after this call (the simulator rewrites it every second):
+        it shows the agents as they were at the call or later."""
+        seen = (self.summary() or {}).get("elapsed_ms")
+        return wait_for(lambda: (lambda s: s and s.get("elapsed_ms") != seen and s)(self.summary()),
+                        timeout, 0.05, "a newer summary of " + os.path.basename(self.data_dir))
 
     def send(self, line):
         """A command line on the simulator's stdin (--control)."""
