@@ -8,7 +8,6 @@ import signal
 import socket
 import ssl
 import struct
-import time
 
 import vigil
 
@@ -156,6 +155,10 @@ def test_batch_restart_200_mixed(master, tmp_path, procs):
     got = restarts_by_name(sim)
     assert all(got[n] == 1 for n in want)
     assert all(got[n] == 0 for n in got if n not in want)
+    # Back means a new session after the restart (the simulator's word): until then the
+    # manager may still show an agent's old session as active, or none at all.
+    vigil.wait_for(lambda: (sim.summary() or {}).get("back_after_restart") == 150, 30, 0.2,
+                   "the 150 restarted agents back with new sessions")
     vigil.wait_for(lambda: all(master.agents()[i]["status"] == "active" for i in fleet),
                    30, 0.25, "restarted agents active again")
 
@@ -288,9 +291,11 @@ def test_wrong_key_agent_is_refused(master, tmp_path, procs):
     (d / "client.keys").write_text("%s %s %s %s\n" % (fields[0], fields[1], fields[2], bad_key))
     agent = vigil.Agent(tmp_path, master, "mallory", args=["--keepalive", "1"])
     procs.append(agent)
-    time.sleep(3)
+    # Two attempts refused: the second proves the first one was over, and that it
+    # left the agent never connected.
+    vigil.wait_for(lambda: master.output().count("does not decrypt with its key") >= 2, 30,
+                   what="two connection attempts refused")
     assert master.agents()["001"]["status"] == "never_connected"
-    assert "decrypt" in master.output()
     assert master.alive()
 
 
@@ -439,13 +444,20 @@ def test_shutdown_and_overtake(master, tmp_path, procs):
         procs.append(clone)
         vigil.wait_for(lambda: "overtaken by a newer connection" in master.output(), 15,
                        what="old session overtaken")
-        assert status_of(master, "001") == "active"
+        # The new session starts "pending" (its startup) and turns active with its first
+        # keepalive, a moment later: wait for that, and for keepalives after it.
         before = master.agents()["001"]["lastKeepAlive"]
-        vigil.wait_for(lambda: master.agents()["001"]["lastKeepAlive"] > before, 10,
-                       what="keepalives through the new session")
+
+        def active_through_the_new_session():
+            a = master.agents()["001"]
+            return a["status"] == "active" and a["lastKeepAlive"] > before
+        vigil.wait_for(active_through_the_new_session, 20,
+                       what="agent active, keepalives through the new session")
     finally:
-        os.kill(agent.pid, signal.SIGCONT)
-    agent.kill()
+        # Killed while still frozen (SIGKILL works on a stopped process): resumed, even
+        # for a moment, it would find its connection closed and reconnect, overtaking the
+        # clone's session before the clean stop below.
+        agent.kill()
     # A clean stop of the live agent sends "agent shutdown": disconnected, status_code 3.
     clone.stop()
     vigil.wait_for(lambda: master.agents()["001"]["status"] == "disconnected", 10,
@@ -453,3 +465,23 @@ def test_shutdown_and_overtake(master, tmp_path, procs):
     a = master.agents()["001"]
     assert a["status_code"] == 3
     assert a["disconnection_time"]
+
+
+def test_shutdown_then_reset_is_still_a_shutdown(master, tmp_path, procs):
+    """An agent that said "agent shutdown" and whose connection then ends with a TCP reset
+    (it closed with the manager's last message unread) is disconnected by shutdown (3),
+    not as a lost connection (4)."""
+    relay = vigil.Relay(master.agent_port)
+    agent = vigil.Agent(tmp_path, master, "leaver", args=["--keepalive", "1"],
+                        managers="127.0.0.1:%d" % relay.port)
+    procs.append(agent)
+    vigil.wait_for(lambda: status_of(master, "001") == "active", 20, what="agent active")
+    agent.stop()                    # "agent shutdown"; the relay holds the connection open
+    assert relay.agent_closed.wait(15)
+    vigil.wait_for(lambda: master.agents()["001"]["status"] == "disconnected", 10,
+                   what="the shutdown seen by the manager")
+    relay.reset()
+    vigil.wait_for(lambda: "closed: Connection reset by peer" in master.output(), 10,
+                   what="the reset seen by the manager")
+    a = master.agents()["001"]
+    assert a["status"] == "disconnected" and a["status_code"] == 3, a

@@ -1,7 +1,5 @@
 """REST API authentication, GET /, and request validation against a real vigild."""
 
-import time
-
 import requests
 
 import vigil
@@ -54,9 +52,14 @@ def test_missing_and_invalid_tokens(master):
 def test_expired_token(tmp_path, procs):
     node = vigil.Node(tmp_path, args=["--token-lifetime", "1"])
     procs.append(node)
-    token = node.token()
-    assert node.api("GET", "/", token=token).status_code == 200
-    time.sleep(2.2)
+    # exp is whole seconds (as PyJWT's): a 1 s token lives until the next second starts,
+    # which may be a moment after its login.  Log in until a token is seen working.
+    def working_token():
+        token = node.login().json()["data"]["token"]
+        return node.api("GET", "/", token=token).status_code == 200 and token
+    token = vigil.wait_for(working_token, 20, 0, "a token used within its lifetime")
+    vigil.wait_for(lambda: node.api("GET", "/", token=token).status_code == 401, 10, 0.1,
+                   "the token to expire")
     r = node.api("GET", "/", token=token)
     assert r.status_code == 401
     assert r.json() == {"title": "Unauthorized", "detail": "Token expired"}

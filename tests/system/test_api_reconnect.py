@@ -148,6 +148,9 @@ def test_reconnect_real_agent(master, tmp_path, procs):
                    "the agent saw the force_reconnect")
     vigil.wait_for(lambda: stats(master).get("sessions_opened", 0) > opened, 5, 0.1,
                    "a new session")
+    # The agent's own word that it is connected again: a back-off would come before it.
+    vigil.wait_for(lambda: agent.output().count("connected to manager") >= 2, 10, 0.1,
+                   "the agent connected again")
     vigil.wait_for(lambda: len(on_node(master, "master-node")) == 1, 10, 0.2, "active again")
     assert agent.current_pid() == pid and agent.alive()
     assert "again in" not in agent.output()

@@ -3,7 +3,6 @@ login lock-out and the per-user rate limit, against a real vigild."""
 
 import os
 import sqlite3
-import time
 
 import requests
 
@@ -315,7 +314,8 @@ def test_security_config(tmp_path, procs):
     tok = token_of(node, vigil.API_USER, vigil.API_PASSWORD)
     r = node.api("GET", "/security/config", token=tok)
     assert r.json()["data"] == {"auth_token_exp_timeout": 3, "rbac_mode": "white"}
-    time.sleep(3.2)
+    vigil.wait_for(lambda: node.api("GET", "/", token=tok).status_code == 401, 10, 0.1,
+                   "the 3 s token to expire")
     r = node.api("GET", "/", token=tok)
     assert r.status_code == 401 and r.json()["detail"] == "Token expired"
 
@@ -346,7 +346,9 @@ def test_security_config(tmp_path, procs):
 
 
 def test_login_lockout(tmp_path, procs):
-    node = vigil.Node(tmp_path, args=["--max-login-attempts", "3", "--block-time", "2"])
+    # The block runs from the first failure in whole seconds: it may end block_time - 1 s
+    # after it.  5 s leaves room for the five logins below on a loaded machine.
+    node = vigil.Node(tmp_path, args=["--max-login-attempts", "3", "--block-time", "5"])
     procs.append(node)
     node.token()
     for _ in range(3):
@@ -360,7 +362,7 @@ def test_login_lockout(tmp_path, procs):
         assert r.status_code == 403 and r.json() == blocked, r.text
     # Tokens issued before keep working; the block is on logins.
     assert node.api("GET", "/").status_code == 200
-    vigil.wait_for(lambda: node.login().status_code == 200, 5, interval=0.25,
+    vigil.wait_for(lambda: node.login().status_code == 200, 20, interval=0.25,
                    what="the block to end after block_time")
 
 

@@ -57,6 +57,9 @@ def test_agents_on_a_worker_are_known_and_restarted_through_the_master(tmp_path,
                    "every agent on the worker got the restart")
     s = sim.summary()
     assert s["min_restarts"] == 1 and s["max_restarts"] == 1
+    # Until an agent is back with a new session the master may still show its old one.
+    vigil.wait_for(lambda: (sim.summary() or {}).get("back_after_restart") == 20, 30, 0.2,
+                   "every agent back with a new session")
     vigil.wait_for(lambda: len(on_node(master, "worker1")) == 20, 30, 0.2, "back active")
     # GET /agents?node_name= filters by the node holding the agent.
     r = master.api("GET", "/agents", params={"node_name": "worker1", "limit": "100"})
@@ -163,6 +166,20 @@ def test_agents_move_when_a_worker_dies_and_return_when_it_comes_back(tmp_path, 
                    40, 0.25, "every agent active again")
 
 
+def keepalives_applied(master, ids, times):
+    """Waits until the master has applied `times` newer keepalives of each agent in ids,
+    each time while the agent is active."""
+    seen = {i: [master.agents()[i]["lastKeepAlive"]] for i in ids}
+
+    def moved():
+        ag = master.agents()
+        for i in ids:
+            if ag[i]["status"] == "active" and ag[i]["lastKeepAlive"] not in seen[i]:
+                seen[i].append(ag[i]["lastKeepAlive"])
+        return all(len(v) > times for v in seen.values())
+    vigil.wait_for(moved, 30, 0.2, "%d newer keepalives of each of %d agents" % (times, len(ids)))
+
+
 def fault(node, *cmds):
     path = os.path.join(node.data_dir, "faults.cmd")
     with open(path + ".tmp", "w") as f:
@@ -183,14 +200,23 @@ def test_the_wazuh_race_cannot_happen(tmp_path, procs, key):
     procs.append(sim)
     vigil.wait_for(lambda: len(on_node(master, "worker1")) == 1, 20, 0.1, "agent on worker1")
     fault(w1, "hold")
-    time.sleep(2.5)                      # keepalives on worker1: "active" updates, held
+    # keepalives on worker1 after the hold: "active" updates, held
+    held_from = w1.stats_after()["keepalives"]
+    vigil.wait_for(lambda: w1.stats().get("keepalives", 0) >= held_from + 2, 20, 0.1,
+                   "two keepalives on worker1 while its updates are held")
     fault(w1, "kick-agents")             # the agent leaves: a "disconnected" update, held
     vigil.wait_for(lambda: len(on_node(master, "worker2")) == 1, 20, 0.1, "agent on worker2")
     fault(w1, "release")                 # the stale updates now reach the master
     vigil.wait_for(lambda: "update from an older session" in master.output(), 10,
                    what="the master drops worker1's stale updates")
-    time.sleep(0.5)
-    a = master.agents()["001"]
+    # An enrollment through worker1 travels its link after the released updates: its
+    # answer proves the master has read all of them.
+    from test_agents import enroll_raw
+    assert enroll_raw(w1, "OSSEC A:'barrier'\n", timeout=15).startswith("OSSEC K:'")
+    # and keepalives through worker2 go on being applied after them
+    seen = master.agents()["001"]["lastKeepAlive"]
+    a = vigil.wait_for(lambda: (lambda a: a["lastKeepAlive"] > seen and a)(master.agents()["001"]),
+                       10, 0.1, "a keepalive through worker2 after the stale updates")
     assert a["status"] == "active" and a["node_name"] == "worker2", a
     assert a["version"] == "Wazuh v4.12.0" and a["os"]["platform"], a
     r = master.api("PUT", "/agents/restart", params={"agents_list": "001"})
@@ -210,7 +236,8 @@ def test_link_drop_mid_sync_loses_nothing(tmp_path, procs, key):
     vigil.wait_for(lambda: len(on_node(master, "worker1")) == 30, 30, 0.2, "30 agents active")
     fault(w1, "hold")
     sim.kill()                            # 30 "disconnected" updates, in flight
-    time.sleep(0.5)
+    vigil.wait_for(lambda: w1.stats().get("sessions") == 0, 10, 0.1,
+                   "worker1 closed the 30 sessions (their updates held)")
     fault(w1, "cut")                      # the link dies with them
     # The worker rejoins and resends what was never acknowledged: every agent is
     # disconnected because its connection was lost (4), not by the node grace (6).
@@ -245,11 +272,14 @@ def test_half_open_old_session_is_fenced(tmp_path, procs, key):
         vigil.wait_for(lambda: "fenced by the master" in w1.output(), 10,
                        what="worker1 closes the superseded session")
     finally:
-        os.kill(old.pid, signal.SIGCONT)
-    vigil.Proc.kill(old)
-    time.sleep(1)
-    a = master.agents()["001"]
-    assert a["status"] == "active" and a["node_name"] == "worker2"
+        # Killed while still frozen (SIGKILL works on a stopped process): resumed, it
+        # would reconnect to worker1 and take the agent back from the clone.
+        vigil.Proc.kill(old)
+    # Its death changes nothing: keepalives through worker2 go on, still active there.
+    seen = master.agents()["001"]["lastKeepAlive"]
+    a = vigil.wait_for(lambda: (lambda a: a["lastKeepAlive"] > seen and a)(master.agents()["001"]),
+                       10, 0.1, "a keepalive through worker2 after the old agent died")
+    assert a["status"] == "active" and a["node_name"] == "worker2", a
 
 
 def test_enrollment_through_a_worker_is_forwarded(tmp_path, procs, key):
@@ -301,7 +331,7 @@ def test_incomplete_knowledge_is_per_agent(tmp_path, procs, key):
     assert failed == {1707: by("slow-"), 1792: by("ona-")}
     vigil.wait_for(lambda: (s2.summary() or {}).get("agents_restarted") == 5, 10, 0.1,
                    "worker2's agents restarted")
-    assert (s3.summary() or {}).get("restarts_received", 0) == 0
+    assert s3.summary_after().get("restarts_received", 0) == 0
 
 
 def test_soak_migration_churn_and_restarts(tmp_path, procs, key):
@@ -373,17 +403,17 @@ def test_soak_migration_churn_and_restarts(tmp_path, procs, key):
             if a["version"] != "Wazuh v4.12.0":
                 return False
         return True
-    # Ground truth first: the simulator's agents have all reconnected (two summaries agree).
+    # Ground truth first: the simulator's agents have all reconnected (two summaries,
+    # one written after the other was read, agree).
     def sim_settled():
         s1 = sim.summary()
-        time.sleep(1.1)
-        s2 = sim.summary()
+        s2 = sim.summary_after()
         return (s1 and s2 and s1["active"] == n and s2["active"] == n and
                 [a["manager"] for a in s1["agent_list"]] ==
                 [a["manager"] for a in s2["agent_list"]])
     vigil.wait_for(sim_settled, 60, 0.1, "the simulated agents settle after the churn")
-    # Then the registry matches it within 2 s (plus the 1 s the summary file may lag).
-    vigil.wait_for(settled, 3, 0.2, "the registry matches the simulator (node, status, version)")
+    # Then the registry matches it (a bounded wait, not a timing claim).
+    vigil.wait_for(settled, 30, 0.2, "the registry matches the simulator (node, status, version)")
     s = sim.summary()
     got = {a["id"]: a["restarts"] for a in s["agent_list"]}
     missing = [i for i, k in affected.items() if got.get(i, 0) < 1]
@@ -403,8 +433,11 @@ def test_workers_serve_agents_while_the_master_is_away(tmp_path, procs, key):
     vigil.wait_for(lambda: (sim.summary() or {}).get("active") == 10, 5, 0.1, "summary current")
     sessions_before = sim.summary()["sessions"]
     master.stop()
-    time.sleep(4)                         # several keepalives, all acknowledged by worker1
-    s = sim.summary()
+    # several keepalives of every agent, all acknowledged by worker1
+    since = w1.stats_after()["keepalives"]
+    vigil.wait_for(lambda: w1.stats().get("keepalives", 0) >= since + 30, 20, 0.1,
+                   "three keepalives an agent on worker1 without the master")
+    s = sim.summary_after()
     assert s["active"] == 10 and s["sessions"] == sessions_before, s
     # The master comes back (same data, same cluster port): the worker rejoins and
     # resynchronises; every agent is active on worker1 again.
@@ -413,7 +446,7 @@ def test_workers_serve_agents_while_the_master_is_away(tmp_path, procs, key):
     procs.append(m2)
     vigil.wait_for(lambda: len(on_node(m2, "worker1")) == 10, 20, 0.2,
                    "agents active on worker1 after the master returned")
-    assert sim.summary()["sessions"] == sessions_before
+    assert sim.summary_after()["sessions"] == sessions_before
 
 
 def test_deleted_agent_is_refused_by_every_node(tmp_path, procs, key):
@@ -455,15 +488,19 @@ def test_deleted_agent_is_refused_by_every_node(tmp_path, procs, key):
     assert body["data"]["affected_items"] == ["001", "002"]
     assert {x["error"]["code"]: x["id"] for x in body["data"]["failed_items"]} == \
         {1701: ["999"], 1703: ["000"]}
-    t0 = time.monotonic()
     # Every node drops them: their sessions close and reconnections are refused.
     def active_in_sim():
         return sum(a["state"] == "active" for a in (sim.summary() or {}).get("agent_list", []))
     vigil.wait_for(lambda: active_in_sim() == 1, 10, 0.05,
                    "the deleted agents are disconnected everywhere")
-    assert time.monotonic() - t0 < 5
-    time.sleep(2)
-    s = vigil.wait_for(sim.summary, 5, 0.05, "a simulator summary")
+    # Each deleted agent tries again, twice, and fails (a refused attempt is a failure).
+    failed = {a["id"]: a["failures"] for a in sim.summary_after()["agent_list"]}
+
+    def retried():
+        s = sim.summary()
+        return s and all(a["failures"] >= failed[a["id"]] + 2 for a in s["agent_list"]
+                         if a["id"] in ("001", "002")) and s
+    s = vigil.wait_for(retried, 30, 0.1, "two refused attempts of each deleted agent")
     assert sorted(a["id"] for a in s["agent_list"] if a["state"] == "active") == ["003"]
     assert sorted(master.agents()) == ["000", "003"]
     assert (w1.output() + w2.output()).count("closed: agent removed") == 2
@@ -482,12 +519,17 @@ def test_duplicated_reordered_and_delayed_sync_stays_correct(tmp_path, procs, ke
     procs.append(sim)
     vigil.wait_for(lambda: len(on_node(master, "worker1")) == 20, 30, 0.2, "20 agents active")
     fault(w1, "dup on")                   # every batch twice: re-acknowledged, not reapplied
-    time.sleep(2.5)
+    # Two keepalives of every agent applied on the master while batches come twice: the
+    # later one proves the duplicate of the earlier one was read before it.
+    keepalives_applied(master, sorted(on_node(master, "worker1")), 2)
     assert len(on_node(master, "worker1")) == 20
     fault(w1, "dup off", "hold")
-    time.sleep(2.5)                       # keepalive batches held
+    since = w1.stats_after()["keepalives"]
+    vigil.wait_for(lambda: w1.stats().get("keepalives", 0) >= since + 40, 20, 0.1,
+                   "keepalive batches held")
     sim.kill()                            # and the 20 disconnections
-    time.sleep(0.5)
+    vigil.wait_for(lambda: w1.stats().get("sessions") == 0, 10, 0.1,
+                   "worker1 closed the 20 sessions (their updates held)")
     fault(w1, "release-reverse")          # newest first: a gap, the link resets, resend
     vigil.wait_for(lambda: sum(1 for a in master.agents().values()
                                if a["status"] == "disconnected" and a["status_code"] == 4) == 20,
@@ -527,10 +569,12 @@ def test_a_full_key_table_in_parts_keeps_every_agent(tmp_path, procs, key):
                    "worker1 joined again and took the 4 parts (3+3+3+1)")
     # removals are done and logged while the last part is applied, before anything after it
     assert "agent removed" not in w1.output(), "a part dropped agents of another part"
-    vigil.wait_for(lambda: stats().get("keepalives", 0) > 0 and stats().get("sessions") == 10,
-                   5, 0.2, "stats.json rewritten")
-    assert stats()["sessions_closed"] == closed, "a part dropped sessions of another part"
-    assert len(on_node(master, "worker1")) == 10
+    # counters written after the parts were applied
+    st = w1.stats_after()
+    assert st["sessions"] == 10 and st["sessions_closed"] == closed, \
+        "a part dropped sessions of another part: %s" % st
+    vigil.wait_for(lambda: len(on_node(master, "worker1")) == 10, 20, 0.2,
+                   "10 agents active on worker1 after the rejoin")
 
     # The worker, away, misses a deletion; on its return the table (9 agents, 3 parts)
     # removes that agent, and only it.

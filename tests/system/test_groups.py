@@ -311,7 +311,7 @@ def stored_merged(agent):
 
 
 def test_config_push_and_status(cluster, tmp_path, procs):
-    master, w1, _, _, _ = cluster
+    master, w1, _, s1, s2 = cluster
     on_w1 = vigil.Agent(tmp_path, master, "real-w1", managers=w1.agent_addr,
                         args=["--keepalive", "1"])
     on_m = vigil.Agent(tmp_path, master, "real-m", args=["--keepalive", "1"])
@@ -333,8 +333,9 @@ def test_config_push_and_status(cluster, tmp_path, procs):
                    "simulated agents synced")
     assert list(master.agents(group_config_status="not synced")) == ["000"]
     # Synced agents are not sent the file again: worker1's pushes stop growing while its
-    # four agents keep sending keepalives.
-    first = whole_stats(w1)
+    # four agents keep sending keepalives.  (Counters written after every agent was seen
+    # synced, so after the last push.)
+    first = w1.stats_after()
     vigil.wait_for(lambda: stats(w1).get("keepalives", 0) >= first["keepalives"] + 12, 20, 0.2,
                    "a dozen more keepalives on worker1")
     assert first["shared_pushes"] >= 4
@@ -348,17 +349,20 @@ def test_config_push_and_status(cluster, tmp_path, procs):
             "".join("  <!-- line %04d of a long comment -->\n" % i for i in range(150)) +
             "</agent_config>\n")
     assert len(conf) > 5000
-    # Both agents are frozen while it changes, so "not synced" is seen before any new sum.
-    on_w1.signal(signal.SIGSTOP)
-    on_m.signal(signal.SIGSTOP)
+    # Every agent is frozen while it changes (the simulated ones too: they would take the
+    # new file and report its sum within a keepalive or two), so "not synced" is seen
+    # before any new sum.
+    frozen = (on_w1, on_m, s1, s2)
+    for p in frozen:
+        p.signal(signal.SIGSTOP)
     try:
         r = master.api("PUT", "/groups/default/configuration", data=conf, headers=xml())
         assert r.json() == {"message": "Agent configuration was successfully updated",
                             "error": 0}
         assert {a["name"] for a in master.agents(group_config_status="synced").values()} == set()
     finally:
-        on_w1.signal(signal.SIGCONT)
-        on_m.signal(signal.SIGCONT)
+        for p in frozen:
+            p.signal(signal.SIGCONT)
     want = merged("default", conf)
     vigil.wait_for(lambda: stored_merged(on_w1) == want and stored_merged(on_m) == want, 20, 0.2,
                    "new merged.mg stored by both agents")

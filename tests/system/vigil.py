@@ -6,7 +6,9 @@ import json
 import os
 import signal
 import socket
+import struct
 import subprocess
+import threading
 import time
 
 import requests
@@ -161,6 +163,21 @@ class Node(Proc):
         except requests.RequestException:
             return False
 
+    def stats(self):
+        """stats.json as a dict ({} before its first write; it is replaced whole)."""
+        try:
+            with open(os.path.join(self.data_dir, "stats.json")) as f:
+                return json.load(f)
+        except (OSError, ValueError):
+            return {}
+
+    def stats_after(self, timeout=10):
+        """A stats.json written after this call (vigild rewrites it every second): its
+        counters hold everything the node did before the call."""
+        seen = self.stats().get("time")
+        return wait_for(lambda: (lambda st: st.get("time", seen) != seen and st)(self.stats()),
+                        timeout, 0.05, "a newer stats.json of " + self.name)
+
     @property
     def agent_addr(self):
         return "127.0.0.1:%d" % self.agent_port
@@ -195,6 +212,73 @@ class Node(Proc):
         r = self.api("GET", "/agents", params=params)
         assert r.status_code == 200, r.text
         return {a["id"]: a for a in r.json()["data"]["affected_items"]}
+
+
+class Relay:
+    """A TCP relay on 127.0.0.1 for one agent connection to target_port.  When the agent
+    closes its side, the relay keeps the node's side open (agent_closed is set) until
+    reset() ends it with a TCP reset, as a peer that closes with unread data does."""
+
+    def __init__(self, target_port):
+        self.target_port = target_port
+        self.lsn = socket.socket()
+        self.lsn.bind(("127.0.0.1", 0))
+        self.lsn.listen(1)
+        self.lsn.settimeout(30)
+        self.port = self.lsn.getsockname()[1]
+        self.agent_closed = threading.Event()
+        self._reset = threading.Event()
+        self._up_closed = threading.Event()
+        self.t = threading.Thread(target=self._run, daemon=True)
+        self.t.start()
+
+    def _to_node(self, c, up):
+        try:
+            while True:
+                data = c.recv(65536)
+                if not data:
+                    break
+                up.sendall(data)
+        except OSError:
+            pass
+        self.agent_closed.set()
+        c.close()
+
+    def _run(self):
+        try:
+            c, _ = self.lsn.accept()
+        except OSError:
+            return
+        finally:
+            self.lsn.close()
+        up = socket.create_connection(("127.0.0.1", self.target_port), timeout=10)
+        c.settimeout(None)
+        threading.Thread(target=self._to_node, args=(c, up), daemon=True).start()
+        # This thread owns the node's side: it reads with a short timeout so that it
+        # is the one to close it when reset() asks (a close from another thread
+        # while this one is blocked in recv would not end the connection).
+        up.settimeout(0.05)
+        try:
+            while not self._reset.is_set():
+                try:
+                    data = up.recv(65536)
+                except socket.timeout:
+                    continue
+                if not data:
+                    break
+                if not self.agent_closed.is_set():
+                    c.sendall(data)
+        except OSError:
+            pass
+        if self._reset.is_set():
+            up.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+        up.close()
+        self._up_closed.set()
+
+    def reset(self):
+        """Ends the node's side of the connection with a TCP reset (SO_LINGER 0)."""
+        self._reset.set()
+        assert self._up_closed.wait(10), "the relay did not close its node side"
 
 
 def read_agent_file(path):
@@ -232,6 +316,13 @@ class Sim(Proc):
                 return json.load(f)
         except (OSError, ValueError):
             return None
+
+    def summary_after(self, timeout=10):
+        """A summary written after this call (the simulator rewrites it every second):
+        it shows the agents as they were at the call or later."""
+        seen = (self.summary() or {}).get("elapsed_ms")
+        return wait_for(lambda: (lambda s: s and s.get("elapsed_ms") != seen and s)(self.summary()),
+                        timeout, 0.05, "a newer summary of " + os.path.basename(self.data_dir))
 
     def send(self, line):
         """A command line on the simulator's stdin (--control)."""

@@ -184,7 +184,9 @@ session_set_disconnected(struct session *s, int code)
  * session_close: the one teardown path.  Detaches the session from its agent
  * (marking the agent disconnected with status_code when this was its live
  * session), stops I/O and queues the session for freeing after the current
- * callback.
+ * callback.  Once the agent has said "agent shutdown", that is why it is
+ * gone, however the connection then ends: an agent that closes with our last
+ * message unread ends it with a TCP reset, which is no lost connection.
  */
 static void
 session_close(struct session *s, const char *reason, int status_code)
@@ -194,6 +196,8 @@ session_close(struct session *s, const char *reason, int status_code)
 	if (s->closing)
 		return;
 	s->closing = 1;
+	if (s->shutdown && status_code != AGENT_CODE_OK)
+		status_code = AGENT_CODE_SHUTDOWN;
 	if (s->agent != NULL) {
 		log_info("session %s (%s): closed: %s", s->agent_id, s->peer, reason);
 		if (s->agent->session == s) {
@@ -614,8 +618,7 @@ session_event_cb(struct bufferevent *bev, short what, void *arg)
 
 	(void)bev;
 	if (what & BEV_EVENT_EOF)
-		session_close(s, "connection closed by agent",
-		    s->shutdown ? AGENT_CODE_SHUTDOWN : AGENT_CODE_CONNECTION_LOST);
+		session_close(s, "connection closed by agent", AGENT_CODE_CONNECTION_LOST);
 	else if (what & BEV_EVENT_ERROR)
 		session_close(s, evutil_socket_error_to_string(EVUTIL_SOCKET_ERROR()),
 		    AGENT_CODE_CONNECTION_LOST);
