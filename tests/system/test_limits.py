@@ -232,8 +232,11 @@ def test_api_header_that_never_ends(master):
     finally:
         s.close()
     status = answer.split(b"\r\n", 1)[0]
+    # The answer and the close prove the server stopped reading at its cap: without one it
+    # takes all 4 MiB and never answers.  How much the client got to send before the reset
+    # is not a measure of that (loopback socket buffers hold megabytes, more on a loaded
+    # machine), so it is not asserted.
     assert status.split(b" ")[1:2] in ([b"413"], [b"431"], [b"400"]), (sent, answer[:200])
-    assert sent < (1 << 20), "the server read %d bytes of one header" % sent
     r = master.api("GET", "/agents", params={"limit": 1})
     assert r.status_code == 200, r.text
 

@@ -372,19 +372,38 @@ class Agent(Proc):
         except (OSError, ValueError):
             return None
 
+    def later_pids(self):
+        """The processes this agent became by restarting: each logs its successor's pid
+        ("restart: new agent process N") before it exits, even before the new one has
+        written agent.pid."""
+        pids = set()
+        for line in self.output().splitlines():
+            if "restart: new agent process " in line:
+                try:
+                    pids.add(int(line.rsplit(" ", 1)[1]))
+                except ValueError:
+                    pass
+        pid = self.current_pid()
+        if pid:
+            pids.add(pid)
+        pids.discard(self.p.pid)
+        return pids
+
     def stop(self, timeout=15):
         # After a restart the agent runs as a new process: stop that one too.
-        pid = self.current_pid()
         rc = super().stop(timeout)
-        if pid and pid != self.p.pid:
+        for pid in self.later_pids():
             try:
+                with open("/proc/%d/cmdline" % pid, "rb") as f:
+                    if b"vigil-agent" not in f.read():
+                        continue        # gone, and its pid reused
                 os.kill(pid, signal.SIGTERM)
                 deadline = time.monotonic() + timeout
                 while time.monotonic() < deadline:
                     os.kill(pid, 0)
                     time.sleep(0.05)
                 os.kill(pid, signal.SIGKILL)
-            except ProcessLookupError:
+            except (ProcessLookupError, FileNotFoundError):
                 pass
         return rc
 
