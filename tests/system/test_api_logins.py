@@ -6,7 +6,6 @@ logging in with valid credentials once pushed an agent's startup->ack from 0.2 m
 
 import base64
 import hashlib
-import json
 import os
 import socket
 import sqlite3
@@ -18,13 +17,7 @@ import requests
 import vigil
 
 PASSWORD = "Slow-Pass1!"
-TOO_MANY = {
-    "title": "Too Many Requests",
-    "detail": "Maximum number of requests per minute reached",
-    "remediation": "This limit can be changed in api.yaml file. More information here: "
-                   "https://documentation.wazuh.com/4.12/user-manual/api/configuration.html"
-                   "#configuration-file",
-    "error": 6001}
+TOO_MANY = vigil.TOO_MANY_REQUESTS
 
 
 class SourceAdapter(requests.adapters.HTTPAdapter):
@@ -167,7 +160,7 @@ def test_login_limits_per_source_and_user(tmp_path, procs):
         assert r.status_code == want, r.text
     # the limits are on logins: the tokens issued keep working
     assert node.api("GET", "/", token=token).status_code == 200
-    vigil.wait_for(lambda: stats(node).get("logins_refused") == 5, 10,
+    vigil.wait_for(lambda: node.stats().get("logins_refused") == 5, 10,
                    what="the refusals counted in stats.json")
 
 
@@ -181,14 +174,6 @@ def raw_login(node, user, password=PASSWORD):
     s.sendall(("POST /security/user/authenticate HTTP/1.1\r\nHost: 127.0.0.1\r\n"
                "Authorization: %s\r\nContent-Length: 0\r\n\r\n" % basic(user, password)).encode())
     return s
-
-
-def stats(node):
-    try:
-        with open(os.path.join(node.data_dir, "stats.json")) as f:
-            return json.load(f)
-    except (OSError, ValueError):
-        return {}
 
 
 def test_client_gone_during_login(tmp_path, procs):
@@ -206,7 +191,7 @@ def test_client_gone_during_login(tmp_path, procs):
     assert r.status_code == 200, r.text
     # stop with checks in flight (4 of half a second or more each), their clients waiting
     waiting = [raw_login(node, "slowpoke") for _ in range(4)]
-    vigil.wait_for(lambda: stats(node).get("logins_checking", 0) >= 1, 10,
+    vigil.wait_for(lambda: node.stats().get("logins_checking", 0) >= 1, 10,
                    what="the logins being checked")
     token = r.json()["data"]["token"]
     assert node.api("GET", "/", token=token).status_code == 200   # the loop answers meanwhile

@@ -3,7 +3,6 @@ and running out pauses accepting instead of spinning (OpenBSD's accept_reserve).
 agents the master ran out of descriptors during a restart storm and evhttp logged
 'Too many open files' 15 million times while the API answered nothing."""
 
-import json
 import os
 import socket
 import ssl
@@ -12,14 +11,6 @@ import time
 import requests
 
 import vigil
-
-
-def stats(node):
-    try:
-        with open(os.path.join(node.data_dir, "stats.json")) as f:
-            return json.load(f)
-    except (OSError, ValueError):
-        return {}
 
 
 def test_agents_cannot_take_the_apis_descriptors(tmp_path, procs):
@@ -35,13 +26,13 @@ def test_agents_cannot_take_the_apis_descriptors(tmp_path, procs):
             socks.append(s)
         vigil.wait_for(lambda: "accepting agents paused" in node.output(), 10,
                        what="the agent listener paused at its cap")
-        vigil.wait_for(lambda: stats(node).get("accept_paused", 0) >= 1, 5,
+        vigil.wait_for(lambda: node.stats().get("accept_paused", 0) >= 1, 5,
                        what="the pause counted")
         # the API still takes connections and answers, while 500 agents knock
         for _ in range(20):
             r = node.api("GET", "/agents", params={"limit": 1})
             assert r.status_code == 200, r.text
-        assert stats(node)["sessions"] <= 350
+        assert node.stats()["sessions"] <= 350
     finally:
         for s in socks:
             s.close()
@@ -144,7 +135,7 @@ def test_one_address_cannot_hold_the_enrollment_slots(tmp_path, procs):
     socks = knock(node.enroll_port, 1030)
     try:
         # the connections beyond 64 from 127.0.0.2 are refused at once
-        vigil.wait_for(lambda: stats(node).get("conn_refused", 0) >= 1030 - 64, 20,
+        vigil.wait_for(lambda: node.stats().get("conn_refused", 0) >= 1030 - 64, 20,
                        what="the connections beyond the per-source cap refused")
         vigil.wait_for(lambda: closed_count(socks) >= 1030 - 64, 20,
                        what="the refused connections closed")
@@ -171,7 +162,7 @@ def test_a_trickling_enrollment_is_closed_at_its_deadline(tmp_path, procs):
     # a ClientHello a byte at a time
     with socket.create_connection(("127.0.0.1", node.enroll_port), timeout=10) as s:
         trickle_until_closed(s, CLIENT_HELLO_START, "trickled ClientHello")
-    vigil.wait_for(lambda: stats(node).get("deadline_closed", 0) >= 2, 5,
+    vigil.wait_for(lambda: node.stats().get("deadline_closed", 0) >= 2, 5,
                    what="both closed at the deadline")
     r = enroll_from(node, "OSSEC A:'after'\n")
     assert r.startswith("OSSEC K:'001 after "), r
@@ -189,7 +180,7 @@ def test_enrollment_rate_per_source(tmp_path, procs):
     r = enroll_from(node, "OSSEC A:'elsewhere'\n", src="127.0.0.3")
     assert r.startswith("OSSEC K:'"), r
     assert "one-too-many" not in [a["name"] for a in node.agents().values()]
-    vigil.wait_for(lambda: stats(node).get("enroll_rate_limited", 0) == 1, 5,
+    vigil.wait_for(lambda: node.stats().get("enroll_rate_limited", 0) == 1, 5,
                    what="the refusal counted")
 
 
@@ -252,7 +243,7 @@ def test_api_trickle_is_closed_at_its_deadline(tmp_path, procs):
         s.close()
     with socket.create_connection(("127.0.0.1", node.api_port), timeout=10) as s:
         trickle_until_closed(s, CLIENT_HELLO_START, "trickled ClientHello")
-    vigil.wait_for(lambda: stats(node).get("deadline_closed", 0) >= 2, 5,
+    vigil.wait_for(lambda: node.stats().get("deadline_closed", 0) >= 2, 5,
                    what="both closed at the deadline")
     # a connection that made its request in time keeps working past the deadline
     with requests.Session() as sess:
@@ -267,7 +258,7 @@ def test_api_per_source_cap(tmp_path, procs):
     procs.append(node)
     socks = knock(node.api_port, 12)
     try:
-        vigil.wait_for(lambda: stats(node).get("conn_refused", 0) >= 8, 10,
+        vigil.wait_for(lambda: node.stats().get("conn_refused", 0) >= 8, 10,
                        what="8 of 12 connections from 127.0.0.2 refused")
         vigil.wait_for(lambda: closed_count(socks) >= 8, 10, what="the refused ones closed")
         r = node.api("GET", "/agents", params={"limit": 1})
@@ -299,11 +290,11 @@ def test_cluster_port_caps_and_deadline(tmp_path, procs):
                                                     "--cluster-deadline", "2"])
     socks = knock(m.cluster_port, 10)
     try:
-        vigil.wait_for(lambda: stats(m).get("conn_refused", 0) >= 6, 10,
+        vigil.wait_for(lambda: m.stats().get("conn_refused", 0) >= 6, 10,
                        what="6 of 10 connections from 127.0.0.2 refused")
         # the 4 admitted, silent, are closed at the deadline
         vigil.wait_for(lambda: closed_count(socks) == 10, 15, what="all 10 closed")
-        vigil.wait_for(lambda: stats(m).get("deadline_closed", 0) >= 4, 5,
+        vigil.wait_for(lambda: m.stats().get("deadline_closed", 0) >= 4, 5,
                        what="4 closed at the deadline")
     finally:
         close_all(socks)
@@ -318,7 +309,7 @@ def test_agent_port_per_source_cap_and_deadline(tmp_path, procs):
     procs.append(node)
     socks = knock(node.agent_port, 8)
     try:
-        vigil.wait_for(lambda: stats(node).get("conn_refused", 0) >= 5, 10,
+        vigil.wait_for(lambda: node.stats().get("conn_refused", 0) >= 5, 10,
                        what="5 of 8 connections from 127.0.0.2 refused")
         vigil.wait_for(lambda: closed_count(socks) == 8, 15, what="all 8 closed")
     finally:
@@ -326,7 +317,7 @@ def test_agent_port_per_source_cap_and_deadline(tmp_path, procs):
     # a frame that never completes, a byte at a time
     with socket.create_connection(("127.0.0.1", node.agent_port), timeout=10) as s:
         trickle_until_closed(s, b"\x00\x01\x00\x00" + b"x" * 300, "trickled frame")
-    vigil.wait_for(lambda: stats(node).get("deadline_closed", 0) >= 4, 5,
+    vigil.wait_for(lambda: node.stats().get("deadline_closed", 0) >= 4, 5,
                    what="the silent and the trickling ones closed at the deadline")
 
 

@@ -13,14 +13,6 @@ import vigil
 from test_cluster import key, on_node, start_master, start_worker  # noqa: F401
 
 
-def stats(node):
-    try:
-        with open(os.path.join(node.data_dir, "stats.json")) as f:
-            return json.load(f)
-    except (OSError, ValueError):
-        return {}
-
-
 def agent(node, aid):
     return node.agents().get(aid) or {}
 
@@ -209,15 +201,15 @@ def test_replayed_frames_never_touch_the_live_session(tmp_path, procs, key):
     vigil.wait_for(lambda: agent(master, "001").get("status") == "active", 20, 0.2,
                    "the agent's next session active on the master")
     keepalives_advance(master, "001")
-    before = stats(master)
+    before = master.stats()
     attached = master.output().count("agent victim identified")
 
     replay(master.agent_port, frames)             # to the node holding the agent
-    vigil.wait_for(lambda: stats(master).get("sessions_refused", 0) >
+    vigil.wait_for(lambda: master.stats().get("sessions_refused", 0) >
                    before.get("sessions_refused", 0), 10, 0.1,
                    "the master refused the replay (counted)")
     replay(w1.agent_port, frames)                 # and to another node
-    vigil.wait_for(lambda: stats(master).get("sync_pending", 0) >
+    vigil.wait_for(lambda: master.stats().get("sync_pending", 0) >
                    before.get("sync_pending", 0), 10, 0.1,
                    "the worker's replayed session was held back (counted)")
     # The live session is the one the agent opened: it was never closed or overtaken,
@@ -261,4 +253,4 @@ def test_a_lying_node_cannot_take_an_agent(tmp_path, procs, key):
                     args=["--keepalive", "1"])
     procs.append(a)
     keepalives_advance(master, "001")
-    assert stats(master).get("sync_refused", 0) >= 1
+    assert master.stats().get("sync_refused", 0) >= 1

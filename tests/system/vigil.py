@@ -22,6 +22,16 @@ API_USER = "wazuh"
 API_PASSWORD = "Vigil-Test-Pass1!"
 
 
+# Wazuh's 429 body (error 6001), for the request and login limits
+TOO_MANY_REQUESTS = {
+    "title": "Too Many Requests",
+    "detail": "Maximum number of requests per minute reached",
+    "remediation": "This limit can be changed in api.yaml file. More information here: "
+                   "https://documentation.wazuh.com/4.12/user-manual/api/configuration.html"
+                   "#configuration-file",
+    "error": 6001}
+
+
 def free_port():
     """A TCP port that was free a moment ago on 127.0.0.1."""
     with socket.socket() as s:
