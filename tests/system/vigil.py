@@ -32,8 +32,39 @@ TOO_MANY_REQUESTS = {
     "error": 6001}
 
 
+def _ephemeral_range():
+    try:
+        with open("/proc/sys/net/ipv4/ip_local_port_range") as f:
+            lo, hi = (int(x) for x in f.read().split())
+            return lo, hi
+    except (OSError, ValueError):
+        return 32768, 60999
+
+
+_EPHEMERAL = _ephemeral_range()
+# Below the kernel's ephemeral range: a port asked of bind(0) comes from that range, where
+# the thousands of outgoing connections of the simulators also take theirs, so one of them
+# could hold it by the time vigild binds it (a CI run failed: "cannot listen on ...:
+# Address already in use").  Ports here are never given to outgoing connections; each is
+# handed out once per test session, starting at a place chosen by the process id so that
+# two sessions on one machine rarely meet.
+_PORT_LO = 10000
+_PORT_HI = _EPHEMERAL[0] - 1 if _EPHEMERAL[0] > 12000 else 0
+_next_port = [_PORT_LO + (os.getpid() * 97) % max(1, _PORT_HI - _PORT_LO)]
+
+
 def free_port():
-    """A TCP port that was free a moment ago on 127.0.0.1."""
+    """A TCP port free on 127.0.0.1 now, outside the ephemeral range when there is room."""
+    if _PORT_HI:
+        for _ in range(_PORT_HI - _PORT_LO):
+            port = _next_port[0]
+            _next_port[0] = port + 1 if port < _PORT_HI else _PORT_LO
+            with socket.socket() as s:
+                try:
+                    s.bind(("127.0.0.1", port))
+                except OSError:
+                    continue
+                return port
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return s.getsockname()[1]
