@@ -23,6 +23,7 @@
 
 #include "lib/log.h"
 #include "node/api/api_errors.h"
+#include "node/api/api_params.h"
 #include "node/api/api_sec.h"
 #include "node/api/auth.h"
 #include "node/api/rbac.h"
@@ -570,6 +571,8 @@ api_dispatch(struct evhttp_request *req, void *arg)
 	struct evkeyvalq q;
 	struct evkeyval *kv;
 	const struct api_route *rt = NULL;
+	struct api_params ps = { NULL, 0, 0, NULL, 0 };
+	char *owned[API_MAX_PARAMS];
 	void (*fn)(struct api_req *) = NULL;
 	uint64_t need = 0;
 	size_t i;
@@ -594,15 +597,17 @@ api_dispatch(struct evhttp_request *req, void *arg)
 		api_reply_problem(&r, 400, 0, "Malformed query string");
 		goto out;
 	}
+	/* a repeated key combines as connexion combines it (api_params.h) */
+	ps.v = r.params;
+	ps.max = API_MAX_PARAMS;
+	ps.owned = owned;
 	TAILQ_FOREACH(kv, &q, next) {
-		if (r.nparams == API_MAX_PARAMS) {
+		if (api_params_add(&ps, kv->key, kv->value) == -1) {
 			api_reply_problem(&r, 400, 0, "Too many query parameters");
 			goto out;
 		}
-		r.params[r.nparams].key = kv->key;
-		r.params[r.nparams].value = kv->value;
-		r.nparams++;
 	}
+	r.nparams = ps.n;
 	/* the two booleans every endpoint takes: pretty output, no request timeout */
 	if (bool_param(&r, "pretty", &r.pretty) == -1 ||
 	    bool_param(&r, "wait_for_complete", &r.wait_for_complete) == -1)
@@ -647,6 +652,7 @@ api_dispatch(struct evhttp_request *req, void *arg)
 	}
 	fn(&r);
 out:
+	api_params_clear(&ps);
 	evhttp_clear_headers(&q);
 	free(path);
 }
