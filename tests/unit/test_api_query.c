@@ -456,10 +456,12 @@ test_agent_json_sparse(void **state)
 	snprintf(a.name, sizeof(a.name), "fresh");
 	snprintf(a.ip, sizeof(a.ip), "10.1.2.3");
 	a.date_add = 86400;
-	/* Never connected: no os, version, lastKeepAlive, group; ip from the registration. */
+	/* Never connected: no os, version, lastKeepAlive, group; ip from the registration;
+	 * node_name "unknown" (wazuh-db's default). */
 	s = to_s(agent_to_json(&a, NULL, 0));
 	assert_string_equal(s, "{\"id\": \"012\", \"name\": \"fresh\", \"ip\": \"10.1.2.3\", "
 	    "\"registerIP\": \"10.1.2.3\", \"status\": \"never_connected\", \"status_code\": 0, "
+	    "\"node_name\": \"unknown\", "
 	    "\"dateAdd\": \"1970-01-02T00:00:00+00:00\", \"group_config_status\": \"not synced\"}");
 	free(s);
 }

@@ -151,7 +151,9 @@ field_str(const struct agent *a, int f)
 	case F_OS_UNAME: s = a->st.info.os_uname; break;
 	case F_OS_ARCH: s = a->st.info.os_arch; break;
 	case F_OS_BUILD: s = a->st.info.os_build; break;
-	case F_NODE_NAME: s = a->node_name; break;
+	case F_NODE_NAME:
+		/* wazuh-db's node_name DEFAULT 'unknown': an agent no node has held yet */
+		return a->node_name[0] != '\0' ? a->node_name : "unknown";
 	case F_REGISTERIP: s = agent_register_ip(a); break;
 	case F_GROUP_CONFIG_STATUS: return a->group_config_synced ? "synced" : "not synced";
 	default: return NULL;
