@@ -10,7 +10,7 @@
 
 #include "agent/keyfile.h"
 #include "agent/mgrlist.h"
-#include "agent/sysinfo.h"
+#include "lib/sysinfo.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

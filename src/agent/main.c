@@ -22,7 +22,7 @@
 #include "agent/mgrlist.h"
 #include "agent/opts.h"
 #include "agent/sharedrx.h"
-#include "agent/sysinfo.h"
+#include "lib/sysinfo.h"
 #include "lib/atomicfile.h"
 #include "lib/datadir.h"
 #include "lib/hash.h"

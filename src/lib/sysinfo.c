@@ -1,5 +1,5 @@
-/* sysinfo.c — uname and os-release for the keepalive. */
-#include "agent/sysinfo.h"
+/* sysinfo.c — uname and os-release: for the keepalive, and agent 000. */
+#include "lib/sysinfo.h"
 
 #include <fcntl.h>
 #include <stdio.h>
@@ -88,6 +88,24 @@ sysinfo_fill(struct agent_info *ai, const char *nodename, const char *version)
 	    ai->os_platform, sizeof(ai->os_platform), ai->os_version, sizeof(ai->os_version));
 	snprintf(ai->version, sizeof(ai->version), "Wazuh v%s", version);
 	memcpy(ai->merged_sum, "x", 2);
+}
+
+int
+sysinfo_describe(const struct agent_info *raw, struct agent_info *out)
+{
+	char line[1024];
+	ssize_t n;
+
+	memset(out, 0, sizeof(*out));
+	n = control_format_keepalive(line, sizeof(line), raw);
+	if (n == -1 || control_parse_keepalive(line, (size_t)n, out) == -1) {
+		memset(out, 0, sizeof(*out));
+		return -1;
+	}
+	/* only the OS: the rest of a keepalive says nothing about a host */
+	out->version[0] = out->config_sum[0] = out->merged_sum[0] = '\0';
+	out->agent_ip[0] = out->labels[0] = '\0';
+	return 0;
 }
 
 void

@@ -1,4 +1,5 @@
-/* sysinfo.h — what a Linux agent tells about itself in its keepalive. */
+/* sysinfo.h — what a Linux host tells about itself: an agent in its keepalive, the
+ * manager as agent 000. */
 #ifndef VIGIL_SYSINFO_H
 #define VIGIL_SYSINFO_H
 
@@ -22,6 +23,16 @@ void sysinfo_parse_os_release(const char *buf, size_t len, char *name, size_t na
  * version ("Wazuh v" + version) and merged_sum "x".
  */
 void sysinfo_fill(struct agent_info *ai, const char *nodename, const char *version);
+
+/*
+ * sysinfo_describe: the OS fields of raw (os_uname, os_name, os_platform,
+ * os_version, os_arch as sysinfo_fill sets them) as Wazuh keeps them for a
+ * host: the uname line "<uname> [<name>|<platform>: <version>]" that
+ * getuname() builds, parsed as remoted parses an agent's, which also gives
+ * os_major, os_minor and os_codename.  Pure.  0, or -1 when the line does not
+ * fit (out is then zeroed).
+ */
+int sysinfo_describe(const struct agent_info *raw, struct agent_info *out);
 
 /* sysinfo_config_sum: md5 hex of the configuration text into ai->config_sum. */
 void sysinfo_config_sum(struct agent_info *ai, const char *config_text);

@@ -21,6 +21,7 @@
 #include "lib/hash.h"
 #include "lib/log.h"
 #include "lib/privdrop.h"
+#include "lib/sysinfo.h"
 #include "lib/tls.h"
 #include "node/api/auth.h"
 #include "node/api/rbac.h"
@@ -291,6 +292,22 @@ raise_nofile(void)
 	}
 }
 
+/* manager_describe: agent 000 is this host: its uname and os-release, as Wazuh's manager row. */
+static void
+manager_describe(struct node *n)
+{
+	struct agent_info raw, host;
+
+	sysinfo_fill(&raw, NULL, VIGIL_MANAGER_VERSION);
+	if (sysinfo_describe(&raw, &host) == -1) {
+		log_warnx("registry: this host's uname does not fit; agent 000 has no OS");
+		return;
+	}
+	registry_manager_os(n->reg, &host);
+	if (registry_flush(n->reg) == -1)
+		log_warnx("registry: agent 000's OS not written; will retry");
+}
+
 int
 main(int argc, char **argv)
 {
@@ -361,6 +378,7 @@ main(int argc, char **argv)
 	n->reg = registry_open(path, n->hostname, n->cfg.name, VIGIL_MANAGER_VERSION);
 	if (n->reg == NULL)
 		fatalx("cannot open the registry %s", path);
+	manager_describe(n);
 	if ((n->groups = groups_new()) == NULL)
 		fatalx("cannot allocate the groups");
 	if (n->cfg.role == ROLE_MASTER && node_groups_load(n) == -1)

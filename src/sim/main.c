@@ -25,7 +25,7 @@
 #include "agent/backoff.h"
 #include "agent/mgrlist.h"
 #include "agent/sharedrx.h"
-#include "agent/sysinfo.h"
+#include "lib/sysinfo.h"
 #include "lib/log.h"
 #include "lib/procstat.h"
 #include "lib/tls.h"

@@ -16,7 +16,7 @@
 #include "agent/keyfile.h"
 #include "agent/mgrlist.h"
 #include "agent/opts.h"
-#include "agent/sysinfo.h"
+#include "lib/sysinfo.h"
 
 #define KEY64 "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef"
 
@@ -823,6 +823,56 @@ test_sysinfo_fill(void **state)
 	assert_string_equal(ai.config_sum, "d41d8cd98f00b204e9800998ecf8427e");
 }
 
+/* sysinfo_describe: a host's OS as Wazuh keeps its manager's (agent 000), from its uname line. */
+static void
+test_sysinfo_describe(void **state)
+{
+	static const struct {
+		const char *name, *platform, *version;
+		const char *major, *minor, *codename, *out_version;
+	} cases[] = {
+		{ "Ubuntu", "ubuntu", "22.04.2 LTS (Jammy Jellyfish)", "22", "04", "Jammy Jellyfish",
+		  "22.04.2 LTS" },
+		{ "Debian GNU/Linux", "debian", "12 (bookworm)", "12", "", "bookworm", "12" },
+		{ "CentOS Stream", "centos", "9", "9", "", "", "9" },
+		{ "Arch Linux", "arch", "", "", "", "", "" },
+	};
+	struct agent_info raw, out;
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		memset(&raw, 0, sizeof(raw));
+		snprintf(raw.os_uname, sizeof(raw.os_uname),
+		    "Linux |mgr |6.1.0-18-amd64 |#1 SMP PREEMPT_DYNAMIC Debian 6.1.76-1 |x86_64");
+		snprintf(raw.os_name, sizeof(raw.os_name), "%s", cases[i].name);
+		snprintf(raw.os_platform, sizeof(raw.os_platform), "%s", cases[i].platform);
+		snprintf(raw.os_version, sizeof(raw.os_version), "%s", cases[i].version);
+		snprintf(raw.version, sizeof(raw.version), "Wazuh v4.12.0");
+		snprintf(raw.merged_sum, sizeof(raw.merged_sum), "x");
+		assert_int_equal(sysinfo_describe(&raw, &out), 0);
+		assert_string_equal(out.os_uname, raw.os_uname);
+		assert_string_equal(out.os_arch, "x86_64");
+		assert_string_equal(out.os_name, cases[i].name);
+		assert_string_equal(out.os_platform, cases[i].platform);
+		assert_string_equal(out.os_version, cases[i].out_version);
+		assert_string_equal(out.os_major, cases[i].major);
+		assert_string_equal(out.os_minor, cases[i].minor);
+		assert_string_equal(out.os_codename, cases[i].codename);
+		/* a host description carries no agent state */
+		assert_string_equal(out.version, "");
+		assert_string_equal(out.merged_sum, "");
+	}
+	/* this host: the line sysinfo_fill gives always describes */
+	sysinfo_fill(&raw, NULL, "4.12.0");
+	assert_int_equal(sysinfo_describe(&raw, &out), 0);
+	assert_string_equal(out.os_uname, raw.os_uname);
+	/* no version: not a uname line Wazuh would parse */
+	raw.version[0] = '\0';
+	assert_int_equal(sysinfo_describe(&raw, &out), -1);
+	assert_string_equal(out.os_uname, "");
+}
+
 /* The usage texts are written with fputs, not printf: a "%%" would show as is. */
 static void
 test_usage_is_printed_verbatim(void **state)
@@ -858,6 +908,7 @@ main(void)
 		cmocka_unit_test(test_usage_is_printed_verbatim),
 		cmocka_unit_test(test_os_release),
 		cmocka_unit_test(test_sysinfo_fill),
+		cmocka_unit_test(test_sysinfo_describe),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

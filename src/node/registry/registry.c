@@ -334,6 +334,9 @@ registry_manager_agent(struct registry *r, const char *manager_name, const char 
 	a->st.status = AGENT_ACTIVE;
 	a->st.status_code = AGENT_CODE_OK;
 	a->st.disconnection_time = 0;
+	/* wazuh-db's manager row: a keepalive that never ages, its configuration synced */
+	a->st.last_keepalive = REGISTRY_MANAGER_KEEPALIVE;
+	a->group_config_synced = 1;
 	if (created) {
 		if (agent_insert(r, a) == -1) {
 			free(a);
@@ -343,6 +346,29 @@ registry_manager_agent(struct registry *r, const char *manager_name, const char 
 		return -1;
 	registry_agent_dirty(r, a);
 	return a->dirty ? 0 : -1;
+}
+
+void
+registry_manager_os(struct registry *r, const struct agent_info *ai)
+{
+	struct agent *a = registry_agent_by_id(r, 0);
+	struct agent_info *to;
+
+	if (a == NULL)
+		return;
+	to = &a->st.info;
+#define TAKE(f) snprintf(to->f, sizeof(to->f), "%s", ai->f)
+	TAKE(os_uname);
+	TAKE(os_name);
+	TAKE(os_version);
+	TAKE(os_major);
+	TAKE(os_minor);
+	TAKE(os_build);
+	TAKE(os_codename);
+	TAKE(os_platform);
+	TAKE(os_arch);
+#undef TAKE
+	registry_agent_dirty(r, a);
 }
 
 struct registry *

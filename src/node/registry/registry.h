@@ -18,6 +18,16 @@ struct registry;
  */
 struct registry *registry_open(const char *path, const char *manager_name,
     const char *node_name, const char *manager_version);
+
+/* The lastKeepAlive wazuh-db gives the manager (000): 9999-12-31T23:59:59Z, never old. */
+#define REGISTRY_MANAGER_KEEPALIVE ((time_t)253402300799LL)
+
+/*
+ * registry_manager_os: agent 000 takes the OS fields of ai (os_uname,
+ * os_name, os_version, os_major, os_minor, os_build, os_codename,
+ * os_platform, os_arch): this host, as Wazuh describes its manager.
+ */
+void registry_manager_os(struct registry *r, const struct agent_info *ai);
 /* registry_close: flushes pending writes and closes; NULL is a no-op. */
 void registry_close(struct registry *r);
 
