@@ -119,6 +119,18 @@ void agents_query_run(const struct agents_query *q, struct agent *const *agents,
     json_t *items, long *total, void (*missing)(void *arg, const char *id), void *arg);
 
 /*
+ * agents_query_group: GET /agents/stats/distinct, Wazuh's
+ * WazuhDBQueryGroupByAgents: the agents q selects (filters, q, search, sort
+ * as agents_query_run) grouped by the selected fields (every field when none
+ * is), one item per combination: those fields, a NULL one as "N/A", and
+ * "count", the agents in it.  Groups come in the order of their first agent;
+ * offset/limit page the groups.  *total is the number of agents matched
+ * (Wazuh counts before its GROUP BY).
+ */
+void agents_query_group(const struct agents_query *q, struct agent *const *agents, size_t n,
+    json_t *items, long *total);
+
+/*
  * GET /cluster/nodes (parsed in api_query.c, run in api_query_nodes.c).
  * Wazuh's Master.get_connected_nodes over utils.process_array: items are
  * {name, type, version, ip}.

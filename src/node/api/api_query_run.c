@@ -1164,26 +1164,25 @@ distinct_rows(struct agent **v, size_t n, uint32_t mask)
 }
 
 /*
- * agents_query_run: works on an array of pointers: candidates are selected
- * (agents_list via binary search, removed agents skipped), filtered in place,
- * sorted only when a sort was asked for, made distinct when asked, and only
- * the rows inside offset/limit become JSON.  Missing listed ids are reported
- * once each, in the order given.
+ * query_select: the agents of q: candidates selected (agents_list via binary
+ * search, removed agents skipped; missing listed ids reported once each, in
+ * the order given), filtered, and sorted only when a sort was asked for (else
+ * by id).  *vout (caller frees) holds *kept of them.  0, or -1 out of memory.
  */
-void
-agents_query_run(const struct agents_query *q, struct agent *const *agents, size_t n,
-    json_t *items, long *total, void (*missing)(void *arg, const char *id), void *arg)
+static int
+query_select(const struct agents_query *q, struct agent *const *agents, size_t n,
+    void (*missing)(void *arg, const char *id), void *arg, struct agent ***vout, size_t *kept)
 {
 	struct agent **v = NULL;
 	unsigned char *want = NULL;
 	struct sort_spec spec;
 	struct run_ctx rc;
 	char *pattern = NULL;
-	size_t i, m = 0, kept, end;
-	uint32_t mask;
-	int ordered = 1, f;
+	size_t i, m = 0, k;
+	int ordered = 1, f, ret = -1;
 
-	*total = 0;
+	*vout = NULL;
+	*kept = 0;
 	memset(&rc, 0, sizeof(rc));
 	rc.q = q;
 	rc.now = q->now != 0 ? q->now : time(NULL);
@@ -1224,11 +1223,11 @@ agents_query_run(const struct agents_query *q, struct agent *const *agents, size
 			goto out;
 		snprintf(rc.group_pattern, len, "%%,%s,%%", q->group);
 	}
-	for (i = 0, kept = 0; i < m; i++) {
+	for (i = 0, k = 0; i < m; i++) {
 		if (want != NULL && !want[i])
 			continue;
 		if (agent_matches(&rc, v[i]))
-			v[kept++] = v[i];
+			v[k++] = v[i];
 	}
 
 	if (q->nsort > 0) {
@@ -1240,8 +1239,55 @@ agents_query_run(const struct agents_query *q, struct agent *const *agents, size
 			spec.keys[spec.n].field = f;
 			spec.keys[spec.n++].desc = q->sort[i].desc;
 		}
-		qsort_r(v, kept, sizeof(*v), agent_cmp, &spec);
+		qsort_r(v, k, sizeof(*v), agent_cmp, &spec);
 	}
+	*vout = v;
+	*kept = k;
+	v = NULL;
+	ret = 0;
+out:
+	free(rc.group_pattern);
+	free(rc.id_pattern);
+	free(pattern);
+	free(want);
+	free(v);
+	return ret;
+}
+
+/*
+ * page_bounds: the rows [*from, *to) of kept that offset and limit leave; 0
+ * when none.
+ */
+static int
+page_bounds(const struct agents_query *q, size_t kept, size_t *from, size_t *to)
+{
+	size_t end;
+
+	if (q->offset < 0 || (size_t)q->offset >= kept || q->limit <= 0)
+		return 0;
+	end = kept - (size_t)q->offset;
+	if ((size_t)q->limit < end)
+		end = (size_t)q->limit;
+	*from = (size_t)q->offset;
+	*to = end + (size_t)q->offset;
+	return 1;
+}
+
+/*
+ * agents_query_run: works on an array of pointers (query_select), made
+ * distinct when asked, and only the rows inside offset/limit become JSON.
+ */
+void
+agents_query_run(const struct agents_query *q, struct agent *const *agents, size_t n,
+    json_t *items, long *total, void (*missing)(void *arg, const char *id), void *arg)
+{
+	struct agent **v = NULL;
+	size_t i, kept, from, to;
+	uint32_t mask;
+
+	*total = 0;
+	if (query_select(q, agents, n, missing, arg, &v, &kept) == -1)
+		return;
 	mask = select_mask(q->select, q->nselect);
 	if (q->distinct) {
 		/* no id unless selected: Wazuh's min_select_fields are empty in distinct mode */
@@ -1254,23 +1300,103 @@ agents_query_run(const struct agents_query *q, struct agent *const *agents, size
 			goto out;
 	}
 	*total = (long)kept;
-
-	if (q->offset < 0 || (size_t)q->offset >= kept || q->limit <= 0)
+	if (!page_bounds(q, kept, &from, &to))
 		goto out;
-	end = kept - (size_t)q->offset;
-	if ((size_t)q->limit < end)
-		end = (size_t)q->limit;
-	end += (size_t)q->offset;
-	for (i = (size_t)q->offset; i < end; i++) {
+	for (i = from; i < to; i++) {
 		json_t *o = agent_json_mask(v[i], mask);
 
 		if (o != NULL)
 			json_array_append_new(items, o);
 	}
 out:
-	free(rc.group_pattern);
-	free(rc.id_pattern);
-	free(pattern);
-	free(want);
+	free(v);
+}
+
+/* group_na: the selected fields of mask that are NULL for a set to "N/A" in o (Wazuh's filler). */
+static int
+group_na(json_t *o, const struct agent *a, uint32_t mask)
+{
+	json_t *os;
+	int f;
+
+	for (f = 0; f < F_COUNT; f++) {
+		if (!(mask & FIELD_BIT(f)) || !field_is_null(a, f))
+			continue;
+		if (strncmp(agent_fields[f].name, "os.", 3) != 0) {
+			if (json_object_set_new(o, agent_fields[f].name, json_string("N/A")) == -1)
+				return -1;
+			continue;
+		}
+		if ((os = json_object_get(o, "os")) == NULL &&
+		    (json_object_set_new(o, "os", os = json_object()) == -1 || os == NULL))
+			return -1;
+		if (json_object_set_new(os, agent_fields[f].name + 3, json_string("N/A")) == -1)
+			return -1;
+	}
+	return 0;
+}
+
+struct group_row {
+	size_t first;      /* position of its first agent in the selection's order */
+	long count;
+};
+
+static int
+group_row_cmp(const void *x, const void *y)
+{
+	const struct group_row *a = x, *b = y;
+
+	return (a->first > b->first) - (a->first < b->first);
+}
+
+void
+agents_query_group(const struct agents_query *q, struct agent *const *agents, size_t n,
+    json_t *items, long *total)
+{
+	struct agent **v = NULL;
+	struct group_row *g = NULL;
+	struct distinct_ctx dc;
+	size_t *pos = NULL, i, kept, ng = 0, from, to;
+	uint32_t mask;
+
+	*total = 0;
+	if (query_select(q, agents, n, NULL, NULL, &v, &kept) == -1)
+		return;
+	/* Wazuh counts the matching agents before it adds its GROUP BY */
+	*total = (long)kept;
+	mask = q->nselect > 0 ? select_mask(q->select, q->nselect) & ~FIELD_BIT(F_ID) : FIELDS_ALL;
+	for (i = 0; i < q->nselect; i++)
+		if (strcmp(q->select[i], "id") == 0)
+			mask |= FIELD_BIT(F_ID);
+	if ((pos = calloc(kept ? kept : 1, sizeof(*pos))) == NULL ||
+	    (g = calloc(kept ? kept : 1, sizeof(*g))) == NULL)
+		goto out;
+	for (i = 0; i < kept; i++)
+		pos[i] = i;
+	dc.v = v;
+	dc.mask = mask;
+	/* by values, then position: each group's first agent leads it */
+	qsort_r(pos, kept, sizeof(*pos), distinct_cmp, &dc);
+	for (i = 0; i < kept; i++) {
+		if (ng == 0 || distinct_vals_cmp(v[g[ng - 1].first], v[pos[i]], mask) != 0)
+			g[ng++] = (struct group_row){ pos[i], 0 };
+		g[ng - 1].count++;
+	}
+	qsort(g, ng, sizeof(*g), group_row_cmp);
+	if (!page_bounds(q, ng, &from, &to))
+		goto out;
+	for (i = from; i < to; i++) {
+		json_t *o = agent_json_mask(v[g[i].first], mask);
+
+		if (o == NULL || group_na(o, v[g[i].first], mask) == -1 ||
+		    json_object_set_new(o, "count", json_integer(g[i].count)) == -1) {
+			json_decref(o);
+			continue;
+		}
+		json_array_append_new(items, o);
+	}
+out:
+	free(g);
+	free(pos);
 	free(v);
 }
