@@ -443,7 +443,7 @@ out:
 static int
 name_cmp(const void *a, const void *b)
 {
-	return strcmp(*(char *const *)a, *(char *const *)b);
+	return strcmp(*(const char *const *)a, *(const char *const *)b);
 }
 
 static const char *const delete_groups_params[] = { "pretty", "wait_for_complete", "groups_list",
@@ -748,6 +748,93 @@ api_delete_agent_group(struct api_req *r)
 	snprintf(msg, sizeof(msg), "Agent '%s' removed from '%s'.%s", idstr, g,
 	    re ? " Agent reassigned to group default." : "");
 	reply_message(r, msg);
+}
+
+static const char *const agent_groups_params[] = { "pretty", "wait_for_complete",
+	"groups_list", NULL };
+
+static int
+str_cmp(const void *a, const void *b)
+{
+	return strcmp(*(const char *const *)a, *(const char *const *)b);
+}
+
+/*
+ * DELETE /agents/{agent_id}/group: Wazuh's remove_agent_from_groups: the
+ * agent out of each group of groups_list (default last, as Wazuh orders it),
+ * or, without it, out of every group it is in: it ends in default alone, and
+ * the failures Wazuh's RBAC post-processor drops for an unlisted request (1710,
+ * 1734, 1745) are left out.  The affected groups are listed sorted.
+ */
+void
+api_delete_agent_groups(struct api_req *r)
+{
+	struct node *n = r->node;
+	const char *list = api_param_get(r, "groups_list");
+	const char *names[GROUPS_PER_AGENT_MAX + 1], *done[GROUPS_PER_AGENT_MAX + 1];
+	char buf[sizeof(((struct agent *)0)->group)], idstr[16], *tok, *save = NULL;
+	struct envelope *e = NULL;
+	struct agent *a;
+	size_t nnames = 0, ndone = 0, i, k;
+	long id;
+	int rc, re, has_default = 0;
+
+	if (api_check(r, agent_groups_params) == -1 || (id = agent_id_param(r, r->segs[1])) < 0)
+		return;
+	if (list != NULL && strlen(list) >= sizeof(buf)) {
+		api_reply_problem(r, 400, 0, "'groups_list' is too long");
+		return;
+	}
+	snprintf(buf, sizeof(buf), "%s", list != NULL ? list : "");
+	for (tok = strtok_r(buf, ",", &save); tok != NULL; tok = strtok_r(NULL, ",", &save))
+		if (!group_param_ok(r, tok, "groups_list"))
+			return;
+	if (id == 0) {
+		api_reply_problem(r, 400, 1703, NULL);
+		return;
+	}
+	if ((a = registry_agent_by_id(n->reg, (unsigned int)id)) == NULL || a->removed) {
+		api_reply_problem(r, 404, 1701, NULL);
+		return;
+	}
+	/* the groups to take the agent out of, each once, default last */
+	snprintf(buf, sizeof(buf), "%s", list != NULL ? list : a->group);
+	save = NULL;
+	for (tok = strtok_r(buf, ",", &save); tok != NULL; tok = strtok_r(NULL, ",", &save)) {
+		for (k = 0; k < nnames && strcmp(names[k], tok) != 0; k++)
+			;
+		if (k < nnames)
+			continue;
+		if (strcmp(tok, GROUP_DEFAULT) == 0)
+			has_default = 1;
+		else if (nnames < GROUPS_PER_AGENT_MAX)
+			names[nnames++] = tok;
+	}
+	if (has_default)
+		names[nnames++] = GROUP_DEFAULT;
+	if ((e = envelope_new()) == NULL) {
+		api_reply_problem(r, 500, 1000, NULL);
+		return;
+	}
+	agent_id_format((unsigned int)id, idstr, sizeof(idstr));
+	for (i = 0; i < nnames; i++) {
+		if (groups_get(n->groups, names[i]) == NULL)
+			rc = 1710;
+		else
+			rc = group_remove_agent(n, (unsigned int)id, names[i], &re);
+		if (rc == 0) {
+			done[ndone++] = names[i];
+			log_info("api: %s: agent %s removed from group '%s'", r->user, idstr, names[i]);
+		} else if (list != NULL || (rc != 1710 && rc != 1734 && rc != 1745))
+			envelope_fail(e, names[i], rc);
+	}
+	qsort(done, ndone, sizeof(*done), str_cmp);
+	for (i = 0; i < ndone; i++)
+		envelope_affect(e, json_string(done[i]));
+	api_reply_json(r, 200, envelope_render(e, "Specified agent was removed from returned groups",
+	    "Specified agent was not removed from some groups",
+	    "Specified agent was not removed from any group", 0));
+	envelope_free(e);
 }
 
 static const char *const agents_group_params[] = { "pretty", "wait_for_complete", "group_id",
