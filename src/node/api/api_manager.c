@@ -111,3 +111,51 @@ api_get_cluster_node_info(struct api_req *r)
 	snprintf(detail, sizeof(detail), "Unknown node ID: %.100s", node);
 	api_reply_problem(r, 500, 3022, detail);
 }
+
+/*
+ * GET /manager/status: Wazuh's get_manager_status, its 17 daemons in its
+ * order.  vigild is one process; a daemon is "running" when vigild does its
+ * work now: remoted (the agent port), authd (enrollment listening), wazuh-db
+ * (the registry), apid (this API) and clusterd (in a cluster).  What Vigil
+ * has no counterpart for (analysis, active response, logs, modules, ...) is
+ * "stopped" (docs/api.md).
+ */
+void
+api_get_manager_status(struct api_req *r)
+{
+	static const char *const daemons[] = { "wazuh-agentlessd", "wazuh-analysisd",
+		"wazuh-authd", "wazuh-csyslogd", "wazuh-dbd", "wazuh-monitord", "wazuh-execd",
+		"wazuh-integratord", "wazuh-logcollector", "wazuh-maild", "wazuh-remoted",
+		"wazuh-reportd", "wazuh-syscheckd", "wazuh-clusterd", "wazuh-modulesd", "wazuh-db",
+		"wazuh-apid" };
+	struct node *n = r->node;
+	struct envelope *e;
+	json_t *item;
+	size_t i;
+	int clustered = cluster_enabled(n), run;
+
+	if (api_check(r, info_params) == -1)
+		return;
+	if ((e = envelope_new()) == NULL || (item = json_object()) == NULL) {
+		envelope_free(e);
+		api_reply_problem(r, 500, 1000, NULL);
+		return;
+	}
+	for (i = 0; i < sizeof(daemons) / sizeof(daemons[0]); i++) {
+		const char *d = daemons[i];
+
+		run = strcmp(d, "wazuh-remoted") == 0 || strcmp(d, "wazuh-db") == 0 ||
+		    strcmp(d, "wazuh-apid") == 0 ||
+		    (strcmp(d, "wazuh-authd") == 0 && n->enroll_lsn != NULL) ||
+		    (strcmp(d, "wazuh-clusterd") == 0 && clustered);
+		json_object_set_new(item, d, json_string(run ? "running" : "stopped"));
+	}
+	envelope_affect(e, item);
+	api_reply_json(r, 200, envelope_render(e, clustered ?
+	    "Processes status was successfully read in specified node" :
+	    "Processes status was successfully read",
+	    "Could not read basic information in some nodes", clustered ?
+	    "Could not read processes status in specified node" :
+	    "Could not read processes status", 0));
+	envelope_free(e);
+}
