@@ -77,6 +77,16 @@ static const struct api_route api_routes[] = {
 	    api_delete_agents, { RBAC_AGENT_READ, RBAC_AGENT_CREATE, 0, RBAC_AGENT_DELETE } },
 	{ "agents/summary/status", M_GET, api_get_agents_summary, NULL, NULL, NULL,
 	    { RBAC_AGENT_READ } },
+	{ "agents/summary/os", M_GET, api_get_agents_summary_os, NULL, NULL, NULL, { RBAC_AGENT_READ } },
+	{ "agents/stats/distinct", M_GET, api_get_agents_distinct, NULL, NULL, NULL,
+	    { RBAC_AGENT_READ } },
+	{ "agents/outdated", M_GET, api_get_agents_outdated, NULL, NULL, NULL, { RBAC_AGENT_READ } },
+	{ "agents/no_group", M_GET, api_get_agents_no_group, NULL, NULL, NULL, { RBAC_AGENT_READ } },
+	{ "agents/*/key", M_GET, api_get_agent_key, NULL, NULL, NULL, { RBAC_AGENT_READ } },
+	{ "agents/*/group", M_DELETE, NULL, NULL, NULL, api_delete_agent_groups,
+	    { 0, 0, 0, RBAC_AGENT_GROUP_ASSIGN } },
+	{ "agents/*/group/is_sync", M_GET, api_get_agent_is_sync, NULL, NULL, NULL,
+	    { RBAC_AGENT_READ } },
 	{ "agents/restart", M_PUT, NULL, NULL, api_put_agents_restart, NULL,
 	    { 0, 0, RBAC_AGENT_RESTART } },
 	{ "agents/*/restart", M_PUT, NULL, NULL, api_put_agent_restart, NULL,
@@ -105,6 +115,7 @@ static const struct api_route api_routes[] = {
 	    { RBAC_CLUSTER_READ } },
 	{ "cluster/*/info", M_GET, api_get_cluster_node_info, NULL, NULL, NULL, { RBAC_CLUSTER_READ } },
 	{ "manager/info", M_GET, api_get_manager_info, NULL, NULL, NULL, { RBAC_MANAGER_READ } },
+	{ "manager/status", M_GET, api_get_manager_status, NULL, NULL, NULL, { RBAC_MANAGER_READ } },
 };
 
 /*
@@ -618,10 +629,13 @@ api_dispatch(struct evhttp_request *req, void *arg)
 			break;
 		r.segs[r.nsegs++] = tok;
 	}
+	/* the first route that matches and serves the method, else the first that matches (405) */
 	for (i = 0; i < sizeof(api_routes) / sizeof(api_routes[0]); i++) {
 		if (route_match(api_routes[i].pattern, r.segs, r.nsegs)) {
-			rt = &api_routes[i];
-			break;
+			if (rt == NULL || (api_routes[i].methods & bit) != 0)
+				rt = &api_routes[i];
+			if ((rt->methods & bit) != 0)
+				break;
 		}
 	}
 	if (rt == NULL) {

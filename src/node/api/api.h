@@ -116,6 +116,17 @@ void api_delete_agent_group(struct api_req *r);
 void api_put_agents_group(struct api_req *r);
 void api_delete_agents_group(struct api_req *r);
 
+/* api_agents_info.c: the other GET /agents views; api_groups.c: DELETE /agents/{id}/group;
+ * api_manager.c: GET /manager/status. */
+void api_get_agent_key(struct api_req *r);
+void api_get_agents_summary_os(struct api_req *r);
+void api_get_agents_no_group(struct api_req *r);
+void api_get_agents_outdated(struct api_req *r);
+void api_get_agents_distinct(struct api_req *r);
+void api_get_agent_is_sync(struct api_req *r);
+void api_delete_agent_groups(struct api_req *r);
+void api_get_manager_status(struct api_req *r);
+
 /* api.c: the REST API (port 55000, HTTPS). */
 int api_listen(struct node *n);
 void api_free(struct node *n);
