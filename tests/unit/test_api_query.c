@@ -561,6 +561,75 @@ teardown(void **state)
 	return 0;
 }
 
+/* agents_query_group: Wazuh's GROUP BY with counts, N/A for NULL, total before grouping. */
+static void
+test_group(void **state)
+{
+	struct fixture *fx = *state;
+	static const struct {
+		struct api_param p[4];
+		const char *want;
+		long total;
+	} cases[] = {
+		{ { P("select", "status,version") },
+		  "[{\"count\":5,\"status\":\"active\",\"version\":\"Wazuh v4.12.0\"},"
+		  "{\"count\":4,\"status\":\"active\",\"version\":\"Wazuh v4.10.1\"},"
+		  "{\"count\":2,\"status\":\"disconnected\",\"version\":\"Wazuh v4.9.2\"},"
+		  "{\"count\":2,\"status\":\"never_connected\",\"version\":\"N/A\"}]", 13 },
+		/* offset and limit page the groups; the total still counts agents */
+		{ { P("select", "os.platform"), P("q", "id!=0"), P("offset", "1"), P("limit", "1") },
+		  "[{\"count\":6,\"os\":{\"platform\":\"ubuntu\"}}]", 12 },
+		/* groups follow the sort of their first agent */
+		{ { P("select", "version"), P("sort", "-id") },
+		  "[{\"count\":2,\"version\":\"N/A\"},{\"count\":2,\"version\":\"Wazuh v4.9.2\"},"
+		  "{\"count\":4,\"version\":\"Wazuh v4.10.1\"},"
+		  "{\"count\":5,\"version\":\"Wazuh v4.12.0\"}]", 13 },
+		{ { P("select", "node_name"), P("search", "worker1") },
+		  "[{\"count\":1,\"node_name\":\"worker1\"}]", 1 },
+		/* a NULL os field inside "os" */
+		{ { P("select", "os.name,os.platform"), P("q", "id=12") },
+		  "[{\"count\":1,\"os\":{\"name\":\"N/A\",\"platform\":\"ubuntu\"}}]", 1 },
+		{ { P("select", "status"), P("q", "id=99") }, "[]", 0 },
+	};
+	struct agents_query q;
+	size_t c, np;
+	long total;
+
+	for (c = 0; c < sizeof(cases) / sizeof(cases[0]); c++) {
+		json_t *items = json_array();
+		char *got;
+
+		for (np = 0; np < 4 && cases[c].p[np].key != NULL; np++)
+			;
+		parse_ok(cases[c].p, np, &q);
+		agents_query_group(&q, fx->v, fx->n, items, &total);
+		got = json_dumps(items, JSON_SORT_KEYS | JSON_COMPACT);
+		assert_non_null(got);
+		assert_string_equal(got, cases[c].want);
+		assert_int_equal(total, cases[c].total);
+		free(got);
+		json_decref(items);
+		agents_query_free(&q);
+	}
+	/* no fields: every field, one group per agent, id included */
+	{
+		struct api_param p[] = { P("q", "id=3") };
+		json_t *items = json_array(), *o;
+
+		parse_ok(p, 1, &q);
+		agents_query_group(&q, fx->v, fx->n, items, &total);
+		assert_int_equal(json_array_size(items), 1);
+		o = json_array_get(items, 0);
+		assert_string_equal(json_string_value(json_object_get(o, "id")), "003");
+		assert_int_equal(json_integer_value(json_object_get(o, "count")), 1);
+		assert_string_equal(json_string_value(json_object_get(json_object_get(o, "os"), "name")),
+		    "N/A");
+		assert_string_equal(json_string_value(json_object_get(o, "status")), "active");
+		json_decref(items);
+		agents_query_free(&q);
+	}
+}
+
 struct missing_log {
 	char ids[16][16];
 	int n;
@@ -1142,6 +1211,7 @@ main(void)
 		cmocka_unit_test(test_agent_json_sparse),
 		cmocka_unit_test(test_agent_json_select),
 		cmocka_unit_test_setup_teardown(test_run_default, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_group, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_run_paging, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_run_filters, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_run_search, setup, teardown),
