@@ -2,9 +2,11 @@
  * fuzz_api_query.c — libFuzzer target for the REST API query parsers.
  *
  * The input is split into "key=value" pairs on '&' or '\n' (a pair without
- * '=' has an empty value), fed to agents_query_parse, and each value to
+ * '=' has an empty value), a repeated key combined as the API combines it
+ * (api_params_add), fed to agents_query_parse, and each value to
  * api_parse_agents_list.  A query that parses is then run over a few fixed
- * agents, so sort, search, select and paging get exercised as well.
+ * agents, listed and grouped (stats/distinct), so sort, search, select and
+ * paging get exercised as well.
  */
 #include <stddef.h>
 #include <stdint.h>
@@ -12,6 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "node/api/api_params.h"
 #include "node/api/api_query.h"
 
 #define FUZZ_MAX_PARAMS 32
@@ -59,6 +62,8 @@ int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	struct api_param params[FUZZ_MAX_PARAMS];
+	char *owned[FUZZ_MAX_PARAMS];
+	struct api_params ps = { params, 0, FUZZ_MAX_PARAMS, owned, 0 };
 	struct agents_query q;
 	struct api_qerr err;
 	unsigned int *ids;
@@ -73,16 +78,17 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		return 0;
 	memcpy(buf, data, size);
 	buf[size] = '\0';   /* an embedded NUL just ends the input early */
-	for (tok = strtok_r(buf, "&\n", &save); tok != NULL && n < FUZZ_MAX_PARAMS;
-	    tok = strtok_r(NULL, "&\n", &save)) {
+	for (tok = strtok_r(buf, "&\n", &save); tok != NULL; tok = strtok_r(NULL, "&\n", &save)) {
+		const char *v = "";
+
 		if ((p = strchr(tok, '=')) != NULL) {
 			*p = '\0';
-			params[n].value = p + 1;
-		} else
-			params[n].value = "";
-		params[n].key = tok;
-		n++;
+			v = p + 1;
+		}
+		if (api_params_add(&ps, tok, v) == -1)
+			break;
 	}
+	n = ps.n;
 	for (i = 0; i < n; i++) {
 		if (api_parse_agents_list(params[i].value, &ids, &strs, &nids, &err) == 0)
 			api_agents_list_free(ids, strs, nids);
@@ -100,9 +106,14 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			}
 			json_decref(items);
 		}
+		if ((items = json_array()) != NULL) {
+			agents_query_group(&q, fuzz_agent_ptrs, 6, items, &total);
+			json_decref(items);
+		}
 		agents_query_free(&q);
 	} else if (strnlen(err.detail, sizeof(err.detail)) == sizeof(err.detail))
 		abort();   /* the detail is always NUL-terminated */
+	api_params_clear(&ps);
 	free(buf);
 	return 0;
 }
