@@ -453,8 +453,11 @@ read_option(const char *section, const struct xel *opt, char **name, json_t **va
 
 			c = strchr(t, ',');
 			if (d == NULL || attrs_into(d, opt) == -1 || json_object_set_new(d, "path",
-			    strip_json(t, c != NULL ? (size_t)(c - t) : strlen(t))) == -1 ||
-			    json_array_append_new(v, d) == -1)
+			    strip_json(t, c != NULL ? (size_t)(c - t) : strlen(t))) == -1) {
+				json_decref(d);
+				goto err;
+			}
+			if (json_array_append_new(v, d) == -1)
 				goto err;
 		}
 	} else if ((strcmp(section, "syscheck") == 0 && (strcmp(on, "synchronization") == 0 ||
@@ -529,12 +532,15 @@ read_option(const char *section, const struct xel *opt, char **name, json_t **va
 			}
 			if (cv == NULL)
 				cv = json_null();
-			if (!json_is_array(list = json_object_get(v, cn))) {
-				list = json_array();
-				json_object_set_new(v, cn, list);
-			}
-			json_array_append_new(list, cv);
+			if (!json_is_array(list = json_object_get(v, cn)) &&
+			    json_object_set_new(v, cn, list = json_array()) == -1)
+				list = NULL;   /* the key is not UTF-8: set_new freed the list */
 			free(cn);
+			if (list == NULL || json_array_append_new(list, cv) == -1) {
+				if (list == NULL)
+					json_decref(cv);
+				goto err;
+			}
 		}
 	} else if (opt->text != NULL)
 		v = json_string(opt->text);

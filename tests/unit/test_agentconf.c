@@ -56,6 +56,13 @@ static const struct { const char *xml, *json; } rows[] = {
 	{ "</a>", NULL }, { "<a>&#xd800;</a>", NULL }, { "<!-- x", NULL },
 	{ "<agent_config><wodle><x>1</x></wodle></agent_config>", NULL },
 	{ "<agent_config><remote><protocol/></remote></agent_config>", NULL },
+	/* names that are not UTF-8 (found by fuzz_agentconf: a leak, then a use after free) */
+	{ "<agent_config><syscheck><directories \xae=\"1\">/a</directories></syscheck>"
+	  "</agent_config>", NULL },
+	{ "<agent_config><syscheck><x><\xae>1</\xae></x></syscheck></agent_config>", NULL },
+	{ "<agent_config><syscheck><x><\xc3\xa9>1</\xc3\xa9></x></syscheck></agent_config>",
+	  "{\"total_affected_items\": 1, \"affected_items\": [{\"filters\": {}, \"config\": "
+	  "{\"syscheck\": {\"x\": {\"\xc3\xa9\": [\"1\"]}}}}]}" },
 };
 
 static void
