@@ -3,6 +3,7 @@
 
 #include <openssl/evp.h>
 #include <openssl/rand.h>
+#include <string.h>
 
 /*
  * hash_hex: the digest `name` of data as lowercase hex.  The algorithm is
@@ -38,6 +39,29 @@ hash_md5_hex(const void *data, size_t len, char out[33])
 	static EVP_MD *md5;
 
 	hash_hex("MD5", &md5, data, len, out);
+}
+
+int
+hash_named_hex(const char *algo, const void *data, size_t len, char *out, size_t cap)
+{
+	/* Python hashlib's names (Wazuh's `hash` parameter) and OpenSSL's. */
+	static const char *const names[][2] = {
+		{ "md5", "MD5" }, { "sha1", "SHA1" }, { "sha224", "SHA224" },
+		{ "sha256", "SHA256" }, { "sha384", "SHA384" }, { "sha512", "SHA512" },
+		{ "blake2b", "BLAKE2B-512" }, { "blake2s", "BLAKE2S-256" },
+		{ "sha3_224", "SHA3-224" }, { "sha3_256", "SHA3-256" }, { "sha3_384", "SHA3-384" },
+		{ "sha3_512", "SHA3-512" },
+	};
+	static EVP_MD *cache[sizeof(names) / sizeof(names[0])];
+	size_t i;
+
+	for (i = 0; i < sizeof(names) / sizeof(names[0]); i++)
+		if (strcmp(algo, names[i][0]) == 0)
+			break;
+	if (i == sizeof(names) / sizeof(names[0]) || cap < 2 * EVP_MAX_MD_SIZE + 1)
+		return -1;
+	hash_hex(names[i][1], &cache[i], data, len, out);
+	return out[0] != '\0' ? 0 : -1;
 }
 
 void

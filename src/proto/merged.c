@@ -3,6 +3,7 @@
 
 #include <stdio.h>
 #include <stdlib.h>
+#include <stdint.h>
 #include <string.h>
 
 char *
@@ -106,4 +107,40 @@ merged_is_close(const char *msg, size_t len)
 {
 	return len >= sizeof(MERGED_CLOSE) - 1 &&
 	    memcmp(msg, MERGED_CLOSE, sizeof(MERGED_CLOSE) - 1) == 0;
+}
+
+int
+merged_next(const char *m, size_t len, size_t *off, char *name, size_t cap, const char **data,
+    size_t *dlen)
+{
+	const char *nl, *sp;
+	size_t i = *off, size = 0, k;
+
+	if (i == 0) {
+		if (len == 0 || m[0] != '#' || (nl = memchr(m, '\n', len)) == NULL)
+			return -1;
+		i = (size_t)(nl - m) + 1;
+	}
+	if (i >= len)
+		return 0;
+	if (m[i] != '!' || (nl = memchr(m + i, '\n', len - i)) == NULL ||
+	    (sp = memchr(m + i, ' ', (size_t)(nl - (m + i)))) == NULL || sp == m + i + 1)
+		return -1;
+	for (k = i + 1; m + k < sp; k++) {
+		if (m[k] < '0' || m[k] > '9' || size > (SIZE_MAX - 9) / 10)
+			return -1;
+		size = size * 10 + (size_t)(m[k] - '0');
+	}
+	k = (size_t)(nl - sp) - 1;
+	if (k == 0 || k >= cap)
+		return -1;
+	memcpy(name, sp + 1, k);
+	name[k] = '\0';
+	i = (size_t)(nl - m) + 1;
+	if (size > len - i)
+		return -1;
+	*data = m + i;
+	*dlen = size;
+	*off = i + size;
+	return 1;
 }

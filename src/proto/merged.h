@@ -49,6 +49,16 @@ char *merged_build(const char *header, const struct merged_file *files, size_t n
     size_t *len);
 
 /*
+ * merged_next: the next file of the merged.mg m (len bytes) from *off (0:
+ * the start; the "#<header>" line is skipped): its name (copied into name,
+ * cap bytes), where its bytes are and how many.  1 with *off moved past it,
+ * 0 at the end, -1 when malformed (a bad "!<size> <name>" line, a size past
+ * the end, a name that does not fit).
+ */
+int merged_next(const char *m, size_t len, size_t *off, char *name, size_t cap,
+    const char **data, size_t *dlen);
+
+/*
  * merged_up_file: the "#!-up file <md5> merged.mg\n" announcement for md5
  * (32 hex chars) into out; its length, or -1 if cap is too small or md5 bad.
  */

@@ -389,7 +389,7 @@ def test_config_push_and_status(cluster, tmp_path, procs):
     vigil.wait_for(lambda: byname()["real-w1"]["group_config_status"] == "synced", 20, 0.2,
                    "synced in web")
     # Bad configurations are refused and change nothing.
-    for data, code in (("", 1112), ("  \n", 1112), ("<agent_config>", 1113),
+    for data, code in (("", 1912), ("  \n", 1112), ("<agent_config>", 1113),
                        ("<agent_config></other>", 1113), ("text", 1113),
                        ("<ossec_config></ossec_config>", 1114)):
         problem(master.api("PUT", "/groups/web/configuration", data=data, headers=xml()), 400, code)

@@ -67,7 +67,7 @@ test_parse_defaults_and_schema(void **state)
 {
 	struct api_param none[1] = { P("pretty", "false") };
 	struct api_param extra[] = { P("limit", "5"), P("bogus", "1") };
-	struct api_param q[] = { P("q", "name=worker1") };
+	struct api_param q[] = { P("q", "name%=worker1") };
 	struct api_param dist[] = { P("distinct", "maybe") };
 	struct api_param wfc[] = { P("wait_for_complete", "yes") };
 	struct api_param lim0[] = { P("limit", "0") };
@@ -92,7 +92,8 @@ test_parse_defaults_and_schema(void **state)
 	assert_int_equal(err.code, 0);
 	assert_string_equal(err.detail, "Extra parameter(s) bogus not in spec");
 	assert_int_equal(nodes_query_parse(q, NP(q), &nq, &err), -1);
-	assert_string_equal(err.detail, "Parameter 'q' is not supported by this server");
+	assert_int_equal(err.code, 1407);
+	assert_string_equal(err.detail, "Parameter 'q' is not valid: 'name%=worker1'");
 	assert_int_equal(nodes_query_parse(dist, NP(dist), &nq, &err), -1);
 	assert_string_equal(err.detail, "'maybe' is not of type 'boolean' - 'distinct'");
 	assert_int_equal(nodes_query_parse(wfc, NP(wfc), &nq, &err), -1);

@@ -155,6 +155,53 @@ test_conf_depth(void **state)
 	assert_int_equal(group_conf_check(buf, off), 1113);
 }
 
+/* Names Wazuh keeps for files in etc/shared (1713), and file names of GET /groups/{id}/files/{f}. */
+static void
+test_reserved_and_file_names(void **state)
+{
+	static const struct { const char *name; int reserved, file_ok; } rows[] = {
+		{ "ar.conf", 1, 1 }, { "agent-template.conf", 1, 1 }, { "agent.conf", 0, 1 },
+		{ "my.conf", 0, 1 }, { "default", 0, 1 }, { "merged.mg", 0, 1 },
+		{ "..", 0, 1 }, { "a b:c+d,e", 0, 1 }, { "../x", 0, 0 }, { "a/b", 0, 0 },
+		{ "a;b", 0, 0 }, { "", 0, 0 }, { "a%2F", 0, 0 }, { "AR.CONF", 0, 1 },
+	};
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < sizeof(rows) / sizeof(rows[0]); i++) {
+		assert_int_equal(group_name_reserved(rows[i].name), rows[i].reserved);
+		assert_int_equal(group_file_name_ok(rows[i].name), rows[i].file_ok);
+	}
+	assert_int_equal(group_name_reserved(NULL), 0);
+	assert_int_equal(group_file_name_ok(NULL), 0);
+}
+
+/* group_files: the group's own bytes, in name order, merged.mg being what agents get. */
+static void
+test_group_files(void **state)
+{
+	struct groups *g = groups_new();
+	struct group_file f[GROUP_FILES_MAX];
+	const struct group *gr;
+
+	(void)state;
+	assert_int_equal(groups_set(g, "web", "<agent_config/>", 15), 0);
+	gr = groups_get(g, "web");
+	assert_int_equal(group_files(gr, f), 3);
+	assert_string_equal(f[0].name, "agent.conf");
+	assert_int_equal(f[0].len, 15);
+	assert_memory_equal(f[0].data, "<agent_config/>", 15);
+	assert_string_equal(f[1].name, "ar.conf");
+	assert_int_equal(f[1].len, sizeof(MERGED_AR_CONF) - 1);
+	assert_string_equal(f[2].name, "merged.mg");
+	assert_ptr_equal(f[2].data, gr->merged);
+	assert_int_equal(f[2].len, gr->merged_len);
+	assert_int_equal(group_text_utf8("caf\xc3\xa9", 5), 1);
+	assert_int_equal(group_text_utf8("\xff", 1), 0);
+	assert_int_equal(group_text_utf8("\xed\xa0\x80", 3), 0);
+	groups_free(g);
+}
+
 int
 main(void)
 {
@@ -164,6 +211,8 @@ main(void)
 		cmocka_unit_test(test_set_get_remove_merged),
 		cmocka_unit_test(test_conf_check),
 		cmocka_unit_test(test_conf_depth),
+		cmocka_unit_test(test_reserved_and_file_names),
+		cmocka_unit_test(test_group_files),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

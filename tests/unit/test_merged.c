@@ -117,11 +117,54 @@ test_up_file_refused(void **state)
 	assert_false(merged_is_close("#!-close fil", 12));
 }
 
+/* merged_next: the files of a merged.mg by their sizes (a line starting '!' inside one is data). */
+static void
+test_next(void **state)
+{
+	static const struct { const char *m; int files; } rows[] = {
+		{ "#g\n!3 a.conf\nabc!2 b\n!x", 2 },
+		{ "#g\n", 0 },
+		{ "#g\n!0 empty\n", 1 },
+		{ "", -1 }, { "g\n!1 a\nx", -1 }, { "#g", -1 }, { "#g\n!4 a\nxy", -1 },
+		{ "#g\n! a\n", -1 }, { "#g\n!1  \nx", 1 }, { "#g\n!1x a\nx", -1 },
+		{ "#g\n!1 \nx", -1 }, { "#g\n!99999999999999999999999 a\nx", -1 },
+	};
+	char name[16];
+	const char *data;
+	size_t i, off, dlen;
+	int n, rc;
+
+	(void)state;
+	for (i = 0; i < sizeof(rows) / sizeof(rows[0]); i++) {
+		off = 0;
+		n = 0;
+		while ((rc = merged_next(rows[i].m, strlen(rows[i].m), &off, name, sizeof(name),
+		    &data, &dlen)) == 1)
+			n++;
+		assert_int_equal(rc == -1 ? -1 : n, rows[i].files);
+	}
+	off = 0;
+	assert_int_equal(merged_next("#g\n!3 a.conf\nabc!2 b\n!x", 23, &off, name, sizeof(name),
+	    &data, &dlen), 1);
+	assert_string_equal(name, "a.conf");
+	assert_int_equal(dlen, 3);
+	assert_memory_equal(data, "abc", 3);
+	assert_int_equal(merged_next("#g\n!3 a.conf\nabc!2 b\n!x", 23, &off, name, sizeof(name),
+	    &data, &dlen), 1);
+	assert_string_equal(name, "b");
+	assert_memory_equal(data, "!x", 2);
+	/* a name that does not fit */
+	off = 0;
+	assert_int_equal(merged_next("#g\n!1 abcdefghijklmnopq\nx", 25, &off, name, sizeof(name),
+	    &data, &dlen), -1);
+}
+
 int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_default_group),
+		cmocka_unit_test(test_next),
 		cmocka_unit_test(test_small_and_empty_files),
 		cmocka_unit_test(test_up_file_round_trip),
 		cmocka_unit_test(test_up_file_refused),

@@ -268,6 +268,36 @@ test_like_and_nocase(void **state)
 	assert_true(qlang_nocase_cmp("ab", "abc") < 0);
 }
 
+/* Python's comparisons, as process_array's filter_array_by_query makes them. */
+static void
+test_py_match(void **state)
+{
+	static const struct { const char *q, *s; long long v; int text, num; } rows[] = {
+		{ "name=web", "web", 0, 1, 0 }, { "name=WEB", "web", 0, 0, 0 },
+		{ "name!=web", "web2", 0, 1, 0 }, { "name~eb", "web", 0, 1, 0 },
+		{ "name~EB", "web", 0, 0, 0 }, { "name>e", "web", 0, 1, 0 },
+		{ "name<3", "4.12.0", 0, 0, 1 }, { "name>3", "4.12.0", 0, 1, 0 },
+		{ "name=12", "12", 12, 1, 1 }, { "name<13", "12", 12, 1, 1 },
+		{ "name>9", "12", 12, 0, 1 }, { "name= 12", "12", 12, 0, 1 },
+		{ "name=x1", "x1", 1, 1, 0 }, { "name~1", "x1", 1, 1, 1 },
+		{ "name=-3", "-3", -3, 1, 1 }, { "name=null", "null", 0, 1, 0 },
+		{ "name='a'", "'a'", 0, 1, 0 },
+	};
+	struct qlang_err err;
+	struct qlang *ql;
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < sizeof(rows) / sizeof(rows[0]); i++) {
+		ql = qlang_parse(rows[i].q, strlen(rows[i].q), lookup, NULL, &err);
+		assert_non_null(ql);
+		assert_int_equal(qlang_py_match(qlang_cond(ql, 0), rows[i].s), rows[i].text);
+		assert_int_equal(qlang_py_match_int(qlang_cond(ql, 0), rows[i].v), rows[i].num);
+		assert_int_equal(qlang_py_match(qlang_cond(ql, 0), NULL), 0);
+		qlang_free(ql);
+	}
+}
+
 int
 main(void)
 {
@@ -279,6 +309,7 @@ main(void)
 		cmocka_unit_test(test_errors),
 		cmocka_unit_test(test_limits),
 		cmocka_unit_test(test_like_and_nocase),
+		cmocka_unit_test(test_py_match),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -105,6 +105,8 @@ static const struct api_route api_routes[] = {
 	    api_delete_groups, { RBAC_GROUP_READ, RBAC_GROUP_CREATE, 0, RBAC_GROUP_DELETE } },
 	{ "groups/*/agents", M_GET, api_get_group_agents, NULL, NULL, NULL,
 	    { RBAC_GROUP_AGENTS_READ } },
+	{ "groups/*/files", M_GET, api_get_group_files, NULL, NULL, NULL, { RBAC_GROUP_READ } },
+	{ "groups/*/files/*", M_GET, api_get_group_file, NULL, NULL, NULL, { RBAC_GROUP_READ } },
 	{ "groups/*/configuration", M_GET | M_PUT, api_get_group_config, NULL, api_put_group_config,
 	    NULL, { RBAC_GROUP_READ, 0, RBAC_GROUP_UPDATE_CONFIG } },
 	{ "cluster/status", M_GET, api_get_cluster_status, NULL, NULL, NULL, { RBAC_CLUSTER_STATUS } },

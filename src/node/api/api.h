@@ -111,6 +111,11 @@ void api_delete_groups(struct api_req *r);
 void api_get_group_agents(struct api_req *r);
 void api_get_group_config(struct api_req *r);
 void api_put_group_config(struct api_req *r);
+/* api_group_param_ok: group_id g in Wazuh's group_names format; else replies 400 naming what, 0. */
+int api_group_param_ok(struct api_req *r, const char *g, const char *what);
+/* api_group_files.c: a group's shared files. */
+void api_get_group_files(struct api_req *r);
+void api_get_group_file(struct api_req *r);
 void api_put_agent_group(struct api_req *r);
 void api_delete_agent_group(struct api_req *r);
 void api_put_agents_group(struct api_req *r);

@@ -18,6 +18,7 @@
 #include "node/core/agent.h"
 #include "node/api/api.h"
 #include "node/api/api_envelope.h"
+#include "node/api/qlang.h"
 #include "node/cluster/cluster.h"
 #include "node/registry/groups.h"
 #include "node/registry/registry.h"
@@ -26,11 +27,11 @@
 static const char *const basic_params[] = { "pretty", "wait_for_complete", NULL };
 
 /*
- * group_param_ok: a group_id from the path or the query in Wazuh's
+ * api_group_param_ok: a group_id from the path or the query in Wazuh's
  * group_names format; else replies 400 (schema) and returns 0.
  */
-static int
-group_param_ok(struct api_req *r, const char *g, const char *what)
+int
+api_group_param_ok(struct api_req *r, const char *g, const char *what)
 {
 	char detail[300];
 
@@ -181,7 +182,7 @@ reply_message(struct api_req *r, const char *msg)
 }
 
 static const char *const groups_params[] = { "pretty", "wait_for_complete", "groups_list",
-	"offset", "limit", "sort", "search", "select", "hash", NULL };
+	"offset", "limit", "sort", "search", "select", "hash", "q", NULL };
 
 /* parse_long: a non-negative integer parameter within [min, max]; -1 otherwise. */
 static long
@@ -272,6 +273,37 @@ gfields_parse(struct api_req *r, const char *v, int is_sort, int *want, struct g
 	return 0;
 }
 
+/* gq_lookup: a group field; any other name is a field no item has (it matches nothing). */
+static int
+gq_lookup(void *arg, const char *name, size_t len)
+{
+	int f = gfield(name, len);
+
+	(void)arg;
+	return f == -1 ? GF_N : f;
+}
+
+struct gq_match {
+	const struct qlang *ql;
+	const struct grow *row;
+};
+
+/* gq_match: condition i over one group, as Wazuh's process_array judges it (count is an int). */
+static int
+gq_match(void *arg, size_t i)
+{
+	const struct gq_match *m = arg;
+	const struct qlang_cond *c = qlang_cond(m->ql, i);
+
+	switch (c->field) {
+	case GF_NAME: return qlang_py_match(c, m->row->gr->name);
+	case GF_COUNT: return qlang_py_match_int(c, m->row->count);
+	case GF_MERGED: return qlang_py_match(c, m->row->gr->merged_md5);
+	case GF_CONFIG: return qlang_py_match(c, m->row->gr->conf_md5);
+	default: return 0;
+	}
+}
+
 static int
 grow_cmp(const void *pa, const void *pb, void *arg)
 {
@@ -295,8 +327,9 @@ grow_cmp(const void *pa, const void *pb, void *arg)
 /*
  * GET /groups: name, count, mergedSum, configSum of each group, by name
  * unless sort says otherwise; groups_list limits them (unknown ones are
- * failed items 1710); search keeps the names containing it; select keeps
- * those fields (and name).  hash may only be md5 here.
+ * failed items 1710); search keeps the names containing it; q filters as
+ * Wazuh's process_array does (before select); select keeps those fields (and
+ * name).  hash may only be md5 here.
  */
 void
 api_get_groups(struct api_req *r)
@@ -306,6 +339,9 @@ api_get_groups(struct api_req *r)
 	const char *hash = api_param_get(r, "hash"), *sort = api_param_get(r, "sort");
 	const char *select = api_param_get(r, "select");
 	const char *ls = api_param_get(r, "limit"), *os = api_param_get(r, "offset");
+	const char *qs = api_param_get(r, "q");
+	struct qlang *ql = NULL;
+	struct qlang_err qerr;
 	long limit = 500, offset = 0, total = 0, k;
 	int want[GF_N] = { 1, 1, 1, 1 };
 	struct gsort gs = { .field = { GF_NAME }, .desc = { 0 }, .n = 1 };
@@ -343,6 +379,14 @@ api_get_groups(struct api_req *r)
 		if (gfields_parse(r, sort, 1, NULL, &gs) == -1)
 			return;
 	}
+	if (qs != NULL && (ql = qlang_parse(qs, strlen(qs), gq_lookup, NULL, &qerr)) == NULL) {
+		char detail[300];
+
+		snprintf(detail, sizeof(detail), "Parameter 'q' is not valid: '%.200s'", qs);
+		api_reply_problem(r, qerr.code != 0 ? 400 : 500, qerr.code != 0 ? 1407 : 1000,
+		    qerr.code != 0 ? detail : NULL);
+		return;
+	}
 	if ((e = envelope_new()) == NULL ||
 	    (rows = calloc(groups_count(n->groups) + 1, sizeof(*rows))) == NULL) {
 		envelope_free(e);
@@ -353,7 +397,7 @@ api_get_groups(struct api_req *r)
 		snprintf(buf, sizeof(buf), "%s", list);
 		for (tok = strtok_r(buf, ",", &save); tok != NULL; tok = strtok_r(NULL, ",", &save)) {
 			if (!group_name_valid(tok)) {
-				group_param_ok(r, tok, "groups_list");
+				api_group_param_ok(r, tok, "groups_list");
 				goto out;
 			}
 			if (groups_get(n->groups, tok) == NULL)
@@ -368,7 +412,14 @@ api_get_groups(struct api_req *r)
 		if (search != NULL && strcasestr(gr->name, search) == NULL)
 			continue;
 		rows[total].gr = gr;
-		rows[total++].count = group_count(n, gr->name);
+		rows[total].count = group_count(n, gr->name);
+		if (ql != NULL) {
+			struct gq_match m = { ql, &rows[total] };
+
+			if (!qlang_eval(ql, gq_match, &m))
+				continue;
+		}
+		total++;
 	}
 	qsort_r(rows, (size_t)total, sizeof(*rows), grow_cmp, &gs);
 	for (k = offset; k < total && k < offset + limit; k++) {
@@ -391,9 +442,14 @@ api_get_groups(struct api_req *r)
 out:
 	free(rows);
 	envelope_free(e);
+	qlang_free(ql);
 }
 
-/* POST /groups {"group_id"}: a new group with the template agent.conf. */
+/*
+ * POST /groups {"group_id"}: a new group with the template agent.conf.  As
+ * Wazuh's create_group: a bad name is 1722, a name of a file Wazuh keeps in
+ * etc/shared is 1713, default (any case) or an existing group is 1711.
+ */
 void
 api_post_groups(struct api_req *r)
 {
@@ -417,6 +473,14 @@ api_post_groups(struct api_req *r)
 	}
 	if (!group_name_valid(g)) {
 		api_reply_problem(r, 400, 1722, NULL);
+		goto out;
+	}
+	if (group_name_reserved(g)) {
+		char detail[GROUP_NAME_MAX + 96];
+
+		snprintf(detail, sizeof(detail), "Invalid group ID. Some IDs are restricted for "
+		    "internal purposes: %s", g);
+		api_reply_problem(r, 400, 1713, detail);
 		goto out;
 	}
 	if (strcasecmp(g, GROUP_DEFAULT) == 0 || groups_get(n->groups, g) != NULL) {
@@ -488,7 +552,7 @@ api_delete_groups(struct api_req *r)
 		snprintf(buf, sizeof(buf), "%s", list);
 		for (tok = strtok_r(buf, ",", &save); tok != NULL; tok = strtok_r(NULL, ",", &save)) {
 			if (!group_name_valid(tok)) {
-				group_param_ok(r, tok, "groups_list");
+				api_group_param_ok(r, tok, "groups_list");
 				goto out;
 			}
 			if ((names[nnames++] = strdup(tok)) == NULL)
@@ -564,7 +628,7 @@ api_get_group_agents(struct api_req *r)
 	const char *g = r->segs[1];
 	struct api_param params[API_MAX_PARAMS + 1];
 
-	if (api_check(r, group_agents_params) == -1 || !group_param_ok(r, g, "group_id"))
+	if (api_check(r, group_agents_params) == -1 || !api_group_param_ok(r, g, "group_id"))
 		return;
 	if (groups_get(n->groups, g) == NULL) {
 		api_reply_problem(r, 404, 1710, NULL);
@@ -586,7 +650,7 @@ api_get_group_config(struct api_req *r)
 	const struct group *gr;
 	const char *g = r->segs[1];
 
-	if (api_check(r, basic_params) == -1 || !group_param_ok(r, g, "group_id"))
+	if (api_check(r, basic_params) == -1 || !api_group_param_ok(r, g, "group_id"))
 		return;
 	if ((gr = groups_get(r->node->groups, g)) == NULL) {
 		api_reply_problem(r, 404, 1710, NULL);
@@ -597,8 +661,8 @@ api_get_group_config(struct api_req *r)
 
 /*
  * PUT /groups/{group_id}/configuration: replaces agent.conf (Content-Type
- * application/xml).  Checked first (1112 empty, 1113 not well-formed, 1114
- * not <agent_config>); then stored, the group's merged.mg rebuilt, the
+ * application/xml).  Checked first (1912 no body, 1911 not UTF-8, 1112
+ * only blanks, 1113 not well-formed, 1114 not <agent_config>); then stored, the group's merged.mg rebuilt, the
  * workers told, and every agent's group_config_status judged again: the
  * agents get the new file at their next keepalive.
  */
@@ -612,7 +676,7 @@ api_put_group_config(struct api_req *r)
 	size_t len;
 	int rc;
 
-	if (api_check(r, basic_params) == -1 || !group_param_ok(r, g, "group_id"))
+	if (api_check(r, basic_params) == -1 || !api_group_param_ok(r, g, "group_id"))
 		return;
 	if (!api_content_type_is(r, "application/xml") &&
 	    !api_content_type_is(r, "application/octet-stream")) {
@@ -629,6 +693,15 @@ api_put_group_config(struct api_req *r)
 	}
 	if (len > GROUP_CONF_MAX) {
 		api_reply_problem(r, 413, 0, "The agent.conf is larger than 256 KiB");
+		goto out;
+	}
+	/* Wazuh's Body.decode_body: no body is 1912, a body that is not UTF-8 is 1911. */
+	if (len == 0) {
+		api_reply_problem(r, 400, 1912, NULL);
+		goto out;
+	}
+	if (!group_text_utf8(body, len)) {
+		api_reply_problem(r, 400, 1911, NULL);
 		goto out;
 	}
 	if ((rc = group_conf_check(body, len)) != 0) {
@@ -690,7 +763,7 @@ api_put_agent_group(struct api_req *r)
 	int replace, rc;
 
 	if (api_check(r, put_agent_group_params) == -1 || (id = agent_id_param(r, r->segs[1])) < 0 ||
-	    !group_param_ok(r, g, "group_id") || (replace = force_param(r)) == -1)
+	    !api_group_param_ok(r, g, "group_id") || (replace = force_param(r)) == -1)
 		return;
 	if (groups_get(n->groups, g) == NULL) {
 		api_reply_problem(r, 404, 1710, NULL);
@@ -725,7 +798,7 @@ api_delete_agent_group(struct api_req *r)
 	int rc, re;
 
 	if (api_check(r, basic_params) == -1 || (id = agent_id_param(r, r->segs[1])) < 0 ||
-	    !group_param_ok(r, g, "group_id"))
+	    !api_group_param_ok(r, g, "group_id"))
 		return;
 	if ((a = registry_agent_by_id(n->reg, (unsigned int)id)) == NULL || a->removed) {
 		api_reply_problem(r, 404, 1701, NULL);
@@ -844,8 +917,9 @@ static const char *const agents_ungroup_params[] = { "pretty", "wait_for_complet
 
 /*
  * agents_group_op: PUT and DELETE /agents/group?group_id=&agents_list=.  With
- * no agents_list every agent is taken, and the failures Wazuh's RBAC
- * post-processor drops then (exclude) are left out.
+ * no agents_list (PUT) or agents_list=all every agent is taken, and the
+ * failures Wazuh's RBAC post-processor drops then (exclude) are left out.
+ * DELETE requires agents_list, as the spec's agents_list_all does.
  */
 static void
 agents_group_op(struct api_req *r, int add)
@@ -868,7 +942,11 @@ agents_group_op(struct api_req *r, int add)
 		api_reply_problem(r, 400, 0, "'group_id' is a required property");
 		return;
 	}
-	if (!group_param_ok(r, g, "group_id") || (add && (replace = force_param(r)) == -1))
+	if (!add && list == NULL) {
+		api_reply_problem(r, 400, 0, "'agents_list' is a required property");
+		return;
+	}
+	if (!api_group_param_ok(r, g, "group_id") || (add && (replace = force_param(r)) == -1))
 		return;
 	if (list != NULL && api_parse_agents_list(list, &ids, &strs, &nids, &err) == -1) {
 		api_reply_qerr(r, &err);

@@ -4,6 +4,7 @@
  */
 #include "node/api/api_query.h"
 #include "node/api/api_query_fields.h"
+#include "node/api/qlang.h"
 
 #include <ctype.h>
 #include <errno.h>
@@ -1000,13 +1001,18 @@ nodes_list_param(const char *k, const char *v, void *arg, struct api_qerr *err)
 	return api_parse_nodes_list(v, &q->nodes, &q->nnodes, err);
 }
 
+/* nodes_q_lookup: a node field; any other name is a field no item has (it matches nothing). */
 static int
-unsupported_param(const char *k, const char *v, void *arg, struct api_qerr *err)
+nodes_q_lookup(void *arg, const char *name, size_t len)
 {
-	(void)v;
+	static const char *const names[NODES_NFIELDS] = { "name", "type", "version", "ip" };
+	int f;
+
 	(void)arg;
-	qerr_set(err, 400, 0, "Parameter '%s' is not supported by this server", k);
-	return -1;
+	for (f = 0; f < NODES_NFIELDS; f++)
+		if (strlen(names[f]) == len && memcmp(names[f], name, len) == 0)
+			return f;
+	return NODES_NFIELDS;
 }
 
 #define NQ(m) offsetof(struct nodes_query, m)
@@ -1022,7 +1028,7 @@ static const struct pspec nodes_spec[] = {
 	{ "select", PK_FN, 1, 0, -1, nodes_select },
 	{ "type", PK_FN, 0, 0, -1, nodes_type },
 	{ "nodes_list", PK_FN, 0, 0, -1, nodes_list_param },
-	{ "q", PK_FN, 0, 0, -1, unsupported_param },   /* in Wazuh's spec, not implemented here */
+	{ "q", PK_STR, 0, NQ(q_str), -1, NULL },
 	{ "distinct", PK_BOOL, 0, NQ(distinct), -1, NULL },
 	{ NULL, PK_FN, 0, 0, -1, NULL },
 };
@@ -1039,6 +1045,19 @@ nodes_query_parse(const struct api_param *params, size_t n, struct nodes_query *
 	if (params_phase(nodes_spec, params, n, 0, q, err) == -1 ||
 	    params_phase(nodes_spec, params, n, 1, q, err) == -1)
 		goto err;
+	if (q->q_str != NULL) {
+		struct qlang_err qe;
+
+		if ((q->ql = qlang_parse(q->q_str, strlen(q->q_str), nodes_q_lookup, NULL,
+		    &qe)) == NULL) {
+			if (qe.code == 0)
+				qerr_set(err, 500, 1000, NULL);
+			else
+				qerr_set(err, 400, 1407, "Parameter 'q' is not valid: '%.200s'",
+				    q->q_str);
+			goto err;
+		}
+	}
 	return 0;
 err:
 	nodes_query_free(q);
@@ -1052,4 +1071,6 @@ nodes_query_free(struct nodes_query *q)
 	api_nodes_list_free(q->nodes, q->nnodes);
 	q->nodes = NULL;
 	q->nnodes = 0;
+	qlang_free(q->ql);
+	q->ql = NULL;
 }

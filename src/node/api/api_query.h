@@ -156,6 +156,8 @@ struct nodes_query {
 	int search_neg;
 	int type;                 /* -1 any, else 0 master / 1 worker */
 	int distinct;
+	const char *q_str;        /* q as given (points into params), or NULL */
+	struct qlang *ql;         /* q compiled; unknown fields match nothing */
 	long limit, offset;       /* 500, 0 */
 	int pretty, wait_for_complete;
 };
@@ -178,8 +180,8 @@ void api_nodes_list_free(char **names, size_t n);
  * nodes_query_parse: validates and fills q from the GET /cluster/nodes
  * parameters: schema 400s (unknown parameter, bad format, limit/offset,
  * type not worker/master), 1724 for a select field that is not a node
- * field (detail and remediation as Wazuh's).  q is Wazuh's but not
- * implemented: 400.  On failure q holds nothing to free.
+ * field (detail and remediation as Wazuh's), 1407 for a q that does not
+ * parse.  On failure q holds nothing to free.
  */
 int nodes_query_parse(const struct api_param *params, size_t n, struct nodes_query *q,
     struct api_qerr *err);
@@ -191,7 +193,9 @@ void nodes_query_free(struct nodes_query *q);
  * q->nodes (each one not among them is reported once through missing) and of
  * q->type; then, as process_array does over the selected fields: sort
  * (case-insensitive, stable; -1 with err 1403 when a sort field is unknown and
- * the list is not empty), search, distinct, offset/limit.  Appends the page
+ * the list is not empty), search, distinct, then q over the items so built
+ * (Wazuh's control.get_nodes: filter_array_by_query, a field not selected
+ * matches nothing), offset/limit.  Appends the page
  * to items; *total is the count before offset/limit.  0 / -1.
  */
 int nodes_query_run(const struct nodes_query *q, const struct api_node_row *v, size_t n,

@@ -3,6 +3,7 @@
  * globals.  The parameters are parsed in api_query.c.
  */
 #include "node/api/api_query.h"
+#include "node/api/qlang.h"
 
 #include <ctype.h>
 #include <stdio.h>
@@ -94,6 +95,23 @@ contains_ci(const char *hay, const char *needle)
 			return 1;
 	}
 	return 0;
+}
+
+struct q_item {
+	const struct qlang *ql;
+	const struct nodes_item *it;
+	const int *selected;
+};
+
+static int
+q_item_match(void *arg, size_t i)
+{
+	const struct q_item *m = arg;
+	const struct qlang_cond *c = qlang_cond(m->ql, i);
+
+	if (c->field < 0 || c->field >= NODES_NFIELDS || !m->selected[c->field])
+		return 0;
+	return qlang_py_match(c, m->it->row->f[c->field]);
 }
 
 /* same_item: a and b carry the same values in every selected field (distinct). */
@@ -189,6 +207,12 @@ nodes_query_run(const struct nodes_query *q, const struct api_node_row *v, size_
 			for (k = 0; k < nfields && !hit; k++)
 				hit = contains_ci(it[i].row->f[fields[k]], q->search);
 			if (hit == q->search_neg)
+				continue;
+		}
+		if (q->ql != NULL) {
+			struct q_item m = { q->ql, &it[i], selected };
+
+			if (!qlang_eval(q->ql, q_item_match, &m))
 				continue;
 		}
 		if (q->distinct) {

@@ -518,3 +518,66 @@ qlang_text_match(const struct qlang_cond *c, const char *s)
 	}
 	return 0;
 }
+
+/*
+ * py_op: the operator as written.  A quoted value made the condition a LIKE
+ * (qlang_parse); its pattern starts with '%' only when the operator was ~,
+ * and the others are taken as = (Python compares the quotes as they are).
+ */
+static enum qlang_op
+py_op(const struct qlang_cond *c)
+{
+	if (c->op == QLANG_LIKE && c->like != NULL && c->like[0] != '%')
+		return QLANG_EQ;
+	return c->op;
+}
+
+int
+qlang_py_match(const struct qlang_cond *c, const char *s)
+{
+	enum qlang_op op = py_op(c);
+	int r;
+
+	if (s == NULL)
+		return 0;
+	if (op == QLANG_LIKE)
+		return strstr(s, c->value) != NULL;
+	r = strcmp(s, c->value);
+	switch (op) {
+	case QLANG_EQ: return r == 0;
+	case QLANG_NE: return r != 0;
+	case QLANG_LT: return r < 0;
+	case QLANG_GT: return r > 0;
+	default: return 0;
+	}
+}
+
+int
+qlang_py_match_int(const struct qlang_cond *c, long long v)
+{
+	char text[32], *end;
+	const char *p = c->value;
+	enum qlang_op op = py_op(c);
+	long long x;
+
+	snprintf(text, sizeof(text), "%lld", v);
+	if (op == QLANG_LIKE)
+		return strstr(text, c->value) != NULL;
+	/* int(): blanks around, an optional sign, digits (underscores between them aside). */
+	while (isspace((unsigned char)*p))
+		p++;
+	if (!isdigit((unsigned char)p[*p == '+' || *p == '-']))
+		return 0;
+	x = strtoll(p, &end, 10);
+	while (isspace((unsigned char)*end))
+		end++;
+	if (*end != '\0')
+		return 0;
+	switch (op) {
+	case QLANG_EQ: return v == x;
+	case QLANG_NE: return v != x;
+	case QLANG_LT: return v < x;
+	case QLANG_GT: return v > x;
+	default: return 0;
+	}
+}

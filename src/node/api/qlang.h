@@ -85,4 +85,20 @@ int qlang_nocase_cmp(const char *a, const char *b);
  */
 int qlang_text_match(const struct qlang_cond *c, const char *s);
 
+/*
+ * qlang_py_match: condition c over the text s of one field of a listing built
+ * in memory, as Wazuh's filter_array_by_query (utils.process_array) judges
+ * it in Python: = != < > compare the strings as they are (bytes, case
+ * counts); ~ holds when the value is inside s.  The value is taken as
+ * written (no LIKE, no "null").
+ */
+int qlang_py_match(const struct qlang_cond *c, const char *s);
+
+/*
+ * qlang_py_match_int: the same over an integer field (v): = != < > compare
+ * numbers, the value read as Python's int() reads it (a value that is not
+ * an integer never matches); ~ looks for the value in v's decimal text.
+ */
+int qlang_py_match_int(const struct qlang_cond *c, long long v);
+
 #endif

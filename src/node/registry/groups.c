@@ -115,10 +115,44 @@ group_name_valid(const char *name)
 	return 1;
 }
 
+int
+group_name_reserved(const char *name)
+{
+	return name != NULL && (strcmp(name, "ar.conf") == 0 ||
+	    strcmp(name, "agent-template.conf") == 0);
+}
+
+size_t
+group_files(const struct group *gr, struct group_file out[GROUP_FILES_MAX])
+{
+	out[0] = (struct group_file){ "agent.conf", gr->conf, gr->conf_len };
+	out[1] = (struct group_file){ "ar.conf", MERGED_AR_CONF, sizeof(MERGED_AR_CONF) - 1 };
+	out[2] = (struct group_file){ MERGED_NAME, gr->merged, gr->merged_len };
+	return GROUP_FILES_MAX;
+}
+
+int
+group_file_name_ok(const char *name)
+{
+	size_t i, len;
+
+	if (name == NULL || (len = strlen(name)) == 0 || len > 255)
+		return 0;
+	for (i = 0; i < len; i++) {
+		unsigned char c = (unsigned char)name[i];
+
+		if (!((c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') ||
+		    c >= 0x80 || strchr("_,-.+: \t\n\r\f\v", c) != NULL) || c == '\0')
+			return 0;
+	}
+	return 1;
+}
+
 /* group_build: merged.mg and both sums of gr from its conf. */
 static int
 group_build(struct group *gr)
 {
+	/* merged.mg: ar.conf, then agent.conf, as remoted's c_group writes them. */
 	struct merged_file f[2] = {
 		{ "ar.conf", MERGED_AR_CONF, sizeof(MERGED_AR_CONF) - 1 },
 		{ "agent.conf", gr->conf, gr->conf_len },
@@ -408,6 +442,12 @@ utf8_valid(const unsigned char *s, size_t len)
 		i += n + 1;
 	}
 	return 1;
+}
+
+int
+group_text_utf8(const char *s, size_t len)
+{
+	return utf8_valid((const unsigned char *)s, len);
 }
 
 int

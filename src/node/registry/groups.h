@@ -48,6 +48,13 @@ void groups_clear(struct groups *g);
 int group_name_valid(const char *name);
 
 /*
+ * group_name_reserved: 1 when name is one a group may not take because
+ * Wazuh keeps a file of that name beside the group directories in
+ * etc/shared (ar.conf, agent-template.conf): create_group answers 1713.
+ */
+int group_name_reserved(const char *name);
+
+/*
  * groups_merged_for: the merged.mg an agent whose group field is list
  * ("g1,g2", in assignment order) receives, and its md5.  One group: that
  * group's own.  Several: header "#g1,g2", ar.conf once, then agent.conf made
@@ -67,6 +74,28 @@ int groups_merged_for(const struct groups *g, const char *list, char md5[33], ch
  * 64), 1114 a root element other than agent_config.
  */
 int group_conf_check(const char *conf, size_t len);
+
+/*
+ * The shared files of a group, as Wazuh's GET /groups/{id}/files shows them:
+ * what etc/shared/<group> holds (agent.conf, merged.mg) and etc/shared/ar.conf.
+ * They are the bytes the group's agents receive: no other copy exists.
+ */
+struct group_file {
+	const char *name;
+	const char *data;           /* owned by the group (or static) */
+	size_t len;
+};
+#define GROUP_FILES_MAX 3
+/* group_files: the files of gr in name order into out; their count. */
+size_t group_files(const struct group *gr, struct group_file out[GROUP_FILES_MAX]);
+/*
+ * group_file_name_ok: name in Wazuh's `alphanumeric` format of a file_name,
+ * ^[\w,\-.+\s:]+$ (no '/', so never a path), at most 255 bytes.
+ */
+int group_file_name_ok(const char *name);
+
+/* group_text_utf8: 1 when the len bytes of s are strict UTF-8 (what Python's decode accepts). */
+int group_text_utf8(const char *s, size_t len);
 
 /* group_list_has: 1 when the comma-separated list holds name. */
 int group_list_has(const char *list, const char *name);
