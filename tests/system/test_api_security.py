@@ -65,14 +65,20 @@ def test_users_roles_and_me(master):
     me = r.json()
     assert me["message"] == "Current user information was returned"
     assert me["data"]["affected_items"][0]["username"] == "reader"
-    assert me["data"]["affected_items"][0]["roles"] == [{"id": 2, "name": "readonly"}]
+    # as Wazuh's get_user_me: the token's roles whole, with their policies and rules
+    role = me["data"]["affected_items"][0]["roles"]
+    assert [(x["id"], x["name"]) for x in role] == [(2, "readonly")]
+    assert {"id": 4, "name": "agents_read_agents",
+            "policy": {"actions": ["agent:read"], "resources": ["agent:id:*", "agent:group:*"],
+                       "effect": "allow"}} in role[0]["policies"]
+    assert role[0]["rules"] == []
 
     r = master.api("GET", "/security/users/me/policies", token=tok)
     body = r.json()
     assert body["message"] == "Current user processed policies information was returned"
     pol = body["data"]
     assert pol["rbac_mode"] == "white"
-    assert pol["agent:read"] == {"agent:id:*": "allow"}
+    assert pol["agent:read"] == {"agent:id:*": "allow", "agent:group:*": "allow"}  # as Wazuh
     assert pol["cluster:status"] == {"*:*:*": "allow"}
     assert "agent:restart" not in pol and "security:read" not in pol
 
@@ -396,10 +402,11 @@ def test_existing_users_are_migrated(tmp_path, procs):
     node.stop()
     db = sqlite3.connect(os.path.join(data, "registry.db"))
     # Rebuild the version-1 user table by hand, with the hash vigild stored (and no
-    # groups: they came in version 3; nor agent_seen, version 4).
+    # groups: they came in version 3; nor agent_seen, version 4; nor the RBAC, version 6).
     hash_ = db.execute("SELECT hash FROM user WHERE name = 'wazuh'").fetchone()[0]
     db.executescript("DROP TABLE user; DROP TABLE user_role; DROP TABLE grp;"
-                     "DROP TABLE agent_seen;"
+                     "DROP TABLE agent_seen; DROP TABLE role; DROP TABLE policy;"
+                     "DROP TABLE rule; DROP TABLE role_policy; DROP TABLE role_rule;"
                      "CREATE TABLE user (name TEXT PRIMARY KEY, hash TEXT NOT NULL);"
                      "PRAGMA user_version = 1;")
     db.execute("INSERT INTO user (name, hash) VALUES ('wazuh', ?), ('legacy', ?)",

@@ -27,6 +27,8 @@
 #include "node/api/api_sec.h"
 #include "node/api/auth.h"
 #include "node/api/rbac.h"
+#include "node/api/rbac_pol.h"
+#include "node/core/agent.h"
 #include "node/registry/registry.h"
 
 #define API_MAX_BODY (10 * 1024 * 1024)   /* Wazuh's max_upload_size */
@@ -69,7 +71,24 @@ static const struct api_route api_routes[] = {
 	{ "security/users/*", M_PUT, NULL, NULL, api_put_user, NULL, { 0, 0, RBAC_USERS_UPDATE } },
 	{ "security/users/*/roles", M_POST | M_DELETE, NULL, api_post_user_roles, NULL,
 	    api_delete_user_roles, { 0, RBAC_USER_ROLES_SET, 0, RBAC_USER_ROLES_DELETE } },
-	{ "security/roles", M_GET, api_get_roles, NULL, NULL, NULL, { RBAC_ROLES_READ } },
+	{ "security/user/authenticate/run_as", M_POST, NULL, api_login_run_as, NULL, NULL,
+	    { 0, RBAC_PUBLIC } },
+	{ "security/users/*/run_as", M_PUT, NULL, NULL, api_put_user_run_as, NULL,
+	    { 0, 0, RBAC_EDIT_RUN_AS } },
+	{ "security/roles", M_GET | M_POST | M_DELETE, api_get_roles, api_post_roles, NULL,
+	    api_delete_roles, { RBAC_ROLES_READ, RBAC_SEC_CREATE, 0, RBAC_ROLES_DELETE } },
+	{ "security/roles/*", M_PUT, NULL, NULL, api_put_role, NULL, { 0, 0, RBAC_ROLES_UPDATE } },
+	{ "security/roles/*/policies", M_POST | M_DELETE, NULL, api_post_role_policies, NULL,
+	    api_delete_role_policies, { 0, RBAC_ROLE_POLICIES_SET, 0, RBAC_ROLE_POLICIES_DELETE } },
+	{ "security/roles/*/rules", M_POST | M_DELETE, NULL, api_post_role_rules, NULL,
+	    api_delete_role_rules, { 0, RBAC_ROLE_RULES_SET, 0, RBAC_ROLE_RULES_DELETE } },
+	{ "security/policies", M_GET | M_POST | M_DELETE, api_get_policies, api_post_policies, NULL,
+	    api_delete_policies, { RBAC_POLICIES_READ, RBAC_SEC_CREATE, 0, RBAC_POLICIES_DELETE } },
+	{ "security/policies/*", M_PUT, NULL, NULL, api_put_policy, NULL,
+	    { 0, 0, RBAC_POLICIES_UPDATE } },
+	{ "security/rules", M_GET | M_POST | M_DELETE, api_get_rules, api_post_rules, NULL,
+	    api_delete_rules, { RBAC_RULES_READ, RBAC_SEC_CREATE, 0, RBAC_RULES_DELETE } },
+	{ "security/rules/*", M_PUT, NULL, NULL, api_put_rule, NULL, { 0, 0, RBAC_RULES_UPDATE } },
 	{ "security/config", M_GET | M_PUT | M_DELETE, api_get_security_config, NULL,
 	    api_put_security_config, api_delete_security_config,
 	    { RBAC_CONFIG_READ, 0, RBAC_CONFIG_UPDATE, RBAC_CONFIG_UPDATE } },
@@ -441,11 +460,61 @@ api_check(struct api_req *r, const char *const *allowed)
 }
 
 /*
+ * token_roles: the roles a valid token acts with, into r: a run_as token's
+ * own (only while its user may still run as), else the user's current
+ * ones.  -1 when the token stands no more: a role of it was deleted or
+ * revoked since it was issued (Wazuh's roles blacklist), or run_as tokens
+ * were revoked.
+ */
+static int
+token_roles(struct api_req *r, const struct registry_user *u, const struct auth_token *t)
+{
+	struct api_sec *sec = r->node->api_sec;
+	const struct sec_role *role;
+	size_t i;
+
+	r->run_as = t->run_as;
+	if (t->run_as) {
+		if (!u->allow_run_as || t->jti <= sec->run_as_revoked_ms)
+			return -1;
+		memcpy(r->roles, t->roles, t->nroles * sizeof(t->roles[0]));
+		r->nroles = t->nroles;
+	} else {
+		for (i = 0; i < u->nroles && i < AUTH_ROLES_MAX; i++)
+			r->roles[i] = u->roles[i];
+		r->nroles = i;
+	}
+	for (i = 0; i < r->nroles; i++)
+		if ((role = api_sec_role(sec, r->roles[i])) == NULL || t->jti <= role->revoked_ms)
+			return -1;
+	/* the roles it was issued with, too: one deleted or changed since ends it */
+	for (i = 0; i < t->nroles; i++)
+		if ((role = api_sec_role(sec, t->roles[i])) == NULL || t->jti <= role->revoked_ms)
+			return -1;
+	return 0;
+}
+
+/* perms_of: the permissions pol may grant on some resource of their type. */
+static uint64_t
+perms_of(const struct rbac_pol *pol, int black)
+{
+	uint64_t have = 0;
+	int p;
+
+	for (p = 0; p < RBAC_P_COUNT; p++)
+		if (rbac_pol_may(pol, rbac_perm_action((enum rbac_perm)p),
+		    rbac_perm_resource((enum rbac_perm)p), black))
+			have |= RBAC_BIT(p);
+	return have;
+}
+
+/*
  * api_authenticate: checks "Authorization: Bearer <jwt>" and that the token
  * still stands: its user exists, it was not revoked, and it was issued under
  * the current security configuration (Wazuh answers "Token expired" for a
- * token of another lifetime or rbac_mode).  Fills r->user, r->uid and
- * r->perms from the user's current roles.  Replies 401 and returns -1 if bad.
+ * token of another lifetime or rbac_mode).  Fills r->user, r->uid, the
+ * roles it acts with and their compiled policies.  Replies 401 and returns
+ * -1 if bad.
  */
 static int
 api_authenticate(struct api_req *r)
@@ -479,7 +548,9 @@ api_authenticate(struct api_req *r)
 			api_reply_problem(r, 500, 1000, NULL);
 			return -1;
 		}
-		if (found == 0 || t.jti <= u.revoked_ms || t.jti <= sec->revoked_ms)
+		explicit_bzero(u.hash, sizeof(u.hash));
+		if (found == 0 || t.jti <= u.revoked_ms || t.jti <= sec->revoked_ms ||
+		    token_roles(r, &u, &t) == -1)
 			v = AUTH_INVALID;
 	}
 	if (v != AUTH_OK) {
@@ -488,24 +559,102 @@ api_authenticate(struct api_req *r)
 	}
 	snprintf(r->user, sizeof(r->user), "%s", u.name);
 	r->uid = u.id;
-	r->perms = rbac_perms(u.roles, u.nroles);
-	explicit_bzero(u.hash, sizeof(u.hash));
+	if ((r->pol = api_sec_compiled(sec, r->roles, r->nroles)) == NULL) {
+		api_reply_problem(r, 500, 1000, NULL);
+		return -1;
+	}
+	r->perms = perms_of(r->pol, sec->black_mode);
 	return 0;
 }
 
+/* path_type: the resource type a route's "*" at segment i names (by the segment before it). */
+static const char *
+path_type(const char *pattern, size_t i)
+{
+	static const struct { const char *seg, *type; } types[] = {
+		{ "agents", "agent:id" }, { "group", "group:id" }, { "groups", "group:id" },
+		{ "node", "node:id" }, { "cluster", "node:id" }, { "users", "user:id" },
+		{ "roles", "role:id" }, { "policies", "policy:id" }, { "rules", "rule:id" },
+	};
+	char buf[128], *tok, *save = NULL, *prev = NULL;
+	size_t k = 0, j;
+
+	snprintf(buf, sizeof(buf), "%s", pattern);
+	for (tok = strtok_r(buf, "/", &save); tok != NULL; tok = strtok_r(NULL, "/", &save), k++) {
+		if (k == i) {
+			if (strcmp(tok, "*") != 0 || prev == NULL)
+				return NULL;
+			for (j = 0; j < sizeof(types) / sizeof(types[0]); j++)
+				if (strcmp(types[j].seg, prev) == 0)
+					return types[j].type;
+			return NULL;
+		}
+		prev = tok;
+	}
+	return NULL;
+}
+
+int
+api_allowed_agent(const struct api_req *r, enum rbac_perm p, const struct agent *a)
+{
+	char id[16];
+	struct rbac_res res = { "agent:id", id, a->group };
+
+	snprintf(id, sizeof(id), "%03u", a->id);
+	return rbac_pol_allows(r->pol, rbac_perm_action(p), &res, r->node->api_sec->black_mode);
+}
+
+int
+api_allowed(const struct api_req *r, enum rbac_perm p, const char *value)
+{
+	struct rbac_res res = { rbac_perm_resource(p), value, NULL };
+	const struct agent *a;
+	char id[16], *end;
+	unsigned long n;
+
+	if (strcmp(res.type, "*:*") == 0)
+		res.value = "*";
+	else if (strcmp(res.type, "agent:id") == 0) {
+		n = strtoul(value, &end, 10);
+		if (*value >= '0' && *value <= '9' && *end == '\0' && n <= 99999999) {
+			if ((a = registry_agent_by_id(r->node->reg, (unsigned int)n)) != NULL &&
+			    !a->removed)
+				return api_allowed_agent(r, p, a);
+			snprintf(id, sizeof(id), "%03lu", n);
+			res.value = id;
+		}
+	}
+	return rbac_pol_allows(r->pol, rbac_perm_action(p), &res, r->node->api_sec->black_mode);
+}
+
 /*
- * api_authorize: the route's permissions against the user's; replies 403
- * (4000, naming the first missing permission's resource type) and returns -1
- * when one is missing.  As Wazuh, the node is named only to users who may
- * read node information.
+ * api_authorize: the route's permissions against the caller's policies:
+ * one on a resource the path names (agents/{id}/..., groups/{id}/...) on
+ * that resource, others on some resource of their type (the handler then
+ * filters item by item).  Replies 403 (4000, naming the first missing
+ * permission's resource type) and returns -1 when one is missing.  As
+ * Wazuh, the node is named only to users who may read node information.
  */
 static int
-api_authorize(struct api_req *r, uint64_t need)
+api_authorize(struct api_req *r, const char *pattern, uint64_t need)
 {
 	char detail[96];
-	int missing;
+	const char *type;
+	size_t i;
+	int p, missing = -1;
 
-	missing = rbac_check(need, r->perms, r->node->api_sec->black_mode);
+	need &= ~(RBAC_PUBLIC | RBAC_TOKEN);
+	for (p = 0; p < RBAC_P_COUNT && missing == -1; p++) {
+		if ((need & RBAC_BIT(p)) == 0)
+			continue;
+		if ((r->perms & RBAC_BIT(p)) == 0)
+			missing = p;
+		for (i = 0; i < r->nsegs && missing == -1; i++)
+			if ((type = path_type(pattern, i)) != NULL &&
+			    strcmp(type, rbac_perm_resource((enum rbac_perm)p)) == 0 &&
+			    !api_allowed(r, (enum rbac_perm)p, r->segs[i]))
+				missing = p;
+	}
 	if (missing == -1)
 		return 0;
 	snprintf(detail, sizeof(detail), "Permission denied: Resource type: %s",
@@ -519,7 +668,7 @@ api_authorize(struct api_req *r, uint64_t need)
 int
 api_may_read_nodes(const struct api_req *r)
 {
-	return rbac_check(RBAC_CLUSTER_READ, r->perms, r->node->api_sec->black_mode) == -1;
+	return (r->perms & RBAC_CLUSTER_READ) != 0;
 }
 
 static int
@@ -663,7 +812,7 @@ api_dispatch(struct evhttp_request *req, void *arg)
 			api_reply_problem(&r, 429, 6001, NULL);
 			goto out;
 		}
-		if (api_authorize(&r, need) == -1)
+		if (api_authorize(&r, rt->pattern, need) == -1)
 			goto out;
 	}
 	fn(&r);

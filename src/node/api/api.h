@@ -8,10 +8,14 @@
 #include <jansson.h>
 
 #include "node/api/api_query.h"
+#include "node/api/auth.h"
+#include "node/api/rbac.h"
 #include "node/core/node.h"
 
 struct evhttp_request;
 struct cluster_node_info;
+struct rbac_pol;
+struct agent;
 
 #define API_MAX_PARAMS 64
 
@@ -26,7 +30,11 @@ struct api_req {
 	size_t nparams;
 	char user[128];                  /* authenticated user */
 	long long uid;                   /* and its id */
-	uint64_t perms;                  /* its roles' permissions (rbac.h) */
+	uint64_t perms;                  /* permissions it may have on some resource (rbac.h) */
+	const struct rbac_pol *pol;      /* its roles' compiled policies (only while dispatched) */
+	int roles[AUTH_ROLES_MAX];       /* the roles its token acts with */
+	size_t nroles;
+	int run_as;                      /* the token came from an authorization context */
 	int pretty;
 	int wait_for_complete;           /* no request timeout (3021) */
 };
@@ -56,6 +64,16 @@ char *api_body(struct api_req *r, size_t *len);
 
 /* api_check: strict validation of the query parameters; replies 400 and returns -1 on failure. */
 int api_check(struct api_req *r, const char *const *allowed);
+
+/*
+ * api_allowed: whether the caller may do p's action on one resource of p's
+ * type: value is an agent id ("001"), a group name, a node name, a user,
+ * role, policy or rule id ("*" for resourceless).  An agent's groups count
+ * ("agent:group:web" grants).  Only while the request is dispatched.
+ */
+int api_allowed(const struct api_req *r, enum rbac_perm p, const char *value);
+/* api_allowed_agent: api_allowed for agent a. */
+int api_allowed_agent(const struct api_req *r, enum rbac_perm p, const struct agent *a);
 
 /* api_may_read_nodes: whether the user has cluster:read (Wazuh names nodes only to them). */
 int api_may_read_nodes(const struct api_req *r);
@@ -97,8 +115,26 @@ void api_get_user_me_policies(struct api_req *r);
 void api_put_user(struct api_req *r);
 void api_post_user_roles(struct api_req *r);
 void api_delete_user_roles(struct api_req *r);
-void api_get_roles(struct api_req *r);
 void api_get_security_config(struct api_req *r);
+void api_put_user_run_as(struct api_req *r);
+/* api_rbac.c: custom roles, policies, security rules and their links; run_as login. */
+void api_get_roles(struct api_req *r);
+void api_post_roles(struct api_req *r);
+void api_delete_roles(struct api_req *r);
+void api_put_role(struct api_req *r);
+void api_get_policies(struct api_req *r);
+void api_post_policies(struct api_req *r);
+void api_delete_policies(struct api_req *r);
+void api_put_policy(struct api_req *r);
+void api_get_rules(struct api_req *r);
+void api_post_rules(struct api_req *r);
+void api_delete_rules(struct api_req *r);
+void api_put_rule(struct api_req *r);
+void api_post_role_policies(struct api_req *r);
+void api_delete_role_policies(struct api_req *r);
+void api_post_role_rules(struct api_req *r);
+void api_delete_role_rules(struct api_req *r);
+void api_login_run_as(struct api_req *r);
 void api_put_security_config(struct api_req *r);
 void api_delete_security_config(struct api_req *r);
 /* api_agents.c: POST /agents, PUT /agents/group/{group_id}/restart. */

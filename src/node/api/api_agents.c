@@ -37,10 +37,33 @@ agents_snapshot(struct registry *reg, size_t *n)
 	return v;
 }
 
+struct missing_ctx {
+	struct api_req *r;
+	struct envelope *e;
+};
+
+/* missing_agent: a listed id not answered: one the caller may not read (4000), or unknown. */
 static void
 missing_agent(void *arg, const char *id)
 {
-	envelope_fail(arg, id, 1701);
+	struct missing_ctx *m = arg;
+
+	envelope_fail(m->e, id, api_allowed(m->r, RBAC_P_AGENT_READ, id) ? 1701 : 4000);
+}
+
+/*
+ * readable: keeps in v the agents the caller may read (Wazuh filters a list
+ * by the caller's agent:read grants); their number.
+ */
+static size_t
+readable(struct api_req *r, struct agent **v, size_t n)
+{
+	size_t i, k = 0;
+
+	for (i = 0; i < n; i++)
+		if (api_allowed_agent(r, RBAC_P_AGENT_READ, v[i]))
+			v[k++] = v[i];
+	return k;
 }
 
 void
@@ -60,6 +83,7 @@ api_reply_agents(struct api_req *r, const struct api_param *params, size_t np)
 	struct api_qerr err;
 	struct envelope *e = NULL;
 	struct agent **agents = NULL;
+	struct missing_ctx mc;
 	json_t *items = NULL;
 	size_t n = 0, i;
 	long total = 0;
@@ -74,7 +98,20 @@ api_reply_agents(struct api_req *r, const struct api_param *params, size_t np)
 		api_reply_problem(r, 500, 1000, NULL);
 		goto out;
 	}
-	agents_query_run(&q, agents, n, items, &total, missing_agent, e);
+	n = readable(r, agents, n);
+	if (q.ids != NULL) {
+		/* Wazuh: none of the listed agents may be read: the whole request is denied */
+		for (i = 0; i < q.nids && !api_allowed(r, RBAC_P_AGENT_READ, q.id_strs != NULL ?
+		    q.id_strs[i] : ""); i++)
+			;
+		if (i == q.nids) {
+			api_reply_problem(r, 403, 4000, "Permission denied: Resource type: agent:id");
+			goto out;
+		}
+	}
+	mc.r = r;
+	mc.e = e;
+	agents_query_run(&q, agents, n, items, &total, missing_agent, &mc);
 	for (i = 0; i < json_array_size(items); i++)
 		envelope_affect(e, json_incref(json_array_get(items, i)));
 	envelope_set_total(e, total);
@@ -406,6 +443,7 @@ agents_command(struct api_req *r, enum agent_cmd cmd)
 	char **strs = NULL;
 	size_t nids = 0, i;
 	const char *list;
+	enum rbac_perm perm;
 
 	if (api_check(r, restart_params) == -1)
 		return;
@@ -418,18 +456,23 @@ agents_command(struct api_req *r, enum agent_cmd cmd)
 		api_agents_list_free(ids, strs, nids);
 		return;
 	}
+	perm = cmd == AGENT_CMD_RECONNECT ? RBAC_P_AGENT_RECONNECT : RBAC_P_AGENT_RESTART;
 	if (j->broadcast) {
 		size_t count = registry_count(n->reg);
 
 		for (i = 0; i < count; i++) {
 			struct agent *a = registry_agent_at(n->reg, i);
 
-			if (a->id != 0)
+			/* only the agents the caller may act on, silently (Wazuh's RBAC filter) */
+			if (a->id != 0 && api_allowed_agent(r, perm, a))
 				job_submit(j, a->id, NULL);
 		}
 	} else {
 		for (i = 0; i < nids; i++)
-			job_submit(j, ids[i], strs[i]);
+			if (api_allowed(r, perm, strs[i]))
+				job_submit(j, ids[i], strs[i]);
+			else
+				job_outcome(j, ids[i], strs[i], 4000);
 	}
 	api_agents_list_free(ids, strs, nids);
 	job_start(j);

@@ -72,6 +72,7 @@ struct login {
 	char ip[64];
 	char hash[AUTH_HASH_MAX];        /* the hash checked; "" for no such user */
 	int want_raw, pretty;
+	json_t *ctx;                     /* run_as: the authorization context, else NULL */
 };
 
 /* login_release: the connection's close callback is no longer ours. */
@@ -104,6 +105,7 @@ login_free(struct login *l)
 {
 	login_release(l);
 	explicit_bzero(l->hash, sizeof(l->hash));
+	json_decref(l->ctx);
 	free(l);
 }
 
@@ -130,7 +132,20 @@ login_answer(struct login *l, struct api_req *r)
 		return;
 	}
 	explicit_bzero(u.hash, sizeof(u.hash));
-	if ((token = api_sec_issue(l->node->api_sec, &u)) == NULL) {
+	if (l->ctx != NULL) {
+		/* Wazuh's get_permissions: only a user allowed to run as, with the roles its rules give */
+		int roles[AUTH_ROLES_MAX];
+		size_t n;
+
+		if (!u.allow_run_as) {
+			api_reply_problem(r, 403, 6004, NULL);
+			return;
+		}
+		n = api_sec_rule_roles(l->node->api_sec, u.id, l->ctx, roles, AUTH_ROLES_MAX);
+		token = api_sec_issue_run_as(l->node->api_sec, &u, roles, n);
+	} else
+		token = api_sec_issue(l->node->api_sec, &u);
+	if (token == NULL) {
 		api_reply_problem(r, 500, 1000, NULL);
 		return;
 	}
@@ -203,8 +218,49 @@ login_refused(struct api_req *r, const char *ip, const char *why)
  * malformed credentials, cost a full check too: timing does not tell users
  * apart.
  */
+static void login_start(struct api_req *r, json_t *ctx);
+
 void
 api_login(struct api_req *r)
+{
+	login_start(r, NULL);
+}
+
+/*
+ * api_login_run_as: POST /security/user/authenticate/run_as: a login as
+ * api_login's whose body is an authorization context (a JSON object): the
+ * token's roles are those whose security rules match it.
+ */
+void
+api_login_run_as(struct api_req *r)
+{
+	json_t *ctx;
+	char *body;
+	size_t len;
+
+	if (api_check(r, login_params) == -1)
+		return;
+	if (!api_content_type_is(r, "application/json")) {
+		api_reply_problem(r, 406, 6002, NULL);
+		return;
+	}
+	if ((body = api_body(r, &len)) == NULL) {
+		api_reply_problem(r, 500, 1000, NULL);
+		return;
+	}
+	ctx = json_loadb(body, len, JSON_REJECT_DUPLICATES, NULL);
+	free(body);
+	if (!json_is_object(ctx)) {
+		json_decref(ctx);
+		api_reply_problem(r, 400, 0, "Body request is not a valid JSON object");
+		return;
+	}
+	login_start(r, ctx);
+}
+
+/* login_start: api_login, with the authorization context ctx (owned) for run_as. */
+static void
+login_start(struct api_req *r, json_t *ctx)
 {
 	char user[128], pass[256];
 	struct registry_user u;
@@ -216,9 +272,11 @@ api_login(struct api_req *r)
 	time_t now = time(NULL);
 
 	if ((l = calloc(1, sizeof(*l))) == NULL) {
+		json_decref(ctx);
 		api_reply_problem(r, 500, 1000, NULL);
 		return;
 	}
+	l->ctx = ctx;
 	api_peer(r, l->ip, sizeof(l->ip));
 	if (api_limit_blocked(sec->limit, l->ip, now)) {
 		log_warnx("api: IP blocked due to exceeded number of logins attempts: %s", l->ip);

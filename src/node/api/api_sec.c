@@ -10,12 +10,14 @@
 #include "node/api/api_limit.h"
 #include "node/api/api_verify.h"
 #include "node/api/auth.h"
+#include "node/api/rbac_pol.h"
 #include "node/core/node.h"
 #include "node/registry/registry.h"
 
 #define SEC_META_LIFETIME "security.auth_token_exp_timeout"
 #define SEC_META_MODE "security.rbac_mode"
 #define SEC_META_REVOKED "security.revoked_ms"
+#define SEC_META_RUN_AS_REVOKED "security.run_as_revoked_ms"
 
 static long long
 now_ms(void)
@@ -57,6 +59,229 @@ meta_set_ll(struct registry *r, const char *key, long long v)
 	return registry_meta_set(r, key, buf);
 }
 
+static void
+store_free(struct sec_store *st)
+{
+	size_t i;
+
+	if (st == NULL)
+		return;
+	for (i = 0; i < st->nroles; i++) {
+		free(st->roles[i].name);
+		free(st->roles[i].policies);
+		free(st->roles[i].rules);
+	}
+	for (i = 0; i < st->npolicies; i++) {
+		free(st->policies[i].name);
+		json_decref(st->policies[i].body);
+	}
+	for (i = 0; i < st->nrules; i++) {
+		free(st->rules[i].name);
+		json_decref(st->rules[i].body);
+	}
+	free(st->roles);
+	free(st->policies);
+	free(st->rules);
+	free(st);
+}
+
+static void
+cache_clear(struct api_sec *s)
+{
+	size_t i;
+
+	for (i = 0; i < API_SEC_CACHE; i++) {
+		rbac_pol_free(s->cache[i].pol);
+		s->cache[i].pol = NULL;
+	}
+}
+
+/* grow: room for one more element in *v (n of size sz). */
+static int
+grow(void *vp, size_t n, size_t sz)
+{
+	void **v = vp, *nv;
+
+	if ((nv = realloc(*v, (n + 1) * sz)) == NULL)
+		return -1;
+	*v = nv;
+	return 0;
+}
+
+static int
+load_item(void *arg, enum registry_sec_kind k, long long id, const char *name, const char *body,
+    long long revoked_ms)
+{
+	struct sec_store *st = arg;
+	struct sec_obj *o;
+
+	if (name == NULL)
+		return -1;
+	if (k == REGISTRY_SEC_ROLE) {
+		if (grow(&st->roles, st->nroles, sizeof(*st->roles)) == -1)
+			return -1;
+		memset(&st->roles[st->nroles], 0, sizeof(st->roles[0]));
+		st->roles[st->nroles].id = id;
+		st->roles[st->nroles].revoked_ms = revoked_ms;
+		if ((st->roles[st->nroles++].name = strdup(name)) == NULL)
+			return -1;
+		return 0;
+	}
+	if (k == REGISTRY_SEC_POLICY) {
+		if (grow(&st->policies, st->npolicies, sizeof(*o)) == -1)
+			return -1;
+		o = &st->policies[st->npolicies++];
+	} else {
+		if (grow(&st->rules, st->nrules, sizeof(*o)) == -1)
+			return -1;
+		o = &st->rules[st->nrules++];
+	}
+	o->id = id;
+	o->name = strdup(name);
+	o->body = body != NULL ? json_loads(body, 0, NULL) : NULL;
+	if (o->name == NULL || o->body == NULL) {
+		log_warnx("api: security %s %lld cannot be loaded", k == REGISTRY_SEC_POLICY ?
+		    "policy" : "rule", id);
+		return -1;
+	}
+	return 0;
+}
+
+static struct sec_role *
+store_role(const struct sec_store *st, long long id)
+{
+	size_t i;
+
+	for (i = 0; st != NULL && i < st->nroles; i++)
+		if (st->roles[i].id == id)
+			return &st->roles[i];
+	return NULL;
+}
+
+static int
+load_link(void *arg, enum registry_sec_kind k, long long role, long long other)
+{
+	struct sec_role *r = store_role(arg, role);
+
+	if (r == NULL)
+		return 0;     /* a link to a role that is gone: nothing */
+	if (k == REGISTRY_SEC_POLICY) {
+		if (grow(&r->policies, r->npolicies, sizeof(*r->policies)) == -1)
+			return -1;
+		r->policies[r->npolicies++] = other;
+	} else {
+		if (grow(&r->rules, r->nrules, sizeof(*r->rules)) == -1)
+			return -1;
+		r->rules[r->nrules++] = other;
+	}
+	return 0;
+}
+
+int
+api_sec_reload(struct api_sec *s)
+{
+	struct sec_store *st = calloc(1, sizeof(*st));
+	struct registry_sec_cb cb = { load_item, load_link, st };
+
+	if (st == NULL || registry_sec_load(s->node->reg, &cb) == -1) {
+		store_free(st);
+		log_warnx("api: the security store cannot be read");
+		return -1;
+	}
+	store_free(s->store);
+	s->store = st;
+	s->version++;
+	cache_clear(s);
+	return 0;
+}
+
+const struct sec_role *
+api_sec_role(const struct api_sec *s, long long id)
+{
+	return store_role(s->store, id);
+}
+
+static const struct sec_obj *
+obj_find(const struct sec_obj *v, size_t n, long long id)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		if (v[i].id == id)
+			return &v[i];
+	return NULL;
+}
+
+const struct sec_obj *
+api_sec_policy(const struct api_sec *s, long long id)
+{
+	return obj_find(s->store->policies, s->store->npolicies, id);
+}
+
+const struct sec_obj *
+api_sec_rule(const struct api_sec *s, long long id)
+{
+	return obj_find(s->store->rules, s->store->nrules, id);
+}
+
+const struct rbac_pol *
+api_sec_compiled(struct api_sec *s, const int *roles, size_t n)
+{
+	const struct sec_role *role;
+	const struct sec_obj *pol;
+	struct rbac_pol *p;
+	size_t i, j, slot;
+
+	if (n > sizeof(s->cache[0].roles) / sizeof(s->cache[0].roles[0]))
+		n = sizeof(s->cache[0].roles) / sizeof(s->cache[0].roles[0]);
+	for (i = 0; i < API_SEC_CACHE; i++)
+		if (s->cache[i].pol != NULL && s->cache[i].version == s->version &&
+		    s->cache[i].nroles == n && memcmp(s->cache[i].roles, roles, n * sizeof(*roles)) == 0)
+			return s->cache[i].pol;
+	if ((p = rbac_pol_new()) == NULL)
+		return NULL;
+	for (i = 0; i < n; i++) {
+		if ((role = api_sec_role(s, roles[i])) == NULL)
+			continue;
+		for (j = 0; j < role->npolicies; j++)
+			if ((pol = api_sec_policy(s, role->policies[j])) != NULL &&
+			    rbac_pol_add(p, pol->body) == -1) {
+				rbac_pol_free(p);
+				return NULL;
+			}
+	}
+	slot = s->cache_next++ % API_SEC_CACHE;
+	rbac_pol_free(s->cache[slot].pol);
+	s->cache[slot].pol = p;
+	s->cache[slot].version = s->version;
+	s->cache[slot].nroles = n;
+	memcpy(s->cache[slot].roles, roles, n * sizeof(*roles));
+	return p;
+}
+
+size_t
+api_sec_rule_roles(const struct api_sec *s, long long uid, const json_t *ctx, int *out,
+    size_t cap)
+{
+	const struct sec_role *role;
+	const struct sec_obj *rule;
+	size_t i, j, n = 0;
+
+	for (i = 0; i < s->store->nroles && n < cap; i++) {
+		role = &s->store->roles[i];
+		for (j = 0; j < role->nrules; j++) {
+			if ((rule = api_sec_rule(s, role->rules[j])) == NULL ||
+			    (rule->id <= 99 && uid != 2))
+				continue;
+			if (rbac_rule_match(rule->body, ctx)) {
+				out[n++] = (int)role->id;
+				break;
+			}
+		}
+	}
+	return n;
+}
+
 struct api_sec *
 api_sec_new(struct node *n)
 {
@@ -76,6 +301,11 @@ api_sec_new(struct node *n)
 		goto err;
 	s->token_lifetime = lifetime > 0 ? (int)lifetime : n->cfg.token_lifetime;
 	s->revoked_ms = revoked;
+	if (meta_ll(n->reg, SEC_META_RUN_AS_REVOKED, 0, 0, (long long)1 << 52, &revoked) == -1)
+		goto err;
+	s->run_as_revoked_ms = revoked;
+	if (api_sec_reload(s) == -1)
+		goto err;
 	s->last_jti = revoked;
 	if (registry_meta_get(n->reg, SEC_META_MODE, mode, sizeof(mode)) == 0) {
 		if (strcmp(mode, "black") != 0 && strcmp(mode, "white") != 0) {
@@ -112,6 +342,8 @@ api_sec_free(struct api_sec *s)
 		return;
 	api_verify_free(s->verify);
 	api_limit_free(s->limit);
+	store_free(s->store);
+	cache_clear(s);
 	free(s);
 }
 
@@ -134,6 +366,24 @@ api_sec_issue(struct api_sec *s, const struct registry_user *u)
 		jti = u->revoked_ms + 1;
 	tok = auth_issue_claims(s->node->auth, u->name, time(NULL), s->token_lifetime, u->roles,
 	    u->nroles, s->black_mode ? "black" : "white", jti);
+	if (tok != NULL)
+		s->last_jti = jti;
+	return tok;
+}
+
+char *
+api_sec_issue_run_as(struct api_sec *s, const struct registry_user *u, const int *roles,
+    size_t nroles)
+{
+	long long jti = now_ms();
+	char *tok;
+
+	if (jti <= s->last_jti)
+		jti = s->last_jti + 1;
+	if (jti <= u->revoked_ms)
+		jti = u->revoked_ms + 1;
+	tok = auth_issue_run_as(s->node->auth, u->name, time(NULL), s->token_lifetime, roles,
+	    nroles, s->black_mode ? "black" : "white", jti);
 	if (tok != NULL)
 		s->last_jti = jti;
 	return tok;
@@ -167,6 +417,32 @@ api_sec_revoke_user(struct api_sec *s, long long id)
 
 	if (registry_user_revoke(s->node->reg, id, t) == -1)
 		return -1;
+	s->last_jti = t;
+	return 0;
+}
+
+int
+api_sec_revoke_role(struct api_sec *s, long long role)
+{
+	long long t = revoke_point(s);
+	struct sec_role *r = store_role(s->store, role);
+
+	if (registry_sec_revoke_role(s->node->reg, role, t) == -1)
+		return -1;
+	if (r != NULL)
+		r->revoked_ms = t;
+	s->last_jti = t;
+	return 0;
+}
+
+int
+api_sec_revoke_run_as(struct api_sec *s)
+{
+	long long t = revoke_point(s);
+
+	if (meta_set_ll(s->node->reg, SEC_META_RUN_AS_REVOKED, t) == -1)
+		return -1;
+	s->run_as_revoked_ms = t;
 	s->last_jti = t;
 	return 0;
 }

@@ -2,12 +2,39 @@
 #ifndef VIGIL_API_SEC_H
 #define VIGIL_API_SEC_H
 
+#include <stddef.h>
 #include <time.h>
+#include <jansson.h>
 
 struct node;
+struct rbac_pol;
 struct api_limit;
 struct api_verify;
 struct registry_user;
+
+/* The custom RBAC in memory, as the registry holds it (reloaded after each change). */
+struct sec_role {
+	long long id;
+	char *name;
+	long long revoked_ms;          /* tokens carrying it issued up to this are revoked */
+	long long *policies;           /* in position order */
+	size_t npolicies;
+	long long *rules;
+	size_t nrules;
+};
+struct sec_obj {                       /* a policy or a security rule */
+	long long id;
+	char *name;
+	json_t *body;
+};
+struct sec_store {
+	struct sec_role *roles;
+	size_t nroles;
+	struct sec_obj *policies, *rules;
+	size_t npolicies, nrules;
+};
+
+#define API_SEC_CACHE 32
 
 struct api_sec {
 	struct node *node;
@@ -17,7 +44,47 @@ struct api_sec {
 	long long last_jti;        /* the newest token's jti */
 	struct api_limit *limit;
 	struct api_verify *verify; /* the login checks' threads */
+	long long run_as_revoked_ms; /* run_as tokens issued up to this are revoked */
+	struct sec_store *store;
+	unsigned long version;     /* of store and mode: compiled policies of another are stale */
+	struct {
+		unsigned long version;
+		int roles[32];
+		size_t nroles;
+		struct rbac_pol *pol;
+	} cache[API_SEC_CACHE];
+	size_t cache_next;
 };
+
+/* api_sec_reload: reads the custom RBAC again after a change (compiled policies go).  0 / -1. */
+int api_sec_reload(struct api_sec *s);
+const struct sec_role *api_sec_role(const struct api_sec *s, long long id);
+const struct sec_obj *api_sec_policy(const struct api_sec *s, long long id);
+const struct sec_obj *api_sec_rule(const struct api_sec *s, long long id);
+
+/*
+ * api_sec_compiled: the policies of these roles, in order, compiled (cached
+ * by role list and store version).  Owned by the cache: valid while the
+ * request that asked is being dispatched.  NULL when out of memory.
+ */
+const struct rbac_pol *api_sec_compiled(struct api_sec *s, const int *roles, size_t n);
+
+/*
+ * api_sec_rule_roles: the roles, in id order, one of whose security rules
+ * matches the authorization context ctx (rules up to id 99 only for user
+ * 2, wazuh-wui, as Wazuh); how many were written to out (at most cap).
+ */
+size_t api_sec_rule_roles(const struct api_sec *s, long long uid, const json_t *ctx, int *out,
+    size_t cap);
+
+/* api_sec_revoke_role: revokes the tokens that carry role (persisted).  0 / -1. */
+int api_sec_revoke_role(struct api_sec *s, long long role);
+/* api_sec_revoke_run_as: revokes every run_as token (a security rule changed).  0 / -1. */
+int api_sec_revoke_run_as(struct api_sec *s);
+
+/* api_sec_issue_run_as: a run_as token for u carrying roles. */
+char *api_sec_issue_run_as(struct api_sec *s, const struct registry_user *u, const int *roles,
+    size_t nroles);
 
 /*
  * api_sec_new: loads the security configuration and the global revocation

@@ -3,7 +3,7 @@
  * token revocation, logout and the security configuration (Wazuh 4.12's
  * security_controller and framework/wazuh/security.py).
  *
- * Roles are Wazuh's seven default roles and are fixed (rbac.c).  Users with
+ * Roles are the custom RBAC's (api_rbac.c, api_sec.c).  Users with
  * an id up to 99 are reserved, as Wazuh's "wazuh" (1) and "wazuh-wui" (2):
  * they cannot be deleted (5004), their roles cannot change (4008), and only
  * a reserved user may change their password (5011).
@@ -21,11 +21,13 @@
 #include "node/api/api.h"
 #include "node/api/api_envelope.h"
 #include "node/api/api_sec.h"
+#include "node/api/api_security.h"
 #include "node/api/auth.h"
 #include "node/api/rbac.h"
+#include "node/api/rbac_pol.h"
 #include "node/registry/registry.h"
 
-#define SEC_MAX_IDS 1000             /* ids in one user_ids / role_ids list */
+
 #define SEC_MAX_BODY 65536
 
 static const char *const plain_params[] = { "pretty", "wait_for_complete", NULL };
@@ -47,7 +49,7 @@ user_json(const struct registry_user *u)
 }
 
 /* sec_envelope: a result whose failed user and role ids are numbers, as Wazuh's. */
-static struct envelope *
+struct envelope *
 sec_envelope(void)
 {
 	struct envelope *e = envelope_new();
@@ -57,8 +59,8 @@ sec_envelope(void)
 	return e;
 }
 
-static void
-reply_envelope(struct api_req *r, struct envelope *e, const char *all, const char *some,
+void
+sec_reply_envelope(struct api_req *r, struct envelope *e, const char *all, const char *some,
     const char *none)
 {
 	json_t *body = envelope_render(e, all, some, none, 0);
@@ -82,8 +84,8 @@ reply_message(struct api_req *r, const char *msg)
  * SEC_MAX_IDS); "all" when allow_all gives *all = 1.  Replies 400 and
  * returns -1 when malformed.
  */
-static int
-parse_ids(struct api_req *r, const char *key, const char *s, long long *v, size_t *n,
+int
+sec_parse_ids(struct api_req *r, const char *key, const char *s, long long *v, size_t *n,
     int allow_all, int *all)
 {
 	char detail[256];
@@ -103,12 +105,12 @@ parse_ids(struct api_req *r, const char *key, const char *s, long long *v, size_
 }
 
 /* path_id: the numeric id in path segment i; replies 400 and returns -1 when malformed. */
-static int
-path_id(struct api_req *r, size_t i, long long *id)
+int
+sec_path_id(struct api_req *r, size_t i, long long *id)
 {
 	size_t n;
 
-	if (i >= r->nsegs || parse_ids(r, "user_id", r->segs[i], id, &n, 0, NULL) == -1)
+	if (i >= r->nsegs || sec_parse_ids(r, "user_id", r->segs[i], id, &n, 0, NULL) == -1)
 		return -1;
 	if (n != 1) {
 		api_reply_problem(r, 400, 0, "'user_id' must be one id");
@@ -118,8 +120,8 @@ path_id(struct api_req *r, size_t i, long long *id)
 }
 
 /* parse_range: limit (1..100000, 500) and offset (>= 0, 0); replies 400 and returns -1 if bad. */
-static int
-parse_range(struct api_req *r, long *limit, long *offset)
+int
+sec_parse_range(struct api_req *r, long *limit, long *offset)
 {
 	const char *s;
 	char *end;
@@ -150,8 +152,8 @@ parse_range(struct api_req *r, long *limit, long *offset)
  * allowed.  Replies (406 with 6002 for another content type, 400 for
  * anything malformed) and returns NULL on failure.
  */
-static json_t *
-read_body(struct api_req *r, const char *const *allowed)
+json_t *
+sec_read_body(struct api_req *r, const char *const *allowed)
 {
 	struct evbuffer *in = evhttp_request_get_input_buffer(r->req);
 	const char *ct;
@@ -195,8 +197,8 @@ read_body(struct api_req *r, const char *const *allowed)
 }
 
 /* body_string: member key as a string; replies 400 and returns NULL when absent or not one. */
-static const char *
-body_string(struct api_req *r, json_t *o, const char *key, int required)
+const char *
+sec_body_string(struct api_req *r, json_t *o, const char *key, int required)
 {
 	json_t *v = json_object_get(o, key);
 	char detail[96];
@@ -223,8 +225,8 @@ lookup(struct api_req *r, long long id, struct registry_user *u)
 	return rc;
 }
 
-static void
-fail_id(struct envelope *e, long long id, int code)
+void
+sec_fail_id(struct envelope *e, long long id, int code)
 {
 	char buf[24];
 
@@ -239,8 +241,8 @@ api_get_user_me(struct api_req *r)
 	struct registry_user u;
 	struct envelope *e;
 	json_t *item, *roles;
-	const struct rbac_role *role;
-	size_t i;
+	const struct sec_role *role;
+	size_t i, j;
 
 	if (api_check(r, plain_params) == -1 || lookup(r, r->uid, &u) == -1)
 		return;
@@ -248,50 +250,55 @@ api_get_user_me(struct api_req *r)
 		api_reply_problem(r, 500, 1000, NULL);
 		return;
 	}
-	/* As Wazuh, the roles are shown whole here; our roles are fixed, so {id, name}. */
+	/* As Wazuh, the token's roles are shown whole here: {id, name, policies, rules}. */
 	item = json_pack("{s:I, s:s, s:b, s:[]}", "id", (json_int_t)u.id, "username", u.name,
 	    "allow_run_as", u.allow_run_as, "roles");
 	roles = item != NULL ? json_object_get(item, "roles") : NULL;
-	for (i = 0; roles != NULL && i < u.nroles; i++)
-		if ((role = rbac_role_get(u.roles[i])) != NULL)
-			json_array_append_new(roles, json_pack("{s:i, s:s}", "id", role->id,
-			    "name", role->name));
+	for (i = 0; roles != NULL && i < r->nroles; i++) {
+		json_t *o, *pols, *rules;
+
+		if ((role = api_sec_role(r->node->api_sec, r->roles[i])) == NULL)
+			continue;
+		o = json_pack("{s:I, s:s, s:[], s:[]}", "id", (json_int_t)role->id, "name",
+		    role->name, "policies", "rules");
+		pols = o != NULL ? json_object_get(o, "policies") : NULL;
+		rules = o != NULL ? json_object_get(o, "rules") : NULL;
+		for (j = 0; rules != NULL && j < role->nrules; j++) {
+			const struct sec_obj *rule = api_sec_rule(r->node->api_sec, role->rules[j]);
+
+			if (rule != NULL)
+				json_array_append_new(rules, json_pack("{s:I, s:s, s:O}", "id",
+				    (json_int_t)rule->id, "name", rule->name, "rule", rule->body));
+		}
+		for (j = 0; pols != NULL && j < role->npolicies; j++) {
+			const struct sec_obj *pol = api_sec_policy(r->node->api_sec,
+			    role->policies[j]);
+
+			if (pol != NULL)
+				json_array_append_new(pols, json_pack("{s:I, s:s, s:O}", "id",
+				    (json_int_t)pol->id, "name", pol->name, "policy", pol->body));
+		}
+		json_array_append_new(roles, o);
+	}
 	envelope_affect(e, item);
-	reply_envelope(r, e, "Current user information was returned", "", "");
+	sec_reply_envelope(r, e, "Current user information was returned", "", "");
 }
 
 /*
- * GET /security/users/me/policies: the caller's permissions as Wazuh's
- * processed policies: {action: {resource: "allow"}, ..., "rbac_mode"}.
- * Our default roles grant every action on all of its resource type
- * ("agent:id:*"; "*:*:*" for actions without resources).
+ * GET /security/users/me/policies: the caller's compiled policies as Wazuh's
+ * processed policies: {action: {resource: "allow"|"deny"}, ..., "rbac_mode"}.
  */
 void
 api_get_user_me_policies(struct api_req *r)
 {
 	struct api_sec *sec = r->node->api_sec;
-	json_t *data, *act;
-	const char *res;
-	char key[64];
-	int i;
+	json_t *data;
 
 	if (api_check(r, plain_params) == -1)
 		return;
-	if ((data = json_object()) == NULL) {
+	if ((data = rbac_pol_json(r->pol)) == NULL) {
 		api_reply_problem(r, 500, 1000, NULL);
 		return;
-	}
-	for (i = 0; i < RBAC_P_COUNT; i++) {
-		if (!sec->black_mode && (r->perms & RBAC_BIT(i)) == 0)
-			continue;
-		res = rbac_perm_resource((enum rbac_perm)i);
-		snprintf(key, sizeof(key), "%s:*", res);
-		if ((act = json_object_get(data, rbac_perm_action((enum rbac_perm)i))) == NULL) {
-			act = json_object();
-			json_object_set_new(data, rbac_perm_action((enum rbac_perm)i), act);
-		}
-		if (act != NULL)
-			json_object_set_new(act, key, json_string("allow"));
 	}
 	json_object_set_new(data, "rbac_mode", json_string(sec->black_mode ? "black" : "white"));
 	api_reply_json(r, 200, json_pack("{s:o, s:s, s:i}", "data", data, "message",
@@ -312,10 +319,10 @@ api_get_users(struct api_req *r)
 	long limit, offset, matched = 0;
 	const char *s;
 
-	if (api_check(r, users_params) == -1 || parse_range(r, &limit, &offset) == -1)
+	if (api_check(r, users_params) == -1 || sec_parse_range(r, &limit, &offset) == -1)
 		return;
 	if ((s = api_param_get(r, "user_ids")) != NULL &&
-	    parse_ids(r, "user_ids", s, ids, &nids, 0, NULL) == -1)
+	    sec_parse_ids(r, "user_ids", s, ids, &nids, 0, NULL) == -1)
 		return;
 	if (registry_user_list(r->node->reg, &v, &n) == -1 || (e = sec_envelope()) == NULL) {
 		free(v);
@@ -326,7 +333,7 @@ api_get_users(struct api_req *r)
 		for (j = 0; j < n && v[j].id != ids[i]; j++)
 			;
 		if (j == n)
-			fail_id(e, ids[i], 5001);
+			sec_fail_id(e, ids[i], 5001);
 	}
 	for (i = 0; i < n; i++) {
 		if (s != NULL) {
@@ -341,7 +348,7 @@ api_get_users(struct api_req *r)
 	}
 	envelope_set_total(e, matched);
 	free(v);
-	reply_envelope(r, e, "All specified users were returned", "Some users were not returned",
+	sec_reply_envelope(r, e, "All specified users were returned", "Some users were not returned",
 	    "No user was returned");
 }
 
@@ -359,10 +366,10 @@ api_post_users(struct api_req *r)
 	long long id = 0;
 	int code, rc;
 
-	if (api_check(r, plain_params) == -1 || (body = read_body(r, create_keys)) == NULL)
+	if (api_check(r, plain_params) == -1 || (body = sec_read_body(r, create_keys)) == NULL)
 		return;
-	if ((name = body_string(r, body, "username", 1)) == NULL ||
-	    (pass = body_string(r, body, "password", 1)) == NULL)
+	if ((name = sec_body_string(r, body, "username", 1)) == NULL ||
+	    (pass = sec_body_string(r, body, "password", 1)) == NULL)
 		goto out;
 	if (!rbac_username_ok(name)) {
 		api_reply_problem(r, 400, 0, "'username' must be 4 to 64 characters of "
@@ -384,7 +391,7 @@ api_post_users(struct api_req *r)
 		envelope_affect(e, user_json(&u));
 	} else
 		envelope_fail(e, name, 5000);
-	reply_envelope(r, e, "User was successfully created", "", "User could not be created");
+	sec_reply_envelope(r, e, "User was successfully created", "", "User could not be created");
 out:
 	json_decref(body);
 }
@@ -413,7 +420,7 @@ api_delete_users(struct api_req *r)
 		api_reply_problem(r, 400, 0, "Missing query parameter 'user_ids'");
 		return;
 	}
-	if (parse_ids(r, "user_ids", s, ids, &nids, 1, &all) == -1)
+	if (sec_parse_ids(r, "user_ids", s, ids, &nids, 1, &all) == -1)
 		return;
 	if ((e = sec_envelope()) == NULL) {
 		api_reply_problem(r, 500, 1000, NULL);
@@ -431,11 +438,11 @@ api_delete_users(struct api_req *r)
 		if ((rc = lookup(r, ids[i], &u)) == -1)
 			goto out;
 		if (rc == 0)
-			fail_id(e, ids[i], 5001);
+			sec_fail_id(e, ids[i], 5001);
 		else if (u.id <= RBAC_MAX_ID_RESERVED)
-			fail_id(e, ids[i], 5004);
+			sec_fail_id(e, ids[i], 5004);
 		else if (u.id == r->uid)
-			fail_id(e, ids[i], 5008);
+			sec_fail_id(e, ids[i], 5008);
 		else if (registry_user_delete(r->node->reg, u.id) != 1)
 			goto err;
 		else {
@@ -443,7 +450,7 @@ api_delete_users(struct api_req *r)
 			envelope_affect(e, user_json(&u));
 		}
 	}
-	reply_envelope(r, e, "Users were successfully deleted", "Some users were not deleted",
+	sec_reply_envelope(r, e, "Users were successfully deleted", "Some users were not deleted",
 	    "No user was deleted");
 	return;
 err:
@@ -466,14 +473,14 @@ api_put_user(struct api_req *r)
 	long long id;
 	int code, rc;
 
-	if (api_check(r, plain_params) == -1 || path_id(r, 2, &id) == -1 ||
-	    (body = read_body(r, update_keys)) == NULL)
+	if (api_check(r, plain_params) == -1 || sec_path_id(r, 2, &id) == -1 ||
+	    (body = sec_read_body(r, update_keys)) == NULL)
 		return;
 	if (json_object_get(body, "password") == NULL) {
 		api_reply_problem(r, 400, 4001, NULL);
 		goto out;
 	}
-	if ((pass = body_string(r, body, "password", 1)) == NULL)
+	if ((pass = sec_body_string(r, body, "password", 1)) == NULL)
 		goto out;
 	if ((code = rbac_password_policy(pass)) != 0) {
 		api_reply_problem(r, 400, code, NULL);
@@ -490,7 +497,7 @@ api_put_user(struct api_req *r)
 		goto out;
 	}
 	if (rc == 0)
-		fail_id(e, id, 5001);
+		sec_fail_id(e, id, 5001);
 	else {
 		if (auth_password_hash(pass, hash) == -1 ||
 		    registry_user_set_hash(r->node->reg, id, hash) == -1 ||
@@ -504,7 +511,7 @@ api_put_user(struct api_req *r)
 		log_info("api: user %s changed the password of %s (%lld)", r->user, u.name, id);
 		envelope_affect(e, user_json(&u));
 	}
-	reply_envelope(r, e, "User was successfully updated", "", "User could not be updated");
+	sec_reply_envelope(r, e, "User was successfully updated", "", "User could not be updated");
 out:
 	json_decref(body);
 }
@@ -530,13 +537,13 @@ user_roles(struct api_req *r, int add)
 	char all[192], some[192], none[192];
 	int found, rc, changed = 0;
 
-	if (api_check(r, user_roles_params) == -1 || path_id(r, 2, &uid) == -1)
+	if (api_check(r, user_roles_params) == -1 || sec_path_id(r, 2, &uid) == -1)
 		return;
 	if ((s = api_param_get(r, "role_ids")) == NULL) {
 		api_reply_problem(r, 400, 0, "Missing query parameter 'role_ids'");
 		return;
 	}
-	if (parse_ids(r, "role_ids", s, rids, &nrids, 0, NULL) == -1 ||
+	if (sec_parse_ids(r, "role_ids", s, rids, &nrids, 0, NULL) == -1 ||
 	    (found = lookup(r, uid, &u)) == -1)
 		return;
 	if (found == 0 && !add) {
@@ -549,15 +556,15 @@ user_roles(struct api_req *r, int add)
 	}
 	for (i = 0; i < nrids; i++) {
 		if (found == 0) {
-			fail_id(e, uid, 5001);
+			sec_fail_id(e, uid, 5001);
 			break;
 		}
-		if (rbac_role_get(rids[i]) == NULL) {
-			fail_id(e, rids[i], 4002);
+		if (api_sec_role(r->node->api_sec, rids[i]) == NULL) {
+			sec_fail_id(e, rids[i], 4002);
 			continue;
 		}
 		if (uid <= RBAC_MAX_ID_RESERVED) {
-			fail_id(e, uid, 4008);
+			sec_fail_id(e, uid, 4008);
 			continue;
 		}
 		rc = add ? registry_user_role_add(r->node->reg, uid, (int)rids[i]) :
@@ -568,7 +575,7 @@ user_roles(struct api_req *r, int add)
 			return;
 		}
 		if (rc == 0)
-			fail_id(e, rids[i], add ? 4017 : 4016);
+			sec_fail_id(e, rids[i], add ? 4017 : 4016);
 		else
 			changed = 1;
 	}
@@ -593,7 +600,7 @@ user_roles(struct api_req *r, int add)
 		snprintf(some, sizeof(some), "Some roles were not unlinked from user %s", name);
 		snprintf(none, sizeof(none), "No role was unlinked from user %s", name);
 	}
-	reply_envelope(r, e, all, some, none);
+	sec_reply_envelope(r, e, all, some, none);
 }
 
 void
@@ -606,61 +613,6 @@ void
 api_delete_user_roles(struct api_req *r)
 {
 	user_roles(r, 0);
-}
-
-static const char *const roles_params[] = { "pretty", "wait_for_complete", "role_ids", "offset",
-	"limit", NULL };
-
-/* GET /security/roles: the fixed roles {id, name, users}; unknown role_ids fail with 4002. */
-void
-api_get_roles(struct api_req *r)
-{
-	struct registry_user *v = NULL;
-	struct envelope *e = NULL;
-	const struct rbac_role *role;
-	long long ids[SEC_MAX_IDS];
-	size_t nids = 0, n = 0, i, j, k;
-	long limit, offset, matched = 0;
-	const char *s;
-	json_t *item, *users;
-
-	if (api_check(r, roles_params) == -1 || parse_range(r, &limit, &offset) == -1)
-		return;
-	if ((s = api_param_get(r, "role_ids")) != NULL &&
-	    parse_ids(r, "role_ids", s, ids, &nids, 0, NULL) == -1)
-		return;
-	if (registry_user_list(r->node->reg, &v, &n) == -1 || (e = sec_envelope()) == NULL) {
-		free(v);
-		api_reply_problem(r, 500, 1000, NULL);
-		return;
-	}
-	for (i = 0; i < nids; i++)
-		if (rbac_role_get(ids[i]) == NULL)
-			fail_id(e, ids[i], 4002);
-	for (i = 0; (role = rbac_role_at(i)) != NULL; i++) {
-		if (s != NULL) {
-			for (j = 0; j < nids && ids[j] != role->id; j++)
-				;
-			if (j == nids)
-				continue;
-		}
-		if (matched >= offset && matched < offset + limit) {
-			item = json_pack("{s:i, s:s, s:[]}", "id", role->id, "name", role->name,
-			    "users");
-			users = item != NULL ? json_object_get(item, "users") : NULL;
-			for (j = 0; users != NULL && j < n; j++)
-				for (k = 0; k < v[j].nroles; k++)
-					if (v[j].roles[k] == role->id)
-						json_array_append_new(users,
-						    json_integer((json_int_t)v[j].id));
-			envelope_affect(e, item);
-		}
-		matched++;
-	}
-	envelope_set_total(e, matched);
-	free(v);
-	reply_envelope(r, e, "All specified roles were returned", "Some roles were not returned",
-	    "No role was returned");
 }
 
 /* PUT /security/user/revoke: every token issued so far stops working (persisted). */
@@ -722,7 +674,7 @@ api_put_security_config(struct api_req *r)
 	json_int_t lifetime;
 	const char *mode;
 
-	if (api_check(r, plain_params) == -1 || (body = read_body(r, config_keys)) == NULL)
+	if (api_check(r, plain_params) == -1 || (body = sec_read_body(r, config_keys)) == NULL)
 		return;
 	t = json_object_get(body, "auth_token_exp_timeout");
 	m = json_object_get(body, "rbac_mode");
@@ -766,4 +718,52 @@ api_delete_security_config(struct api_req *r)
 	}
 	log_info("api: user %s restored the default security configuration", r->user);
 	reply_message(r, "Configuration was successfully updated");
+}
+
+static const char *const run_as_params[] = { "pretty", "wait_for_complete", "allow_run_as", NULL };
+
+/*
+ * PUT /security/users/{user_id}/run_as?allow_run_as=: whether the user may
+ * log in through an authorization context; its tokens are revoked.
+ */
+void
+api_put_user_run_as(struct api_req *r)
+{
+	struct registry_user u;
+	struct envelope *e;
+	const char *v;
+	char all[96], none[96];
+	long long id;
+	int allow = 0, rc;
+
+	if (api_check(r, run_as_params) == -1 || sec_path_id(r, 2, &id) == -1)
+		return;
+	if ((v = api_param_get(r, "allow_run_as")) != NULL && (allow = api_parse_bool(v)) == -1) {
+		api_reply_problem(r, 400, 0, "'allow_run_as' is not of type 'boolean'");
+		return;
+	}
+	if ((e = sec_envelope()) == NULL) {
+		api_reply_problem(r, 500, 1000, NULL);
+		return;
+	}
+	rc = registry_user_set_run_as(r->node->reg, id, allow);
+	if (rc == 1 && (api_sec_revoke_user(r->node->api_sec, id) == -1 || lookup(r, id, &u) != 1))
+		rc = -1;
+	if (rc == -1) {
+		envelope_free(e);
+		api_reply_problem(r, 500, 1000, NULL);
+		return;
+	}
+	if (rc == 0)
+		sec_fail_id(e, id, 5001);
+	else {
+		log_info("api: user %s set allow_run_as %s for %s (%lld)", r->user,
+		    allow ? "true" : "false", u.name, id);
+		envelope_affect(e, user_json(&u));
+	}
+	snprintf(all, sizeof(all), "Parameter allow_run_as has been %s for the user",
+	    allow ? "enabled" : "disabled");
+	snprintf(none, sizeof(none), "The parameter allow_run_as could not be %s for the user",
+	    allow ? "enabled" : "disabled");
+	sec_reply_envelope(r, e, all, "", none);
 }

@@ -244,9 +244,27 @@ auth_issue(struct auth *a, const char *user, time_t now)
 	    (long long)now * 1000);
 }
 
+static char *
+issue(struct auth *a, const char *user, time_t now, int lifetime, const int *roles,
+    size_t nroles, const char *rbac_mode, long long jti, int run_as);
+
 char *
 auth_issue_claims(struct auth *a, const char *user, time_t now, int lifetime,
     const int *roles, size_t nroles, const char *rbac_mode, long long jti)
+{
+	return issue(a, user, now, lifetime, roles, nroles, rbac_mode, jti, 0);
+}
+
+char *
+auth_issue_run_as(struct auth *a, const char *user, time_t now, int lifetime,
+    const int *roles, size_t nroles, const char *rbac_mode, long long jti)
+{
+	return issue(a, user, now, lifetime, roles, nroles, rbac_mode, jti, 1);
+}
+
+static char *
+issue(struct auth *a, const char *user, time_t now, int lifetime, const int *roles,
+    size_t nroles, const char *rbac_mode, long long jti, int run_as)
 {
 	jwt_t *j = NULL;
 	json_t *extra = NULL, *list = NULL;
@@ -272,7 +290,7 @@ auth_issue_claims(struct auth *a, const char *user, time_t now, int lifetime,
 	    jwt_add_grant_int(j, "nbf", (long)now) != 0 ||
 	    jwt_add_grant_int(j, "exp", (long)now + lifetime) != 0 ||
 	    jwt_add_grant(j, "sub", user) != 0 ||
-	    jwt_add_grant_bool(j, "run_as", 0) != 0 ||
+	    jwt_add_grant_bool(j, "run_as", run_as) != 0 ||
 	    jwt_add_grants_json(j, txt) != 0 ||
 	    jwt_add_grant(j, "jti", id) != 0)
 		goto out;
@@ -389,10 +407,10 @@ enum auth_verdict
 auth_verify_claims(struct auth *a, const char *token, time_t now, struct auth_token *t)
 {
 	jwt_t *j = NULL;
-	json_t *c = NULL, *iss, *sub, *nbf, *exp, *mode, *jti;
+	json_t *c = NULL, *iss, *sub, *nbf, *exp, *mode, *jti, *roles;
 	const char *d1, *d2, *s;
 	char *claims = NULL, *end;
-	size_t len, clen;
+	size_t len, clen, i;
 	enum auth_verdict v = AUTH_INVALID;
 
 	memset(t, 0, sizeof(*t));
@@ -454,6 +472,20 @@ auth_verify_claims(struct auth *a, const char *token, time_t now, struct auth_to
 		goto out;
 	}
 	memcpy(t->user, json_string_value(sub), json_string_length(sub) + 1);
+	t->run_as = json_is_true(json_object_get(c, "run_as"));
+	roles = json_object_get(c, "rbac_roles");
+	if (roles != NULL) {
+		if (!json_is_array(roles) || json_array_size(roles) > AUTH_ROLES_MAX)
+			goto out;
+		for (i = 0; i < json_array_size(roles); i++) {
+			json_t *id = json_array_get(roles, i);
+
+			if (!json_is_integer(id) || json_integer_value(id) < 0 ||
+			    json_integer_value(id) > 0x7fffffff)
+				goto out;
+			t->roles[t->nroles++] = (int)json_integer_value(id);
+		}
+	}
 	if (mode != NULL)
 		memcpy(t->rbac_mode, json_string_value(mode), json_string_length(mode) + 1);
 	v = AUTH_OK;

@@ -40,8 +40,19 @@ char *auth_issue(struct auth *a, const char *user, time_t now);
 char *auth_issue_claims(struct auth *a, const char *user, time_t now, int lifetime,
     const int *roles, size_t nroles, const char *rbac_mode, long long jti);
 
+/*
+ * auth_issue_run_as: the same for a token got through an authorization
+ * context: "run_as" true, roles those its rules gave.
+ */
+char *auth_issue_run_as(struct auth *a, const char *user, time_t now, int lifetime,
+    const int *roles, size_t nroles, const char *rbac_mode, long long jti);
+
+#define AUTH_ROLES_MAX 64
 struct auth_token {
 	char user[128];        /* sub */
+	int roles[AUTH_ROLES_MAX]; /* rbac_roles (more than this: the token is refused) */
+	size_t nroles;
+	int run_as;
 	char rbac_mode[8];     /* "" when absent */
 	long long nbf, exp;
 	long long jti;         /* issue time in ms (nbf * 1000 when the claim is absent) */

@@ -39,6 +39,13 @@ static const struct {
 	[RBAC_P_SECURITY_READ_ROLE] = { "security:read", "role:id" },
 	[RBAC_P_SECURITY_UPDATE_ROLE] = { "security:update", "role:id" },
 	[RBAC_P_SECURITY_DELETE_ROLE] = { "security:delete", "role:id" },
+	[RBAC_P_SECURITY_READ_POLICY] = { "security:read", "policy:id" },
+	[RBAC_P_SECURITY_UPDATE_POLICY] = { "security:update", "policy:id" },
+	[RBAC_P_SECURITY_DELETE_POLICY] = { "security:delete", "policy:id" },
+	[RBAC_P_SECURITY_READ_RULE] = { "security:read", "rule:id" },
+	[RBAC_P_SECURITY_UPDATE_RULE] = { "security:update", "rule:id" },
+	[RBAC_P_SECURITY_DELETE_RULE] = { "security:delete", "rule:id" },
+	[RBAC_P_SECURITY_EDIT_RUN_AS] = { "security:edit_run_as", "*:*" },
 };
 
 #define B(p) RBAC_BIT(RBAC_P_##p)
@@ -52,10 +59,12 @@ static const struct {
 	B(CLUSTER_READ) | B(CLUSTER_READ_API_CONFIG))
 #define POL_CLUSTER_ALL (POL_CLUSTER_READ | B(MANAGER_RESTART) | B(CLUSTER_RESTART))
 #define POL_USERS_ALL (B(SECURITY_CREATE_USER) | B(SECURITY_REVOKE) | B(SECURITY_READ_USER) | \
-	B(SECURITY_UPDATE_USER) | B(SECURITY_DELETE_USER))
+	B(SECURITY_UPDATE_USER) | B(SECURITY_DELETE_USER) | B(SECURITY_EDIT_RUN_AS))
 #define POL_SECURITY_ALL (POL_USERS_ALL | B(SECURITY_CREATE) | B(SECURITY_READ_CONFIG) | \
 	B(SECURITY_UPDATE_CONFIG) | B(SECURITY_READ_ROLE) | B(SECURITY_UPDATE_ROLE) | \
-	B(SECURITY_DELETE_ROLE))
+	B(SECURITY_DELETE_ROLE) | B(SECURITY_READ_POLICY) | B(SECURITY_UPDATE_POLICY) | \
+	B(SECURITY_DELETE_POLICY) | B(SECURITY_READ_RULE) | B(SECURITY_UPDATE_RULE) | \
+	B(SECURITY_DELETE_RULE))
 
 /* relationships.yaml: which policies each default role has. */
 static const struct rbac_role rbac_roles[RBAC_NROLES] = {

@@ -758,6 +758,12 @@ err:
 
 /* Users and meta: small and rare, written at once. */
 
+struct regdb *
+registry_db(struct registry *r)
+{
+	return r->db;
+}
+
 int
 registry_user_find(struct registry *r, const char *name, struct registry_user *u)
 {

@@ -117,6 +117,44 @@ int registry_user_role_del(struct registry *r, long long uid, int rid);
 int registry_user_count(struct registry *r);
 
 /*
+ * The API's custom RBAC (registry_sec.c, written at once): Wazuh's roles,
+ * policies and security rules, a role's policies in order and its rules.
+ * Ids up to 99 are Wazuh's defaults; new ones take max(id) + 1, at least 100.
+ */
+enum registry_sec_kind { REGISTRY_SEC_ROLE, REGISTRY_SEC_POLICY, REGISTRY_SEC_RULE };
+struct registry_sec_cb {
+	/* every role, policy and rule by kind and id (body: NULL for roles) */
+	int (*item)(void *arg, enum registry_sec_kind k, long long id, const char *name,
+	    const char *body, long long revoked_ms);
+	/* every role-policy link (k POLICY, in position order) and role-rule link (k RULE) */
+	int (*link)(void *arg, enum registry_sec_kind k, long long role, long long other);
+	void *arg;
+};
+/* registry_sec_load: everything through cb; 0, or -1 on an error or a callback's -1. */
+int registry_sec_load(struct registry *r, const struct registry_sec_cb *cb);
+/* registry_sec_add: 0 added (*id set), 1 the name (or body) exists, -1 error. */
+int registry_sec_add(struct registry *r, enum registry_sec_kind k, const char *name,
+    const char *body, long long *id);
+/* registry_sec_update: name and/or body (NULL: unchanged): 1 done, 0 no such id, 2 taken, -1. */
+int registry_sec_update(struct registry *r, enum registry_sec_kind k, long long id,
+    const char *name, const char *body);
+/* registry_sec_delete: the item and its links: 1 / 0 no such id / -1. */
+int registry_sec_delete(struct registry *r, enum registry_sec_kind k, long long id);
+/*
+ * registry_sec_link: links role to a policy (k POLICY: at position, later
+ * ones move down; position < 0 or past the end: last) or a rule (k RULE).
+ * 1 linked, 0 already linked, -1.  registry_sec_unlink: 1 / 0 not linked / -1.
+ */
+int registry_sec_link(struct registry *r, enum registry_sec_kind k, long long role,
+    long long other, long long position);
+int registry_sec_unlink(struct registry *r, enum registry_sec_kind k, long long role,
+    long long other);
+/* registry_sec_revoke_role: tokens carrying role issued up to ms are revoked.  0 / -1. */
+int registry_sec_revoke_role(struct registry *r, long long role, long long ms);
+/* registry_user_set_run_as: the user's allow_run_as: 1 / 0 no such user / -1. */
+int registry_user_set_run_as(struct registry *r, long long id, int allow);
+
+/*
  * Groups and their agent.conf (written immediately).  registry_groups_load
  * calls cb(arg, name, conf, len) for each; 0 / -1.
  */

@@ -10,6 +10,12 @@
 #define REGDB_ID_MAX 99999999u     /* agent ids are at most 8 digits on the wire */
 
 struct regdb;
+struct sqlite3;
+
+/* registry_db: the registry's store (registry.c). */
+struct regdb *registry_db(struct registry *r);
+/* regdb_sqlite: the database handle, for the registry's other stores (registry_sec.c). */
+struct sqlite3 *regdb_sqlite(struct regdb *db);
 
 /*
  * regdb_open: opens or creates the database at path (WAL, synchronous=NORMAL,
