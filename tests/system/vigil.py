@@ -48,8 +48,14 @@ _EPHEMERAL = _ephemeral_range()
 # Address already in use").  Ports here are never given to outgoing connections; each is
 # handed out once per test session, starting at a place chosen by the process id so that
 # two sessions on one machine rarely meet.
+# Under pytest-xdist (make check runs two workers) each worker has a slice of its own.
 _PORT_LO = 10000
 _PORT_HI = _EPHEMERAL[0] - 1 if _EPHEMERAL[0] > 12000 else 0
+if _PORT_HI and os.environ.get("PYTEST_XDIST_WORKER", "").startswith("gw"):
+    _w = int(os.environ["PYTEST_XDIST_WORKER"][2:])
+    _nw = max(_w + 1, int(os.environ.get("PYTEST_XDIST_WORKER_COUNT", "1")))
+    _span = (_PORT_HI - _PORT_LO) // _nw
+    _PORT_LO, _PORT_HI = _PORT_LO + _w * _span, _PORT_LO + (_w + 1) * _span - 1
 _next_port = [_PORT_LO + (os.getpid() * 97) % max(1, _PORT_HI - _PORT_LO)]
 
 

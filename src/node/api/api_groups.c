@@ -860,7 +860,7 @@ api_delete_agent_groups(struct api_req *r)
 	}
 	snprintf(buf, sizeof(buf), "%s", list != NULL ? list : "");
 	for (tok = strtok_r(buf, ",", &save); tok != NULL; tok = strtok_r(NULL, ",", &save))
-		if (!group_param_ok(r, tok, "groups_list"))
+		if (!api_group_param_ok(r, tok, "groups_list"))
 			return;
 	if (id == 0) {
 		api_reply_problem(r, 400, 1703, NULL);
