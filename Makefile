@@ -108,7 +108,10 @@ system: all
 # make check: the normal build (unit + system tests), then the sanitizer
 # build (unit + system tests again: every process runs under ASan/UBSan and
 # a sanitizer report fails the test that started it).
-PYTEST = /usr/bin/python3 -m pytest -q -p no:cacheprovider --durations=15
+# Two pytest-xdist workers: most of a system test is waiting for processes to reach a
+# state, so two at a time take about 60 % of the time of one (each worker has ports of
+# its own: tests/system/vigil.py free_port).
+PYTEST = /usr/bin/python3 -m pytest -q -p no:cacheprovider --durations=15 -n 2
 check: deps
 	$(MAKE) -j2 all tests
 	sh scripts/run-unit.sh build
