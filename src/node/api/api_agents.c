@@ -676,8 +676,8 @@ add_replace(struct api_req *r, struct agent *a)
 /*
  * POST /agents {"name", "ip"}: registers an agent as enrollment does (next
  * id, a fresh key, group default) and sends its key to every worker, so it
- * may connect to any node.  Without ip, the client's address is used, as
- * Wazuh does.  The reply's key is base64 of its client.keys line.  An agent
+ * may connect to any node.  Without ip, "any", as Wazuh does.  The reply's
+ * key is base64 of its client.keys line.  An agent
  * with the same name or ip is refused (1705, 1706) unless force allows
  * replacing it: then it is removed from every node first, as Wazuh's authd does.
  */
@@ -689,7 +689,7 @@ api_post_agents(struct api_req *r)
 	struct add_force force;
 	json_t *body = NULL, *jname, *jip, *jforce;
 	const char *name, *ip;
-	char peer_ip[64] = "", key[65], idstr[16], line[512], b64[700], detail[300];
+	char key[65], idstr[16], line[512], b64[700], detail[300];
 	char *raw = NULL;
 	size_t len, i, count;
 	int ll;
@@ -739,18 +739,8 @@ api_post_agents(struct api_req *r)
 		api_reply_problem(r, 400, 1738, NULL);
 		goto out;
 	}
-	if (jip != NULL)
-		ip = json_string_value(jip);
-	else {
-		struct evhttp_connection *evcon = evhttp_request_get_connection(r->req);
-		char *addr = NULL;
-		ev_uint16_t port;
-
-		if (evcon != NULL)
-			evhttp_connection_get_peer(evcon, &addr, &port);
-		snprintf(peer_ip, sizeof(peer_ip), "%s", addr != NULL ? addr : "any");
-		ip = peer_ip;
-	}
+	/* without ip: "any", as framework/wazuh/agent.py's add_agent (not the client's address) */
+	ip = jip != NULL ? json_string_value(jip) : "any";
 	if (strcasecmp(ip, "any") == 0)
 		ip = "any";
 	else if (strlen(ip) >= sizeof(((struct agent *)0)->ip) || !enroll_ip_valid(ip)) {
