@@ -465,3 +465,46 @@ client_call(struct client *c, const char *method, const char *target, json_t **b
 	net_resp_free(&r);
 	return CTL_EXIT_OK;
 }
+
+int
+client_send(struct client *c, const char *method, const char *target, json_t *req,
+    int *status, json_t **body)
+{
+	struct net_resp r;
+	char err[1024], auth[8300], *text = NULL;
+	int rc, tries;
+
+	*body = NULL;
+	*status = 0;
+	if (!c->token[0] && (rc = client_login(c)) != CTL_EXIT_OK)
+		return rc;
+	if (req != NULL && (text = json_dumps(req, JSON_COMPACT)) == NULL)
+		return CTL_EXIT_API;
+	for (tries = 0;; tries++) {
+		snprintf(auth, sizeof(auth), "Bearer %s", c->token);
+		if ((rc = net_request_body(c->ctx, &c->url, c->verify, method, target, auth, text,
+		    text != NULL ? strlen(text) : 0, CLIENT_IO_TIMEOUT, &r, err,
+		    sizeof(err))) != NET_OK) {
+			free(text);
+			return net_exit(c, rc, err);
+		}
+		if (r.head.status != 401 || c->token_fresh || tries > 0 || !c->conf.password[0])
+			break;
+		net_resp_free(&r);
+		if ((rc = client_login(c)) != CTL_EXIT_OK) {
+			free(text);
+			return rc;
+		}
+	}
+	free(text);
+	*status = r.head.status;
+	*body = json_loads(r.body, 0, NULL);
+	net_resp_free(&r);
+	if (*status == 401 || *status == 403) {
+		fprintf(stderr, "vigilctl: %s %s: HTTP %d: %s\n", method, target, *status,
+		    json_string_value(json_object_get(*body, "detail")) ?
+		    json_string_value(json_object_get(*body, "detail")) : "refused");
+		return CTL_EXIT_AUTH;
+	}
+	return CTL_EXIT_OK;
+}

@@ -44,4 +44,14 @@ int client_login(struct client *c);
 int client_call(struct client *c, const char *method, const char *target, json_t **body,
     long long *date);
 
+/*
+ * client_send: as client_call, with an optional JSON body, for calls whose
+ * failures the caller sorts out: any HTTP answer is CTL_EXIT_OK with its
+ * status in *status and its body (parsed, NULL when not JSON) in *body, the
+ * caller's.  Only a connection failure or a refused authentication (401,
+ * 403; printed) is an exit code.
+ */
+int client_send(struct client *c, const char *method, const char *target, json_t *req,
+    int *status, json_t **body);
+
 #endif

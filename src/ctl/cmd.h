@@ -9,6 +9,7 @@
 
 int cmd_agents_list(struct client *c);
 int cmd_agents_restart(struct client *c);
+int cmd_agents_import(struct client *c);
 int cmd_cluster_nodes(struct client *c);
 int cmd_cluster_health(struct client *c);
 

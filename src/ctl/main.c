@@ -40,6 +40,9 @@ main(int argc, char **argv)
 		case CMD_AGENTS_RESTART:
 			rc = cmd_agents_restart(&c);
 			break;
+		case CMD_AGENTS_IMPORT:
+			rc = cmd_agents_import(&c);
+			break;
 		case CMD_CLUSTER_NODES:
 			rc = cmd_cluster_nodes(&c);
 			break;

@@ -136,6 +136,16 @@ net_request(SSL_CTX *ctx, const struct ctl_url *u, int verify, const char *metho
     const char *target, const char *auth, int io_timeout, struct net_resp *r, char *err,
     size_t errcap)
 {
+	return net_request_body(ctx, u, verify, method, target, auth, NULL, 0, io_timeout, r,
+	    err, errcap);
+}
+
+int
+net_request_body(SSL_CTX *ctx, const struct ctl_url *u, int verify, const char *method,
+    const char *target, const char *auth, const char *json, size_t json_len, int io_timeout,
+    struct net_resp *r, char *err, size_t errcap)
+{
+	char clen[96];
 	struct timeval tv = { io_timeout, 0 };
 	SSL *ssl = NULL;
 	char *req = NULL, *buf = NULL;
@@ -181,18 +191,24 @@ net_request(SSL_CTX *ctx, const struct ctl_url *u, int verify, const char *metho
 		ret = NET_ETLS;
 		goto out;
 	}
+	if (json != NULL)
+		snprintf(clen, sizeof(clen), "Content-Type: application/json\r\n"
+		    "Content-Length: %zu\r\n", json_len);
+	else
+		snprintf(clen, sizeof(clen), "%s",
+		    strcmp(method, "GET") != 0 ? "Content-Length: 0\r\n" : "");
 	n = asprintf(&req, "%s %s%s HTTP/1.1\r\nHost: %s%s%s:%d\r\nUser-Agent: vigilctl\r\n"
 	    "Accept: application/json\r\n%s%s%sConnection: close\r\n%s\r\n",
 	    method, u->prefix, target, strchr(u->host, ':') ? "[" : "", u->host,
 	    strchr(u->host, ':') ? "]" : "", u->port, auth ? "Authorization: " : "",
-	    auth ? auth : "", auth ? "\r\n" : "",
-	    strcmp(method, "GET") != 0 ? "Content-Length: 0\r\n" : "");
+	    auth ? auth : "", auth ? "\r\n" : "", clen);
 	if (n == -1) {
 		req = NULL;
 		snprintf(err, errcap, "out of memory");
 		goto out;
 	}
-	if (ssl_write_all(ssl, req, (size_t)n) == -1) {
+	if (ssl_write_all(ssl, req, (size_t)n) == -1 ||
+	    (json != NULL && json_len > 0 && ssl_write_all(ssl, json, json_len) == -1)) {
 		ssl_err("cannot send the request", err, errcap);
 		goto out;
 	}

@@ -36,6 +36,11 @@ int net_request(SSL_CTX *ctx, const struct ctl_url *u, int verify, const char *m
     const char *target, const char *auth, int io_timeout, struct net_resp *r, char *err,
     size_t errcap);
 
+/* net_request_body: the same with a JSON body of json_len bytes (NULL: none). */
+int net_request_body(SSL_CTX *ctx, const struct ctl_url *u, int verify, const char *method,
+    const char *target, const char *auth, const char *json, size_t json_len, int io_timeout,
+    struct net_resp *r, char *err, size_t errcap);
+
 void net_resp_free(struct net_resp *r);
 
 #endif

@@ -15,6 +15,7 @@ const char opts_usage[] =
     "                [--json]\n"
     "       vigilctl [options] agents restart (ID... | --all | --node N | --group G)\n"
     "                [--wait [--timeout S]] [--json]\n"
+    "       vigilctl [options] agents import --keys CLIENT.KEYS [--groups PATH]\n"
     "       vigilctl [options] cluster nodes [--json]\n"
     "       vigilctl [options] cluster health [--json]\n"
     "options: --url https://HOST:PORT  --user U  --password P | --password-file F\n"
@@ -25,13 +26,13 @@ const char opts_usage[] =
 enum {
 	O_URL = 256, O_USER, O_PASSWORD, O_PASSWORD_FILE, O_CA, O_INSECURE, O_CONFIG, O_JSON,
 	O_STATUS, O_NODE, O_GROUP, O_Q, O_SEARCH, O_SELECT, O_SORT, O_NAME, O_IP, O_VERSION,
-	O_OS_PLATFORM, O_LIMIT, O_OFFSET, O_PAGE_SIZE, O_ALL, O_WAIT, O_TIMEOUT,
+	O_OS_PLATFORM, O_LIMIT, O_OFFSET, O_PAGE_SIZE, O_ALL, O_WAIT, O_KEYS, O_GROUPS, O_TIMEOUT,
 };
 
 /* Which commands take which option (bits of enum ctl_cmd). */
 #define C(x) (1u << (x))
 #define C_REMOTE (C(CMD_LOGIN) | C(CMD_AGENTS_LIST) | C(CMD_AGENTS_RESTART) | \
-    C(CMD_CLUSTER_NODES) | C(CMD_CLUSTER_HEALTH))
+    C(CMD_AGENTS_IMPORT) | C(CMD_CLUSTER_NODES) | C(CMD_CLUSTER_HEALTH))
 
 static const struct {
 	int opt;
@@ -57,6 +58,8 @@ static const struct {
 	{ O_ALL, "--all", C(CMD_AGENTS_RESTART) },
 	{ O_WAIT, "--wait", C(CMD_AGENTS_RESTART) },
 	{ O_TIMEOUT, "--timeout", C(CMD_AGENTS_RESTART) },
+	{ O_KEYS, "--keys", C(CMD_AGENTS_IMPORT) },
+	{ O_GROUPS, "--groups", C(CMD_AGENTS_IMPORT) },
 };
 
 static const struct option longopts[] = {
@@ -85,6 +88,8 @@ static const struct option longopts[] = {
 	{ "all", no_argument, NULL, O_ALL },
 	{ "wait", no_argument, NULL, O_WAIT },
 	{ "timeout", required_argument, NULL, O_TIMEOUT },
+	{ "keys", required_argument, NULL, O_KEYS },
+	{ "groups", required_argument, NULL, O_GROUPS },
 	{ "help", no_argument, NULL, 'h' },
 	{ NULL, 0, NULL, 0 },
 };
@@ -154,7 +159,7 @@ command(int argc, char **argv, int *i, char *err, size_t errcap)
 
 		if (b == NULL) {
 			snprintf(err, errcap, "'%s' needs a subcommand (%s)", a,
-			    agents ? "list or restart" : "nodes or health");
+			    agents ? "list, restart or import" : "nodes or health");
 			return CMD_NONE;
 		}
 		(*i)++;
@@ -162,6 +167,8 @@ command(int argc, char **argv, int *i, char *err, size_t errcap)
 			return CMD_AGENTS_LIST;
 		if (agents && strcmp(b, "restart") == 0)
 			return CMD_AGENTS_RESTART;
+		if (agents && strcmp(b, "import") == 0)
+			return CMD_AGENTS_IMPORT;
 		if (!agents && strcmp(b, "nodes") == 0)
 			return CMD_CLUSTER_NODES;
 		if (!agents && (strcmp(b, "health") == 0 || strcmp(b, "healthcheck") == 0))
@@ -247,6 +254,8 @@ opts_parse(int argc, char **argv, struct ctl_opts *o, char *err, size_t errcap)
 			}
 			break;
 		case O_ALL: o->all = 1; break;
+		case O_KEYS: o->keys = arg; break;
+		case O_GROUPS: o->groups_path = arg; break;
 		case O_WAIT: o->wait = 1; break;
 		case O_TIMEOUT:
 			if (parse_long(arg, 1, 86400, &v) == -1) {
@@ -284,6 +293,11 @@ bad_value:
 			snprintf(err, errcap, "%s does not apply to this command", opt_cmds[k].name);
 			return -1;
 		}
+	}
+	if (o->cmd == CMD_AGENTS_IMPORT && o->keys == NULL) {
+		snprintf(err, errcap, "agents import: give --keys FILE (a Wazuh manager's "
+		    "client.keys, e.g. /var/ossec/etc/client.keys)");
+		return -1;
 	}
 	if (o->cmd == CMD_AGENTS_RESTART) {
 		int targets = (i < argc) + o->all + (o->node != NULL) + (o->group != NULL);

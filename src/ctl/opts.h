@@ -23,6 +23,7 @@ enum ctl_cmd {
 	CMD_LOGIN,
 	CMD_AGENTS_LIST,
 	CMD_AGENTS_RESTART,
+	CMD_AGENTS_IMPORT,
 	CMD_CLUSTER_NODES,
 	CMD_CLUSTER_HEALTH,
 };
@@ -44,6 +45,9 @@ struct ctl_opts {
 	int all;
 	int wait;
 	double timeout;             /* --timeout S for --wait */
+	/* agents import */
+	const char *keys;           /* --keys FILE: a Wazuh manager's client.keys */
+	const char *groups_path;    /* --groups PATH: global.db, agent-groups dir or ID|groups lines */
 	char (*ids)[8];             /* normalised agent ids ("001"), nids of them */
 	size_t nids;
 };

@@ -333,6 +333,10 @@ main(int argc, char **argv)
 		return rc == 1 ? 0 : 2;
 	}
 	log_init("vigild", n->cfg.verbose);
+	if (n->cfg.agent_deadline_asked != 0)
+		log_warnx("--agent-deadline %d is below the %d s a Wazuh agent may take before its "
+		    "first message (its time-reconnect): using %d s", n->cfg.agent_deadline_asked,
+		    CONFIG_AGENT_DEADLINE_MIN, n->cfg.agent_deadline);
 	/* belt to datadir_prepare's braces: whatever vigild or SQLite creates is the owner's */
 	umask(077);
 	if (n->cfg.user[0] != '\0') {

@@ -66,6 +66,7 @@ node_stats_json(struct node *n)
 	SET("accept_paused", s->accept_paused);
 	SET("conn_refused", s->conn_refused);
 	SET("deadline_closed", s->deadline_closed);
+	SET("frames_timed_out", s->frames_timed_out);
 	SET("enroll_rate_limited", s->enroll_rate_limited);
 	SET("sync_touches", s->sync_touches);
 	SET("sync_refused", s->sync_refused);

@@ -230,7 +230,10 @@ def closed_by_peer(sock, timeout):
         return False
 
 
-def test_bad_input_everywhere(master, tmp_path, procs):
+def test_bad_input_everywhere(tmp_path, procs):
+    # a frame begun has --agent-frame-deadline (60 s by default) to be complete
+    master = vigil.Node(tmp_path, args=["--agent-frame-deadline", "5"])
+    procs.append(master)
     sim = vigil.Sim(tmp_path, master, 10, name="ok", args=["--keepalive", "1"])
     procs.append(sim)
     vigil.wait_for(lambda: sum(a["status"] == "active" for a in master.agents().values()) == 11,
@@ -249,7 +252,7 @@ def test_bad_input_everywhere(master, tmp_path, procs):
         with socket.create_connection(("127.0.0.1", ap), timeout=5) as s:
             s.sendall(data)
             assert closed_by_peer(s, 5), data[:16]
-    # A half-sent frame that never completes is dropped after the frame timeout.
+    # A half-sent frame that never completes is dropped after the frame deadline.
     with socket.create_connection(("127.0.0.1", ap), timeout=5) as s:
         s.sendall(struct.pack("<I", 100) + b"#AES:")
         assert closed_by_peer(s, 20)

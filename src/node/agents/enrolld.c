@@ -172,27 +172,23 @@ enroll_groups_check(struct node *n, const char *groups, char *reason, size_t cap
 
 /*
  * enroll_request_check: the rules a request must meet whatever the registry
- * holds: a valid name, a version this manager speaks, a valid address.  ip
+ * holds: a valid name, a version this manager accepts (node_version_allowed),
+ * a valid address.  ip
  * gets the address the agent will be bound to ("any", the peer's for
  * IP:'src', or the one asked for).  Workers check this before forwarding, so
  * the master only ever sees well-formed requests.  0, or -1 with the reason.
  */
 static int
-enroll_request_check(const char *peer, const struct enroll_req *r, char ip[64], char *reason,
-    size_t cap)
+enroll_request_check(const struct node *n, const char *peer, const struct enroll_req *r,
+    char ip[64], char *reason, size_t cap)
 {
 	if (!enroll_name_valid(r->name)) {
 		snprintf(reason, cap, ENROLL_ERR_NAME, r->name);
 		return -1;
 	}
-	if (r->version[0] != '\0') {
-		char max[32];
-
-		snprintf(max, sizeof(max), "v%d.99.99", VIGIL_AGENT_MAX_MAJOR);
-		if (control_version_cmp(r->version, max) > 0) {
-			snprintf(reason, cap, "%s", ENROLL_ERR_VERSION);
-			return -1;
-		}
+	if (r->version[0] != '\0' && !node_version_allowed(n, r->version)) {
+		snprintf(reason, cap, "%s", ENROLL_ERR_VERSION);
+		return -1;
 	}
 	if (r->ip[0] == '\0')
 		snprintf(ip, 64, "any");
@@ -226,7 +222,7 @@ enroll_decide(struct node *n, const char *peer, const struct enroll_req *r,
 		enroll_error(n, peer, out, ENROLL_ERR_REQUEST);
 		return;
 	}
-	if (enroll_request_check(peer, r, ip, reason, sizeof(reason)) == -1) {
+	if (enroll_request_check(n, peer, r, ip, reason, sizeof(reason)) == -1) {
 		enroll_error(n, peer, out, reason);
 		return;
 	}
@@ -261,7 +257,7 @@ enroll_decide(struct node *n, const char *peer, const struct enroll_req *r,
 		enroll_error(n, peer, out, "Unable to add agent");
 		return;
 	}
-	a = registry_agent_add(n->reg, r->name, ip, peer, key, r->groups, node_now(n));
+	a = registry_agent_add(n->reg, r->name, ip, ip, key, r->groups, node_now(n));
 	if (a == NULL || registry_flush(n->reg) == -1) {
 		enroll_error(n, peer, out, "Unable to add agent");
 		return;
@@ -330,7 +326,7 @@ enroll_worker_refuses(struct enroll_conn *c, const struct enroll_req *r, ssize_t
 	if (used == -1)
 		snprintf(reason, sizeof(reason), "%s", r->error != NULL ? r->error :
 		    ENROLL_ERR_REQUEST);
-	else if (enroll_request_check(c->peer, r, ip, reason, sizeof(reason)) == 0)
+	else if (enroll_request_check(c->node, c->peer, r, ip, reason, sizeof(reason)) == 0)
 		return 0;
 	enroll_error(c->node, c->peer, &out, reason);
 	enroll_reply(c, out.text, out.len);

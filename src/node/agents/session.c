@@ -240,14 +240,11 @@ session_reap(struct node *n)
 	}
 }
 
-/* Version gate as remoted's: we speak 4.x; a newer major is refused. */
+/* Version gate as remoted's (node_version_allowed). */
 static int
-version_acceptable(const char *v)
+version_acceptable(const struct session *s, const char *v)
 {
-	char cap[32];
-
-	snprintf(cap, sizeof(cap), "v%d.99.99", VIGIL_AGENT_MAX_MAJOR);
-	return control_version_cmp(v, cap) <= 0;
+	return node_version_allowed(s->node, v);
 }
 
 static void
@@ -275,7 +272,7 @@ handle_startup(struct session *s, const char *msg, size_t len)
 		return;
 	}
 	if (rc == 0) {
-		if (!version_acceptable(version)) {
+		if (!version_acceptable(s, version)) {
 			session_send_err(s, "Agent version must be lower or equal to manager version");
 			s->st.status_code = AGENT_CODE_INVALID_VERSION;
 			session_publish(s);
@@ -288,6 +285,8 @@ handle_startup(struct session *s, const char *msg, size_t len)
 	s->st.status = AGENT_PENDING;
 	s->st.status_code = AGENT_CODE_OK;
 	s->st.disconnection_time = 0;
+	/* a startup is a sign of life: remoted's update-keepalive sets the clock too */
+	s->st.last_keepalive = node_now(s->node);
 	session_publish(s);
 	log_debug("session %s: startup (%s)", s->agent_id, s->version[0] ? s->version : "no version");
 }
@@ -394,7 +393,7 @@ handle_keepalive(struct session *s, const char *msg, size_t len)
 			n->stats.frames_bad++;
 			return;
 		}
-		if (!version_acceptable(ai.version)) {
+		if (!version_acceptable(s, ai.version)) {
 			session_send_err(s, "Agent version must be lower or equal to manager version");
 			s->st.status_code = AGENT_CODE_INVALID_VERSION;
 			session_publish(s);
@@ -698,9 +697,10 @@ session_listen(struct node *n)
 }
 
 /*
- * session_tick: once a second.  Closes connections that have not identified
- * themselves by --agent-deadline after the accept (whatever bytes they sent),
- * sessions that sit on a frame begun that long ago, and sessions whose agent has not sent
+ * session_tick: once a second.  Closes connections that sit on a frame begun
+ * --agent-frame-deadline ago, connections that have not identified themselves
+ * by --agent-deadline after the accept (whatever bytes they sent; never less
+ * than a Wazuh agent may wait, CONFIG_AGENT_DEADLINE_MIN), and sessions whose agent has not sent
  * a keepalive for agents_disconnection_time (the agent is then disconnected,
  * status_code 5, through the session's last record).
  */
@@ -714,16 +714,17 @@ session_tick(struct node *n)
 		time_t last;
 
 		next = TAILQ_NEXT(s, entry);
+		if (s->partial_since != 0 && now - s->partial_since >= n->cfg.agent_frame_deadline) {
+			node_frame_late(n, &n->gate_agent, s->peer);
+			session_close(s, "incomplete frame timed out", AGENT_CODE_CONNECTION_LOST);
+			continue;
+		}
 		if (s->agent == NULL) {
 			if (now - s->opened >= n->cfg.agent_deadline) {
 				node_gate_late(n, &n->gate_agent, s->peer);
 				session_close(s, "no valid frame by the deadline",
 				    AGENT_CODE_CONNECTION_LOST);
 			}
-			continue;
-		}
-		if (s->partial_since != 0 && now - s->partial_since >= n->cfg.agent_deadline) {
-			session_close(s, "incomplete frame timed out", AGENT_CODE_CONNECTION_LOST);
 			continue;
 		}
 		last = s->st.last_keepalive > s->opened ? (time_t)s->st.last_keepalive : s->opened;

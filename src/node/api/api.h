@@ -137,9 +137,14 @@ void api_delete_role_rules(struct api_req *r);
 void api_login_run_as(struct api_req *r);
 void api_put_security_config(struct api_req *r);
 void api_delete_security_config(struct api_req *r);
-/* api_agents.c: POST /agents, PUT /agents/group/{group_id}/restart. */
-void api_post_agents(struct api_req *r);
+/* api_agents.c: PUT /agents/group/{group_id}/restart. */
 void api_put_group_restart(struct api_req *r);
+/* api_timeframe_parse: Wazuh's timeframe "^(\d+[dhms]?)$" in seconds; -1 when invalid. */
+long api_timeframe_parse(const char *s);
+/* api_agents_add.c: POST /agents, /agents/insert, /agents/insert/quick. */
+void api_post_agents(struct api_req *r);
+void api_post_agents_insert(struct api_req *r);
+void api_post_agents_insert_quick(struct api_req *r);
 /* api_groups.c: groups, their agents and agent.conf. */
 void api_get_groups(struct api_req *r);
 void api_post_groups(struct api_req *r);

@@ -35,7 +35,8 @@ config_defaults(struct config *c)
 	c->login_queue = 32;
 	c->flush_interval_ms = 100;
 	c->node_grace = 10;
-	c->agent_deadline = 10;
+	c->agent_deadline = CONFIG_AGENT_DEADLINE_MIN;
+	c->agent_frame_deadline = 60;
 	c->enroll_max_connections = 1024;
 	c->enroll_max_per_source = 64;
 	c->enroll_deadline = 10;
@@ -58,6 +59,7 @@ static const struct limit_opt {
 	{ "agent-max-connections", offsetof(struct config, agent_max_connections), 0, 10000000 },
 	{ "agent-max-per-source", offsetof(struct config, agent_max_per_source), 0, 10000000 },
 	{ "agent-deadline", offsetof(struct config, agent_deadline), 1, 3600 },
+	{ "agent-frame-deadline", offsetof(struct config, agent_frame_deadline), 1, 3600 },
 	{ "enroll-max-connections", offsetof(struct config, enroll_max_connections), 1, 1000000 },
 	{ "enroll-max-per-source", offsetof(struct config, enroll_max_per_source), 0, 1000000 },
 	{ "enroll-deadline", offsetof(struct config, enroll_deadline), 1, 3600 },
@@ -90,7 +92,8 @@ config_usage(FILE *f)
 	    "              [--node-grace S] [--user NAME] [--test-faults]\n"
 	    "              [--{agent,enroll,api,cluster}-max-connections N]\n"
 	    "              [--{agent,enroll,api,cluster}-max-per-source N]\n"
-	    "              [--{agent,enroll,api,cluster}-deadline S]\n"
+	    "              [--{agent,enroll,api,cluster}-deadline S] [--agent-frame-deadline S]\n"
+	    "              [--allow-higher-versions yes|no]\n"
 	    "              [--enroll-per-minute N] [--enroll-burst N]\n"
 	    "              [--enroll-total-per-minute N] [--enroll-total-burst N]\n"
 	    "              [--config FILE] [--foreground] [-v|--verbose] [-q|--quiet]\n");
@@ -216,6 +219,17 @@ config_set(struct config *c, const char *key, const char *v)
 		return set_str(key, c->user, sizeof(c->user), v);
 	if (strcmp(key, "foreground") == 0) {
 		c->foreground = strcmp(v, "no") != 0 && strcmp(v, "0") != 0;
+		return 0;
+	}
+	if (strcmp(key, "allow-higher-versions") == 0) {
+		if (strcmp(v, "yes") == 0 || strcmp(v, "1") == 0)
+			c->allow_higher_versions = 1;
+		else if (strcmp(v, "no") == 0 || strcmp(v, "0") == 0)
+			c->allow_higher_versions = 0;
+		else {
+			fprintf(stderr, "vigild: allow-higher-versions: '%s' is not yes or no\n", v);
+			return -1;
+		}
 		return 0;
 	}
 	if (strcmp(key, "verbose") == 0)
@@ -347,6 +361,12 @@ config_parse_args(struct config *c, int argc, char **argv)
 		fprintf(stderr, "vigild: --cert-file and --key-file go together (%s is missing)\n",
 		    c->cert_file[0] == '\0' ? "--cert-file" : "--key-file");
 		return -1;
+	}
+	/* Wazuh agents must never be cut off for being slow: see CONFIG_AGENT_DEADLINE_MIN */
+	c->agent_deadline_asked = 0;
+	if (c->agent_deadline < CONFIG_AGENT_DEADLINE_MIN) {
+		c->agent_deadline_asked = c->agent_deadline;
+		c->agent_deadline = CONFIG_AGENT_DEADLINE_MIN;
 	}
 	if (c->role == ROLE_WORKER && !name_set && strcmp(c->name, "master-node") == 0)
 		snprintf(c->name, sizeof(c->name), "worker");

@@ -46,7 +46,9 @@ struct config {
 	 */
 	int agent_max_connections;  /* 0: what the descriptors allow */
 	int agent_max_per_source;   /* 0: none (agents behind one NAT address) */
-	int agent_deadline;         /* s, 10 */
+	int agent_deadline;         /* s, 60: never below CONFIG_AGENT_DEADLINE_MIN */
+	int agent_deadline_asked;   /* a smaller value given, raised to the floor (logged), or 0 */
+	int agent_frame_deadline;   /* s, 60: a frame, once begun, is complete within this */
 	int enroll_max_connections; /* 1024 */
 	int enroll_max_per_source;  /* 64 */
 	int enroll_deadline;        /* s, 10 */
@@ -60,7 +62,17 @@ struct config {
 	int cluster_max_connections; /* 64 */
 	int cluster_max_per_source; /* 16 */
 	int cluster_deadline;       /* s, 10 */
+	int allow_higher_versions;  /* accept agents newer than VIGIL_MANAGER_VERSION (Wazuh's
+	                             * <agents><allow_higher_versions>), 0 */
 };
+
+/*
+ * A new agent connection has this long at least to send its first frame:
+ * Wazuh's agent simulator waits 10 s after connecting, and a Wazuh agent
+ * gives up on a connection only after its time-reconnect (60 s).  remoted has
+ * no such timer at all; a smaller --agent-deadline is raised to this.
+ */
+#define CONFIG_AGENT_DEADLINE_MIN 60
 
 /* config_defaults: fills c with the built-in defaults. */
 void config_defaults(struct config *c);

@@ -14,6 +14,7 @@
 #include <event2/listener.h>
 
 #include "lib/log.h"
+#include "proto/control.h"
 
 time_t
 node_now(struct node *n)
@@ -179,6 +180,30 @@ node_gate_late(struct node *n, struct node_gate *g, const char *addr)
 	if (srclimit_log_ok(&g->log_late, node_now(n), NODE_GATE_LOG_S, &more))
 		log_info("%s: %s closed: not trusted within %d s (--%s-deadline); %lu more since "
 		    "the last message", g->what, addr, g->deadline, g->what, more);
+}
+
+int
+node_version_allowed(const struct node *n, const char *v)
+{
+	char cap[32];
+
+	if (!n->cfg.allow_higher_versions)
+		return control_version_cmp(v, VIGIL_MANAGER_VERSION) <= 0;
+	snprintf(cap, sizeof(cap), "v%d.99.99", VIGIL_AGENT_MAX_MAJOR);
+	return control_version_cmp(v, cap) <= 0;
+}
+
+void
+node_frame_late(struct node *n, struct node_gate *g, const char *addr)
+{
+	unsigned long more;
+
+	n->stats.deadline_closed++;
+	n->stats.frames_timed_out++;
+	if (srclimit_log_ok(&g->log_frame, node_now(n), NODE_GATE_LOG_S, &more))
+		log_info("%s: %s closed: a frame begun %d s ago is not complete "
+		    "(--%s-frame-deadline); %lu more since the last message", g->what, addr,
+		    n->cfg.agent_frame_deadline, g->what, more);
 }
 
 struct evconnlistener *

@@ -105,6 +105,8 @@ struct node_stats {
 	uint64_t agents_invalid_id;  /* frames naming an unknown agent, or from outside its address */
 	uint64_t conn_refused;       /* connections refused at a listener's cap (total or source) */
 	uint64_t deadline_closed;    /* connections not trusted by their deadline, closed */
+	uint64_t frames_timed_out;   /* agent connections closed on a frame begun too long ago
+	                              * (counted in deadline_closed too) */
 	uint64_t enroll_rate_limited; /* enrollment requests refused by the rate limits */
 };
 
@@ -121,6 +123,7 @@ struct node_gate {
 	int deadline;                   /* s */
 	struct srclimit_log log_full;
 	struct srclimit_log log_late;
+	struct srclimit_log log_frame;
 };
 
 struct node {
@@ -221,6 +224,17 @@ int node_gate_admit(struct node *n, struct node_gate *g, const struct sockaddr *
 void node_gate_leave(struct node_gate *g, const char *addr);
 /* node_gate_late: the connection from addr missed g's deadline (counted, logged now and then). */
 void node_gate_late(struct node *n, struct node_gate *g, const char *addr);
+/* node_frame_late: an agent connection from addr sat on a begun frame past
+ * --agent-frame-deadline (counted in deadline_closed and frames_timed_out). */
+void node_frame_late(struct node *n, struct node_gate *g, const char *addr);
+
+/*
+ * node_version_allowed: whether an agent of version v (as control_version_cmp
+ * reads it) may enroll and connect: not newer than this manager's version, as
+ * authd and remoted check, unless --allow-higher-versions; and never of a
+ * newer major than the protocol spoken here (VIGIL_AGENT_MAX_MAJOR).
+ */
+int node_version_allowed(const struct node *n, const char *v);
 
 /* node_now: the cached loop time (seconds). */
 time_t node_now(struct node *n);
