@@ -171,6 +171,54 @@ def test_group_file_raw_and_json(master):
         assert status in (400, 404) and b"agent_config" not in data, (path, data)
 
 
+def test_group_configuration_json(master):
+    """GET /groups/{id}/configuration: agent.conf as Wazuh's get_agent_conf gives it (JSON,
+    offset/limit over the blocks); the raw file is GET .../files/agent.conf?raw=true."""
+    r = master.api("GET", "/groups/default/configuration")
+    assert r.status_code == 200 and r.headers["Content-Type"] == "application/json"
+    assert r.json() == {"data": {"total_affected_items": 1,
+                                 "affected_items": [{"filters": {}, "config": {}}]}, "error": 0}
+    conf = ('<agent_config name="agent_name">\n  <localfile>\n'
+            '    <location>/var/log/my.log</location>\n    <log_format>syslog</log_format>\n'
+            '  </localfile>\n</agent_config>\n'
+            '<agent_config os="Linux">\n  <localfile>\n'
+            '    <location>/var/log/linux.log</location>\n    <log_format>syslog</log_format>\n'
+            '  </localfile>\n</agent_config>\n'
+            '<agent_config profile="database">\n  <localfile>\n'
+            '    <location>/var/log/database.log</location>\n'
+            '    <log_format>syslog</log_format>\n  </localfile>\n</agent_config>\n')
+    create(master, "web")
+    assert master.api("PUT", "/groups/web/configuration", data=conf,
+                      headers=xml()).status_code == 200
+    want = [{"filters": {"name": "agent_name"},
+             "config": {"localfile": [{"location": "/var/log/my.log", "log_format": "syslog"}]}},
+            {"filters": {"os": "Linux"},
+             "config": {"localfile": [{"location": "/var/log/linux.log",
+                                       "log_format": "syslog"}]}},
+            {"filters": {"profile": "database"},
+             "config": {"localfile": [{"location": "/var/log/database.log",
+                                       "log_format": "syslog"}]}}]
+    body = master.api("GET", "/groups/web/configuration").json()
+    assert body == {"data": {"total_affected_items": 3, "affected_items": want}, "error": 0}
+    # The same as the JSON form of the file itself.
+    assert master.api("GET", "/groups/web/files/agent.conf").json() == body
+    # offset/limit cut the blocks; the total stays (Wazuh's cut_array).
+    for params, part in (({"limit": "1"}, want[:1]), ({"offset": "1", "limit": "1"}, want[1:2]),
+                         ({"offset": "2"}, want[2:]), ({"offset": "3"}, []),
+                         ({"offset": "9999999999999999999"}, [])):
+        r = master.api("GET", "/groups/web/configuration", params=params)
+        assert r.status_code == 200, (params, r.text)
+        assert r.json()["data"] == {"total_affected_items": 3, "affected_items": part}, params
+    for params in ({"limit": "0"}, {"limit": "100001"}, {"limit": "x"}, {"offset": "-1"},
+                   {"offset": "x"}, {"raw": "true"}):
+        problem(master.api("GET", "/groups/web/configuration", params=params), 400, None)
+    problem(master.api("GET", "/groups/wrong_group/configuration"), 404, 1710)
+    problem(master.api("GET", "/groups/wrong_%25group/configuration"), 400, None)
+    # The raw file, as Wazuh serves it.
+    r = master.api("GET", "/groups/web/files/agent.conf", params={"raw": "true"})
+    assert r.status_code == 200 and r.text == conf
+
+
 def test_groups_q(master):
     for g in ("web", "web2", "db"):
         create(master, g)

@@ -641,25 +641,6 @@ api_get_group_agents(struct api_req *r)
 }
 
 /*
- * GET /groups/{group_id}/configuration: the group's agent.conf as stored, as
- * application/xml (Wazuh returns it parsed into JSON; see docs/api.md).
- */
-void
-api_get_group_config(struct api_req *r)
-{
-	const struct group *gr;
-	const char *g = r->segs[1];
-
-	if (api_check(r, basic_params) == -1 || !api_group_param_ok(r, g, "group_id"))
-		return;
-	if ((gr = groups_get(r->node->groups, g)) == NULL) {
-		api_reply_problem(r, 404, 1710, NULL);
-		return;
-	}
-	api_reply_text(r, 200, "application/xml", gr->conf);
-}
-
-/*
  * PUT /groups/{group_id}/configuration: replaces agent.conf (Content-Type
  * application/xml).  Checked first (1912 no body, 1911 not UTF-8, 1112
  * only blanks, 1113 not well-formed, 1114 not <agent_config>); then stored, the group's merged.mg rebuilt, the
