@@ -242,6 +242,53 @@ def test_groups_q(master):
     problem(master.api("GET", "/groups", params={"q": "name%=x"}), 400, 1407)
 
 
+def test_groups_hash_distinct_search(master):
+    """GET /groups: Wazuh's 12 hash algorithms, distinct, and search over every field."""
+    conf = "<agent_config/>"
+    for g in ("web", "web2", "db"):
+        create(master, g)
+    assert master.api("PUT", "/groups/web/configuration", data=conf,
+                      headers=xml()).status_code == 200
+    want_conf = {"default": TEMPLATE, "db": TEMPLATE, "web": conf, "web2": TEMPLATE}
+    for name, algo in HASHES.items():
+        got = {g["name"]: g for g in master.api("GET", "/groups", params={"hash": name}).json()[
+            "data"]["affected_items"]}
+        assert sorted(got) == ["db", "default", "web", "web2"], name
+        for g, c in want_conf.items():
+            assert got[g]["configSum"] == hashlib.new(algo, c.encode()).hexdigest(), (name, g)
+            assert got[g]["mergedSum"] == hashlib.new(algo, merged(g, c)).hexdigest(), (name, g)
+    problem(master.api("GET", "/groups", params={"hash": "crc32"}), 400, None)
+    get = lambda **p: master.api("GET", "/groups", params=p).json()["data"]  # noqa: E731
+    names = lambda **p: [g["name"] for g in get(**p)["affected_items"]]  # noqa: E731
+    # q, sort and select see the chosen hash.
+    sha1_conf = hashlib.sha1(conf.encode()).hexdigest()
+    assert names(hash="sha1", q="configSum=" + sha1_conf) == ["web"]
+    assert get(hash="sha256", select="configSum", groups_list="web")["affected_items"] == [
+        {"name": "web", "configSum": hashlib.sha256(conf.encode()).hexdigest()}]
+    # search looks at every field (name, count, mergedSum, configSum), any case; '-' negates.
+    tmpl_md5 = hashlib.md5(TEMPLATE.encode()).hexdigest()
+    assert names(search=tmpl_md5[:12]) == ["db", "default", "web2"]
+    assert names(search=tmpl_md5[:12].upper()) == ["db", "default", "web2"]
+    assert names(search="-" + tmpl_md5[:12]) == ["web"]
+    assert names(search=sha1_conf[:10], hash="sha1") == ["web"]
+    assert names(search=sha1_conf[:10]) == []
+    assert names(search="0") == ["db", "default", "web", "web2"]      # count 0
+    assert names(search="-WEB") == ["db", "default"]
+    # distinct: the selected fields, each combination once (name is not added).
+    body = get(select="configSum", distinct="true")
+    assert body["affected_items"] == [{"configSum": tmpl_md5},
+                                      {"configSum": hashlib.md5(conf.encode()).hexdigest()}]
+    assert body["total_affected_items"] == 2
+    body = get(select="count", distinct="true", limit="1")
+    assert body["affected_items"] == [{"count": 0}] and body["total_affected_items"] == 1
+    assert get(select="configSum", distinct="true", sort="-name",
+               groups_list="web,db")["affected_items"] == [
+        {"configSum": hashlib.md5(conf.encode()).hexdigest()}, {"configSum": tmpl_md5}]
+    assert names(distinct="true") == ["db", "default", "web", "web2"]
+    assert names(distinct="false", select="count") == ["db", "default", "web", "web2"]
+    problem(master.api("GET", "/groups", params={"distinct": "maybe"}), 400, None)
+
+
 def test_cluster_nodes_q(tmp_path, procs, key):  # noqa: F811
     master = start_master(tmp_path, procs, key)
     start_worker(tmp_path, procs, key, master, "worker1")
