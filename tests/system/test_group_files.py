@@ -233,6 +233,9 @@ def test_groups_q(master):
     assert get(q="name=WEB") == []
     assert get(q="nosuchfield=1") == []
     assert get(q="name>e") == ["web", "web2"]
+    # A quoted value keeps its operator; Python compares the quotes as they are.
+    assert get(q="name!='web'") == ["db", "default", "web", "web2"]
+    assert get(q="name='web'") == []
     body = master.api("GET", "/groups", params={"q": "name~web", "limit": "1"}).json()
     assert [g["name"] for g in body["data"]["affected_items"]] == ["web"]
     assert body["data"]["total_affected_items"] == 2
