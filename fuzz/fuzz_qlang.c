@@ -46,7 +46,8 @@ match(void *arg, size_t i)
 
 	if (cond == NULL || cond->field < 0 || (size_t)cond->field >= NFIELDS ||
 	    cond->value == NULL || cond->value[0] == '\0' ||
-	    (cond->op == QLANG_LIKE) != (cond->like != NULL))
+	    (cond->op == QLANG_LIKE && cond->like == NULL) ||
+	    ((cond->like != NULL) != (cond->op == QLANG_LIKE || strpbrk(cond->value, "'\"") != NULL)))
 		abort();
 	return qlang_text_match(cond, c->rec[cond->field]);
 }

@@ -171,6 +171,54 @@ def test_group_file_raw_and_json(master):
         assert status in (400, 404) and b"agent_config" not in data, (path, data)
 
 
+def test_group_configuration_json(master):
+    """GET /groups/{id}/configuration: agent.conf as Wazuh's get_agent_conf gives it (JSON,
+    offset/limit over the blocks); the raw file is GET .../files/agent.conf?raw=true."""
+    r = master.api("GET", "/groups/default/configuration")
+    assert r.status_code == 200 and r.headers["Content-Type"] == "application/json"
+    assert r.json() == {"data": {"total_affected_items": 1,
+                                 "affected_items": [{"filters": {}, "config": {}}]}, "error": 0}
+    conf = ('<agent_config name="agent_name">\n  <localfile>\n'
+            '    <location>/var/log/my.log</location>\n    <log_format>syslog</log_format>\n'
+            '  </localfile>\n</agent_config>\n'
+            '<agent_config os="Linux">\n  <localfile>\n'
+            '    <location>/var/log/linux.log</location>\n    <log_format>syslog</log_format>\n'
+            '  </localfile>\n</agent_config>\n'
+            '<agent_config profile="database">\n  <localfile>\n'
+            '    <location>/var/log/database.log</location>\n'
+            '    <log_format>syslog</log_format>\n  </localfile>\n</agent_config>\n')
+    create(master, "web")
+    assert master.api("PUT", "/groups/web/configuration", data=conf,
+                      headers=xml()).status_code == 200
+    want = [{"filters": {"name": "agent_name"},
+             "config": {"localfile": [{"location": "/var/log/my.log", "log_format": "syslog"}]}},
+            {"filters": {"os": "Linux"},
+             "config": {"localfile": [{"location": "/var/log/linux.log",
+                                       "log_format": "syslog"}]}},
+            {"filters": {"profile": "database"},
+             "config": {"localfile": [{"location": "/var/log/database.log",
+                                       "log_format": "syslog"}]}}]
+    body = master.api("GET", "/groups/web/configuration").json()
+    assert body == {"data": {"total_affected_items": 3, "affected_items": want}, "error": 0}
+    # The same as the JSON form of the file itself.
+    assert master.api("GET", "/groups/web/files/agent.conf").json() == body
+    # offset/limit cut the blocks; the total stays (Wazuh's cut_array).
+    for params, part in (({"limit": "1"}, want[:1]), ({"offset": "1", "limit": "1"}, want[1:2]),
+                         ({"offset": "2"}, want[2:]), ({"offset": "3"}, []),
+                         ({"offset": "9999999999999999999"}, [])):
+        r = master.api("GET", "/groups/web/configuration", params=params)
+        assert r.status_code == 200, (params, r.text)
+        assert r.json()["data"] == {"total_affected_items": 3, "affected_items": part}, params
+    for params in ({"limit": "0"}, {"limit": "100001"}, {"limit": "x"}, {"offset": "-1"},
+                   {"offset": "x"}, {"raw": "true"}):
+        problem(master.api("GET", "/groups/web/configuration", params=params), 400, None)
+    problem(master.api("GET", "/groups/wrong_group/configuration"), 404, 1710)
+    problem(master.api("GET", "/groups/wrong_%25group/configuration"), 400, None)
+    # The raw file, as Wazuh serves it.
+    r = master.api("GET", "/groups/web/files/agent.conf", params={"raw": "true"})
+    assert r.status_code == 200 and r.text == conf
+
+
 def test_groups_q(master):
     for g in ("web", "web2", "db"):
         create(master, g)
@@ -185,6 +233,9 @@ def test_groups_q(master):
     assert get(q="name=WEB") == []
     assert get(q="nosuchfield=1") == []
     assert get(q="name>e") == ["web", "web2"]
+    # A quoted value keeps its operator; Python compares the quotes as they are.
+    assert get(q="name!='web'") == ["db", "default", "web", "web2"]
+    assert get(q="name='web'") == []
     body = master.api("GET", "/groups", params={"q": "name~web", "limit": "1"}).json()
     assert [g["name"] for g in body["data"]["affected_items"]] == ["web"]
     assert body["data"]["total_affected_items"] == 2
@@ -192,6 +243,53 @@ def test_groups_q(master):
     assert get(q="configSum=ab73af41699f13fdd81903b5f23d8d00", select="count") == [
         "db", "default", "web", "web2"]
     problem(master.api("GET", "/groups", params={"q": "name%=x"}), 400, 1407)
+
+
+def test_groups_hash_distinct_search(master):
+    """GET /groups: Wazuh's 12 hash algorithms, distinct, and search over every field."""
+    conf = "<agent_config/>"
+    for g in ("web", "web2", "db"):
+        create(master, g)
+    assert master.api("PUT", "/groups/web/configuration", data=conf,
+                      headers=xml()).status_code == 200
+    want_conf = {"default": TEMPLATE, "db": TEMPLATE, "web": conf, "web2": TEMPLATE}
+    for name, algo in HASHES.items():
+        got = {g["name"]: g for g in master.api("GET", "/groups", params={"hash": name}).json()[
+            "data"]["affected_items"]}
+        assert sorted(got) == ["db", "default", "web", "web2"], name
+        for g, c in want_conf.items():
+            assert got[g]["configSum"] == hashlib.new(algo, c.encode()).hexdigest(), (name, g)
+            assert got[g]["mergedSum"] == hashlib.new(algo, merged(g, c)).hexdigest(), (name, g)
+    problem(master.api("GET", "/groups", params={"hash": "crc32"}), 400, None)
+    get = lambda **p: master.api("GET", "/groups", params=p).json()["data"]  # noqa: E731
+    names = lambda **p: [g["name"] for g in get(**p)["affected_items"]]  # noqa: E731
+    # q, sort and select see the chosen hash.
+    sha1_conf = hashlib.sha1(conf.encode()).hexdigest()
+    assert names(hash="sha1", q="configSum=" + sha1_conf) == ["web"]
+    assert get(hash="sha256", select="configSum", groups_list="web")["affected_items"] == [
+        {"name": "web", "configSum": hashlib.sha256(conf.encode()).hexdigest()}]
+    # search looks at every field (name, count, mergedSum, configSum), any case; '-' negates.
+    tmpl_md5 = hashlib.md5(TEMPLATE.encode()).hexdigest()
+    assert names(search=tmpl_md5[:12]) == ["db", "default", "web2"]
+    assert names(search=tmpl_md5[:12].upper()) == ["db", "default", "web2"]
+    assert names(search="-" + tmpl_md5[:12]) == ["web"]
+    assert names(search=sha1_conf[:10], hash="sha1") == ["web"]
+    assert names(search=sha1_conf[:10]) == []
+    assert names(search="0") == ["db", "default", "web", "web2"]      # count 0
+    assert names(search="-WEB") == ["db", "default"]
+    # distinct: the selected fields, each combination once (name is not added).
+    body = get(select="configSum", distinct="true")
+    assert body["affected_items"] == [{"configSum": tmpl_md5},
+                                      {"configSum": hashlib.md5(conf.encode()).hexdigest()}]
+    assert body["total_affected_items"] == 2
+    body = get(select="count", distinct="true", limit="1")
+    assert body["affected_items"] == [{"count": 0}] and body["total_affected_items"] == 1
+    assert get(select="configSum", distinct="true", sort="-name",
+               groups_list="web,db")["affected_items"] == [
+        {"configSum": hashlib.md5(conf.encode()).hexdigest()}, {"configSum": tmpl_md5}]
+    assert names(distinct="true") == ["db", "default", "web", "web2"]
+    assert names(distinct="false", select="count") == ["db", "default", "web", "web2"]
+    problem(master.api("GET", "/groups", params={"distinct": "maybe"}), 400, None)
 
 
 def test_cluster_nodes_q(tmp_path, procs, key):  # noqa: F811

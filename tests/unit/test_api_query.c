@@ -1048,6 +1048,14 @@ test_run_q(void **state)
 	struct api_param s5[] = { P("q", "os.name=null;id<2") };
 	struct api_param s6[] = { P("q", "name=wazuh-agent1'") };   /* a quote is '_' in a LIKE */
 	struct api_param s7[] = { P("q", "group_config_status=not synced;status!=disconnected") };
+	/* A quoted value keeps its operator: != is NOT LIKE, < compares as written. */
+	struct api_param t1[] = { P("q", "name!=wazuh-agent1'") };
+	struct api_param t2[] = { P("q", "id!=1'") };
+	struct api_param t3[] = { P("q", "group=group'") };
+	struct api_param t4[] = { P("q", "group!=group'") };
+	struct api_param t5[] = { P("q", "version!=Wazuhv4.1'.0") };
+	struct api_param t6[] = { P("q", "name<wazuh-agent2'") };
+	struct api_param t7[] = { P("q", "id='1'") };
 	struct api_param d1[] = { P("q", "lastKeepAlive>2023-11-14T22:13:23Z") };
 	struct api_param d2[] = { P("q", "dateAdd<2020-09-13 12:26:42") };
 	struct api_param d3[] = { P("q", "dateAdd=2020-13-01") };   /* no date: nothing */
@@ -1075,6 +1083,13 @@ test_run_q(void **state)
 	RUN_EQ(fx, s5, "000,001", 2);
 	RUN_EQ(fx, s6, "010,011,012", 3);
 	RUN_EQ(fx, s7, "011,012", 2);
+	RUN_EQ(fx, t1, "000,001,002,003,004,005,006,007,008,009", 10);
+	RUN_EQ(fx, t2, "000,001,002,003,004,005,006,007,008,009", 10);
+	RUN_EQ(fx, t3, "001,002,005,006,007,008,009", 7);
+	RUN_EQ(fx, t4, "003,004,010,011,012", 5);   /* 000 has no group: NULL */
+	RUN_EQ(fx, t5, "005,006,007,008,009,010", 6);   /* 011, 012: no version */
+	RUN_EQ(fx, t6, "001,002,010,011,012", 5);
+	RUN_EQ(fx, t7, "", 0);   /* "_1_" is three characters */
 	/* 1700000000 is 2023-11-14T22:13:20Z; dates leave 000 out, as Wazuh's id != 0 does */
 	RUN_EQ(fx, d1, "004,005,006,007,008", 5);
 	RUN_EQ(fx, d2, "001", 1);   /* 1600000002 is 2020-09-13 12:26:42 */

@@ -127,12 +127,18 @@ test_conditions(void **state)
 	assert_string_equal(qlang_cond(ql, 0)->value, "<");
 	qlang_free(ql);
 
-	/* null, and quotes turning the condition into LIKE as Wazuh does. */
-	ql = parse_ok("os.name=null;name='x\";name~a'b");
+	/* null; a quote is one character in a LIKE pattern, and the operator stays as written. */
+	ql = parse_ok("os.name=null;name='x\";name~a'b;name!='y';name<'z'");
 	assert_true(qlang_cond(ql, 0)->is_null);
-	assert_int_equal(qlang_cond(ql, 1)->op, QLANG_LIKE);
+	assert_int_equal(qlang_cond(ql, 1)->op, QLANG_EQ);
+	assert_string_equal(qlang_cond(ql, 1)->value, "'x\"");
 	assert_string_equal(qlang_cond(ql, 1)->like, "_x_");
+	assert_int_equal(qlang_cond(ql, 2)->op, QLANG_LIKE);
 	assert_string_equal(qlang_cond(ql, 2)->like, "%a_b%");
+	assert_int_equal(qlang_cond(ql, 3)->op, QLANG_NE);
+	assert_string_equal(qlang_cond(ql, 3)->like, "_y_");
+	assert_int_equal(qlang_cond(ql, 4)->op, QLANG_LT);
+	assert_string_equal(qlang_cond(ql, 4)->value, "'z'");
 	qlang_free(ql);
 }
 
@@ -157,8 +163,42 @@ test_operators(void **state)
 	assert_false(eval("os.name~a", &bare));
 	assert_true(eval("os.name=null", &bare));
 	assert_false(eval("os.name=null", &web));
-	assert_true(eval("name=bar'", &bare));            /* quote -> '_' in a LIKE */
-	assert_true(eval("name!=bar'", &bare));           /* ... a LIKE even for != */
+}
+
+/*
+ * A quote in a value stands for any one character (Wazuh turns it into '_'
+ * for its SQL), and the operator keeps its meaning: = and ~ match the
+ * pattern, != is their negation, < and > compare the value as written.
+ */
+static void
+test_quoted_values(void **state)
+{
+	static const struct { const char *q; const struct rec *r; int want; } rows[] = {
+		{ "name=bar'", &bare, 1 },              /* quote -> '_' */
+		{ "name=BA'E", &bare, 1 },              /* still NOCASE */
+		{ "name=bar'", &web, 0 },
+		{ "name='bare'", &bare, 0 },            /* '_' is exactly one character */
+		{ "name!=bar'", &bare, 0 },             /* != is NOT LIKE, not LIKE */
+		{ "name!=bar'", &web, 1 },
+		{ "name!='eb-01", &web, 0 },
+		{ "name!='eb-01", &db, 1 },
+		{ "os.name!=x'", &bare, 0 },            /* NULL: neither LIKE nor NOT LIKE */
+		{ "name~'eb", &web, 1 },                /* ~ is LIKE '%_eb%' */
+		{ "name~'eb", &db, 0 },
+		{ "name<'zzz", &web, 0 },               /* "web-01" < "'zzz": ' sorts first */
+		{ "name>'zzz", &web, 1 },
+		{ "name>'a", &bare, 1 },
+		{ "name<a'", &bare, 0 },                /* "bare" < "a'" is false */
+		{ "name<c'", &bare, 1 },                /* "bare" < "c'" */
+		{ "name>c'", &bare, 0 },
+		{ "name=bare;name!=b'x',name=x'", &bare, 1 },
+	};
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < sizeof(rows) / sizeof(rows[0]); i++)
+		if (eval(rows[i].q, rows[i].r) != rows[i].want)
+			fail_msg("row %zu: '%s' should be %d", i, rows[i].q, rows[i].want);
 }
 
 static void
@@ -281,7 +321,12 @@ test_py_match(void **state)
 		{ "name>9", "12", 12, 0, 1 }, { "name= 12", "12", 12, 0, 1 },
 		{ "name=x1", "x1", 1, 1, 0 }, { "name~1", "x1", 1, 1, 1 },
 		{ "name=-3", "-3", -3, 1, 1 }, { "name=null", "null", 0, 1, 0 },
-		{ "name='a'", "'a'", 0, 1, 0 },
+		{ "name='a'", "'a'", 0, 1, 0 }, { "name='a'", "xax", 0, 0, 0 },
+		/* A quoted value keeps its operator: Python compares the quotes as they are. */
+		{ "name!='a'", "'a'", 0, 0, 0 }, { "name!='a'", "a", 0, 1, 0 },
+		{ "name<'b'", "'a'", 0, 1, 0 }, { "name<'b'", "a", 0, 0, 0 },
+		{ "name>'b'", "a", 0, 1, 0 }, { "name~'a", "x'ay", 0, 1, 0 },
+		{ "name~'a", "xay", 0, 0, 0 }, { "name!=1'", "1'", 1, 0, 0 },
 	};
 	struct qlang_err err;
 	struct qlang *ql;
@@ -304,6 +349,7 @@ main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_conditions),
 		cmocka_unit_test(test_operators),
+		cmocka_unit_test(test_quoted_values),
 		cmocka_unit_test(test_precedence),
 		cmocka_unit_test(test_short_circuit),
 		cmocka_unit_test(test_errors),

@@ -1,6 +1,7 @@
-/* api_group_files.c — GET /groups/{group_id}/files and
- * GET /groups/{group_id}/files/{file_name}: a group's shared files (Wazuh's
- * agent.get_group_files and configuration.get_file_conf).  The files are the
+/* api_group_files.c — GET /groups/{group_id}/files,
+ * GET /groups/{group_id}/files/{file_name} and GET /groups/{group_id}/configuration:
+ * a group's shared files (Wazuh's agent.get_group_files, configuration.get_file_conf
+ * and configuration.get_agent_conf).  The files are the
  * group's own (groups.h group_files): agent.conf as stored, ar.conf and the
  * merged.mg the group's agents receive; nothing is read from disk, so no
  * file name can reach outside them.
@@ -376,4 +377,48 @@ api_get_group_file(struct api_req *r)
 		return;
 	}
 	api_reply_json(r, 200, json_pack("{s:o, s:i}", "data", data, "error", 0));
+}
+
+static const char *const config_params[] = { "pretty", "wait_for_complete", "offset", "limit",
+	NULL };
+
+/*
+ * GET /groups/{group_id}/configuration: the group's agent.conf parsed as
+ * Wazuh's get_agent_conf does ({"data": {"total_affected_items",
+ * "affected_items": [{filters, config}]}, "error": 0}), the blocks cut by
+ * offset/limit, the total counting them all.  The raw file is
+ * GET /groups/{group_id}/files/agent.conf?raw=true, as in Wazuh.
+ */
+void
+api_get_group_config(struct api_req *r)
+{
+	const char *g = r->segs[1];
+	const struct group *gr;
+	long limit = 500, offset = 0;
+	json_t *conf, *items, *page;
+	size_t i;
+
+	if (api_check(r, config_params) == -1 || !api_group_param_ok(r, g, "group_id") ||
+	    long_param(r, "limit", 1, 100000, &limit) == -1 ||
+	    long_param(r, "offset", 0, 1L << 62, &offset) == -1)
+		return;
+	if ((gr = groups_get(r->node->groups, g)) == NULL) {
+		api_reply_problem(r, 404, 1710, NULL);
+		return;
+	}
+	if ((conf = agentconf_to_json(gr->conf, gr->conf_len)) == NULL) {
+		api_reply_problem(r, 400, 1101, NULL);
+		return;
+	}
+	items = json_object_get(conf, "affected_items");
+	if ((page = json_array()) == NULL) {
+		json_decref(conf);
+		api_reply_problem(r, 500, 1000, NULL);
+		return;
+	}
+	for (i = (size_t)offset; i < json_array_size(items) && i - (size_t)offset < (size_t)limit;
+	    i++)
+		json_array_append(page, json_array_get(items, i));
+	json_object_set_new(conf, "affected_items", page);
+	api_reply_json(r, 200, json_pack("{s:o, s:i}", "data", conf, "error", 0));
 }

@@ -14,6 +14,7 @@
 #include <event2/http.h>
 #include <event2/keyvalq_struct.h>
 
+#include "lib/hash.h"
 #include "lib/log.h"
 #include "node/core/agent.h"
 #include "node/api/api.h"
@@ -182,7 +183,7 @@ reply_message(struct api_req *r, const char *msg)
 }
 
 static const char *const groups_params[] = { "pretty", "wait_for_complete", "groups_list",
-	"offset", "limit", "sort", "search", "select", "hash", "q", NULL };
+	"offset", "limit", "sort", "search", "select", "hash", "q", "distinct", NULL };
 
 /* parse_long: a non-negative integer parameter within [min, max]; -1 otherwise. */
 static long
@@ -205,6 +206,7 @@ static const char *const gfields[GF_N] = { "name", "count", "mergedSum", "config
 struct grow {
 	const struct group *gr;
 	long count;
+	char merged[HASH_HEX_MAX], conf[HASH_HEX_MAX];   /* by the request's hash */
 };
 
 struct gsort {
@@ -298,8 +300,8 @@ gq_match(void *arg, size_t i)
 	switch (c->field) {
 	case GF_NAME: return qlang_py_match(c, m->row->gr->name);
 	case GF_COUNT: return qlang_py_match_int(c, m->row->count);
-	case GF_MERGED: return qlang_py_match(c, m->row->gr->merged_md5);
-	case GF_CONFIG: return qlang_py_match(c, m->row->gr->conf_md5);
+	case GF_MERGED: return qlang_py_match(c, m->row->merged);
+	case GF_CONFIG: return qlang_py_match(c, m->row->conf);
 	default: return 0;
 	}
 }
@@ -315,8 +317,8 @@ grow_cmp(const void *pa, const void *pb, void *arg)
 		switch (grow_sort->field[k]) {
 		case GF_NAME: c = strcmp(a->gr->name, b->gr->name); break;
 		case GF_COUNT: c = (a->count > b->count) - (a->count < b->count); break;
-		case GF_MERGED: c = strcmp(a->gr->merged_md5, b->gr->merged_md5); break;
-		case GF_CONFIG: c = strcmp(a->gr->conf_md5, b->gr->conf_md5); break;
+		case GF_MERGED: c = strcmp(a->merged, b->merged); break;
+		case GF_CONFIG: c = strcmp(a->conf, b->conf); break;
 		}
 		if (grow_sort->desc[k])
 			c = -c;
@@ -324,12 +326,101 @@ grow_cmp(const void *pa, const void *pb, void *arg)
 	return c != 0 ? c : strcmp(a->gr->name, b->gr->name);
 }
 
+/* grow_text: field f of row as Wazuh's get_values sees it (count as its decimal text). */
+static const char *
+grow_text(const struct grow *row, int f, char num[32])
+{
+	switch (f) {
+	case GF_NAME: return row->gr->name;
+	case GF_COUNT: snprintf(num, 32, "%ld", row->count); return num;
+	case GF_MERGED: return row->merged;
+	default: return row->conf;
+	}
+}
+
+/*
+ * grow_search: Wazuh's search_array over a group item: whether text is in
+ * any of its fields, letters in any case.
+ */
+static int
+grow_search(const struct grow *row, const char *text)
+{
+	char num[32];
+	int f;
+
+	for (f = 0; f < GF_N; f++)
+		if (strcasestr(grow_text(row, f, num), text) != NULL)
+			return 1;
+	return 0;
+}
+
+struct gdistinct {
+	const struct grow *rows;
+	const int *want;
+};
+
+/* gsel_cmp: two rows by their selected fields, then by position (qsort_r over indexes). */
+static int
+gsel_cmp(const void *pa, const void *pb, void *arg)
+{
+	const struct gdistinct *d = arg;
+	size_t a = *(const size_t *)pa, b = *(const size_t *)pb;
+	char na[32], nb[32];
+	int f, c;
+
+	for (f = 0; f < GF_N; f++)
+		if (d->want[f] &&
+		    (c = strcmp(grow_text(&d->rows[a], f, na), grow_text(&d->rows[b], f, nb))) != 0)
+			return c;
+	return (a > b) - (a < b);
+}
+
+/*
+ * grows_distinct: keeps the first of the rows (in their order) that agree on
+ * every selected field, as process_array's distinct does over the selected
+ * items; the new count, or -1 when out of memory.
+ */
+static long
+grows_distinct(struct grow *rows, long n, const int *want)
+{
+	struct gdistinct d = { rows, want };
+	size_t *idx;
+	char *dup, na[32], nb[32];
+	long i, k = 0;
+	int f, same;
+
+	idx = malloc((size_t)(n ? n : 1) * sizeof(*idx));
+	dup = calloc((size_t)(n ? n : 1), 1);
+	if (idx == NULL || dup == NULL) {
+		free(idx);
+		free(dup);
+		return -1;
+	}
+	for (i = 0; i < n; i++)
+		idx[i] = (size_t)i;
+	qsort_r(idx, (size_t)n, sizeof(*idx), gsel_cmp, &d);
+	for (i = 1; i < n; i++) {
+		for (f = 0, same = 1; f < GF_N && same; f++)
+			same = !want[f] || strcmp(grow_text(&rows[idx[i - 1]], f, na),
+			    grow_text(&rows[idx[i]], f, nb)) == 0;
+		dup[idx[i]] = (char)same;
+	}
+	for (i = 0; i < n; i++)
+		if (!dup[i])
+			rows[k++] = rows[i];
+	free(idx);
+	free(dup);
+	return k;
+}
+
 /*
  * GET /groups: name, count, mergedSum, configSum of each group, by name
  * unless sort says otherwise; groups_list limits them (unknown ones are
- * failed items 1710); search keeps the names containing it; q filters as
- * Wazuh's process_array does (before select); select keeps those fields (and
- * name).  hash may only be md5 here.
+ * failed items 1710).  Then as Wazuh's process_array: search keeps the
+ * groups with the text in any field ('-' first: without it), q filters
+ * (before select), select keeps those fields (and name, unless distinct),
+ * distinct keeps each combination of them once.  hash is any of Wazuh's
+ * algorithms (hashlib's names), md5 by default.
  */
 void
 api_get_groups(struct api_req *r)
@@ -339,11 +430,11 @@ api_get_groups(struct api_req *r)
 	const char *hash = api_param_get(r, "hash"), *sort = api_param_get(r, "sort");
 	const char *select = api_param_get(r, "select");
 	const char *ls = api_param_get(r, "limit"), *os = api_param_get(r, "offset");
-	const char *qs = api_param_get(r, "q");
+	const char *qs = api_param_get(r, "q"), *dist = api_param_get(r, "distinct");
 	struct qlang *ql = NULL;
 	struct qlang_err qerr;
 	long limit = 500, offset = 0, total = 0, k;
-	int want[GF_N] = { 1, 1, 1, 1 };
+	int want[GF_N] = { 1, 1, 1, 1 }, neg = 0, distinct = 0;
 	struct gsort gs = { .field = { GF_NAME }, .desc = { 0 }, .n = 1 };
 	struct envelope *e;
 	struct grow *rows = NULL;
@@ -360,10 +451,24 @@ api_get_groups(struct api_req *r)
 		api_reply_problem(r, 400, 0, "Invalid 'offset': a non-negative integer is expected");
 		return;
 	}
-	if (hash != NULL && strcmp(hash, "md5") != 0) {
-		api_reply_problem(r, 400, 0, "Only the 'md5' hash is supported");
+	if (hash == NULL)
+		hash = "md5";
+	if (hash_named_hex(hash, "", 0, buf, sizeof(buf)) == -1) {
+		api_reply_problem(r, 400, 0, "'hash' is not one of ['md5', 'sha1', 'sha224', "
+		    "'sha256', 'sha384', 'sha512', 'blake2b', 'blake2s', 'sha3_224', 'sha3_256', "
+		    "'sha3_384', 'sha3_512']");
 		return;
 	}
+	if (dist != NULL && (distinct = api_parse_bool(dist)) == -1) {
+		api_reply_problem(r, 400, 0, "'distinct' is not of type 'boolean'");
+		return;
+	}
+	if (search != NULL && *search == '-') {
+		neg = 1;
+		search++;
+	}
+	if (search != NULL && *search == '\0')
+		search = NULL;   /* Wazuh: an empty search text searches nothing */
 	if (list != NULL && strlen(list) >= sizeof(buf)) {
 		api_reply_problem(r, 400, 0, "'groups_list' is too long");
 		return;
@@ -372,7 +477,8 @@ api_get_groups(struct api_req *r)
 		memset(want, 0, sizeof(want));
 		if (gfields_parse(r, select, 0, want, NULL) == -1)
 			return;
-		want[GF_NAME] = 1;
+		if (!distinct)
+			want[GF_NAME] = 1;   /* GROUP_REQUIRED_FIELDS, unless distinct */
 	}
 	if (sort != NULL) {
 		gs.n = 0;
@@ -409,10 +515,19 @@ api_get_groups(struct api_req *r)
 
 		if (list != NULL && !group_list_has(list, gr->name))
 			continue;
-		if (search != NULL && strcasestr(gr->name, search) == NULL)
-			continue;
 		rows[total].gr = gr;
 		rows[total].count = group_count(n, gr->name);
+		if (strcmp(hash, "md5") == 0) {
+			snprintf(rows[total].merged, HASH_HEX_MAX, "%s", gr->merged_md5);
+			snprintf(rows[total].conf, HASH_HEX_MAX, "%s", gr->conf_md5);
+		} else {
+			(void)hash_named_hex(hash, gr->merged, gr->merged_len, rows[total].merged,
+			    HASH_HEX_MAX);
+			(void)hash_named_hex(hash, gr->conf, gr->conf_len, rows[total].conf,
+			    HASH_HEX_MAX);
+		}
+		if (search != NULL && grow_search(&rows[total], search) == neg)
+			continue;
 		if (ql != NULL) {
 			struct gq_match m = { ql, &rows[total] };
 
@@ -422,18 +537,24 @@ api_get_groups(struct api_req *r)
 		total++;
 	}
 	qsort_r(rows, (size_t)total, sizeof(*rows), grow_cmp, &gs);
+	/* Without select every item holds its unique name: distinct changes nothing. */
+	if (distinct && select != NULL && (total = grows_distinct(rows, total, want)) == -1) {
+		api_reply_problem(r, 500, 1000, NULL);
+		goto out;
+	}
 	for (k = offset; k < total && k < offset + limit; k++) {
 		json_t *o = json_object();
 
 		if (o == NULL)
 			continue;
-		json_object_set_new(o, "name", json_string(rows[k].gr->name));
+		if (want[GF_NAME])
+			json_object_set_new(o, "name", json_string(rows[k].gr->name));
 		if (want[GF_COUNT])
 			json_object_set_new(o, "count", json_integer(rows[k].count));
 		if (want[GF_MERGED])
-			json_object_set_new(o, "mergedSum", json_string(rows[k].gr->merged_md5));
+			json_object_set_new(o, "mergedSum", json_string(rows[k].merged));
 		if (want[GF_CONFIG])
-			json_object_set_new(o, "configSum", json_string(rows[k].gr->conf_md5));
+			json_object_set_new(o, "configSum", json_string(rows[k].conf));
 		envelope_affect(e, o);
 	}
 	envelope_set_total(e, total);
@@ -638,25 +759,6 @@ api_get_group_agents(struct api_req *r)
 	params[r->nparams].key = "group";
 	params[r->nparams].value = g;
 	api_reply_agents(r, params, r->nparams + 1);
-}
-
-/*
- * GET /groups/{group_id}/configuration: the group's agent.conf as stored, as
- * application/xml (Wazuh returns it parsed into JSON; see docs/api.md).
- */
-void
-api_get_group_config(struct api_req *r)
-{
-	const struct group *gr;
-	const char *g = r->segs[1];
-
-	if (api_check(r, basic_params) == -1 || !api_group_param_ok(r, g, "group_id"))
-		return;
-	if ((gr = groups_get(r->node->groups, g)) == NULL) {
-		api_reply_problem(r, 404, 1710, NULL);
-		return;
-	}
-	api_reply_text(r, 200, "application/xml", gr->conf);
 }
 
 /*

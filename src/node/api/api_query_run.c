@@ -359,6 +359,7 @@ struct agents_qc {
 	int abs_ok;           /* QC_ABS: SQLite's strftime would give a date */
 	long long abs;
 	char *text;           /* QC_GROUP: "%,v,%"; version: the value with "Wazuhv" -> "Wazuh v" */
+	char *like;           /* version: the LIKE pattern so rewritten */
 	struct qlang_cond cond;   /* the condition, with text in place of the value if set */
 };
 
@@ -618,23 +619,24 @@ qc_prepare(struct agents_qc *qc, const struct qlang_cond *c, struct api_qerr *er
 		}
 		qc->kind = QC_GROUP;
 		if (c->op != QLANG_LIKE) {
-			size_t len = strlen(c->value);
+			/* a quoted value: its pattern ('_' for each quote) */
+			const char *v = c->like != NULL ? c->like : c->value;
+			size_t len = strlen(v);
 
 			if ((qc->text = malloc(len + 5)) == NULL)
 				goto nomem;
-			snprintf(qc->text, len + 5, "%%,%s,%%", c->value);
+			snprintf(qc->text, len + 5, "%%,%s,%%", v);
 		}
 		return 0;
 	}
 	qc->kind = QC_TEXT;
 	if (c->field == F_VERSION) {
-		/* the value (or the LIKE pattern) as Wazuh rewrites it */
-		if ((qc->text = version_value(c->op == QLANG_LIKE ? c->like : c->value)) == NULL)
+		/* the value and the LIKE pattern as Wazuh rewrites them */
+		if ((qc->text = version_value(c->value)) == NULL ||
+		    (c->like != NULL && (qc->like = version_value(c->like)) == NULL))
 			goto nomem;
-		if (c->op == QLANG_LIKE)
-			qc->cond.like = qc->text;
-		else
-			qc->cond.value = qc->text;
+		qc->cond.value = qc->text;
+		qc->cond.like = qc->like;
 	}
 	return 0;
 nomem:
@@ -647,8 +649,10 @@ agents_q_free(struct agents_query *q)
 	size_t i;
 
 	if (q->qc != NULL && q->ql != NULL)
-		for (i = 0; i < qlang_nconds(q->ql); i++)
+		for (i = 0; i < qlang_nconds(q->ql); i++) {
 			free(q->qc[i].text);
+			free(q->qc[i].like);
+		}
 	free(q->qc);
 	q->qc = NULL;
 	qlang_free(q->ql);
@@ -726,9 +730,10 @@ num_cond(const struct agents_qc *qc, long long v)
 {
 	char num[32];
 
-	if (qc->cond.op == QLANG_LIKE) {
+	/* a pattern: ~, or = and != with a quoted value (< and > compare it as text) */
+	if (qc->cond.like != NULL && qc->cond.op != QLANG_LT && qc->cond.op != QLANG_GT) {
 		snprintf(num, sizeof(num), "%lld", v);
-		return qlang_like(qc->cond.like, num);
+		return qlang_like(qc->cond.like, num) == (qc->cond.op != QLANG_NE);
 	}
 	if (!qc->num_ok) {
 		switch (qc->cond.op) {

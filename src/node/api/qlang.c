@@ -291,12 +291,12 @@ parse_cond(struct parser *p)
 	c->field = field;
 	c->op = op < 0 ? QLANG_EQ : (enum qlang_op)op;
 	c->is_null = strcmp(c->value, "null") == 0;
+	/* The operator stays as written: a quote only makes the value a pattern. */
 	if (strpbrk(c->value, "'\"") != NULL || c->op == QLANG_LIKE) {
 		if ((c->like = like_pattern(c->value, c->op == QLANG_LIKE)) == NULL) {
 			nomem(p);
 			return -1;
 		}
-		c->op = QLANG_LIKE;
 	}
 	p->pos = vend;
 	return new_node(p, N_COND, (int)ql->nconds - 1);
@@ -506,8 +506,11 @@ qlang_text_match(const struct qlang_cond *c, const char *s)
 		return s == NULL;
 	if (s == NULL)
 		return 0;
-	if (c->op == QLANG_LIKE)
+	/* A quoted value is a pattern for = != ~; < and > compare it as written. */
+	if (c->op == QLANG_LIKE || (c->like != NULL && c->op == QLANG_EQ))
 		return qlang_like(c->like, s);
+	if (c->like != NULL && c->op == QLANG_NE)
+		return !qlang_like(c->like, s);
 	r = qlang_nocase_cmp(s, c->value);
 	switch (c->op) {
 	case QLANG_EQ: return r == 0;
@@ -519,23 +522,10 @@ qlang_text_match(const struct qlang_cond *c, const char *s)
 	return 0;
 }
 
-/*
- * py_op: the operator as written.  A quoted value made the condition a LIKE
- * (qlang_parse); its pattern starts with '%' only when the operator was ~,
- * and the others are taken as = (Python compares the quotes as they are).
- */
-static enum qlang_op
-py_op(const struct qlang_cond *c)
-{
-	if (c->op == QLANG_LIKE && c->like != NULL && c->like[0] != '%')
-		return QLANG_EQ;
-	return c->op;
-}
-
 int
 qlang_py_match(const struct qlang_cond *c, const char *s)
 {
-	enum qlang_op op = py_op(c);
+	enum qlang_op op = c->op;
 	int r;
 
 	if (s == NULL)
@@ -557,7 +547,7 @@ qlang_py_match_int(const struct qlang_cond *c, long long v)
 {
 	char text[32], *end;
 	const char *p = c->value;
-	enum qlang_op op = py_op(c);
+	enum qlang_op op = c->op;
 	long long x;
 
 	snprintf(text, sizeof(text), "%lld", v);

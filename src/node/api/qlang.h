@@ -19,7 +19,9 @@ struct qlang_cond {
 	int field;              /* what the lookup callback returned for the field name */
 	enum qlang_op op;
 	char *value;            /* NUL-terminated copy of the value (owned by the query) */
-	char *like;             /* QLANG_LIKE: the LIKE pattern, else NULL */
+	char *like;             /* the LIKE pattern when op is QLANG_LIKE or the value holds a
+	                         * quote (then '_' for each quote, '%' around only for ~),
+	                         * else NULL */
 	int is_null;            /* the value is the word "null" (Wazuh's IS NULL) */
 };
 
@@ -49,8 +51,10 @@ typedef int (*qlang_lookup)(void *arg, const char *name, size_t len);
  * operator that is not one of = != < > ~ (e.g. "==", "<=", "=!") is 1409.
  * Spaces before a field, around parentheses and before a separator that
  * follows ')' are ignored; inside a value they are part of it.  As Wazuh
- * does, a value holding a quote (' or ") turns its condition into a LIKE with
- * '_' for each quote, wrapped in '%' only when the operator was ~.  Returns the
+ * does, a value holding a quote (' or ") gets a LIKE pattern with '_' for
+ * each quote, wrapped in '%' only when the operator is ~; the operator stays
+ * as written (Wazuh's SQL makes any such condition a LIKE, so its != and <
+ * with a quote match what = would: Vigil keeps their meaning).  Returns the
  * query (caller frees with qlang_free), or NULL with err filled (code 0 when
  * out of memory).
  */
@@ -81,7 +85,8 @@ int qlang_nocase_cmp(const char *a, const char *b);
  * qlang_text_match: condition c over a text value s (NULL = SQL NULL) as
  * Wazuh's SQL does it on a TEXT column with COLLATE NOCASE: NULL never
  * matches (except "null", which means IS NULL); = != < > compare with NOCASE;
- * ~ is LIKE '%value%'.
+ * ~ is LIKE '%value%'.  A value with a quote is a pattern for = (LIKE), !=
+ * (NOT LIKE) and ~; < and > compare it as written.
  */
 int qlang_text_match(const struct qlang_cond *c, const char *s);
 
@@ -90,7 +95,7 @@ int qlang_text_match(const struct qlang_cond *c, const char *s);
  * in memory, as Wazuh's filter_array_by_query (utils.process_array) judges
  * it in Python: = != < > compare the strings as they are (bytes, case
  * counts); ~ holds when the value is inside s.  The value is taken as
- * written (no LIKE, no "null").
+ * written (no LIKE, no "null"; quotes are characters like any other).
  */
 int qlang_py_match(const struct qlang_cond *c, const char *s);
 
