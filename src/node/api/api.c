@@ -93,17 +93,21 @@ static const struct api_route api_routes[] = {
 	    api_put_security_config, api_delete_security_config,
 	    { RBAC_CONFIG_READ, 0, RBAC_CONFIG_UPDATE, RBAC_CONFIG_UPDATE } },
 	{ "agents", M_GET | M_POST | M_DELETE, api_get_agents, api_post_agents, NULL,
-	    api_delete_agents, { RBAC_AGENT_READ, RBAC_AGENT_CREATE, 0, RBAC_AGENT_DELETE } },
+	    api_delete_agents, { RBAC_AGENT_READ | RBAC_LIST, RBAC_AGENT_CREATE, 0,
+	    RBAC_AGENT_DELETE | RBAC_LIST } },
 	{ "agents/summary/status", M_GET, api_get_agents_summary, NULL, NULL, NULL,
-	    { RBAC_AGENT_READ } },
-	{ "agents/summary/os", M_GET, api_get_agents_summary_os, NULL, NULL, NULL, { RBAC_AGENT_READ } },
+	    { RBAC_AGENT_READ | RBAC_LIST } },
+	{ "agents/summary/os", M_GET, api_get_agents_summary_os, NULL, NULL, NULL,
+	    { RBAC_AGENT_READ | RBAC_LIST } },
 	{ "agents/stats/distinct", M_GET, api_get_agents_distinct, NULL, NULL, NULL,
-	    { RBAC_AGENT_READ } },
-	{ "agents/outdated", M_GET, api_get_agents_outdated, NULL, NULL, NULL, { RBAC_AGENT_READ } },
-	{ "agents/no_group", M_GET, api_get_agents_no_group, NULL, NULL, NULL, { RBAC_AGENT_READ } },
+	    { RBAC_AGENT_READ | RBAC_LIST } },
+	{ "agents/outdated", M_GET, api_get_agents_outdated, NULL, NULL, NULL,
+	    { RBAC_AGENT_READ | RBAC_LIST } },
+	{ "agents/no_group", M_GET, api_get_agents_no_group, NULL, NULL, NULL,
+	    { RBAC_AGENT_READ | RBAC_LIST } },
 	{ "agents/*/key", M_GET, api_get_agent_key, NULL, NULL, NULL, { RBAC_AGENT_READ } },
 	{ "agents/*/group", M_DELETE, NULL, NULL, NULL, api_delete_agent_groups,
-	    { 0, 0, 0, RBAC_AGENT_GROUP_ASSIGN } },
+	    { 0, 0, 0, RBAC_AGENT_GROUP_ASSIGN | RBAC_LIST } },
 	{ "agents/*/group/is_sync", M_GET, api_get_agent_is_sync, NULL, NULL, NULL,
 	    { RBAC_AGENT_READ } },
 	{ "agents/restart", M_PUT, NULL, NULL, api_put_agents_restart, NULL,
@@ -111,19 +115,20 @@ static const struct api_route api_routes[] = {
 	{ "agents/*/restart", M_PUT, NULL, NULL, api_put_agent_restart, NULL,
 	    { 0, 0, RBAC_AGENT_RESTART } },
 	{ "agents/node/*/restart", M_PUT, NULL, NULL, api_put_node_restart, NULL,
-	    { 0, 0, RBAC_NODE_AGENT_RESTART } },
+	    { 0, 0, RBAC_NODE_AGENT_RESTART | RBAC_LIST } },
 	{ "agents/reconnect", M_PUT, NULL, NULL, api_put_agents_reconnect, NULL,
 	    { 0, 0, RBAC_AGENT_RECONNECT } },
 	{ "agents/group", M_PUT | M_DELETE, NULL, NULL, api_put_agents_group, api_delete_agents_group,
-	    { 0, 0, RBAC_AGENT_GROUP_ASSIGN, RBAC_AGENT_GROUP_ASSIGN } },
+	    { 0, 0, RBAC_AGENT_GROUP_ASSIGN | RBAC_LIST, RBAC_AGENT_GROUP_ASSIGN | RBAC_LIST } },
 	{ "agents/group/*/restart", M_PUT, NULL, NULL, api_put_group_restart, NULL,
-	    { 0, 0, RBAC_GROUP_AGENT_RESTART } },
+	    { 0, 0, RBAC_GROUP_AGENT_RESTART | RBAC_LIST } },
 	{ "agents/*/group/*", M_PUT | M_DELETE, NULL, NULL, api_put_agent_group,
 	    api_delete_agent_group, { 0, 0, RBAC_AGENT_GROUP_ASSIGN, RBAC_AGENT_GROUP_ASSIGN } },
 	{ "groups", M_GET | M_POST | M_DELETE, api_get_groups, api_post_groups, NULL,
-	    api_delete_groups, { RBAC_GROUP_READ, RBAC_GROUP_CREATE, 0, RBAC_GROUP_DELETE } },
+	    api_delete_groups, { RBAC_GROUP_READ | RBAC_LIST, RBAC_GROUP_CREATE, 0,
+	    RBAC_GROUP_DELETE | RBAC_LIST } },
 	{ "groups/*/agents", M_GET, api_get_group_agents, NULL, NULL, NULL,
-	    { RBAC_GROUP_AGENTS_READ } },
+	    { RBAC_GROUP_AGENTS_READ | RBAC_LIST } },
 	{ "groups/*/files", M_GET, api_get_group_files, NULL, NULL, NULL, { RBAC_GROUP_READ } },
 	{ "groups/*/files/*", M_GET, api_get_group_file, NULL, NULL, NULL, { RBAC_GROUP_READ } },
 	{ "groups/*/configuration", M_GET | M_PUT, api_get_group_config, NULL, api_put_group_config,
@@ -627,27 +632,68 @@ api_allowed(const struct api_req *r, enum rbac_perm p, const char *value)
 	return rbac_pol_allows(r->pol, rbac_perm_action(p), &res, r->node->api_sec->black_mode);
 }
 
+void
+api_reply_denied(struct api_req *r, enum rbac_perm p)
+{
+	char detail[96];
+
+	snprintf(detail, sizeof(detail), "Permission denied: Resource type: %s",
+	    rbac_perm_resource(p));
+	api_send_body(r, 403, "application/problem+json; charset=utf-8",
+	    api_problem(403, 4000, detail, api_may_read_nodes(r) ? r->node->cfg.name :
+	    "unknown-node"));
+}
+
+int
+api_deny_named(struct api_req *r, enum rbac_perm p, const char *const *values, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		if (api_allowed(r, p, values[i]))
+			return 0;
+	if (n == 0)
+		return 0;
+	api_reply_denied(r, p);
+	return 1;
+}
+
+/* path_names: whether a "*" segment of the route's path names a resource of type. */
+static int
+path_names(const struct api_req *r, const char *pattern, const char *type)
+{
+	const char *t;
+	size_t i;
+
+	for (i = 0; i < r->nsegs; i++)
+		if ((t = path_type(pattern, i)) != NULL && strcmp(t, type) == 0)
+			return 1;
+	return 0;
+}
+
 /*
  * api_authorize: the route's permissions against the caller's policies:
  * one on a resource the path names (agents/{id}/..., groups/{id}/...) on
  * that resource, others on some resource of their type (the handler then
- * filters item by item).  Replies 403 (4000, naming the first missing
+ * filters item by item) unless the route is a list route (RBAC_LIST) whose
+ * handler filters them.  Replies 403 (4000, naming the first missing
  * permission's resource type) and returns -1 when one is missing.  As
  * Wazuh, the node is named only to users who may read node information.
  */
 static int
 api_authorize(struct api_req *r, const char *pattern, uint64_t need)
 {
-	char detail[96];
 	const char *type;
 	size_t i;
-	int p, missing = -1;
+	int p, missing = -1, list = (need & RBAC_LIST) != 0;
 
-	need &= ~(RBAC_PUBLIC | RBAC_TOKEN);
+	need &= ~(RBAC_PUBLIC | RBAC_TOKEN | RBAC_LIST);
 	for (p = 0; p < RBAC_P_COUNT && missing == -1; p++) {
 		if ((need & RBAC_BIT(p)) == 0)
 			continue;
-		if ((r->perms & RBAC_BIT(p)) == 0)
+		type = rbac_perm_resource((enum rbac_perm)p);
+		if ((r->perms & RBAC_BIT(p)) == 0 && (!list || strcmp(type, "*:*") == 0 ||
+		    path_names(r, pattern, type)))
 			missing = p;
 		for (i = 0; i < r->nsegs && missing == -1; i++)
 			if ((type = path_type(pattern, i)) != NULL &&
@@ -657,12 +703,19 @@ api_authorize(struct api_req *r, const char *pattern, uint64_t need)
 	}
 	if (missing == -1)
 		return 0;
-	snprintf(detail, sizeof(detail), "Permission denied: Resource type: %s",
-	    rbac_perm_resource((enum rbac_perm)missing));
-	api_send_body(r, 403, "application/problem+json; charset=utf-8",
-	    api_problem(403, 4000, detail, api_may_read_nodes(r) ? r->node->cfg.name :
-	    "unknown-node"));
+	api_reply_denied(r, (enum rbac_perm)missing);
 	return -1;
+}
+
+size_t
+api_filter_agents(const struct api_req *r, enum rbac_perm p, struct agent **v, size_t n)
+{
+	size_t i, k = 0;
+
+	for (i = 0; i < n; i++)
+		if (api_allowed_agent(r, p, v[i]))
+			v[k++] = v[i];
+	return k;
 }
 
 int

@@ -75,6 +75,17 @@ int api_allowed(const struct api_req *r, enum rbac_perm p, const char *value);
 /* api_allowed_agent: api_allowed for agent a. */
 int api_allowed_agent(const struct api_req *r, enum rbac_perm p, const struct agent *a);
 
+/* api_reply_denied: 403 with 4000 naming p's resource type (Wazuh's WazuhPermissionError). */
+void api_reply_denied(struct api_req *r, enum rbac_perm p);
+/*
+ * api_deny_named: Wazuh's expose_resources on a list the client named (n
+ * values): when p is allowed on none of them, replies 403 and returns 1;
+ * else 0, and the handler fails each one denied with 4000.
+ */
+int api_deny_named(struct api_req *r, enum rbac_perm p, const char *const *values, size_t n);
+/* api_filter_agents: keeps in v the agents the caller may do p on, in order; how many. */
+size_t api_filter_agents(const struct api_req *r, enum rbac_perm p, struct agent **v, size_t n);
+
 /* api_may_read_nodes: whether the user has cluster:read (Wazuh names nodes only to them). */
 int api_may_read_nodes(const struct api_req *r);
 

@@ -57,6 +57,13 @@ enum rbac_perm {
 /* Route requirements beside permission bits: no token at all (login), any valid token. */
 #define RBAC_PUBLIC ((uint64_t)1 << 63)
 #define RBAC_TOKEN ((uint64_t)1 << 62)
+/*
+ * A list route: its handler filters the items of every permission whose
+ * resource the path does not name (Wazuh's expose_resources), so a caller
+ * with no grant on them gets no items, not 403; a list it names whole
+ * that it may not touch at all is still 403 (api_deny_named).
+ */
+#define RBAC_LIST ((uint64_t)1 << 61)
 
 /* The requirements of the API's endpoints (the contract's x-rbac-actions). */
 #define RBAC_AGENT_READ RBAC_BIT(RBAC_P_AGENT_READ)
