@@ -1,4 +1,5 @@
-/* rbac.c — Wazuh 4.12's default roles as permission sets, and the user rules (pure). */
+/* rbac.c — the API's RBAC actions and resource types, and the user rules (pure).  What a
+ * caller may do is decided by its roles' policies (rbac_pol.c). */
 #include "node/api/rbac.h"
 
 #include <errno.h>
@@ -48,62 +49,6 @@ static const struct {
 	[RBAC_P_SECURITY_EDIT_RUN_AS] = { "security:edit_run_as", "*:*" },
 };
 
-#define B(p) RBAC_BIT(RBAC_P_##p)
-
-/* Wazuh's default policies (framework/wazuh/rbac/default/policies.yaml), as far as we serve them. */
-#define POL_AGENTS_READ (B(AGENT_READ) | B(GROUP_READ))
-#define POL_AGENTS_ALL (B(AGENT_CREATE) | B(GROUP_CREATE) | B(AGENT_READ) | B(AGENT_DELETE) | \
-	B(AGENT_MODIFY_GROUP) | B(AGENT_RESTART) | B(AGENT_RECONNECT) | B(AGENT_UPGRADE) | \
-	B(GROUP_READ) | B(GROUP_DELETE) | B(GROUP_UPDATE_CONFIG) | B(GROUP_MODIFY_ASSIGNMENTS))
-#define POL_CLUSTER_READ (B(CLUSTER_STATUS) | B(MANAGER_READ) | B(MANAGER_READ_API_CONFIG) | \
-	B(CLUSTER_READ) | B(CLUSTER_READ_API_CONFIG))
-#define POL_CLUSTER_ALL (POL_CLUSTER_READ | B(MANAGER_RESTART) | B(CLUSTER_RESTART))
-#define POL_USERS_ALL (B(SECURITY_CREATE_USER) | B(SECURITY_REVOKE) | B(SECURITY_READ_USER) | \
-	B(SECURITY_UPDATE_USER) | B(SECURITY_DELETE_USER) | B(SECURITY_EDIT_RUN_AS))
-#define POL_SECURITY_ALL (POL_USERS_ALL | B(SECURITY_CREATE) | B(SECURITY_READ_CONFIG) | \
-	B(SECURITY_UPDATE_CONFIG) | B(SECURITY_READ_ROLE) | B(SECURITY_UPDATE_ROLE) | \
-	B(SECURITY_DELETE_ROLE) | B(SECURITY_READ_POLICY) | B(SECURITY_UPDATE_POLICY) | \
-	B(SECURITY_DELETE_POLICY) | B(SECURITY_READ_RULE) | B(SECURITY_UPDATE_RULE) | \
-	B(SECURITY_DELETE_RULE))
-
-/* relationships.yaml: which policies each default role has. */
-static const struct rbac_role rbac_roles[RBAC_NROLES] = {
-	{ RBAC_ROLE_ADMINISTRATOR, "administrator", POL_AGENTS_ALL | POL_SECURITY_ALL | POL_CLUSTER_ALL },
-	{ RBAC_ROLE_READONLY, "readonly", POL_AGENTS_READ | POL_CLUSTER_READ },
-	{ RBAC_ROLE_USERS_ADMIN, "users_admin", POL_USERS_ALL },
-	{ RBAC_ROLE_AGENTS_READONLY, "agents_readonly", POL_AGENTS_READ },
-	{ RBAC_ROLE_AGENTS_ADMIN, "agents_admin", POL_AGENTS_ALL },
-	{ RBAC_ROLE_CLUSTER_READONLY, "cluster_readonly", POL_CLUSTER_READ },
-	{ RBAC_ROLE_CLUSTER_ADMIN, "cluster_admin", POL_CLUSTER_ALL },
-};
-
-const struct rbac_role *
-rbac_role_get(long id)
-{
-	if (id < 1 || id > RBAC_NROLES)
-		return NULL;
-	return &rbac_roles[id - 1];
-}
-
-const struct rbac_role *
-rbac_role_at(size_t i)
-{
-	return i < RBAC_NROLES ? &rbac_roles[i] : NULL;
-}
-
-uint64_t
-rbac_perms(const int *roles, size_t n)
-{
-	const struct rbac_role *r;
-	uint64_t have = 0;
-	size_t i;
-
-	for (i = 0; i < n; i++)
-		if ((r = rbac_role_get(roles[i])) != NULL)
-			have |= r->perms;
-	return have;
-}
-
 const char *
 rbac_perm_action(enum rbac_perm p)
 {
@@ -114,22 +59,6 @@ const char *
 rbac_perm_resource(enum rbac_perm p)
 {
 	return (unsigned)p < RBAC_P_COUNT ? rbac_perm_names[p].resource : "*:*";
-}
-
-int
-rbac_check(uint64_t need, uint64_t have, int black_mode)
-{
-	uint64_t missing;
-	int i;
-
-	need &= ~(RBAC_PUBLIC | RBAC_TOKEN);
-	if (black_mode)
-		return -1;
-	missing = need & ~have;
-	for (i = 0; i < RBAC_P_COUNT; i++)
-		if (missing & RBAC_BIT(i))
-			return i;
-	return -1;
 }
 
 int

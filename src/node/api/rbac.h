@@ -1,4 +1,4 @@
-/* rbac.h — the REST API's roles and permissions: Wazuh 4.12's default roles, fixed (pure). */
+/* rbac.h — the REST API's RBAC actions on resource types, as its routes need them (pure). */
 #ifndef VIGIL_RBAC_H
 #define VIGIL_RBAC_H
 
@@ -6,11 +6,10 @@
 #include <stdint.h>
 
 /*
- * A permission is one RBAC action on one resource type, as Wazuh's default
- * policies grant them (always on every resource of the type: "agent:id:*").
- * Each is a bit; a role is the set of bits its policies allow, and a route
- * method needs every bit of its requirement.  The order of the bits is the
- * order in which a missing permission is reported.
+ * A permission is one RBAC action on one resource type.  Each is a bit; a
+ * route method needs every bit of its requirement, checked against the
+ * caller's compiled policies (api.c, rbac_pol.h).  The order of the bits is
+ * the order in which a missing permission is reported.
  */
 enum rbac_perm {
 	RBAC_P_CLUSTER_READ = 0,       /* cluster:read        node:id */
@@ -113,7 +112,7 @@ enum rbac_perm {
 #define RBAC_CONFIG_READ RBAC_BIT(RBAC_P_SECURITY_READ_CONFIG)
 #define RBAC_CONFIG_UPDATE RBAC_BIT(RBAC_P_SECURITY_UPDATE_CONFIG)
 
-/* Wazuh's default roles, by their ids. */
+/* Wazuh's default roles, by their ids (the registry holds them, registry_sec.c). */
 enum {
 	RBAC_ROLE_ADMINISTRATOR = 1,
 	RBAC_ROLE_READONLY = 2,
@@ -123,34 +122,12 @@ enum {
 	RBAC_ROLE_CLUSTER_READONLY = 6,
 	RBAC_ROLE_CLUSTER_ADMIN = 7,
 };
-#define RBAC_NROLES 7
 /* Users and roles with an id up to this are Wazuh's "admin resources": fixed. */
 #define RBAC_MAX_ID_RESERVED 99
-
-struct rbac_role {
-	int id;
-	const char *name;
-	uint64_t perms;
-};
-
-/* rbac_role_get: the role with that id, or NULL. */
-const struct rbac_role *rbac_role_get(long id);
-/* rbac_role_at: the i-th role (0 <= i < RBAC_NROLES), in id order. */
-const struct rbac_role *rbac_role_at(size_t i);
-/* rbac_perms: the union of the permissions of the given roles (unknown ids add nothing). */
-uint64_t rbac_perms(const int *roles, size_t n);
 
 /* rbac_perm_action / rbac_perm_resource: "agent:read" / "agent:id" of a permission. */
 const char *rbac_perm_action(enum rbac_perm p);
 const char *rbac_perm_resource(enum rbac_perm p);
-
-/*
- * rbac_check: whether permissions have allows need (a route's requirement).
- * RBAC_PUBLIC and RBAC_TOKEN need nothing.  In black mode every
- * permission is granted (Wazuh: all that no policy denies; ours deny none).
- * Returns -1 when allowed, else the first missing permission.
- */
-int rbac_check(uint64_t need, uint64_t have, int black_mode);
 
 /*
  * rbac_password_policy: Wazuh's password rules: 0 when acceptable, 5009
