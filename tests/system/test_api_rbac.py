@@ -318,3 +318,41 @@ def test_list_routes_without_any_grant_answer_no_items(master):
     denied(master.api("POST", "/groups", json={"group_id": "x"}, token=tok))
     # restart and reconnect default to every agent ('*'), which Wazuh denies outright
     denied(master.api("PUT", "/agents/restart", token=tok))
+
+
+def test_rbac_catalogue(master):
+    """GET /security/actions and /security/resources as Wazuh v4.12's spec has them."""
+    create_user(master, "plain", roles=[])
+    tok = token_of(master, "plain")      # any token may read the catalogue
+    data = ok(master.api("GET", "/security/actions", token=tok))["data"]
+    restart = data["agent:restart"]
+    assert restart["description"] == "Restart agents"
+    assert restart["resources"] == ["agent:id", "agent:group"]
+    assert restart["example"]["actions"] == ["agent:restart"]
+    assert "PUT /agents/restart" in restart["related_endpoints"]
+    assert "PUT /agents/{agent_id}/restart" in restart["related_endpoints"]
+    assert "PUT /agents/group/{group_id}/restart" in restart["related_endpoints"]
+    assert data["security:update"]["related_endpoints"].count(
+        "PUT /security/users/{user_id}") == 1
+    assert "manager:restart" not in data          # no endpoint of Vigil needs it
+    body = ok(master.api("GET", "/security/actions", params={"endpoint": "GET /agents"},
+                         token=tok))
+    assert list(body["data"]) == ["agent:read"]
+    assert body["data"]["agent:read"]["related_endpoints"] == ["GET /agents"]
+    body = ok(master.api("GET", "/security/actions",
+                         params={"endpoint": "PUT /agents/node/{node_id}/restart"}, token=tok))
+    assert sorted(body["data"]) == ["agent:restart", "cluster:read"]
+    r = master.api("GET", "/security/actions", params={"endpoint": "GET /nope"}, token=tok)
+    assert r.status_code == 400 and r.json()["error"] == 4020
+
+    data = ok(master.api("GET", "/security/resources", token=tok))["data"]
+    assert list(data) == ["*:*", "agent:group", "agent:id", "group:id", "node:id",
+                          "decoder:file", "list:file", "rule:file", "policy:id", "role:id",
+                          "rule:id", "user:id"]
+    assert data["agent:id"]["description"] == \
+        "Reference agents via agent ID (i.e. agent:id:001)"
+    body = ok(master.api("GET", "/security/resources", params={"resource": "group:id"},
+                         token=tok))
+    assert list(body["data"]) == ["group:id"]
+    r = master.api("GET", "/security/resources", params={"resource": "x:y"}, token=tok)
+    assert r.status_code == 400

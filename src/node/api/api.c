@@ -89,6 +89,8 @@ static const struct api_route api_routes[] = {
 	{ "security/rules", M_GET | M_POST | M_DELETE, api_get_rules, api_post_rules, NULL,
 	    api_delete_rules, { RBAC_RULES_READ, RBAC_SEC_CREATE, 0, RBAC_RULES_DELETE } },
 	{ "security/rules/*", M_PUT, NULL, NULL, api_put_rule, NULL, { 0, 0, RBAC_RULES_UPDATE } },
+	{ "security/actions", M_GET, api_get_security_actions, NULL, NULL, NULL, { RBAC_TOKEN } },
+	{ "security/resources", M_GET, api_get_security_resources, NULL, NULL, NULL, { RBAC_TOKEN } },
 	{ "security/config", M_GET | M_PUT | M_DELETE, api_get_security_config, NULL,
 	    api_put_security_config, api_delete_security_config,
 	    { RBAC_CONFIG_READ, 0, RBAC_CONFIG_UPDATE, RBAC_CONFIG_UPDATE } },
@@ -183,6 +185,50 @@ api_print_routes(FILE *f)
 			fputc('\n', f);
 		}
 	}
+}
+
+/* The name Wazuh's spec gives a "*" segment, by the segment before it. */
+static const char *
+param_name(const char *prev)
+{
+	static const struct { const char *seg, *name; } names[] = {
+		{ "agents", "{agent_id}" }, { "group", "{group_id}" }, { "groups", "{group_id}" },
+		{ "node", "{node_id}" }, { "cluster", "{node_id}" }, { "users", "{user_id}" },
+		{ "roles", "{role_id}" }, { "policies", "{policy_id}" }, { "rules", "{rule_id}" },
+		{ "files", "{file_name}" },
+	};
+	size_t i;
+
+	for (i = 0; prev != NULL && i < sizeof(names) / sizeof(names[0]); i++)
+		if (strcmp(names[i].seg, prev) == 0)
+			return names[i].name;
+	return "{id}";
+}
+
+int
+api_endpoint(size_t i, char *buf, size_t cap, uint64_t *need)
+{
+	static const char *const names[4] = { "GET", "POST", "PUT", "DELETE" };
+	char pat[128], *tok, *save = NULL, *prev = NULL;
+	size_t k, len;
+	int m;
+
+	for (k = 0; k < sizeof(api_routes) / sizeof(api_routes[0]); k++)
+		for (m = 0; m < 4; m++) {
+			if ((api_routes[k].methods & (1 << m)) == 0 || i-- > 0)
+				continue;
+			*need = api_routes[k].rbac[m];
+			len = (size_t)snprintf(buf, cap, "%s ", names[m]);
+			snprintf(pat, sizeof(pat), "%s", api_routes[k].pattern);
+			if (pat[0] == '\0' && len < cap)
+				len += (size_t)snprintf(buf + len, cap - len, "/");
+			for (tok = strtok_r(pat, "/", &save); tok != NULL && len < cap;
+			    prev = tok, tok = strtok_r(NULL, "/", &save))
+				len += (size_t)snprintf(buf + len, cap - len, "/%s",
+				    strcmp(tok, "*") == 0 ? param_name(prev) : tok);
+			return 0;
+		}
+	return -1;
 }
 
 const char *

@@ -45,6 +45,12 @@ void api_reply_agents(struct api_req *r, const struct api_param *params, size_t 
 /* api_print_routes: every route and method with its required permissions (--print-routes). */
 void api_print_routes(FILE *f);
 
+/*
+ * api_endpoint: the i-th endpoint of the route table, "GET /agents/{agent_id}/key"
+ * as Wazuh's spec names it, into buf, and what it needs into *need.  -1 past the last.
+ */
+int api_endpoint(size_t i, char *buf, size_t cap, uint64_t *need);
+
 /* api_param_get: value of the query parameter key, or NULL. */
 const char *api_param_get(const struct api_req *r, const char *key);
 
@@ -178,6 +184,9 @@ void api_get_agents_distinct(struct api_req *r);
 void api_get_agent_is_sync(struct api_req *r);
 void api_delete_agent_groups(struct api_req *r);
 void api_get_manager_status(struct api_req *r);
+/* api_catalog.c: the RBAC catalogue. */
+void api_get_security_actions(struct api_req *r);
+void api_get_security_resources(struct api_req *r);
 
 /* api.c: the REST API (port 55000, HTTPS). */
 int api_listen(struct node *n);

@@ -129,6 +129,24 @@ enum {
 const char *rbac_perm_action(enum rbac_perm p);
 const char *rbac_perm_resource(enum rbac_perm p);
 
+/* An action of the RBAC catalogue: what it is, the resource types it takes, an example policy. */
+struct rbac_action_info {
+	const char *action;
+	const char *description;
+	const char *resources[5];     /* NULL-terminated */
+	const char *example;          /* a policy, JSON text */
+};
+/* rbac_action_info: the catalogue entry of every action of enum rbac_perm; NULL for others. */
+const struct rbac_action_info *rbac_action_info(const char *action);
+
+/* A resource type of the catalogue ("agent:id") and its description. */
+struct rbac_resource_info {
+	const char *name;
+	const char *description;
+};
+/* rbac_resource_at: the i-th resource type of the catalogue, NULL past the last. */
+const struct rbac_resource_info *rbac_resource_at(size_t i);
+
 /*
  * rbac_password_policy: Wazuh's password rules: 0 when acceptable, 5009
  * when not 8..64 characters, 5007 when it lacks a lower-case letter, an
