@@ -264,6 +264,11 @@ test_rule_match(void **state)
 		{ "{\"NOT\": {\"MATCH\": {\"a\": \"1\"}}}", "{\"a\": \"1\"}", 0 },
 		{ "{\"NOT\": {\"MATCH\": {\"a\": \"1\"}}}", "{\"a\": \"2\"}", 1 },
 		{ "{\"UNKNOWN\": {\"a\": \"1\"}}", "{\"a\": \"1\"}", 0 },
+		/* fuzzing: stacked quantifiers and big bounds made regcomp take gigabytes: refused */
+		{ "{\"MATCH\": {\"name\": \"r'a++''\"}}", "{\"name\": \"a\"}", 0 },
+		{ "{\"MATCH\": {\"name\": \"r'(a{20}){60}''\"}}", "{\"name\": \"a\"}", 0 },
+		{ "{\"MATCH\": {\"name\": \"r'a{2}b{3,9}''\"}}", "{\"name\": \"aabbb\"}", 1 },
+		{ "{\"MATCH\": {\"name\": \"r'a\\\\++''\"}}", "{\"name\": \"a++\"}", 1 },
 	};
 	size_t i;
 	json_t *rule, *ctx;
