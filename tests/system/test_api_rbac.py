@@ -356,3 +356,11 @@ def test_rbac_catalogue(master):
     assert list(body["data"]) == ["group:id"]
     r = master.api("GET", "/security/resources", params={"resource": "x:y"}, token=tok)
     assert r.status_code == 400
+
+
+def test_reserved_admin_may_run_as(master):
+    """Wazuh's reserved users (wazuh, wazuh-wui) have allow_run_as; so has Vigil's one."""
+    body = ok(master.api("GET", "/security/users", params={"user_ids": "1"}))
+    assert body["data"]["affected_items"][0]["allow_run_as"] is True
+    users = ok(master.api("GET", "/security/users"))["data"]["affected_items"]
+    assert [u["allow_run_as"] for u in users if u["id"] != 1] == []
