@@ -41,7 +41,7 @@ def test_users_roles_and_me(master):
     body = r.json()
     assert body["message"] == "All specified users were returned"
     assert body["data"]["affected_items"] == [
-        {"id": 1, "username": "wazuh", "allow_run_as": False, "roles": [1]}]
+        {"id": 1, "username": "wazuh", "allow_run_as": True, "roles": [1]}]   # as Wazuh's
 
     r = master.api("GET", "/security/roles")
     names = {x["id"]: x["name"] for x in r.json()["data"]["affected_items"]}
