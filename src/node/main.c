@@ -161,7 +161,8 @@ write_file_0600(const char *path, const char *text)
 
 /*
  * api_admin_create: the API administrator is a reserved user (id 1 on a new
- * node, as Wazuh's "wazuh") with the administrator role.
+ * node, as Wazuh's "wazuh") with the administrator role, and may log in with
+ * an authorization context (allow_run_as), as Wazuh's wazuh and wazuh-wui.
  */
 static void
 api_admin_create(struct node *n, const char *user, const char *hash)
@@ -169,7 +170,8 @@ api_admin_create(struct node *n, const char *user, const char *hash)
 	long long id;
 
 	if (registry_user_add(n->reg, user, hash, 1, &id) != 0 ||
-	    registry_user_role_add(n->reg, id, RBAC_ROLE_ADMINISTRATOR) == -1)
+	    registry_user_role_add(n->reg, id, RBAC_ROLE_ADMINISTRATOR) == -1 ||
+	    registry_user_set_run_as(n->reg, id, 1) != 1)
 		fatalx("cannot store the API user");
 }
 

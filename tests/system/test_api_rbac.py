@@ -143,7 +143,8 @@ def test_black_mode_allows_what_no_policy_denies(master):
                       "deny")
     rid = add_role(master, "blacklisted", policies=[deny])
     create_user(master, "black", roles=[rid])
-    assert master.api("GET", "/agents", token=token_of(master, "black")).status_code == 403
+    # white: no grant, so no agent (Wazuh's list filter answers none, not 403)
+    assert ids(ok(master.api("GET", "/agents", token=token_of(master, "black")))) == []
     ok(master.api("PUT", "/security/config", json={"rbac_mode": "black"}))
     tok = token_of(master, "black")
     assert ids(ok(master.api("GET", "/agents", token=tok))) == ["000", "001", "003"]
@@ -187,7 +188,8 @@ def test_run_as_with_rules(master):
     # a context no rule matches gives no role
     r = run_as(master, "svc-user", {"department": "sales", "groups": ["admins"]})
     tok2 = r.json()["data"]["token"]
-    assert master.api("GET", "/agents", token=tok2).status_code == 403
+    assert ids(ok(master.api("GET", "/agents", token=tok2))) == []
+    assert master.api("GET", "/agents/001/key", token=tok2).status_code == 403
 
     # changing a rule revokes run_as tokens
     ok(master.api("PUT", "/security/rules/%d" % rule,
@@ -196,3 +198,169 @@ def test_run_as_with_rules(master):
     r = run_as(master, "svc-user", {"department": "sales"})
     tok3 = r.json()["data"]["token"]
     assert ids(ok(master.api("GET", "/agents", token=tok3))) == ["001"]
+
+
+def denied(r):
+    assert r.status_code == 403, r.text
+    assert r.json()["error"] == 4000, r.text
+
+
+def test_lists_filtered_per_resource_as_wazuh(master):
+    """Wazuh's expose_resources on every list route (its white-mode tavern suite in small):
+    what the caller may not touch is left out when not named, fails with 4000 when named,
+    and a request naming only such items is denied (403)."""
+    for i in (1, 2, 3, 4):
+        ok(master.api("POST", "/agents", json={"name": "a%d" % i, "ip": "10.9.1.%d" % i}))
+    for g in ("g1", "g2", "g3"):
+        ok(master.api("POST", "/groups", json={"group_id": g}))
+    for a, g in (("001", "g1"), ("002", "g2"), ("003", "g3")):
+        ok(master.api("PUT", "/agents/%s/group/%s" % (a, g)))
+    pols = [
+        add_policy(master, "read", ["agent:read"], ["agent:id:000", "agent:id:002",
+                                                    "agent:id:004"]),
+        add_policy(master, "delete", ["agent:delete"], ["agent:id:001", "agent:id:003"]),
+        add_policy(master, "restart", ["agent:restart"], ["agent:id:*"]),
+        add_policy(master, "no-restart-g2", ["agent:restart"], ["agent:group:g2"], "deny"),
+        add_policy(master, "modify", ["agent:modify_group"],
+                   ["agent:id:001", "agent:id:002", "agent:id:003"]),
+        add_policy(master, "groups", ["group:read", "group:modify_assignments"], ["group:id:*"]),
+        add_policy(master, "no-read-g3", ["group:read"], ["group:id:g3"], "deny"),
+        add_policy(master, "no-assign-g1", ["group:modify_assignments"], ["group:id:g1"],
+                   "deny"),
+        add_policy(master, "delete-g1", ["group:delete"], ["group:id:g1"]),
+    ]
+    create_user(master, "lists", roles=[add_role(master, "lists", policies=pols)])
+    tok = token_of(master, "lists")
+
+    def api(method, path, **params):
+        return master.api(method, path, params=params or None, token=tok)
+
+    # group:read: GET /groups
+    names = lambda b: [g["name"] for g in b["data"]["affected_items"]]
+    assert names(ok(api("GET", "/groups"))) == ["default", "g1", "g2"]
+    denied(api("GET", "/groups", groups_list="g3"))
+    body = ok(api("GET", "/groups", groups_list="default,g3,nope"))
+    assert names(body) == ["default"] and failed(body) == {"g3": 4000, "nope": 1710}
+
+    # agent:read: a group's agents, the summaries and distinct counts
+    assert ids(ok(api("GET", "/groups/g2/agents"))) == ["002"]
+    assert ids(ok(api("GET", "/groups/g1/agents"))) == []
+    summary = ok(api("GET", "/agents/summary/status"))["data"]
+    assert summary["connection"]["total"] == 2 and summary["configuration"]["total"] == 2
+    body = ok(api("GET", "/agents/stats/distinct", fields="status"))
+    assert sum(x["count"] for x in body["data"]["affected_items"]) == 3   # 000, 002, 004
+    assert ids(ok(api("GET", "/agents/no_group"))) == []
+
+    # agent:restart by group: the group's readable agents, as if named
+    denied(api("PUT", "/agents/group/g2/restart"))             # 002 only, and denied
+    body = ok(api("PUT", "/agents/group/default/restart"))
+    assert failed(body) == {"002": 4000}                        # 004 is inactive: left out
+    denied(api("PUT", "/agents/restart", agents_list="002"))
+    assert failed(ok(api("PUT", "/agents/restart", agents_list="002,004"))) == {
+        "002": 4000, "004": 1707}
+
+    # agent:modify_group and group:modify_assignments
+    denied(api("PUT", "/agents/group", group_id="g1", agents_list="002"))
+    denied(api("PUT", "/agents/group", group_id="g2", agents_list="004"))
+    denied(api("PUT", "/agents/group", group_id="g1"))
+    body = ok(api("PUT", "/agents/group", group_id="g2", agents_list="001,004"))
+    assert body["data"]["affected_items"] == ["001"] and failed(body) == {"004": 4000}
+    body = ok(api("PUT", "/agents/group", group_id="g3"))       # 004 left out silently
+    assert body["data"]["affected_items"] == ["001", "002"] and failed(body) == {}
+    denied(api("DELETE", "/agents/001/group", groups_list="g1"))
+    body = ok(api("DELETE", "/agents/001/group", groups_list="g1,g2"))
+    assert body["data"]["affected_items"] == ["g2"] and failed(body) == {"g1": 4000}
+    body = ok(api("DELETE", "/agents/001/group"))               # g1 left out silently
+    assert body["data"]["affected_items"] == ["default", "g3"] and failed(body) == {}
+    denied(api("DELETE", "/agents/group", group_id="g1", agents_list="all"))
+    body = ok(api("DELETE", "/agents/group", group_id="g3", agents_list="002,004"))
+    assert body["data"]["affected_items"] == ["002"] and failed(body) == {"004": 4000}
+    body = ok(api("DELETE", "/agents/group", group_id="g3", agents_list="all"))
+    assert body["data"]["affected_items"] == ["003"]
+
+    # group:delete
+    denied(api("DELETE", "/groups", groups_list="g2"))
+    body = ok(api("DELETE", "/groups", groups_list="g1,g2"))
+    assert body["data"]["affected_items"] == ["g1"] and failed(body) == {"g2": 4000}
+    assert ok(api("DELETE", "/groups", groups_list="all"))["data"]["affected_items"] == []
+
+    # agent:delete
+    denied(api("DELETE", "/agents", agents_list="002", status="all", older_than="0s"))
+    body = ok(api("DELETE", "/agents", agents_list="000,001,002", status="all",
+                  older_than="0s"))
+    assert body["data"]["affected_items"] == ["001"] and failed(body) == {"000": 4000,
+                                                                          "002": 4000}
+    body = ok(api("DELETE", "/agents", agents_list="all", status="all", older_than="0s"))
+    assert body["data"]["affected_items"] == ["003"] and failed(body) == {}
+    assert sorted(master.agents()) == ["000", "002", "004"]
+
+
+def test_list_routes_without_any_grant_answer_no_items(master):
+    """A list route with no grant at all on its items answers 200 with none, as Wazuh's
+    'user agnostic' requests; a route naming the item, or a resourceless one, is 403."""
+    add_agents(master)
+    rid = add_role(master, "nothing", policies=[
+        add_policy(master, "cluster", ["cluster:status"], ["*:*:*"])])
+    create_user(master, "nothing", roles=[rid])
+    tok = token_of(master, "nothing")
+    for path in ("/agents", "/groups", "/agents/outdated", "/agents/no_group",
+                 "/agents/summary/os"):
+        body = ok(master.api("GET", path, token=tok))
+        assert body["data"]["affected_items"] == [], (path, body)
+    body = ok(master.api("GET", "/agents/stats/distinct", params={"fields": "status"}, token=tok))
+    assert body["data"]["affected_items"] == []
+    assert ok(master.api("GET", "/agents/summary/status",
+                         token=tok))["data"]["connection"]["total"] == 0
+    denied(master.api("GET", "/agents", params={"agents_list": "001"}, token=tok))
+    denied(master.api("GET", "/agents/001/key", token=tok))
+    denied(master.api("GET", "/groups/web/files", token=tok))
+    denied(master.api("GET", "/groups/web/agents", token=tok))
+    denied(master.api("POST", "/groups", json={"group_id": "x"}, token=tok))
+    # restart and reconnect default to every agent ('*'), which Wazuh denies outright
+    denied(master.api("PUT", "/agents/restart", token=tok))
+
+
+def test_rbac_catalogue(master):
+    """GET /security/actions and /security/resources as Wazuh v4.12's spec has them."""
+    create_user(master, "plain", roles=[])
+    tok = token_of(master, "plain")      # any token may read the catalogue
+    data = ok(master.api("GET", "/security/actions", token=tok))["data"]
+    restart = data["agent:restart"]
+    assert restart["description"] == "Restart agents"
+    assert restart["resources"] == ["agent:id", "agent:group"]
+    assert restart["example"]["actions"] == ["agent:restart"]
+    assert "PUT /agents/restart" in restart["related_endpoints"]
+    assert "PUT /agents/{agent_id}/restart" in restart["related_endpoints"]
+    assert "PUT /agents/group/{group_id}/restart" in restart["related_endpoints"]
+    assert data["security:update"]["related_endpoints"].count(
+        "PUT /security/users/{user_id}") == 1
+    assert "manager:restart" not in data          # no endpoint of Vigil needs it
+    body = ok(master.api("GET", "/security/actions", params={"endpoint": "GET /agents"},
+                         token=tok))
+    assert list(body["data"]) == ["agent:read"]
+    assert body["data"]["agent:read"]["related_endpoints"] == ["GET /agents"]
+    body = ok(master.api("GET", "/security/actions",
+                         params={"endpoint": "PUT /agents/node/{node_id}/restart"}, token=tok))
+    assert sorted(body["data"]) == ["agent:restart", "cluster:read"]
+    r = master.api("GET", "/security/actions", params={"endpoint": "GET /nope"}, token=tok)
+    assert r.status_code == 400 and r.json()["error"] == 4020
+
+    data = ok(master.api("GET", "/security/resources", token=tok))["data"]
+    assert list(data) == ["*:*", "agent:group", "agent:id", "group:id", "node:id",
+                          "decoder:file", "list:file", "rule:file", "policy:id", "role:id",
+                          "rule:id", "user:id"]
+    assert data["agent:id"]["description"] == \
+        "Reference agents via agent ID (i.e. agent:id:001)"
+    body = ok(master.api("GET", "/security/resources", params={"resource": "group:id"},
+                         token=tok))
+    assert list(body["data"]) == ["group:id"]
+    r = master.api("GET", "/security/resources", params={"resource": "x:y"}, token=tok)
+    assert r.status_code == 400
+
+
+def test_reserved_admin_may_run_as(master):
+    """Wazuh's reserved users (wazuh, wazuh-wui) have allow_run_as; so has Vigil's one."""
+    body = ok(master.api("GET", "/security/users", params={"user_ids": "1"}))
+    assert body["data"]["affected_items"][0]["allow_run_as"] is True
+    users = ok(master.api("GET", "/security/users"))["data"]["affected_items"]
+    assert [u["allow_run_as"] for u in users if u["id"] != 1] == []

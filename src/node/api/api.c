@@ -89,25 +89,31 @@ static const struct api_route api_routes[] = {
 	{ "security/rules", M_GET | M_POST | M_DELETE, api_get_rules, api_post_rules, NULL,
 	    api_delete_rules, { RBAC_RULES_READ, RBAC_SEC_CREATE, 0, RBAC_RULES_DELETE } },
 	{ "security/rules/*", M_PUT, NULL, NULL, api_put_rule, NULL, { 0, 0, RBAC_RULES_UPDATE } },
+	{ "security/actions", M_GET, api_get_security_actions, NULL, NULL, NULL, { RBAC_TOKEN } },
+	{ "security/resources", M_GET, api_get_security_resources, NULL, NULL, NULL, { RBAC_TOKEN } },
 	{ "security/config", M_GET | M_PUT | M_DELETE, api_get_security_config, NULL,
 	    api_put_security_config, api_delete_security_config,
 	    { RBAC_CONFIG_READ, 0, RBAC_CONFIG_UPDATE, RBAC_CONFIG_UPDATE } },
 	{ "agents", M_GET | M_POST | M_DELETE, api_get_agents, api_post_agents, NULL,
-	    api_delete_agents, { RBAC_AGENT_READ, RBAC_AGENT_CREATE, 0, RBAC_AGENT_DELETE } },
+	    api_delete_agents, { RBAC_AGENT_READ | RBAC_LIST, RBAC_AGENT_CREATE, 0,
+	    RBAC_AGENT_DELETE | RBAC_LIST } },
 	{ "agents/insert", M_POST, NULL, api_post_agents_insert, NULL, NULL,
 	    { 0, RBAC_AGENT_CREATE } },
 	{ "agents/insert/quick", M_POST, NULL, api_post_agents_insert_quick, NULL, NULL,
 	    { 0, RBAC_AGENT_CREATE } },
 	{ "agents/summary/status", M_GET, api_get_agents_summary, NULL, NULL, NULL,
-	    { RBAC_AGENT_READ } },
-	{ "agents/summary/os", M_GET, api_get_agents_summary_os, NULL, NULL, NULL, { RBAC_AGENT_READ } },
+	    { RBAC_AGENT_READ | RBAC_LIST } },
+	{ "agents/summary/os", M_GET, api_get_agents_summary_os, NULL, NULL, NULL,
+	    { RBAC_AGENT_READ | RBAC_LIST } },
 	{ "agents/stats/distinct", M_GET, api_get_agents_distinct, NULL, NULL, NULL,
-	    { RBAC_AGENT_READ } },
-	{ "agents/outdated", M_GET, api_get_agents_outdated, NULL, NULL, NULL, { RBAC_AGENT_READ } },
-	{ "agents/no_group", M_GET, api_get_agents_no_group, NULL, NULL, NULL, { RBAC_AGENT_READ } },
+	    { RBAC_AGENT_READ | RBAC_LIST } },
+	{ "agents/outdated", M_GET, api_get_agents_outdated, NULL, NULL, NULL,
+	    { RBAC_AGENT_READ | RBAC_LIST } },
+	{ "agents/no_group", M_GET, api_get_agents_no_group, NULL, NULL, NULL,
+	    { RBAC_AGENT_READ | RBAC_LIST } },
 	{ "agents/*/key", M_GET, api_get_agent_key, NULL, NULL, NULL, { RBAC_AGENT_READ } },
 	{ "agents/*/group", M_DELETE, NULL, NULL, NULL, api_delete_agent_groups,
-	    { 0, 0, 0, RBAC_AGENT_GROUP_ASSIGN } },
+	    { 0, 0, 0, RBAC_AGENT_GROUP_ASSIGN | RBAC_LIST } },
 	{ "agents/*/group/is_sync", M_GET, api_get_agent_is_sync, NULL, NULL, NULL,
 	    { RBAC_AGENT_READ } },
 	{ "agents/restart", M_PUT, NULL, NULL, api_put_agents_restart, NULL,
@@ -115,19 +121,20 @@ static const struct api_route api_routes[] = {
 	{ "agents/*/restart", M_PUT, NULL, NULL, api_put_agent_restart, NULL,
 	    { 0, 0, RBAC_AGENT_RESTART } },
 	{ "agents/node/*/restart", M_PUT, NULL, NULL, api_put_node_restart, NULL,
-	    { 0, 0, RBAC_NODE_AGENT_RESTART } },
+	    { 0, 0, RBAC_NODE_AGENT_RESTART | RBAC_LIST } },
 	{ "agents/reconnect", M_PUT, NULL, NULL, api_put_agents_reconnect, NULL,
 	    { 0, 0, RBAC_AGENT_RECONNECT } },
 	{ "agents/group", M_PUT | M_DELETE, NULL, NULL, api_put_agents_group, api_delete_agents_group,
-	    { 0, 0, RBAC_AGENT_GROUP_ASSIGN, RBAC_AGENT_GROUP_ASSIGN } },
+	    { 0, 0, RBAC_AGENT_GROUP_ASSIGN | RBAC_LIST, RBAC_AGENT_GROUP_ASSIGN | RBAC_LIST } },
 	{ "agents/group/*/restart", M_PUT, NULL, NULL, api_put_group_restart, NULL,
-	    { 0, 0, RBAC_GROUP_AGENT_RESTART } },
+	    { 0, 0, RBAC_GROUP_AGENT_RESTART | RBAC_LIST } },
 	{ "agents/*/group/*", M_PUT | M_DELETE, NULL, NULL, api_put_agent_group,
 	    api_delete_agent_group, { 0, 0, RBAC_AGENT_GROUP_ASSIGN, RBAC_AGENT_GROUP_ASSIGN } },
 	{ "groups", M_GET | M_POST | M_DELETE, api_get_groups, api_post_groups, NULL,
-	    api_delete_groups, { RBAC_GROUP_READ, RBAC_GROUP_CREATE, 0, RBAC_GROUP_DELETE } },
+	    api_delete_groups, { RBAC_GROUP_READ | RBAC_LIST, RBAC_GROUP_CREATE, 0,
+	    RBAC_GROUP_DELETE | RBAC_LIST } },
 	{ "groups/*/agents", M_GET, api_get_group_agents, NULL, NULL, NULL,
-	    { RBAC_GROUP_AGENTS_READ } },
+	    { RBAC_GROUP_AGENTS_READ | RBAC_LIST } },
 	{ "groups/*/files", M_GET, api_get_group_files, NULL, NULL, NULL, { RBAC_GROUP_READ } },
 	{ "groups/*/files/*", M_GET, api_get_group_file, NULL, NULL, NULL, { RBAC_GROUP_READ } },
 	{ "groups/*/configuration", M_GET | M_PUT, api_get_group_config, NULL, api_put_group_config,
@@ -182,6 +189,50 @@ api_print_routes(FILE *f)
 			fputc('\n', f);
 		}
 	}
+}
+
+/* The name Wazuh's spec gives a "*" segment, by the segment before it. */
+static const char *
+param_name(const char *prev)
+{
+	static const struct { const char *seg, *name; } names[] = {
+		{ "agents", "{agent_id}" }, { "group", "{group_id}" }, { "groups", "{group_id}" },
+		{ "node", "{node_id}" }, { "cluster", "{node_id}" }, { "users", "{user_id}" },
+		{ "roles", "{role_id}" }, { "policies", "{policy_id}" }, { "rules", "{rule_id}" },
+		{ "files", "{file_name}" },
+	};
+	size_t i;
+
+	for (i = 0; prev != NULL && i < sizeof(names) / sizeof(names[0]); i++)
+		if (strcmp(names[i].seg, prev) == 0)
+			return names[i].name;
+	return "{id}";
+}
+
+int
+api_endpoint(size_t i, char *buf, size_t cap, uint64_t *need)
+{
+	static const char *const names[4] = { "GET", "POST", "PUT", "DELETE" };
+	char pat[128], *tok, *save = NULL, *prev = NULL;
+	size_t k, len;
+	int m;
+
+	for (k = 0; k < sizeof(api_routes) / sizeof(api_routes[0]); k++)
+		for (m = 0; m < 4; m++) {
+			if ((api_routes[k].methods & (1 << m)) == 0 || i-- > 0)
+				continue;
+			*need = api_routes[k].rbac[m];
+			len = (size_t)snprintf(buf, cap, "%s ", names[m]);
+			snprintf(pat, sizeof(pat), "%s", api_routes[k].pattern);
+			if (pat[0] == '\0' && len < cap)
+				len += (size_t)snprintf(buf + len, cap - len, "/");
+			for (tok = strtok_r(pat, "/", &save); tok != NULL && len < cap;
+			    prev = tok, tok = strtok_r(NULL, "/", &save))
+				len += (size_t)snprintf(buf + len, cap - len, "/%s",
+				    strcmp(tok, "*") == 0 ? param_name(prev) : tok);
+			return 0;
+		}
+	return -1;
 }
 
 const char *
@@ -631,27 +682,68 @@ api_allowed(const struct api_req *r, enum rbac_perm p, const char *value)
 	return rbac_pol_allows(r->pol, rbac_perm_action(p), &res, r->node->api_sec->black_mode);
 }
 
+void
+api_reply_denied(struct api_req *r, enum rbac_perm p)
+{
+	char detail[96];
+
+	snprintf(detail, sizeof(detail), "Permission denied: Resource type: %s",
+	    rbac_perm_resource(p));
+	api_send_body(r, 403, "application/problem+json; charset=utf-8",
+	    api_problem(403, 4000, detail, api_may_read_nodes(r) ? r->node->cfg.name :
+	    "unknown-node"));
+}
+
+int
+api_deny_named(struct api_req *r, enum rbac_perm p, const char *const *values, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		if (api_allowed(r, p, values[i]))
+			return 0;
+	if (n == 0)
+		return 0;
+	api_reply_denied(r, p);
+	return 1;
+}
+
+/* path_names: whether a "*" segment of the route's path names a resource of type. */
+static int
+path_names(const struct api_req *r, const char *pattern, const char *type)
+{
+	const char *t;
+	size_t i;
+
+	for (i = 0; i < r->nsegs; i++)
+		if ((t = path_type(pattern, i)) != NULL && strcmp(t, type) == 0)
+			return 1;
+	return 0;
+}
+
 /*
  * api_authorize: the route's permissions against the caller's policies:
  * one on a resource the path names (agents/{id}/..., groups/{id}/...) on
  * that resource, others on some resource of their type (the handler then
- * filters item by item).  Replies 403 (4000, naming the first missing
+ * filters item by item) unless the route is a list route (RBAC_LIST) whose
+ * handler filters them.  Replies 403 (4000, naming the first missing
  * permission's resource type) and returns -1 when one is missing.  As
  * Wazuh, the node is named only to users who may read node information.
  */
 static int
 api_authorize(struct api_req *r, const char *pattern, uint64_t need)
 {
-	char detail[96];
 	const char *type;
 	size_t i;
-	int p, missing = -1;
+	int p, missing = -1, list = (need & RBAC_LIST) != 0;
 
-	need &= ~(RBAC_PUBLIC | RBAC_TOKEN);
+	need &= ~(RBAC_PUBLIC | RBAC_TOKEN | RBAC_LIST);
 	for (p = 0; p < RBAC_P_COUNT && missing == -1; p++) {
 		if ((need & RBAC_BIT(p)) == 0)
 			continue;
-		if ((r->perms & RBAC_BIT(p)) == 0)
+		type = rbac_perm_resource((enum rbac_perm)p);
+		if ((r->perms & RBAC_BIT(p)) == 0 && (!list || strcmp(type, "*:*") == 0 ||
+		    path_names(r, pattern, type)))
 			missing = p;
 		for (i = 0; i < r->nsegs && missing == -1; i++)
 			if ((type = path_type(pattern, i)) != NULL &&
@@ -661,12 +753,19 @@ api_authorize(struct api_req *r, const char *pattern, uint64_t need)
 	}
 	if (missing == -1)
 		return 0;
-	snprintf(detail, sizeof(detail), "Permission denied: Resource type: %s",
-	    rbac_perm_resource((enum rbac_perm)missing));
-	api_send_body(r, 403, "application/problem+json; charset=utf-8",
-	    api_problem(403, 4000, detail, api_may_read_nodes(r) ? r->node->cfg.name :
-	    "unknown-node"));
+	api_reply_denied(r, (enum rbac_perm)missing);
 	return -1;
+}
+
+size_t
+api_filter_agents(const struct api_req *r, enum rbac_perm p, struct agent **v, size_t n)
+{
+	size_t i, k = 0;
+
+	for (i = 0; i < n; i++)
+		if (api_allowed_agent(r, p, v[i]))
+			v[k++] = v[i];
+	return k;
 }
 
 int

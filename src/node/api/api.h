@@ -45,6 +45,12 @@ void api_reply_agents(struct api_req *r, const struct api_param *params, size_t 
 /* api_print_routes: every route and method with its required permissions (--print-routes). */
 void api_print_routes(FILE *f);
 
+/*
+ * api_endpoint: the i-th endpoint of the route table, "GET /agents/{agent_id}/key"
+ * as Wazuh's spec names it, into buf, and what it needs into *need.  -1 past the last.
+ */
+int api_endpoint(size_t i, char *buf, size_t cap, uint64_t *need);
+
 /* api_param_get: value of the query parameter key, or NULL. */
 const char *api_param_get(const struct api_req *r, const char *key);
 
@@ -74,6 +80,17 @@ int api_check(struct api_req *r, const char *const *allowed);
 int api_allowed(const struct api_req *r, enum rbac_perm p, const char *value);
 /* api_allowed_agent: api_allowed for agent a. */
 int api_allowed_agent(const struct api_req *r, enum rbac_perm p, const struct agent *a);
+
+/* api_reply_denied: 403 with 4000 naming p's resource type (Wazuh's WazuhPermissionError). */
+void api_reply_denied(struct api_req *r, enum rbac_perm p);
+/*
+ * api_deny_named: Wazuh's expose_resources on a list the client named (n
+ * values): when p is allowed on none of them, replies 403 and returns 1;
+ * else 0, and the handler fails each one denied with 4000.
+ */
+int api_deny_named(struct api_req *r, enum rbac_perm p, const char *const *values, size_t n);
+/* api_filter_agents: keeps in v the agents the caller may do p on, in order; how many. */
+size_t api_filter_agents(const struct api_req *r, enum rbac_perm p, struct agent **v, size_t n);
 
 /* api_may_read_nodes: whether the user has cluster:read (Wazuh names nodes only to them). */
 int api_may_read_nodes(const struct api_req *r);
@@ -172,6 +189,9 @@ void api_get_agents_distinct(struct api_req *r);
 void api_get_agent_is_sync(struct api_req *r);
 void api_delete_agent_groups(struct api_req *r);
 void api_get_manager_status(struct api_req *r);
+/* api_catalog.c: the RBAC catalogue. */
+void api_get_security_actions(struct api_req *r);
+void api_get_security_resources(struct api_req *r);
 
 /* api.c: the REST API (port 55000, HTTPS). */
 int api_listen(struct node *n);

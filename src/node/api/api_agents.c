@@ -51,21 +51,6 @@ missing_agent(void *arg, const char *id)
 	envelope_fail(m->e, id, api_allowed(m->r, RBAC_P_AGENT_READ, id) ? 1701 : 4000);
 }
 
-/*
- * readable: keeps in v the agents the caller may read (Wazuh filters a list
- * by the caller's agent:read grants); their number.
- */
-static size_t
-readable(struct api_req *r, struct agent **v, size_t n)
-{
-	size_t i, k = 0;
-
-	for (i = 0; i < n; i++)
-		if (api_allowed_agent(r, RBAC_P_AGENT_READ, v[i]))
-			v[k++] = v[i];
-	return k;
-}
-
 void
 api_get_agents(struct api_req *r)
 {
@@ -98,7 +83,7 @@ api_reply_agents(struct api_req *r, const struct api_param *params, size_t np)
 		api_reply_problem(r, 500, 1000, NULL);
 		goto out;
 	}
-	n = readable(r, agents, n);
+	n = api_filter_agents(r, RBAC_P_AGENT_READ, agents, n);
 	if (q.ids != NULL) {
 		/* Wazuh: none of the listed agents may be read: the whole request is denied */
 		for (i = 0; i < q.nids && !api_allowed(r, RBAC_P_AGENT_READ, q.id_strs != NULL ?
@@ -138,7 +123,8 @@ api_get_agents_summary(struct api_req *r)
 	for (i = 0; i < count; i++) {
 		struct agent *a = registry_agent_at(reg, i);
 
-		if (a->id == 0)
+		/* counts over the agents the caller may read only, as Wazuh's filtered query */
+		if (a->id == 0 || !api_allowed_agent(r, RBAC_P_AGENT_READ, a))
 			continue;
 		total++;
 		if (a->st.status >= 0 && a->st.status <= AGENT_DISCONNECTED)
@@ -468,6 +454,12 @@ agents_command(struct api_req *r, enum agent_cmd cmd)
 				job_submit(j, a->id, NULL);
 		}
 	} else {
+		/* none of the listed agents may be commanded: the request is denied (403) */
+		if (api_deny_named(r, perm, (const char *const *)strs, nids)) {
+			job_free(j);
+			api_agents_list_free(ids, strs, nids);
+			return;
+		}
 		for (i = 0; i < nids; i++)
 			if (api_allowed(r, perm, strs[i]))
 				job_submit(j, ids[i], strs[i]);
@@ -570,7 +562,9 @@ api_put_node_restart(struct api_req *r)
 	for (i = 0; i < count; i++) {
 		struct agent *a = registry_agent_at(n->reg, i);
 
-		if (a->id != 0 && !a->removed && strcmp(a->node_name, node) == 0)
+		/* only the agents the caller may restart, silently (Wazuh's RBAC filter) */
+		if (a->id != 0 && !a->removed && strcmp(a->node_name, node) == 0 &&
+		    api_allowed_agent(r, RBAC_P_AGENT_RESTART, a))
 			job_submit(j, a->id, NULL);
 	}
 	job_start(j);
@@ -588,7 +582,9 @@ api_put_group_restart(struct api_req *r)
 	struct node *n = r->node;
 	struct agent_job *j;
 	const char *g = r->segs[2];
-	size_t i, count;
+	struct agent **v = NULL;
+	char (*names)[16] = NULL;
+	size_t i, count, nv = 0, allowed = 0;
 
 	if (api_check(r, restart1_params) == -1)
 		return;
@@ -604,16 +600,44 @@ api_put_group_restart(struct api_req *r)
 		api_reply_problem(r, 404, 1710, NULL);
 		return;
 	}
-	if ((j = job_new(r, AGENT_CMD_RESTART, 1)) == NULL)
-		return;
+	/*
+	 * As Wazuh's controller: the group's agents the caller may read, then
+	 * restart_agents over that list as if named: 403 when none of them may
+	 * be restarted, else those that may not fail with 4000.
+	 */
 	count = registry_count(n->reg);
+	if ((v = calloc(count + 1, sizeof(*v))) == NULL ||
+	    (names = calloc(count + 1, sizeof(*names))) == NULL) {
+		api_reply_problem(r, 500, 1000, NULL);
+		goto out;
+	}
 	for (i = 1; i < count; i++) {
 		struct agent *a = registry_agent_at(n->reg, i);
 
-		if (!a->removed && group_list_has(a->group, g))
-			job_submit(j, a->id, NULL);
+		if (!a->removed && group_list_has(a->group, g) &&
+		    api_allowed_agent(r, RBAC_P_AGENT_READ, a)) {
+			v[nv] = a;
+			agent_id_format(a->id, names[nv], sizeof(names[nv]));
+			nv++;
+		}
 	}
+	for (i = 0; i < nv; i++)
+		allowed += api_allowed_agent(r, RBAC_P_AGENT_RESTART, v[i]);
+	if (nv > 0 && allowed == 0) {
+		api_reply_denied(r, RBAC_P_AGENT_RESTART);
+		goto out;
+	}
+	if ((j = job_new(r, AGENT_CMD_RESTART, 1)) == NULL)
+		goto out;
+	for (i = 0; i < nv; i++)
+		if (api_allowed_agent(r, RBAC_P_AGENT_RESTART, v[i]))
+			job_submit(j, v[i]->id, NULL);
+		else
+			job_outcome(j, v[i]->id, names[i], 4000);
 	job_start(j);
+out:
+	free(v);
+	free(names);
 }
 
 long
@@ -773,6 +797,9 @@ api_delete_agents(struct api_req *r)
 	    "some of the requirements are not met -> status: %s, older_than: %s%s%s", status, older,
 	    qs != NULL ? ", q: " : "", qs != NULL ? qs : "");
 	envelope_set_message(e, 1731, detail);
+	/* named agents none of which may be deleted: the request is denied (403) */
+	if (ids != NULL && api_deny_named(r, RBAC_P_AGENT_DELETE, (const char *const *)strs, nids))
+		goto out;
 	count = ids == NULL ? registry_count(n->reg) : nids;
 	for (i = 0; i < count; i++) {
 		struct agent *a;
@@ -781,6 +808,12 @@ api_delete_agents(struct api_req *r)
 		char idstr[16];
 
 		agent_id_format(id, idstr, sizeof(idstr));
+		/* Wazuh's RBAC first: a named one denied fails 4000, others are left out */
+		if (!api_allowed(r, RBAC_P_AGENT_DELETE, given != NULL ? given : idstr)) {
+			if (given != NULL)
+				envelope_fail(e, given, 4000);
+			continue;
+		}
 		if (id == 0) {
 			if (ids != NULL)
 				envelope_fail(e, given, 1703);
@@ -816,6 +849,7 @@ api_delete_agents(struct api_req *r)
 	    envelope_failed_count(e));
 	api_reply_json(r, 200, envelope_render(e, "All selected agents were deleted",
 	    "Some agents were not deleted", "No agents were deleted", 1));
+out:
 	envelope_free(e);
 	free(ok);
 	api_agents_list_free(ids, strs, nids);

@@ -122,6 +122,7 @@ api_get_agents_distinct(struct api_req *r)
 		api_reply_problem(r, 500, 1000, NULL);
 		goto out;
 	}
+	n = api_filter_agents(r, RBAC_P_AGENT_READ, agents, n);
 	agents_query_group(&q, agents, n, items, &total);
 	for (i = 0; i < json_array_size(items); i++)
 		envelope_affect(e, json_incref(json_array_get(items, i)));
@@ -163,6 +164,7 @@ api_get_agents_summary_os(struct api_req *r)
 		api_reply_problem(r, 500, 1000, NULL);
 		goto out;
 	}
+	n = api_filter_agents(r, RBAC_P_AGENT_READ, agents, n);
 	agents_query_run(&q, agents, n, items, &total, NULL, NULL);
 	for (i = 0; i < json_array_size(items); i++) {
 		json_t *pl = json_object_get(json_object_get(json_array_get(items, i), "os"),

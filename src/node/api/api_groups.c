@@ -413,6 +413,20 @@ grows_distinct(struct grow *rows, long n, const int *want)
 	return k;
 }
 
+/* denied_all: whether p is denied on every group of the comma-separated list. */
+static int
+denied_all(struct api_req *r, enum rbac_perm p, const char *list)
+{
+	char buf[4096], *tok, *save = NULL;
+	int named = 0;
+
+	snprintf(buf, sizeof(buf), "%s", list);
+	for (tok = strtok_r(buf, ",", &save); tok != NULL; tok = strtok_r(NULL, ",", &save), named++)
+		if (api_allowed(r, p, tok))
+			return 0;
+	return named > 0;
+}
+
 /*
  * GET /groups: name, count, mergedSum, configSum of each group, by name
  * unless sort says otherwise; groups_list limits them (unknown ones are
@@ -506,8 +520,15 @@ api_get_groups(struct api_req *r)
 				api_group_param_ok(r, tok, "groups_list");
 				goto out;
 			}
-			if (groups_get(n->groups, tok) == NULL)
+			if (!api_allowed(r, RBAC_P_GROUP_READ, tok))
+				envelope_fail(e, tok, 4000);
+			else if (groups_get(n->groups, tok) == NULL)
 				envelope_fail(e, tok, 1710);
+		}
+		/* Wazuh: none of the named groups may be read: the request is denied */
+		if (denied_all(r, RBAC_P_GROUP_READ, list)) {
+			api_reply_denied(r, RBAC_P_GROUP_READ);
+			goto out;
 		}
 	}
 	for (i = 0; i < groups_count(n->groups); i++) {
@@ -515,6 +536,8 @@ api_get_groups(struct api_req *r)
 
 		if (list != NULL && !group_list_has(list, gr->name))
 			continue;
+		if (!api_allowed(r, RBAC_P_GROUP_READ, gr->name))
+			continue;     /* not named: silently left out */
 		rows[total].gr = gr;
 		rows[total].count = group_count(n, gr->name);
 		if (strcmp(hash, "md5") == 0) {
@@ -665,8 +688,10 @@ api_delete_groups(struct api_req *r)
 	    (names = calloc(groups_count(n->groups) + 1 + strlen(list), sizeof(*names))) == NULL)
 		goto oom;
 	if (all) {
+		/* the groups the caller may delete, silently (Wazuh's RBAC filter) */
 		for (i = 0; i < groups_count(n->groups); i++)
 			if (strcmp(groups_at(n->groups, i)->name, GROUP_DEFAULT) != 0 &&
+			    api_allowed(r, RBAC_P_GROUP_DELETE, groups_at(n->groups, i)->name) &&
 			    (names[nnames++] = strdup(groups_at(n->groups, i)->name)) == NULL)
 				goto oom;
 	} else {
@@ -680,6 +705,10 @@ api_delete_groups(struct api_req *r)
 				goto oom;
 		}
 	}
+	if (!all && denied_all(r, RBAC_P_GROUP_DELETE, list)) {
+		api_reply_denied(r, RBAC_P_GROUP_DELETE);
+		goto out;
+	}
 	qsort(names, nnames, sizeof(*names), name_cmp);
 	count = registry_count(n->reg);
 	if ((hit = calloc(count + 1, 1)) == NULL)
@@ -687,6 +716,10 @@ api_delete_groups(struct api_req *r)
 	for (k = 0; k < nnames; k++) {
 		const char *g = names[k];
 
+		if (!api_allowed(r, RBAC_P_GROUP_DELETE, g)) {
+			envelope_fail(e, g, 4000);
+			continue;
+		}
 		if (groups_get(n->groups, g) == NULL) {
 			envelope_fail(e, g, 1710);
 			continue;
@@ -964,6 +997,10 @@ api_delete_agent_groups(struct api_req *r)
 	for (tok = strtok_r(buf, ",", &save); tok != NULL; tok = strtok_r(NULL, ",", &save))
 		if (!api_group_param_ok(r, tok, "groups_list"))
 			return;
+	if (list != NULL && denied_all(r, RBAC_P_GROUP_MODIFY_ASSIGNMENTS, list)) {
+		api_reply_denied(r, RBAC_P_GROUP_MODIFY_ASSIGNMENTS);
+		return;
+	}
 	if (id == 0) {
 		api_reply_problem(r, 400, 1703, NULL);
 		return;
@@ -993,6 +1030,12 @@ api_delete_agent_groups(struct api_req *r)
 	}
 	agent_id_format((unsigned int)id, idstr, sizeof(idstr));
 	for (i = 0; i < nnames; i++) {
+		/* a named group the caller may not change fails 4000; others are left out */
+		if (!api_allowed(r, RBAC_P_GROUP_MODIFY_ASSIGNMENTS, names[i])) {
+			if (list != NULL)
+				envelope_fail(e, names[i], 4000);
+			continue;
+		}
 		if (groups_get(n->groups, names[i]) == NULL)
 			rc = 1710;
 		else
@@ -1054,6 +1097,17 @@ agents_group_op(struct api_req *r, int add)
 		api_reply_qerr(r, &err);
 		return;
 	}
+	/* Wazuh's RBAC before anything: the named group, then the named agents (all denied: 403) */
+	if (!api_allowed(r, RBAC_P_GROUP_MODIFY_ASSIGNMENTS, g)) {
+		api_agents_list_free(ids, strs, nids);
+		api_reply_denied(r, RBAC_P_GROUP_MODIFY_ASSIGNMENTS);
+		return;
+	}
+	if (ids != NULL && api_deny_named(r, RBAC_P_AGENT_MODIFY_GROUP, (const char *const *)strs,
+	    nids)) {
+		api_agents_list_free(ids, strs, nids);
+		return;
+	}
 	if (groups_get(n->groups, g) == NULL) {
 		api_agents_list_free(ids, strs, nids);
 		api_reply_problem(r, 404, 1710, NULL);
@@ -1070,6 +1124,11 @@ agents_group_op(struct api_req *r, int add)
 		char idstr[16];
 
 		agent_id_format(id, idstr, sizeof(idstr));
+		if (!api_allowed(r, RBAC_P_AGENT_MODIFY_GROUP, ids != NULL ? strs[i] : idstr)) {
+			if (ids != NULL)
+				envelope_fail(e, strs[i], 4000);
+			continue;     /* not named: silently left out */
+		}
 		rc = add ? group_add_agent(n, id, g, replace) : group_remove_agent(n, id, g, &re);
 		if (rc == 0) {
 			envelope_affect(e, json_string(idstr));

@@ -1,4 +1,5 @@
-/* rbac.c — Wazuh 4.12's default roles as permission sets, and the user rules (pure). */
+/* rbac.c — the API's RBAC actions and resource types, and the user rules (pure).  What a
+ * caller may do is decided by its roles' policies (rbac_pol.c). */
 #include "node/api/rbac.h"
 
 #include <errno.h>
@@ -48,60 +49,142 @@ static const struct {
 	[RBAC_P_SECURITY_EDIT_RUN_AS] = { "security:edit_run_as", "*:*" },
 };
 
-#define B(p) RBAC_BIT(RBAC_P_##p)
 
-/* Wazuh's default policies (framework/wazuh/rbac/default/policies.yaml), as far as we serve them. */
-#define POL_AGENTS_READ (B(AGENT_READ) | B(GROUP_READ))
-#define POL_AGENTS_ALL (B(AGENT_CREATE) | B(GROUP_CREATE) | B(AGENT_READ) | B(AGENT_DELETE) | \
-	B(AGENT_MODIFY_GROUP) | B(AGENT_RESTART) | B(AGENT_RECONNECT) | B(AGENT_UPGRADE) | \
-	B(GROUP_READ) | B(GROUP_DELETE) | B(GROUP_UPDATE_CONFIG) | B(GROUP_MODIFY_ASSIGNMENTS))
-#define POL_CLUSTER_READ (B(CLUSTER_STATUS) | B(MANAGER_READ) | B(MANAGER_READ_API_CONFIG) | \
-	B(CLUSTER_READ) | B(CLUSTER_READ_API_CONFIG))
-#define POL_CLUSTER_ALL (POL_CLUSTER_READ | B(MANAGER_RESTART) | B(CLUSTER_RESTART))
-#define POL_USERS_ALL (B(SECURITY_CREATE_USER) | B(SECURITY_REVOKE) | B(SECURITY_READ_USER) | \
-	B(SECURITY_UPDATE_USER) | B(SECURITY_DELETE_USER) | B(SECURITY_EDIT_RUN_AS))
-#define POL_SECURITY_ALL (POL_USERS_ALL | B(SECURITY_CREATE) | B(SECURITY_READ_CONFIG) | \
-	B(SECURITY_UPDATE_CONFIG) | B(SECURITY_READ_ROLE) | B(SECURITY_UPDATE_ROLE) | \
-	B(SECURITY_DELETE_ROLE) | B(SECURITY_READ_POLICY) | B(SECURITY_UPDATE_POLICY) | \
-	B(SECURITY_DELETE_POLICY) | B(SECURITY_READ_RULE) | B(SECURITY_UPDATE_RULE) | \
-	B(SECURITY_DELETE_RULE))
-
-/* relationships.yaml: which policies each default role has. */
-static const struct rbac_role rbac_roles[RBAC_NROLES] = {
-	{ RBAC_ROLE_ADMINISTRATOR, "administrator", POL_AGENTS_ALL | POL_SECURITY_ALL | POL_CLUSTER_ALL },
-	{ RBAC_ROLE_READONLY, "readonly", POL_AGENTS_READ | POL_CLUSTER_READ },
-	{ RBAC_ROLE_USERS_ADMIN, "users_admin", POL_USERS_ALL },
-	{ RBAC_ROLE_AGENTS_READONLY, "agents_readonly", POL_AGENTS_READ },
-	{ RBAC_ROLE_AGENTS_ADMIN, "agents_admin", POL_AGENTS_ALL },
-	{ RBAC_ROLE_CLUSTER_READONLY, "cluster_readonly", POL_CLUSTER_READ },
-	{ RBAC_ROLE_CLUSTER_ADMIN, "cluster_admin", POL_CLUSTER_ALL },
+/*
+ * The RBAC catalogue (GET /security/actions and /security/resources): the
+ * x-rbac-catalog of Wazuh v4.12's spec for the actions above, every resource
+ * type it names, and each action's example policy as JSON text (as the spec
+ * has it, group:read's example naming group:create included).
+ */
+static const struct rbac_action_info rbac_actions[] = {
+	{ "cluster:read", "Read Wazuh's cluster nodes configuration",
+	    { "node:id" },
+	    "{\"actions\":[\"cluster:read\"],\"resources\":[\"node:id:worker1\",\"node:id:worker3\"],\"effect\":\"deny\"}" },
+	{ "cluster:status", "Check Wazuh's cluster general status",
+	    { "*:*" },
+	    "{\"actions\":[\"cluster:status\"],\"resources\":[\"*:*:*\"],\"effect\":\"allow\"}" },
+	{ "cluster:read_api_config", "Check Wazuh's cluster nodes API configuration",
+	    { "*:*" },
+	    "{\"actions\":[\"cluster:read_api_config\"],\"resources\":[\"node:id:worker1\",\"node:id:worker3\"],\"effect\":\"allow\"}" },
+	{ "cluster:restart", "Restart Wazuh's cluster nodes",
+	    { "node:id" },
+	    "{\"actions\":[\"cluster:restart\"],\"resources\":[\"node:id:worker1\"],\"effect\":\"allow\"}" },
+	{ "manager:read", "Read Wazuh manager configuration",
+	    { "*:*" },
+	    "{\"actions\":[\"manager:read\"],\"resources\":[\"*:*:*\"],\"effect\":\"allow\"}" },
+	{ "manager:read_api_config", "Read Wazuh manager API configuration",
+	    { "*:*" },
+	    "{\"actions\":[\"manager:read_api_config\"],\"resources\":[\"*:*:*\"],\"effect\":\"allow\"}" },
+	{ "manager:restart", "Restart Wazuh managers",
+	    { "*:*" },
+	    "{\"actions\":[\"manager:restart\"],\"resources\":[\"*:*:*\"],\"effect\":\"deny\"}" },
+	{ "agent:create", "Create new agents",
+	    { "*:*" },
+	    "{\"actions\":[\"agent:create\"],\"resources\":[\"*:*:*\"],\"effect\":\"allow\"}" },
+	{ "agent:read", "Access agents information (id, name, group, last keep alive, etc)",
+	    { "agent:id", "agent:group" },
+	    "{\"actions\":[\"agent:read\"],\"resources\":[\"agent:id:*\"],\"effect\":\"allow\"}" },
+	{ "agent:delete", "Delete agents",
+	    { "agent:id", "agent:group" },
+	    "{\"actions\":[\"agent:delete\"],\"resources\":[\"agent:id:010\",\"agent:group:pacific\"],\"effect\":\"allow\"}" },
+	{ "agent:restart", "Restart agents",
+	    { "agent:id", "agent:group" },
+	    "{\"actions\":[\"agent:restart\"],\"resources\":[\"agent:id:050\",\"agent:id:049\"],\"effect\":\"deny\"}" },
+	{ "agent:reconnect", "Force reconnect agents",
+	    { "agent:id", "agent:group" },
+	    "{\"actions\":[\"agent:reconnect\"],\"resources\":[\"agent:id:050\",\"agent:id:049\"],\"effect\":\"deny\"}" },
+	{ "agent:modify_group", "Change the group of agents",
+	    { "agent:id", "agent:group" },
+	    "{\"actions\":[\"agent:modify_group\"],\"resources\":[\"agent:id:004\",\"agent:group:us-east\"],\"effect\":\"allow\"}" },
+	{ "agent:upgrade", "Upgrade the version of the agents",
+	    { "agent:id", "agent:group" },
+	    "{\"actions\":[\"agent:upgrade\"],\"resources\":[\"agent:id:001\",\"agent:group:mediterranean\"],\"effect\":\"allow\"}" },
+	{ "group:create", "Create new agent groups",
+	    { "*:*" },
+	    "{\"actions\":[\"group:create\"],\"resources\":[\"*:*:*\"],\"effect\":\"allow\"}" },
+	{ "group:read", "Access agent groups information (id, name, agents, etc)",
+	    { "group:id" },
+	    "{\"actions\":[\"group:create\"],\"resources\":[\"group:id:*\"],\"effect\":\"allow\"}" },
+	{ "group:delete", "Delete agent groups",
+	    { "group:id" },
+	    "{\"actions\":[\"group:delete\"],\"resources\":[\"group:id:*\"],\"effect\":\"allow\"}" },
+	{ "group:update_config", "Change the configuration of agent groups",
+	    { "group:id" },
+	    "{\"actions\":[\"group:update_config\"],\"resources\":[\"group:id:*\"],\"effect\":\"deny\"}" },
+	{ "group:modify_assignments", "Change the agents assigned to the group",
+	    { "group:id" },
+	    "{\"actions\":[\"group:modify_assignments\"],\"resources\":[\"group:id:*\"],\"effect\":\"allow\"}" },
+	{ "security:create", "Create new system security resources",
+	    { "*:*" },
+	    "{\"actions\":[\"security:create\"],\"resources\":[\"*:*:*\"],\"effect\":\"deny\"}" },
+	{ "security:create_user", "Create new system users",
+	    { "*:*" },
+	    "{\"actions\":[\"security:create_user\"],\"resources\":[\"*:*:*\"],\"effect\":\"allow\"}" },
+	{ "security:read_config", "Read current system security configuration",
+	    { "*:*" },
+	    "{\"actions\":[\"security:read_config\"],\"resources\":[\"*:*:*\"],\"effect\":\"allow\"}" },
+	{ "security:update_config", "Update current system security configuration",
+	    { "*:*" },
+	    "{\"actions\":[\"security:update_config\"],\"resources\":[\"*:*:*\"],\"effect\":\"allow\"}" },
+	{ "security:revoke", "Revoke all active JWT tokens",
+	    { "*:*" },
+	    "{\"actions\":[\"security:revoke\"],\"resources\":[\"*:*:*\"],\"effect\":\"deny\"}" },
+	{ "security:read", "Access information about system security resources",
+	    { "policy:id", "role:id", "user:id", "rule:id" },
+	    "{\"actions\":[\"security:read\"],\"resources\":[\"policy:id:*\",\"role:id:2\",\"user:id:5\",\"rule:id:3\"],\"effect\":\"allow\"}" },
+	{ "security:update", "Update the information of system security resources",
+	    { "policy:id", "role:id", "user:id", "rule:id" },
+	    "{\"actions\":[\"security:update\"],\"resources\":[\"policy:id:*\",\"role:id:4\",\"user:id:3\",\"rule:id:4\"],\"effect\":\"deny\"}" },
+	{ "security:delete", "Delete system security resources",
+	    { "policy:id", "role:id", "user:id", "rule:id" },
+	    "{\"actions\":[\"security:delete\"],\"resources\":[\"policy:id:*\",\"role:id:3\",\"user:id:4\",\"rule:id:2\"],\"effect\":\"deny\"}" },
+	{ "security:edit_run_as", "Change the value of the allow_run_as flag for a user",
+	    { "*:*" },
+	    "{\"actions\":[\"security:edit_run_as\"],\"resources\":[\"*:*:*\"],\"effect\":\"allow\"}" },
 };
 
-const struct rbac_role *
-rbac_role_get(long id)
-{
-	if (id < 1 || id > RBAC_NROLES)
-		return NULL;
-	return &rbac_roles[id - 1];
-}
+static const struct rbac_resource_info rbac_resources[] = {
+	{ "*:*",
+	    "Resource applied in functions acting on resources that do not yet exist in the system. We call these functions, resourceless functions" },
+	{ "agent:group",
+	    "Reference agents via group name (i.e. agent:group:web)" },
+	{ "agent:id",
+	    "Reference agents via agent ID (i.e. agent:id:001)" },
+	{ "group:id",
+	    "Reference agent groups via group ID (i.e. group:id:default)" },
+	{ "node:id",
+	    "Reference cluster nodes via node ID (i.e. node:id:worker1)" },
+	{ "decoder:file",
+	    "Reference decoder files via its path (i.e. decoder:file:0005-wazuh_decoders.xml)" },
+	{ "list:file",
+	    "Reference list files via its filename (i.e. list:file:audit-keys)" },
+	{ "rule:file",
+	    "Reference rule files via its path (i.e. rule:file:0610-win-ms_logs_rules.xml)" },
+	{ "policy:id",
+	    "Reference security policies via its id (i.e. policy:id:1)" },
+	{ "role:id",
+	    "Reference security roles via its id (i.e. role:id:1)" },
+	{ "rule:id",
+	    "Reference security rules via its id (i.e. rule:id:1)" },
+	{ "user:id",
+	    "Reference security users via its id (i.e. user:id:1)" },
+};
 
-const struct rbac_role *
-rbac_role_at(size_t i)
+const struct rbac_action_info *
+rbac_action_info(const char *action)
 {
-	return i < RBAC_NROLES ? &rbac_roles[i] : NULL;
-}
-
-uint64_t
-rbac_perms(const int *roles, size_t n)
-{
-	const struct rbac_role *r;
-	uint64_t have = 0;
 	size_t i;
 
-	for (i = 0; i < n; i++)
-		if ((r = rbac_role_get(roles[i])) != NULL)
-			have |= r->perms;
-	return have;
+	for (i = 0; i < sizeof(rbac_actions) / sizeof(rbac_actions[0]); i++)
+		if (strcmp(rbac_actions[i].action, action) == 0)
+			return &rbac_actions[i];
+	return NULL;
+}
+
+const struct rbac_resource_info *
+rbac_resource_at(size_t i)
+{
+	return i < sizeof(rbac_resources) / sizeof(rbac_resources[0]) ? &rbac_resources[i] : NULL;
 }
 
 const char *
@@ -114,22 +197,6 @@ const char *
 rbac_perm_resource(enum rbac_perm p)
 {
 	return (unsigned)p < RBAC_P_COUNT ? rbac_perm_names[p].resource : "*:*";
-}
-
-int
-rbac_check(uint64_t need, uint64_t have, int black_mode)
-{
-	uint64_t missing;
-	int i;
-
-	need &= ~(RBAC_PUBLIC | RBAC_TOKEN);
-	if (black_mode)
-		return -1;
-	missing = need & ~have;
-	for (i = 0; i < RBAC_P_COUNT; i++)
-		if (missing & RBAC_BIT(i))
-			return i;
-	return -1;
 }
 
 int

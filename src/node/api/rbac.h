@@ -1,4 +1,4 @@
-/* rbac.h — the REST API's roles and permissions: Wazuh 4.12's default roles, fixed (pure). */
+/* rbac.h — the REST API's RBAC actions on resource types, as its routes need them (pure). */
 #ifndef VIGIL_RBAC_H
 #define VIGIL_RBAC_H
 
@@ -6,11 +6,10 @@
 #include <stdint.h>
 
 /*
- * A permission is one RBAC action on one resource type, as Wazuh's default
- * policies grant them (always on every resource of the type: "agent:id:*").
- * Each is a bit; a role is the set of bits its policies allow, and a route
- * method needs every bit of its requirement.  The order of the bits is the
- * order in which a missing permission is reported.
+ * A permission is one RBAC action on one resource type.  Each is a bit; a
+ * route method needs every bit of its requirement, checked against the
+ * caller's compiled policies (api.c, rbac_pol.h).  The order of the bits is
+ * the order in which a missing permission is reported.
  */
 enum rbac_perm {
 	RBAC_P_CLUSTER_READ = 0,       /* cluster:read        node:id */
@@ -57,6 +56,13 @@ enum rbac_perm {
 /* Route requirements beside permission bits: no token at all (login), any valid token. */
 #define RBAC_PUBLIC ((uint64_t)1 << 63)
 #define RBAC_TOKEN ((uint64_t)1 << 62)
+/*
+ * A list route: its handler filters the items of every permission whose
+ * resource the path does not name (Wazuh's expose_resources), so a caller
+ * with no grant on them gets no items, not 403; a list it names whole
+ * that it may not touch at all is still 403 (api_deny_named).
+ */
+#define RBAC_LIST ((uint64_t)1 << 61)
 
 /* The requirements of the API's endpoints (the contract's x-rbac-actions). */
 #define RBAC_AGENT_READ RBAC_BIT(RBAC_P_AGENT_READ)
@@ -106,7 +112,7 @@ enum rbac_perm {
 #define RBAC_CONFIG_READ RBAC_BIT(RBAC_P_SECURITY_READ_CONFIG)
 #define RBAC_CONFIG_UPDATE RBAC_BIT(RBAC_P_SECURITY_UPDATE_CONFIG)
 
-/* Wazuh's default roles, by their ids. */
+/* Wazuh's default roles, by their ids (the registry holds them, registry_sec.c). */
 enum {
 	RBAC_ROLE_ADMINISTRATOR = 1,
 	RBAC_ROLE_READONLY = 2,
@@ -116,34 +122,30 @@ enum {
 	RBAC_ROLE_CLUSTER_READONLY = 6,
 	RBAC_ROLE_CLUSTER_ADMIN = 7,
 };
-#define RBAC_NROLES 7
 /* Users and roles with an id up to this are Wazuh's "admin resources": fixed. */
 #define RBAC_MAX_ID_RESERVED 99
-
-struct rbac_role {
-	int id;
-	const char *name;
-	uint64_t perms;
-};
-
-/* rbac_role_get: the role with that id, or NULL. */
-const struct rbac_role *rbac_role_get(long id);
-/* rbac_role_at: the i-th role (0 <= i < RBAC_NROLES), in id order. */
-const struct rbac_role *rbac_role_at(size_t i);
-/* rbac_perms: the union of the permissions of the given roles (unknown ids add nothing). */
-uint64_t rbac_perms(const int *roles, size_t n);
 
 /* rbac_perm_action / rbac_perm_resource: "agent:read" / "agent:id" of a permission. */
 const char *rbac_perm_action(enum rbac_perm p);
 const char *rbac_perm_resource(enum rbac_perm p);
 
-/*
- * rbac_check: whether permissions have allows need (a route's requirement).
- * RBAC_PUBLIC and RBAC_TOKEN need nothing.  In black mode every
- * permission is granted (Wazuh: all that no policy denies; ours deny none).
- * Returns -1 when allowed, else the first missing permission.
- */
-int rbac_check(uint64_t need, uint64_t have, int black_mode);
+/* An action of the RBAC catalogue: what it is, the resource types it takes, an example policy. */
+struct rbac_action_info {
+	const char *action;
+	const char *description;
+	const char *resources[5];     /* NULL-terminated */
+	const char *example;          /* a policy, JSON text */
+};
+/* rbac_action_info: the catalogue entry of every action of enum rbac_perm; NULL for others. */
+const struct rbac_action_info *rbac_action_info(const char *action);
+
+/* A resource type of the catalogue ("agent:id") and its description. */
+struct rbac_resource_info {
+	const char *name;
+	const char *description;
+};
+/* rbac_resource_at: the i-th resource type of the catalogue, NULL past the last. */
+const struct rbac_resource_info *rbac_resource_at(size_t i);
 
 /*
  * rbac_password_policy: Wazuh's password rules: 0 when acceptable, 5009

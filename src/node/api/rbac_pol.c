@@ -414,6 +414,47 @@ mut(const json_t *j)
 }
 
 /*
+ * regex_cheap: whether glibc's regcomp may compile p[0..n) in bounded
+ * memory: it copies a repeated subexpression once per repetition, so stacked
+ * quantifiers ("a++++", fuzzing found 2 GB for 70 of them) and bounds whose
+ * product passes 1000 ("((a{100}){100}){100}") are refused (they match
+ * nothing).  Python's re takes some of them; no sensible rule needs them.
+ */
+static int
+regex_cheap(const char *p, size_t n)
+{
+	unsigned long product = 1, v;
+	size_t i;
+	int quant = 0;
+
+	for (i = 0; i < n; i++) {
+		if (p[i] == '\\' && i + 1 < n) {
+			i++;
+			quant = 0;
+		} else if (p[i] == '*' || p[i] == '+' || p[i] == '?' || p[i] == '{') {
+			if (quant)
+				return 0;
+			quant = 1;
+			if (p[i] == '{') {
+				for (v = 0; i + 1 < n && p[i + 1] != '}'; i++) {
+					if (p[i + 1] >= '0' && p[i + 1] <= '9')
+						v = v * 10 + (unsigned long)(p[i + 1] - '0');
+					else
+						v = 0;      /* "{m,n}": the last number counts */
+					if (v > 1000)
+						return 0;
+				}
+				if ((product *= v ? v : 1) > 1000)
+					return 0;
+				i++;
+			}
+		} else
+			quant = 0;
+	}
+	return 1;
+}
+
+/*
  * regex_of: the "r'...'" string s as a regular expression anchored at its
  * start (Python's re.match), stripped as Wazuh strips it: two characters
  * from each end.  0 when s is not one (or does not compile).
@@ -429,6 +470,8 @@ regex_of(const json_t *s, regex_t *re)
 		return 0;
 	n = strlen(v);
 	if (n > POL_MAX_LEN)
+		return 0;
+	if (n >= 4 && !regex_cheap(v + 2, n - 4))
 		return 0;
 	snprintf(buf, sizeof(buf), "^(%.*s)", n >= 4 ? (int)(n - 4) : 0, v + 2);
 	return regcomp(re, buf, REG_EXTENDED | REG_NOSUB) == 0;
