@@ -39,6 +39,8 @@ struct api_req {
 	int wait_for_complete;           /* no request timeout (3021) */
 };
 
+/* api_agents_snapshot: the registry's agents as a pointer array (api_agents.c; caller frees). */
+struct agent **api_agents_snapshot(struct registry *reg, size_t *n);
 /* api_reply_agents: GET /agents's answer for the query in params (api_agents.c). */
 void api_reply_agents(struct api_req *r, const struct api_param *params, size_t n);
 

@@ -22,9 +22,9 @@
 
 #include <openssl/evp.h>
 
-/* agents_snapshot: the registry's agents as a pointer array (caller frees). */
-static struct agent **
-agents_snapshot(struct registry *reg, size_t *n)
+/* api_agents_snapshot: the registry's agents as a pointer array (caller frees), or NULL. */
+struct agent **
+api_agents_snapshot(struct registry *reg, size_t *n)
 {
 	size_t i, count = registry_count(reg);
 	struct agent **v;
@@ -79,7 +79,7 @@ api_reply_agents(struct api_req *r, const struct api_param *params, size_t np)
 		return;
 	}
 	if ((e = envelope_new()) == NULL || (items = json_array()) == NULL ||
-	    (agents = agents_snapshot(r->node->reg, &n)) == NULL) {
+	    (agents = api_agents_snapshot(r->node->reg, &n)) == NULL) {
 		api_reply_problem(r, 500, 1000, NULL);
 		goto out;
 	}
@@ -710,7 +710,7 @@ delete_eligible(struct api_req *r, const char *status, const char *older, unsign
 	q.limit = LONG_MAX;
 	*ok = NULL;
 	*nok = 0;
-	if ((items = json_array()) == NULL || (agents = agents_snapshot(r->node->reg, &n)) == NULL ||
+	if ((items = json_array()) == NULL || (agents = api_agents_snapshot(r->node->reg, &n)) == NULL ||
 	    (*ok = calloc(n ? n : 1, sizeof(**ok))) == NULL) {
 		err->http_status = 500;
 		err->code = 1000;

@@ -26,21 +26,6 @@ static const char *const distinct_params[] = { "pretty", "wait_for_complete", "f
 	"offset", "limit", "sort", "search", "q", NULL };
 static const char *const plain_params[] = { "pretty", "wait_for_complete", NULL };
 
-/* snapshot: the registry's agents as a pointer array (caller frees); NULL out of memory. */
-static struct agent **
-snapshot(struct registry *reg, size_t *n)
-{
-	size_t i, count = registry_count(reg);
-	struct agent **v;
-
-	if ((v = calloc(count ? count : 1, sizeof(*v))) == NULL)
-		return NULL;
-	for (i = 0; i < count; i++)
-		v[i] = registry_agent_at(reg, i);
-	*n = count;
-	return v;
-}
-
 /*
  * listing: GET /agents over params with q replaced by q_fixed joined to the
  * client's q as Wazuh's controller joins them: fixed, then ";" and the
@@ -118,7 +103,7 @@ api_get_agents_distinct(struct api_req *r)
 		return;
 	}
 	if ((e = envelope_new()) == NULL || (items = json_array()) == NULL ||
-	    (agents = snapshot(r->node->reg, &n)) == NULL) {
+	    (agents = api_agents_snapshot(r->node->reg, &n)) == NULL) {
 		api_reply_problem(r, 500, 1000, NULL);
 		goto out;
 	}
@@ -160,7 +145,7 @@ api_get_agents_summary_os(struct api_req *r)
 	}
 	q.limit = LONG_MAX;
 	if ((e = envelope_new()) == NULL || (items = json_array()) == NULL ||
-	    (agents = snapshot(r->node->reg, &n)) == NULL) {
+	    (agents = api_agents_snapshot(r->node->reg, &n)) == NULL) {
 		api_reply_problem(r, 500, 1000, NULL);
 		goto out;
 	}
