@@ -364,3 +364,24 @@ def test_reserved_admin_may_run_as(master):
     assert body["data"]["affected_items"][0]["allow_run_as"] is True
     users = ok(master.api("GET", "/security/users"))["data"]["affected_items"]
     assert [u["allow_run_as"] for u in users if u["id"] != 1] == []
+
+
+def test_delete_several_in_one_request(master):
+    """Each deletion reloads the security store; the caller's compiled policies, checked
+    for the next id, stay valid (they were freed under it: vigild crashed)."""
+    for kind, key in (("rules", "rule_ids"), ("policies", "policy_ids"), ("roles", "role_ids")):
+        made = []
+        for i in range(4):
+            if kind == "rules":
+                body = ok(master.api("POST", "/security/rules", json={
+                    "name": "r%d" % i, "rule": {"MATCH": {"definition": "x%d" % i}}}))
+                made.append(body["data"]["affected_items"][0]["id"])
+            elif kind == "policies":
+                made.append(add_policy(master, "p%d" % i, ["agent:read"], ["agent:id:00%d" % i]))
+            else:
+                made.append(add_role(master, "role%d" % i))
+        body = ok(master.api("DELETE", "/security/" + kind,
+                             params={key: "%d,%d" % (made[0], made[1])}))
+        assert ids(body) == made[:2], body
+        body = ok(master.api("DELETE", "/security/" + kind, params={key: "all"}))
+        assert ids(body) == made[2:], body
