@@ -364,3 +364,271 @@ def test_reserved_admin_may_run_as(master):
     assert body["data"]["affected_items"][0]["allow_run_as"] is True
     users = ok(master.api("GET", "/security/users"))["data"]["affected_items"]
     assert [u["allow_run_as"] for u in users if u["id"] != 1] == []
+
+
+# Wazuh v4.12's api/test/integration security RBAC suites, replayed.  Their data
+# (env/configurations/security/.../schema_security_test.sql) has users 100-105, roles
+# 100-105, rules 100-105 and policies 100-109; Vigil gives created items ids from 100 on,
+# so creating them in order gives the same ids.  The suites' caller is user 99 with role 99
+# (ids Vigil reserves); here it is user and role 106, carrying the suite's policies
+# (env/configurations/rbac/security/{white,black}_config.yaml).
+WAZUH_USERS = ["administrator", "normal", "ossec", "python", "rbac", "guest"]
+WAZUH_ROLES = ["wazuh", "wazuh-wui", "technical", "administrator_test", "normalUser", "ossec"]
+WAZUH_RULES = ["administrator", "administrator-app", "technicalRule", "administratorRule",
+               "normalRule", "ossecRule"]
+WAZUH_POLICIES = [   # name, actions, resources, effect ("*:*" is no action: agent:read)
+    ("wazuhPolicy", ["agent:read"], ["*:*:*"], "allow"),
+    ("wazuh-wuiPolicy", ["agent:create"], ["agent:id:001", "agent:id:002", "agent:id:003"],
+     "allow"),
+    ("technicalPolicy", ["agent:create"], ["*:*:*"], "allow"),
+    ("administratorPolicy", ["agent:update", "agent:delete"], ["agent:id:*"], "allow"),
+    ("normalPolicy", ["agent:update", "agent:delete"], ["agent:id:*"], "deny"),
+    ("ossecPolicy", ["role:read"], ["role:id:*"], "allow"),
+    ("policy1", ["role:read"], ["role:id:*"], "deny"),
+    ("policy2", ["role:read"], ["role:id:1"], "allow"),
+    ("policy3", ["policy:read"], ["policy:id:1"], "allow"),
+    ("policy4", ["policy:delete"], ["policy:id:*"], "deny"),
+]
+WAZUH_ROLE_POLICIES = {100: [100], 101: [100], 102: [101, 100, 107, 104], 103: [104, 103],
+                       104: [101, 102, 109],
+                       105: [101, 107, 106, 109, 104, 108, 100, 105, 102, 103]}
+WAZUH_USER_ROLES = {100: [100, 101], 101: [104, 105, 103], 102: [101, 104], 103: [101],
+                    104: [104, 102, 103]}
+
+SEC_WHITE = [
+    (["security:read"], ["user:id:100", "user:id:101", "user:id:103", "user:id:105",
+                         "role:id:*", "rule:id:*"], "allow"),
+    (["security:read"], ["policy:id:*"], "deny"),
+    (["security:update"], ["user:id:*"], "deny"),
+    (["security:update"], ["role:id:103", "role:id:102", "role:id:105", "rule:id:102",
+                           "policy:id:107", "policy:id:102", "policy:id:104"], "allow"),
+    (["security:update"], ["policy:id:107", "policy:id:102"], "deny"),
+    (["security:delete"], ["user:id:105", "user:id:101", "user:id:2", "policy:id:*"], "allow"),
+    (["security:delete"], ["policy:id:*", "role:id:*"], "deny"),
+    (["security:create_user"], ["*:*:*"], "deny"),
+    (["security:create", "security:read_config", "security:update_config",
+      "security:edit_run_as"], ["*:*:*"], "allow"),
+]
+SEC_BLACK = [
+    (["security:read"], ["user:id:100", "user:id:101", "user:id:103", "user:id:105",
+                         "role:id:*", "rule:id:103"], "deny"),
+    (["security:read"], ["policy:id:*"], "allow"),
+    (["security:update"], ["user:id:*"], "allow"),
+    (["security:update"], ["role:id:103", "role:id:102", "role:id:105", "policy:id:107",
+                           "policy:id:102", "policy:id:104", "rule:id:104"], "deny"),
+    (["security:update"], ["policy:id:107", "policy:id:102"], "allow"),
+    (["security:delete"], ["user:id:105", "user:id:101", "user:id:2", "user:id:99",
+                           "policy:id:*", "rule:id:105"], "deny"),
+    (["security:delete"], ["policy:id:*", "role:id:*"], "allow"),
+    (["security:create_user"], ["*:*:*"], "allow"),
+    (["security:create", "security:read_config", "security:update_config",
+      "security:edit_run_as"], ["*:*:*"], "deny"),
+]
+
+D = 403   # a stage answered "permission denied" (4000)
+
+# (method, path, query parameters, JSON body, expected: 403, 200, or (affected ids, failed
+# {id: code}); [None]: one item of any id).  The suites' stages, in order; left out are
+# those that answer "any" items, and white's PUT /security/config (it revokes the token).
+WHITE_STAGES = [
+    ("GET", "/security/users", None, None, ([100, 101, 103, 105], {})),
+    ("GET", "/security/users", {"user_ids": "101"}, None, ([101], {})),
+    ("GET", "/security/users", {"user_ids": "1"}, None, D),
+    ("GET", "/security/users", {"user_ids": "101,103,105"}, None, ([101, 103, 105], {})),
+    ("GET", "/security/users", {"user_ids": "1,102"}, None, D),
+    ("GET", "/security/users", {"user_ids": "101,103,105,102,1,100"}, None,
+     ([100, 101, 103, 105], {1: 4000, 102: 4000})),
+    ("GET", "/security/roles", None, None,
+     ([1, 2, 3, 4, 5, 6, 7, 100, 101, 102, 103, 104, 105, 106], {})),
+    ("GET", "/security/roles", {"role_ids": "1"}, None, ([1], {})),
+    ("GET", "/security/roles", {"role_ids": "999"}, None, ([], {999: 4002})),
+    ("GET", "/security/roles", {"role_ids": "1,2,999"}, None, ([1, 2], {999: 4002})),
+    ("GET", "/security/rules", None, None, ([1, 2, 100, 101, 102, 103, 104, 105], {})),
+    ("GET", "/security/policies", None, None, ([], {})),
+    ("GET", "/security/policies", {"policy_ids": "1,2,3"}, None, D),
+    ("PUT", "/security/users/105", None, {"password": "stringA1!"}, D),
+    ("PUT", "/security/users/1", None, {"password": "stringA1!"}, D),
+    ("PUT", "/security/users/103/run_as", {"allow_run_as": "true"}, None, ([103], {})),
+    ("PUT", "/security/roles/102", None, {"name": "technicalModified"}, ([102], {})),
+    ("PUT", "/security/roles/2", None, {"name": "wazuh-wuiModified"}, D),
+    ("PUT", "/security/rules/104", None, {"name": "modified_rule"}, D),
+    ("PUT", "/security/policies/104", None, {"name": "normalPolicyModified", "policy": {
+        "actions": ["agent:delete"], "effect": "deny",
+        "resources": ["agent:id:099", "agent:id:002", "agent:id:003"]}}, ([104], {})),
+    ("PUT", "/security/policies/106", None, {"name": "administratorPolicyModified", "policy": {
+        "actions": ["agent:delete"], "effect": "allow", "resources": ["agent:id:*"]}}, D),
+    ("POST", "/security/users/103/roles", {"role_ids": "102,103"}, None, D),
+    ("POST", "/security/users/104/roles", {"role_ids": "102,103,104,105"}, None, D),
+    ("POST", "/security/roles/103/policies", {"policy_ids": "104,105,106"}, None,
+     ([], {105: 4000, 106: 4000, 104: 4011})),
+    ("POST", "/security/roles/103/rules", {"rule_ids": "101"}, None, D),
+    ("POST", "/security/roles/105/rules", {"rule_ids": "102,103"}, None, ([105], {103: 4000})),
+    ("DELETE", "/security/roles/11/rules", {"rule_ids": "104,105,106"}, None, D),
+    ("DELETE", "/security/users/103/roles", {"role_ids": "102,103"}, None, D),
+    ("DELETE", "/security/users/104/roles", {"role_ids": "102,103,104,105"}, None, D),
+    ("DELETE", "/security/roles/11/policies", {"policy_ids": "104,105,106"}, None, D),
+    ("DELETE", "/security/users", {"user_ids": "105"}, None, ([105], {})),
+    ("DELETE", "/security/users", {"user_ids": "all"}, None, ([101], {})),
+    ("DELETE", "/security/users", {"user_ids": "all"}, None, ([], {})),
+    ("DELETE", "/security/users", {"user_ids": "1,101,105"}, None,
+     ([], {1: 4000, 101: 5001, 105: 5001})),
+    ("DELETE", "/security/rules", {"rule_ids": "all"}, None, ([], {})),
+    ("DELETE", "/security/rules", {"rule_ids": "101"}, None, D),
+    ("DELETE", "/security/roles", {"role_ids": "all"}, None, ([], {})),
+    ("DELETE", "/security/roles", {"role_ids": "101,102"}, None, D),
+    ("DELETE", "/security/policies", {"policy_ids": "all"}, None, ([], {})),
+    ("DELETE", "/security/policies", {"policy_ids": "101,102"}, None, D),
+    ("POST", "/security/users", None, {"username": "newUser", "password": "stringA1!"}, D),
+    ("POST", "/security/roles", None, {"name": "newUserRole"}, ([None], {})),
+    ("POST", "/security/policies", None, {"name": "newUserPolicy", "policy": {
+        "actions": ["security:delete"], "effect": "allow",
+        "resources": ["role:id:*", "policy:id:*"]}}, ([None], {})),
+    ("PUT", "/security/user/revoke", None, None, D),
+]
+
+BLACK_STAGES = [
+    ("GET", "/security/users", None, None, ([1, 102, 104, 106], {})),
+    ("GET", "/security/users", {"user_ids": "102"}, None, ([102], {})),
+    ("GET", "/security/users", {"user_ids": "100"}, None, D),
+    ("GET", "/security/users", {"user_ids": "1,102,104"}, None, ([1, 102, 104], {})),
+    ("GET", "/security/users", {"user_ids": "100,101"}, None, D),
+    ("GET", "/security/users", {"user_ids": "101,103,105,102,1,100"}, None,
+     ([1, 102], {100: 4000, 101: 4000, 103: 4000, 105: 4000})),
+    ("GET", "/security/roles", None, None, ([], {})),
+    ("GET", "/security/roles", {"role_ids": "1"}, None, D),
+    ("GET", "/security/rules", None, None, ([1, 2, 100, 101, 102, 104, 105], {})),
+    ("GET", "/security/rules", {"rule_ids": "103"}, None, D),
+    ("GET", "/security/policies", {"policy_ids": "999"}, None, ([], {999: 4007})),
+    ("GET", "/security/config", None, None, D),
+    ("PUT", "/security/config", None, {"auth_token_exp_timeout": 3000}, D),
+    ("PUT", "/security/users/105", None, {"password": "stringA1!"}, ([105], {})),
+    ("PUT", "/security/users/103", None, {"password": "stringA1!"}, ([103], {})),
+    ("PUT", "/security/users/104/run_as", {"allow_run_as": "false"}, None, D),
+    ("PUT", "/security/roles/104", None, {"name": "normalUserModified"}, ([104], {})),
+    ("PUT", "/security/roles/103", None, {"name": "wazuh-wuiModified"}, D),
+    ("PUT", "/security/roles/1", None, {"name": "wazuhModified"}, ([], {1: 4008})),
+    ("PUT", "/security/rules/105", None, {"name": "normalRuleModified",
+                                          "rule": {"MATCH": {"modified": "modified_rule"}}},
+     ([105], {})),
+    ("PUT", "/security/rules/104", None, {"name": "normalRuleModified",
+                                          "rule": {"MATCH": {"modified": "modified_rule"}}}, D),
+    ("PUT", "/security/rules/1", None, {"name": "normalRuleModified",
+                                        "rule": {"MATCH": {"modified": "modified_rule"}}},
+     ([], {1: 4008})),
+    ("PUT", "/security/policies/103", None, {"name": "administratorPolicyModified", "policy": {
+        "actions": ["agent:read"], "effect": "deny",
+        "resources": ["agent:id:097", "agent:id:002", "agent:id:003"]}}, ([103], {})),
+    ("PUT", "/security/policies/104", None, {"name": "normalPolicyModified", "policy": {
+        "actions": ["agent:read"], "effect": "allow",
+        "resources": ["agent:id:096", "agent:id:002", "agent:id:003"]}}, D),
+    ("POST", "/security/users/103/roles", {"role_ids": "100,101,102,103,107"}, None,
+     ([103], {102: 4000, 103: 4000, 107: 4002, 101: 4017})),
+    ("POST", "/security/users/102/roles", {"role_ids": "100,104"}, None, ([102], {104: 4017})),
+    ("POST", "/security/users", None, {"username": "newUser", "password": "stringA1!"},
+     ([107], {})),
+    ("POST", "/security/roles", None, {"name": "newUserRole"}, D),
+    ("POST", "/security/policies", None, {"name": "newUserPolicy", "policy": {
+        "actions": ["security:delete"], "effect": "allow",
+        "resources": ["role:id:*", "policy:id:*"]}}, D),
+    ("DELETE", "/security/users/104/roles", {"role_ids": "100,103,104,102,101,5"}, None,
+     ([104], {5: 4016, 100: 4016, 101: 4016})),
+    ("POST", "/security/roles/104/policies", {"policy_ids": "104,105,106"}, None,
+     ([104], {104: 4000})),
+    ("DELETE", "/security/roles/104/policies", {"policy_ids": "104,105,106"}, None,
+     ([104], {104: 4010})),
+    ("POST", "/security/roles/101/rules", {"rule_ids": "103,104,105"}, None,
+     ([101], {104: 4000})),
+    ("DELETE", "/security/roles/101/rules", {"rule_ids": "all"}, None, ([101], {})),
+    ("DELETE", "/security/roles/101/rules", {"rule_ids": "105"}, None, D),
+    ("DELETE", "/security/users", {"user_ids": "100"}, None, ([100], {})),
+    ("DELETE", "/security/users", {"user_ids": "all"}, None, ([102, 103, 104, 107], {})),
+    ("DELETE", "/security/users", {"user_ids": "all"}, None, ([], {})),
+    ("DELETE", "/security/users", {"user_ids": "1,100,105"}, None,
+     ([], {105: 4000, 100: 5001, 1: 5004})),
+    ("DELETE", "/security/rules", {"rule_ids": "103"}, None, ([103], {})),
+    ("DELETE", "/security/rules", {"rule_ids": "all"}, None, ([100, 101, 102, 104], {})),
+    ("DELETE", "/security/rules", {"rule_ids": "105"}, None, D),
+    ("DELETE", "/security/policies", {"policy_ids": "103"}, None, ([103], {})),
+    ("DELETE", "/security/roles", {"role_ids": "103"}, None, ([103], {})),
+    ("PUT", "/security/user/revoke", None, None, 200),
+]
+
+
+def wazuh_security_setup(node, caller_policies, mode):
+    """The suites' users, roles, rules and policies with their links, and the caller
+    'testing' (106) with a role of caller_policies; mode set last.  Its token."""
+    for name in WAZUH_USERS:
+        create_user(node, name)
+    for name in WAZUH_ROLES:
+        add_role(node, name)
+    for name in WAZUH_RULES:
+        body = ok(node.api("POST", "/security/rules", json={
+            "name": name, "rule": {"MATCH": {"definition": name}}}))
+        assert body["error"] == 0, body
+    for name, actions, resources, effect in WAZUH_POLICIES:
+        add_policy(node, name, actions, resources, effect)
+    for role, pols in WAZUH_ROLE_POLICIES.items():
+        ok(node.api("POST", "/security/roles/%d/policies" % role,
+                    params={"policy_ids": ",".join(map(str, pols))}))
+    for user, roles in WAZUH_USER_ROLES.items():
+        ok(node.api("POST", "/security/users/%d/roles" % user,
+                    params={"role_ids": ",".join(map(str, roles))}))
+    for rid in range(100, 106):
+        ok(node.api("POST", "/security/roles/%d/rules" % rid, params={"rule_ids": str(rid)}))
+    pols = [add_policy(node, "testing%d" % i, a, r, e)
+            for i, (a, r, e) in enumerate(caller_policies)]
+    assert create_user(node, "testing", roles=[add_role(node, "testing", policies=pols)]) == 106
+    ok(node.api("PUT", "/security/config", json={"rbac_mode": mode}))
+    node._token = None          # the change revoked every token
+    return token_of(node, "testing")
+
+
+def replay(node, tok, stages):
+    for method, path, params, body, want in stages:
+        stage = (method, path, params)
+        r = node.api(method, path, params=params, json=body, token=tok)
+        if want == D:
+            assert r.status_code == 403 and r.json()["error"] == 4000, (stage, r.text)
+            continue
+        assert r.status_code == 200, (stage, r.text)
+        if want == 200:
+            continue
+        got = r.json()
+        if want[0] != [None]:
+            assert ids(got) == want[0], (stage, got)
+        else:
+            assert len(ids(got)) == 1, (stage, got)
+        assert failed(got) == want[1], (stage, got)
+
+
+def test_wazuh_white_security_suite(master):
+    """test_rbac_white_security_endpoints.tavern.yaml: per-item security:read, update and
+    delete on users, roles, policies and rules, and on the user-role, role-policy and
+    role-rule links."""
+    replay(master, wazuh_security_setup(master, SEC_WHITE, "white"), WHITE_STAGES)
+
+
+def test_wazuh_black_security_suite(master):
+    """test_rbac_black_security_endpoints.tavern.yaml, as above in black mode."""
+    replay(master, wazuh_security_setup(master, SEC_BLACK, "black"), BLACK_STAGES)
+
+
+def test_delete_several_in_one_request(master):
+    """Each deletion reloads the security store; the caller's compiled policies, checked
+    for the next id, stay valid (they were freed under it: vigild crashed)."""
+    for kind, key in (("rules", "rule_ids"), ("policies", "policy_ids"), ("roles", "role_ids")):
+        made = []
+        for i in range(4):
+            if kind == "rules":
+                body = ok(master.api("POST", "/security/rules", json={
+                    "name": "r%d" % i, "rule": {"MATCH": {"definition": "x%d" % i}}}))
+                made.append(body["data"]["affected_items"][0]["id"])
+            elif kind == "policies":
+                made.append(add_policy(master, "p%d" % i, ["agent:read"], ["agent:id:00%d" % i]))
+            else:
+                made.append(add_role(master, "role%d" % i))
+        body = ok(master.api("DELETE", "/security/" + kind,
+                             params={key: "%d,%d" % (made[0], made[1])}))
+        assert ids(body) == made[:2], body
+        body = ok(master.api("DELETE", "/security/" + kind, params={key: "all"}))
+        assert ids(body) == made[2:], body

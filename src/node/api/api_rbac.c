@@ -6,7 +6,9 @@
  * A change revokes the tokens it concerns, as Wazuh does: a role's policies
  * or a policy changed, the tokens carrying those roles; a security rule or a
  * role's rules changed, every run_as token.  Every list is filtered by the
- * caller's policies: a listed id it may not act on fails with 4000.
+ * caller's policies as Wazuh's expose_resources does: a listed id it may not
+ * act on fails with 4000, a list of only such ids is 403, and ids not listed
+ * (no list, or "all") are left out silently.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -45,15 +47,6 @@ static const struct kind k_policy = { REGISTRY_SEC_POLICY, "policy_ids", "policy
 static const struct kind k_rule = { REGISTRY_SEC_RULE, "rule_ids", "rule", 4022, 4005, 4005,
 	4003, RBAC_P_SECURITY_READ_RULE, RBAC_P_SECURITY_DELETE_RULE, "security rule",
 	"security rules" };
-
-static int
-allowed_id(struct api_req *r, enum rbac_perm p, long long id)
-{
-	char buf[24];
-
-	snprintf(buf, sizeof(buf), "%lld", id);
-	return api_allowed(r, p, buf);
-}
 
 static int
 exists(struct api_req *r, const struct kind *k, long long id)
@@ -169,12 +162,14 @@ list(struct api_req *r, const struct kind *k, const char *const *params)
 	if ((s = api_param_get(r, k->ids_key)) != NULL &&
 	    sec_parse_ids(r, k->ids_key, s, ids, &nids, 0, NULL) == -1)
 		return;
+	if (sec_deny_ids(r, k->read, ids, nids))
+		return;
 	if ((e = sec_envelope()) == NULL) {
 		api_reply_problem(r, 500, 1000, NULL);
 		return;
 	}
 	for (i = 0; i < nids; i++)
-		if (!allowed_id(r, k->read, ids[i]))
+		if (!sec_allowed_id(r, k->read, ids[i]))
 			sec_fail_id(e, ids[i], 4000);
 		else if (!exists(r, k, ids[i]))
 			sec_fail_id(e, ids[i], k->missing);
@@ -187,7 +182,7 @@ list(struct api_req *r, const struct kind *k, const char *const *params)
 			if (j == nids)
 				continue;
 		}
-		if (!allowed_id(r, k->read, id))
+		if (!sec_allowed_id(r, k->read, id))
 			continue;
 		if (matched >= offset && matched < offset + limit)
 			envelope_affect(e, item_json(r, k, id));
@@ -446,7 +441,8 @@ delete(struct api_req *r, const struct kind *k, const char *const *params)
 		api_reply_problem(r, 400, 0, detail);
 		return;
 	}
-	if (sec_parse_ids(r, k->ids_key, s, ids, &nids, 1, &all) == -1)
+	if (sec_parse_ids(r, k->ids_key, s, ids, &nids, 1, &all) == -1 ||
+	    sec_deny_ids(r, k->del, ids, nids))
 		return;
 	if ((e = sec_envelope()) == NULL) {
 		api_reply_problem(r, 500, 1000, NULL);
@@ -455,10 +451,10 @@ delete(struct api_req *r, const struct kind *k, const char *const *params)
 	if (all)
 		for (i = 0; i < count_of(r, k) && nids < SEC_MAX_IDS; i++)
 			if (id_at(r, k, i) > RBAC_MAX_ID_RESERVED &&
-			    allowed_id(r, k->del, id_at(r, k, i)))
+			    sec_allowed_id(r, k->del, id_at(r, k, i)))
 				ids[nids++] = id_at(r, k, i);
 	for (i = 0; i < nids; i++) {
-		if (!allowed_id(r, k->del, ids[i])) {
+		if (!sec_allowed_id(r, k->del, ids[i])) {
 			sec_fail_id(e, ids[i], 4000);
 			continue;
 		}
@@ -516,6 +512,9 @@ api_delete_rules(struct api_req *r)
 /*
  * links: POST / DELETE /security/roles/{role_id}/policies?policy_ids=
  * [&position=] and .../rules?rule_ids=.  The role is the affected item.
+ * Each policy or rule needs security:update (link) or security:delete
+ * (unlink) on it.  DELETE with "all" unlinks every one the caller may,
+ * leaving the others out of the answer (as Wazuh).
  */
 static void
 links(struct api_req *r, const struct kind *k, int add)
@@ -527,12 +526,13 @@ links(struct api_req *r, const struct kind *k, int add)
 	static const char *const rule_params[] = { "pretty", "wait_for_complete", "rule_ids", NULL };
 	enum rbac_perm p = add ? (k->k == REGISTRY_SEC_POLICY ? RBAC_P_SECURITY_UPDATE_POLICY :
 	    RBAC_P_SECURITY_UPDATE_RULE) : k->del;
+	const struct sec_role *sr;
 	struct envelope *e;
 	long long role, ids[SEC_MAX_IDS], position = -1;
-	size_t nids, i;
+	size_t nids, i, n;
 	const char *s;
 	char *end, detail[96], all[128], some[128], none[128];
-	int rc, changed = 0;
+	int rc, every = 0, changed = 0;
 
 	if (api_check(r, k->k != REGISTRY_SEC_POLICY ? rule_params : add ? pol_add_params :
 	    pol_del_params) == -1 ||
@@ -543,8 +543,18 @@ links(struct api_req *r, const struct kind *k, int add)
 		api_reply_problem(r, 400, 0, detail);
 		return;
 	}
-	if (sec_parse_ids(r, k->ids_key, s, ids, &nids, 0, NULL) == -1)
+	if (sec_parse_ids(r, k->ids_key, s, ids, &nids, !add, &every) == -1 ||
+	    sec_deny_ids(r, p, ids, nids))
 		return;
+	if (every && (sr = api_sec_role(r->node->api_sec, role)) != NULL) {
+		n = k->k == REGISTRY_SEC_POLICY ? sr->npolicies : sr->nrules;
+		for (i = 0; i < n && nids < SEC_MAX_IDS; i++) {
+			long long id = k->k == REGISTRY_SEC_POLICY ? sr->policies[i] : sr->rules[i];
+
+			if (sec_allowed_id(r, p, id))
+				ids[nids++] = id;
+		}
+	}
 	if (add && (s = api_param_get(r, "position")) != NULL) {
 		position = strtoll(s, &end, 10);
 		if (end == s || *end != '\0') {
@@ -561,12 +571,14 @@ links(struct api_req *r, const struct kind *k, int add)
 		return;
 	}
 	for (i = 0; i < nids; i++) {
-		if (!allowed_id(r, p, ids[i])) {
+		if (!sec_allowed_id(r, p, ids[i])) {
 			sec_fail_id(e, ids[i], 4000);
 			continue;
 		}
 		if (role <= RBAC_MAX_ID_RESERVED) {
-			sec_fail_id(e, role, api_sec_role(r->node->api_sec, role) ? 4008 : 4002);
+			if (!every)
+				sec_fail_id(e, role, api_sec_role(r->node->api_sec, role) ? 4008 :
+				    4002);
 			continue;
 		}
 		if (api_sec_role(r->node->api_sec, role) == NULL) {

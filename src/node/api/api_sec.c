@@ -190,8 +190,14 @@ api_sec_reload(struct api_sec *s)
 	}
 	store_free(s->store);
 	s->store = st;
+	/*
+	 * Compiled policies of the old version are never handed out again, but
+	 * stay allocated until their slot is reused: the request that changed
+	 * the store still checks its next items with its own (as Wazuh decides
+	 * a request's permissions once, before it runs).  Freeing them here
+	 * left that request reading freed memory.
+	 */
 	s->version++;
-	cache_clear(s);
 	return 0;
 }
 

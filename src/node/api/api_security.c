@@ -234,6 +234,29 @@ sec_fail_id(struct envelope *e, long long id, int code)
 	envelope_fail(e, buf, code);
 }
 
+int
+sec_allowed_id(struct api_req *r, enum rbac_perm p, long long id)
+{
+	char buf[24];
+
+	snprintf(buf, sizeof(buf), "%lld", id);
+	return api_allowed(r, p, buf);
+}
+
+int
+sec_deny_ids(struct api_req *r, enum rbac_perm p, const long long *ids, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		if (sec_allowed_id(r, p, ids[i]))
+			return 0;
+	if (n == 0)
+		return 0;
+	api_reply_denied(r, p);
+	return 1;
+}
+
 /* GET /security/users/me */
 void
 api_get_user_me(struct api_req *r)
@@ -308,7 +331,10 @@ api_get_user_me_policies(struct api_req *r)
 static const char *const users_params[] = { "pretty", "wait_for_complete", "user_ids", "offset",
 	"limit", NULL };
 
-/* GET /security/users: every user, or those of user_ids (unknown ones fail with 5001). */
+/*
+ * GET /security/users: every user the caller may read, or those of user_ids
+ * (refused ones fail with 4000, unknown ones with 5001; none readable: 403).
+ */
 void
 api_get_users(struct api_req *r)
 {
@@ -324,6 +350,8 @@ api_get_users(struct api_req *r)
 	if ((s = api_param_get(r, "user_ids")) != NULL &&
 	    sec_parse_ids(r, "user_ids", s, ids, &nids, 0, NULL) == -1)
 		return;
+	if (sec_deny_ids(r, RBAC_P_SECURITY_READ_USER, ids, nids))
+		return;
 	if (registry_user_list(r->node->reg, &v, &n) == -1 || (e = sec_envelope()) == NULL) {
 		free(v);
 		api_reply_problem(r, 500, 1000, NULL);
@@ -332,7 +360,9 @@ api_get_users(struct api_req *r)
 	for (i = 0; i < nids; i++) {
 		for (j = 0; j < n && v[j].id != ids[i]; j++)
 			;
-		if (j == n)
+		if (!sec_allowed_id(r, RBAC_P_SECURITY_READ_USER, ids[i]))
+			sec_fail_id(e, ids[i], 4000);
+		else if (j == n)
 			sec_fail_id(e, ids[i], 5001);
 	}
 	for (i = 0; i < n; i++) {
@@ -342,6 +372,8 @@ api_get_users(struct api_req *r)
 			if (j == nids)
 				continue;
 		}
+		if (!sec_allowed_id(r, RBAC_P_SECURITY_READ_USER, v[i].id))
+			continue;
 		if (matched >= offset && matched < offset + limit)
 			envelope_affect(e, user_json(&v[i]));
 		matched++;
@@ -400,9 +432,10 @@ static const char *const delete_users_params[] = { "pretty", "wait_for_complete"
 	NULL };
 
 /*
- * DELETE /security/users?user_ids=: reserved users fail with 5004, the
- * caller itself with 5008, unknown ids with 5001; with "all", those are
- * left out of the answer as Wazuh's post-processing does.
+ * DELETE /security/users?user_ids=: users the caller may not delete fail
+ * with 4000 (all of them: 403), reserved users with 5004, the caller itself
+ * with 5008, unknown ids with 5001; with "all", those are left out of the
+ * answer as Wazuh's post-processing does.
  */
 void
 api_delete_users(struct api_req *r)
@@ -420,7 +453,8 @@ api_delete_users(struct api_req *r)
 		api_reply_problem(r, 400, 0, "Missing query parameter 'user_ids'");
 		return;
 	}
-	if (sec_parse_ids(r, "user_ids", s, ids, &nids, 1, &all) == -1)
+	if (sec_parse_ids(r, "user_ids", s, ids, &nids, 1, &all) == -1 ||
+	    sec_deny_ids(r, RBAC_P_SECURITY_DELETE_USER, ids, nids))
 		return;
 	if ((e = sec_envelope()) == NULL) {
 		api_reply_problem(r, 500, 1000, NULL);
@@ -430,11 +464,16 @@ api_delete_users(struct api_req *r)
 		if (registry_user_list(r->node->reg, &v, &n) == -1)
 			goto err;
 		for (i = 0; i < n && nids < SEC_MAX_IDS; i++)
-			if (v[i].id > RBAC_MAX_ID_RESERVED && v[i].id != r->uid)
+			if (v[i].id > RBAC_MAX_ID_RESERVED && v[i].id != r->uid &&
+			    sec_allowed_id(r, RBAC_P_SECURITY_DELETE_USER, v[i].id))
 				ids[nids++] = v[i].id;
 		free(v);
 	}
 	for (i = 0; i < nids; i++) {
+		if (!sec_allowed_id(r, RBAC_P_SECURITY_DELETE_USER, ids[i])) {
+			sec_fail_id(e, ids[i], 4000);
+			continue;
+		}
 		if ((rc = lookup(r, ids[i], &u)) == -1)
 			goto out;
 		if (rc == 0)
@@ -524,18 +563,22 @@ static const char *const user_roles_params[] = { "pretty", "wait_for_complete", 
  * unlinks roles.  Changing a user's roles revokes its tokens (Wazuh's
  * invalid_users_tokens): its next token carries the new roles.  Wazuh's
  * "position" is not taken: a user's permissions are the union of its
- * roles, so their order does not matter.
+ * roles, so their order does not matter.  Each role needs security:update
+ * (link) or security:delete (unlink) on it: refused ones fail with 4000,
+ * all refused is 403.  DELETE with role_ids=all unlinks every role of the
+ * user the caller may, leaving the others out of the answer (as Wazuh).
  */
 static void
 user_roles(struct api_req *r, int add)
 {
+	enum rbac_perm p = add ? RBAC_P_SECURITY_UPDATE_ROLE : RBAC_P_SECURITY_DELETE_ROLE;
 	struct registry_user u;
 	struct envelope *e;
 	long long uid, rids[SEC_MAX_IDS];
 	size_t nrids, i;
 	const char *s, *name;
 	char all[192], some[192], none[192];
-	int found, rc, changed = 0;
+	int found, rc, every = 0, changed = 0;
 
 	if (api_check(r, user_roles_params) == -1 || sec_path_id(r, 2, &uid) == -1)
 		return;
@@ -543,8 +586,8 @@ user_roles(struct api_req *r, int add)
 		api_reply_problem(r, 400, 0, "Missing query parameter 'role_ids'");
 		return;
 	}
-	if (sec_parse_ids(r, "role_ids", s, rids, &nrids, 0, NULL) == -1 ||
-	    (found = lookup(r, uid, &u)) == -1)
+	if (sec_parse_ids(r, "role_ids", s, rids, &nrids, !add, &every) == -1 ||
+	    sec_deny_ids(r, p, rids, nrids) || (found = lookup(r, uid, &u)) == -1)
 		return;
 	if (found == 0 && !add) {
 		api_reply_problem(r, 404, 5001, NULL);
@@ -554,7 +597,14 @@ user_roles(struct api_req *r, int add)
 		api_reply_problem(r, 500, 1000, NULL);
 		return;
 	}
+	for (i = 0; every && i < u.nroles; i++)
+		if (sec_allowed_id(r, p, u.roles[i]))
+			rids[nrids++] = u.roles[i];
 	for (i = 0; i < nrids; i++) {
+		if (!sec_allowed_id(r, p, rids[i])) {
+			sec_fail_id(e, rids[i], 4000);
+			continue;
+		}
 		if (found == 0) {
 			sec_fail_id(e, uid, 5001);
 			break;
@@ -564,7 +614,8 @@ user_roles(struct api_req *r, int add)
 			continue;
 		}
 		if (uid <= RBAC_MAX_ID_RESERVED) {
-			sec_fail_id(e, uid, 4008);
+			if (!every)
+				sec_fail_id(e, uid, 4008);
 			continue;
 		}
 		rc = add ? registry_user_role_add(r->node->reg, uid, (int)rids[i]) :

@@ -5,6 +5,8 @@
 #include <stddef.h>
 #include <jansson.h>
 
+#include "node/api/rbac.h"
+
 struct api_req;
 struct envelope;
 
@@ -26,6 +28,15 @@ int sec_parse_range(struct api_req *r, long *limit, long *offset);
 json_t *sec_read_body(struct api_req *r, const char *const *allowed);
 /* sec_body_string: member key as a string; replies 400 and NULL when absent (required) or not one. */
 const char *sec_body_string(struct api_req *r, json_t *o, const char *key, int required);
+/* sec_allowed_id: api_allowed on the numeric id of p's resource type (user:id, role:id...). */
+int sec_allowed_id(struct api_req *r, enum rbac_perm p, long long id);
+/*
+ * sec_deny_ids: Wazuh's expose_resources on the ids a request names: when
+ * the caller may act on none of them with p, replies 403 (4000) and returns
+ * 1; else 0 (the handler fails each refused id with 4000).  Ids not named
+ * ("all", or none) are instead left out silently by the handler.
+ */
+int sec_deny_ids(struct api_req *r, enum rbac_perm p, const long long *ids, size_t n);
 /* sec_fail_id: id failed with code. */
 void sec_fail_id(struct envelope *e, long long id, int code);
 
