@@ -39,6 +39,8 @@ struct api_req {
 	int wait_for_complete;           /* no request timeout (3021) */
 };
 
+/* api_agent_id_param: a path agent_id (^\d+$, 3..8 digits); else replies 400, -1 (api_agents.c). */
+long api_agent_id_param(struct api_req *r, const char *id);
 /* api_agents_snapshot: the registry's agents as a pointer array (api_agents.c; caller frees). */
 struct agent **api_agents_snapshot(struct registry *reg, size_t *n);
 /* api_reply_agents: GET /agents's answer for the query in params (api_agents.c). */

@@ -22,6 +22,24 @@
 
 #include <openssl/evp.h>
 
+/* api_agent_id_param: a path agent_id (^\d+$, 3..8 digits); else replies 400 and returns -1. */
+long
+api_agent_id_param(struct api_req *r, const char *id)
+{
+	size_t i, len = strlen(id);
+	char detail[160];
+
+	for (i = 0; i < len; i++)
+		if (!isdigit((unsigned char)id[i]))
+			break;
+	if (len >= 3 && len <= 8 && i == len)
+		return strtol(id, NULL, 10);
+	snprintf(detail, sizeof(detail), "'%.40s' does not match '^\\d+$' or is too short "
+	    "- 'agent_id'", id);
+	api_reply_problem(r, 400, 0, detail);
+	return -1;
+}
+
 /* api_agents_snapshot: the registry's agents as a pointer array (caller frees), or NULL. */
 struct agent **
 api_agents_snapshot(struct registry *reg, size_t *n)
@@ -490,24 +508,13 @@ api_put_agent_restart(struct api_req *r)
 {
 	struct agent_job *j;
 	const char *id = r->segs[1];
-	size_t i, len = strlen(id);
+	long n;
 
-	if (api_check(r, restart1_params) == -1)
+	if (api_check(r, restart1_params) == -1 || (n = api_agent_id_param(r, id)) < 0)
 		return;
-	for (i = 0; i < len; i++)
-		if (!isdigit((unsigned char)id[i]))
-			break;
-	if (len < 3 || len > 8 || i != len) {
-		char detail[160];
-
-		snprintf(detail, sizeof(detail), "'%.40s' does not match '^\\d+$' or is too short "
-		    "- 'agent_id'", id);
-		api_reply_problem(r, 400, 0, detail);
-		return;
-	}
 	if ((j = job_new(r, AGENT_CMD_RESTART, 0)) == NULL)
 		return;
-	job_submit(j, (unsigned int)strtoul(id, NULL, 10), id);
+	job_submit(j, (unsigned int)n, id);
 	job_start(j);
 }
 

@@ -3,7 +3,6 @@
  * stats/distinct, outdated, no_group, summary/os, {agent_id}/key and
  * {agent_id}/group/is_sync.
  */
-#include <ctype.h>
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -169,25 +168,6 @@ out:
 	agents_query_free(&q);
 }
 
-/* path_agent_id: the path's agent_id (^\d+$, 3..8 digits); else replies 400 and returns -1. */
-static long
-path_agent_id(struct api_req *r)
-{
-	const char *id = r->segs[1];
-	size_t i, len = strlen(id);
-	char detail[160];
-
-	for (i = 0; i < len; i++)
-		if (!isdigit((unsigned char)id[i]))
-			break;
-	if (len >= 3 && len <= 8 && i == len)
-		return strtol(id, NULL, 10);
-	snprintf(detail, sizeof(detail), "'%.40s' does not match '^\\d+$' or is too short "
-	    "- 'agent_id'", id);
-	api_reply_problem(r, 400, 0, detail);
-	return -1;
-}
-
 /*
  * one_agent: the agent of the path for a per-agent envelope: NULL with the
  * failure recorded in e (1703 for 000 when no_manager, 1701 unknown).
@@ -221,7 +201,7 @@ api_get_agent_key(struct api_req *r)
 	long id;
 	int ll;
 
-	if (api_check(r, plain_params) == -1 || (id = path_agent_id(r)) < 0)
+	if (api_check(r, plain_params) == -1 || (id = api_agent_id_param(r, r->segs[1])) < 0)
 		return;
 	if ((e = envelope_new()) == NULL) {
 		api_reply_problem(r, 500, 1000, NULL);
@@ -257,7 +237,7 @@ api_get_agent_is_sync(struct api_req *r)
 	char idstr[16];
 	long id;
 
-	if (api_check(r, plain_params) == -1 || (id = path_agent_id(r)) < 0)
+	if (api_check(r, plain_params) == -1 || (id = api_agent_id_param(r, r->segs[1])) < 0)
 		return;
 	if ((e = envelope_new()) == NULL) {
 		api_reply_problem(r, 500, 1000, NULL);

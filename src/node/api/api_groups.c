@@ -5,7 +5,6 @@
  * change is pushed to the workers, and an agent's group list travels with its
  * key entry, so the node holding the agent can send it its merged.mg.
  */
-#include <ctype.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -42,24 +41,6 @@ api_group_param_ok(struct api_req *r, const char *g, const char *what)
 	    "[A-Za-z0-9.\\\\-_]+$' - '%s'", 160, g != NULL ? g : "", what);
 	api_reply_problem(r, 400, 0, g != NULL ? detail : NULL);
 	return 0;
-}
-
-/* agent_id_param: a path agent_id (^\d+$, 3..8 digits); else replies 400 and returns -1. */
-static long
-agent_id_param(struct api_req *r, const char *id)
-{
-	size_t i, len = strlen(id);
-	char detail[160];
-
-	for (i = 0; i < len; i++)
-		if (!isdigit((unsigned char)id[i]))
-			break;
-	if (len >= 3 && len <= 8 && i == len)
-		return strtol(id, NULL, 10);
-	snprintf(detail, sizeof(detail), "'%.40s' does not match '^\\d+$' or is too short "
-	    "- 'agent_id'", id);
-	api_reply_problem(r, 400, 0, detail);
-	return -1;
 }
 
 /*
@@ -897,7 +878,7 @@ api_put_agent_group(struct api_req *r)
 	long id;
 	int replace, rc;
 
-	if (api_check(r, put_agent_group_params) == -1 || (id = agent_id_param(r, r->segs[1])) < 0 ||
+	if (api_check(r, put_agent_group_params) == -1 || (id = api_agent_id_param(r, r->segs[1])) < 0 ||
 	    !api_group_param_ok(r, g, "group_id") || (replace = force_param(r)) == -1)
 		return;
 	if (groups_get(n->groups, g) == NULL) {
@@ -932,7 +913,7 @@ api_delete_agent_group(struct api_req *r)
 	long id;
 	int rc, re;
 
-	if (api_check(r, basic_params) == -1 || (id = agent_id_param(r, r->segs[1])) < 0 ||
+	if (api_check(r, basic_params) == -1 || (id = api_agent_id_param(r, r->segs[1])) < 0 ||
 	    !api_group_param_ok(r, g, "group_id"))
 		return;
 	if ((a = registry_agent_by_id(n->reg, (unsigned int)id)) == NULL || a->removed) {
@@ -987,7 +968,7 @@ api_delete_agent_groups(struct api_req *r)
 	long id;
 	int rc, re, has_default = 0;
 
-	if (api_check(r, agent_groups_params) == -1 || (id = agent_id_param(r, r->segs[1])) < 0)
+	if (api_check(r, agent_groups_params) == -1 || (id = api_agent_id_param(r, r->segs[1])) < 0)
 		return;
 	if (list != NULL && strlen(list) >= sizeof(buf)) {
 		api_reply_problem(r, 400, 0, "'groups_list' is too long");
