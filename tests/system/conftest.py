@@ -14,15 +14,7 @@ import vigil  # noqa: E402
 def procs():
     started = []
     yield started
-    failure = None
-    for p in reversed(started):
-        try:
-            p.stop()
-        except Exception as e:  # cleanup must go on for the others
-            p.kill()
-            failure = failure or e
-    if failure is not None:  # a sanitizer report at exit fails the test that ran it
-        raise failure
+    vigil.stop_all(started)
 
 
 @pytest.fixture

@@ -32,10 +32,6 @@ def bad(node, code, **params):
     return body
 
 
-def n_active(node):
-    return sum(a["status"] == "active" for a in node.agents().values())
-
-
 @pytest.fixture(scope="module")
 def lab(tmp_path_factory):
     tmp = tmp_path_factory.mktemp("agents_query")
@@ -47,11 +43,11 @@ def lab(tmp_path_factory):
         web = vigil.Sim(tmp, node, 4, name="web", args=["--keepalive", "1", "--version", "4.12.0",
                                                        "--enroll-concurrency", "1"])
         started.append(web)
-        vigil.wait_for(lambda: n_active(node) == 5, 60, what="4 web agents active")
+        vigil.wait_for(lambda: vigil.n_active(node) == 5, 60, what="4 web agents active")
         db = vigil.Sim(tmp, node, 3, name="db", args=["--keepalive", "1", "--version", "4.9.2",
                                                     "--enroll-concurrency", "1"])
         started.append(db)
-        vigil.wait_for(lambda: n_active(node) == 8, 60, what="3 db agents active")
+        vigil.wait_for(lambda: vigil.n_active(node) == 8, 60, what="3 db agents active")
         for name in ("nc-1", "nc-2"):
             assert enroll_raw(node, "OSSEC A:'%s'\n" % name).startswith("OSSEC K:'")
         agents = node.agents()
@@ -61,15 +57,7 @@ def lab(tmp_path_factory):
             ["nc-1", "nc-2"]
         yield node
     finally:
-        failure = None
-        for p in reversed(started):
-            try:
-                p.stop()
-            except Exception as e:  # stop the others too, then report it
-                p.kill()
-                failure = failure or e
-        if failure is not None:
-            raise failure
+        vigil.stop_all(started)
 
 
 def test_q_each_operator(lab):
@@ -208,7 +196,7 @@ def test_older_than(tmp_path, procs):
     procs.append(node)
     sim = vigil.Sim(tmp_path, node, 2, name="old", args=["--keepalive", "1"])
     procs.append(sim)
-    vigil.wait_for(lambda: n_active(node) == 3, 60, what="2 agents active")
+    vigil.wait_for(lambda: vigil.n_active(node) == 3, 60, what="2 agents active")
     assert enroll_raw(node, "OSSEC A:'never'\n").startswith("OSSEC K:'003 ")
     assert ids(get(node, older_than="1h")) == []
     # Silence the two agents; their keepalives age, the never-connected one ages by dateAdd.

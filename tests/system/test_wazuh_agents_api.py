@@ -27,22 +27,6 @@ def ids(r):
     return [a["id"] for a in items(r)]
 
 
-def n_active(node):
-    return sum(a["status"] == "active" for a in node.agents().values())
-
-
-def stop_all(started):
-    failure = None
-    for p in reversed(started):
-        try:
-            p.stop()
-        except Exception as e:  # stop the others too, then report it
-            p.kill()
-            failure = failure or e
-    if failure is not None:
-        raise failure
-
-
 @pytest.fixture(scope="module")
 def lab(tmp_path_factory):
     tmp = tmp_path_factory.mktemp("wazuh_agents_api")
@@ -53,16 +37,16 @@ def lab(tmp_path_factory):
         new = vigil.Sim(tmp, node, 2, name="new", args=["--keepalive", "1", "--version", "4.12.0",
                                                       "--enroll-concurrency", "1"])
         started.append(new)
-        vigil.wait_for(lambda: n_active(node) == 3, 60, what="2 new agents active")
+        vigil.wait_for(lambda: vigil.n_active(node) == 3, 60, what="2 new agents active")
         old = vigil.Sim(tmp, node, 1, name="old", args=["--keepalive", "1", "--version", "4.9.2"])
         started.append(old)
-        vigil.wait_for(lambda: n_active(node) == 4, 60, what="1 old agent active")
+        vigil.wait_for(lambda: vigil.n_active(node) == 4, 60, what="1 old agent active")
         for name in ("nc-1", "nc-2"):
             assert enroll_raw(node, "OSSEC A:'%s'\n" % name).startswith("OSSEC K:'")
         assert sorted(node.agents()) == ["%03d" % i for i in range(6)]
         yield node
     finally:
-        stop_all(started)
+        vigil.stop_all(started)
 
 
 # ---- a query parameter given twice ----
@@ -74,7 +58,7 @@ def test_repeated_list_parameter_restarts_both(lab):
     body = r.json()
     assert sorted(body["data"]["affected_items"]) == ["001", "002"], body
     assert body["data"]["failed_items"] == []
-    vigil.wait_for(lambda: n_active(lab) == 4, 60, what="001 and 002 back after the restart")
+    vigil.wait_for(lambda: vigil.n_active(lab) == 4, 60, what="001 and 002 back after the restart")
     assert ids(lab.api("GET", "/agents", params=[("agents_list", "001"), ("agents_list", "003"),
                                                   ("agents_list", "004,005")])) == \
         ["001", "003", "004", "005"]

@@ -76,6 +76,25 @@ def free_port():
         return s.getsockname()[1]
 
 
+def stop_all(started):
+    """Stops every process in started, newest first; then raises the first failure (a
+    sanitizer report at exit fails the test that ran the process)."""
+    failure = None
+    for p in reversed(started):
+        try:
+            p.stop()
+        except Exception as e:  # stop the others too, then report it
+            p.kill()
+            failure = failure or e
+    if failure is not None:
+        raise failure
+
+
+def n_active(node):
+    """How many of node's agents (000 included) are active."""
+    return sum(a["status"] == "active" for a in node.agents().values())
+
+
 def wait_for(pred, timeout=10.0, interval=0.05, what="condition"):
     """Polls pred() until it returns a truthy value or timeout passes (bounded)."""
     deadline = time.monotonic() + timeout
