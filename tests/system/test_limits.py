@@ -194,6 +194,31 @@ def test_enrollment_total_rate(tmp_path, procs):
     assert r.startswith("ERROR: ") and "try again later" in r, r
 
 
+def test_enrollment_limits_are_the_masters_for_forwarded_requests(tmp_path, procs):
+    """A worker forwards well-formed enrollments to the master, and the master's limits
+    hold for them as for its own: per agent address, and in total.  A worker with no
+    limits of its own (or two workers) cannot enroll more than the master allows; before,
+    the master decided forwarded lines without looking at its rates."""
+    m, key = cluster_master(tmp_path, procs, args=["--enroll-per-minute", "1",
+                                                    "--enroll-burst", "2",
+                                                    "--enroll-total-per-minute", "1",
+                                                    "--enroll-total-burst", "3"])
+    w = start_worker(tmp_path, procs, m, key)      # no limits: vigil.Node sets them to 0
+    assert enroll_from(w, "OSSEC A:'fw-1'\n", src="127.0.0.2").startswith("OSSEC K:'")
+    assert enroll_from(w, "OSSEC A:'fw-2'\n", src="127.0.0.2").startswith("OSSEC K:'")
+    r = enroll_from(w, "OSSEC A:'fw-3'\n", src="127.0.0.2")
+    assert r.startswith("ERROR: ") and "try again later" in r, r
+    # another address, on the master itself: the third and last of the total's burst
+    assert enroll_from(m, "OSSEC A:'direct-1'\n", src="127.0.0.3").startswith("OSSEC K:'")
+    r = enroll_from(w, "OSSEC A:'fw-4'\n", src="127.0.0.4")
+    assert r.startswith("ERROR: ") and "try again later" in r, r
+    names = [a["name"] for a in m.agents().values()]
+    assert "fw-3" not in names and "fw-4" not in names
+    assert {"fw-1", "fw-2", "direct-1"} <= set(names)
+    vigil.wait_for(lambda: m.stats().get("enroll_rate_limited", 0) == 2, 5,
+                   what="the master counted both refusals")
+
+
 def api_conn(node):
     raw = socket.create_connection(("127.0.0.1", node.api_port), timeout=10)
     return tls_client().wrap_socket(raw)

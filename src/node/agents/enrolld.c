@@ -275,14 +275,15 @@ enroll_decide(struct node *n, const char *peer, const struct enroll_req *r,
 }
 
 /*
- * enroll_rate_check: a complete request line from c: 0 when the rate limits
- * (per source, then all sources together) let it go on, else -1 with the
- * ERROR reply written into out (counted; logged now and then).
+ * enroll_rate_check: a complete request line from address src (peer, as
+ * logged): 0 when the rate limits (per source, then all sources together)
+ * let it go on, else -1 with the ERROR reply written into out (counted;
+ * logged now and then).  The master checks the lines workers forward too,
+ * under the agent's address: the limits are the cluster's, not one node's.
  */
 static int
-enroll_rate_check(struct enroll_conn *c, struct enroll_out *out)
+enroll_rate_check(struct node *n, const char *src, const char *peer, struct enroll_out *out)
 {
-	struct node *n = c->node;
 	struct timespec ts;
 	uint64_t now_ms;
 	const char *why;
@@ -292,7 +293,7 @@ enroll_rate_check(struct enroll_conn *c, struct enroll_out *out)
 
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	now_ms = (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
-	if (!srclimit_rate_take(n->enroll_rate, c->src, now_ms))
+	if (!srclimit_rate_take(n->enroll_rate, src, now_ms))
 		why = ENROLL_ERR_RATE_SOURCE;
 	else if (!srclimit_bucket_take(&n->enroll_total, (unsigned int)n->cfg.enroll_total_per_minute,
 	    (unsigned int)n->cfg.enroll_total_burst, now_ms))
@@ -303,7 +304,7 @@ enroll_rate_check(struct enroll_conn *c, struct enroll_out *out)
 	n->stats.enroll_failures++;
 	if (srclimit_log_ok(&n->enroll_rate_log, node_now(n), NODE_GATE_LOG_S, &more))
 		log_warnx("enroll %s: refused: %s (--enroll-%sper-minute); %lu more "
-		    "since the last message", c->peer, why, total ? "total-" : "",
+		    "since the last message", peer, why, total ? "total-" : "",
 		    more);
 	len = enroll_format_error(out->text, sizeof(out->text), why);
 	if (len <= 0)
@@ -360,7 +361,7 @@ enroll_read_cb(struct bufferevent *bev, void *arg)
 	if (used > 0) {
 		struct enroll_out out;
 
-		if (enroll_rate_check(c, &out) == -1) {
+		if (enroll_rate_check(c->node, c->src, c->peer, &out) == -1) {
 			enroll_reply(c, out.text, out.len);
 			explicit_bzero(&r, sizeof(r));
 			evbuffer_drain(in, evbuffer_get_length(in));
@@ -421,7 +422,7 @@ enrolld_process_line(struct node *n, const char *line, size_t len, const char *p
 	if (used < 0)
 		enroll_error(n, peer, &out, used == -1 && r.error != NULL ? r.error :
 		    ENROLL_ERR_REQUEST);
-	else
+	else if (enroll_rate_check(n, peer, peer, &out) == 0)
 		enroll_decide(n, peer, &r, &out);
 	explicit_bzero(&r, sizeof(r));
 	if (out.len >= cap)

@@ -9,7 +9,9 @@
 int enrolld_listen(struct node *n);
 /*
  * enrolld_process_line: the master decides a request line forwarded by a
- * worker from peer; writes the reply text (NUL-terminated) into reply.
+ * worker from peer, under the master's own enrollment rate limits (per
+ * source: peer; and in total); writes the reply text (NUL-terminated) into
+ * reply.
  * Returns its length, -1 if cap is too small.
  */
 ssize_t enrolld_process_line(struct node *n, const char *line, size_t len, const char *peer,
