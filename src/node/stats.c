@@ -58,6 +58,8 @@ node_stats_json(struct node *n)
 	SET("reconnects_sent", s->reconnects_sent);
 	SET("api_requests", s->api_requests);
 	SET("logins_refused", s->logins_refused);
+	SET("api_bodies_short", s->api_bodies_short);
+	SET("api_body_reserved", n->api_body_reserved);
 	SET("logins_checking", s->logins_checking);
 	SET("sync_applied", s->sync_applied);
 	SET("sync_stale", s->sync_stale);

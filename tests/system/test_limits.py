@@ -293,6 +293,39 @@ def test_api_per_source_cap(tmp_path, procs):
     assert "api: 127.0.0.2 refused: 4 connections from that address" in node.output()
 
 
+def post_body(node, size):
+    """An unauthenticated POST with a body of size bytes on a new connection: 413 when the
+    body is over the connection's limit, else 401 (the body is read before the token)."""
+    r = requests.post(node.url + "/security/users", data=b"x" * size, verify=False,
+                      headers={"Content-Type": "application/json", "Connection": "close"},
+                      timeout=30)
+    return r.status_code
+
+
+def test_api_bodies_share_a_budget(tmp_path, procs):
+    """Each API connection may send a body up to --api-max-body-kib only while the bodies'
+    budget lasts (reserved at the accept, for the connection's life); beyond it a connection
+    takes 64 KiB, and a larger body is answered 413.  Silent connections holding the budget
+    cannot grow the node: 256 connections of 10 MiB each could hold 2.5 GiB before."""
+    node = vigil.Node(tmp_path, args=["--api-max-body-kib", "1024",
+                                      "--api-body-budget-kib", "2048"])
+    procs.append(node)
+    assert post_body(node, 512 * 1024) == 401
+    holders = knock(node.api_port, 2)
+    try:
+        vigil.wait_for(lambda: node.stats().get("api_body_reserved") == 2 << 20, 10,
+                       what="two silent connections holding the whole budget")
+        assert post_body(node, 512 * 1024) == 413
+        assert post_body(node, 16 * 1024) == 401       # small bodies always fit
+        assert node.stats_after().get("api_bodies_short", 0) >= 2
+    finally:
+        close_all(holders)
+    vigil.wait_for(lambda: node.stats().get("api_body_reserved") == 0, 15,
+                   what="the budget given back when the holders went")
+    assert post_body(node, 512 * 1024) == 401
+    assert post_body(node, 1024 * 1024 + 1) == 413     # over --api-max-body-kib
+
+
 def cluster_master(tmp_path, procs, args=(), nofile=None):
     k = tmp_path / "cluster.key"
     k.write_text("vigil-test-cluster-key-0123456789\n")

@@ -31,7 +31,17 @@
 #include "node/core/agent.h"
 #include "node/registry/registry.h"
 
-#define API_MAX_BODY (10 * 1024 * 1024)   /* Wazuh's max_upload_size */
+/*
+ * Request bodies: each connection may take up to --api-max-body-kib (Wazuh's
+ * max_upload_size, 10 MiB) while --api-body-budget-kib lasts, reserved at the
+ * accept for the connection's life (evhttp 2.1 tells nothing between the
+ * accept and a complete request, so the reservation cannot wait for a
+ * Content-Length); once the budget is spent, a connection gets API_BODY_FLOOR,
+ * which every request but a group file upload fits in.  Bodies then hold at
+ * most the budget plus API_BODY_FLOOR per connection, where 256 connections
+ * of 10 MiB held 2.5 GiB.  A body over its connection's limit is answered 413.
+ */
+#define API_BODY_FLOOR (64 * 1024)
 /*
  * The request line and headers together.  A token is under 1 KiB and
  * aiohttp, Wazuh's server, takes lines of 8 KiB; one header line that never
@@ -271,6 +281,7 @@ struct api_conn {
 	int checked;                /* the admission ran */
 	int admitted;               /* counted in gate_api */
 	int busy;                   /* a complete request is being answered */
+	size_t body_reserved;       /* of the node's body budget (api_body_reserved) */
 };
 static int api_conn_idx = -1;
 
@@ -288,6 +299,7 @@ api_conn_ssl_free(void *parent, void *ptr, CRYPTO_EX_DATA *ad, int idx, long arg
 		return;
 	if (c->admitted)
 		node_gate_leave(&c->node->gate_api, c->src);
+	c->node->api_body_reserved -= c->body_reserved;
 	if (c->ev != NULL)
 		event_free(c->ev);
 	free(c);
@@ -934,6 +946,29 @@ out:
 
 #define API_MAX_IO (4 << 20)
 
+/*
+ * api_body_grant: the body limit of a connection being accepted, reserved
+ * from the budget into c (see API_BODY_FLOOR).  evhttp 2.1 copies the
+ * server's limit into the connection it creates right after api_bevcb.
+ */
+static size_t
+api_body_grant(struct node *n, struct api_conn *c)
+{
+	size_t max = (size_t)n->cfg.api_max_body_kib * 1024;
+	size_t budget = (size_t)n->cfg.api_body_budget_kib * 1024, left;
+
+	if (n->cfg.api_body_budget_kib == 0 || max <= API_BODY_FLOOR)
+		return max;
+	left = budget > n->api_body_reserved ? budget - n->api_body_reserved : 0;
+	if (left < API_BODY_FLOOR) {
+		n->stats.api_bodies_short++;
+		return API_BODY_FLOOR;
+	}
+	c->body_reserved = left < max ? left : max;
+	n->api_body_reserved += c->body_reserved;
+	return c->body_reserved;
+}
+
 static struct bufferevent *
 api_bevcb(struct event_base *base, void *arg)
 {
@@ -964,6 +999,7 @@ api_bevcb(struct event_base *base, void *arg)
 	if (bev == NULL)
 		return NULL;   /* as before: evhttp refuses the connection */
 	c->bev = bev;
+	evhttp_set_max_body_size(n->http, (ev_ssize_t)api_body_grant(n, c));
 	evtimer_add(c->ev, &now);
 	/*
 	 * An answer listing 50,000 agents is ~0.5 MB; at the default 16 KiB per
@@ -1014,8 +1050,10 @@ api_listen(struct node *n)
 		return -1;
 	evhttp_set_allowed_methods(n->http, EVHTTP_REQ_GET | EVHTTP_REQ_POST | EVHTTP_REQ_PUT |
 	    EVHTTP_REQ_DELETE | EVHTTP_REQ_HEAD | EVHTTP_REQ_OPTIONS | EVHTTP_REQ_PATCH);
-	evhttp_set_max_body_size(n->http, API_MAX_BODY);
+	evhttp_set_max_body_size(n->http, (ev_ssize_t)n->cfg.api_max_body_kib * 1024);
 	evhttp_set_max_headers_size(n->http, API_MAX_HEADERS);
+	/* a body over the limit is read and dropped, then answered 413: the client sees why */
+	evhttp_set_flags(n->http, EVHTTP_SERVER_LINGERING_CLOSE);
 	evhttp_set_timeout(n->http, API_TIMEOUT);
 	if (api_conn_idx == -1 &&
 	    (api_conn_idx = SSL_get_ex_new_index(0, NULL, NULL, NULL, api_conn_ssl_free)) == -1)

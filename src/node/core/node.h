@@ -108,6 +108,7 @@ struct node_stats {
 	uint64_t frames_timed_out;   /* agent connections closed on a frame begun too long ago
 	                              * (counted in deadline_closed too) */
 	uint64_t enroll_rate_limited; /* enrollment requests refused by the rate limits */
+	uint64_t api_bodies_short;   /* API connections given only API_BODY_FLOOR: budget spent */
 };
 
 /*
@@ -141,6 +142,7 @@ struct node {
 	struct evconnlistener *enroll_lsn;
 	struct evhttp *http;
 	struct api_sec *api_sec;        /* API security state (api_sec.c), master only */
+	size_t api_body_reserved;       /* bytes of --api-body-budget-kib given to connections */
 
 	struct event *tick_ev;          /* every second: timeouts, status */
 	time_t touch_flushed;           /* keepalive times last all written (main.c touch_flush) */
