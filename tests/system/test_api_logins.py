@@ -198,3 +198,39 @@ def test_client_gone_during_login(tmp_path, procs):
     assert node.stop() == 0
     for s in waiting:
         s.close()
+
+
+def test_new_passwords_are_hashed_off_the_loop(tmp_path, procs):
+    """POST /security/users and PUT /security/users/{id} hash the password (PBKDF2, 26 ms)
+    on the password threads, as a login's check: while those are busy the change waits
+    there, and with their queue full it is answered 429 (6001) at once, never hashed on
+    the event loop.  Once the queue has room the user is created and logs in, and its
+    password changes.  Before, both endpoints hashed on the loop whatever the queue held."""
+    node = node_with_slow_user(tmp_path, procs, ["--login-threads", "1", "--login-queue", "2"],
+                               rounds=10000000)
+    token = node.token()
+    waiting = [raw_login(node, "slowpoke") for _ in range(2)]
+    try:
+        vigil.wait_for(lambda: node.stats().get("logins_checking", 0) == 2, 20,
+                       what="two slow logins filling the queue")
+        r = node.api("POST", "/security/users", token=token,
+                      json={"username": "queued-out", "password": PASSWORD})
+        assert r.status_code == 429 and r.json() == TOO_MANY, r.text
+        r = node.api("PUT", "/security/users/1", token=token, json={"password": PASSWORD})
+        assert r.status_code == 429 and r.json() == TOO_MANY, r.text
+    finally:
+        for s in waiting:
+            s.close()
+    vigil.wait_for(lambda: node.stats().get("logins_checking", 1) == 0, 60,
+                   what="the slow logins checked")
+    create_user(node, "made-later")
+    r = login_from(node, "127.0.0.1", "made-later")
+    assert r.status_code == 200, r.text
+    users = node.api("GET", "/security/users", token=token).json()["data"]["affected_items"]
+    uid = [u["id"] for u in users if u["username"] == "made-later"][0]
+    assert "queued-out" not in [u["username"] for u in users]
+    r = node.api("PUT", "/security/users/%d" % uid, token=token,
+                 json={"password": "Other-Pass2!"})
+    assert r.status_code == 200 and r.json()["data"]["affected_items"][0]["id"] == uid, r.text
+    assert login_from(node, "127.0.0.1", "made-later").status_code == 401
+    assert login_from(node, "127.0.0.1", "made-later", "Other-Pass2!").status_code == 200

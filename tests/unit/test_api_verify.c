@@ -4,6 +4,7 @@
 #include <setjmp.h>
 #include <stdint.h>
 #include <cmocka.h>
+#include <stdio.h>
 #include <string.h>
 
 #include <event2/event.h>
@@ -14,6 +15,7 @@
 struct result {
 	int calls;
 	int ok;
+	char hash[AUTH_HASH_MAX];   /* a hash job's result, "" for NULL */
 };
 
 static void
@@ -23,6 +25,16 @@ done_cb(void *arg, int ok)
 
 	r->calls++;
 	r->ok = ok;
+}
+
+static void
+hashed_cb(void *arg, const char *hash)
+{
+	struct result *r = arg;
+
+	r->calls++;
+	r->ok = hash != NULL;
+	snprintf(r->hash, sizeof(r->hash), "%s", hash != NULL ? hash : "");
 }
 
 /* run_until: runs base until every result in v[0..n) has been called back (bounded). */
@@ -63,12 +75,13 @@ test_checks(void **state)
 	enum { N = sizeof(rows) / sizeof(rows[0]) };
 	struct event_base *base;
 	struct api_verify *v;
-	struct result res[N], extra = { 0, 0 };
+	struct result res[N], extra;
 	char hash[AUTH_HASH_MAX];
 	size_t i;
 
 	(void)state;
 	memset(res, 0, sizeof(res));
+	memset(&extra, 0, sizeof(extra));
 	assert_int_equal(auth_password_hash("correct horse", hash), 0);
 	assert_non_null(base = event_base_new());
 	assert_non_null(v = api_verify_new(base, 2, N));
@@ -125,6 +138,58 @@ test_free_with_checks_queued(void **state)
 	event_base_free(base);
 }
 
+/*
+ * Hash jobs share the threads and the queue with checks: each comes back once
+ * with a hash of its own password (salted: two hashes of one password differ),
+ * which checks true for it; a full queue refuses them at once; freed before
+ * they ran, they come back NULL.
+ */
+static void
+test_hash_jobs(void **state)
+{
+	static const char *const pw[] = { "correct horse", "battery staple", "correct horse" };
+	enum { N = sizeof(pw) / sizeof(pw[0]) };
+	struct event_base *base;
+	struct api_verify *v;
+	struct result res[N], extra, queued[4];
+	size_t i;
+
+	(void)state;
+	memset(res, 0, sizeof(res));
+	memset(&extra, 0, sizeof(extra));
+	memset(queued, 0, sizeof(queued));
+	assert_non_null(base = event_base_new());
+	assert_non_null(v = api_verify_new(base, 2, N));
+	for (i = 0; i < N; i++)
+		assert_int_equal(api_verify_hash(v, pw[i], hashed_cb, &res[i]), 0);
+	assert_int_equal(api_verify_submit(v, "x", "pbkdf2$x", done_cb, &extra), -1);
+	assert_int_equal(api_verify_hash(v, "x", hashed_cb, &extra), -1);
+	run_until(base, res, N);
+	for (i = 0; i < N; i++) {
+		assert_int_equal(res[i].calls, 1);
+		assert_int_equal(res[i].ok, 1);
+		assert_int_equal(strncmp(res[i].hash, "pbkdf2$", 7), 0);
+		assert_int_equal(auth_password_check(pw[i], res[i].hash), 1);
+		assert_int_equal(auth_password_check("wrong", res[i].hash), 0);
+	}
+	assert_string_not_equal(res[0].hash, res[2].hash);
+	assert_int_equal(extra.calls, 0);
+	api_verify_free(v);
+
+	assert_non_null(v = api_verify_new(base, 1, 4));
+	for (i = 0; i < 4; i++)
+		assert_int_equal(api_verify_hash(v, "pw", hashed_cb, &queued[i]), 0);
+	api_verify_free(v);
+	for (i = 0; i < 4; i++) {
+		assert_int_equal(queued[i].calls, 1);
+		if (queued[i].ok)
+			assert_int_equal(auth_password_check("pw", queued[i].hash), 1);
+		else
+			assert_string_equal(queued[i].hash, "");
+	}
+	event_base_free(base);
+}
+
 static void
 test_bad_settings(void **state)
 {
@@ -144,6 +209,7 @@ main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_checks),
 		cmocka_unit_test(test_free_with_checks_queued),
+		cmocka_unit_test(test_hash_jobs),
 		cmocka_unit_test(test_bad_settings),
 	};
 

@@ -439,6 +439,45 @@ api_send_body(struct api_req *r, int status, const char *ctype, json_t *body)
 	free(s);
 }
 
+/* api_held_gone: the connection of a held request is being freed. */
+static void
+api_held_gone(struct evhttp_connection *evcon, void *arg)
+{
+	struct api_held *h = arg;
+
+	(void)evcon;
+	h->evcon = NULL;
+	/* still attached: libevent frees the request with its connection */
+	if (h->req != NULL && evhttp_request_get_connection(h->req) != NULL)
+		h->req = NULL;
+}
+
+void
+api_hold(struct api_held *h, struct api_req *r)
+{
+	h->node = r->node;
+	h->req = r->req;
+	h->pretty = r->pretty;
+	if ((h->evcon = evhttp_request_get_connection(r->req)) != NULL)
+		evhttp_connection_set_closecb(h->evcon, api_held_gone, h);
+}
+
+int
+api_resume(struct api_held *h, struct api_req *r)
+{
+	if (h->evcon != NULL)
+		evhttp_connection_set_closecb(h->evcon, NULL, NULL);
+	h->evcon = NULL;
+	if (h->req == NULL)
+		return 0;
+	memset(r, 0, sizeof(*r));
+	r->node = h->node;
+	r->req = h->req;
+	r->pretty = h->pretty;
+	h->req = NULL;
+	return 1;
+}
+
 void
 api_reply_json(struct api_req *r, int status, json_t *body)
 {

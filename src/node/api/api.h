@@ -58,6 +58,29 @@ int api_endpoint(size_t i, char *buf, size_t cap, uint64_t *need);
 /* api_param_get: value of the query parameter key, or NULL. */
 const char *api_param_get(const struct api_req *r, const char *key);
 
+/*
+ * A request answered later, once work done off the loop comes back
+ * (api_verify.c).  libevent (2.1) stops reading a connection while its
+ * request is with us, so a client that hangs up is noticed only when the
+ * answer is written (libevent then frees both); the connection is freed
+ * under a held request when the server is (evhttp_free at shutdown), or
+ * after libevent detached the request on an error: then the request is
+ * dropped, or is ours to answer.
+ */
+struct api_held {
+	struct node *node;
+	struct evhttp_request *req;      /* NULL once the connection is gone */
+	struct evhttp_connection *evcon; /* whose close callback is ours */
+	int pretty;
+};
+/* api_hold: r's request into h, to be answered later with api_resume. */
+void api_hold(struct api_held *h, struct api_req *r);
+/*
+ * api_resume: lets go of h's connection; 1 with r set up to answer the
+ * request (node, req, pretty), 0 when there is no one to answer.
+ */
+int api_resume(struct api_held *h, struct api_req *r);
+
 /* Replies.  Each takes ownership of body. */
 void api_reply_json(struct api_req *r, int status, json_t *body);
 void api_reply_problem(struct api_req *r, int http_status, int code, const char *detail);

@@ -57,53 +57,24 @@ api_peer(struct api_req *r, char *ip, size_t cap)
 
 /*
  * A login whose password is being checked (api_verify.c).  It holds the
- * request until the check comes back; login_gone drops the request if its
- * connection is freed first.  libevent (2.1) stops reading a connection
- * while its request is with us, so a client that hangs up is noticed only
- * when the answer is written (libevent then frees both); the connection is
- * freed under a pending login when the server is (evhttp_free at shutdown),
- * or after libevent detached the request on an error.
+ * request until the check comes back (api_hold).
  */
 struct login {
 	struct node *node;
-	struct evhttp_request *req;      /* NULL once the connection is gone */
-	struct evhttp_connection *evcon; /* whose close callback is ours */
+	struct api_held held;
 	char user[128];
 	char ip[64];
 	char hash[AUTH_HASH_MAX];        /* the hash checked; "" for no such user */
-	int want_raw, pretty;
+	int want_raw;
 	json_t *ctx;                     /* run_as: the authorization context, else NULL */
 };
-
-/* login_release: the connection's close callback is no longer ours. */
-static void
-login_release(struct login *l)
-{
-	if (l->evcon != NULL)
-		evhttp_connection_set_closecb(l->evcon, NULL, NULL);
-	l->evcon = NULL;
-}
-
-/*
- * login_gone: the client's connection is being freed while its password is
- * checked.  libevent frees the request with it, unless it detached the
- * request first (then the request is ours, and answering it frees it).
- */
-static void
-login_gone(struct evhttp_connection *evcon, void *arg)
-{
-	struct login *l = arg;
-
-	(void)evcon;
-	l->evcon = NULL;
-	if (l->req != NULL && evhttp_request_get_connection(l->req) != NULL)
-		l->req = NULL;
-}
 
 static void
 login_free(struct login *l)
 {
-	login_release(l);
+	struct api_req r;
+
+	(void)api_resume(&l->held, &r);
 	explicit_bzero(l->hash, sizeof(l->hash));
 	json_decref(l->ctx);
 	free(l);
@@ -167,17 +138,12 @@ login_checked(void *arg, int ok)
 	struct login *l = arg;
 	struct api_req r;
 
-	login_release(l);
 	l->node->stats.logins_checking = api_verify_pending(l->node->api_sec->verify);
 	if (ok == 0 || (ok == 1 && l->hash[0] == '\0')) {
 		log_info("api: login failed from %s", l->ip);
 		api_limit_login_failed(l->node->api_sec->limit, l->ip, time(NULL));
 	}
-	if (l->req != NULL) {
-		memset(&r, 0, sizeof(r));
-		r.node = l->node;
-		r.req = l->req;
-		r.pretty = l->pretty;
+	if (api_resume(&l->held, &r)) {
 		if (ok == -1)
 			api_reply_problem(&r, 500, 1000, NULL);
 		else if (ok == 0 || l->hash[0] == '\0')
@@ -276,6 +242,7 @@ login_start(struct api_req *r, json_t *ctx)
 		api_reply_problem(r, 500, 1000, NULL);
 		return;
 	}
+	l->node = r->node;
 	l->ctx = ctx;
 	api_peer(r, l->ip, sizeof(l->ip));
 	if (api_limit_blocked(sec->limit, l->ip, now)) {
@@ -304,10 +271,7 @@ login_start(struct api_req *r, json_t *ctx)
 	if (ok && registry_user_find(r->node->reg, user, &u) == 1)
 		memcpy(l->hash, u.hash, sizeof(l->hash));
 	explicit_bzero(u.hash, sizeof(u.hash));
-	l->node = r->node;
-	l->req = r->req;
 	l->want_raw = want_raw;
-	l->pretty = r->pretty;
 	snprintf(l->user, sizeof(l->user), "%s", user);
 	if (api_verify_submit(sec->verify, pass, l->hash, login_checked, l) == -1) {
 		login_refused(r, l->ip, "the password checks' queue is full");
@@ -316,8 +280,7 @@ login_start(struct api_req *r, json_t *ctx)
 	explicit_bzero(pass, sizeof(pass));
 	r->node->stats.logins_checking = api_verify_pending(sec->verify);
 	/* The request waits for login_checked; the loop goes on. */
-	if ((l->evcon = evhttp_request_get_connection(r->req)) != NULL)
-		evhttp_connection_set_closecb(l->evcon, login_gone, l);
+	api_hold(&l->held, r);
 	return;
 out:
 	explicit_bzero(pass, sizeof(pass));

@@ -22,6 +22,7 @@
 #include "node/api/api_envelope.h"
 #include "node/api/api_sec.h"
 #include "node/api/api_security.h"
+#include "node/api/api_verify.h"
 #include "node/api/auth.h"
 #include "node/api/rbac.h"
 #include "node/api/rbac_pol.h"
@@ -386,17 +387,126 @@ api_get_users(struct api_req *r)
 
 static const char *const create_keys[] = { "username", "password", NULL };
 
+/*
+ * A user being created, or given a new password: PBKDF2 runs on the
+ * password threads (api_verify_hash), as a login's check does, so an admin
+ * creating users does not stall agents; then the change is made on the loop
+ * and the held request answered.  The change is made even when the client
+ * has gone by then: it was asked for.
+ */
+struct pw_change {
+	struct api_held held;
+	struct node *node;
+	char caller[128];
+	char name[128];             /* POST: the new user's name */
+	long long id;               /* PUT: the user; POST: 0 */
+};
+
+/* pw_created: POST /security/users, once its password is hashed. */
+static void
+pw_created(struct pw_change *c, const char *hash, struct api_req *r, int answer)
+{
+	struct registry_user u;
+	struct envelope *e = answer ? sec_envelope() : NULL;
+	long long id = 0;
+
+	if (registry_user_add(c->node->reg, c->name, hash, 0, &id) == 0 &&
+	    registry_user_find_id(c->node->reg, id, &u) == 1) {
+		log_info("api: user %s created user %s (%lld)", c->caller, c->name, id);
+		explicit_bzero(u.hash, sizeof(u.hash));
+		if (e != NULL)
+			envelope_affect(e, user_json(&u));
+	} else if (e != NULL)
+		envelope_fail(e, c->name, 5000);
+	if (e != NULL)
+		sec_reply_envelope(r, e, "User was successfully created", "",
+		    "User could not be created");
+	else if (answer)
+		api_reply_problem(r, 500, 1000, NULL);
+}
+
+/* pw_updated: PUT /security/users/{id}, once its password is hashed. */
+static void
+pw_updated(struct pw_change *c, const char *hash, struct api_req *r, int answer)
+{
+	struct registry_user u;
+	struct envelope *e;
+	int rc = registry_user_find_id(c->node->reg, c->id, &u);
+
+	explicit_bzero(u.hash, sizeof(u.hash));
+	if (rc == -1 || (rc == 1 && (registry_user_set_hash(c->node->reg, c->id, hash) == -1 ||
+	    api_sec_revoke_user(c->node->api_sec, c->id) == -1))) {
+		if (answer)
+			api_reply_problem(r, 500, 1000, NULL);
+		return;
+	}
+	if (rc == 1)
+		log_info("api: user %s changed the password of %s (%lld)", c->caller, u.name, c->id);
+	if (!answer)
+		return;
+	if ((e = sec_envelope()) == NULL) {
+		api_reply_problem(r, 500, 1000, NULL);
+		return;
+	}
+	if (rc == 0)    /* deleted while its password was hashed */
+		sec_fail_id(e, c->id, 5001);
+	else
+		envelope_affect(e, user_json(&u));
+	sec_reply_envelope(r, e, "User was successfully updated", "", "User could not be updated");
+}
+
+static void
+pw_hashed(void *arg, const char *hash)
+{
+	struct pw_change *c = arg;
+	struct api_req r;
+	int answer = api_resume(&c->held, &r);
+
+	c->node->stats.logins_checking = api_verify_pending(c->node->api_sec->verify);
+	if (hash == NULL) {
+		if (answer)
+			api_reply_problem(&r, 500, 1000, NULL);
+	} else if (c->id == 0)
+		pw_created(c, hash, &r, answer);
+	else
+		pw_updated(c, hash, &r, answer);
+	free(c);
+}
+
+/*
+ * pw_start: hashes pass for the user named (POST) or numbered (PUT) off the
+ * loop, then pw_hashed makes the change and answers r.  A full queue of
+ * password work is answered 429 (6001) at once, as a login is.
+ */
+static void
+pw_start(struct api_req *r, const char *name, long long id, const char *pass)
+{
+	struct pw_change *c;
+
+	if ((c = calloc(1, sizeof(*c))) == NULL) {
+		api_reply_problem(r, 500, 1000, NULL);
+		return;
+	}
+	c->node = r->node;
+	c->id = id;
+	snprintf(c->caller, sizeof(c->caller), "%s", r->user);
+	snprintf(c->name, sizeof(c->name), "%s", name != NULL ? name : "");
+	if (api_verify_hash(r->node->api_sec->verify, pass, pw_hashed, c) == -1) {
+		free(c);
+		api_reply_problem(r, 429, 6001, NULL);
+		return;
+	}
+	r->node->stats.logins_checking = api_verify_pending(r->node->api_sec->verify);
+	api_hold(&c->held, r);
+}
+
 /* POST /security/users {username, password} */
 void
 api_post_users(struct api_req *r)
 {
-	struct registry_user u;
-	struct envelope *e;
 	json_t *body;
 	const char *name, *pass;
-	char hash[AUTH_HASH_MAX];
-	long long id = 0;
-	int code, rc;
+	int code;
 
 	if (api_check(r, plain_params) == -1 || (body = sec_read_body(r, create_keys)) == NULL)
 		return;
@@ -412,18 +522,7 @@ api_post_users(struct api_req *r)
 		api_reply_problem(r, 400, code, NULL);
 		goto out;
 	}
-	if (auth_password_hash(pass, hash) == -1 || (e = sec_envelope()) == NULL) {
-		api_reply_problem(r, 500, 1000, NULL);
-		goto out;
-	}
-	rc = registry_user_add(r->node->reg, name, hash, 0, &id);
-	explicit_bzero(hash, sizeof(hash));
-	if (rc == 0 && lookup(r, id, &u) == 1) {
-		log_info("api: user %s created user %s (%lld)", r->user, name, id);
-		envelope_affect(e, user_json(&u));
-	} else
-		envelope_fail(e, name, 5000);
-	sec_reply_envelope(r, e, "User was successfully created", "", "User could not be created");
+	pw_start(r, name, 0, pass);
 out:
 	json_decref(body);
 }
@@ -500,7 +599,10 @@ out:
 
 static const char *const update_keys[] = { "password", NULL };
 
-/* PUT /security/users/{user_id} {password}: the user's tokens are revoked. */
+/*
+ * PUT /security/users/{user_id} {password}: the user's tokens are revoked.
+ * An unknown user fails (5001) before the password is hashed.
+ */
 void
 api_put_user(struct api_req *r)
 {
@@ -508,7 +610,6 @@ api_put_user(struct api_req *r)
 	struct envelope *e;
 	json_t *body;
 	const char *pass;
-	char hash[AUTH_HASH_MAX];
 	long long id;
 	int code, rc;
 
@@ -531,25 +632,16 @@ api_put_user(struct api_req *r)
 	}
 	if ((rc = lookup(r, id, &u)) == -1)
 		goto out;
+	explicit_bzero(u.hash, sizeof(u.hash));
+	if (rc == 1) {
+		pw_start(r, NULL, id, pass);
+		goto out;
+	}
 	if ((e = sec_envelope()) == NULL) {
 		api_reply_problem(r, 500, 1000, NULL);
 		goto out;
 	}
-	if (rc == 0)
-		sec_fail_id(e, id, 5001);
-	else {
-		if (auth_password_hash(pass, hash) == -1 ||
-		    registry_user_set_hash(r->node->reg, id, hash) == -1 ||
-		    api_sec_revoke_user(r->node->api_sec, id) == -1) {
-			explicit_bzero(hash, sizeof(hash));
-			envelope_free(e);
-			api_reply_problem(r, 500, 1000, NULL);
-			goto out;
-		}
-		explicit_bzero(hash, sizeof(hash));
-		log_info("api: user %s changed the password of %s (%lld)", r->user, u.name, id);
-		envelope_affect(e, user_json(&u));
-	}
+	sec_fail_id(e, id, 5001);
 	sec_reply_envelope(r, e, "User was successfully updated", "", "User could not be updated");
 out:
 	json_decref(body);

@@ -29,9 +29,11 @@
 struct verify_job {
 	STAILQ_ENTRY(verify_job) next;
 	char *password;                 /* zeroed and freed once checked */
-	char *hash;
+	char *hash;                     /* to check against; NULL for a hash job */
+	char out[AUTH_HASH_MAX];        /* a hash job's result */
 	int ok;                         /* 1, 0, or -1 never checked */
-	void (*done)(void *, int);
+	void (*done)(void *, int);      /* a check's callback */
+	void (*hashed)(void *, const char *); /* a hash job's */
 	void *arg;
 };
 
@@ -60,6 +62,7 @@ job_free(struct verify_job *j)
 		free(j->password);
 	}
 	free(j->hash);
+	explicit_bzero(j->out, sizeof(j->out));
 	free(j);
 }
 
@@ -82,7 +85,10 @@ verify_thread(void *arg)
 		STAILQ_REMOVE_HEAD(&v->todo, next);
 		pthread_mutex_unlock(&v->mu);
 
-		j->ok = auth_password_check(j->password, j->hash);
+		if (j->hashed != NULL)
+			j->ok = auth_password_hash(j->password, j->out) == 0;
+		else
+			j->ok = auth_password_check(j->password, j->hash);
 		explicit_bzero(j->password, strlen(j->password));
 
 		pthread_mutex_lock(&v->mu);
@@ -103,7 +109,10 @@ deliver(struct api_verify *v, struct verify_queue *q)
 	while ((j = STAILQ_FIRST(q)) != NULL) {
 		STAILQ_REMOVE_HEAD(q, next);
 		v->pending--;
-		j->done(j->arg, j->ok);
+		if (j->hashed != NULL)
+			j->hashed(j->arg, j->ok == 1 ? j->out : NULL);
+		else
+			j->done(j->arg, j->ok);
 		job_free(j);
 	}
 }
@@ -209,22 +218,24 @@ api_verify_free(struct api_verify *v)
 	free(v);
 }
 
-int
-api_verify_submit(struct api_verify *v, const char *password, const char *hash,
-    void (*done)(void *arg, int ok), void *arg)
+/* submit: queues a check (hash != NULL) or a hash job; see api_verify_submit. */
+static int
+submit(struct api_verify *v, const char *password, const char *hash,
+    void (*done)(void *, int), void (*hashed)(void *, const char *), void *arg)
 {
 	struct verify_job *j;
 
 	if (v->pending >= v->max_jobs)
 		return -1;
 	if ((j = calloc(1, sizeof(*j))) == NULL || (j->password = strdup(password)) == NULL ||
-	    (j->hash = strdup(hash)) == NULL) {
-		log_warn("api: login check");
+	    (hash != NULL && (j->hash = strdup(hash)) == NULL)) {
+		log_warn("api: password job");
 		job_free(j);
 		return -1;
 	}
 	j->ok = -1;
 	j->done = done;
+	j->hashed = hashed;
 	j->arg = arg;
 	v->pending++;
 	pthread_mutex_lock(&v->mu);
@@ -232,6 +243,20 @@ api_verify_submit(struct api_verify *v, const char *password, const char *hash,
 	pthread_cond_signal(&v->cv);
 	pthread_mutex_unlock(&v->mu);
 	return 0;
+}
+
+int
+api_verify_submit(struct api_verify *v, const char *password, const char *hash,
+    void (*done)(void *arg, int ok), void *arg)
+{
+	return submit(v, password, hash, done, NULL, arg);
+}
+
+int
+api_verify_hash(struct api_verify *v, const char *password,
+    void (*done)(void *arg, const char *hash), void *arg)
+{
+	return submit(v, password, NULL, NULL, done, arg);
 }
 
 size_t

@@ -1,6 +1,6 @@
 /*
- * api_verify.h — API passwords checked off the event loop: a small fixed
- * pool of threads with a bounded queue.  A check (PBKDF2, 120,000 rounds)
+ * api_verify.h — API passwords checked and hashed off the event loop: a
+ * small fixed pool of threads with a bounded queue.  A check (PBKDF2, 120,000 rounds)
  * costs ~26 ms of CPU; on the loop, 32 clients logging in pushed every
  * agent's startup->ack from 0.2 ms to 1.3 s.
  */
@@ -40,7 +40,18 @@ void api_verify_free(struct api_verify *v);
 int api_verify_submit(struct api_verify *v, const char *password, const char *hash,
     void (*done)(void *arg, int ok), void *arg);
 
-/* api_verify_pending: checks queued, running or waiting to be delivered. */
+/*
+ * api_verify_hash: queues auth_password_hash(password) (copied), for a new
+ * password: the same cost as a check, so the same threads and queue.
+ * done(arg, hash) is called later on the loop, exactly once, with the hash
+ * ("pbkdf2$..."; the callee copies it), or NULL when it could not be made or
+ * the pool was freed first.  0 queued; -1 when the queue is full (or memory
+ * ran out): done is then never called.
+ */
+int api_verify_hash(struct api_verify *v, const char *password,
+    void (*done)(void *arg, const char *hash), void *arg);
+
+/* api_verify_pending: checks and hashes queued, running or waiting to be delivered. */
 size_t api_verify_pending(const struct api_verify *v);
 
 #endif
