@@ -155,6 +155,47 @@ int registry_sec_revoke_role(struct registry *r, long long role, long long ms);
 int registry_user_set_run_as(struct registry *r, long long id, int allow);
 
 /*
+ * Restart and reconnect jobs (registry_jobs.c, schema step 7), written at
+ * once, each call in one transaction: a job's row, and one row per agent
+ * with where it stands (the job module's state, times in ms, the session the
+ * command last went to as node name and session id).  Ids are never reused.
+ */
+struct registry_job {
+	uint64_t id;
+	int kind;                     /* the job module's kind */
+	char user[128];               /* who asked */
+	char scope[256];              /* what was asked, as text */
+	int64_t created_ms, expires_ms, cancelled_ms, done_ms;
+	int max_in_flight, rate;      /* 0: no limit */
+};
+struct registry_job_agent {
+	uint32_t agent;
+	int state;                    /* the job module's state */
+	int64_t t_delivered, t_done, sent_ms;
+	char node[64];                /* "" before the first send */
+	uint64_t sid;
+	int sends, code;
+};
+struct registry_job_cb {
+	/* every job in id order, then (agent) each of its agents in agent order; -1 stops */
+	int (*job)(void *arg, const struct registry_job *j);
+	int (*agent)(void *arg, uint64_t job, const struct registry_job_agent *a);
+	void *arg;
+};
+/* registry_job_create: j (its id set here) with agents in state 0.  0 / -1. */
+int registry_job_create(struct registry *r, struct registry_job *j, const uint32_t *agents,
+    size_t n);
+/* registry_job_set: the job's cancelled_ms and done_ms.  0 / -1. */
+int registry_job_set(struct registry *r, const struct registry_job *j);
+/* registry_job_agents_set: the rows of n agents of job (each must exist).  0 / -1. */
+int registry_job_agents_set(struct registry *r, uint64_t job,
+    const struct registry_job_agent *v, size_t n);
+/* registry_job_load: every job and its agents through cb.  0, or -1 (error or cb's -1). */
+int registry_job_load(struct registry *r, const struct registry_job_cb *cb);
+/* registry_job_delete: the job and its agents: 1 / 0 no such job / -1. */
+int registry_job_delete(struct registry *r, uint64_t job);
+
+/*
  * Groups and their agent.conf (written immediately).  registry_groups_load
  * calls cb(arg, name, conf, len) for each; 0 / -1.
  */

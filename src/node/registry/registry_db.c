@@ -209,6 +209,30 @@ static const char *const regdb_migrations[] = {
 	"INSERT INTO role_policy (role_id, policy_id, position) VALUES (6, 32, 1);"
 	"INSERT INTO role_policy (role_id, policy_id, position) VALUES (7, 29, 0);"
 	"INSERT INTO role_policy (role_id, policy_id, position) VALUES (7, 30, 1);",
+	/* 7: restart and reconnect jobs, and each agent's place in them (registry_jobs.c). */
+	"CREATE TABLE job ("
+	" id INTEGER PRIMARY KEY AUTOINCREMENT,"
+	" kind INTEGER NOT NULL,"
+	" user TEXT NOT NULL DEFAULT '',"
+	" scope TEXT NOT NULL DEFAULT '',"
+	" created_ms INTEGER NOT NULL,"
+	" expires_ms INTEGER NOT NULL,"
+	" max_in_flight INTEGER NOT NULL DEFAULT 0,"
+	" rate INTEGER NOT NULL DEFAULT 0,"
+	" cancelled_ms INTEGER NOT NULL DEFAULT 0,"
+	" done_ms INTEGER NOT NULL DEFAULT 0);"
+	"CREATE TABLE job_agent ("
+	" job_id INTEGER NOT NULL REFERENCES job(id) ON DELETE CASCADE,"
+	" agent_id INTEGER NOT NULL,"
+	" state INTEGER NOT NULL DEFAULT 0,"
+	" t_delivered INTEGER NOT NULL DEFAULT 0,"
+	" t_done INTEGER NOT NULL DEFAULT 0,"
+	" sent_ms INTEGER NOT NULL DEFAULT 0,"
+	" node TEXT NOT NULL DEFAULT '',"
+	" sid INTEGER NOT NULL DEFAULT 0,"
+	" sends INTEGER NOT NULL DEFAULT 0,"
+	" code INTEGER NOT NULL DEFAULT 0,"
+	" PRIMARY KEY (job_id, agent_id)) WITHOUT ROWID;",
 };
 #define REGDB_SCHEMA_VERSION ((int)(sizeof(regdb_migrations) / sizeof(regdb_migrations[0])))
 

@@ -1,0 +1,279 @@
+/*
+ * registry_jobs.c — the registry's store of restart and reconnect jobs
+ * (tables of schema step 7).  The master writes a job when it is created,
+ * each agent's row before the command goes to the agent's session (so a
+ * master restarted in the middle of a job knows where every agent stood),
+ * and the job's row when it is cancelled or done.  Each call is one
+ * transaction on the registry's connection, outside its batched flush.
+ */
+#include <stdio.h>
+#include <string.h>
+
+#include <sqlite3.h>
+
+#include "lib/log.h"
+#include "node/registry/registry.h"
+#include "node/registry/registry_db.h"
+
+static sqlite3 *
+jobs_db(struct registry *r)
+{
+	return regdb_sqlite(registry_db(r));
+}
+
+static int
+jobs_exec(sqlite3 *db, const char *sql)
+{
+	char *err = NULL;
+
+	if (sqlite3_exec(db, sql, NULL, NULL, &err) != SQLITE_OK) {
+		log_warnx("registry: jobs: %s: %s", sql, err != NULL ? err : "?");
+		sqlite3_free(err);
+		return -1;
+	}
+	return 0;
+}
+
+static sqlite3_stmt *
+jobs_prepare(sqlite3 *db, const char *sql)
+{
+	sqlite3_stmt *st;
+
+	if (sqlite3_prepare_v2(db, sql, -1, &st, NULL) != SQLITE_OK) {
+		log_warnx("registry: jobs: %s: %s", sql, sqlite3_errmsg(db));
+		return NULL;
+	}
+	return st;
+}
+
+/* jobs_step: runs st once more (reset first); 0 when it is done, -1 (logged). */
+static int
+jobs_step(sqlite3 *db, sqlite3_stmt *st)
+{
+	int rc = sqlite3_step(st);
+
+	sqlite3_reset(st);
+	if (rc != SQLITE_DONE) {
+		log_warnx("registry: jobs: %s", sqlite3_errmsg(db));
+		return -1;
+	}
+	return 0;
+}
+
+/* jobs_end: commits when ok, else rolls back; ok ? 0 : -1 (a failed commit is -1 too). */
+static int
+jobs_end(sqlite3 *db, int ok)
+{
+	if (ok && jobs_exec(db, "COMMIT") == 0)
+		return 0;
+	(void)jobs_exec(db, "ROLLBACK");
+	return -1;
+}
+
+int
+registry_job_create(struct registry *r, struct registry_job *j, const uint32_t *agents,
+    size_t n)
+{
+	sqlite3 *db = jobs_db(r);
+	sqlite3_stmt *st = NULL;
+	size_t i;
+	int ok = 0;
+
+	if (jobs_exec(db, "BEGIN IMMEDIATE") == -1)
+		return -1;
+	if ((st = jobs_prepare(db, "INSERT INTO job (kind, user, scope, created_ms, expires_ms,"
+	    " max_in_flight, rate, cancelled_ms, done_ms) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8,"
+	    " ?9)")) == NULL)
+		goto out;
+	sqlite3_bind_int(st, 1, j->kind);
+	sqlite3_bind_text(st, 2, j->user, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 3, j->scope, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 4, j->created_ms);
+	sqlite3_bind_int64(st, 5, j->expires_ms);
+	sqlite3_bind_int(st, 6, j->max_in_flight);
+	sqlite3_bind_int(st, 7, j->rate);
+	sqlite3_bind_int64(st, 8, j->cancelled_ms);
+	sqlite3_bind_int64(st, 9, j->done_ms);
+	if (jobs_step(db, st) == -1)
+		goto out;
+	j->id = (uint64_t)sqlite3_last_insert_rowid(db);
+	sqlite3_finalize(st);
+	if ((st = jobs_prepare(db, "INSERT INTO job_agent (job_id, agent_id) VALUES (?1, ?2)"))
+	    == NULL)
+		goto out;
+	sqlite3_bind_int64(st, 1, (sqlite3_int64)j->id);
+	for (i = 0; i < n; i++) {
+		sqlite3_bind_int64(st, 2, agents[i]);
+		if (jobs_step(db, st) == -1)
+			goto out;
+	}
+	ok = 1;
+out:
+	sqlite3_finalize(st);
+	return jobs_end(db, ok);
+}
+
+int
+registry_job_set(struct registry *r, const struct registry_job *j)
+{
+	sqlite3 *db = jobs_db(r);
+	sqlite3_stmt *st;
+	int rc;
+
+	if ((st = jobs_prepare(db, "UPDATE job SET cancelled_ms = ?1, done_ms = ?2 WHERE id = ?3"))
+	    == NULL)
+		return -1;
+	sqlite3_bind_int64(st, 1, j->cancelled_ms);
+	sqlite3_bind_int64(st, 2, j->done_ms);
+	sqlite3_bind_int64(st, 3, (sqlite3_int64)j->id);
+	rc = jobs_step(db, st);
+	sqlite3_finalize(st);
+	return rc;
+}
+
+int
+registry_job_agents_set(struct registry *r, uint64_t job, const struct registry_job_agent *v,
+    size_t n)
+{
+	sqlite3 *db = jobs_db(r);
+	sqlite3_stmt *st = NULL;
+	size_t i;
+	int ok = 0;
+
+	if (n == 0)
+		return 0;
+	if (jobs_exec(db, "BEGIN IMMEDIATE") == -1)
+		return -1;
+	if ((st = jobs_prepare(db, "UPDATE job_agent SET state = ?3, t_delivered = ?4, t_done = ?5,"
+	    " sent_ms = ?6, node = ?7, sid = ?8, sends = ?9, code = ?10"
+	    " WHERE job_id = ?1 AND agent_id = ?2")) == NULL)
+		goto out;
+	sqlite3_bind_int64(st, 1, (sqlite3_int64)job);
+	for (i = 0; i < n; i++) {
+		sqlite3_bind_int64(st, 2, v[i].agent);
+		sqlite3_bind_int(st, 3, v[i].state);
+		sqlite3_bind_int64(st, 4, v[i].t_delivered);
+		sqlite3_bind_int64(st, 5, v[i].t_done);
+		sqlite3_bind_int64(st, 6, v[i].sent_ms);
+		sqlite3_bind_text(st, 7, v[i].node, -1, SQLITE_STATIC);
+		sqlite3_bind_int64(st, 8, (sqlite3_int64)v[i].sid);
+		sqlite3_bind_int(st, 9, v[i].sends);
+		sqlite3_bind_int(st, 10, v[i].code);
+		if (jobs_step(db, st) == -1)
+			goto out;
+		if (sqlite3_changes(db) != 1) {
+			log_warnx("registry: jobs: job %llu has no agent %u",
+			    (unsigned long long)job, v[i].agent);
+			goto out;
+		}
+	}
+	ok = 1;
+out:
+	sqlite3_finalize(st);
+	return jobs_end(db, ok);
+}
+
+/* text: a column as a string into buf (truncated), "" for NULL. */
+static void
+text(sqlite3_stmt *st, int col, char *buf, size_t cap)
+{
+	const unsigned char *t = sqlite3_column_text(st, col);
+
+	snprintf(buf, cap, "%s", t != NULL ? (const char *)t : "");
+}
+
+int
+registry_job_load(struct registry *r, const struct registry_job_cb *cb)
+{
+	sqlite3 *db = jobs_db(r);
+	sqlite3_stmt *js, *as = NULL;
+	struct registry_job j;
+	struct registry_job_agent a;
+	int rc, ret = 0;
+
+	if ((js = jobs_prepare(db, "SELECT id, kind, user, scope, created_ms, expires_ms,"
+	    " max_in_flight, rate, cancelled_ms, done_ms FROM job ORDER BY id")) == NULL ||
+	    (as = jobs_prepare(db, "SELECT agent_id, state, t_delivered, t_done, sent_ms, node, sid,"
+	    " sends, code FROM job_agent WHERE job_id = ?1 ORDER BY agent_id")) == NULL) {
+		sqlite3_finalize(js);
+		return -1;
+	}
+	while (ret == 0 && (rc = sqlite3_step(js)) == SQLITE_ROW) {
+		memset(&j, 0, sizeof(j));
+		j.id = (uint64_t)sqlite3_column_int64(js, 0);
+		j.kind = sqlite3_column_int(js, 1);
+		text(js, 2, j.user, sizeof(j.user));
+		text(js, 3, j.scope, sizeof(j.scope));
+		j.created_ms = sqlite3_column_int64(js, 4);
+		j.expires_ms = sqlite3_column_int64(js, 5);
+		j.max_in_flight = sqlite3_column_int(js, 6);
+		j.rate = sqlite3_column_int(js, 7);
+		j.cancelled_ms = sqlite3_column_int64(js, 8);
+		j.done_ms = sqlite3_column_int64(js, 9);
+		if ((ret = cb->job(cb->arg, &j)) != 0)
+			break;
+		sqlite3_bind_int64(as, 1, (sqlite3_int64)j.id);
+		while (ret == 0 && (rc = sqlite3_step(as)) == SQLITE_ROW) {
+			int64_t id = sqlite3_column_int64(as, 0);
+
+			memset(&a, 0, sizeof(a));
+			if (id < 1 || id > REGDB_ID_MAX) {
+				log_warnx("registry: jobs: job %llu: agent id %lld out of range",
+				    (unsigned long long)j.id, (long long)id);
+				ret = -1;
+				break;
+			}
+			a.agent = (uint32_t)id;
+			a.state = sqlite3_column_int(as, 1);
+			a.t_delivered = sqlite3_column_int64(as, 2);
+			a.t_done = sqlite3_column_int64(as, 3);
+			a.sent_ms = sqlite3_column_int64(as, 4);
+			text(as, 5, a.node, sizeof(a.node));
+			a.sid = (uint64_t)sqlite3_column_int64(as, 6);
+			a.sends = sqlite3_column_int(as, 7);
+			a.code = sqlite3_column_int(as, 8);
+			ret = cb->agent(cb->arg, j.id, &a);
+		}
+		if (ret == 0 && rc != SQLITE_DONE) {
+			log_warnx("registry: jobs: %s", sqlite3_errmsg(db));
+			ret = -1;
+		}
+		sqlite3_reset(as);
+	}
+	if (ret == 0 && rc != SQLITE_DONE) {
+		log_warnx("registry: jobs: %s", sqlite3_errmsg(db));
+		ret = -1;
+	}
+	sqlite3_finalize(as);
+	sqlite3_finalize(js);
+	return ret;
+}
+
+int
+registry_job_delete(struct registry *r, uint64_t job)
+{
+	sqlite3 *db = jobs_db(r);
+	sqlite3_stmt *st = NULL;
+	int ok = 0, found = 0;
+
+	if (jobs_exec(db, "BEGIN IMMEDIATE") == -1)
+		return -1;
+	if ((st = jobs_prepare(db, "DELETE FROM job_agent WHERE job_id = ?1")) == NULL)
+		goto out;
+	sqlite3_bind_int64(st, 1, (sqlite3_int64)job);
+	if (jobs_step(db, st) == -1)
+		goto out;
+	sqlite3_finalize(st);
+	if ((st = jobs_prepare(db, "DELETE FROM job WHERE id = ?1")) == NULL)
+		goto out;
+	sqlite3_bind_int64(st, 1, (sqlite3_int64)job);
+	if (jobs_step(db, st) == -1)
+		goto out;
+	found = sqlite3_changes(db) > 0;
+	ok = 1;
+out:
+	sqlite3_finalize(st);
+	if (jobs_end(db, ok) == -1)
+		return -1;
+	return found;
+}

@@ -1,0 +1,256 @@
+/* test_registry_jobs.c — jobs and their agents' rows: written, read back after a reopen, deleted. */
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "node/registry/registry.h"
+
+struct fx {
+	char dir[64];
+	char db[128];
+};
+
+static int
+setup(void **state)
+{
+	struct fx *f = calloc(1, sizeof(*f));
+
+	if (f == NULL)
+		return -1;
+	snprintf(f->dir, sizeof(f->dir), "/tmp/vigil-regjobs-XXXXXX");
+	if (mkdtemp(f->dir) == NULL)
+		return -1;
+	snprintf(f->db, sizeof(f->db), "%s/registry.db", f->dir);
+	*state = f;
+	return 0;
+}
+
+static int
+teardown(void **state)
+{
+	struct fx *f = *state;
+	static const char *const suffix[] = { "", "-wal", "-shm", "-journal" };
+	char p[160];
+	size_t i;
+
+	for (i = 0; i < sizeof(suffix) / sizeof(suffix[0]); i++) {
+		snprintf(p, sizeof(p), "%s%s", f->db, suffix[i]);
+		unlink(p);
+	}
+	rmdir(f->dir);
+	free(f);
+	return 0;
+}
+
+static struct registry *
+reg_open(struct fx *f)
+{
+	return registry_open(f->db, "manager", "node01", "v4.12.0");
+}
+
+/* What registry_job_load gave: jobs and their agents in the order they came. */
+struct loaded {
+	struct registry_job jobs[8];
+	size_t njobs;
+	struct { uint64_t job; struct registry_job_agent a; } agents[64];
+	size_t nagents;
+	int stop_at_job;             /* cb->job returns -1 for this job id (0: never) */
+};
+
+static int
+load_job(void *arg, const struct registry_job *j)
+{
+	struct loaded *l = arg;
+
+	if (l->stop_at_job != 0 && j->id == (uint64_t)l->stop_at_job)
+		return -1;
+	assert_true(l->njobs < 8);
+	l->jobs[l->njobs++] = *j;
+	return 0;
+}
+
+static int
+load_agent(void *arg, uint64_t job, const struct registry_job_agent *a)
+{
+	struct loaded *l = arg;
+
+	assert_true(l->nagents < 64);
+	l->agents[l->nagents].job = job;
+	l->agents[l->nagents++].a = *a;
+	return 0;
+}
+
+static int
+load(struct registry *r, struct loaded *l)
+{
+	struct registry_job_cb cb = { load_job, load_agent, l };
+
+	l->njobs = l->nagents = 0;
+	return registry_job_load(r, &cb);
+}
+
+static struct registry_job
+job_row(int kind, const char *user, const char *scope, int64_t created)
+{
+	struct registry_job j;
+
+	memset(&j, 0, sizeof(j));
+	j.kind = kind;
+	snprintf(j.user, sizeof(j.user), "%s", user);
+	snprintf(j.scope, sizeof(j.scope), "%s", scope);
+	j.created_ms = created;
+	j.expires_ms = created + 900000;
+	j.max_in_flight = 200;
+	j.rate = 50;
+	return j;
+}
+
+/* A job, its agents' rows changed, all read back as written after the registry is reopened. */
+static void
+test_round_trip(void **state)
+{
+	struct fx *f = *state;
+	static const uint32_t agents[] = { 1, 2, 3, 99999999 };
+	static const struct registry_job_agent rows[] = {
+		/* agent state t_delivered t_done sent_ms node sid sends code */
+		{ 1, 1, 1700000000100, 0, 1700000000050, "worker1", 0x100000001ull, 1, 0 },
+		{ 3, 2, 1700000000100, 1700000004000, 1700000000060, "master-node",
+		    (uint64_t)INT64_MAX, 2, 0 },
+		{ 99999999, 3, 0, 1700000005000, 0, "", 0, 0, 1701 },
+	};
+	struct registry *r;
+	struct registry_job j = job_row(0, "wazuh", "agents_list=001,002,003", 1700000000000);
+	struct registry_job k = job_row(1, "ops", "all", 1700000001000);
+	struct loaded *l = calloc(1, sizeof(*l));
+	size_t i;
+
+	assert_non_null(l);
+	assert_non_null(r = reg_open(f));
+	assert_int_equal(registry_job_create(r, &j, agents, 4), 0);
+	assert_int_equal(registry_job_create(r, &k, NULL, 0), 0);
+	assert_true(j.id >= 1 && k.id > j.id);
+	assert_int_equal(registry_job_agents_set(r, j.id, rows, 3), 0);
+	j.cancelled_ms = 1700000002000;
+	assert_int_equal(registry_job_set(r, &j), 0);
+	registry_close(r);
+
+	assert_non_null(r = reg_open(f));
+	assert_int_equal(load(r, l), 0);
+	assert_int_equal(l->njobs, 2);
+	assert_int_equal(l->jobs[0].id, j.id);
+	assert_int_equal(l->jobs[0].kind, 0);
+	assert_string_equal(l->jobs[0].user, "wazuh");
+	assert_string_equal(l->jobs[0].scope, "agents_list=001,002,003");
+	assert_int_equal(l->jobs[0].created_ms, 1700000000000);
+	assert_int_equal(l->jobs[0].expires_ms, 1700000900000);
+	assert_int_equal(l->jobs[0].max_in_flight, 200);
+	assert_int_equal(l->jobs[0].rate, 50);
+	assert_int_equal(l->jobs[0].cancelled_ms, 1700000002000);
+	assert_int_equal(l->jobs[0].done_ms, 0);
+	assert_int_equal(l->jobs[1].id, k.id);
+	assert_int_equal(l->jobs[1].kind, 1);
+	/* agent 2 untouched: all zero; the others as written, in agent order */
+	assert_int_equal(l->nagents, 4);
+	for (i = 0; i < 4; i++) {
+		const struct registry_job_agent *a = &l->agents[i].a;
+
+		assert_int_equal(l->agents[i].job, j.id);
+		assert_int_equal(a->agent, agents[i]);
+		if (a->agent == 2) {
+			assert_int_equal(a->state, 0);
+			assert_int_equal(a->sent_ms, 0);
+			assert_string_equal(a->node, "");
+			continue;
+		}
+		const struct registry_job_agent *w = &rows[a->agent == 1 ? 0 : a->agent == 3 ? 1 : 2];
+		assert_int_equal(a->state, w->state);
+		assert_int_equal(a->t_delivered, w->t_delivered);
+		assert_int_equal(a->t_done, w->t_done);
+		assert_int_equal(a->sent_ms, w->sent_ms);
+		assert_string_equal(a->node, w->node);
+		assert_true(a->sid == w->sid);
+		assert_int_equal(a->sends, w->sends);
+		assert_int_equal(a->code, w->code);
+	}
+	registry_close(r);
+	free(l);
+}
+
+/* A row for an agent the job does not have fails the whole call: nothing of it is written. */
+static void
+test_unknown_agent_writes_nothing(void **state)
+{
+	struct fx *f = *state;
+	static const uint32_t agents[] = { 5, 6 };
+	struct registry_job_agent rows[2];
+	struct registry *r;
+	struct registry_job j = job_row(0, "wazuh", "all", 1000);
+	struct loaded *l = calloc(1, sizeof(*l));
+
+	assert_non_null(l);
+	memset(rows, 0, sizeof(rows));
+	rows[0].agent = 5;
+	rows[0].state = 2;
+	rows[1].agent = 7;     /* not in the job */
+	rows[1].state = 2;
+	assert_non_null(r = reg_open(f));
+	assert_int_equal(registry_job_create(r, &j, agents, 2), 0);
+	assert_int_equal(registry_job_agents_set(r, j.id, rows, 2), -1);
+	assert_int_equal(registry_job_agents_set(r, j.id + 1, rows, 1), -1);   /* no such job */
+	assert_int_equal(registry_job_agents_set(r, j.id, rows, 0), 0);
+	assert_int_equal(load(r, l), 0);
+	assert_int_equal(l->nagents, 2);
+	assert_int_equal(l->agents[0].a.state, 0);
+	assert_int_equal(l->agents[1].a.state, 0);
+	registry_close(r);
+	free(l);
+}
+
+/* Deleted jobs go with their agents, and their ids are not given again; cb's -1 stops a load. */
+static void
+test_delete_and_ids(void **state)
+{
+	struct fx *f = *state;
+	static const uint32_t agents[] = { 1, 2 };
+	struct registry *r;
+	struct registry_job a = job_row(0, "u", "all", 1), b = job_row(0, "u", "all", 2), c;
+	struct loaded *l = calloc(1, sizeof(*l));
+
+	assert_non_null(l);
+	assert_non_null(r = reg_open(f));
+	assert_int_equal(registry_job_create(r, &a, agents, 2), 0);
+	assert_int_equal(registry_job_create(r, &b, agents, 2), 0);
+	assert_int_equal(registry_job_delete(r, b.id), 1);
+	assert_int_equal(registry_job_delete(r, b.id), 0);
+	c = job_row(0, "u", "all", 3);
+	assert_int_equal(registry_job_create(r, &c, agents, 1), 0);
+	assert_true(c.id > b.id);
+	assert_int_equal(load(r, l), 0);
+	assert_int_equal(l->njobs, 2);
+	assert_int_equal(l->nagents, 3);
+	assert_int_equal(l->jobs[1].id, c.id);
+	l->stop_at_job = (int)c.id;
+	assert_int_equal(load(r, l), -1);
+	assert_int_equal(l->njobs, 1);
+	registry_close(r);
+	free(l);
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_setup_teardown(test_round_trip, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_unknown_agent_writes_nothing, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_delete_and_ids, setup, teardown),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
