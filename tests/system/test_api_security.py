@@ -417,7 +417,7 @@ def test_existing_users_are_migrated(tmp_path, procs):
     db.executescript("DROP TABLE user; DROP TABLE user_role; DROP TABLE grp;"
                      "DROP TABLE agent_seen; DROP TABLE role; DROP TABLE policy;"
                      "DROP TABLE rule; DROP TABLE role_policy; DROP TABLE role_rule;"
-                     "DROP TABLE job; DROP TABLE job_agent;"
+                     "DROP TABLE job; DROP TABLE job_agent; DROP TABLE job_sent;"
                      "CREATE TABLE user (name TEXT PRIMARY KEY, hash TEXT NOT NULL);"
                      "PRAGMA user_version = 1;")
     db.execute("INSERT INTO user (name, hash) VALUES ('wazuh', ?), ('legacy', ?)",

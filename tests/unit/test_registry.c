@@ -677,7 +677,7 @@ test_users_migration(void **state)
 	    "CREATE TABLE user (name TEXT PRIMARY KEY, hash TEXT NOT NULL);"
 	    "INSERT INTO user (name, hash) VALUES ('wazuh', 'h1'), ('second', 'h2');"
 	    "DROP TABLE role; DROP TABLE policy; DROP TABLE rule; DROP TABLE role_policy;"
-	    "DROP TABLE role_rule; DROP TABLE job; DROP TABLE job_agent; PRAGMA user_version = 1;");
+	    "DROP TABLE role_rule; DROP TABLE job; DROP TABLE job_agent; DROP TABLE job_sent; PRAGMA user_version = 1;");
 	assert_non_null(r = reg_open(f));
 	assert_int_equal(registry_user_find(r, "second", &u), 1);
 	assert_int_equal(u.id, 2);
@@ -871,7 +871,7 @@ test_migrate_groups(void **state)
 	registry_close(r);
 	sql(f, "DROP TABLE grp; DROP TABLE agent_seen");
 	sql(f, "DROP TABLE role; DROP TABLE policy; DROP TABLE rule; DROP TABLE role_policy;"
-	    "DROP TABLE role_rule; DROP TABLE job; DROP TABLE job_agent; PRAGMA user_version = 2");
+	    "DROP TABLE role_rule; DROP TABLE job; DROP TABLE job_agent; DROP TABLE job_sent; PRAGMA user_version = 2");
 	assert_non_null(r = reg_open(f));
 	assert_string_equal(registry_agent_by_name(r, "web1")->group, "web");
 	assert_int_equal(registry_groups_load(r, group_seen, seen), 0);

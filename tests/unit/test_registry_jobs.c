@@ -61,6 +61,8 @@ struct loaded {
 	size_t njobs;
 	struct { uint64_t job; struct registry_job_agent a; } agents[64];
 	size_t nagents;
+	struct { uint64_t job; struct registry_job_sent s; } sent[16];
+	size_t nsent;
 	int stop_at_job;             /* cb->job returns -1 for this job id (0: never) */
 };
 
@@ -88,11 +90,22 @@ load_agent(void *arg, uint64_t job, const struct registry_job_agent *a)
 }
 
 static int
+load_sent(void *arg, uint64_t job, const struct registry_job_sent *o)
+{
+	struct loaded *l = arg;
+
+	assert_true(l->nsent < 16);
+	l->sent[l->nsent].job = job;
+	l->sent[l->nsent++].s = *o;
+	return 0;
+}
+
+static int
 load(struct registry *r, struct loaded *l)
 {
-	struct registry_job_cb cb = { load_job, load_agent, l };
+	struct registry_job_cb cb = { load_job, load_agent, load_sent, l };
 
-	l->njobs = l->nagents = 0;
+	l->njobs = l->nagents = l->nsent = 0;
 	return registry_job_load(r, &cb);
 }
 
@@ -125,6 +138,10 @@ test_round_trip(void **state)
 		    (uint64_t)INT64_MAX, 2, 0 },
 		{ 99999999, 3, 0, 1700000005000, 0, "", 0, 0, 1701 },
 	};
+	/* agent 3 was sent to twice before; the second copy of one is kept once */
+	static const struct registry_job_sent olds[] = {
+		{ 3, "worker2", 7 }, { 3, "worker1", 9 },
+	};
 	struct registry *r;
 	struct registry_job j = job_row(0, "wazuh", "agents_list=001,002,003", 1700000000000);
 	struct registry_job k = job_row(1, "ops", "all", 1700000001000);
@@ -136,13 +153,21 @@ test_round_trip(void **state)
 	assert_int_equal(registry_job_create(r, &j, agents, 4), 0);
 	assert_int_equal(registry_job_create(r, &k, NULL, 0), 0);
 	assert_true(j.id >= 1 && k.id > j.id);
-	assert_int_equal(registry_job_agents_set(r, j.id, rows, 3), 0);
+	assert_int_equal(registry_job_save(r, j.id, rows, 3, olds, 2), 0);
 	j.cancelled_ms = 1700000002000;
 	assert_int_equal(registry_job_set(r, &j), 0);
+	assert_int_equal(registry_job_save(r, j.id, rows + 1, 1, olds, 1), 0);
 	registry_close(r);
 
 	assert_non_null(r = reg_open(f));
 	assert_int_equal(load(r, l), 0);
+	assert_int_equal(l->nsent, 2);
+	assert_int_equal(l->sent[0].job, j.id);
+	assert_int_equal(l->sent[0].s.agent, 3);
+	assert_string_equal(l->sent[0].s.node, "worker1");
+	assert_int_equal(l->sent[0].s.sid, 9);
+	assert_string_equal(l->sent[1].s.node, "worker2");
+	assert_int_equal(l->sent[1].s.sid, 7);
 	assert_int_equal(l->njobs, 2);
 	assert_int_equal(l->jobs[0].id, j.id);
 	assert_int_equal(l->jobs[0].kind, 0);
@@ -202,9 +227,9 @@ test_unknown_agent_writes_nothing(void **state)
 	rows[1].state = 2;
 	assert_non_null(r = reg_open(f));
 	assert_int_equal(registry_job_create(r, &j, agents, 2), 0);
-	assert_int_equal(registry_job_agents_set(r, j.id, rows, 2), -1);
-	assert_int_equal(registry_job_agents_set(r, j.id + 1, rows, 1), -1);   /* no such job */
-	assert_int_equal(registry_job_agents_set(r, j.id, rows, 0), 0);
+	assert_int_equal(registry_job_save(r, j.id, rows, 2, NULL, 0), -1);
+	assert_int_equal(registry_job_save(r, j.id + 1, rows, 1, NULL, 0), -1);   /* no such job */
+	assert_int_equal(registry_job_save(r, j.id, rows, 0, NULL, 0), 0);
 	assert_int_equal(load(r, l), 0);
 	assert_int_equal(l->nagents, 2);
 	assert_int_equal(l->agents[0].a.state, 0);
@@ -227,6 +252,11 @@ test_delete_and_ids(void **state)
 	assert_non_null(r = reg_open(f));
 	assert_int_equal(registry_job_create(r, &a, agents, 2), 0);
 	assert_int_equal(registry_job_create(r, &b, agents, 2), 0);
+	{
+		static const struct registry_job_sent o = { 1, "w", 5 };
+
+		assert_int_equal(registry_job_save(r, b.id, NULL, 0, &o, 1), 0);
+	}
 	assert_int_equal(registry_job_delete(r, b.id), 1);
 	assert_int_equal(registry_job_delete(r, b.id), 0);
 	c = job_row(0, "u", "all", 3);
@@ -235,6 +265,7 @@ test_delete_and_ids(void **state)
 	assert_int_equal(load(r, l), 0);
 	assert_int_equal(l->njobs, 2);
 	assert_int_equal(l->nagents, 3);
+	assert_int_equal(l->nsent, 0);
 	assert_int_equal(l->jobs[1].id, c.id);
 	l->stop_at_job = (int)c.id;
 	assert_int_equal(load(r, l), -1);

@@ -176,10 +176,18 @@ struct registry_job_agent {
 	uint64_t sid;
 	int sends, code;
 };
+/* A session a job sent an agent's command to before its latest send. */
+struct registry_job_sent {
+	uint32_t agent;
+	char node[64];
+	uint64_t sid;
+};
 struct registry_job_cb {
-	/* every job in id order, then (agent) each of its agents in agent order; -1 stops */
+	/* every job in id order, then each of its agents (in agent order) and its
+	 * earlier sessions; -1 stops */
 	int (*job)(void *arg, const struct registry_job *j);
 	int (*agent)(void *arg, uint64_t job, const struct registry_job_agent *a);
+	int (*sent)(void *arg, uint64_t job, const struct registry_job_sent *s);
 	void *arg;
 };
 /* registry_job_create: j (its id set here) with agents in state 0.  0 / -1. */
@@ -187,9 +195,13 @@ int registry_job_create(struct registry *r, struct registry_job *j, const uint32
     size_t n);
 /* registry_job_set: the job's cancelled_ms and done_ms.  0 / -1. */
 int registry_job_set(struct registry *r, const struct registry_job *j);
-/* registry_job_agents_set: the rows of n agents of job (each must exist).  0 / -1. */
-int registry_job_agents_set(struct registry *r, uint64_t job,
-    const struct registry_job_agent *v, size_t n);
+/*
+ * registry_job_save: the rows of n agents of job (each must exist), and
+ * nold earlier sessions (added; one already there is kept).  0 / -1, and
+ * then nothing of it is written.
+ */
+int registry_job_save(struct registry *r, uint64_t job, const struct registry_job_agent *v,
+    size_t n, const struct registry_job_sent *old, size_t nold);
 /* registry_job_load: every job and its agents through cb.  0, or -1 (error or cb's -1). */
 int registry_job_load(struct registry *r, const struct registry_job_cb *cb);
 /* registry_job_delete: the job and its agents: 1 / 0 no such job / -1. */

@@ -232,7 +232,13 @@ static const char *const regdb_migrations[] = {
 	" sid INTEGER NOT NULL DEFAULT 0,"
 	" sends INTEGER NOT NULL DEFAULT 0,"
 	" code INTEGER NOT NULL DEFAULT 0,"
-	" PRIMARY KEY (job_id, agent_id)) WITHOUT ROWID;",
+	" PRIMARY KEY (job_id, agent_id)) WITHOUT ROWID;"
+	"CREATE TABLE job_sent ("
+	" job_id INTEGER NOT NULL,"
+	" agent_id INTEGER NOT NULL,"
+	" node TEXT NOT NULL,"
+	" sid INTEGER NOT NULL,"
+	" PRIMARY KEY (job_id, agent_id, node, sid)) WITHOUT ROWID;",
 };
 #define REGDB_SCHEMA_VERSION ((int)(sizeof(regdb_migrations) / sizeof(regdb_migrations[0])))
 

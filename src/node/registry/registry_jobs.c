@@ -132,15 +132,15 @@ registry_job_set(struct registry *r, const struct registry_job *j)
 }
 
 int
-registry_job_agents_set(struct registry *r, uint64_t job, const struct registry_job_agent *v,
-    size_t n)
+registry_job_save(struct registry *r, uint64_t job, const struct registry_job_agent *v,
+    size_t n, const struct registry_job_sent *old, size_t nold)
 {
 	sqlite3 *db = jobs_db(r);
 	sqlite3_stmt *st = NULL;
 	size_t i;
 	int ok = 0;
 
-	if (n == 0)
+	if (n == 0 && nold == 0)
 		return 0;
 	if (jobs_exec(db, "BEGIN IMMEDIATE") == -1)
 		return -1;
@@ -167,6 +167,18 @@ registry_job_agents_set(struct registry *r, uint64_t job, const struct registry_
 			goto out;
 		}
 	}
+	sqlite3_finalize(st);
+	if ((st = jobs_prepare(db, "INSERT OR IGNORE INTO job_sent (job_id, agent_id, node, sid)"
+	    " VALUES (?1, ?2, ?3, ?4)")) == NULL)
+		goto out;
+	sqlite3_bind_int64(st, 1, (sqlite3_int64)job);
+	for (i = 0; i < nold; i++) {
+		sqlite3_bind_int64(st, 2, old[i].agent);
+		sqlite3_bind_text(st, 3, old[i].node, -1, SQLITE_STATIC);
+		sqlite3_bind_int64(st, 4, (sqlite3_int64)old[i].sid);
+		if (jobs_step(db, st) == -1)
+			goto out;
+	}
 	ok = 1;
 out:
 	sqlite3_finalize(st);
@@ -186,15 +198,19 @@ int
 registry_job_load(struct registry *r, const struct registry_job_cb *cb)
 {
 	sqlite3 *db = jobs_db(r);
-	sqlite3_stmt *js, *as = NULL;
+	sqlite3_stmt *js, *as = NULL, *ss = NULL;
 	struct registry_job j;
 	struct registry_job_agent a;
+	struct registry_job_sent o;
 	int rc, ret = 0;
 
 	if ((js = jobs_prepare(db, "SELECT id, kind, user, scope, created_ms, expires_ms,"
 	    " max_in_flight, rate, cancelled_ms, done_ms FROM job ORDER BY id")) == NULL ||
 	    (as = jobs_prepare(db, "SELECT agent_id, state, t_delivered, t_done, sent_ms, node, sid,"
-	    " sends, code FROM job_agent WHERE job_id = ?1 ORDER BY agent_id")) == NULL) {
+	    " sends, code FROM job_agent WHERE job_id = ?1 ORDER BY agent_id")) == NULL ||
+	    (ss = jobs_prepare(db, "SELECT agent_id, node, sid FROM job_sent WHERE job_id = ?1"
+	    " ORDER BY agent_id, node, sid")) == NULL) {
+		sqlite3_finalize(as);
 		sqlite3_finalize(js);
 		return -1;
 	}
@@ -239,11 +255,25 @@ registry_job_load(struct registry *r, const struct registry_job_cb *cb)
 			ret = -1;
 		}
 		sqlite3_reset(as);
+		sqlite3_bind_int64(ss, 1, (sqlite3_int64)j.id);
+		while (ret == 0 && (rc = sqlite3_step(ss)) == SQLITE_ROW) {
+			memset(&o, 0, sizeof(o));
+			o.agent = (uint32_t)sqlite3_column_int64(ss, 0);
+			text(ss, 1, o.node, sizeof(o.node));
+			o.sid = (uint64_t)sqlite3_column_int64(ss, 2);
+			ret = cb->sent(cb->arg, j.id, &o);
+		}
+		if (ret == 0 && rc != SQLITE_DONE) {
+			log_warnx("registry: jobs: %s", sqlite3_errmsg(db));
+			ret = -1;
+		}
+		sqlite3_reset(ss);
 	}
 	if (ret == 0 && rc != SQLITE_DONE) {
 		log_warnx("registry: jobs: %s", sqlite3_errmsg(db));
 		ret = -1;
 	}
+	sqlite3_finalize(ss);
 	sqlite3_finalize(as);
 	sqlite3_finalize(js);
 	return ret;
@@ -259,6 +289,12 @@ registry_job_delete(struct registry *r, uint64_t job)
 	if (jobs_exec(db, "BEGIN IMMEDIATE") == -1)
 		return -1;
 	if ((st = jobs_prepare(db, "DELETE FROM job_agent WHERE job_id = ?1")) == NULL)
+		goto out;
+	sqlite3_bind_int64(st, 1, (sqlite3_int64)job);
+	if (jobs_step(db, st) == -1)
+		goto out;
+	sqlite3_finalize(st);
+	if ((st = jobs_prepare(db, "DELETE FROM job_sent WHERE job_id = ?1")) == NULL)
 		goto out;
 	sqlite3_bind_int64(st, 1, (sqlite3_int64)job);
 	if (jobs_step(db, st) == -1)
