@@ -248,8 +248,10 @@ test_record_proc_start_bad(void **state)
 		record_fill(&r);
 		assert_non_null(j = crec_record_encode(&r));
 		v = json_loads(bad[i], JSON_DECODE_ANY, NULL);
-		if (v == NULL)   /* jansson refuses 2^63 itself: a huge integer never decodes */
+		if (v == NULL) {   /* jansson refuses 2^63 itself: a huge integer never decodes */
+			json_decref(j);
 			continue;
+		}
 		assert_int_equal(json_object_set_new(j, "proc_start_ms", v), 0);
 		if (crec_record_decode(j, &back, &why) != -1)
 			fail_msg("proc_start_ms %s accepted", bad[i]);
