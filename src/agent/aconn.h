@@ -2,7 +2,8 @@
  * aconn.h — one agent's connection to a manager over the Wazuh 4.x secure
  * channel, on a libevent loop: connect, "#!-agent startup", wait for exactly
  * "#!-agent ack ", announce "Agent started" when the owner asked for it (a new
- * agent process), keepalive, watch for acks, pass commands up.  Shared by vigil-agent (one) and vigil-sim (thousands).
+ * agent process), keepalive, watch for acks, pass commands up.  Shared by
+ * vigil-agent (one) and vigil-sim (thousands).
  */
 #ifndef VIGIL_ACONN_H
 #define VIGIL_ACONN_H
