@@ -1,7 +1,7 @@
 /*
  * fuzz_control.c — control message parsers over arbitrary bytes: classify,
  * startup JSON, keepalive (and format/parse round trip), version compare,
- * restart command and its recognition.
+ * restart command and its recognition, the "Agent started" event.
  */
 #include <assert.h>
 #include <stddef.h>
@@ -27,6 +27,10 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	assert(rc >= -1 && rc <= 1 && strlen(v) < sizeof(v));
 	assert(rc == 0 || v[0] == '\0');
 	(void)control_is_restart(msg, size);
+	/* "Agent started" is an event, never a control message. */
+	rc = control_is_agent_started(msg, size);
+	assert(rc == 0 || rc == 1);
+	assert(rc == 0 || control_classify(msg, size) == CONTROL_EVENT);
 
 	if (control_parse_keepalive(msg, size, &ai) == 0) {
 		assert(ai.version[0] != '\0');

@@ -35,6 +35,8 @@ struct aconn {
 	struct keyfile_entry key;
 	char enc_key[SECMSG_ENCKEY_LEN + 1];
 	unsigned int global, local;
+	int announce;                  /* the next acked session says "Agent started" */
+	int announced;                 /* the live session did */
 	uint64_t last_ack_ms;
 	char local_ip[INET6_ADDRSTRLEN];
 	char reason[160];
@@ -151,6 +153,18 @@ aconn_get_counters(const struct aconn *ac, unsigned int *global, unsigned int *l
 }
 
 void
+aconn_announce_start(struct aconn *ac)
+{
+	ac->announce = 1;
+}
+
+int
+aconn_announced(const struct aconn *ac)
+{
+	return ac->announced;
+}
+
+void
 aconn_close(struct aconn *ac, const char *reason)
 {
 	int was_up;
@@ -170,6 +184,7 @@ aconn_close(struct aconn *ac, const char *reason)
 	ac->state = ACONN_IDLE;
 	ac->local_ip[0] = '\0';
 	ac->last_ack_ms = 0;
+	ac->announced = 0;
 	ac->gen++;
 	ac->cb->down(ac, was_up, ac->reason, ac->arg);
 }
@@ -229,21 +244,38 @@ aconn_next_keepalive_ms(const struct aconn *ac)
 	return backoff_jitter_ms(ac->conf->keepalive_ms, ac->conf->keepalive_jitter, backoff_rand());
 }
 
-/* The startup was acked: announce the start and begin keepalives. */
+/*
+ * aconn_send_started: "Agent started", as agentd's send_msg_on_startup: the
+ * first message after the ack, location "wazuh-agent" (v4.4.0 on) or "ossec"
+ * (before), name and IP from client.keys.  Best effort, as there: it is not
+ * sent again on a later session if this one breaks now.
+ */
+static void
+aconn_send_started(struct aconn *ac)
+{
+	char msg[256];
+	int n;
+
+	n = snprintf(msg, sizeof(msg), "1:%s:ossec: Agent started: '%s->%s'.",
+	    control_version_cmp(ac->conf->version, "4.4.0") < 0 ? "ossec" : "wazuh-agent",
+	    ac->key.name, ac->key.ip);
+	if (n > 0 && (size_t)n < sizeof(msg) && aconn_send(ac, msg, (size_t)n) == 0)
+		ac->announced = 1;
+}
+
+/* The startup was acked: announce a new process if asked, and begin keepalives. */
 static void
 aconn_handshake_done(struct aconn *ac)
 {
-	char msg[256];
 	unsigned int gen = ac->gen, first;
-	int n;
 
 	ac->state = ACONN_UP;
 	ac->last_ack_ms = aconn_now_ms();
 	evtimer_del(ac->timer);
-	n = snprintf(msg, sizeof(msg), "1:wazuh-agent:ossec: Agent started: '%s->%s'.",
-	    ac->key.name, ac->key.ip);
-	if (n > 0 && (size_t)n < sizeof(msg))
-		aconn_send(ac, msg, (size_t)n);
+	if (ac->announce) {
+		ac->announce = 0;
+		aconn_send_started(ac);
+	}
 	ac->cb->up(ac, ac->arg);
 	if (ac->gen != gen || ac->state != ACONN_UP)
 		return;

@@ -1,8 +1,9 @@
 /*
  * aconn.h — one agent's connection to a manager over the Wazuh 4.x secure
  * channel, on a libevent loop: connect, "#!-agent startup", wait for exactly
- * "#!-agent ack ", announce "Agent started", keepalive, watch for acks, pass
- * commands up.  Shared by vigil-agent (one) and vigil-sim (thousands).
+ * "#!-agent ack ", announce "Agent started" when the owner asked for it (a new
+ * agent process), keepalive, watch for acks, pass commands up.  Shared by
+ * vigil-agent (one) and vigil-sim (thousands).
  */
 #ifndef VIGIL_ACONN_H
 #define VIGIL_ACONN_H
@@ -95,6 +96,17 @@ void aconn_set_key(struct aconn *ac, const struct keyfile_entry *k);
 /* aconn_set_counters: the sender counters the next message continues from. */
 void aconn_set_counters(struct aconn *ac, unsigned int global, unsigned int local);
 void aconn_get_counters(const struct aconn *ac, unsigned int *global, unsigned int *local);
+
+/*
+ * aconn_announce_start: the agent's process has (re)started.  The next
+ * session that is acked sends "Agent started" right after the ack, as a Wazuh
+ * agent does once per process (start_agent(is_startup=1)); connections that
+ * fail before the ack keep the request for the next one.  Reconnects, changes
+ * of manager and lost links without it send no such event.
+ */
+void aconn_announce_start(struct aconn *ac);
+/* aconn_announced: 1 when the live session sent "Agent started", else 0. */
+int aconn_announced(const struct aconn *ac);
 
 /*
  * aconn_connect: starts connecting to sa.  Needs ACONN_IDLE and a key.

@@ -298,7 +298,11 @@ agentd_connect(void)
 	log_debug("connecting to %s", m);
 }
 
-/* Starts the secure channel with the key we have. */
+/*
+ * Starts the secure channel with the key we have: once per process (at start,
+ * in the process a restart re-executed, or after enrolling), so the first
+ * session that is acked says "Agent started"; reconnects and failovers do not.
+ */
 static void
 agentd_start_channel(void)
 {
@@ -308,6 +312,7 @@ agentd_start_channel(void)
 		log_warnx("starting the sender counters from 0");
 	aconn_set_key(ad.ac, &ad.key);
 	aconn_set_counters(ad.ac, g, l);
+	aconn_announce_start(ad.ac);
 	ad.enrolled = 1;
 	ad.cur = 0;
 	ad.attempt = 0;

@@ -49,6 +49,7 @@ node_stats_json(struct node *n)
 	SET("decrypt_failures", s->decrypt_failures);
 	SET("agents_invalid_id", s->agents_invalid_id);
 	SET("events_in", s->events_in);
+	SET("agent_starts", s->agent_starts);
 	SET("keepalives", s->keepalives);
 	SET("overtakes", s->overtakes);
 	SET("enrollments", s->enrollments);

@@ -30,6 +30,10 @@
 	"{\"version\": 1, \"origin\": {\"module\": \"framework\"}, \"command\": "       \
 	"\"restart-wazuh0\", \"parameters\": {\"extra_args\": [], \"alert\": {}}}"
 #define RESTART_LEGACY "restart-ossec0"
+/* OS_AG_STARTED behind the "1:<location>:" of LOCALFILE_MQ; location "ossec" before 4.4.0. */
+#define AG_STARTED "ossec: Agent started: '"
+#define AG_STARTED_NEW "1:wazuh-agent:" AG_STARTED
+#define AG_STARTED_OLD "1:ossec:" AG_STARTED
 #define VERSION_PART_MAX 999999
 
 /* A view of bytes that are not NUL-terminated. */
@@ -504,4 +508,10 @@ control_is_restart(const char *msg, size_t len)
 	for (i = 0; i < len && msg[i] != ' '; i++)
 		;
 	return restart_name(msg, i);
+}
+
+int
+control_is_agent_started(const char *msg, size_t len)
+{
+	return has_prefix(msg, len, AG_STARTED_NEW) || has_prefix(msg, len, AG_STARTED_OLD);
 }

@@ -93,4 +93,14 @@ ssize_t control_restart_command(const char *agent_version, char *out, size_t cap
  */
 int control_is_restart(const char *msg, size_t len);
 
+/*
+ * control_is_agent_started: 1 when msg is the event a Wazuh agent sends once
+ * per process, right after its first acked startup (start_agent.c
+ * send_msg_on_startup): "1:wazuh-agent:ossec: Agent started: '<name>-><ip>'."
+ * (agents >= 4.4.0) or "1:ossec:ossec: Agent started: '...'" (older), else 0.
+ * Only the prefix up to the opening quote is checked: the name and IP inside
+ * are the agent's own view and need not match the registry.
+ */
+int control_is_agent_started(const char *msg, size_t len);
+
 #endif

@@ -87,6 +87,7 @@ crec_record_encode(const struct crec_record *r)
 	SET("last_keepalive", json_integer(r->st.last_keepalive));
 	SET("disconnection_time", json_integer(r->st.disconnection_time));
 	SET("manager", json_string(r->st.manager));
+	SET("proc_start_ms", json_integer(r->st.proc_start_ms < 0 ? 0 : r->st.proc_start_ms));
 #define ENC(f) SET(#f, json_string(r->st.info.f));
 	INFO_FIELDS(ENC)
 #undef ENC
@@ -141,6 +142,13 @@ crec_record_decode(const json_t *j, struct crec_record *r, const char **why)
 		*why = "record: bad " #f;
 	INFO_FIELDS(DEC)
 #undef DEC
+	/* optional: workers older than the field do not send it (0: no proof) */
+	else if (json_object_get(j, "proc_start_ms") != NULL) {
+		if (get_int(j, "proc_start_ms", 0, INT64_MAX, &v) == -1)
+			*why = "record: bad proc_start_ms";
+		else
+			r->st.proc_start_ms = v;
+	}
 	if (*why == NULL && crec_ctr_cmp(r->last, r->first) < 0)
 		*why = "record: kr older than kf";
 	return *why == NULL ? 0 : -1;

@@ -44,6 +44,12 @@ struct crec_state {
 	int64_t disconnection_time; /* unix seconds, 0 = none */
 	char manager[256];
 	struct agent_info info;     /* version "" = not known yet */
+	/*
+	 * Wall-clock ms at which this session's agent said "Agent started" (a new
+	 * agent process: control_is_agent_started), 0 = it has not.  Per session:
+	 * a new session starts at 0.  Optional on the wire (absent = 0).
+	 */
+	int64_t proc_start_ms;
 };
 
 /*

@@ -2,7 +2,8 @@
  * main.c — vigil-sim: N simulated Wazuh 4.x agents on one event loop.  Each
  * enrolls (or reuses its key from DATA_DIR/sim-keys), connects, does the
  * startup/ack handshake, keepalives, and answers a restart command by
- * recording its arrival, closing and coming back after --restart-delay.
+ * recording its arrival, closing and coming back after --restart-delay as a
+ * new process (its first session says "Agent started"; moves and flaps do not).
  * Scenarios: migration and flapping at a rate, jittered reconnects, a mix
  * of versions.  A JSON summary goes to stdout at exit and to --summary FILE
  * every second; --agent-file has one line per agent; --control takes
@@ -146,9 +147,9 @@ sim_up(struct aconn *ac, void *arg)
 {
 	struct sim_agent *ag = arg;
 
-	(void)ac;
 	ag->state = SIM_ACTIVE;
 	ag->sessions++;
+	ag->process_starts += aconn_announced(ac);
 	ag->attempt = 0;
 	ag->last_up_ms = sim_now_ms();
 	ag->up_us = sim_wall_us();
@@ -160,7 +161,8 @@ sim_up(struct aconn *ac, void *arg)
 		if (mgrlist_format(&S.o.managers[ag->mgr], mgr, sizeof(mgr)) == -1)
 			mgr[0] = '\0';
 		printf("{\"event\":\"up\",\"idx\":%u,\"id\":\"%s\",\"manager\":\"%s\","
-		    "\"up_us\":%llu}\n", ag->idx, ag->key.id, mgr, (unsigned long long)ag->up_us);
+		    "\"up_us\":%llu,\"process_starts\":%u}\n", ag->idx, ag->key.id, mgr,
+		    (unsigned long long)ag->up_us, ag->process_starts);
 		fflush(stdout);
 	}
 }
@@ -185,16 +187,21 @@ sim_record_command(struct sim_agent *ag, uint64_t us)
 	ag->cmd_us[ag->ncmd++] = us;
 }
 
-/* Closes the agent's live session for a reason sim_down acts on. */
+/*
+ * Closes the agent's live session for a reason sim_down acts on.  Only a
+ * restart is a process that exits ("#!-agent shutdown", then a new process
+ * says "Agent started"); a Wazuh agent changes manager by failover in the same
+ * process, so a move, like a flap, just drops the link.
+ */
 static void
 sim_go(struct sim_agent *ag, enum sim_go why)
 {
 	ag->go = (unsigned char)why;
 	ag->state = SIM_CLOSING;
-	if (why == SIM_GO_FLAP)
-		aconn_close(ag->ac, "flap");   /* no shutdown message: the link just drops */
-	else
+	if (why == SIM_GO_RESTART)
 		aconn_shutdown(ag->ac);
+	else
+		aconn_close(ag->ac, why == SIM_GO_MOVE ? "move" : "flap");
 }
 
 static void
@@ -295,6 +302,7 @@ sim_down(struct aconn *ac, int was_up, const char *reason, void *arg)
 		ag->go = SIM_GO_NONE;
 		ag->attempt = 0;
 		ag->state = SIM_RESTARTING;
+		aconn_announce_start(ag->ac);   /* the new process says "Agent started" */
 		sim_arm(ag, S.o.restart_delay_ms + sim_jitter());
 		return;
 	case SIM_GO_RECONNECT:
@@ -388,6 +396,7 @@ sim_start_channel(struct sim_agent *ag, unsigned int delay_ms)
 	 * (--counter fixed and reset override this in aconn.)
 	 */
 	aconn_set_counters(ag->ac, (unsigned int)time(NULL), 0);
+	aconn_announce_start(ag->ac);   /* the agent's first process */
 	ag->state = SIM_PENDING;
 	sim_arm(ag, delay_ms);
 }
@@ -620,9 +629,15 @@ sim_reply(json_t *j)
 
 static void sim_stop(const char *why);
 
-/* "move IDX...": each active agent closes cleanly, reconnects to the next manager, and is reported when up. */
+/*
+ * "move IDX...", "flap IDX...", "restart IDX...": each active agent drops its
+ * link and reconnects to the next manager, or to the same one (the same
+ * process: no "#!-agent shutdown", no "Agent started"), or restarts as a new
+ * process by itself (shutdown, then after --restart-delay a session that says
+ * "Agent started"); each is reported on stdout when it is up again.
+ */
 static json_t *
-sim_control_move(char *args)
+sim_control_go(char *args, enum sim_go why)
 {
 	unsigned long idx;
 	unsigned int started = 0, skipped = 0;
@@ -639,10 +654,11 @@ sim_control_move(char *args)
 			continue;
 		}
 		ag->traced = 1;
-		sim_go(ag, SIM_GO_MOVE);
+		sim_go(ag, why);
 		started++;
 	}
-	return json_pack("{s:s, s:i, s:i}", "event", "move", "started", started, "skipped", skipped);
+	return json_pack("{s:s, s:i, s:i}", "event", why == SIM_GO_MOVE ? "move" :
+	    why == SIM_GO_FLAP ? "flap" : "restart", "started", started, "skipped", skipped);
 }
 
 static void sim_churn_start(void);
@@ -688,7 +704,11 @@ sim_control_line(char *line)
 		S.mark_us = us > 0 ? us : sim_wall_us();
 		sim_reply(json_pack("{s:s, s:I}", "event", "mark", "us", (json_int_t)S.mark_us));
 	} else if (strcmp(line, "move") == 0) {
-		sim_reply(sim_control_move(args));
+		sim_reply(sim_control_go(args, SIM_GO_MOVE));
+	} else if (strcmp(line, "flap") == 0) {
+		sim_reply(sim_control_go(args, SIM_GO_FLAP));
+	} else if (strcmp(line, "restart") == 0) {
+		sim_reply(sim_control_go(args, SIM_GO_RESTART));
 	} else if (strcmp(line, "dump") == 0 && *args != '\0') {
 		sim_reply(json_pack("{s:s, s:s, s:b}", "event", "dump", "path", args,
 		    "ok", sim_agent_file(&S, args) == 0));
@@ -703,8 +723,8 @@ sim_control_line(char *line)
 		sim_stop("quit command");
 	} else if (line[0] != '\0') {
 		sim_reply(json_pack("{s:s, s:s}", "event", "error", "detail",
-		    "unknown command (mark [US], move IDX..., rate migrate|flap PCT, dump FILE, "
-		    "summary, quit)"));
+		    "unknown command (mark [US], move|flap|restart IDX..., rate migrate|flap PCT, "
+		    "dump FILE, summary, quit)"));
 	}
 }
 

@@ -32,8 +32,8 @@ enum sim_state {
 /* What an agent closes its session for; sim_down acts on it. */
 enum sim_go {
 	SIM_GO_NONE = 0,
-	SIM_GO_RESTART,      /* a restart command: come back after --restart-delay */
-	SIM_GO_MOVE,         /* migration: reconnect to the next manager */
+	SIM_GO_RESTART,      /* a restart (command or control): a new process after --restart-delay */
+	SIM_GO_MOVE,         /* migration: drop the link, reconnect to the next manager */
 	SIM_GO_FLAP,         /* flapping: reconnect to the same manager */
 	SIM_GO_RECONNECT,    /* "#!-force_reconnect": reconnect to the same manager now */
 };
@@ -64,7 +64,7 @@ struct sim_agent {
 	unsigned int attempt;         /* failures since the last good session */
 	unsigned char ver;            /* index in sim.vers */
 	unsigned char go;             /* enum sim_go: why the session is closing */
-	unsigned char traced;         /* report the next session on stdout (control "move") */
+	unsigned char traced;         /* report the next session on stdout (control move, restart) */
 	unsigned int moves;           /* migrations done */
 	unsigned int flaps;           /* flaps done */
 	unsigned int legacy;          /* restart-ossec0 commands received */
@@ -76,6 +76,7 @@ struct sim_agent {
 	unsigned int commands;        /* execd commands (restarts included) */
 	unsigned int messages;        /* other manager messages (no acks): up file, err... */
 	unsigned int sessions;        /* acked startups */
+	unsigned int process_starts;  /* sessions that said "Agent started": (re)started processes */
 	unsigned int failures;        /* connections lost or refused */
 	uint64_t last_restart_ms;     /* monotonic, 0 = never */
 	uint64_t last_up_ms;

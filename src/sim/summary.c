@@ -160,6 +160,7 @@ sim_summary(const struct sim *s, int final, int brief)
 	json_t *root, *list, *a, *vers;
 	unsigned int i, enrolled = 0, connected = 0, active = 0, restarted = 0, back = 0;
 	unsigned long long restarts = 0, reconnects = 0, commands = 0, sessions = 0, legacy = 0;
+	unsigned long long process_starts = 0;
 	unsigned int minr = 0, maxr = 0;
 	char mgr[300];
 	const struct sim_agent *ag;
@@ -181,6 +182,7 @@ sim_summary(const struct sim *s, int final, int brief)
 		reconnects += ag->reconnects;
 		commands += ag->commands;
 		sessions += ag->sessions;
+		process_starts += ag->process_starts;
 		legacy += ag->legacy;
 		restarted += ag->restarts > 0;
 		if (i == 0 || ag->restarts < minr)
@@ -194,8 +196,8 @@ sim_summary(const struct sim *s, int final, int brief)
 			continue;
 		if (mgrlist_format(&s->o.managers[ag->mgr], mgr, sizeof(mgr)) == -1)
 			mgr[0] = '\0';
-		a = json_pack("{s:s, s:s, s:s, s:s, s:i, s:i, s:i, s:i, s:i, s:i, s:i, s:i, s:b, s:s, "
-		    "s:s}",
+		a = json_pack("{s:s, s:s, s:s, s:s, s:i, s:i, s:i, s:i, s:i, s:i, s:i, s:i, s:i, s:b, "
+		    "s:s, s:s}",
 		    "id", ag->has_key ? ag->key.id : "",
 		    "name", ag->name,
 		    "version", s->vers[ag->ver].version,
@@ -205,6 +207,7 @@ sim_summary(const struct sim *s, int final, int brief)
 		    "commands", (json_int_t)ag->commands,
 		    "messages", (json_int_t)ag->messages,
 		    "sessions", (json_int_t)ag->sessions,
+		    "process_starts", (json_int_t)ag->process_starts,
 		    "failures", (json_int_t)ag->failures,
 		    "moves", (json_int_t)ag->moves,
 		    "flaps", (json_int_t)ag->flaps,
@@ -227,6 +230,8 @@ sim_summary(const struct sim *s, int final, int brief)
 	    json_object_set_new(root, "max_restarts", json_integer(maxr)) == -1 ||
 	    json_object_set_new(root, "commands_received", json_integer((json_int_t)commands)) == -1 ||
 	    json_object_set_new(root, "sessions", json_integer((json_int_t)sessions)) == -1 ||
+	    json_object_set_new(root, "process_starts",
+	        json_integer((json_int_t)process_starts)) == -1 ||
 	    json_object_set_new(root, "enroll_errors", json_integer(s->enroll_errors)) == -1 ||
 	    json_object_set_new(root, "elapsed_ms",
 	        json_integer((json_int_t)(sim_now_ms() - s->start_ms))) == -1 ||
@@ -286,15 +291,16 @@ sim_agent_file(const struct sim *s, const char *path)
 	n = snprintf(tmp, sizeof(tmp), "%s.tmp", path);
 	if (n < 0 || (size_t)n >= sizeof(tmp) || (f = fopen(tmp, "w")) == NULL)
 		return -1;
-	fputs("# idx\tid\tname\tversion\tmanager\tstate\tsessions\trestarts\tcommands\t"
-	    "legacy\tmoves\tflaps\tfailures\tup_us\tcommand_us\n", f);
+	fputs("# idx\tid\tname\tversion\tmanager\tstate\tsessions\tprocess_starts\trestarts\t"
+	    "commands\tlegacy\tmoves\tflaps\tfailures\tup_us\tcommand_us\n", f);
 	for (i = 0; i < s->o.agents; i++) {
 		ag = &s->agents[i];
 		if (mgrlist_format(&s->o.managers[ag->mgr], mgr, sizeof(mgr)) == -1)
 			mgr[0] = '\0';
-		fprintf(f, "%u\t%s\t%s\t%s\t%s\t%s\t%u\t%u\t%u\t%u\t%u\t%u\t%u\t%llu\t",
+		fprintf(f, "%u\t%s\t%s\t%s\t%s\t%s\t%u\t%u\t%u\t%u\t%u\t%u\t%u\t%u\t%llu\t",
 		    ag->idx, ag->has_key ? ag->key.id : "-", ag->name, s->vers[ag->ver].version, mgr,
-		    sim_state_name(sim_agent_state(ag)), ag->sessions, ag->restarts, ag->commands,
+		    sim_state_name(sim_agent_state(ag)), ag->sessions, ag->process_starts,
+		    ag->restarts, ag->commands,
 		    ag->legacy, ag->moves, ag->flaps, ag->failures, (unsigned long long)ag->up_us);
 		if (ag->ncmd == 0)
 			fputc('-', f);

@@ -413,6 +413,53 @@ test_is_restart(void **state)
 	assert_int_equal(control_is_restart("#!-execd restart-wazuh0", 20), 0);
 }
 
+/* control_is_agent_started: one row per message, with the verdict. */
+static void
+test_is_agent_started(void **state)
+{
+	static const struct {
+		const char *msg;
+		int want;
+	} rows[] = {
+		/* what agentd sends (>= 4.4.0, then < 4.4.0), name and IP as the agent has them */
+		{"1:wazuh-agent:ossec: Agent started: 'web01->any'.", 1},
+		{"1:ossec:ossec: Agent started: 'web01->any'.", 1},
+		{"1:wazuh-agent:ossec: Agent started: 'a name->10.0.0.0/8'.", 1},
+		/* the prefix alone decides: what follows the quote is not checked */
+		{"1:wazuh-agent:ossec: Agent started: '", 1},
+		{"1:wazuh-agent:ossec: Agent started: 'x", 1},
+		/* anything else is an ordinary event, or not an event */
+		{"1:wazuh-agent:ossec: Agent started: ", 0},
+		{"1:wazuh-agent:ossec: Agent started", 0},
+		{"1:wazuh-agent:ossec: Agent stopped: 'web01->any'.", 0},
+		{"1:wazuh-remoted:ossec: Agent stopped: 'web01->any'.", 0},
+		{"1:wazuh-remoted:ossec: Agent started: 'web01->any'.", 0},
+		{"1:logcollector:ossec: Agent started: 'web01->any'.", 0},
+		{"2:wazuh-agent:ossec: Agent started: 'web01->any'.", 0},
+		{"1:Wazuh-agent:ossec: Agent started: 'web01->any'.", 0},
+		{"1:wazuh-agent:ossec: agent started: 'web01->any'.", 0},
+		{" 1:wazuh-agent:ossec: Agent started: 'web01->any'.", 0},
+		{"1:/var/log/syslog:ossec: Agent started: 'web01->any'.", 0},
+		{"#!-agent startup {\"version\":\"v4.12.0\"}", 0},
+		{"#!-1:wazuh-agent:ossec: Agent started: 'web01->any'.", 0},
+		{"", 0},
+	};
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < sizeof(rows) / sizeof(rows[0]); i++) {
+		if (control_is_agent_started(S(rows[i].msg)) != rows[i].want)
+			fail_msg("row %zu: \"%s\": want %d", i, rows[i].msg, rows[i].want);
+	}
+	/* Only len bytes count, and an event is an event to control_classify. */
+	assert_int_equal(control_is_agent_started("1:wazuh-agent:ossec: Agent started: 'a'.", 36),
+	    0);
+	assert_int_equal(control_is_agent_started("1:wazuh-agent:ossec: Agent started: 'a'.", 37),
+	    1);
+	assert_int_equal(control_classify(S("1:wazuh-agent:ossec: Agent started: 'a->any'.")),
+	    CONTROL_EVENT);
+}
+
 int
 main(void)
 {
@@ -428,6 +475,7 @@ main(void)
 		cmocka_unit_test(test_version_cmp),
 		cmocka_unit_test(test_restart_command),
 		cmocka_unit_test(test_is_restart),
+		cmocka_unit_test(test_is_agent_started),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

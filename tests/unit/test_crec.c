@@ -169,6 +169,98 @@ test_updates_touch_too_long(void **state)
 	free(s);
 }
 
+/* a whole record with every field set, as a worker sends it */
+static void
+record_fill(struct crec_record *r)
+{
+	memset(r, 0, sizeof(*r));
+	r->id = 7;
+	r->sid = 42;
+	r->first.g = r->last.g = 1700000000;
+	r->last.l = 12;
+	r->nrx = 13;
+	r->sseq = 4;
+	r->live = 1;
+	r->mark_ms = 5;
+	r->st.status = 1;
+	r->st.last_keepalive = 1700000100;
+	snprintf(r->st.manager, sizeof(r->st.manager), "worker1");
+	snprintf(r->st.info.version, sizeof(r->st.info.version), "Wazuh v4.12.0");
+}
+
+/*
+ * proc_start_ms (when the session's agent said "Agent started"): read back as
+ * sent; a record without it (an older worker) is a session without a proof
+ * (0); a value that is not a non-negative integer makes the record invalid.
+ */
+static void
+test_record_proc_start(void **state)
+{
+	static const struct {
+		const char *name;
+		int64_t want;
+	} rows[] = {
+		{ "absent (older worker)", 0 },   /* row 0: the key is taken out */
+		{ "zero", 0 },
+		{ "a time", 1767225600123 },
+		{ "largest", INT64_MAX },
+	};
+	struct crec_record r, back;
+	const char *why;
+	json_t *j;
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < sizeof(rows) / sizeof(rows[0]); i++) {
+		record_fill(&r);
+		r.st.proc_start_ms = rows[i].want;
+		assert_non_null(j = crec_record_encode(&r));
+		if (i == 0) {
+			/* the record of a worker that does not know the field */
+			assert_int_equal(json_object_del(j, "proc_start_ms"), 0);
+		} else {
+			assert_true(json_is_integer(json_object_get(j, "proc_start_ms")));
+		}
+		if (crec_record_decode(j, &back, &why) != 0)
+			fail_msg("%s: refused: %s", rows[i].name, why);
+		if (back.st.proc_start_ms != rows[i].want)
+			fail_msg("%s: proc_start_ms %lld, want %lld", rows[i].name,
+			    (long long)back.st.proc_start_ms, (long long)rows[i].want);
+		/* the rest of the record is untouched by the new field */
+		assert_true(back.id == 7 && back.sid == 42 && back.sseq == 4 && back.live == 1);
+		assert_string_equal(back.st.manager, "worker1");
+		json_decref(j);
+	}
+}
+
+static void
+test_record_proc_start_bad(void **state)
+{
+	static const char *const bad[] = { "-1", "1.5", "\"1767225600123\"", "true", "null",
+	    "[1]", "{}", "9223372036854775808" };
+	struct crec_record r, back;
+	const char *why;
+	json_t *j, *v;
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		record_fill(&r);
+		assert_non_null(j = crec_record_encode(&r));
+		v = json_loads(bad[i], JSON_DECODE_ANY, NULL);
+		if (v == NULL) {   /* jansson refuses 2^63 itself: a huge integer never decodes */
+			json_decref(j);
+			continue;
+		}
+		assert_int_equal(json_object_set_new(j, "proc_start_ms", v), 0);
+		if (crec_record_decode(j, &back, &why) != -1)
+			fail_msg("proc_start_ms %s accepted", bad[i]);
+		assert_non_null(why);
+		assert_string_equal(why, "record: bad proc_start_ms");
+		json_decref(j);
+	}
+}
+
 int
 main(void)
 {
@@ -177,6 +269,8 @@ main(void)
 		cmocka_unit_test(test_touch_format_reads_back),
 		cmocka_unit_test(test_updates_touch_envelope),
 		cmocka_unit_test(test_updates_touch_too_long),
+		cmocka_unit_test(test_record_proc_start),
+		cmocka_unit_test(test_record_proc_start_bad),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -363,6 +363,23 @@ test_merge_never_forgets_a_known_field(void **state)
 	assert_string_equal(row.info.os_platform, "");
 }
 
+/* proc_start_ms is the session's own: set by its record, and 0 again from a session without. */
+static void
+test_merge_proc_start_is_the_sessions(void **state)
+{
+	struct crec_state row, rec;
+
+	(void)state;
+	memset(&row, 0, sizeof(row));
+	memset(&rec, 0, sizeof(rec));
+	rec.proc_start_ms = 1767225600123;
+	ledger_merge_state(&row, &rec);
+	assert_true(row.proc_start_ms == 1767225600123);
+	rec.proc_start_ms = 0;   /* the next session: a reconnect, not a new process */
+	ledger_merge_state(&row, &rec);
+	assert_true(row.proc_start_ms == 0);
+}
+
 int
 main(void)
 {
@@ -371,6 +388,7 @@ main(void)
 		cmocka_unit_test(test_epoch_counts_admissions),
 		cmocka_unit_test(test_local_open),
 		cmocka_unit_test(test_merge_never_forgets_a_known_field),
+		cmocka_unit_test(test_merge_proc_start_is_the_sessions),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -16,6 +16,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/time.h>
 #include <unistd.h>
 
 #include <openssl/rand.h>
@@ -413,6 +414,40 @@ handle_keepalive(struct session *s, const char *msg, size_t len)
 		session_push_shared(s);
 }
 
+/* session_wall_ms: the loop's cached wall clock in ms (node_now's, finer). */
+static int64_t
+session_wall_ms(const struct session *s)
+{
+	struct timeval tv;
+
+	if (event_base_gettimeofday_cached(s->node->base, &tv) == -1)
+		gettimeofday(&tv, NULL);
+	return (int64_t)tv.tv_sec * 1000 + tv.tv_usec / 1000;
+}
+
+/*
+ * handle_event: an ordinary event ("<queue>:<location>:<log>").  Only one
+ * matters here: "Agent started", which a Wazuh agent sends once per process
+ * right after its first acked startup, and never on a reconnect or a change
+ * of manager.  It is recorded on the session that carried it (once, and only
+ * after a startup or keepalive: the agent's process is then talking to us on
+ * this session) and published, so the master's view of the agent knows that
+ * its current session is a new process (the proof that a restart happened).
+ */
+static void
+handle_event(struct session *s, const char *msg, size_t len)
+{
+	struct node *n = s->node;
+
+	n->stats.events_in++;
+	if (!s->started || s->st.proc_start_ms != 0 || !control_is_agent_started(msg, len))
+		return;
+	s->st.proc_start_ms = session_wall_ms(s);
+	n->stats.agent_starts++;
+	log_info("session %s: agent started (a new agent process)", s->agent_id);
+	session_publish(s);
+}
+
 static void
 handle_message(struct session *s, const char *msg, size_t len)
 {
@@ -431,7 +466,7 @@ handle_message(struct session *s, const char *msg, size_t len)
 		handle_keepalive(s, msg, len);
 		break;
 	case CONTROL_EVENT:
-		s->node->stats.events_in++;
+		handle_event(s, msg, len);
 		break;
 	default:
 		/* ack/err/execd are manager→agent messages: ignore from an agent. */
@@ -458,8 +493,10 @@ session_attach(struct session *s, struct agent *a)
 		session_close(old, "overtaken by a newer connection", AGENT_CODE_OK);
 	}
 	a->session = s;
-	/* Until the agent says otherwise, the session reports what is known. */
+	/* Until the agent says otherwise, the session reports what is known, but
+	 * not an earlier session's "Agent started": that is each session's own. */
 	s->st = a->st;
+	s->st.proc_start_ms = 0;
 	log_info("session %s (%s): agent %s identified", s->agent_id, s->peer, a->name);
 }
 

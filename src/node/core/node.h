@@ -82,6 +82,7 @@ struct node_stats {
 	uint64_t frames_bad;
 	uint64_t decrypt_failures;
 	uint64_t events_in;
+	uint64_t agent_starts;       /* "Agent started" events: new agent processes (sessions) */
 	uint64_t keepalives;
 	uint64_t overtakes;
 	uint64_t enrollments;

@@ -332,6 +332,8 @@ ledger_merge_state(struct crec_state *row, const struct crec_state *rec)
 	row->disconnection_time = rec->disconnection_time;
 	if (rec->manager[0] != '\0')
 		memcpy(row->manager, rec->manager, sizeof(row->manager));
+	/* per session: a new session's 0 says "no new process proven on it" */
+	row->proc_start_ms = rec->proc_start_ms;
 	if (rec->info.version[0] != '\0')
 		row->info = rec->info;
 }

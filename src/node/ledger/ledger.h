@@ -130,9 +130,10 @@ enum ledger_open ledger_local_open(int live, struct crec_ctr last, struct crec_c
 
 /*
  * ledger_merge_state: a record's state into the agent's: status, code and
- * times as reported; the agent information (version, OS, sums) replaced whole
- * and only by a record that knows the version, so a known field never
- * becomes unknown (the Wazuh KeyError: 'version').
+ * times as reported (proc_start_ms too: it is the session's, 0 on a session
+ * without "Agent started"); the agent information (version, OS, sums)
+ * replaced whole and only by a record that knows the version, so a known
+ * field never becomes unknown (the Wazuh KeyError: 'version').
  */
 void ledger_merge_state(struct crec_state *row, const struct crec_state *rec);
 
