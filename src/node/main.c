@@ -26,6 +26,7 @@
 #include "node/api/auth.h"
 #include "node/api/rbac.h"
 #include "node/cluster/cluster.h"
+#include "node/jobs/jobrun.h"
 #include "node/api/api.h"
 #include "node/core/node.h"
 #include "node/registry/groups.h"
@@ -438,6 +439,8 @@ main(int argc, char **argv)
 		fatalx("cannot listen; is another vigild running on these ports?");
 	if (cluster_start(n) == -1)
 		fatalx("cannot start the cluster link");
+	if (n->cfg.role == ROLE_MASTER && jobrun_start(n) == -1)
+		fatalx("cannot read the restart jobs back from the registry");
 	/*
 	 * Every port is bound and every file that needed root is open: the data
 	 * dir goes to the user (files made from now on are made by it) and root goes.
@@ -483,6 +486,7 @@ main(int argc, char **argv)
 	session_close_all(n, "manager shutting down");
 	session_reap(n);
 	n->nlsn = 0;   /* the listeners go now: nothing may pause or resume them */
+	jobrun_stop(n);
 	cluster_stop(n);
 	api_free(n);
 	if (n->agent_lsn != NULL)

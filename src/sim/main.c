@@ -217,6 +217,12 @@ sim_restart(struct aconn *ac, const char *msg, size_t len, void *arg)
 		ag->legacy++;
 	log_debug("%s (%s): restart command #%u: %.*s", ag->name, ag->key.id, ag->restarts,
 	    (int)(len > 60 ? 60 : len), msg);
+	if (ag->deaf > 0) {
+		/* as an agent whose execd failed: the command came and nothing happened */
+		ag->deaf--;
+		ag->ignored++;
+		return;
+	}
 	/*
 	 * React later, once the burst of commands is read (SIM_REACT_QUIET_MS):
 	 * a real agent restarts on its own CPU, so the work of this one's
@@ -661,6 +667,24 @@ sim_control_go(char *args, enum sim_go why)
 	    why == SIM_GO_FLAP ? "flap" : "restart", "started", started, "skipped", skipped);
 }
 
+/* "deaf IDX...": each agent ignores the next restart command it receives. */
+static json_t *
+sim_control_deaf(char *args)
+{
+	unsigned long idx;
+	unsigned int n = 0;
+	char *tok, *save = NULL, *end;
+
+	for (tok = strtok_r(args, " ", &save); tok != NULL; tok = strtok_r(NULL, " ", &save)) {
+		idx = strtoul(tok, &end, 10);
+		if (*end != '\0' || idx >= S.o.agents)
+			return json_pack("{s:s, s:s}", "event", "error", "detail", "bad agent index");
+		S.agents[idx].deaf++;
+		n++;
+	}
+	return json_pack("{s:s, s:i}", "event", "deaf", "agents", n);
+}
+
 static void sim_churn_start(void);
 
 /* "rate migrate|flap PCT": changes a churn rate while running. */
@@ -709,6 +733,8 @@ sim_control_line(char *line)
 		sim_reply(sim_control_go(args, SIM_GO_FLAP));
 	} else if (strcmp(line, "restart") == 0) {
 		sim_reply(sim_control_go(args, SIM_GO_RESTART));
+	} else if (strcmp(line, "deaf") == 0) {
+		sim_reply(sim_control_deaf(args));
 	} else if (strcmp(line, "dump") == 0 && *args != '\0') {
 		sim_reply(json_pack("{s:s, s:s, s:b}", "event", "dump", "path", args,
 		    "ok", sim_agent_file(&S, args) == 0));
@@ -723,7 +749,7 @@ sim_control_line(char *line)
 		sim_stop("quit command");
 	} else if (line[0] != '\0') {
 		sim_reply(json_pack("{s:s, s:s}", "event", "error", "detail",
-		    "unknown command (mark [US], move|flap|restart IDX..., rate migrate|flap PCT, "
+		    "unknown command (mark [US], move|flap|restart|deaf IDX..., rate migrate|flap PCT, "
 		    "dump FILE, summary, quit)"));
 	}
 }

@@ -77,6 +77,8 @@ struct sim_agent {
 	unsigned int messages;        /* other manager messages (no acks): up file, err... */
 	unsigned int sessions;        /* acked startups */
 	unsigned int process_starts;  /* sessions that said "Agent started": (re)started processes */
+	unsigned int deaf;            /* restart commands to ignore still (control "deaf") */
+	unsigned int ignored;         /* restart commands ignored */
 	unsigned int failures;        /* connections lost or refused */
 	uint64_t last_restart_ms;     /* monotonic, 0 = never */
 	uint64_t last_up_ms;

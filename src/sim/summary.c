@@ -196,8 +196,8 @@ sim_summary(const struct sim *s, int final, int brief)
 			continue;
 		if (mgrlist_format(&s->o.managers[ag->mgr], mgr, sizeof(mgr)) == -1)
 			mgr[0] = '\0';
-		a = json_pack("{s:s, s:s, s:s, s:s, s:i, s:i, s:i, s:i, s:i, s:i, s:i, s:i, s:i, s:b, "
-		    "s:s, s:s}",
+		a = json_pack("{s:s, s:s, s:s, s:s, s:i, s:i, s:i, s:i, s:i, s:i, s:i, s:i, s:i, s:i, "
+		    "s:b, s:s, s:s}",
 		    "id", ag->has_key ? ag->key.id : "",
 		    "name", ag->name,
 		    "version", s->vers[ag->ver].version,
@@ -208,6 +208,7 @@ sim_summary(const struct sim *s, int final, int brief)
 		    "messages", (json_int_t)ag->messages,
 		    "sessions", (json_int_t)ag->sessions,
 		    "process_starts", (json_int_t)ag->process_starts,
+		    "ignored", (json_int_t)ag->ignored,
 		    "failures", (json_int_t)ag->failures,
 		    "moves", (json_int_t)ag->moves,
 		    "flaps", (json_int_t)ag->flaps,

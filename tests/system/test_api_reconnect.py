@@ -31,7 +31,8 @@ def stats(node):
         return {}
 
 
-def test_reconnect_standalone(tmp_path, procs, master):
+def test_reconnect_standalone(tmp_path, procs, wazuh_master):
+    master = wazuh_master
     sim = vigil.Sim(tmp_path, master, 3, name="r", args=["--keepalive", "1"])
     gone = vigil.Sim(tmp_path, master, 1, name="g", args=["--keepalive", "1"])
     procs += [sim, gone]

@@ -123,7 +123,9 @@ def test_wrong_key_and_duplicate_name_are_refused(tmp_path, procs, key):
 
 
 def test_agents_move_when_a_worker_dies_and_return_when_it_comes_back(tmp_path, procs, key):
-    master = start_master(tmp_path, procs, key, args=["--node-grace", "2"])
+    # Wazuh's treatment of inactive agents (1707): no --restart-grace
+    master = start_master(tmp_path, procs, key, args=["--node-grace", "2",
+                                                      "--restart-grace", "0"])
     w1 = start_worker(tmp_path, procs, key, master, "worker1")
     w2 = start_worker(tmp_path, procs, key, master, "worker2")
     # 10 agents that know both workers (they start on worker1 or worker2 and fail over),
@@ -300,8 +302,9 @@ def test_enrollment_through_a_worker_is_forwarded(tmp_path, procs, key):
 
 
 def test_incomplete_knowledge_is_per_agent(tmp_path, procs, key):
-    """Agents not yet through their first keepalive, or whose node is unreachable, fail
-    alone; the others are restarted; HTTP 200 with error 2."""
+    """Agents not yet through their first keepalive, or whose node is unreachable, are in
+    the job but not restarted yet: the pending ones wait for a keepalive, the unreachable
+    node's wait (code 1792) for a session elsewhere; the others are restarted at once."""
     master = start_master(tmp_path, procs, key, args=["--node-grace", "60"])
     w1 = start_worker(tmp_path, procs, key, master, "worker1")
     w2 = start_worker(tmp_path, procs, key, master, "worker2")
@@ -325,19 +328,29 @@ def test_incomplete_knowledge_is_per_agent(tmp_path, procs, key):
     r = master.api("PUT", "/agents/restart", params={"agents_list": ",".join(ids)})
     assert r.status_code == 200, r.text
     body = r.json()
-    assert body["error"] == 2
-    assert body["data"]["affected_items"] == by("onb-")
-    failed = {f["error"]["code"]: f["id"] for f in body["data"]["failed_items"]}
-    assert failed == {1707: by("slow-"), 1792: by("ona-")}
-    vigil.wait_for(lambda: (s2.summary() or {}).get("agents_restarted") == 5, 10, 0.1,
-                   "worker2's agents restarted")
+    assert body["error"] == 0
+    assert body["data"]["affected_items"] == sorted(ids, key=int)
+    jid = r.headers["X-Vigil-Job"]
+
+    def job():
+        return master.api("GET", "/jobs/" + jid).json()["data"]["affected_items"][0]
+    vigil.wait_for(lambda: job()["counts"]["completed"] == 5, 30, 0.2, "worker2's 5 restarted")
+    # the worker that is gone answered nothing: its sends come back as 1792 (cluster timeout)
+    vigil.wait_for(lambda: all(a["code"] == 1792 for a in job()["agents"]["affected_items"]
+                               if a["id"] in by("ona-")), 40, 0.5, "ona-'s sends failed: 1792")
+    j = job()
+    by_id = {a["id"]: a for a in j["agents"]["affected_items"]}
+    assert all(by_id[i]["state"] == "pending" and by_id[i]["sends"] == 1 for i in by("ona-"))
+    assert all(by_id[i]["state"] == "pending" and by_id[i]["sends"] == 0 for i in by("slow-"))
+    assert (s2.summary() or {}).get("agents_restarted") == 5
     assert s3.summary_after().get("restarts_received", 0) == 0
 
 
 def test_soak_migration_churn_and_restarts(tmp_path, procs, key):
     """About a minute: 3 nodes, 2,000 simulated agents moving between workers, a worker
-    killed and restarted, restart requests all along.  No 5xx; every agent reported as
-    affected received the command; afterwards the registry matches the simulator."""
+    killed and restarted, restart requests all along.  No 5xx; every job completes every
+    agent it listed, each agent restarted at least once and never more often than the jobs
+    that listed it; afterwards the registry matches the simulator."""
     import random
     rnd = random.Random(7)
     master = start_master(tmp_path, procs, key, args=["--node-grace", "3"])
@@ -414,12 +427,23 @@ def test_soak_migration_churn_and_restarts(tmp_path, procs, key):
     vigil.wait_for(sim_settled, 60, 0.1, "the simulated agents settle after the churn")
     # Then the registry matches it (a bounded wait, not a timing claim).
     vigil.wait_for(settled, 30, 0.2, "the registry matches the simulator (node, status, version)")
-    s = sim.summary()
-    got = {a["id"]: a["restarts"] for a in s["agent_list"]}
-    missing = [i for i, k in affected.items() if got.get(i, 0) < 1]
-    assert not missing, "affected but never received: %s" % missing[:20]
-    over = [i for i, k in affected.items() if got.get(i, 0) > k]
-    assert not over, "received more restarts than were reported: %s" % over[:20]
+    # Every restart job finishes with every agent completed: each agent reported affected
+    # restarted (a command written to a session it then left went to its next session).
+    def jobs_done():
+        items = master.api("GET", "/jobs", params={"limit": 1000}).json()["data"]
+        return all(j["status"] == "done" for j in items["affected_items"]) and items
+    jobs = vigil.wait_for(jobs_done, 120, 0.5, "every restart job done")["affected_items"]
+    assert len(jobs) == len(statuses)
+    assert all(j["counts"]["completed"] == j["total"] for j in jobs), \
+        [(j["id"], j["counts"]) for j in jobs if j["counts"]["completed"] != j["total"]][:5]
+    s = sim.summary_after()
+    # process_starts - 1: the restarts the agent went through; a job restarts it at most
+    # once, and an agent in a job restarted at least once
+    done = {a["id"]: a["process_starts"] - 1 for a in s["agent_list"]}
+    missing = [i for i in affected if done.get(i, 0) < 1]
+    assert not missing, "affected but never restarted: %s" % missing[:20]
+    over = [i for i, k in affected.items() if done.get(i, 0) > k]
+    assert not over, "restarted more often than jobs asked: %s" % over[:20]
 
 
 def test_workers_serve_agents_while_the_master_is_away(tmp_path, procs, key):

@@ -9,7 +9,7 @@ import subprocess
 
 import vigil
 
-ORDER = ["core", "registry", "ledger", "agents", "cluster", "api", "top"]
+ORDER = ["core", "registry", "ledger", "agents", "cluster", "jobs", "api", "top"]
 
 
 def room(obj):

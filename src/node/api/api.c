@@ -143,6 +143,10 @@ static const struct api_route api_routes[] = {
 	    { 0, 0, RBAC_AGENT_RECONNECT } },
 	{ "agents/group", M_PUT | M_DELETE, NULL, NULL, api_put_agents_group, api_delete_agents_group,
 	    { 0, 0, RBAC_AGENT_GROUP_ASSIGN | RBAC_LIST, RBAC_AGENT_GROUP_ASSIGN | RBAC_LIST } },
+	{ "jobs", M_GET, api_get_jobs, NULL, NULL, NULL, { RBAC_AGENT_READ | RBAC_LIST } },
+	{ "jobs/*", M_GET, api_get_job, NULL, NULL, NULL, { RBAC_AGENT_READ | RBAC_LIST } },
+	{ "jobs/*/cancel", M_PUT, NULL, NULL, api_put_job_cancel, NULL,
+	    { 0, 0, RBAC_AGENT_RESTART | RBAC_LIST } },
 	{ "agents/group/*/restart", M_PUT, NULL, NULL, api_put_group_restart, NULL,
 	    { 0, 0, RBAC_GROUP_AGENT_RESTART | RBAC_LIST } },
 	{ "agents/*/group/*", M_PUT | M_DELETE, NULL, NULL, api_put_agent_group,
@@ -558,6 +562,31 @@ api_body(struct api_req *r, size_t *len)
 	b[n] = '\0';
 	*len = n;
 	return b;
+}
+
+int
+api_long_param(struct api_req *r, const char *key, long min, long max, long *v)
+{
+	const char *s = api_param_get(r, key);
+	char *end, detail[160];
+	long long x;
+
+	if (s == NULL)
+		return 0;
+	x = strtoll(s, &end, 10);
+	if (*s != '\0' && *end == '\0' && x >= min && x <= max) {
+		*v = (long)x;
+		return 0;
+	}
+	/* Wazuh answers an offset past 64 bits with an empty page. */
+	if (*s != '\0' && *end == '\0' && x > max && strcmp(key, "offset") == 0) {
+		*v = max;
+		return 0;
+	}
+	snprintf(detail, sizeof(detail), "Invalid '%s': an integer from %ld to %ld is expected", key,
+	    min, max);
+	api_reply_problem(r, 400, 0, detail);
+	return -1;
 }
 
 int

@@ -97,6 +97,12 @@ char *api_body(struct api_req *r, size_t *len);
 
 /* api_check: strict validation of the query parameters; replies 400 and returns -1 on failure. */
 int api_check(struct api_req *r, const char *const *allowed);
+/*
+ * api_long_param: the integer parameter key, when given, in [min, max] into
+ * *v (an offset past max reads as max: Wazuh's empty page); else replies 400
+ * and returns -1.
+ */
+int api_long_param(struct api_req *r, const char *key, long min, long max, long *v);
 
 /*
  * api_allowed: whether the caller may do p's action on one resource of p's
@@ -183,6 +189,10 @@ void api_put_security_config(struct api_req *r);
 void api_delete_security_config(struct api_req *r);
 /* api_agents.c: PUT /agents/group/{group_id}/restart. */
 void api_put_group_restart(struct api_req *r);
+/* api_jobs.c: Vigil's restart and reconnect jobs */
+void api_get_jobs(struct api_req *r);
+void api_get_job(struct api_req *r);
+void api_put_job_cancel(struct api_req *r);
 /* api_timeframe_parse: Wazuh's timeframe "^(\d+[dhms]?)$" in seconds; -1 when invalid. */
 long api_timeframe_parse(const char *s);
 /* api_agents_add.c: POST /agents, /agents/insert, /agents/insert/quick. */

@@ -16,8 +16,10 @@
 #include "node/api/api.h"
 #include "node/api/api_envelope.h"
 #include "node/cluster/cluster.h"
+#include "node/jobs/jobrun.h"
 #include "node/registry/groups.h"
 #include "node/registry/registry.h"
+#include "proto/control.h"
 #include "proto/enroll.h"
 
 #include <openssl/evp.h>
@@ -178,29 +180,30 @@ static const char *const job_msgs[][3] = {
 };
 
 /*
- * A restart or reconnect request over one or many agents.  Agents held by
- * this node get the command at once; those held by a worker are sent there
- * and the reply waits for every worker's answer (or its timeout), so an agent
- * is listed as affected only when the node holding it delivered the command.
+ * A restart or reconnect request over one or many agents becomes a job
+ * (jobrun.c): the answer lists as affected the agents the job will act on,
+ * at once, and names the job in the X-Vigil-Job header; the job then
+ * delivers the command to each agent's session wherever it is, follows an
+ * agent to its next session and counts it done when it has proven the
+ * restart (GET /jobs/{id}).  Targeted: agents with a session; agents whose
+ * last session ended within --restart-grace (moving between nodes); with
+ * queue=true any agent.  Others fail with 1707 (left out without
+ * agents_list, as Wazuh's RBAC post-processor does).
  */
 struct agent_job {
-	struct api_req r;             /* only node, req and pretty are used after dispatch */
-	struct evhttp_connection *evcon;
-	struct event *timeout_ev;     /* request_timeout, unless wait_for_complete */
+	struct api_req *r;
 	struct envelope *e;
 	enum agent_cmd cmd;
 	int broadcast;
-	int pending;
-	int started;                  /* all agents have been submitted */
-	/* Agents whose session is on this node: commanded in job_local_cb, after the
-	 * workers' batches have left, so that the workers start at once. */
-	struct job_local { unsigned int id; char *given; } *local;
-	size_t nlocal, caplocal;
-	struct event *local_ev;       /* job_local_cb, one loop turn after the batches */
+	int queue;                    /* queue=true: offline agents too */
+	long expires_in, max_in_flight, rate;
+	uint32_t *ids;                /* targeted */
+	size_t nids, capids;
+	char scope[256];
 };
 
 static void
-job_record(struct agent_job *j, unsigned int id, const char *given, int rc)
+areq_record(struct agent_job *j, unsigned int id, const char *given, int rc)
 {
 	char ids[16];
 
@@ -215,222 +218,131 @@ job_record(struct agent_job *j, unsigned int id, const char *given, int rc)
 	envelope_fail(j->e, given != NULL ? given : ids, rc);
 }
 
-/* job_outcome: rc of commanding id: -1 is a worker's answer to wait for. */
 static void
-job_outcome(struct agent_job *j, unsigned int id, const char *given, int rc)
+areq_free(struct agent_job *j)
 {
-	if (rc == -1)
-		j->pending++;
-	else
-		job_record(j, id, given, rc);
-}
-
-static void job_closed(struct evhttp_connection *evcon, void *arg);
-
-static void
-job_local_free(struct agent_job *j)
-{
-	size_t i;
-
-	for (i = 0; i < j->nlocal; i++)
-		free(j->local[i].given);
-	free(j->local);
-	j->local = NULL;
-	j->nlocal = j->caplocal = 0;
-}
-
-/* job_local_add: id (as the client gave it) for job_start; 0 / -1. */
-static int
-job_local_add(struct agent_job *j, unsigned int id, const char *given)
-{
-	struct job_local *v;
-
-	if (j->nlocal == j->caplocal) {
-		size_t cap = j->caplocal ? 2 * j->caplocal : 256;
-
-		if ((v = reallocarray(j->local, cap, sizeof(*v))) == NULL)
-			return -1;
-		j->local = v;
-		j->caplocal = cap;
-	}
-	j->local[j->nlocal].id = id;
-	j->local[j->nlocal].given = NULL;
-	if (given != NULL && (j->local[j->nlocal].given = strdup(given)) == NULL)
-		return -1;
-	j->nlocal++;
-	return 0;
-}
-
-/* job_free: the job and what it holds; the caller has answered or dropped the request. */
-static void
-job_free(struct agent_job *j)
-{
-	if (j->evcon != NULL)
-		evhttp_connection_set_closecb(j->evcon, NULL, NULL);
-	if (j->timeout_ev != NULL)
-		event_free(j->timeout_ev);
-	if (j->local_ev != NULL)
-		event_free(j->local_ev);
+	if (j == NULL)
+		return;
 	envelope_free(j->e);
-	job_local_free(j);
+	free(j->ids);
 	free(j);
 }
 
-static void
-job_finish(struct agent_job *j)
+/* job_target: a is in the job's reach now: a session, one that just ended, or queue. */
+static int
+areq_target(const struct agent_job *j, const struct agent *a)
 {
-	log_info("api: %s: %s sent to %d agents, %d failed", j->r.user,
-	    j->cmd == AGENT_CMD_RECONNECT ? "force_reconnect" : "restart",
-	    envelope_affected_count(j->e), envelope_failed_count(j->e));
-	if (j->r.req != NULL)
-		api_reply_json(&j->r, 200, envelope_render(j->e, job_msgs[j->cmd][0],
-		    job_msgs[j->cmd][1], job_msgs[j->cmd][2], 1));
-	job_free(j);
+	time_t now = node_now(j->r->node);
+
+	if (j->queue || (a->led.cur_live && a->led.cur.sid != 0))
+		return 1;
+	return a->st.status == AGENT_DISCONNECTED && a->st.disconnection_time > 0 &&
+	    now - a->st.disconnection_time < j->r->node->cfg.restart_grace;
 }
 
-/* job_closed: the client went away before the answer: forget the request. */
+/* job_submit: id as the client gave it (given, or NULL for "every agent"). */
 static void
-job_closed(struct evhttp_connection *evcon, void *arg)
+areq_submit(struct agent_job *j, unsigned int id, const char *given)
 {
-	struct agent_job *j = arg;
-
-	(void)evcon;
-	cluster_cancel(j->r.node, j);
-	j->evcon = NULL;
-	j->r.req = NULL;
-	job_free(j);
-}
-
-/*
- * job_timeout: as Wazuh's request_timeout, a request without
- * wait_for_complete that is not done in time is answered 500 with 3021.  The
- * commands already sent stay sent; the workers' answers are no longer awaited.
- */
-static void
-job_timeout(evutil_socket_t fd, short what, void *arg)
-{
-	struct agent_job *j = arg;
-
-	(void)fd;
-	(void)what;
-	log_warnx("api: %s: %s still waiting for workers after %d s: 3021 (%d agents done)",
-	    j->r.user, j->cmd == AGENT_CMD_RECONNECT ? "force_reconnect" : "restart",
-	    j->r.node->cfg.api_request_timeout, envelope_affected_count(j->e));
-	cluster_cancel(j->r.node, j);
-	api_reply_problem(&j->r, 500, 3021, NULL);
-	job_free(j);
-}
-
-static void
-job_remote_done(void *arg, unsigned int id, int code)
-{
-	struct agent_job *j = arg;
-
-	job_record(j, id, NULL, code);
-	if (--j->pending == 0 && j->started)
-		job_finish(j);
-}
-
-static void
-job_submit(struct agent_job *j, unsigned int id, const char *given)
-{
-	struct node *n = j->r.node;
 	struct agent *a;
-	int rc;
+	char cmdbuf[512];
+	int rc = 0;
 
 	if (id == 0)
 		rc = 1703;
-	else if ((a = registry_agent_by_id(n->reg, id)) == NULL || a->removed)
+	else if ((a = registry_agent_by_id(j->r->node->reg, id)) == NULL || a->removed)
 		rc = 1701;
-	else if (a->st.status != AGENT_ACTIVE)
+	else if (!areq_target(j, a))
 		rc = 1707;
-	else if (a->led.cur.node == LEDGER_SELF && a->led.cur_live &&
-	    job_local_add(j, id, given) == 0)
-		return;
-	else
-		rc = cluster_agent_command(n, a, j->cmd, job_remote_done, j);
-	job_outcome(j, id, given, rc);
+	else if (j->cmd == AGENT_CMD_RESTART && a->st.info.version[0] != '\0' &&
+	    control_restart_command(a->st.info.version, cmdbuf, sizeof(cmdbuf)) == -1)
+		rc = VIGIL_ERR_VERSION_UNKNOWN;   /* no restart format for it: it would never go */
+	else if (j->nids == j->capids) {
+		size_t cap = j->capids ? 2 * j->capids : 256;
+		uint32_t *v = reallocarray(j->ids, cap, sizeof(*v));
+
+		if (v == NULL)
+			rc = 1000;
+		else {
+			j->ids = v;
+			j->capids = cap;
+		}
+	}
+	if (rc == 0)
+		j->ids[j->nids++] = id;
+	areq_record(j, id, given, rc);
 }
 
+/*
+ * job_new: a request's job, with Vigil's options: expires_in (s, default
+ * 900), max_in_flight and rate (0: no limit), queue (bool).  NULL when it
+ * answered (a bad option, or no memory).
+ */
 static struct agent_job *
-job_new(struct api_req *r, enum agent_cmd cmd, int broadcast)
+areq_new(struct api_req *r, enum agent_cmd cmd, int broadcast, const char *scope)
 {
 	struct agent_job *j = calloc(1, sizeof(*j));
+	const char *q;
 
 	if (j == NULL || (j->e = envelope_new()) == NULL) {
 		free(j);
 		api_reply_problem(r, 500, 1000, NULL);
 		return NULL;
 	}
-	j->r = *r;
-	j->r.nparams = 0;   /* the parameters die with the dispatch */
+	j->r = r;
 	j->cmd = cmd;
 	j->broadcast = broadcast;
+	j->expires_in = JOB_EXPIRES_DEFAULT_MS / 1000;
+	snprintf(j->scope, sizeof(j->scope), "%s", scope);
+	if (api_long_param(r, "expires_in", 1, 7L * 86400, &j->expires_in) == -1 ||
+	    api_long_param(r, "max_in_flight", 0, 1000000, &j->max_in_flight) == -1 ||
+	    api_long_param(r, "rate", 0, 1000000, &j->rate) == -1)
+		goto err;
+	if ((q = api_param_get(r, "queue")) != NULL && (j->queue = api_parse_bool(q)) == -1) {
+		api_reply_problem(r, 400, 0, "'queue' is not of type 'boolean'");
+		goto err;
+	}
 	return j;
+err:
+	areq_free(j);
+	return NULL;
 }
 
-/* job_local_cb: this node's own agents, a loop turn after the workers' batches were queued. */
+/* job_start: the job is created (when it has agents) and the request answered. */
 static void
-job_local_cb(evutil_socket_t fd, short what, void *arg)
+areq_start(struct agent_job *j)
 {
-	struct agent_job *j = arg;
-	struct node *n = j->r.node;
-	struct agent *a;
-	size_t i;
-	int rc;
+	struct api_req *r = j->r;
+	struct jobrun_params p;
+	uint64_t id = 0;
+	char hdr[32];
 
-	(void)fd;
-	(void)what;
-	for (i = 0; i < j->nlocal; i++) {
-		if ((a = registry_agent_by_id(n->reg, j->local[i].id)) == NULL || a->removed)
-			rc = 1701;
-		else
-			rc = cluster_agent_command(n, a, j->cmd, job_remote_done, j);
-		job_outcome(j, j->local[i].id, j->local[i].given, rc);
+	if (j->nids > 0) {
+		memset(&p, 0, sizeof(p));
+		p.kind = j->cmd == AGENT_CMD_RECONNECT ? JOB_RECONNECT : JOB_RESTART;
+		p.user = r->user;
+		p.scope = j->scope;
+		p.expires_in_ms = (int64_t)j->expires_in * 1000;
+		p.max_in_flight = (uint32_t)j->max_in_flight;
+		p.rate = (uint32_t)j->rate;
+		if (jobrun_create(r->node, &p, j->ids, j->nids, &id) == -1) {
+			api_reply_problem(r, 500, 1000, NULL);
+			areq_free(j);
+			return;
+		}
+		snprintf(hdr, sizeof(hdr), "%llu", (unsigned long long)id);
+		evhttp_add_header(evhttp_request_get_output_headers(r->req), "X-Vigil-Job", hdr);
 	}
-	cluster_command_flush(n, j);   /* an agent that moved to a worker meanwhile */
-	if (j->pending > 0)
-		log_info("api: %s: %s: %zu agents here done, %d awaited from workers", j->r.user,
-		    j->cmd == AGENT_CMD_RECONNECT ? "force_reconnect" : "restart", j->nlocal,
-		    j->pending);
-	job_local_free(j);
-	j->started = 1;
-	if (j->pending == 0)
-		job_finish(j);
+	log_info("api: %s: %s of %d agents (job %llu), %d failed", r->user,
+	    j->cmd == AGENT_CMD_RECONNECT ? "force_reconnect" : "restart",
+	    envelope_affected_count(j->e), (unsigned long long)id, envelope_failed_count(j->e));
+	api_reply_json(r, 200, envelope_render(j->e, job_msgs[j->cmd][0], job_msgs[j->cmd][1],
+	    job_msgs[j->cmd][2], 1));
+	areq_free(j);
 }
 
-/*
- * job_start: every agent submitted.  The workers' batches are queued on their
- * links first; they leave when the loop next runs the links, so this node's own
- * agents are commanded a loop turn later (job_local_cb), while the workers work:
- * at 50,000 agents the workers began a second late when the batches waited
- * behind 16,666 local writes.  The reply goes when the last worker answers.
- */
-static void
-job_start(struct agent_job *j)
-{
-	struct node *n = j->r.node;
-	struct timeval now = { 0, 0 };
-
-	cluster_command_flush(n, j);
-	j->evcon = evhttp_request_get_connection(j->r.req);
-	if (j->evcon != NULL)
-		evhttp_connection_set_closecb(j->evcon, job_closed, j);
-	if (!j->r.wait_for_complete) {
-		struct timeval tv = { j->r.node->cfg.api_request_timeout, 0 };
-
-		if ((j->timeout_ev = evtimer_new(j->r.node->base, job_timeout, j)) == NULL ||
-		    evtimer_add(j->timeout_ev, &tv) == -1)
-			log_warnx("api: no request timeout for this job");
-	}
-	if (j->nlocal > 0 && j->pending > 0 &&
-	    (j->local_ev = evtimer_new(n->base, job_local_cb, j)) != NULL &&
-	    evtimer_add(j->local_ev, &now) == 0)
-		return;
-	job_local_cb(-1, 0, j);   /* nothing to wait for, or no timer: at once */
-}
-
-static const char *const restart_params[] = { "pretty", "wait_for_complete", "agents_list", NULL };
+static const char *const restart_params[] = { "pretty", "wait_for_complete", "agents_list",
+	"expires_in", "max_in_flight", "rate", "queue", NULL };
 
 /*
  * agents_command: PUT /agents/restart and PUT /agents/reconnect: cmd to the
@@ -448,6 +360,7 @@ agents_command(struct api_req *r, enum agent_cmd cmd)
 	size_t nids = 0, i;
 	const char *list;
 	enum rbac_perm perm;
+	char scope[256];
 
 	if (api_check(r, restart_params) == -1)
 		return;
@@ -456,7 +369,8 @@ agents_command(struct api_req *r, enum agent_cmd cmd)
 		api_reply_qerr(r, &err);
 		return;
 	}
-	if ((j = job_new(r, cmd, ids == NULL)) == NULL) {
+	snprintf(scope, sizeof(scope), "%s", list != NULL ? list : "all");
+	if ((j = areq_new(r, cmd, ids == NULL, scope)) == NULL) {
 		api_agents_list_free(ids, strs, nids);
 		return;
 	}
@@ -469,23 +383,23 @@ agents_command(struct api_req *r, enum agent_cmd cmd)
 
 			/* only the agents the caller may act on, silently (Wazuh's RBAC filter) */
 			if (a->id != 0 && api_allowed_agent(r, perm, a))
-				job_submit(j, a->id, NULL);
+				areq_submit(j, a->id, NULL);
 		}
 	} else {
 		/* none of the listed agents may be commanded: the request is denied (403) */
 		if (api_deny_named(r, perm, (const char *const *)strs, nids)) {
-			job_free(j);
+			areq_free(j);
 			api_agents_list_free(ids, strs, nids);
 			return;
 		}
 		for (i = 0; i < nids; i++)
 			if (api_allowed(r, perm, strs[i]))
-				job_submit(j, ids[i], strs[i]);
+				areq_submit(j, ids[i], strs[i]);
 			else
-				job_outcome(j, ids[i], strs[i], 4000);
+				areq_record(j, ids[i], strs[i], 4000);
 	}
 	api_agents_list_free(ids, strs, nids);
-	job_start(j);
+	areq_start(j);
 }
 
 void
@@ -501,7 +415,8 @@ api_put_agents_reconnect(struct api_req *r)
 	agents_command(r, AGENT_CMD_RECONNECT);
 }
 
-static const char *const restart1_params[] = { "pretty", "wait_for_complete", NULL };
+static const char *const restart1_params[] = { "pretty", "wait_for_complete", "expires_in",
+	"max_in_flight", "rate", "queue", NULL };
 
 void
 api_put_agent_restart(struct api_req *r)
@@ -512,10 +427,10 @@ api_put_agent_restart(struct api_req *r)
 
 	if (api_check(r, restart1_params) == -1 || (n = api_agent_id_param(r, id)) < 0)
 		return;
-	if ((j = job_new(r, AGENT_CMD_RESTART, 0)) == NULL)
+	if ((j = areq_new(r, AGENT_CMD_RESTART, 0, id)) == NULL)
 		return;
-	job_submit(j, (unsigned int)n, id);
-	job_start(j);
+	areq_submit(j, (unsigned int)n, id);
+	areq_start(j);
 }
 
 /*
@@ -563,8 +478,13 @@ api_put_node_restart(struct api_req *r)
 		envelope_free(e);
 		return;
 	}
-	if ((j = job_new(r, AGENT_CMD_RESTART, 1)) == NULL)
-		return;
+	{
+		char scope[96];
+
+		snprintf(scope, sizeof(scope), "node %s", node);
+		if ((j = areq_new(r, AGENT_CMD_RESTART, 1, scope)) == NULL)
+			return;
+	}
 	count = registry_count(n->reg);
 	for (i = 0; i < count; i++) {
 		struct agent *a = registry_agent_at(n->reg, i);
@@ -572,9 +492,9 @@ api_put_node_restart(struct api_req *r)
 		/* only the agents the caller may restart, silently (Wazuh's RBAC filter) */
 		if (a->id != 0 && !a->removed && strcmp(a->node_name, node) == 0 &&
 		    api_allowed_agent(r, RBAC_P_AGENT_RESTART, a))
-			job_submit(j, a->id, NULL);
+			areq_submit(j, a->id, NULL);
 	}
-	job_start(j);
+	areq_start(j);
 }
 
 /*
@@ -634,14 +554,19 @@ api_put_group_restart(struct api_req *r)
 		api_reply_denied(r, RBAC_P_AGENT_RESTART);
 		goto out;
 	}
-	if ((j = job_new(r, AGENT_CMD_RESTART, 1)) == NULL)
-		goto out;
+	{
+		char scope[200];
+
+		snprintf(scope, sizeof(scope), "group %s", g);
+		if ((j = areq_new(r, AGENT_CMD_RESTART, 1, scope)) == NULL)
+			goto out;
+	}
 	for (i = 0; i < nv; i++)
 		if (api_allowed_agent(r, RBAC_P_AGENT_RESTART, v[i]))
-			job_submit(j, v[i]->id, NULL);
+			areq_submit(j, v[i]->id, NULL);
 		else
-			job_outcome(j, v[i]->id, names[i], 4000);
-	job_start(j);
+			areq_record(j, v[i]->id, names[i], 4000);
+	areq_start(j);
 out:
 	free(v);
 	free(names);

@@ -65,32 +65,6 @@ frow_match(void *arg, size_t i)
 	return qlang_py_match(c, c->field == FF_FILENAME ? m->row->name : m->row->hash);
 }
 
-/* long_param: an integer parameter in [min, max] into *v; else replies 400 and returns -1. */
-static int
-long_param(struct api_req *r, const char *key, long min, long max, long *v)
-{
-	const char *s = api_param_get(r, key);
-	char *end, detail[160];
-	long long x;
-
-	if (s == NULL)
-		return 0;
-	x = strtoll(s, &end, 10);
-	if (*s != '\0' && *end == '\0' && x >= min && x <= max) {
-		*v = (long)x;
-		return 0;
-	}
-	/* Wazuh answers an offset past 64 bits with an empty page. */
-	if (*s != '\0' && *end == '\0' && x > max && strcmp(key, "offset") == 0) {
-		*v = max;
-		return 0;
-	}
-	snprintf(detail, sizeof(detail), "Invalid '%s': an integer from %ld to %ld is expected", key,
-	    min, max);
-	api_reply_problem(r, 400, 0, detail);
-	return -1;
-}
-
 /*
  * fields_param: select or sort over filename, hash; sets want[] (select) or
  * the sort order (order[], *n, *desc); else replies 400 (1724, 1403), -1.
@@ -177,8 +151,8 @@ api_get_group_files(struct api_req *r)
 	size_t i, n;
 
 	if (api_check(r, files_params) == -1 || !api_group_param_ok(r, g, "group_id") ||
-	    long_param(r, "limit", 1, 100000, &limit) == -1 ||
-	    long_param(r, "offset", 0, 1L << 62, &offset) == -1)
+	    api_long_param(r, "limit", 1, 100000, &limit) == -1 ||
+	    api_long_param(r, "offset", 0, 1L << 62, &offset) == -1)
 		return;
 	if (hash == NULL)
 		hash = "md5";
@@ -399,8 +373,8 @@ api_get_group_config(struct api_req *r)
 	size_t i;
 
 	if (api_check(r, config_params) == -1 || !api_group_param_ok(r, g, "group_id") ||
-	    long_param(r, "limit", 1, 100000, &limit) == -1 ||
-	    long_param(r, "offset", 0, 1L << 62, &offset) == -1)
+	    api_long_param(r, "limit", 1, 100000, &limit) == -1 ||
+	    api_long_param(r, "offset", 0, 1L << 62, &offset) == -1)
 		return;
 	if ((gr = groups_get(r->node->groups, g)) == NULL) {
 		api_reply_problem(r, 404, 1710, NULL);

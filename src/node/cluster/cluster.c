@@ -193,6 +193,19 @@ cluster_node_name(struct node *n, uint16_t node)
 	return k->name;
 }
 
+/* cluster_node_index: the index the ledger knows node name by; a new name gets one. */
+static int
+cluster_node_index(struct node *n, const char *name)
+{
+	struct known_node *k;
+
+	if (strcmp(name, n->cfg.name) == 0)
+		return 0;
+	if (n->cluster == NULL || name[0] == '\0' || (k = clu_known_get(n->cluster, name)) == NULL)
+		return -1;
+	return k->idx;
+}
+
 int
 cluster_node_up(struct node *n, uint16_t node)
 {
@@ -783,6 +796,7 @@ cluster_hooks(struct node *n)
 {
 	n->hooks.node_name = cluster_node_name;
 	n->hooks.node_up = cluster_node_up;
+	n->hooks.node_index = cluster_node_index;
 	n->hooks.fence_remote = cluster_fence;
 	n->hooks.outbox = clu_outbox_hook;
 	n->hooks.agent_added = cluster_agent_added;

@@ -321,6 +321,19 @@ hook_enroll_cancel(struct node *n, void *conn)
 	(void)conn;
 }
 
+static int
+hook_node_index(struct node *n, const char *name)
+{
+	return strcmp(name, n->cfg.name) == 0 ? 0 : -1;
+}
+
+static void
+hook_agent_state(struct node *n, struct agent *a)
+{
+	(void)n;
+	(void)a;
+}
+
 void
 node_hooks_init(struct node *n)
 {
@@ -334,4 +347,6 @@ node_hooks_init(struct node *n)
 	n->hooks.agent_removed = hook_agent_removed;
 	n->hooks.enroll_forward = hook_enroll_forward;
 	n->hooks.enroll_cancel = hook_enroll_cancel;
+	n->hooks.node_index = hook_node_index;
+	n->hooks.agent_state = hook_agent_state;
 }

@@ -24,6 +24,7 @@ struct session;
 struct evconnlistener;
 struct evhttp;
 struct api_sec;
+struct jobrun;
 
 TAILQ_HEAD(session_list, session);
 
@@ -35,7 +36,7 @@ struct crec_fence;
 /*
  * Rooms.  vigild's code lives in rooms, each a folder, each using only the
  * rooms below it: core, registry, ledger, agents (sessions and enrollment),
- * cluster, api; main.c and stats.c start, stop and watch the node.  When a
+ * cluster, jobs (restart and reconnect jobs), api; main.c and stats.c start, stop and watch the node.  When a
  * lower room must have something done in a higher one (the ledger fences a
  * session, or a worker's outbox must send), it goes through these hooks,
  * which the higher rooms install at start-up; the defaults (node_hooks_init)
@@ -61,6 +62,10 @@ struct node_hooks {
 	int (*enroll_forward)(struct node *, const char *line, size_t len, const char *peer,
 	    void *conn);
 	void (*enroll_cancel)(struct node *, void *conn);
+	/* cluster: node name -> ledger node index (known from now on); -1 none */
+	int (*node_index)(struct node *, const char *name);
+	/* jobs (master): the agent's state or current session changed (the ledger applied) */
+	void (*agent_state)(struct node *, struct agent *);
 };
 
 /* node_hooks_init: the hooks of a node without agents or cluster rooms. */
@@ -143,6 +148,7 @@ struct node {
 	struct evconnlistener *enroll_lsn;
 	struct evhttp *http;
 	struct api_sec *api_sec;        /* API security state (api_sec.c), master only */
+	struct jobrun *jobs;            /* restart and reconnect jobs (jobrun.c), master only */
 	size_t api_body_reserved;       /* bytes of --api-body-budget-kib given to connections */
 
 	struct event *tick_ev;          /* every second: timeouts, status */

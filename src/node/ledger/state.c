@@ -105,6 +105,8 @@ static void
 carry_out(struct node *n, struct agent *a, uint16_t from, const struct crec_record *r,
     const struct ledger_out *out)
 {
+	unsigned int changed = LEDGER_FX_APPLY | LEDGER_FX_UNREACHABLE | LEDGER_FX_APPLY_HELD;
+
 	if (out->fx & LEDGER_FX_APPLY)
 		row_apply(n, a, from, &r->st);
 	if (out->fx & LEDGER_FX_UNREACHABLE) {
@@ -134,6 +136,8 @@ carry_out(struct node *n, struct agent *a, uint16_t from, const struct crec_reco
 		fence(n, a, out->fence, NULL);
 	if (out->fx & LEDGER_FX_FENCE_IF_OLDER)
 		fence(n, a, out->cfence, &out->below);
+	if (out->fx & changed)
+		n->hooks.agent_state(n, a);
 }
 
 static void

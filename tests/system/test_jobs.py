@@ -1,0 +1,181 @@
+"""A restart is a tracked job (issue 11): the Wazuh answer comes at once, names the job in
+X-Vigil-Job and lists the agents the job will act on; each agent goes pending -> delivered
+-> completed only when it comes back as a new process ("Agent started"), the command
+follows an agent to its next session, nobody gets it twice, and GET /jobs/{id} says where
+every agent stands.  Real vigild and vigil-sim processes; every wait is for a state."""
+
+import vigil
+from test_cluster import key, start_master, start_worker  # noqa: F401
+
+STATES = ("pending", "delivered", "completed", "failed", "expired", "cancelled")
+
+
+def job(node, jid, **params):
+    r = node.api("GET", "/jobs/%s" % jid, params=params or None)
+    assert r.status_code == 200, r.text
+    item = r.json()["data"]["affected_items"][0]
+    assert sum(item["counts"][s] for s in STATES) == item["total"], item   # always add up
+    return item
+
+
+def wait_job(node, jid, pred, timeout=60, what="the job's state"):
+    return vigil.wait_for(lambda: (lambda j: pred(j) and j)(job(node, jid)), timeout, 0.2, what)
+
+
+def restart(node, path="/agents/restart", **params):
+    r = node.api("PUT", path, params=params or None)
+    assert r.status_code == 200, r.text
+    return r
+
+
+def sim_agents(sim):
+    return {a["id"]: a for a in (sim.summary_after() or {})["agent_list"]}
+
+
+def all_active(node, sim, n):
+    vigil.wait_for(lambda: (sim.summary() or {}).get("active") == n, 60, 0.1,
+                   "%d sim agents active" % n)
+    vigil.wait_for(lambda: vigil.n_active(node) == n + 1, 60, 0.2, "%d agents active" % n)
+
+
+def test_restart_all_is_a_job_that_completes_each_agent_once(tmp_path, procs):
+    node = vigil.Node(tmp_path)
+    procs.append(node)
+    sim = vigil.Sim(tmp_path, node, 30, args=["--keepalive", "1", "--restart-delay", "100"])
+    procs.append(sim)
+    all_active(node, sim, 30)
+    r = restart(node)
+    jid = r.headers["X-Vigil-Job"]
+    body = r.json()
+    assert body["error"] == 0 and body["data"]["total_affected_items"] == 30
+    assert body["message"] == "Restart command was sent to all agents"
+    done = wait_job(node, jid, lambda j: j["status"] == "done", what="job done")
+    assert done["counts"]["completed"] == 30 and done["command"] == "restart"
+    assert done["in_flight"] == 0 and done["finished"] is not None
+    agents = sim_agents(sim)
+    # each agent: one restart command, one process start after its first
+    assert all(a["restarts"] == 1 and a["process_starts"] == 2 for a in agents.values()), agents
+    detail = job(node, jid, state="completed", limit=5, offset=10)
+    assert detail["agents"]["total_affected_items"] == 30
+    assert [a["id"] for a in detail["agents"]["affected_items"]] == sorted(agents)[10:15]
+    for a in detail["agents"]["affected_items"]:
+        assert a["state"] == "completed" and a["sends"] == 1 and a["node"] == "master-node"
+        assert a["delivered"] is not None and a["done"] >= a["delivered"]
+    listing = node.api("GET", "/jobs").json()["data"]
+    assert listing["total_affected_items"] == 1 and listing["affected_items"][0]["id"] == int(jid)
+
+
+def test_a_command_the_agent_did_not_act_on_follows_it_to_its_next_session(tmp_path, procs,
+                                                                           key):  # noqa: F811
+    """The agent gets the command and does not restart (its execd failed); it then moves to
+    another node.  The job passes the command to its new session there, and only then is it
+    completed: two sends, one restart."""
+    master = start_master(tmp_path, procs, key)
+    w1 = start_worker(tmp_path, procs, key, master, "worker1")
+    sim = vigil.Sim(tmp_path, master, 2, control=True,
+                    managers="%s,%s" % (w1.agent_addr, master.agent_addr),
+                    args=["--keepalive", "1", "--restart-delay", "100"])
+    procs.append(sim)
+    all_active(master, sim, 2)
+    agents = sim_agents(sim)
+    aid = sorted(agents)[0]
+    idx = agents[aid]["name"]
+    idx = [i for i, a in enumerate(sim.summary()["agent_list"]) if a["id"] == aid][0]
+    sim.send("deaf %d" % idx)
+    vigil.wait_for(lambda: sim.events("deaf"), 10, 0.05, "the sim took the deaf command")
+    jid = restart(master, "/agents/%s/restart" % aid).headers["X-Vigil-Job"]
+    wait_job(master, jid, lambda j: j["counts"]["delivered"] == 1, what="delivered")
+    vigil.wait_for(lambda: sim_agents(sim)[aid]["ignored"] == 1, 20, 0.1, "the command ignored")
+    first = job(master, jid)["agents"]["affected_items"][0]
+    assert first["state"] == "delivered" and first["sends"] == 1
+    sim.send("move %d" % idx)
+    done = wait_job(master, jid, lambda j: j["status"] == "done", what="job done")
+    a = done["agents"]["affected_items"][0]
+    assert a["state"] == "completed" and a["sends"] == 2, a
+    assert a["node"] != first["node"]
+    s = sim_agents(sim)[aid]
+    assert s["restarts"] == 2 and s["ignored"] == 1 and s["process_starts"] == 2, s
+
+
+def test_an_agent_between_sessions_is_targeted_and_restarted_on_its_next(tmp_path, procs):
+    """An agent whose session just ended (within --restart-grace) is in the job and gets the
+    command when it comes back; one offline for longer keeps Wazuh's 1707 unless the request
+    queues for it."""
+    node = vigil.Node(tmp_path, args=["--restart-grace", "3600"])
+    procs.append(node)
+    sim = vigil.Sim(tmp_path, node, 1, args=["--keepalive", "1"])
+    procs.append(sim)
+    all_active(node, sim, 1)
+    aid = list(sim_agents(sim))[0]
+    sim.stop()
+    vigil.wait_for(lambda: node.agents()[aid]["status"] == "disconnected", 30, 0.2,
+                   "the agent disconnected")
+    r = restart(node, agents_list=aid)
+    assert r.json()["data"]["affected_items"] == [aid]
+    jid = r.headers["X-Vigil-Job"]
+    assert job(node, jid)["counts"]["pending"] == 1
+    sim2 = vigil.Sim(tmp_path, node, 1, args=["--keepalive", "1", "--restart-delay", "100"])
+    procs.append(sim2)
+    done = wait_job(node, jid, lambda j: j["status"] == "done", what="restarted when back")
+    assert done["counts"]["completed"] == 1
+    assert sim_agents(sim2)[aid]["restarts"] == 1
+
+
+def test_offline_agents_fail_1707_unless_queued(tmp_path, procs):
+    node = vigil.Node(tmp_path, args=["--restart-grace", "0"])
+    procs.append(node)
+    sim = vigil.Sim(tmp_path, node, 1, args=["--keepalive", "1"])
+    procs.append(sim)
+    all_active(node, sim, 1)
+    aid = list(sim_agents(sim))[0]
+    sim.stop()
+    vigil.wait_for(lambda: node.agents()[aid]["status"] == "disconnected", 30, 0.2,
+                   "the agent disconnected")
+    r = restart(node, agents_list=aid)
+    assert "X-Vigil-Job" not in r.headers
+    assert r.json()["data"]["failed_items"][0]["error"]["code"] == 1707
+    r = restart(node)        # all: left out silently, as Wazuh
+    assert r.json()["data"]["total_affected_items"] == 0 and r.json()["error"] == 0
+    r = restart(node, agents_list=aid, queue="true", expires_in="1")
+    jid = r.headers["X-Vigil-Job"]
+    done = wait_job(node, jid, lambda j: j["status"] == "done", what="expired")
+    assert done["counts"]["expired"] == 1
+    assert done["agents"]["affected_items"][0]["state"] == "expired"
+
+
+def test_rolling_restart_holds_max_in_flight_and_can_be_cancelled(tmp_path, procs):
+    node = vigil.Node(tmp_path)
+    procs.append(node)
+    sim = vigil.Sim(tmp_path, node, 20, control=True,
+                    args=["--keepalive", "1", "--restart-delay", "100"])
+    procs.append(sim)
+    all_active(node, sim, 20)
+    # every agent ignores its first command: none completes, so in flight stays at the cap
+    sim.send("deaf %s" % " ".join(str(i) for i in range(20)))
+    vigil.wait_for(lambda: sim.events("deaf"), 10, 0.05, "the sim took the deaf command")
+    jid = restart(node, max_in_flight="3").headers["X-Vigil-Job"]
+    j = wait_job(node, jid, lambda j: j["counts"]["delivered"] == 3, what="3 delivered")
+    assert j["counts"]["pending"] == 17 and j["in_flight"] == 3 and j["max_in_flight"] == 3
+    r = node.api("PUT", "/jobs/%s/cancel" % jid)
+    assert r.status_code == 200, r.text
+    c = r.json()["data"]["affected_items"][0]
+    assert c["status"] == "cancelling" and c["counts"]["cancelled"] == 17
+    assert c["counts"]["delivered"] == 3
+    # a second cancel: 400; the delivered ones are followed until they expire or restart
+    assert node.api("PUT", "/jobs/%s/cancel" % jid).status_code == 400
+    agents = sim_agents(sim)
+    assert sum(a["restarts"] for a in agents.values()) == 3
+
+
+def test_jobs_api_errors(tmp_path, procs):
+    node = vigil.Node(tmp_path)
+    procs.append(node)
+    assert node.api("GET", "/jobs/99").status_code == 404
+    assert node.api("GET", "/jobs/x").status_code == 400
+    assert node.api("PUT", "/jobs/99/cancel").status_code == 404
+    assert node.api("GET", "/jobs/1", params={"state": "nope"}).status_code in (400, 404)
+    assert node.api("PUT", "/agents/restart", params={"max_in_flight": "-1"}).status_code == 400
+    assert node.api("PUT", "/agents/restart", params={"expires_in": "0"}).status_code == 400
+    assert node.api("PUT", "/agents/restart", params={"queue": "maybe"}).status_code == 400
+    r = node.api("GET", "/jobs")
+    assert r.status_code == 200 and r.json()["data"]["total_affected_items"] == 0
