@@ -100,6 +100,7 @@ def restart_run(b, sims, n, tag, timeout=180):
     if r.status_code != 200:
         raise RuntimeError("restart answered %d: %s" % (r.status_code, r.text[:500]))
     affected = body["data"]["total_affected_items"]
+    job = r.headers.get("X-Vigil-Job")
     deadline = time.monotonic() + timeout
     while True:
         sums = [s.summary()["latency"] for s in sims]
@@ -119,6 +120,7 @@ def restart_run(b, sims, n, tag, timeout=180):
             raise RuntimeError("the master does not show every agent active again")
         else:
             time.sleep(0.1)
+    t_job = job_done_s(b, job, t0, deadline)
     t0us = int(t0 * 1e6)
     cmd, up = [], []
     for s in sims:
@@ -133,11 +135,53 @@ def restart_run(b, sims, n, tag, timeout=180):
            "command_p50_ms": pct(cmd, 50), "command_p99_ms": pct(cmd, 99),
            "command_max_ms": max(cmd),
            "active_p50_ms": pct(up, 50), "active_p99_ms": pct(up, 99), "active_max_ms": max(up),
-           "master_all_active_ms": round(t_master * 1000)}
+           "master_all_active_ms": round(t_master * 1000),
+           "job_done_ms": round(t_job * 1000)}
     log("  run %s: %d affected, api %.0f ms, command p50/p99/max %.0f/%.0f/%.0f ms, active max %.0f ms, "
-        "master all active %.0f ms" % (tag, affected, res["api_ms"], res["command_p50_ms"],
-                                       res["command_p99_ms"], res["command_max_ms"],
-                                       res["active_max_ms"], res["master_all_active_ms"]))
+        "master all active %.0f ms, job done %.0f ms" % (
+            tag, affected, res["api_ms"], res["command_p50_ms"], res["command_p99_ms"],
+            res["command_max_ms"], res["active_max_ms"], res["master_all_active_ms"],
+            res["job_done_ms"]))
+    return res
+
+
+def job_done_s(b, job, t0, deadline):
+    """Seconds from t0 until the job says every agent is done (completed, failed...): the
+    restart proven by each agent's "Agent started", not only written."""
+    while True:
+        j = b.api("GET", "/jobs/%s" % job, params={"limit": 1}).json()
+        item = j["data"]["affected_items"][0]
+        if item["status"] == "done":
+            if item["counts"]["completed"] != item["total"]:
+                raise RuntimeError("job %s done with %s" % (job, item["counts"]))
+            return time.time() - t0
+        if time.monotonic() > deadline:
+            raise RuntimeError("job %s not done: %s" % (job, item["counts"]))
+        time.sleep(0.1)
+
+
+def rolling_run(b, n, max_in_flight, timeout=600):
+    """A rolling restart of every agent, max_in_flight at a time: seconds until the job is
+    done, and the most agents in flight seen."""
+    b.wait_master_active(n, timeout)
+    t0 = time.time()
+    r = b.api("PUT", "/agents/restart", params={"max_in_flight": str(max_in_flight)})
+    job = r.headers["X-Vigil-Job"]
+    deadline = time.monotonic() + timeout
+    peak = 0
+    while True:
+        item = b.api("GET", "/jobs/%s" % job, params={"limit": 1}).json()["data"][
+            "affected_items"][0]
+        peak = max(peak, item["in_flight"])
+        if item["status"] == "done":
+            break
+        if time.monotonic() > deadline:
+            raise RuntimeError("rolling job %s not done: %s" % (job, item["counts"]))
+        time.sleep(0.2)
+    res = {"agents": n, "max_in_flight": max_in_flight, "done_ms": round((time.time() - t0) * 1000),
+           "peak_in_flight": peak, "completed": item["counts"]["completed"]}
+    log("  rolling restart of %d, max_in_flight %d: done in %.1f s, peak in flight %d, "
+        "%d completed" % (n, max_in_flight, res["done_ms"] / 1000, peak, res["completed"]))
     return res
 
 

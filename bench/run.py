@@ -76,6 +76,7 @@ def one_n(n, runs, build, with_extra):
     try:
         info["restart_runs"] = dispatch.restart_runs(b, sims, n, runs)
         if with_extra:
+            info["rolling"] = dispatch.rolling_run(b, n, n // 10)
             info["propagation"] = dispatch.propagation(b, sims, runs)
     finally:
         b.close()
@@ -112,16 +113,23 @@ def report(mach, results, summaries):
              "Restart dispatch, ms from the request (median (min–max) of the runs):", "",
              "| N | floor max | mosquitto max | Vigil API answer | Vigil command p50 | "
              "Vigil command p99 | Vigil command max | Vigil all active again | "
-             "max ÷ floor | max ÷ mosquitto |",
-             "|---|---|---|---|---|---|---|---|---|---|"]
+             "Vigil job done | max ÷ floor | max ÷ mosquitto |",
+             "|---|---|---|---|---|---|---|---|---|---|---|"]
     for res, s in zip(results, summaries):
         v = s["vigil"]
         r = s["ratios"]
-        lines.append("| %d | %s | %s | %s | %s | %s | %s | %s | %.1f× | %.2f× |" % (
+        lines.append("| %d | %s | %s | %s | %s | %s | %s | %s | %s | %.1f× | %.2f× |" % (
             res["agents"], cell(s["floor"]["max_ms"]), cell(s["mqtt"]["max_ms"]),
             cell(v["api_ms"]), cell(v["command_p50_ms"]), cell(v["command_p99_ms"]),
-            cell(v["command_max_ms"]), cell(v["active_max_ms"]),
+            cell(v["command_max_ms"]), cell(v["active_max_ms"]), cell(v["job_done_ms"]),
             r["command_max_vs_floor"] or 0, r["command_max_vs_mqtt"] or 0))
+    for res in results:
+        ro = res["vigil"].get("rolling")
+        if ro:
+            lines += ["", "Rolling restart of %d agents, max_in_flight %d: every agent proven "
+                      "restarted in %.1f s (peak %d in flight, %d completed; one run)." % (
+                          ro["agents"], ro["max_in_flight"], ro["done_ms"] / 1000,
+                          ro["peak_in_flight"], ro["completed"])]
     for res, s in zip(results, summaries):
         if "propagation" in s:
             p = s["propagation"]

@@ -179,3 +179,59 @@ def test_jobs_api_errors(tmp_path, procs):
     assert node.api("PUT", "/agents/restart", params={"queue": "maybe"}).status_code == 400
     r = node.api("GET", "/jobs")
     assert r.status_code == 200 and r.json()["data"]["total_affected_items"] == 0
+
+
+def on_node(master, name):
+    return [i for i, a in master.agents().items() if i != "000" and a["status"] == "active"
+            and a["node_name"] == name]
+
+
+def test_a_master_restarted_in_the_middle_of_a_rolling_restart_finishes_it_once(tmp_path,
+                                                                                procs,
+                                                                                key):  # noqa: F811
+    """A rolling restart (max_in_flight 2) of 40 agents on a worker; the master is stopped in
+    the middle and started again on the same data: the job is read back and finishes, every
+    agent restarted exactly once (none twice, none missing) and counted completed."""
+    master = start_master(tmp_path, procs, key)
+    w1 = start_worker(tmp_path, procs, key, master, "worker1")
+    n = 40
+    sim = vigil.Sim(tmp_path, master, n, managers=w1.agent_addr,
+                    args=["--keepalive", "1", "--restart-delay", "200"])
+    procs.append(sim)
+    vigil.wait_for(lambda: len(on_node(master, "worker1")) == n, 60, 0.2, "agents on worker1")
+    jid = restart(master, max_in_flight="2", rate="4").headers["X-Vigil-Job"]
+    wait_job(master, jid, lambda j: j["counts"]["completed"] >= 6, what="6 completed")
+    master.stop()
+    m2 = vigil.Node(tmp_path, args=["--cluster-key-file", key,
+                                    "--cluster-port", str(master.cluster_port)])
+    procs.append(m2)
+    j = job(m2, jid)
+    assert j["total"] == n and j["max_in_flight"] == 2
+    done = wait_job(m2, jid, lambda j: j["status"] == "done", 120, "the job finished")
+    assert done["counts"]["completed"] == n, done["counts"]
+    agents = sim_agents(sim)
+    assert all(a["process_starts"] == 2 for a in agents.values()), \
+        {i: a["process_starts"] for i, a in agents.items() if a["process_starts"] != 2}
+
+
+def test_a_worker_killed_in_the_middle_of_a_rolling_restart(tmp_path, procs, key):  # noqa: F811
+    """A rolling restart of 60 agents over two workers; one worker is killed -9 in the
+    middle: its agents fail over to the other, and the job still restarts every agent exactly
+    once."""
+    master = start_master(tmp_path, procs, key, args=["--node-grace", "3"])
+    w1 = start_worker(tmp_path, procs, key, master, "worker1")
+    w2 = start_worker(tmp_path, procs, key, master, "worker2")
+    n = 60
+    sim = vigil.Sim(tmp_path, master, n, managers="%s,%s" % (w1.agent_addr, w2.agent_addr),
+                    args=["--keepalive", "1", "--restart-delay", "200"])
+    procs.append(sim)
+    vigil.wait_for(lambda: len(on_node(master, "worker1")) + len(on_node(master, "worker2"))
+                   == n, 60, 0.2, "agents on the workers")
+    jid = restart(master, max_in_flight="5", rate="10").headers["X-Vigil-Job"]
+    wait_job(master, jid, lambda j: j["counts"]["completed"] >= 10, what="10 completed")
+    w1.kill()
+    done = wait_job(master, jid, lambda j: j["status"] == "done", 120, "the job finished")
+    assert done["counts"]["completed"] == n, done["counts"]
+    agents = sim_agents(sim)
+    assert all(a["process_starts"] == 2 for a in agents.values()), \
+        {i: a["process_starts"] for i, a in agents.items() if a["process_starts"] != 2}

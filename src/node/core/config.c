@@ -47,7 +47,7 @@ config_defaults(struct config *c)
 	c->api_deadline = 10;
 	c->api_max_body_kib = 10240;
 	c->api_body_budget_kib = 131072;
-	c->restart_grace = 30;
+	c->restart_grace = 10;
 	c->cluster_max_connections = 64;
 	c->cluster_max_per_source = 16;
 	c->cluster_deadline = 10;
