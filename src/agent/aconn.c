@@ -176,6 +176,18 @@ aconn_close(struct aconn *ac, const char *reason)
 	if (reason != ac->reason)
 		snprintf(ac->reason, sizeof(ac->reason), "%s", reason);
 	if (ac->bev != NULL) {
+		struct evbuffer *out = bufferevent_get_output(ac->bev);
+		evutil_socket_t fd = bufferevent_getfd(ac->bev);
+
+		/*
+		 * What the agent has sent goes out before the link is dropped, as a
+		 * Wazuh agent's blocking send puts it in the kernel at once: an
+		 * "Agent started" written at the ack and then a failover a moment
+		 * later must still reach the manager (it proves a restart).
+		 */
+		if (fd != -1 && (ac->state == ACONN_UP || ac->state == ACONN_CLOSING) &&
+		    evbuffer_get_length(out) > 0)
+			(void)evbuffer_write(out, fd);
 		/* libevent keeps the bufferevent alive until a running callback returns */
 		bufferevent_free(ac->bev);
 		ac->bev = NULL;

@@ -45,6 +45,12 @@
 #define SIM_PRIO_REACT 2     /* ...agents' timers last */
 #define SIM_CHURN_TRIES 8
 /*
+ * Churn leaves an agent alone for its first second on a session: a Wazuh agent
+ * fails over after its time-reconnect, not within milliseconds of an ack (and
+ * a process that had just started must get its "Agent started" out first).
+ */
+#define SIM_CHURN_SETTLE_MS 1000
+/*
  * Reads first: an agent's reaction to a restart waits until no command has
  * arrived in this process for SIM_REACT_QUIET_MS (at most SIM_REACT_DEFER_MAX_MS).
  * Real agents restart on their own CPUs; here thousands share one loop, and
@@ -577,7 +583,8 @@ sim_churn_one(enum sim_go why)
 
 	for (tries = 0; tries < SIM_CHURN_TRIES; tries++) {
 		ag = &S.agents[backoff_rand() % S.o.agents];
-		if (ag->state == SIM_ACTIVE && ag->go == SIM_GO_NONE) {
+		if (ag->state == SIM_ACTIVE && ag->go == SIM_GO_NONE &&
+		    sim_now_ms() - ag->last_up_ms >= SIM_CHURN_SETTLE_MS) {
 			sim_go(ag, why);
 			return;
 		}

@@ -440,8 +440,9 @@ handle_event(struct session *s, const char *msg, size_t len)
 	struct node *n = s->node;
 
 	n->stats.events_in++;
-	if (!s->started || s->st.proc_start_ms != 0 || !control_is_agent_started(msg, len))
+	if (!s->started || s->proc_seen || !control_is_agent_started(msg, len))
 		return;
+	s->proc_seen = 1;
 	s->st.proc_start_ms = session_wall_ms(s);
 	n->stats.agent_starts++;
 	log_info("session %s: agent started (a new agent process)", s->agent_id);
@@ -493,10 +494,14 @@ session_attach(struct session *s, struct agent *a)
 		session_close(old, "overtaken by a newer connection", AGENT_CODE_OK);
 	}
 	a->session = s;
-	/* Until the agent says otherwise, the session reports what is known, but
-	 * not an earlier session's "Agent started": that is each session's own. */
+	/*
+	 * Until the agent says otherwise, the session reports what is known,
+	 * including when the agent's process started as far as this node knows:
+	 * a session without "Agent started" is the same process as the one
+	 * before it.  So a restarted agent that moves on before the master saw
+	 * its new process's first session still proves the restart on the next.
+	 */
 	s->st = a->st;
-	s->st.proc_start_ms = 0;
 	log_info("session %s (%s): agent %s identified", s->agent_id, s->peer, a->name);
 }
 

@@ -36,6 +36,7 @@ struct session {
 	unsigned int tx_global, tx_local;
 	unsigned int restarts_sent;
 	int started;                  /* startup or keepalive seen */
+	int proc_seen;                /* this session said "Agent started" */
 	int shutdown;                 /* agent said "agent shutdown" */
 	int closing;
 };

@@ -68,6 +68,12 @@ struct agent {
 	/* Runtime only (never persisted). */
 	struct session *session;    /* live connection on this node, or NULL */
 	struct ledger_entry led;    /* master: which session is current (ledger.c) */
+	int64_t proc_start_seen_ms; /* master: the newest process start any record of it
+	                             * reported, current session or not (restart jobs) */
+	int64_t active_since_ms;    /* master: wall ms since when the current session (below)
+	                             * has been active here; 0 = not active */
+	uint16_t active_node;
+	uint64_t active_sid;
 	struct crec_record *held;   /* master: the record of a session waiting in led */
 	struct agent_sync sync;     /* worker: this node's session and its outbox state */
 	int dirty;                  /* queued for the next registry flush */

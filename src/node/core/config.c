@@ -48,6 +48,7 @@ config_defaults(struct config *c)
 	c->api_max_body_kib = 10240;
 	c->api_body_budget_kib = 131072;
 	c->restart_grace = 10;
+	c->restart_settle_ms = 2000;
 	c->cluster_max_connections = 64;
 	c->cluster_max_per_source = 16;
 	c->cluster_deadline = 10;
@@ -76,6 +77,7 @@ static const struct limit_opt {
 	{ "api-max-body-kib", offsetof(struct config, api_max_body_kib), 64, 1048576 },
 	{ "api-body-budget-kib", offsetof(struct config, api_body_budget_kib), 0, 16777216 },
 	{ "restart-grace", offsetof(struct config, restart_grace), 0, 86400 },
+	{ "restart-settle-ms", offsetof(struct config, restart_settle_ms), 0, 600000 },
 	{ "cluster-max-connections", offsetof(struct config, cluster_max_connections), 1, 1000000 },
 	{ "cluster-max-per-source", offsetof(struct config, cluster_max_per_source), 0, 1000000 },
 	{ "cluster-deadline", offsetof(struct config, cluster_deadline), 1, 3600 },
@@ -100,6 +102,7 @@ config_usage(FILE *f)
 	    "              [--{agent,enroll,api,cluster}-max-per-source N]\n"
 	    "              [--{agent,enroll,api,cluster}-deadline S] [--agent-frame-deadline S]\n"
 	    "              [--api-max-body-kib N] [--api-body-budget-kib N] [--restart-grace S]\n"
+	    "              [--restart-settle-ms MS]\n"
 	    "              [--allow-higher-versions yes|no]\n"
 	    "              [--enroll-per-minute N] [--enroll-burst N]\n"
 	    "              [--enroll-total-per-minute N] [--enroll-total-burst N]\n"

@@ -61,6 +61,8 @@ struct config {
 	int api_deadline;           /* s, 10 */
 	int api_max_body_kib;       /* one request's body, 10240 (Wazuh's max_upload_size) */
 	int api_body_budget_kib;    /* bodies of every connection together, 131072 (0: none) */
+	int restart_settle_ms;      /* ms, 2000: a session active this long without "Agent
+	                             * started" is taken as the same process (jobs) */
 	int restart_grace;          /* s, 10: an agent this recently disconnected is targeted by
 	                             * restart jobs (it is moving to another node) */
 	int cluster_max_connections; /* 64 */

@@ -74,10 +74,19 @@ jr_view(void *arg, uint32_t id, struct job_view *v)
 		return;
 	v->exists = 1;
 	v->live = a->led.cur_live && a->led.cur.sid != 0;
-	v->active = a->st.status == AGENT_ACTIVE;
+	/*
+	 * Active for the job once it has been so for --restart-settle-ms: the
+	 * proof of a restart (the new process's first session) may reach the
+	 * master after the session it moved on to, from another node; a session
+	 * taken at once for the old process would get the command a second time.
+	 */
+	v->active = a->st.status == AGENT_ACTIVE && a->active_since_ms != 0 &&
+	    a->active_node == a->led.cur.node && a->active_sid == a->led.cur.sid &&
+	    wall_ms() - a->active_since_ms >= n->cfg.restart_settle_ms;
 	v->node = a->led.cur.node;
 	v->sid = a->led.cur.sid;
-	v->proc_start_ms = a->st.proc_start_ms;
+	v->proc_start_ms = a->st.proc_start_ms > a->proc_start_seen_ms ? a->st.proc_start_ms :
+	    a->proc_start_seen_ms;
 }
 
 static struct jr_job *
@@ -279,6 +288,23 @@ jr_tick_job(struct jobrun *jr, struct jr_job *x, int64_t now)
 {
 	size_t ns = 0;
 
+	size_t i, size = job_size(x->job);
+	struct job_view v;
+
+	/*
+	 * Delivered agents are judged again: a session that was not settled
+	 * (--restart-settle-ms) when the agent's last change was observed may be
+	 * now, and no change of the agent need come to say so.
+	 */
+	for (i = 0; i < size; i++) {
+		const struct job_agent *a = job_agent_at(x->job, i);
+
+		if (a->state != JOB_DELIVERED)
+			continue;
+		jr_view(jr->node, a->id, &v);
+		if (v.sid != a->sid || v.node != a->node)
+			(void)job_observe(x->job, a->id, &v, now);
+	}
 	/* what changed since the last tick first: a failed save holds the sends back */
 	if (jr_save(jr, x) == -1)
 		return;
@@ -286,8 +312,6 @@ jr_tick_job(struct jobrun *jr, struct jr_job *x, int64_t now)
 		ns = job_tick(x->job, now, jr_view, jr->node, jr->sends, jr->capsends);
 	if (ns > 0 && jr_save(jr, x) == -1) {
 		/* not saved, so not sent: they come back as not delivered */
-		size_t i;
-
 		for (i = 0; i < ns; i++)
 			(void)job_sent_result(x->job, jr->sends[i].id, jr->sends[i].node,
 			    jr->sends[i].sid, 1000, NULL, now);

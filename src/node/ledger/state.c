@@ -60,10 +60,29 @@ log_refused(struct node *n, const struct agent *a, struct ledger_sess s, const c
 }
 
 /* row_apply: st becomes the registry row's state, as reported through node. */
+/* wall_ms: the wall clock in ms (restart jobs compare it with the nodes' stamps). */
+static int64_t
+wall_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
 static void
 row_apply(struct node *n, struct agent *a, uint16_t node, const struct crec_state *st)
 {
 	ledger_merge_state(&a->st, st);
+	/* since when the current session has been active, as the master saw it (restart jobs) */
+	if (a->st.status != AGENT_ACTIVE)
+		a->active_since_ms = 0;
+	else if (a->active_since_ms == 0 || a->active_node != a->led.cur.node ||
+	    a->active_sid != a->led.cur.sid) {
+		a->active_since_ms = wall_ms();
+		a->active_node = a->led.cur.node;
+		a->active_sid = a->led.cur.sid;
+	}
 	snprintf(a->node_name, sizeof(a->node_name), "%s", n->hooks.node_name(n, node));
 	node_group_check(n, a);
 	registry_agent_dirty(n->reg, a);
@@ -200,6 +219,15 @@ state_record(struct node *n, uint16_t from, const struct crec_record *r)
 	decide(n, a, &in, &out);
 	account(n, a, from, r, &out);
 	carry_out(n, a, from, r, &out);
+	/*
+	 * A process start is a fact whichever session reports it: a restarted
+	 * agent whose new session was superseded before the master applied it
+	 * (it moved on at once) still proved its restart.
+	 */
+	if (r->st.proc_start_ms > a->proc_start_seen_ms) {
+		a->proc_start_seen_ms = r->st.proc_start_ms;
+		n->hooks.agent_state(n, a);
+	}
 }
 
 void
