@@ -6,6 +6,7 @@
 #include <cmocka.h>
 #include <stdio.h>
 #include <string.h>
+#include <time.h>
 
 #include <event2/event.h>
 
@@ -190,6 +191,50 @@ test_hash_jobs(void **state)
 	event_base_free(base);
 }
 
+/*
+ * Freed while a check runs: the check is given up (-1), not finished.  A
+ * stored hash may ask for 10,000,000 rounds, seconds of CPU (a minute in the
+ * sanitizer build on a busy machine), and a node being stopped waited for all
+ * of them: its stop timed out with checks running.  The pool's one thread
+ * takes the first check at once and needs those seconds to finish it while
+ * api_verify_free follows the submits within microseconds; the password is
+ * wrong, so a finished check would come back 0, where a given-up one is -1.
+ */
+static void
+test_free_stops_a_running_check(void **state)
+{
+	static const char slow[] = "pbkdf2$10000000$00112233445566778899aabbccddeeff$"
+	    "00112233445566778899aabbccddeeff00112233445566778899aabbccddeeff";
+	enum { N = 3 };
+	struct event_base *base;
+	struct api_verify *v;
+	struct timespec ms = { 0, 1000000 };
+	struct result res[N], hashed;
+	size_t i;
+
+	(void)state;
+	memset(res, 0, sizeof(res));
+	memset(&hashed, 0, sizeof(hashed));
+	assert_non_null(base = event_base_new());
+	assert_non_null(v = api_verify_new(base, 1, N + 1));
+	for (i = 0; i < N; i++)
+		assert_int_equal(api_verify_submit(v, "wrong", slow, done_cb, &res[i]), 0);
+	assert_int_equal(api_verify_hash(v, "pw", hashed_cb, &hashed), 0);
+	/* the thread has taken the first check (bounded wait) */
+	for (i = 0; i < 30000 && api_verify_queued(v) != N; i++)
+		nanosleep(&ms, NULL);
+	assert_int_equal(api_verify_queued(v), N);
+	api_verify_free(v);
+	for (i = 0; i < N; i++) {
+		assert_int_equal(res[i].calls, 1);
+		if (res[i].ok != -1)
+			fail_msg("check %zu: got %d, want -1 (given up)", i, res[i].ok);
+	}
+	assert_int_equal(hashed.calls, 1);
+	assert_int_equal(hashed.ok, 0);
+	event_base_free(base);
+}
+
 static void
 test_bad_settings(void **state)
 {
@@ -209,6 +254,7 @@ main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_checks),
 		cmocka_unit_test(test_free_with_checks_queued),
+		cmocka_unit_test(test_free_stops_a_running_check),
 		cmocka_unit_test(test_hash_jobs),
 		cmocka_unit_test(test_bad_settings),
 	};

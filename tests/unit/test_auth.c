@@ -494,6 +494,115 @@ test_password_known_vector(void **state)
 	    "c5e478d59288c841aa530db6845c4c8d962893a001ce4e11a4963873aa98134a"), 0);
 }
 
+/*
+ * PBKDF2-HMAC-SHA256 is computed by auth.c itself (so that it can be
+ * stopped); each row's hash is Python's hashlib.pbkdf2_hmac (OpenSSL's
+ * PKCS5_PBKDF2_HMAC), over salt and output lengths that take one, two and
+ * a part of a third SHA-256 block.
+ */
+static void
+test_password_vectors(void **state)
+{
+	static const struct {
+		const char *password;
+		const char *hash;
+	} rows[] = {
+		{ "password", "pbkdf2$1000$73616c7453414c54$4ccaaedf2e8ba75970c3594300d241bc" },
+		{ "password", "pbkdf2$1001$73616c7453414c5473616c7453414c54$"
+		    "0cdc69e6218f9fbca71d280fbf889fa4026f3dde6da39781921ff744e3ee00b2" },
+		{ "pass\xc3\xa9word", "pbkdf2$1000$"
+		    "000102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f$"
+		    "bf65c415dc8d65b51ab09f397e352d36ba94bf2a49bf128c0dce20ffec2a7dcc73" },
+		{ "", "pbkdf2$1024$0011223344556677$3dc6626faae29b81e942fb386be5e65cc1f27f031427"
+		    "ce89858a0d14e0809b145b62711506b3b892bed6681c4e7c8171" },
+		{ "Slow-Pass1!", "pbkdf2$2047$00112233445566778899aabbccddeeff$"
+		    "39c7fadc1a0c38d5de195c97f7c1e0a7871c92bdda4345805c3927aec930cd0f"
+		    "22ffcfd7377263bf4c819be9c6ccfa24060525cc550beade9b72f4917fc1f8b9" },
+	};
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < sizeof(rows) / sizeof(rows[0]); i++) {
+		if (auth_password_check(rows[i].password, rows[i].hash) != 1)
+			fail_msg("row %zu: no match", i);
+		if (auth_password_check_until(rows[i].password, rows[i].hash, NULL, NULL) != 1)
+			fail_msg("row %zu: no match (until)", i);
+		if (auth_password_check("wrong", rows[i].hash) != 0)
+			fail_msg("row %zu: a wrong password matched", i);
+	}
+}
+
+struct stopper {
+	int asked;
+	int yes_at;     /* the question answered yes; 0: never */
+};
+
+static int
+stop_at(void *arg)
+{
+	struct stopper *s = arg;
+
+	s->asked++;
+	return s->yes_at != 0 && s->asked >= s->yes_at;
+}
+
+/*
+ * A check or a hash that is told to stop gives up (-1) without asking again,
+ * a matching or malformed hash alike; one never told to stops is answered as
+ * auth_password_check answers it, having asked on the way.
+ */
+static void
+test_password_stops(void **state)
+{
+	/* hashlib.pbkdf2_hmac("sha256", b"password", b"saltSALTsaltSALT", 4096) */
+	static const char h[] = "pbkdf2$4096$73616c7453414c5473616c7453414c54$"
+	    "9150fa34ce258f3fa0f49507e456a9a71924f682d42f36482b2618848fd38e5a";
+	static const char slow[] = "pbkdf2$10000000$00112233445566778899aabbccddeeff$"
+	    "00112233445566778899aabbccddeeff00112233445566778899aabbccddeeff";
+	static const struct {
+		const char *password;
+		const char *hash;
+		int yes_at;
+		int want;
+	} rows[] = {
+		{ "password", h, 0, 1 },
+		{ "passwore", h, 0, 0 },
+		{ "password", h, 2, -1 },
+		{ "password", slow, 1, -1 },
+		{ "password", slow, 3, -1 },
+		{ "password", "pbkdf2$x", 2, -1 },       /* malformed: the dummy check stops too */
+		{ "password", "pbkdf2$x", 0, 0 },
+	};
+	char out[AUTH_HASH_MAX];
+	struct stopper st;
+	size_t i;
+	int got;
+
+	(void)state;
+	for (i = 0; i < sizeof(rows) / sizeof(rows[0]); i++) {
+		memset(&st, 0, sizeof(st));
+		st.yes_at = rows[i].yes_at;
+		got = auth_password_check_until(rows[i].password, rows[i].hash, stop_at, &st);
+		if (got != rows[i].want)
+			fail_msg("row %zu: got %d, want %d", i, got, rows[i].want);
+		if (rows[i].yes_at != 0 && st.asked != rows[i].yes_at)
+			fail_msg("row %zu: asked %d times after saying yes at %d", i, st.asked,
+			    rows[i].yes_at);
+		if (rows[i].yes_at == 0 && st.asked == 0)
+			fail_msg("row %zu: never asked", i);
+	}
+	memset(&st, 0, sizeof(st));
+	st.yes_at = 1;
+	memset(out, 'x', sizeof(out));
+	assert_int_equal(auth_password_hash_until("pw", out, stop_at, &st), -1);
+	assert_string_equal(out, "");
+	assert_int_equal(st.asked, 1);
+	memset(&st, 0, sizeof(st));
+	assert_int_equal(auth_password_hash_until("pw", out, stop_at, &st), 0);
+	assert_true(st.asked > 0);
+	assert_int_equal(auth_password_check("pw", out), 1);
+}
+
 /* The API's own claims: the user's roles, the mode, the lifetime and a ms jti. */
 static void
 test_issue_claims(void **state)
@@ -554,6 +663,8 @@ main(void)
 		cmocka_unit_test(test_garbage_tokens),
 		cmocka_unit_test(test_password),
 		cmocka_unit_test(test_password_known_vector),
+		cmocka_unit_test(test_password_vectors),
+		cmocka_unit_test(test_password_stops),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);

@@ -31,7 +31,7 @@ struct verify_job {
 	char *password;                 /* zeroed and freed once checked */
 	char *hash;                     /* to check against; NULL for a hash job */
 	char out[AUTH_HASH_MAX];        /* a hash job's result */
-	int ok;                         /* 1, 0, or -1 never checked */
+	int ok;                         /* 1, 0, or -1 never checked (or given up) */
 	void (*done)(void *, int);      /* a check's callback */
 	void (*hashed)(void *, const char *); /* a hash job's */
 	void *arg;
@@ -66,6 +66,24 @@ job_free(struct verify_job *j)
 	free(j);
 }
 
+/*
+ * stopping: asked by a check under way every thousand rounds or so.  A stored
+ * hash may ask for 10,000,000 rounds, seconds of CPU (over 15 s in the
+ * sanitizer build on a busy machine), and api_verify_free joins the threads:
+ * a node stopped with such a check running was killed for not exiting.
+ */
+static int
+stopping(void *arg)
+{
+	struct api_verify *v = arg;
+	int stop;
+
+	pthread_mutex_lock(&v->mu);
+	stop = v->stop;
+	pthread_mutex_unlock(&v->mu);
+	return stop;
+}
+
 static void *
 verify_thread(void *arg)
 {
@@ -86,9 +104,9 @@ verify_thread(void *arg)
 		pthread_mutex_unlock(&v->mu);
 
 		if (j->hashed != NULL)
-			j->ok = auth_password_hash(j->password, j->out) == 0;
+			j->ok = auth_password_hash_until(j->password, j->out, stopping, v) == 0;
 		else
-			j->ok = auth_password_check(j->password, j->hash);
+			j->ok = auth_password_check_until(j->password, j->hash, stopping, v);
 		explicit_bzero(j->password, strlen(j->password));
 
 		pthread_mutex_lock(&v->mu);
@@ -263,4 +281,17 @@ size_t
 api_verify_pending(const struct api_verify *v)
 {
 	return v->pending;
+}
+
+size_t
+api_verify_queued(struct api_verify *v)
+{
+	struct verify_job *j;
+	size_t n = 0;
+
+	pthread_mutex_lock(&v->mu);
+	STAILQ_FOREACH(j, &v->todo, next)
+		n++;
+	pthread_mutex_unlock(&v->mu);
+	return n;
 }

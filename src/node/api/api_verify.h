@@ -23,9 +23,10 @@ struct api_verify;
 struct api_verify *api_verify_new(struct event_base *base, int nthreads, size_t max_jobs);
 
 /*
- * api_verify_free: stops the threads (a check under way is finished first),
- * then calls the callback of every check not yet delivered, on the calling
- * thread: with its result when it was done, -1 when it never ran.  NULL is
+ * api_verify_free: stops the threads (a check under way is given up within a
+ * millisecond or so: one may take seconds), then calls the callback of every
+ * check not yet delivered, on the calling thread: with its result when it
+ * was done, -1 when it never ran or was given up (a hash job: NULL).  NULL is
  * a no-op.
  */
 void api_verify_free(struct api_verify *v);
@@ -53,5 +54,8 @@ int api_verify_hash(struct api_verify *v, const char *password,
 
 /* api_verify_pending: checks and hashes queued, running or waiting to be delivered. */
 size_t api_verify_pending(const struct api_verify *v);
+
+/* api_verify_queued: checks and hashes no thread has taken yet (of those pending). */
+size_t api_verify_queued(struct api_verify *v);
 
 #endif

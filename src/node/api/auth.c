@@ -9,6 +9,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -18,6 +19,7 @@
 #include <jansson.h>
 #include <jwt.h>
 #include <openssl/bio.h>
+#include <openssl/core_names.h>
 #include <openssl/crypto.h>
 #include <openssl/err.h>
 #include <openssl/evp.h>
@@ -43,6 +45,8 @@
 #define AUTH_PBKDF2_ITER_MAX 10000000
 #define AUTH_SALT_LEN 16
 #define AUTH_DK_LEN 32
+#define AUTH_PBKDF2_HLEN 32         /* SHA-256's output */
+#define AUTH_PBKDF2_STOP_EVERY 1024 /* rounds between two questions to stop(): < 1 ms */
 
 struct auth {
 	unsigned char *priv;   /* PEM private key, NUL-terminated */
@@ -528,16 +532,83 @@ hex_decode(const char *s, size_t slen, unsigned char *out, size_t cap)
 	return (ssize_t)(slen / 2);
 }
 
+/*
+ * pbkdf2: PBKDF2-HMAC-SHA256 (RFC 8018) of password and salt, iter rounds,
+ * outlen bytes into out.  stop(arg), when stop is not NULL, is asked before
+ * every AUTH_PBKDF2_STOP_EVERY rounds, and a yes gives up: a stored hash may
+ * ask for AUTH_PBKDF2_ITER_MAX rounds, seconds of CPU, and whoever waits for
+ * the thread doing it (a node being stopped) must not wait for them all.
+ * OpenSSL's PKCS5_PBKDF2_HMAC cannot be stopped; this gives the same bytes
+ * (tests/unit/test_auth.c holds it to Python's hashlib), a little faster:
+ * it re-initialises one keyed HMAC context each round, where OpenSSL 3.0
+ * copies a whole HMAC context.
+ * 0 done; -1 failed; -2 stopped (out is then zeroed).
+ */
 static int
-pbkdf2(const char *password, const unsigned char *salt, size_t saltlen, int iter,
-    unsigned char *out, size_t outlen)
+pbkdf2(const char *password, const unsigned char *salt, size_t saltlen, long iter,
+    unsigned char *out, size_t outlen, int (*stop)(void *), void *arg)
 {
-	return PKCS5_PBKDF2_HMAC(password, (int)strlen(password), salt, (int)saltlen, iter,
-	    EVP_sha256(), (int)outlen, out) == 1 ? 0 : -1;
+	OSSL_PARAM params[] = {
+		OSSL_PARAM_construct_utf8_string(OSSL_MAC_PARAM_DIGEST, "SHA256", 0),
+		OSSL_PARAM_construct_end(),
+	};
+	unsigned char u[AUTH_PBKDF2_HLEN], t[AUTH_PBKDF2_HLEN], ctr[4];
+	EVP_MAC *mac = NULL;
+	EVP_MAC_CTX *ctx = NULL;
+	size_t done, n, ulen, k;
+	uint32_t block;
+	long i;
+	int ret = -1;
+
+	if ((mac = EVP_MAC_fetch(NULL, "HMAC", NULL)) == NULL ||
+	    (ctx = EVP_MAC_CTX_new(mac)) == NULL ||
+	    !EVP_MAC_init(ctx, (const unsigned char *)password, strlen(password), params))
+		goto out;
+	for (done = 0, block = 1; done < outlen; done += n, block++) {
+		ctr[0] = (unsigned char)(block >> 24);
+		ctr[1] = (unsigned char)(block >> 16);
+		ctr[2] = (unsigned char)(block >> 8);
+		ctr[3] = (unsigned char)block;
+		/* U1 = HMAC(P, S || INT(block)); Ui = HMAC(P, Ui-1); T = U1 ^ ... ^ Uiter */
+		if (!EVP_MAC_init(ctx, NULL, 0, NULL) || !EVP_MAC_update(ctx, salt, saltlen) ||
+		    !EVP_MAC_update(ctx, ctr, sizeof(ctr)) ||
+		    !EVP_MAC_final(ctx, u, &ulen, sizeof(u)) || ulen != sizeof(u))
+			goto out;
+		memcpy(t, u, sizeof(t));
+		for (i = 1; i < iter; i++) {
+			if (i % AUTH_PBKDF2_STOP_EVERY == 0 && stop != NULL && stop(arg)) {
+				ret = -2;
+				goto out;
+			}
+			if (!EVP_MAC_init(ctx, NULL, 0, NULL) || !EVP_MAC_update(ctx, u, sizeof(u)) ||
+			    !EVP_MAC_final(ctx, u, &ulen, sizeof(u)) || ulen != sizeof(u))
+				goto out;
+			for (k = 0; k < sizeof(t); k++)
+				t[k] ^= u[k];
+		}
+		n = outlen - done < sizeof(t) ? outlen - done : sizeof(t);
+		memcpy(out + done, t, n);
+	}
+	ret = 0;
+out:
+	if (ret != 0)
+		explicit_bzero(out, outlen);
+	explicit_bzero(u, sizeof(u));
+	explicit_bzero(t, sizeof(t));
+	EVP_MAC_CTX_free(ctx);
+	EVP_MAC_free(mac);
+	return ret;
 }
 
 int
 auth_password_hash(const char *password, char out[AUTH_HASH_MAX])
+{
+	return auth_password_hash_until(password, out, NULL, NULL);
+}
+
+int
+auth_password_hash_until(const char *password, char out[AUTH_HASH_MAX], int (*stop)(void *),
+    void *arg)
 {
 	unsigned char salt[AUTH_SALT_LEN], dk[AUTH_DK_LEN];
 	char salthex[2 * AUTH_SALT_LEN + 1], dkhex[2 * AUTH_DK_LEN + 1];
@@ -546,7 +617,7 @@ auth_password_hash(const char *password, char out[AUTH_HASH_MAX])
 	out[0] = '\0';
 	if (password == NULL || hash_random_bytes(salt, sizeof(salt)) == -1)
 		return -1;
-	if (pbkdf2(password, salt, sizeof(salt), AUTH_PBKDF2_ITER, dk, sizeof(dk)) == -1)
+	if (pbkdf2(password, salt, sizeof(salt), AUTH_PBKDF2_ITER, dk, sizeof(dk), stop, arg) != 0)
 		goto out;
 	hex_encode(salt, sizeof(salt), salthex);
 	hex_encode(dk, sizeof(dk), dkhex);
@@ -565,12 +636,20 @@ out:
 int
 auth_password_check(const char *password, const char *hash)
 {
+	/* never stopped: 1 or 0 */
+	return auth_password_check_until(password, hash, NULL, NULL);
+}
+
+int
+auth_password_check_until(const char *password, const char *hash, int (*stop)(void *),
+    void *arg)
+{
 	unsigned char salt[64], want[64], got[64];
 	const char *p, *s, *h;
 	char *end;
 	long iter;
 	ssize_t saltlen, dklen;
-	int ok = 0;
+	int rc, ok = 0;
 
 	if (password == NULL || hash == NULL || strncmp(hash, "pbkdf2$", 7) != 0)
 		goto dummy;
@@ -589,16 +668,16 @@ auth_password_check(const char *password, const char *hash)
 	h++;
 	if ((dklen = hex_decode(h, strlen(h), want, sizeof(want))) < 16)
 		goto dummy;
-	if (pbkdf2(password, salt, (size_t)saltlen, (int)iter, got, (size_t)dklen) == -1)
-		return 0;
-	ok = CRYPTO_memcmp(got, want, (size_t)dklen) == 0;
+	rc = pbkdf2(password, salt, (size_t)saltlen, iter, got, (size_t)dklen, stop, arg);
+	if (rc == 0)
+		ok = CRYPTO_memcmp(got, want, (size_t)dklen) == 0;
 	explicit_bzero(got, sizeof(got));
-	return ok;
+	return rc == -2 ? -1 : ok;
 dummy:
 	/* A malformed hash costs what a real check costs, so timing tells nothing. */
 	memset(salt, 0, AUTH_SALT_LEN);
-	(void)pbkdf2(password ? password : "", salt, AUTH_SALT_LEN, AUTH_PBKDF2_ITER, got,
-	    AUTH_DK_LEN);
+	rc = pbkdf2(password ? password : "", salt, AUTH_SALT_LEN, AUTH_PBKDF2_ITER, got,
+	    AUTH_DK_LEN, stop, arg);
 	explicit_bzero(got, sizeof(got));
-	return 0;
+	return rc == -2 ? -1 : 0;
 }

@@ -70,4 +70,17 @@ int auth_password_hash(const char *password, char out[AUTH_HASH_MAX]);
 /* auth_password_check: 1 when password matches hash (constant-time compare), else 0. */
 int auth_password_check(const char *password, const char *hash);
 
+/*
+ * The same, for a thread that may be told to stop: stop(arg) (NULL: never)
+ * is asked every thousand rounds or so (under a millisecond), and once it
+ * returns nonzero the work is given up.  A stored hash may ask for
+ * 10,000,000 rounds: seconds of CPU, a minute in a sanitizer build.
+ * auth_password_check_until: 1 match, 0 no match, -1 stopped.
+ * auth_password_hash_until: 0 made; -1 failed or stopped (out is then "").
+ */
+int auth_password_check_until(const char *password, const char *hash, int (*stop)(void *),
+    void *arg);
+int auth_password_hash_until(const char *password, char out[AUTH_HASH_MAX], int (*stop)(void *),
+    void *arg);
+
 #endif
