@@ -27,7 +27,8 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		if (h.status < 100 || h.status > 599 || (h.chunked && h.content_length != -1))
 			abort();
 		if (memchr(h.content_type, '\0', sizeof(h.content_type)) == NULL ||
-		    memchr(h.date, '\0', sizeof(h.date)) == NULL)
+		    memchr(h.date, '\0', sizeof(h.date)) == NULL ||
+		    memchr(h.vigil_job, '\0', sizeof(h.vigil_job)) == NULL)
 			abort();
 		(void)http_parse_date(h.date);
 	}

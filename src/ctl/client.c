@@ -418,14 +418,28 @@ int
 client_call(struct client *c, const char *method, const char *target, json_t **body,
     long long *date)
 {
+	struct http_head h;
+	int rc;
+
+	if (date != NULL)
+		*date = -1;
+	rc = client_call_head(c, method, target, body, &h);
+	if (rc == CTL_EXIT_OK && date != NULL && h.date[0])
+		*date = http_parse_date(h.date);
+	return rc;
+}
+
+int
+client_call_head(struct client *c, const char *method, const char *target, json_t **body,
+    struct http_head *head)
+{
 	struct net_resp r;
 	char err[1024], auth[8300];
 	json_error_t je;
 	int rc, tries;
 
 	*body = NULL;
-	if (date != NULL)
-		*date = -1;
+	memset(head, 0, sizeof(*head));
 	if (!c->token[0] && (rc = client_login(c)) != CTL_EXIT_OK)
 		return rc;
 	for (tries = 0;; tries++) {
@@ -460,8 +474,7 @@ client_call(struct client *c, const char *method, const char *target, json_t **b
 		net_resp_free(&r);
 		return CTL_EXIT_API;
 	}
-	if (date != NULL && r.head.date[0])
-		*date = http_parse_date(r.head.date);
+	*head = r.head;
 	net_resp_free(&r);
 	return CTL_EXIT_OK;
 }

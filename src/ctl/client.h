@@ -6,6 +6,7 @@
 #include <openssl/ssl.h>
 
 #include "ctl/conf.h"
+#include "ctl/http.h"
 #include "ctl/opts.h"
 
 #define CLIENT_IO_TIMEOUT 120       /* seconds of silence before a request is given up */
@@ -43,6 +44,10 @@ int client_login(struct client *c);
  */
 int client_call(struct client *c, const char *method, const char *target, json_t **body,
     long long *date);
+
+/* client_call_head: as client_call, with the answer's parsed head (its headers) in *head. */
+int client_call_head(struct client *c, const char *method, const char *target, json_t **body,
+    struct http_head *head);
 
 /*
  * client_send: as client_call, with an optional JSON body, for calls whose

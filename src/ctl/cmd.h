@@ -3,6 +3,7 @@
 #define VIGIL_CTL_CMD_H
 
 #include <jansson.h>
+#include <signal.h>
 #include <stddef.h>
 
 #include "ctl/client.h"
@@ -12,6 +13,24 @@ int cmd_agents_restart(struct client *c);
 int cmd_agents_import(struct client *c);
 int cmd_cluster_nodes(struct client *c);
 int cmd_cluster_health(struct client *c);
+int cmd_jobs_list(struct client *c);
+int cmd_jobs_show(struct client *c);
+int cmd_jobs_cancel(struct client *c);
+
+/*
+ * cmd_jobs_wait: follows the jobs ids (n of them) through GET /jobs until
+ * every one is done, --timeout passes or SIGINT (see cmd_sigint_catch),
+ * drawing the counts by state on stderr, then says how it ended on stdout
+ * and, when list_left, lists the agents that did not complete.  Returns
+ * CTL_EXIT_OK (every agent completed), CTL_EXIT_INCOMPLETE (the jobs ended
+ * with agents failed, expired or cancelled), CTL_EXIT_TIMEOUT,
+ * CTL_EXIT_INTERRUPTED, or the exit code of a failed request.
+ */
+int cmd_jobs_wait(struct client *c, const unsigned long long *ids, size_t n, int list_left);
+
+/* cmd_sigint_catch: from now on SIGINT ends cmd_jobs_wait with the summary so far. */
+void cmd_sigint_catch(struct sigaction *old);
+void cmd_sigint_restore(const struct sigaction *old);
 
 /*
  * cmd_cell: the value at the dotted path ("os.name") of object o as text into

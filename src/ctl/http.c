@@ -109,6 +109,8 @@ parse_header(const char *line, size_t n, struct http_head *h, int *keepalive)
 		copy_value(h->content_type, sizeof(h->content_type), line + vs, ve - vs);
 	} else if (nl == 4 && strncasecmp(line, "Date", nl) == 0) {
 		copy_value(h->date, sizeof(h->date), line + vs, ve - vs);
+	} else if (nl == 11 && strncasecmp(line, "X-Vigil-Job", nl) == 0) {
+		copy_value(h->vigil_job, sizeof(h->vigil_job), line + vs, ve - vs);
 	}
 	return 0;
 }

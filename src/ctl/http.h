@@ -14,6 +14,7 @@ struct http_head {
 	int close;                  /* Connection: close, or HTTP/1.0 without keep-alive */
 	char content_type[128];     /* as sent, truncated; "" when absent */
 	char date[64];              /* the Date header, truncated; "" when absent */
+	char vigil_job[32];         /* X-Vigil-Job (Vigil's job id of a restart); "" when absent */
 };
 
 /*

@@ -49,6 +49,15 @@ main(int argc, char **argv)
 		case CMD_CLUSTER_HEALTH:
 			rc = cmd_cluster_health(&c);
 			break;
+		case CMD_JOBS_LIST:
+			rc = cmd_jobs_list(&c);
+			break;
+		case CMD_JOBS_SHOW:
+			rc = cmd_jobs_show(&c);
+			break;
+		case CMD_JOBS_CANCEL:
+			rc = cmd_jobs_cancel(&c);
+			break;
 		default:
 			rc = CTL_EXIT_USAGE;
 			break;

@@ -2,6 +2,7 @@
 #include "ctl/opts.h"
 
 #include <ctype.h>
+#include <errno.h>
 #include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -14,25 +15,31 @@ const char opts_usage[] =
     "                [--select F,...] [--sort S] [--limit N] [--offset N] [--page-size N]\n"
     "                [--json]\n"
     "       vigilctl [options] agents restart (ID... | --all | --node N | --group G)\n"
+    "                [--max-in-flight N] [--rate N] [--expires-in S] [--queue]\n"
     "                [--wait [--timeout S]] [--json]\n"
     "       vigilctl [options] agents import --keys CLIENT.KEYS [--groups PATH]\n"
+    "       vigilctl [options] jobs list [--status S] [--command C] [--json]\n"
+    "       vigilctl [options] jobs show ID [--state S,...] [--wait [--timeout S]] [--json]\n"
+    "       vigilctl [options] jobs cancel ID [--json]\n"
     "       vigilctl [options] cluster nodes [--json]\n"
     "       vigilctl [options] cluster health [--json]\n"
     "options: --url https://HOST:PORT  --user U  --password P | --password-file F\n"
     "         --ca FILE | --insecure  --config FILE\n"
     "Exit codes: 0 ok, 1 API error or failed items, 2 usage, 3 connection/TLS,\n"
-    "4 authentication, 5 --wait timed out.  See vigilctl(1).\n";
+    "4 authentication, 5 --wait timed out, 6 --wait: some agents failed or expired.\n"
+    "See vigilctl(1).\n";
 
 enum {
 	O_URL = 256, O_USER, O_PASSWORD, O_PASSWORD_FILE, O_CA, O_INSECURE, O_CONFIG, O_JSON,
 	O_STATUS, O_NODE, O_GROUP, O_Q, O_SEARCH, O_SELECT, O_SORT, O_NAME, O_IP, O_VERSION,
 	O_OS_PLATFORM, O_LIMIT, O_OFFSET, O_PAGE_SIZE, O_ALL, O_WAIT, O_KEYS, O_GROUPS, O_TIMEOUT,
+	O_MAX_IN_FLIGHT, O_RATE, O_EXPIRES_IN, O_QUEUE, O_COMMAND, O_STATE,
+	O_LAST = O_STATE,
 };
 
 /* Which commands take which option (bits of enum ctl_cmd). */
 #define C(x) (1u << (x))
-#define C_REMOTE (C(CMD_LOGIN) | C(CMD_AGENTS_LIST) | C(CMD_AGENTS_RESTART) | \
-    C(CMD_AGENTS_IMPORT) | C(CMD_CLUSTER_NODES) | C(CMD_CLUSTER_HEALTH))
+#define C_JOBS (C(CMD_JOBS_LIST) | C(CMD_JOBS_SHOW) | C(CMD_JOBS_CANCEL))
 
 static const struct {
 	int opt;
@@ -40,8 +47,8 @@ static const struct {
 	unsigned int cmds;
 } opt_cmds[] = {
 	{ O_JSON, "--json", C(CMD_AGENTS_LIST) | C(CMD_AGENTS_RESTART) | C(CMD_CLUSTER_NODES) |
-	    C(CMD_CLUSTER_HEALTH) },
-	{ O_STATUS, "--status", C(CMD_AGENTS_LIST) },
+	    C(CMD_CLUSTER_HEALTH) | C_JOBS },
+	{ O_STATUS, "--status", C(CMD_AGENTS_LIST) | C(CMD_JOBS_LIST) },
 	{ O_NODE, "--node", C(CMD_AGENTS_LIST) | C(CMD_AGENTS_RESTART) },
 	{ O_GROUP, "--group", C(CMD_AGENTS_LIST) | C(CMD_AGENTS_RESTART) },
 	{ O_Q, "--q", C(CMD_AGENTS_LIST) },
@@ -54,10 +61,16 @@ static const struct {
 	{ O_OS_PLATFORM, "--os-platform", C(CMD_AGENTS_LIST) },
 	{ O_LIMIT, "--limit", C(CMD_AGENTS_LIST) },
 	{ O_OFFSET, "--offset", C(CMD_AGENTS_LIST) },
-	{ O_PAGE_SIZE, "--page-size", C(CMD_AGENTS_LIST) },
+	{ O_PAGE_SIZE, "--page-size", C(CMD_AGENTS_LIST) | C(CMD_JOBS_LIST) | C(CMD_JOBS_SHOW) },
 	{ O_ALL, "--all", C(CMD_AGENTS_RESTART) },
-	{ O_WAIT, "--wait", C(CMD_AGENTS_RESTART) },
-	{ O_TIMEOUT, "--timeout", C(CMD_AGENTS_RESTART) },
+	{ O_WAIT, "--wait", C(CMD_AGENTS_RESTART) | C(CMD_JOBS_SHOW) },
+	{ O_TIMEOUT, "--timeout", C(CMD_AGENTS_RESTART) | C(CMD_JOBS_SHOW) },
+	{ O_MAX_IN_FLIGHT, "--max-in-flight", C(CMD_AGENTS_RESTART) },
+	{ O_RATE, "--rate", C(CMD_AGENTS_RESTART) },
+	{ O_EXPIRES_IN, "--expires-in", C(CMD_AGENTS_RESTART) },
+	{ O_QUEUE, "--queue", C(CMD_AGENTS_RESTART) },
+	{ O_COMMAND, "--command", C(CMD_JOBS_LIST) },
+	{ O_STATE, "--state", C(CMD_JOBS_SHOW) },
 	{ O_KEYS, "--keys", C(CMD_AGENTS_IMPORT) },
 	{ O_GROUPS, "--groups", C(CMD_AGENTS_IMPORT) },
 };
@@ -90,6 +103,12 @@ static const struct option longopts[] = {
 	{ "timeout", required_argument, NULL, O_TIMEOUT },
 	{ "keys", required_argument, NULL, O_KEYS },
 	{ "groups", required_argument, NULL, O_GROUPS },
+	{ "max-in-flight", required_argument, NULL, O_MAX_IN_FLIGHT },
+	{ "rate", required_argument, NULL, O_RATE },
+	{ "expires-in", required_argument, NULL, O_EXPIRES_IN },
+	{ "queue", no_argument, NULL, O_QUEUE },
+	{ "command", required_argument, NULL, O_COMMAND },
+	{ "state", required_argument, NULL, O_STATE },
 	{ "help", no_argument, NULL, 'h' },
 	{ NULL, 0, NULL, 0 },
 };
@@ -176,14 +195,99 @@ command(int argc, char **argv, int *i, char *err, size_t errcap)
 		snprintf(err, errcap, "unknown command '%s %.40s'", a, b);
 		return CMD_NONE;
 	}
+	if (strcmp(a, "jobs") == 0) {
+		if (b == NULL) {
+			snprintf(err, errcap, "'jobs' needs a subcommand (list, show or cancel)");
+			return CMD_NONE;
+		}
+		(*i)++;
+		if (strcmp(b, "list") == 0)
+			return CMD_JOBS_LIST;
+		if (strcmp(b, "show") == 0)
+			return CMD_JOBS_SHOW;
+		if (strcmp(b, "cancel") == 0)
+			return CMD_JOBS_CANCEL;
+		snprintf(err, errcap, "unknown command 'jobs %.40s'", b);
+		return CMD_NONE;
+	}
 	snprintf(err, errcap, "unknown command '%.40s'", a);
 	return CMD_NONE;
+}
+
+/* in_list: whether each comma-separated word of s is one of words (NULL-ended). */
+static int
+in_list(const char *s, const char *const *words)
+{
+	char buf[256], *tok, *save = NULL;
+	size_t k;
+
+	if (strlen(s) >= sizeof(buf) || s[0] == '\0')
+		return 0;
+	snprintf(buf, sizeof(buf), "%s", s);
+	for (tok = strtok_r(buf, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
+		for (k = 0; words[k] != NULL && strcmp(words[k], tok) != 0; k++)
+			;
+		if (words[k] == NULL)
+			return 0;
+	}
+	return 1;
+}
+
+/* jobs_args: checks a jobs command's options and reads its ID (argv[*i]); 0 / -1 (err). */
+static int
+jobs_args(int argc, char **argv, int *i, struct ctl_opts *o, const int *seen, char *err,
+    size_t errcap)
+{
+	static const char *const statuses[] = { "running", "cancelling", "done", NULL };
+	static const char *const states[] = { "pending", "delivered", "completed", "failed",
+		"expired", "cancelled", NULL };
+	const char *id;
+	char *end;
+
+	if (o->status != NULL && !in_list(o->status, statuses)) {
+		snprintf(err, errcap, "bad --status '%.40s' (running, cancelling or done)", o->status);
+		return -1;
+	}
+	if (o->command != NULL && strcmp(o->command, "restart") != 0 &&
+	    strcmp(o->command, "reconnect") != 0) {
+		snprintf(err, errcap, "bad --command '%.40s' (restart or reconnect)", o->command);
+		return -1;
+	}
+	if (o->state != NULL && !in_list(o->state, states)) {
+		snprintf(err, errcap, "bad --state '%.40s' (a list of pending, delivered, completed, "
+		    "failed, expired, cancelled)", o->state);
+		return -1;
+	}
+	if (seen[O_TIMEOUT] && !o->wait) {
+		snprintf(err, errcap, "--timeout goes with --wait");
+		return -1;
+	}
+	if (o->json && o->wait) {
+		snprintf(err, errcap, "--json and --wait do not go together");
+		return -1;
+	}
+	if (o->cmd == CMD_JOBS_LIST)
+		return 0;
+	if (*i >= argc) {
+		snprintf(err, errcap, "jobs %s: give the job's ID", o->cmd == CMD_JOBS_SHOW ? "show" :
+		    "cancel");
+		return -1;
+	}
+	id = argv[(*i)++];
+	errno = 0;
+	o->job_id = strtoull(id, &end, 10);
+	if (!isdigit((unsigned char)id[0]) || *end != '\0' || errno != 0 || o->job_id == 0 ||
+	    o->job_id >= (1ULL << 62)) {
+		snprintf(err, errcap, "'%.40s' is not a job ID (a number such as 12)", id);
+		return -1;
+	}
+	return 0;
 }
 
 int
 opts_parse(int argc, char **argv, struct ctl_opts *o, char *err, size_t errcap)
 {
-	int seen[O_TIMEOUT + 1], c, i, help = 0;
+	int seen[O_LAST + 1], c, i, help = 0;
 	long v;
 	size_t k;
 
@@ -192,13 +296,14 @@ opts_parse(int argc, char **argv, struct ctl_opts *o, char *err, size_t errcap)
 	conf_init(&o->flags);
 	o->timeout = 300;
 	o->page_size = 1000;
+	o->max_in_flight = o->rate = o->expires_in = -1;
 	err[0] = '\0';
 	optind = 0;        /* glibc: a full reinitialisation, so tests may parse again */
 	opterr = 0;
 	while ((c = getopt_long(argc, argv, ":h", longopts, NULL)) != -1) {
 		const char *arg = optarg;
 
-		if (c >= O_URL && c <= O_TIMEOUT)
+		if (c >= O_URL && c <= O_LAST)
 			seen[c] = 1;
 		switch (c) {
 		case O_URL:
@@ -264,6 +369,29 @@ opts_parse(int argc, char **argv, struct ctl_opts *o, char *err, size_t errcap)
 			}
 			o->timeout = (double)v;
 			break;
+		case O_MAX_IN_FLIGHT:
+			if (parse_long(arg, 0, 1000000, &o->max_in_flight) == -1) {
+				snprintf(err, errcap, "bad --max-in-flight '%.40s' (0..1000000, 0 = no "
+				    "limit)", arg);
+				return -1;
+			}
+			break;
+		case O_RATE:
+			if (parse_long(arg, 0, 1000000, &o->rate) == -1) {
+				snprintf(err, errcap, "bad --rate '%.40s' (0..1000000 agents a second, "
+				    "0 = no limit)", arg);
+				return -1;
+			}
+			break;
+		case O_EXPIRES_IN:
+			if (parse_long(arg, 1, 604800, &o->expires_in) == -1) {
+				snprintf(err, errcap, "bad --expires-in '%.40s' (1..604800 seconds)", arg);
+				return -1;
+			}
+			break;
+		case O_QUEUE: o->queue = 1; break;
+		case O_COMMAND: o->command = arg; break;
+		case O_STATE: o->state = arg; break;
 		case 'h': help = 1; break;
 		case ':':
 			snprintf(err, errcap, "option '%.40s' needs a value", argv[optind - 1]);
@@ -294,6 +422,9 @@ bad_value:
 			return -1;
 		}
 	}
+	if ((o->cmd == CMD_JOBS_LIST || o->cmd == CMD_JOBS_SHOW || o->cmd == CMD_JOBS_CANCEL) &&
+	    jobs_args(argc, argv, &i, o, seen, err, errcap) == -1)
+		return -1;
 	if (o->cmd == CMD_AGENTS_IMPORT && o->keys == NULL) {
 		snprintf(err, errcap, "agents import: give --keys FILE (a Wazuh manager's "
 		    "client.keys, e.g. /var/ossec/etc/client.keys)");

@@ -13,7 +13,8 @@ enum {
 	CTL_EXIT_USAGE = 2,         /* bad command line or configuration */
 	CTL_EXIT_CONN = 3,          /* cannot connect, TLS or certificate failure */
 	CTL_EXIT_AUTH = 4,          /* authentication or permission refused */
-	CTL_EXIT_TIMEOUT = 5,       /* --wait: some agents did not come back in time */
+	CTL_EXIT_TIMEOUT = 5,       /* --wait: some agents had not completed when it timed out */
+	CTL_EXIT_INCOMPLETE = 6,    /* --wait: the job ended with agents failed, expired, cancelled */
 	CTL_EXIT_INTERRUPTED = 130, /* --wait ended by SIGINT (128 + 2, as shells report it) */
 };
 
@@ -26,6 +27,9 @@ enum ctl_cmd {
 	CMD_AGENTS_IMPORT,
 	CMD_CLUSTER_NODES,
 	CMD_CLUSTER_HEALTH,
+	CMD_JOBS_LIST,
+	CMD_JOBS_SHOW,
+	CMD_JOBS_CANCEL,
 };
 
 #define OPTS_MAX_IDS 100000
@@ -43,8 +47,16 @@ struct ctl_opts {
 	long page_size;             /* agents per request while paging (default 1000) */
 	/* agents restart */
 	int all;
-	int wait;
+	int wait;                   /* agents restart, jobs show: follow the job(s) until done */
 	double timeout;             /* --timeout S for --wait */
+	long max_in_flight;         /* --max-in-flight N, -1 when not given (the API's default) */
+	long rate;                  /* --rate N (deliveries per second), -1 when not given */
+	long expires_in;            /* --expires-in S, -1 when not given */
+	int queue;                  /* --queue: offline agents get it when they connect */
+	/* jobs */
+	unsigned long long job_id;  /* jobs show|cancel ID */
+	const char *command;        /* jobs list --command restart|reconnect */
+	const char *state;          /* jobs show --state S,... */
 	/* agents import */
 	const char *keys;           /* --keys FILE: a Wazuh manager's client.keys */
 	const char *groups_path;    /* --groups PATH: global.db, agent-groups dir or ID|groups lines */

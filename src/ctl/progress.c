@@ -1,105 +1,124 @@
-/* progress.c — following restarted agents until they are back, and drawing the progress. */
+/* progress.c — following restart jobs until they are done, and drawing the progress. */
 #include "ctl/progress.h"
 
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
-static int
-cmp_agent(const void *a, const void *b)
-{
-	return strcmp(((const struct wait_agent *)a)->id, ((const struct wait_agent *)b)->id);
-}
+#define JW_MAX_AGENTS (1LL << 40)   /* a count beyond any fleet: a malformed answer */
+
+const char *const jobwatch_states[JW_NSTATES] = { "pending", "delivered", "completed", "failed",
+	"expired", "cancelled" };
 
 int
-waitset_init(struct waitset *w, const char *const *ids, size_t n, long long t0)
+jobwatch_init(struct jobwatch *w, const unsigned long long *ids, size_t n)
 {
-	size_t i;
+	size_t i, k;
 
 	memset(w, 0, sizeof(*w));
-	w->t0 = t0;
 	if (n == 0)
 		return 0;
-	if ((w->a = calloc(n, sizeof(*w->a))) == NULL)
+	if ((w->j = calloc(n, sizeof(*w->j))) == NULL)
 		return -1;
 	for (i = 0; i < n; i++) {
-		snprintf(w->a[i].id, sizeof(w->a[i].id), "%s", ids[i]);
-		w->a[i].state = WAIT_SENT;
+		for (k = 0; k < w->n && w->j[k].id != ids[i]; k++)
+			;
+		if (k == w->n)
+			w->j[w->n++].id = ids[i];
 	}
-	qsort(w->a, n, sizeof(*w->a), cmp_agent);
-	/* The same agent named twice is followed once. */
-	for (i = 0; i < n; i++)
-		if (w->n == 0 || strcmp(w->a[w->n - 1].id, w->a[i].id) != 0)
-			w->a[w->n++] = w->a[i];
 	return 0;
 }
 
 void
-waitset_free(struct waitset *w)
+jobwatch_free(struct jobwatch *w)
 {
-	free(w->a);
+	free(w->j);
 	memset(w, 0, sizeof(*w));
 }
 
 int
-waitset_observe(struct waitset *w, const char *id, const char *status, long long lka)
+jobwatch_update(struct jobwatch *w, const json_t *job)
 {
-	struct wait_agent key, *a;
+	const json_t *id = json_object_get(job, "id"), *counts = json_object_get(job, "counts");
+	const char *status = json_string_value(json_object_get(job, "status"));
+	long long c[JW_NSTATES], total, sum = 0;
+	size_t k;
+	int s;
 
-	if (w->n == 0)
-		return 0;
-	snprintf(key.id, sizeof(key.id), "%s", id);
-	if ((a = bsearch(&key, w->a, w->n, sizeof(*w->a), cmp_agent)) == NULL)
-		return 0;
-	snprintf(a->last_status, sizeof(a->last_status), "%s", status ? status : "");
-	if (a->state == WAIT_BACK)
-		return 0;
-	if (status == NULL || strcmp(status, "active") != 0) {
-		a->state = WAIT_AWAY;
-		return 0;
-	}
-	if (a->state == WAIT_AWAY || (lka >= 0 && lka > w->t0)) {
-		a->state = WAIT_BACK;
-		return 1;
-	}
-	return 0;
-}
-
-size_t
-waitset_count(const struct waitset *w, int s)
-{
-	size_t i, n = 0;
-
-	for (i = 0; i < w->n; i++)
-		if (w->a[i].state == s)
-			n++;
-	return n;
-}
-
-long long
-progress_parse_date(const char *s)
-{
-	struct tm tm;
-	char *end;
-
-	if (s == NULL)
+	if (!json_is_integer(id) || json_integer_value(id) <= 0)
 		return -1;
-	memset(&tm, 0, sizeof(tm));
-	if ((end = strptime(s, "%Y-%m-%dT%H:%M:%S", &tm)) == NULL)
+	for (k = 0; k < w->n && w->j[k].id != (unsigned long long)json_integer_value(id); k++)
+		;
+	if (k == w->n)
+		return 0;
+	if (status == NULL || !json_is_object(counts) ||
+	    !json_is_integer(json_object_get(job, "total")))
 		return -1;
-	if (*end == '.') {          /* fractions of a second */
-		end++;
-		while (*end >= '0' && *end <= '9')
-			end++;
+	total = (long long)json_integer_value(json_object_get(job, "total"));
+	for (s = 0; s < JW_NSTATES; s++) {
+		const json_t *v = json_object_get(counts, jobwatch_states[s]);
+
+		if (!json_is_integer(v) || json_integer_value(v) < 0 ||
+		    json_integer_value(v) > JW_MAX_AGENTS)
+			return -1;
+		c[s] = (long long)json_integer_value(v);
+		sum += c[s];
 	}
-	if (strcmp(end, "Z") != 0 && strcmp(end, "+00:00") != 0)
+	if (total < 0 || sum != total)
 		return -1;
-	return (long long)timegm(&tm);
+	memcpy(w->j[k].counts, c, sizeof(c));
+	w->j[k].total = total;
+	w->j[k].seen = 1;
+	w->j[k].updates++;
+	snprintf(w->j[k].command, sizeof(w->j[k].command), "%s",
+	    json_string_value(json_object_get(job, "command")) ?
+	    json_string_value(json_object_get(job, "command")) : "restart");
+	/* "done" is the job's word; no agent left to follow says the same */
+	w->j[k].done = strcmp(status, "done") == 0 || c[JW_PENDING] + c[JW_DELIVERED] == 0;
+	return 1;
 }
 
 void
-progress_bar(char *buf, size_t cap, size_t back, size_t total, int width)
+jobwatch_sum(const struct jobwatch *w, long long *counts, long long *total)
+{
+	size_t k;
+	int s;
+
+	memset(counts, 0, JW_NSTATES * sizeof(*counts));
+	*total = 0;
+	for (k = 0; k < w->n; k++) {
+		for (s = 0; s < JW_NSTATES; s++)
+			counts[s] += w->j[k].counts[s];
+		*total += w->j[k].total;
+	}
+}
+
+int
+jobwatch_outcome(const struct jobwatch *w)
+{
+	long long counts[JW_NSTATES], total;
+	size_t k;
+
+	for (k = 0; k < w->n; k++)
+		if (!w->j[k].seen || !w->j[k].done)
+			return JW_RUNNING;
+	jobwatch_sum(w, counts, &total);
+	return counts[JW_COMPLETED] == total ? JW_COMPLETED_ALL : JW_INCOMPLETE;
+}
+
+void
+progress_counts(char *buf, size_t cap, const long long *counts)
+{
+	int n;
+
+	n = snprintf(buf, cap, "%lld delivered, %lld pending, %lld failed, %lld expired",
+	    counts[JW_DELIVERED], counts[JW_PENDING], counts[JW_FAILED], counts[JW_EXPIRED]);
+	if (counts[JW_CANCELLED] > 0 && n >= 0 && (size_t)n < cap)
+		snprintf(buf + n, cap - (size_t)n, ", %lld cancelled", counts[JW_CANCELLED]);
+}
+
+void
+progress_bar(char *buf, size_t cap, size_t done, size_t total, int width)
 {
 	size_t fill, i, o = 0;
 	int pct;
@@ -108,10 +127,10 @@ progress_bar(char *buf, size_t cap, size_t back, size_t total, int width)
 		return;
 	if (width < 1)
 		width = 1;
-	if (back > total)
-		back = total;
-	fill = total ? back * (size_t)width / total : (size_t)width;
-	pct = total ? (int)(back * 100 / total) : 100;
+	if (done > total)
+		done = total;
+	fill = total ? done * (size_t)width / total : (size_t)width;
+	pct = total ? (int)(done * 100 / total) : 100;
 	buf[0] = '\0';
 	if (cap < (size_t)width + 3)
 		return;
@@ -120,5 +139,5 @@ progress_bar(char *buf, size_t cap, size_t back, size_t total, int width)
 		buf[o++] = i < fill ? '#' : '.';
 	buf[o++] = ']';
 	buf[o] = '\0';
-	snprintf(buf + o, cap - o, " %zu/%zu back (%d%%)", back, total, pct);
+	snprintf(buf + o, cap - o, " %zu/%zu completed (%d%%)", done, total, pct);
 }

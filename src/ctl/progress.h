@@ -1,52 +1,64 @@
-/* progress.h — following restarted agents until they are back, and drawing the progress. */
+/* progress.h — following restart jobs until they are done, and drawing the progress. */
 #ifndef VIGIL_CTL_PROGRESS_H
 #define VIGIL_CTL_PROGRESS_H
 
+#include <jansson.h>
 #include <stddef.h>
 
 /*
- * Each agent starts SENT (the restart was delivered).  Seen in any state other
- * than active it is AWAY; seen active after being away, or active with a
- * keepalive later than the restart request, it is BACK and stays BACK.  The
- * keepalive rule catches restarts quicker than the polling interval; the
- * API's lastKeepAlive has one-second resolution, so it must be strictly later
- * than the second of the request.
+ * The states of an agent in a job (GET /jobs/{id}: "counts"), in the API's
+ * order.  pending and delivered are not done yet; completed is the proof of
+ * the restart; failed, expired and cancelled are done without it.
  */
-enum wait_state { WAIT_SENT, WAIT_AWAY, WAIT_BACK };
+enum { JW_PENDING, JW_DELIVERED, JW_COMPLETED, JW_FAILED, JW_EXPIRED, JW_CANCELLED, JW_NSTATES };
 
-struct wait_agent {
-	char id[8];
-	int state;
-	char last_status[24];       /* as last reported, "" if never seen */
+extern const char *const jobwatch_states[JW_NSTATES];
+
+struct jobwatch_job {
+	unsigned long long id;
+	long long counts[JW_NSTATES];
+	long long total;
+	char command[16];           /* "restart" or "reconnect" */
+	unsigned long updates;      /* how many answers were taken for it */
+	int seen;                   /* counts known (the job was read at least once) */
+	int done;                   /* status "done": no agent pending or delivered */
 };
 
-struct waitset {
-	struct wait_agent *a;       /* sorted by id */
+struct jobwatch {
+	struct jobwatch_job *j;     /* in the order given, duplicates dropped */
 	size_t n;
-	long long t0;               /* the restart request's time (server clock, seconds) */
 };
 
-/* waitset_init: ids (n of them, copied, duplicates dropped) restarted at time t0; 0 / -1. */
-int waitset_init(struct waitset *w, const char *const *ids, size_t n, long long t0);
-void waitset_free(struct waitset *w);
+/* What the jobs came to: still running, every agent completed, or done without some. */
+enum { JW_RUNNING, JW_COMPLETED_ALL, JW_INCOMPLETE };
+
+/* jobwatch_init: the jobs ids (n of them, copied, duplicates dropped); 0 / -1. */
+int jobwatch_init(struct jobwatch *w, const unsigned long long *ids, size_t n);
+void jobwatch_free(struct jobwatch *w);
 
 /*
- * waitset_observe: one agent as GET /agents reported it: status and its
- * lastKeepAlive (seconds, -1 if absent).  Unknown ids are ignored.
- * Returns 1 when the agent just came back, 0 otherwise.
+ * jobwatch_update: one job object as the API gives it (GET /jobs, /jobs/{id}:
+ * id, status, total, counts).  Returns 1 when it is one of w's jobs and was
+ * taken, 0 when it is not one of them, -1 when it is malformed (w unchanged).
  */
-int waitset_observe(struct waitset *w, const char *id, const char *status, long long lka);
+int jobwatch_update(struct jobwatch *w, const json_t *job);
 
-/* waitset_count: how many agents are in state s. */
-size_t waitset_count(const struct waitset *w, int s);
+/* jobwatch_sum: the counts of all jobs added up into counts[JW_NSTATES] and *total. */
+void jobwatch_sum(const struct jobwatch *w, long long *counts, long long *total);
 
-/* progress_parse_date: an API date ("2026-11-27T05:34:02+00:00" or "...Z") as seconds, or -1. */
-long long progress_parse_date(const char *s);
+/* jobwatch_outcome: JW_RUNNING until every job is done, then JW_COMPLETED_ALL or JW_INCOMPLETE. */
+int jobwatch_outcome(const struct jobwatch *w);
 
 /*
- * progress_bar: "[#####.....] back/total (pct%)" with a bar of width
+ * progress_counts: "2 delivered, 1 pending, 0 failed, 0 expired" (and
+ * ", N cancelled" when there are some) into buf (cap).
+ */
+void progress_counts(char *buf, size_t cap, const long long *counts);
+
+/*
+ * progress_bar: "[#####.....] done/total completed (pct%)" with a bar of width
  * characters into buf (cap); total 0 draws a full bar.
  */
-void progress_bar(char *buf, size_t cap, size_t back, size_t total, int width);
+void progress_bar(char *buf, size_t cap, size_t done, size_t total, int width);
 
 #endif

@@ -1,14 +1,17 @@
 """vigilctl, the command-line client, against real vigild / vigil-sim / vigil-agent
 processes: its output and its exit codes (0 ok, 1 API error or failed items, 2 usage,
-3 connection/TLS, 4 authentication, 5 --wait timed out)."""
+3 connection/TLS, 4 authentication, 5 --wait timed out, 6 --wait: the job ended with agents
+failed, expired or cancelled).  A restart is a job (GET /jobs/{id}): --wait follows it."""
 
 import json
 import os
+import re
 import select
 import shutil
 import signal
 import stat
 import subprocess
+from datetime import datetime, timedelta
 
 import pytest
 
@@ -94,6 +97,26 @@ def restarts(sim):
     return {a["name"]: a.get("restarts", 0) for a in s.get("agent_list", [])}
 
 
+def jobs_of(out):
+    """The job ids of agents restart's "Job N: restart of M agents." lines, in order."""
+    return re.findall(r"^Job (\d+): restart of \d+ agents?\.$", out, re.M)
+
+
+def api_job(node, jid):
+    r = node.api("GET", "/jobs/%s" % jid)
+    assert r.status_code == 200, r.text
+    return r.json()["data"]["affected_items"][0]
+
+
+def sim_active(node, sim, n, total=None):
+    """sim's n agents active, and total agents active on node (000 included)."""
+    vigil.wait_for(lambda: (sim.summary() or {}).get("active") == n, 30, 0.1,
+                   "%d simulated agents active" % n)
+    vigil.wait_for(lambda: vigil.n_active(node) == (total or n + 1), 30, 0.2,
+                   "the agents active on the node")
+    return [a["id"] for a in sim.summary()["agent_list"]]
+
+
 def test_usage_errors_exit_2(tmp_path):
     ctl = Ctl(tmp_path)
     for args in ([], ["frobnicate"], ["agents"], ["agents", "delete"], ["agents", "restart"],
@@ -101,7 +124,12 @@ def test_usage_errors_exit_2(tmp_path):
                  ["agents", "list", "--wait"], ["agents", "list", "--limit", "0"],
                  ["login", "--bogus"], ["cluster", "nodes", "--status", "active"],
                  ["agents", "restart", "--all", "--timeout", "5"],
-                 ["agents", "restart", "--node", "../etc"]):
+                 ["agents", "restart", "--node", "../etc"],
+                 ["agents", "restart", "--all", "--max-in-flight", "-1"],
+                 ["agents", "restart", "--all", "--expires-in", "0"],
+                 ["jobs"], ["jobs", "show"], ["jobs", "show", "abc"], ["jobs", "cancel"],
+                 ["jobs", "list", "--status", "asleep"], ["jobs", "show", "1", "--state", "x"],
+                 ["jobs", "show", "1", "--wait", "--json"], ["jobs", "cancel", "1", "--wait"]):
         p = ctl.run(*args)
         assert p.returncode == 2, (args, p.stdout, p.stderr)
         assert p.stderr.startswith("vigilctl: ") and "usage: vigilctl" in p.stderr, p.stderr
@@ -377,38 +405,43 @@ def test_agents_list(master, tmp_path, procs):
 def test_restart_ids_all_and_wait(master, tmp_path, procs):
     sim = sim_up(tmp_path, procs, master, 4, args=["--restart-delay", "1000"])
     ctl = Ctl(tmp_path, master)
-    # By id, with an unknown one: the others restart and come back; the unknown one is
+    # By id, with an unknown one: the others restart and complete; the unknown one is
     # a per-agent failure, so the exit code is 1.
     p = ctl.run("agents", "restart", "1", "002", "999", "--wait", "--timeout", "60")
     assert p.returncode == 1, (p.stdout, p.stderr)
-    assert "Restart command sent to 2 agents." in p.stdout
-    assert "Not sent to 1 agent:" in p.stdout
+    [jid] = jobs_of(p.stdout)
+    assert "Job %s: restart of 2 agents." % jid in p.stdout
+    assert "Not restarted, 1 agent:" in p.stdout
     assert "999    1701  Agent does not exist" in p.stdout
-    assert "All 2 agents are back after" in p.stdout
+    assert "All 2 agents restarted after" in p.stdout and "(job %s)" % jid in p.stdout
     # Not a terminal: plain progress lines on stderr, no escape sequences.
-    assert "agents back" in p.stderr and "\033" not in p.stderr and "\r" not in p.stderr
-    # --all, waited for: every agent restarted and back, exit 0.
+    assert "agents completed" in p.stderr and "\033" not in p.stderr and "\r" not in p.stderr
+    # --all, waited for: every agent restarted (the job says so), exit 0.
     before = vigil.wait_for(lambda: restarts(sim), 10, what="the simulator's summary")
     p = ctl.run("agents", "restart", "--all", "--wait")
     assert p.returncode == 0, (p.stdout, p.stderr)
-    assert "Restart command sent to 4 agents." in p.stdout
-    assert "All 4 agents are back after" in p.stdout
+    [jid] = jobs_of(p.stdout)
+    assert "Job %s: restart of 4 agents." % jid in p.stdout
+    assert "All 4 agents restarted after" in p.stdout
+    assert api_job(master, jid)["counts"]["completed"] == 4
     vigil.wait_for(lambda: (r := restarts(sim)) and all(r[n] > before[n] for n in before),
                    20, 0.2, "the simulator's count of restarts")
-    assert all(a["status"] == "active" for a in master.agents().values())
-    # Without --wait it returns at once; --json prints the merged result.
+    # Without --wait it returns at once; --json prints the merged result and the jobs.
     p = ctl.run("agents", "restart", "003", "--json")
     assert p.returncode == 0
-    assert json.loads(p.stdout) == {"affected_items": ["003"], "total_affected_items": 1,
-                                    "total_failed_items": 0, "failed_items": []}
+    out = json.loads(p.stdout)
+    assert out == {"affected_items": ["003"], "total_affected_items": 1,
+                   "total_failed_items": 0, "failed_items": [], "jobs": out["jobs"]}
+    assert len(out["jobs"]) == 1 and api_job(master, out["jobs"][0])["scope"] == "003"
     p = ctl.run("agents", "restart", "000", "--json")
     assert p.returncode == 1
     assert json.loads(p.stdout)["failed_items"][0]["error"]["code"] == 1703
+    assert json.loads(p.stdout)["jobs"] == []
 
 
 def test_large_fleet_list_and_restart_wait(master, tmp_path, procs):
-    """2,100 agents: the list pages through the API (1,000 a request) and --wait looks at
-    the whole fleet page by page rather than naming the agents 500 at a time."""
+    """2,100 agents: the list pages through the API (1,000 a request); a restart of 2,100
+    named agents is 5 requests of at most 500, so 5 jobs, and --wait follows them all."""
     sim = sim_up(tmp_path, procs, master, 2100, args=["--restart-delay", "500"])
     ctl = Ctl(tmp_path, master)
     p = ctl.run("agents", "list", "--json", "--select", "status")
@@ -417,10 +450,16 @@ def test_large_fleet_list_and_restart_wait(master, tmp_path, procs):
     assert [a["id"] for a in items] == ["%03d" % i for i in range(2101)]
     p = ctl.run("agents", "list", "--status", "active")
     assert len(table(p.stdout)[1]) == 2101
-    p = ctl.run("agents", "restart", "--all", "--wait", "--timeout", "120")
+    p = ctl.run("agents", "restart", *[str(i) for i in range(1, 2101)], "--wait",
+                "--timeout", "120")
     assert p.returncode == 0, (p.stdout, p.stderr)
-    assert "Restart command sent to 2100 agents." in p.stdout
-    assert "All 2100 agents are back after" in p.stdout
+    jids = jobs_of(p.stdout)
+    assert len(jids) == 5
+    assert ["Job %s: restart of %d agents." % (j, n) in p.stdout
+            for j, n in zip(jids, (500, 500, 500, 500, 100))] == [True] * 5
+    assert "All 2100 agents restarted after" in p.stdout
+    assert "(jobs %s)" % ", ".join(jids) in p.stdout
+    assert [api_job(master, j)["counts"]["completed"] for j in jids] == [500] * 4 + [100]
     vigil.wait_for(lambda: (r := restarts(sim)) and len(r) == 2100 and
                    all(v == 1 for v in r.values()),
                    20, 0.2, "the simulator's count of restarts")
@@ -435,54 +474,174 @@ def test_restart_real_agent_and_wait(master, tmp_path, procs):
     ctl = Ctl(tmp_path, master)
     p = ctl.run("agents", "restart", "001", "--wait", "--timeout", "60")
     assert p.returncode == 0, (p.stdout, p.stderr)
-    assert p.stdout.startswith("Restart command sent to 1 agent.\n")
-    assert "All 1 agent is back after" in p.stdout
+    assert re.match(r"Job \d+: restart of 1 agent\.\n", p.stdout), p.stdout
+    assert "All 1 agent restarted after" in p.stdout
     assert agent.current_pid() != pid1     # it really restarted (re-executed)
 
 
 def test_restart_wait_times_out_on_an_agent_that_never_comes_back(master, tmp_path, procs):
-    sim_up(tmp_path, procs, master, 2, args=["--restart-delay", "500"])
-    agent = vigil.Agent(tmp_path, master, "frozen", args=["--keepalive", "1"])
-    procs.append(agent)
-    vigil.wait_for(lambda: master.agents().get("003", {}).get("status") == "active", 20,
-                   what="the real agent active")
+    """An agent that gets the command and does not restart (deaf: it ignores it) keeps
+    its job running: --wait ends at --timeout with exit 5 and names it, with its state;
+    Ctrl-C ends with the summary so far (130); an agent that never connects again expires,
+    and the job ends with exit 6."""
+    sim = vigil.Sim(tmp_path, master, 3, control=True,
+                    args=["--keepalive", "1", "--restart-delay", "100"])
+    procs.append(sim)
+    ids = sim_active(master, sim, 3)
+    gone = vigil.Sim(tmp_path, master, 1, name="gone", args=["--keepalive", "1"])
+    procs.append(gone)
+    [gone_id] = sim_active(master, gone, 1, total=5)
+    deaf = ids[2]
+    sim.send("deaf 2")
+    vigil.wait_for(lambda: len(sim.events("deaf")) == 1, 10, 0.05, "the sim took 'deaf'")
     ctl = Ctl(tmp_path, master)
-    # Frozen: its connection stays open, so the restart is delivered, but it never
-    # restarts.  It stays frozen until it is killed (SIGKILL works on a stopped
-    # process), so it never acts on the restarts it was sent.
-    agent.signal(signal.SIGSTOP)
-    try:
-        p = ctl.run("agents", "restart", "--all", "--wait", "--timeout", "8")
-        assert p.returncode == 5, (p.stdout, p.stderr)
-        assert "Restart command sent to 3 agents." in p.stdout
-        assert "1 of 3 agents did not come back within 8 s:" in p.stdout
-        names, rows = table(p.stdout.split("within 8 s:\n", 1)[1])
-        assert names == ["AGENT", "STATUS", "RESTART SEEN"]
-        assert rows == [{"AGENT": "003", "STATUS": "active",
-                         "RESTART SEEN": "never seen going away"}]
+    p = ctl.run("agents", "restart", "--all", "--wait", "--timeout", "8")
+    assert p.returncode == 5, (p.stdout, p.stderr)
+    [jid] = jobs_of(p.stdout)
+    assert "Job %s: restart of 4 agents." % jid in p.stdout
+    assert "1 of 4 agents had not completed within 8 s (job %s):\n" % jid in p.stdout
+    names, rows = table(p.stdout.split("(job %s):\n" % jid, 1)[1])
+    assert names == ["AGENT", "STATE", "NODE", "SENDS", "CODE"]
+    assert rows == [{"AGENT": deaf, "STATE": "delivered", "NODE": "master-node",
+                     "SENDS": "1", "CODE": "-"}]
+    vigil.wait_for(lambda: ((sim.summary() or {}).get("agent_list") or [{}] * 3)[2]
+                   .get("ignored") == 1, 10, 0.1, "the deaf agent ignored the command")
 
-        # Ctrl-C ends the wait with the summary so far, and exit code 130.
-        e = {k: v for k, v in os.environ.items() if not k.startswith("VIGIL_")}
-        e.update(HOME=ctl.home, VIGIL_URL=master.url, VIGIL_CA=ctl.ca(),
-                 VIGIL_PASSWORD=vigil.API_PASSWORD)
-        w = subprocess.Popen([CTL, "agents", "restart", "003", "--wait"], env=e, text=True,
-                             stdout=subprocess.PIPE, stderr=subprocess.PIPE)
-        out = w.stdout.readline()      # vigilctl flushes this line before it waits
-        assert out == "Restart command sent to 1 agent.\n"
-        w.send_signal(signal.SIGINT)
-        out2, err = w.communicate(timeout=60)
-        assert w.returncode == 130, (out2, err)
-        assert "Interrupted after" in out2 and "1 of 1 agents are not back yet:" in out2
-        assert "003" in out2
-    finally:
-        # An agent that is killed: the restart fails for it (not active), the others go on.
-        agent.kill()
-    vigil.wait_for(lambda: master.agents()["003"]["status"] == "disconnected", 30, 0.2,
-                   "the killed agent disconnected")
-    p = ctl.run("agents", "restart", "001", "003", "--wait", "--timeout", "60")
-    assert p.returncode == 1, (p.stdout, p.stderr)
-    assert "003    1707  Cannot send request, agent is not active" in p.stdout
-    assert "All 1 agent is back after" in p.stdout
+    # Ctrl-C ends the wait with the summary so far, and exit code 130.
+    sim.send("deaf 2")
+    vigil.wait_for(lambda: len(sim.events("deaf")) == 2, 10, 0.05, "the sim took 'deaf'")
+    e = {k: v for k, v in os.environ.items() if not k.startswith("VIGIL_")}
+    e.update(HOME=ctl.home, VIGIL_URL=master.url, VIGIL_CA=ctl.ca(),
+             VIGIL_PASSWORD=vigil.API_PASSWORD)
+    w = subprocess.Popen([CTL, "agents", "restart", deaf, "--wait"], env=e, text=True,
+                         stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    out = w.stdout.readline()      # vigilctl flushes this line before it waits
+    [jid2] = jobs_of(out)
+    assert out == "Job %s: restart of 1 agent.\n" % jid2
+    w.send_signal(signal.SIGINT)
+    out2, err = w.communicate(timeout=60)
+    assert w.returncode == 130, (out2, err)
+    assert "Interrupted after" in out2
+    assert "1 of 1 agents have not completed yet (job %s):" % jid2 in out2
+    assert table(out2.split("(job %s):\n" % jid2, 1)[1])[1][0]["AGENT"] == deaf
+
+    # An agent that is gone, queued for: it expires; the job ends without it (exit 6)
+    # while the other agent of the job restarts.
+    gone.stop()
+    vigil.wait_for(lambda: master.agents()[gone_id]["status"] == "disconnected", 30, 0.2,
+                   "the gone agent disconnected")
+    p = ctl.run("agents", "restart", ids[0], gone_id, "--queue", "--expires-in", "10",
+                "--wait", "--timeout", "60")
+    assert p.returncode == 6, (p.stdout, p.stderr)
+    [jid3] = jobs_of(p.stdout)
+    assert "1 of 2 agents were not restarted (job %s):\n" % jid3 in p.stdout
+    names, rows = table(p.stdout.split("(job %s):\n" % jid3, 1)[1])
+    assert [(r["AGENT"], r["STATE"]) for r in rows] == [(gone_id, "expired")]
+    j = api_job(master, jid3)
+    assert j["status"] == "done" and j["counts"]["completed"] == 1 and \
+        j["counts"]["expired"] == 1
+
+
+def test_jobs_list_show_cancel(master, tmp_path, procs):
+    """jobs list, jobs show (paged, filtered), jobs cancel, on a rolling restart that
+    cannot advance: every agent ignores the command, so 2 stay delivered (--max-in-flight 2)
+    and 2 pending."""
+    sim = vigil.Sim(tmp_path, master, 4, control=True,
+                    args=["--keepalive", "1", "--restart-delay", "100"])
+    procs.append(sim)
+    ids = sim_active(master, sim, 4)
+    sim.send("deaf 0 1 2 3")
+    vigil.wait_for(lambda: sim.events("deaf"), 10, 0.05, "the sim took 'deaf'")
+    ctl = Ctl(tmp_path, master)
+    p = ctl.run("jobs", "list")
+    assert p.returncode == 0 and table(p.stdout)[1] == [], (p.stdout, p.stderr)
+    p = ctl.run("agents", "restart", "--all", "--max-in-flight", "2")
+    assert p.returncode == 0, (p.stdout, p.stderr)
+    [jid] = jobs_of(p.stdout)
+    vigil.wait_for(lambda: api_job(master, jid)["counts"]["delivered"] == 2, 30, 0.1,
+                   "2 agents delivered")
+    p = ctl.run("jobs", "list")
+    assert p.returncode == 0, p.stderr
+    names, rows = table(p.stdout)
+    assert names == ["ID", "COMMAND", "STATUS", "USER", "SCOPE", "CREATED", "TOTAL", "PENDING",
+                     "DELIVERED", "COMPLETED", "FAILED", "EXPIRED", "CANCELLED"]
+    assert len(rows) == 1 and rows[0]["CREATED"].endswith("Z")
+    del rows[0]["CREATED"]
+    assert rows[0] == {"ID": jid, "COMMAND": "restart", "STATUS": "running",
+                       "USER": vigil.API_USER, "SCOPE": "all", "TOTAL": "4", "PENDING": "2",
+                       "DELIVERED": "2", "COMPLETED": "0", "FAILED": "0", "EXPIRED": "0",
+                       "CANCELLED": "0"}
+    assert table(ctl.run("jobs", "list", "--status", "done").stdout)[1] == []
+    assert table(ctl.run("jobs", "list", "--command", "reconnect").stdout)[1] == []
+    assert len(table(ctl.run("jobs", "list", "--status", "running", "--command",
+                             "restart").stdout)[1]) == 1
+    p = ctl.run("jobs", "list", "--json")
+    [j] = json.loads(p.stdout)
+    assert j["id"] == int(jid) and j["max_in_flight"] == 2 and j["counts"]["pending"] == 2
+
+    # show: the job, then its agents; a page at a time (--page-size), filtered (--state)
+    p = ctl.run("jobs", "show", jid, "--page-size", "1")
+    assert p.returncode == 0, p.stderr
+    head, agents = p.stdout.split("\n\n", 1)
+    assert head.startswith("Job %s: restart of 4 agents, running\n" % jid)
+    assert "\nLimits:     2 in flight, no rate limit\n" in head + "\n"
+    assert head.endswith("Agents:     2 pending, 2 delivered, 0 completed, 0 failed, "
+                         "0 expired, 0 cancelled; 2 in flight")
+    names, rows = table(agents)
+    assert names == ["AGENT", "STATE", "NODE", "SENDS", "DELIVERED", "DONE", "CODE"]
+    assert [r["AGENT"] for r in rows] == ids
+    assert sorted(r["STATE"] for r in rows) == ["delivered"] * 2 + ["pending"] * 2
+    for r in rows:
+        assert r["DONE"] == "-" and r["CODE"] == "-"
+        assert (r["NODE"], r["SENDS"]) == (("master-node", "1") if r["STATE"] == "delivered"
+                                           else ("-", "0"))
+        assert (r["DELIVERED"] == "-") == (r["STATE"] == "pending")
+    p = ctl.run("jobs", "show", jid, "--state", "pending", "--json")
+    j = json.loads(p.stdout)
+    assert j["agents"]["total_affected_items"] == 2
+    assert {a["state"] for a in j["agents"]["affected_items"]} == {"pending"}
+
+    # cancel: the pending ones are cancelled, the delivered ones still followed
+    p = ctl.run("jobs", "cancel", jid)
+    assert p.returncode == 0, p.stderr
+    assert p.stdout == ("Job %s cancelled: 2 agents will not get the command; 2 that got it "
+                        "are followed until they are done.\n" % jid)
+    p = ctl.run("jobs", "cancel", jid)
+    assert p.returncode == 1 and "HTTP 400" in p.stderr and "cancelled already" in p.stderr
+    p = ctl.run("jobs", "list", "--status", "cancelling")
+    assert [r["ID"] for r in table(p.stdout)[1]] == [jid]
+    p = ctl.run("jobs", "show", "999")
+    assert p.returncode == 1 and "HTTP 404" in p.stderr, p.stderr
+    p = ctl.run("jobs", "cancel", "999")
+    assert p.returncode == 1 and "HTTP 404" in p.stderr, p.stderr
+
+
+def test_restart_options_reach_the_job_and_jobs_show_waits(master, tmp_path, procs):
+    """--max-in-flight, --rate and --expires-in go to the API: the job has them; jobs show
+    --wait follows an existing job to its end."""
+    sim_up(tmp_path, procs, master, 3, args=["--restart-delay", "100"])
+    ctl = Ctl(tmp_path, master)
+    p = ctl.run("agents", "restart", "--all", "--max-in-flight", "1", "--rate", "5",
+                "--expires-in", "600")
+    assert p.returncode == 0, (p.stdout, p.stderr)
+    [jid] = jobs_of(p.stdout)
+    j = api_job(master, jid)
+    assert j["max_in_flight"] == 1 and j["rate"] == 5 and j["total"] == 3
+    created, expires = (datetime.strptime(j[k], "%Y-%m-%dT%H:%M:%S.%fZ")
+                        for k in ("created", "expires"))
+    assert expires - created == timedelta(seconds=600)
+    p = ctl.run("jobs", "show", jid, "--wait", "--timeout", "60")
+    assert p.returncode == 0, (p.stdout, p.stderr)
+    assert p.stdout.startswith("All 3 agents restarted after")
+    assert "(job %s)" % jid in p.stdout
+    # (its status may say running a moment longer: the master ends jobs on its next tick)
+    assert "Job %s: restart of 3 agents, " % jid in p.stdout
+    rows = table(p.stdout.split("\n\n")[-1])[1]
+    assert [r["STATE"] for r in rows] == ["completed"] * 3
+    # an existing job already done: --wait ends at once
+    p = ctl.run("jobs", "show", jid, "--wait", "--state", "failed")
+    assert p.returncode == 0 and "All 3 agents restarted" in p.stdout
+    assert table(p.stdout.split("\n\n")[-1])[1] == []
 
 
 def test_tty_progress_bar(master, tmp_path, procs):
@@ -510,8 +669,8 @@ def test_tty_progress_bar(master, tmp_path, procs):
     os.close(master_fd)
     assert p.returncode == 0, (out, err)
     err = err.decode()
-    assert "\r\033[K[" in err and "] 2/2 back (100%)" in err
-    assert b"All 2 agents are back" in out
+    assert "\r\033[K[" in err and "] 2/2 completed (100%)" in err
+    assert b"All 2 agents restarted" in out
 
 
 def test_cluster_commands_and_node_restart(tmp_path, procs, key):  # noqa: F811
@@ -546,13 +705,14 @@ def test_cluster_commands_and_node_restart(tmp_path, procs, key):  # noqa: F811
     before = vigil.wait_for(lambda: restarts(s2), 10, what="the simulator's summary")
     p = ctl.run("agents", "restart", "--node", "worker1", "--wait", "--timeout", "60")
     assert p.returncode == 0, (p.stdout, p.stderr)
-    assert "Restart command sent to 3 agents." in p.stdout
-    assert "All 3 agents are back" in p.stdout
+    assert re.search(r"^Job \d+: restart of 3 agents\.$", p.stdout, re.M), p.stdout
+    assert "All 3 agents restarted" in p.stdout
     assert vigil.wait_for(lambda: restarts(s2), 10, what="the simulator's summary") == before
     # An unknown node: the API's failed item, exit 1.
     p = ctl.run("agents", "restart", "--node", "nosuchnode")
     assert p.returncode == 1
     assert "1730" in p.stdout and "Node does not exist" in p.stdout, p.stdout
+    assert "No agent to restart." in p.stdout and jobs_of(p.stdout) == []
     # A group that does not exist: the API answers 404 (1710); vigilctl reports it, exits 1.
     p = ctl.run("agents", "restart", "--group", "nosuchgroup")
     assert p.returncode == 1, p.stderr
@@ -566,8 +726,15 @@ def test_cluster_commands_and_node_restart(tmp_path, procs, key):  # noqa: F811
     assert r.status_code == 200 and r.json()["error"] == 0, r.text
     p = ctl.run("agents", "restart", "--group", "web", "--wait", "--timeout", "60")
     assert p.returncode == 0, (p.stdout, p.stderr)
-    assert "Restart command sent to 2 agents." in p.stdout
-    assert "All 2 agents are back" in p.stdout
+    [jid] = jobs_of(p.stdout)
+    assert "Job %s: restart of 2 agents." % jid in p.stdout
+    assert "All 2 agents restarted after" in p.stdout and "(job %s)" % jid in p.stdout
+    # the job restarted one agent on each node, each once
+    p = ctl.run("jobs", "show", jid)
+    assert p.returncode == 0, p.stderr
+    names, rows = table(p.stdout.split("\n\n", 1)[1])
+    assert {(r["AGENT"], r["STATE"], r["NODE"], r["SENDS"]) for r in rows} == {
+        (members[0], "completed", "worker1", "1"), (members[1], "completed", "master-node", "1")}
 
 
 def test_cluster_commands_on_a_standalone_master(master, tmp_path):
@@ -592,5 +759,7 @@ def test_man_page_renders_without_warnings():
     text = " ".join(p.stdout.split())
     # every exit code vigilctl uses is documented
     for code in ("0 Success.", "1 The API answered", "2 A usage error", "3 No connection",
-                 "4 Authentication failed", "5 --wait timed out", "130 --wait was interrupted"):
+                 "4 Authentication failed", "5 --wait timed out",
+                 "6 --wait: the job ended with agents that were not restarted",
+                 "130 --wait was interrupted"):
         assert code in text, code

@@ -29,6 +29,23 @@ test_head_content_length(void **state)
 	assert_string_equal(h.content_type, "application/json");
 	assert_string_equal(h.date, "Fri, 27 Nov 2026 05:34:02 GMT");
 	assert_int_equal(http_parse_date(h.date), 1795757642LL);
+	assert_string_equal(h.vigil_job, "");
+}
+
+/* X-Vigil-Job: the job of a restart answer, whatever the case of its name. */
+static void
+test_head_vigil_job(void **state)
+{
+	static const char r[] = "HTTP/1.1 200 OK\r\nx-vigil-job:  12 \r\n"
+	    "Content-Length: 0\r\n\r\n";
+	static const char longer[] = "HTTP/1.1 200 OK\r\nX-Vigil-Jobs: 3\r\n\r\n";
+	struct http_head h;
+
+	(void)state;
+	assert_int_equal(http_parse_head(r, strlen(r), &h), (int)strlen(r));
+	assert_string_equal(h.vigil_job, "12");
+	assert_int_equal(http_parse_head(longer, strlen(longer), &h), (int)strlen(longer));
+	assert_string_equal(h.vigil_job, "");
 }
 
 static void
@@ -176,6 +193,7 @@ main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_head_content_length),
+		cmocka_unit_test(test_head_vigil_job),
 		cmocka_unit_test(test_head_incomplete),
 		cmocka_unit_test(test_head_variants),
 		cmocka_unit_test(test_head_invalid),

@@ -65,6 +65,97 @@ test_restart(void **state)
 	assert_string_equal(o.group, "web.servers");
 }
 
+/* agents restart's job options, and the jobs commands. */
+static void
+test_jobs(void **state)
+{
+	static const struct {
+		const char *argv[10];
+		int rc;
+		const char *err;    /* the message of a usage error */
+	} cases[] = {
+		{ { "jobs", "list" }, 0, NULL },
+		{ { "jobs", "list", "--status", "running", "--command", "restart", "--json" }, 0,
+		  NULL },
+		{ { "jobs", "list", "--status", "asleep" }, -1,
+		  "bad --status 'asleep' (running, cancelling or done)" },
+		{ { "jobs", "list", "--command", "stop" }, -1,
+		  "bad --command 'stop' (restart or reconnect)" },
+		{ { "jobs", "list", "12" }, -1, "unexpected argument '12'" },
+		{ { "jobs", "list", "--state", "pending" }, -1,
+		  "--state does not apply to this command" },
+		{ { "jobs", "show", "12", "--state", "pending,delivered", "--page-size", "5" }, 0,
+		  NULL },
+		{ { "jobs", "show", "12", "--wait", "--timeout", "30" }, 0, NULL },
+		{ { "jobs", "show", "12", "--state", "pending,sleeping" }, -1,
+		  "bad --state 'pending,sleeping' (a list of pending, delivered, completed, "
+		  "failed, expired, cancelled)" },
+		{ { "jobs", "show" }, -1, "jobs show: give the job's ID" },
+		{ { "jobs", "show", "0" }, -1, "'0' is not a job ID (a number such as 12)" },
+		{ { "jobs", "show", "x1" }, -1, "'x1' is not a job ID (a number such as 12)" },
+		{ { "jobs", "show", "99999999999999999999" }, -1,
+		  "'99999999999999999999' is not a job ID (a number such as 12)" },
+		{ { "jobs", "show", "1", "2" }, -1, "unexpected argument '2'" },
+		{ { "jobs", "show", "1", "--timeout", "5" }, -1, "--timeout goes with --wait" },
+		{ { "jobs", "show", "1", "--wait", "--json" }, -1,
+		  "--json and --wait do not go together" },
+		{ { "jobs", "cancel", "7" }, 0, NULL },
+		{ { "jobs", "cancel", "7", "--wait" }, -1, "--wait does not apply to this command" },
+		{ { "jobs", "cancel" }, -1, "jobs cancel: give the job's ID" },
+		{ { "jobs" }, -1, "'jobs' needs a subcommand (list, show or cancel)" },
+		{ { "jobs", "stop" }, -1, "unknown command 'jobs stop'" },
+		{ { "agents", "restart", "--all", "--max-in-flight", "0", "--rate", "50",
+		    "--expires-in", "60" }, 0, NULL },
+		{ { "agents", "restart", "--all", "--max-in-flight", "-1" }, -1,
+		  "bad --max-in-flight '-1' (0..1000000, 0 = no limit)" },
+		{ { "agents", "restart", "--all", "--rate", "x" }, -1,
+		  "bad --rate 'x' (0..1000000 agents a second, 0 = no limit)" },
+		{ { "agents", "restart", "--all", "--expires-in", "0" }, -1,
+		  "bad --expires-in '0' (1..604800 seconds)" },
+		{ { "agents", "list", "--queue" }, -1, "--queue does not apply to this command" },
+	};
+	struct ctl_opts o;
+	char err[256];
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		char *argv[12] = { "vigilctl" };
+		int argc = 1;
+
+		while (argc - 1 < 10 && cases[i].argv[argc - 1] != NULL) {
+			argv[argc] = (char *)(uintptr_t)cases[i].argv[argc - 1];
+			argc++;
+		}
+		assert_int_equal(opts_parse(argc, argv, &o, err, sizeof(err)), cases[i].rc);
+		if (cases[i].err != NULL)
+			assert_string_equal(err, cases[i].err);
+		opts_free(&o);
+	}
+	assert_int_equal(PARSE(&o, err, "jobs", "show", "12", "--state", "failed", "--wait"), 0);
+	assert_int_equal(o.cmd, CMD_JOBS_SHOW);
+	assert_int_equal(o.job_id, 12);
+	assert_string_equal(o.state, "failed");
+	assert_int_equal(o.wait, 1);
+	assert_int_equal(PARSE(&o, err, "jobs", "list", "--status", "done", "--command",
+	    "reconnect"), 0);
+	assert_int_equal(o.cmd, CMD_JOBS_LIST);
+	assert_string_equal(o.status, "done");
+	assert_string_equal(o.command, "reconnect");
+	assert_int_equal(PARSE(&o, err, "agents", "restart", "--all"), 0);
+	assert_int_equal(o.max_in_flight, -1);      /* not given: the API's default */
+	assert_int_equal(o.rate, -1);
+	assert_int_equal(o.expires_in, -1);
+	assert_int_equal(o.queue, 0);
+	assert_int_equal(PARSE(&o, err, "agents", "restart", "1", "--max-in-flight", "200",
+	    "--rate", "0", "--expires-in", "3600", "--queue"), 0);
+	assert_int_equal(o.max_in_flight, 200);
+	assert_int_equal(o.rate, 0);
+	assert_int_equal(o.expires_in, 3600);
+	assert_int_equal(o.queue, 1);
+	opts_free(&o);
+}
+
 static void
 test_usage_errors(void **state)
 {
@@ -140,6 +231,7 @@ main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_commands),
 		cmocka_unit_test(test_restart),
+		cmocka_unit_test(test_jobs),
 		cmocka_unit_test(test_usage_errors),
 		cmocka_unit_test(test_agent_id),
 	};
