@@ -227,7 +227,7 @@ jr_send(struct jobrun *jr, struct jr_job *x, const struct job_send *s, size_t ns
 			rc = VIGIL_ERR_SESSION_MOVED;   /* not that session any more: not sent */
 		else if (rd == NULL)
 			rc = 1000;
-		else if ((rc = cluster_agent_command(n, a, cmd, jr_answer, rd)) == -1) {
+		else if ((rc = cluster_agent_command(n, a, cmd, x->row.id, jr_answer, rd)) == -1) {
 			rd->left++;
 			continue;
 		}
