@@ -49,9 +49,11 @@
  * job's command on it once and answers a repeat 0 without writing it
  * (jobseen.h; the caller sends the job's id with every command).  After 0
  * (written), 1791 (moved) or any other answer, never again.  An earlier
- * session is never sent to again, whatever its answer was.  An answer for a
- * send that is not the agent's latest, or that came already, or for a final
- * agent, is ignored.  The caller answers every send exactly once: 0 when
+ * session is never sent to again, whatever its answer was.  An answer that
+ * names another session than the agent's latest send, or comes when none is
+ * due, or for a final agent, is ignored.  The caller answers every send
+ * exactly once (so an answer naming the latest session while one is due is
+ * that of the latest send, also when the session was sent to before): 0 when
  * written, the node's error code otherwise, and VIGIL_ERR_NODE_UNREACHABLE
  * (or any code but 0 and 1701) for the sends of a node it lost.  An agent
  * whose answer never comes stays in flight until it is proven, removed or
@@ -215,10 +217,10 @@ size_t job_tick(struct job *j, int64_t now_ms, job_view_fn view, void *arg,
  * on (node, sid): 0 written on that session (DELIVERED), JOB_CODE_GONE (FAILED),
  * JOB_CODE_UNREACHABLE: maybe written (PENDING, for that session again or the
  * agent's next), any other code: not delivered (PENDING, for the agent's next
- * session).  v:
- * the agent's view now, or NULL; given, the answer is followed by
- * job_observe's judgement.  JOB_IGNORED for an answer that is not for the
- * agent's latest send, or came already, or for a final agent.
+ * session).  v: the agent's view now, or NULL; given, the answer is followed
+ * by job_observe's judgement.  JOB_IGNORED for an answer that names another
+ * session than the agent's latest send, or when no answer is due, or for a
+ * final agent.
  */
 int job_sent_result(struct job *j, uint32_t id, int node, uint64_t sid, int code,
     const struct job_view *v, int64_t now_ms);
