@@ -24,9 +24,10 @@
  * session the command was last sent to, and its process started (the node saw
  * Wazuh's "Agent started" event on it, proc_start_ms) at or after the time of
  * the first send to that session (a send again after JOB_CODE_UNREACHABLE
- * keeps that time: the first one may be the one that was written).  Any process start after the send counts, whoever caused it: it
- * is a restarted process.  For a reconnect: the agent's current session is
- * another one than the session the command was last sent to, and it is live.
+ * keeps that time: the first one may be the one that was written).  Any
+ * process start after the send counts, whoever caused it: it is a restarted
+ * process.  For a reconnect: the agent's current session is another one than
+ * the session the command was last sent to, and it is live.
  * A proof counts in any state that is not final, also while the node's answer
  * for the send is still due (the proof may arrive first) and while the agent
  * is PENDING again after a send that may or may not have been written
