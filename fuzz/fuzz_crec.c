@@ -119,7 +119,7 @@ command_roundtrip(const json_t *j)
 			abort();              /* nothing left allocated on failure */
 		return;
 	}
-	once = crec_command_encode(a.req, a.cmd, a.agents, a.n);
+	once = crec_command_encode(a.req, a.job, a.cmd, a.agents, a.n);
 	if (a.cmd == CREC_CMD_UNKNOWN) {
 		/* a command this build cannot name is answered, never passed on */
 		if (once != NULL)
@@ -129,10 +129,10 @@ command_roundtrip(const json_t *j)
 	}
 	if (once == NULL || crec_command_decode(once, &b, &why) == -1)
 		abort();
-	if (a.req != b.req || a.cmd != b.cmd || a.n != b.n ||
+	if (a.req != b.req || a.job != b.job || a.cmd != b.cmd || a.n != b.n ||
 	    (a.n > 0 && memcmp(a.agents, b.agents, a.n * sizeof(*a.agents)) != 0))
 		abort();
-	if ((twice = crec_command_encode(b.req, b.cmd, b.agents, b.n)) == NULL ||
+	if ((twice = crec_command_encode(b.req, b.job, b.cmd, b.agents, b.n)) == NULL ||
 	    !json_equal(once, twice))
 		abort();
 	json_decref(twice);

@@ -57,6 +57,7 @@ node_stats_json(struct node *n)
 	SET("restarts_sent", s->restarts_sent);
 	SET("link_read_more", s->link_read_more);
 	SET("reconnects_sent", s->reconnects_sent);
+	SET("commands_repeated", s->commands_repeated);
 	SET("api_requests", s->api_requests);
 	SET("logins_refused", s->logins_refused);
 	SET("api_bodies_short", s->api_bodies_short);

@@ -279,7 +279,8 @@ crec_fence_decode(const json_t *body, struct crec_fence *f, const char **why)
 }
 
 json_t *
-crec_command_encode(uint64_t req, enum crec_cmd cmd, const struct crec_target *t, size_t n)
+crec_command_encode(uint64_t req, uint64_t job, enum crec_cmd cmd, const struct crec_target *t,
+    size_t n)
 {
 	json_t *list, *o;
 	size_t i;
@@ -296,6 +297,11 @@ crec_command_encode(uint64_t req, enum crec_cmd cmd, const struct crec_target *t
 		}
 	o = json_pack("{s:I, s:o, s:s}", "req", (json_int_t)req, "agents", list, "cmd",
 	    cmd == CREC_CMD_RECONNECT ? "reconnect" : "restart");
+	if (o != NULL && job != 0 &&
+	    json_object_set_new(o, "job", json_integer((json_int_t)job)) == -1) {
+		json_decref(o);
+		return NULL;
+	}
 	return o;
 }
 
@@ -313,6 +319,13 @@ crec_command_decode(const json_t *body, struct crec_command *c, const char **why
 		return -1;
 	}
 	c->req = (uint64_t)v;
+	if (json_object_get(body, "job") != NULL) {
+		if (get_int(body, "job", 1, INT64_MAX, &v) == -1) {
+			*why = "restart: bad job";
+			return -1;
+		}
+		c->job = (uint64_t)v;
+	}
 	if (cmd == NULL || (json_is_string(cmd) && strcmp(json_string_value(cmd), "restart") == 0))
 		c->cmd = CREC_CMD_RESTART;
 	else if (json_is_string(cmd) && strcmp(json_string_value(cmd), "reconnect") == 0)

@@ -143,13 +143,23 @@ struct crec_target {
 };
 struct crec_command {
 	uint64_t req;
+	/*
+	 * The job the command belongs to, 1 .. 2^63-1; 0 = none (a master built
+	 * before the field).  A node writes a job's command on one session once:
+	 * sent again, it is answered delivered and not written again.  Optional on
+	 * the wire (absent = 0).
+	 */
+	uint64_t job;
 	enum crec_cmd cmd;
 	size_t n;
 	struct crec_target *agents; /* malloc'd by decode; crec_command_free */
 };
-/* crec_command_encode: NULL for CREC_CMD_UNKNOWN (nothing to name) or out of memory. */
-json_t *crec_command_encode(uint64_t req, enum crec_cmd cmd, const struct crec_target *t,
-    size_t n);
+/*
+ * crec_command_encode: job 0 is left out.  NULL for CREC_CMD_UNKNOWN (nothing
+ * to name) or out of memory.
+ */
+json_t *crec_command_encode(uint64_t req, uint64_t job, enum crec_cmd cmd,
+    const struct crec_target *t, size_t n);
 int crec_command_decode(const json_t *body, struct crec_command *c, const char **why);
 void crec_command_free(struct crec_command *c);
 

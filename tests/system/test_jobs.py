@@ -5,9 +5,11 @@ follows an agent to its next session, nobody gets it twice, and GET /jobs/{id} s
 every agent stands.  Real vigild and vigil-sim processes; every wait is for a state."""
 
 import json
+import os
+import signal
 
 import vigil
-from test_cluster import key, start_master, start_worker  # noqa: F401
+from test_cluster import key, on_node, start_master, start_worker  # noqa: F401
 
 STATES = ("pending", "delivered", "completed", "failed", "expired", "cancelled")
 
@@ -183,10 +185,6 @@ def test_jobs_api_errors(tmp_path, procs):
     assert r.status_code == 200 and r.json()["data"]["total_affected_items"] == 0
 
 
-def on_node(master, name):
-    return [i for i, a in master.agents().items() if i != "000" and a["status"] == "active"
-            and a["node_name"] == name]
-
 
 def test_a_master_restarted_in_the_middle_of_a_rolling_restart_finishes_it_once(tmp_path,
                                                                                 procs,
@@ -281,3 +279,78 @@ def test_restart_all_under_churn_restarts_every_agent_exactly_once(tmp_path, pro
     assert twice == [], "%d restarted twice: %s" % (len(twice), twice[:10])
     old = sum(a["version"] == "3.13.2" for a in s["agent_list"])
     assert old > 0 and s["legacy_restarts"] >= old                  # the legacy form
+
+
+def frozen_worker_cluster(tmp_path, procs, key, n, master_args=()):  # noqa: F811
+    """A master, worker1 and n sim agents that know worker1 alone and stay on their
+    sessions through a freeze of the worker (an agent gives a manager up after 3 keepalives
+    without an ack: 30 s here, longer than the link lives)."""
+    master = start_master(tmp_path, procs, key, args=list(master_args))
+    w1 = start_worker(tmp_path, procs, key, master, "worker1")
+    sim = vigil.Sim(tmp_path, master, n, managers=w1.agent_addr,
+                    args=["--keepalive", "10", "--restart-delay", "100"])
+    procs.append(sim)
+    ids = sorted(vigil.wait_for(lambda: len(on_node(master, "worker1")) == n and
+                                on_node(master, "worker1"), 30, 0.2,
+                                "%d agents active on worker1" % n))
+    return master, w1, sim, ids
+
+
+def connected(master):
+    r = master.api("GET", "/cluster/nodes")
+    assert r.status_code == 200, r.text
+    return {i["name"] for i in r.json()["data"]["affected_items"]}
+
+
+def test_a_worker_frozen_past_its_link_death_gets_the_command_once_it_is_back(tmp_path, procs,
+                                                                            key):  # noqa: F811
+    """The worker freezes for longer than the link lives (CLUSTER_DEAD_AFTER); within
+    --node-grace its agents are still active on the master, on the same sessions, and the
+    restart targets them.  Nothing can reach them while the link is down; once the worker is
+    back with the same sessions (its agents never left them) each gets the command there,
+    exactly once.  (Before: the send failed at once with 1792, and a session once sent to was
+    never sent to again, so the agents stayed pending until the job expired.)"""
+    master, w1, sim, ids = frozen_worker_cluster(tmp_path, procs, key, 3,
+                                                 ["--node-grace", "3600"])
+    os.kill(w1.pid, signal.SIGSTOP)
+    try:
+        vigil.wait_for(lambda: "worker1" not in connected(master), 30, 0.2,
+                       "the master lost its link to the frozen worker")
+        assert sorted(on_node(master, "worker1")) == ids      # the grace: still active there
+        r = restart(master, agents_list=",".join(ids))
+        assert r.json()["data"]["affected_items"] == ids, r.text
+        jid = r.headers["X-Vigil-Job"]
+        assert job(master, jid)["counts"]["pending"] == 3
+    finally:
+        os.kill(w1.pid, signal.SIGCONT)
+    done = wait_job(master, jid, lambda j: j["status"] == "done", what="every agent restarted")
+    assert done["counts"]["completed"] == 3, done
+    for a in done["agents"]["affected_items"]:
+        assert a["node"] == "worker1" and a["sends"] == 1, a   # none sent while it was away
+    agents = sim_agents(sim)
+    assert all(a["restarts"] == 1 and a["process_starts"] == 2 for a in agents.values()), agents
+
+
+def test_a_command_resent_to_a_session_that_has_it_is_not_written_again(tmp_path, procs,
+                                                                      key):  # noqa: F811
+    """The worker freezes with the link still up: the job's command batch times out (1792:
+    written or not, nobody knows), so the job sends it to the same sessions again.  Both
+    batches wait in the frozen worker's socket; when it wakes it writes the first and, for
+    the second, finds the job's command already written on each session: it answers
+    delivered and writes nothing.  Each agent restarts once."""
+    master, w1, sim, ids = frozen_worker_cluster(tmp_path, procs, key, 3)
+    os.kill(w1.pid, signal.SIGSTOP)
+    try:
+        jid = restart(master, agents_list=",".join(ids)).headers["X-Vigil-Job"]
+        # the batch times out after 5 s; the same sessions get the command again
+        wait_job(master, jid, lambda j: all(a["sends"] >= 2 and a["code"] == 1792
+                                            for a in j["agents"]["affected_items"]),
+                 30, "the frozen worker's sessions sent to twice")
+    finally:
+        os.kill(w1.pid, signal.SIGCONT)
+    done = wait_job(master, jid, lambda j: j["status"] == "done", what="every agent restarted")
+    assert done["counts"]["completed"] == 3, done
+    agents = sim_agents(sim)
+    assert all(a["restarts"] == 1 and a["process_starts"] == 2 for a in agents.values()), agents
+    # the worker wrote one command per session, whatever it was sent
+    assert w1.stats_after()["restarts_sent"] == 3

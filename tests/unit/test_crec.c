@@ -1,5 +1,6 @@
 /* test_crec.c — the touch text of an updates body: what a worker writes reads back the
- * same; every malformed touch is refused with a why and skipped, never read as zeros. */
+ * same; every malformed touch is refused with a why and skipped, never read as zeros.
+ * The optional fields of a record (proc_start_ms) and of a restart frame (job). */
 #include <stdarg.h>
 #include <stddef.h>
 #include <setjmp.h>
@@ -261,6 +262,60 @@ test_record_proc_start_bad(void **state)
 	}
 }
 
+/*
+ * The job of a restart frame: read back as sent; absent (a master built before
+ * the field) is 0, no job, and 0 is left out when encoding; anything but an
+ * integer 1 .. 2^63-1 makes the frame invalid, never a job 0.
+ */
+static void
+test_command_job(void **state)
+{
+	static const struct {
+		const char *body;
+		int ok;
+		uint64_t job;
+	} rows[] = {
+		{ "{\"req\":5,\"agents\":[[1,2]]}", 1, 0 },
+		{ "{\"req\":5,\"agents\":[[1,2]],\"job\":42}", 1, 42 },
+		{ "{\"req\":5,\"agents\":[],\"job\":1,\"cmd\":\"reconnect\"}", 1, 1 },
+		{ "{\"req\":5,\"agents\":[[1,2]],\"job\":9223372036854775807}", 1, INT64_MAX },
+		{ "{\"req\":5,\"agents\":[[1,2]],\"job\":0}", 0, 0 },
+		{ "{\"req\":5,\"agents\":[[1,2]],\"job\":-1}", 0, 0 },
+		{ "{\"req\":5,\"agents\":[[1,2]],\"job\":\"42\"}", 0, 0 },
+		{ "{\"req\":5,\"agents\":[[1,2]],\"job\":1.5}", 0, 0 },
+		{ "{\"req\":5,\"agents\":[[1,2]],\"job\":null}", 0, 0 },
+		{ "{\"req\":5,\"agents\":[[1,2]],\"job\":true}", 0, 0 },
+		{ "{\"req\":5,\"agents\":[[1,2]],\"job\":[42]}", 0, 0 },
+	};
+	struct crec_command c, back;
+	const char *why;
+	json_t *j, *e;
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < sizeof(rows) / sizeof(rows[0]); i++) {
+		assert_non_null(j = json_loads(rows[i].body, 0, NULL));
+		if (crec_command_decode(j, &c, &why) != (rows[i].ok ? 0 : -1))
+			fail_msg("%s: %s", rows[i].body, rows[i].ok ? why : "accepted");
+		json_decref(j);
+		if (!rows[i].ok) {
+			assert_string_equal(why, "restart: bad job");
+			assert_null(c.agents);
+			continue;
+		}
+		if (c.job != rows[i].job)
+			fail_msg("%s: job %llu", rows[i].body, (unsigned long long)c.job);
+		/* what a node sends on is what it read; no job, no field */
+		assert_non_null(e = crec_command_encode(c.req, c.job, c.cmd, c.agents, c.n));
+		assert_int_equal(json_object_get(e, "job") != NULL, c.job != 0);
+		assert_int_equal(crec_command_decode(e, &back, &why), 0);
+		assert_true(back.job == c.job && back.req == 5 && back.cmd == c.cmd && back.n == c.n);
+		json_decref(e);
+		crec_command_free(&back);
+		crec_command_free(&c);
+	}
+}
+
 int
 main(void)
 {
@@ -271,6 +326,7 @@ main(void)
 		cmocka_unit_test(test_updates_touch_too_long),
 		cmocka_unit_test(test_record_proc_start),
 		cmocka_unit_test(test_record_proc_start_bad),
+		cmocka_unit_test(test_command_job),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -1,12 +1,15 @@
 /* test_job.c — the job rules (src/node/jobs/job.h) as tables of event
  * sequences, and a randomized simulation of 2,000 agents that move, flap,
- * restart and lose answers while a rolling restart runs over them.
+ * restart and lose answers, on nodes that go out of reach, while a rolling
+ * restart runs over them.
  *
  * Table cases: agents 1..n; the world holds each agent's view (the master's
  * idea of its current session), every agent starting live and active on node
  * 1, session 100 + id, no process start seen.  Created at 1000 ms.  After
  * every step the counts must add up (job_check) and no agent may have been
- * sent the command twice on one session.
+ * sent the command twice on one session, but for a send again after the
+ * answer to the one before it there was 1792 (maybe written: the node that
+ * holds the session writes a job's command once, test_jobseen.c).
  */
 #include <stdarg.h>
 #include <stddef.h>
@@ -28,6 +31,7 @@ enum op { END = 0, VIEW, GONE, TICK, OBS, RES, RESV, CANCEL, EXPECT, CODE, SENDS
 #define CLOSED 0
 #define PEND 1
 #define ACTIVE 2
+#define DOWN 3                      /* active, on a node out of reach */
 
 /* expected states; NA: do not check */
 #define P JOB_PENDING
@@ -47,7 +51,7 @@ struct step {
 	uint32_t id;
 	int node;
 	uint64_t sid;
-	int how;                    /* VIEW: CLOSED / PEND / ACTIVE */
+	int how;                    /* VIEW: CLOSED / PEND / ACTIVE / DOWN */
 	int64_t proc;               /* VIEW: proc_start_ms */
 	int code;                   /* RES: the answer; CODE/SENDS: the expected value */
 	int64_t now;
@@ -134,8 +138,75 @@ static const struct tcase cases[] = {
 	{ "restart: node unreachable (1792) after a write: the agent's proof completes it",
 	    JOB_RESTART, 1, 0, 0, 0, {
 		T(T0, 1), R(1, 1, 101, 1792, 1100, AP, P, 0),
-		T(1150, 0),
+		T(1150, 1), E(1, P, 1), ES(1, 2),                  /* the same session again */
+		/* the process started before the send again, after the first: proof */
 		V(1, 2, 201, ACTIVE, 1120), O(1, 1200, AP, CO, 0),
+		R(1, 1, 101, 1791, 1250, IG, CO, 0),
+	} },
+	{ "restart: 1792, the agent stays on its session: sent there again until written",
+	    JOB_RESTART, 1, 0, 0, 0, {
+		T(T0, 1), R(1, 1, 101, 1792, 1100, AP, P, 0), EC(1, 1792),
+		T(1200, 1), E(1, P, 1), EC(1, 1792),               /* the code stays while due */
+		R(1, 1, 101, 1792, 1300, AP, P, 0),
+		T(1400, 1), R(1, 1, 101, 0, 1500, AP, D, 0), EC(1, 0), ES(1, 3),
+		T(1600, 0),                                        /* written: never again */
+		V(1, 1, 101, ACTIVE, 1550), O(1, 1600, AP, D, 0),  /* same session: no proof */
+		V(1, 2, 201, ACTIVE, 1650), O(1, 1700, AP, CO, 0),
+	} },
+	{ "restart: 1792 then 1791 on the same session: never again there",
+	    JOB_RESTART, 1, 0, 0, 0, {
+		T(T0, 1), R(1, 1, 101, 1792, 1100, AP, P, 0),
+		T(1200, 1), R(1, 1, 101, 1791, 1300, AP, P, 0), EC(1, 1791),
+		T(1400, 0), T(1500, 0), ES(1, 2),
+		V(1, 2, 201, ACTIVE, 0), T(1600, 1), ES(1, 3),
+	} },
+	{ "restart: 1792 on a session the agent has left: the next one, and never back",
+	    JOB_RESTART, 1, 0, 0, 0, {
+		T(T0, 1), R(1, 1, 101, 1792, 1100, AP, P, 0),
+		V(1, 2, 201, ACTIVE, 0), T(1200, 1),
+		R(1, 2, 201, 1791, 1300, AP, P, 0),
+		V(1, 1, 101, ACTIVE, 0), T(1400, 0),               /* not the latest any more */
+		ES(1, 2),
+	} },
+	{ "restart: the proof of a process started after the first send, not after the second",
+	    JOB_RESTART, 1, 0, 0, 0, {
+		T(T0, 1), R(1, 1, 101, 1792, 1100, AP, P, 0),
+		T(1200, 1),
+		RV(1, 1, 101, 0, 1300, AP, D, 0),
+		V(1, 2, 201, ACTIVE, T0), O(1, 1400, AP, CO, 0),
+	} },
+	{ "restart: a node out of reach is not sent to, not even after 1792; back, it is",
+	    JOB_RESTART, 1, 0, 0, 0, {
+		V(1, 1, 101, DOWN, 0), T(T0, 0), E(1, P, 0),
+		V(1, 1, 101, ACTIVE, 0), T(1100, 1),
+		R(1, 1, 101, 1792, 1200, AP, P, 0),
+		V(1, 1, 101, DOWN, 0), T(1300, 0), T(1400, 0), ES(1, 1),
+		V(1, 1, 101, ACTIVE, 0), T(1500, 1), E(1, P, 1), ES(1, 2),
+		R(1, 1, 101, 0, 1600, AP, D, 0),
+	} },
+	{ "restart: a node out of reach: the proof still counts, the redelivery waits",
+	    JOB_RESTART, 2, 0, 0, 0, {
+		T(T0, 2), R(1, 1, 101, 0, 1100, AP, D, 0), R(2, 1, 102, 0, 1100, AP, D, 0),
+		V(1, 2, 201, DOWN, 1200), O(1, 1300, AP, CO, 0),
+		V(2, 2, 202, DOWN, 0), O(2, 1300, AP, P, 0), T(1400, 0),
+		V(2, 2, 202, ACTIVE, 0), T(1500, 1),
+	} },
+	{ "reconnect: 1792, sent to the same session again",
+	    JOB_RECONNECT, 1, 0, 0, 0, {
+		T(T0, 1), R(1, 1, 101, 1792, 1100, AP, P, 0),
+		T(1200, 1), R(1, 1, 101, 0, 1300, AP, D, 0),
+		V(1, 1, 102, PEND, 0), O(1, 1400, AP, CO, 0),
+	} },
+	{ "cancel: an agent waiting after 1792 is cancelled, not sent again",
+	    JOB_RESTART, 1, 0, 0, 0, {
+		T(T0, 1), R(1, 1, 101, 1792, 1100, AP, P, 0),
+		C(1150, 1), E(1, CA, 0), T(1200, 0),
+	} },
+	{ "max_in_flight 1: a send again after 1792 is in flight",
+	    JOB_RESTART, 2, 1, 0, 0, {
+		T(T0, 1), R(1, 1, 101, 1792, 1100, AP, P, 0),
+		T(1200, 1), E(1, P, 1), E(2, P, 0),
+		R(1, 1, 101, 0, 1300, AP, D, 0), T(1400, 0),
 	} },
 	{ "restart: node unreachable, the proof seen first at the tick",
 	    JOB_RESTART, 1, 0, 0, 0, {
@@ -298,17 +369,29 @@ static const struct tcase cases[] = {
 		T(T0, 1), T(1999, 0), T(2000, 1), T(500, 0), T(2999, 0), T(3000, 1),
 	} },
 	{ "rate: a token is not spent on an agent that cannot be sent to",
-	    JOB_RESTART, 3, 0, 1, 0, {
-		V(1, 1, 101, CLOSED, 0), V(2, 1, 102, PEND, 0),
-		T(T0, 1), E(3, P, 1), E(1, P, 0),
+	    JOB_RESTART, 4, 0, 1, 0, {
+		V(1, 1, 101, CLOSED, 0), V(2, 1, 102, PEND, 0), V(3, 1, 103, DOWN, 0),
+		T(T0, 1), E(4, P, 1), E(1, P, 0), E(3, P, 0),
 	} },
 };
 
 struct world {
 	struct job_view v[16];
 	uint64_t sent[16][8];       /* sessions sent to, per agent (sid; node folded in) */
+	int again[16][8];           /* ... and answered 1792: may be sent to again */
 	int nsent[16];
 };
+
+static int
+world_find(const struct world *w, uint32_t id, uint64_t key)
+{
+	int q;
+
+	for (q = 0; q < w->nsent[id]; q++)
+		if (w->sent[id][q] == key)
+			return q;
+	return -1;
+}
 
 static void
 world_view(void *arg, uint32_t id, struct job_view *v)
@@ -363,7 +446,8 @@ run_case(const struct tcase *tc)
 		case VIEW:
 			v->exists = 1;
 			v->live = st->how != CLOSED;
-			v->active = st->how == ACTIVE;
+			v->active = st->how == ACTIVE || st->how == DOWN;
+			v->node_down = st->how == DOWN;
 			v->node = st->node;
 			v->sid = st->sid;
 			v->proc_start_ms = st->proc;
@@ -381,27 +465,36 @@ run_case(const struct tcase *tc)
 				int q;
 
 				assert_true(out[m].id < 16);
-				for (q = 0; q < w.nsent[out[m].id]; q++)
-					if (w.sent[out[m].id][q] == key)
+				if ((q = world_find(&w, out[m].id, key)) >= 0) {
+					if (!w.again[out[m].id][q])
 						fail_msg("%s, step %zu: agent %u sent twice to %d/%llu",
 						    tc->name, k, out[m].id, out[m].node,
 						    (unsigned long long)out[m].sid);
-				assert_true(w.nsent[out[m].id] < 8);
-				w.sent[out[m].id][w.nsent[out[m].id]++] = key;
-				/* only to the agent's live, active current session */
+					w.again[out[m].id][q] = 0;
+				} else {
+					assert_true(w.nsent[out[m].id] < 8);
+					w.sent[out[m].id][w.nsent[out[m].id]++] = key;
+				}
+				/* only to the agent's live, active current session, in reach */
 				assert_int_equal(out[m].sid, w.v[out[m].id].sid);
 				assert_int_equal(out[m].node, w.v[out[m].id].node);
 				assert_true(w.v[out[m].id].live && w.v[out[m].id].active);
+				assert_false(w.v[out[m].id].node_down);
 			}
 			break;
 		case OBS:
 			got = job_observe(j, st->id, v, st->now);
 			break;
 		case RES:
-			got = job_sent_result(j, st->id, st->node, st->sid, st->code, NULL, st->now);
-			break;
 		case RESV:
-			got = job_sent_result(j, st->id, st->node, st->sid, st->code, v, st->now);
+			got = job_sent_result(j, st->id, st->node, st->sid, st->code,
+			    st->op == RESV ? v : NULL, st->now);
+			if (got == JOB_APPLIED && st->code == JOB_CODE_UNREACHABLE && st->id < 16) {
+				int q = world_find(&w, st->id, st->sid * 16 + (uint64_t)st->node);
+
+				if (q >= 0)
+					w.again[st->id][q] = 1;
+			}
 			break;
 		case CANCEL:
 			got = (int)job_cancel(j, st->now);
@@ -454,7 +547,7 @@ test_times(void **state)
 
 	(void)state;
 	memset(&w, 0, sizeof(w));
-	w.v[1] = (struct job_view){ 1, 1, 1, 1, 101, 0 };
+	w.v[1] = (struct job_view){ 1, 1, 1, 1, 101, 0, 0 };
 	assert_int_equal(job_add(j, &id, 1), 0);
 	a = job_find(j, 1);
 	assert_int_equal(a->t_pending, T0);
@@ -464,7 +557,7 @@ test_times(void **state)
 	assert_int_equal(job_sent_result(j, 1, 1, 101, 0, NULL, 1200), JOB_APPLIED);
 	assert_int_equal(a->t_delivered, 1200);
 	assert_int_equal(a->t_done, 0);
-	w.v[1] = (struct job_view){ 1, 1, 1, 2, 201, 1250 };
+	w.v[1] = (struct job_view){ 1, 1, 1, 2, 201, 1250, 0 };
 	assert_int_equal(job_observe(j, 1, &w.v[1], 1300), JOB_APPLIED);
 	assert_int_equal(a->state, JOB_COMPLETED);
 	assert_int_equal(a->t_done, 1300);
@@ -541,7 +634,7 @@ test_list(void **state)
 	for (i = 0; i < 10; i++) {
 		ids[i] = i + 1;
 		/* odd agents are active */
-		w.v[i + 1] = (struct job_view){ 1, (i + 1) % 2, (i + 1) % 2, 1, 100 + i + 1, 0 };
+		w.v[i + 1] = (struct job_view){ 1, (i + 1) % 2, (i + 1) % 2, 1, 100 + i + 1, 0, 0 };
 	}
 	assert_int_equal(job_add(j, ids, 10), 0);
 	assert_int_equal(job_tick(j, T0, world_view, &w, out, 10), 5);
@@ -596,15 +689,15 @@ test_restore(void **state)
 	(void)state;
 	memset(&w, 0, sizeof(w));
 	for (i = 1; i <= 4; i++)
-		w.v[i] = (struct job_view){ 1, 1, 1, 1, 100 + i, 0 };
+		w.v[i] = (struct job_view){ 1, 1, 1, 1, 100 + i, 0, 0 };
 	assert_int_equal(job_add(j, ids, 4), 0);
 	assert_int_equal(job_tick(j, T0, world_view, &w, out, 4), 3);
 	/* 1: delivered; 2: moved (1791), sent again to 2/202, in flight; 3: completed */
 	assert_int_equal(job_sent_result(j, 1, 1, 101, 0, NULL, 1100), JOB_APPLIED);
 	assert_int_equal(job_sent_result(j, 2, 1, 102, 1791, NULL, 1100), JOB_APPLIED);
-	w.v[3] = (struct job_view){ 1, 1, 1, 2, 203, 1100 };
+	w.v[3] = (struct job_view){ 1, 1, 1, 2, 203, 1100, 0 };
 	assert_int_equal(job_observe(j, 3, &w.v[3], 1150), JOB_APPLIED);
-	w.v[2] = (struct job_view){ 1, 1, 1, 2, 202, 0 };
+	w.v[2] = (struct job_view){ 1, 1, 1, 2, 202, 0, 0 };
 	w.v[4].live = 0;                           /* 4: between sessions */
 	assert_int_equal(job_tick(j, 1200, world_view, &w, out, 4), 1);
 	assert_int_equal(out[0].id, 2);
@@ -635,9 +728,9 @@ test_restore(void **state)
 	/* never again to 2/202 nor 1/102 */
 	assert_int_equal(job_tick(r, 1300, world_view, &w, out, 4), 1);   /* agent 4 */
 	assert_int_equal(out[0].id, 4);
-	w.v[2] = (struct job_view){ 1, 1, 1, 1, 102, 0 };
+	w.v[2] = (struct job_view){ 1, 1, 1, 1, 102, 0, 0 };
 	assert_int_equal(job_tick(r, 1400, world_view, &w, out, 4), 0);
-	w.v[2] = (struct job_view){ 1, 1, 1, 3, 302, 0 };
+	w.v[2] = (struct job_view){ 1, 1, 1, 3, 302, 0, 0 };
 	assert_int_equal(job_tick(r, 1500, world_view, &w, out, 4), 1);
 	assert_int_equal(job_add(r, ids, 1), -1);
 	check_counts(r);
@@ -673,6 +766,54 @@ test_restore(void **state)
 	job_free(j);
 }
 
+/*
+ * Restored rows keep the one exception: an agent whose latest send was
+ * answered 1792 may be sent to on that session again; one whose answer was
+ * still due when the rows were saved may not (its code says nothing of it).
+ */
+static void
+test_restore_after_1792(void **state)
+{
+	struct world w;
+	struct job *j = job_new(43, JOB_RESTART, T0, 60000, 0, 0), *r;
+	uint32_t ids[3] = { 1, 2, 3 };
+	struct job_agent rows[3];
+	struct job_head h;
+	const struct job_sent *old;
+	struct job_send out[3];
+	size_t nold, i;
+
+	(void)state;
+	memset(&w, 0, sizeof(w));
+	for (i = 1; i <= 3; i++)
+		w.v[i] = (struct job_view){ 1, 1, 1, 1, 100 + i, 0, 0 };
+	assert_int_equal(job_add(j, ids, 3), 0);
+	assert_int_equal(job_tick(j, T0, world_view, &w, out, 3), 3);
+	/* 1: 1792; 2: its answer is due; 3: 1792, sent again, that answer due */
+	assert_int_equal(job_sent_result(j, 1, 1, 101, 1792, NULL, 1100), JOB_APPLIED);
+	assert_int_equal(job_sent_result(j, 3, 1, 103, 1792, NULL, 1100), JOB_APPLIED);
+	w.v[1].node_down = 1;
+	assert_int_equal(job_tick(j, 1200, world_view, &w, out, 3), 1);
+	assert_int_equal(out[0].id, 3);
+	w.v[1].node_down = 0;
+	job_get_head(j, &h);
+	for (i = 0; i < 3; i++)
+		rows[i] = *job_agent_at(j, i);
+	old = job_sent_old(j, &nold);
+	assert_int_equal(nold, 0);                 /* the same session again is no earlier one */
+	r = job_restore(&h, rows, 3, old, nold);
+	assert_non_null(r);
+	check_counts(r);
+	assert_int_equal(job_tick(r, 1300, world_view, &w, out, 3), 2);
+	assert_int_equal(out[0].id, 1);
+	assert_int_equal(out[0].sid, 101);
+	assert_int_equal(out[1].id, 3);
+	assert_int_equal(job_find(r, 1)->sent_ms, T0);   /* the first send's time stays */
+	assert_int_equal(job_find(r, 3)->sends, 3);
+	job_free(r);
+	job_free(j);
+}
+
 /* ---- the randomized simulation ---- */
 
 #define SIM_AGENTS 2000
@@ -701,9 +842,18 @@ struct sim {
 	int64_t now;
 	int chaos;
 	struct sim_agent ag[SIM_AGENTS + 1];
+	int64_t down_until[SIM_NODES];  /* the node is out of reach until then */
 	uint64_t next_sid;
-	unsigned char *sent;        /* by sid: sent to (sids are unique to one agent) */
+	/*
+	 * By sid (sids are unique to one agent): SENT_* as the job sent to it,
+	 * and whether the node wrote the job's command on it (the node writes it
+	 * once: another send is answered 0 and not written, as jobseen.h).
+	 */
+	unsigned char *sent;
+	unsigned char *written;
 	size_t nsentcap;
+	size_t again;               /* sends to a session again after 1792 */
+	size_t repeated;            /* of those, found written by the node: not written again */
 	struct job_send *tr;        /* sends not answered yet */
 	size_t ntr, captr;
 	struct job_send done[256];  /* some answered ones, to answer again */
@@ -737,18 +887,33 @@ chance(struct sim *s, uint32_t p)
 	return rndn(s, 1000) < p;
 }
 
+#define SENT_NO 0
+#define SENT_YES 1                  /* sent; not to be sent again */
+#define SENT_MAYBE 2                /* the latest send there was answered 1792 */
+
+/* sim_cur: the master's view of agent id: its session, and whether its node is in reach. */
+static struct job_view
+sim_cur(const struct sim *s, uint32_t id)
+{
+	struct job_view v = s->ag[id].cur;
+
+	v.node_down = v.sid != 0 && s->down_until[v.node] > s->now;
+	return v;
+}
+
 static void
 sim_view(void *arg, uint32_t id, struct job_view *v)
 {
 	struct sim *s = arg;
 
-	*v = s->ag[id].cur;
+	*v = sim_cur(s, id);
 }
 
 static void
 sim_observe(struct sim *s, uint32_t id)
 {
-	int r = job_observe(s->j, id, &s->ag[id].cur, s->now);
+	struct job_view v = sim_cur(s, id);
+	int r = job_observe(s->j, id, &v, s->now);
 
 	assert_true(r == JOB_APPLIED || r == JOB_IGNORED);
 }
@@ -846,6 +1011,8 @@ sim_disturb(struct sim *s, int calm)
 		memset(&a->cur, 0, sizeof(a->cur));
 		a->restart_at = a->up_at = 0;
 		sim_observe(s, id);
+	} else if (what < 904) {                       /* a node goes out of reach a while */
+		s->down_until[rndn(s, SIM_NODES)] = s->now + 100 + rndn(s, 900);
 	}
 }
 
@@ -855,40 +1022,61 @@ sim_answer(struct sim *s, size_t k)
 {
 	struct job_send t = s->tr[k];
 	struct sim_agent *a = &s->ag[t.id];
+	struct job_view v;
 	int code, r, written = 0;
 
 	s->tr[k] = s->tr[--s->ntr];
 	s->done[s->ndone++ % 256] = t;
-	if (!a->cur.exists)
+	if (s->down_until[t.node] > s->now) {
+		/* the node went out of reach with the command on its way: written or not */
+		code = JOB_CODE_UNREACHABLE;
+		written = chance(s, 500);
+	} else if (!a->cur.exists)
 		code = JOB_CODE_GONE;
 	else if (a->cur.sid == t.sid && a->cur.node == t.node && a->cur.live && a->cur.active &&
 	    a->up_at == 0) {
 		code = 0;
 		written = 1;
 		if (s->chaos && chance(s, 50)) {
-			code = 1792;                   /* the node was lost: written or not */
+			code = JOB_CODE_UNREACHABLE;   /* the answer was lost: written or not */
 			written = chance(s, 500);
 		}
 	} else
-		code = s->chaos && chance(s, 100) ? 1792 : 1791;
+		code = s->chaos && chance(s, 100) ? JOB_CODE_UNREACHABLE : 1791;
+	if (written && s->written[t.sid]) {
+		/* the node wrote this job's command on the session already: not again */
+		written = 0;
+		s->repeated++;
+	} else if (written)
+		s->written[t.sid] = 1;
 	/* a command written reaches the process (during the chaos: 90 %) */
 	if (written && a->restart_at == 0 && !(s->chaos && chance(s, 100)))
 		a->restart_at = s->now + 10 + rndn(s, 200);
-	r = job_sent_result(s->j, t.id, t.node, t.sid, code, chance(s, 500) ? &a->cur : NULL,
-	    s->now);
+	v = sim_cur(s, t.id);
+	r = job_sent_result(s->j, t.id, t.node, t.sid, code, chance(s, 500) ? &v : NULL, s->now);
 	assert_true(r == JOB_APPLIED || r == JOB_IGNORED);
+	if (r == JOB_APPLIED && code == JOB_CODE_UNREACHABLE)
+		s->sent[t.sid] = SENT_MAYBE;
 }
 
-/* an answer that came already comes again: always ignored */
+/*
+ * an answer that came already comes again: always ignored.  (Not one for a
+ * session the agent's command is on its way to again: the job cannot tell
+ * that answer from the one due, and a caller never sends it.)
+ */
 static void
 sim_answer_again(struct sim *s)
 {
 	const struct job_send *t;
+	const struct job_agent *ja;
 	int r;
 
 	if (s->ndone == 0)
 		return;
 	t = &s->done[rndn(s, (uint32_t)(s->ndone < 256 ? s->ndone : 256))];
+	ja = job_find(s->j, t->id);
+	if (ja->wait && ja->node == t->node && ja->sid == t->sid)
+		return;
 	r = job_sent_result(s->j, t->id, t->node, t->sid, (int)rndn(s, 2) * 1791, NULL, s->now);
 	assert_int_equal(r, JOB_IGNORED);
 }
@@ -935,7 +1123,9 @@ sim_run(const struct sim_params *p)
 	s->chaos = 1;
 	s->nsentcap = 1u << 20;
 	s->sent = calloc(s->nsentcap, 1);
+	s->written = calloc(s->nsentcap, 1);
 	assert_non_null(s->sent);
+	assert_non_null(s->written);
 	for (id = 1; id <= SIM_AGENTS; id++)
 		ids[id - 1] = id;
 	s->j = job_new(seed, JOB_RESTART, T0, 1000LL * 1000 * 1000, p->max_in_flight, p->rate);
@@ -986,12 +1176,14 @@ sim_run(const struct sim_params *p)
 				struct sim_agent *a = &s->ag[out[m].id];
 
 				assert_true(out[m].sid < s->nsentcap);
-				if (s->sent[out[m].sid])
+				if (s->sent[out[m].sid] == SENT_YES)
 					fail_msg("seed %llu: agent %u sent twice to %d/%llu",
 					    (unsigned long long)seed, out[m].id, out[m].node,
 					    (unsigned long long)out[m].sid);
-				s->sent[out[m].sid] = 1;
+				s->again += s->sent[out[m].sid] == SENT_MAYBE;
+				s->sent[out[m].sid] = SENT_YES;
 				assert_true(a->cur.sid == out[m].sid && a->cur.live && a->cur.active);
+				assert_true(s->down_until[a->cur.node] <= s->now);
 				if (s->ntr == s->captr) {
 					s->captr = s->captr ? s->captr * 2 : 1024;
 					s->tr = realloc(s->tr, s->captr * sizeof(*s->tr));
@@ -1019,9 +1211,12 @@ sim_run(const struct sim_params *p)
 	}
 	assert_int_equal(job_count(s->j, JOB_EXPIRED), 0);
 	assert_int_equal(job_count(s->j, JOB_CANCELLED), 0);
+	/* the chaos made sends again after 1792, and some found the command written */
+	assert_true(s->again > 0 && s->repeated > 0);
 	job_free(s->j);
 	free(s->tr);
 	free(s->sent);
+	free(s->written);
 	free(before);
 	free(s);
 }
@@ -1055,6 +1250,7 @@ main(void)
 		cmocka_unit_test(test_names),
 		cmocka_unit_test(test_list),
 		cmocka_unit_test(test_restore),
+		cmocka_unit_test(test_restore_after_1792),
 		cmocka_unit_test(test_random),
 	};
 

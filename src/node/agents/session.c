@@ -788,7 +788,8 @@ session_close_all(struct node *n, const char *reason)
 }
 
 int
-session_command_agent(struct node *n, struct agent *a, uint64_t sid, enum agent_cmd cmd)
+session_command_agent(struct node *n, struct agent *a, uint64_t sid, enum agent_cmd cmd,
+    uint64_t job)
 {
 	struct session *s = a->session;
 	char buf[512];
@@ -798,6 +799,13 @@ session_command_agent(struct node *n, struct agent *a, uint64_t sid, enum agent_
 		return 1707;
 	if (sid != 0 && s->sid != sid)
 		return VIGIL_ERR_SESSION_MOVED;   /* not the session the ledger knows */
+	if (jobseen_has(&s->jobs, job)) {
+		/* the master could not learn that it was written: it is */
+		n->stats.commands_repeated++;
+		log_debug("session %s: job %llu's command is already written on this session: "
+		    "not again", s->agent_id, (unsigned long long)job);
+		return 0;
+	}
 	if (s->st.status != AGENT_ACTIVE)
 		return 1707;
 	if (cmd == AGENT_CMD_RECONNECT) {
@@ -805,6 +813,7 @@ session_command_agent(struct node *n, struct agent *a, uint64_t sid, enum agent_
 		    sizeof(CONTROL_FORCE_RECONNECT_MSG) - 1) == -1)
 			return 1707;
 		n->stats.reconnects_sent++;
+		jobseen_add(&s->jobs, job);
 		return 0;
 	}
 	if (s->version[0] == '\0')
@@ -816,6 +825,7 @@ session_command_agent(struct node *n, struct agent *a, uint64_t sid, enum agent_
 		return 1707;
 	n->stats.restarts_sent++;
 	s->restarts_sent++;
+	jobseen_add(&s->jobs, job);
 	return 0;
 }
 

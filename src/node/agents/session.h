@@ -6,6 +6,7 @@
 #include <stdint.h>
 #include <time.h>
 
+#include "node/agents/jobseen.h"
 #include "node/core/node.h"
 #include "proto/crec.h"
 
@@ -35,6 +36,7 @@ struct session {
 	time_t partial_since;         /* an incomplete frame waits since then, or 0 */
 	unsigned int tx_global, tx_local;
 	unsigned int restarts_sent;
+	struct jobseen jobs;          /* jobs whose command was written here */
 	int started;                  /* startup or keepalive seen */
 	int proc_seen;                /* this session said "Agent started" */
 	int shutdown;                 /* agent said "agent shutdown" */
@@ -54,13 +56,16 @@ enum agent_cmd {
 };
 
 /*
- * session_command_agent: delivers cmd to the agent's live session.  A restart
- * is encoded for the version the session learned; a reconnect is the same for
- * every version, as in Wazuh.  0 on success, else the Wazuh / Vigil error
- * code for the failure (1707 not active / no session,
- * VIGIL_ERR_VERSION_UNKNOWN when a restart's version is not known yet).
+ * session_command_agent: delivers cmd of job (0 = none) to the agent's live
+ * session sid.  A restart is encoded for the version the session learned; a
+ * reconnect is the same for every version, as in Wazuh.  A job's command is
+ * written on a session once: sent again, it is answered 0 and not written
+ * (jobseen.h).  0 on success, else the Wazuh / Vigil error code for the
+ * failure (1707 not active / no session, VIGIL_ERR_SESSION_MOVED not that
+ * session, VIGIL_ERR_VERSION_UNKNOWN when a restart's version is not known yet).
  */
-int session_command_agent(struct node *n, struct agent *a, uint64_t sid, enum agent_cmd cmd);
+int session_command_agent(struct node *n, struct agent *a, uint64_t sid, enum agent_cmd cmd,
+    uint64_t job);
 /* session_drop_agent: closes the agent's session, if any (agent removed). */
 void session_drop_agent(struct node *n, struct agent *a, const char *reason);
 /* session_fence: closes the agent's session without touching its record (a newer one exists). */

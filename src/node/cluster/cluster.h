@@ -42,13 +42,16 @@ void cluster_group_changed(struct node *n, const struct group *gr);
 void cluster_group_removed(struct node *n, const char *name);
 
 /*
- * cluster_agent_command: routes cmd (restart or reconnect) to the node holding
- * the agent's current session (the ledger's).  Returns 0 when delivered locally, a
- * Wazuh/Vigil error code when it failed at once, or -1 when it was queued for
- * a worker: done(arg, id, code) is then called exactly once, with the
- * worker's answer or a timeout.  One arg submits one kind of command.
+ * cluster_agent_command: routes cmd (restart or reconnect) of job to the node
+ * holding the agent's current session (the ledger's).  That node writes a
+ * job's command on a session once: sent again (after an answer that could not
+ * say whether it was written), it answers 0 without writing it.  Returns 0
+ * when delivered locally, a Wazuh/Vigil error code when it failed at once, or
+ * -1 when it was queued for a worker: done(arg, id, code) is then called
+ * exactly once, with the worker's answer or a timeout (VIGIL_ERR_NODE_UNREACHABLE).
+ * One arg submits one kind of command of one job.
  */
-int cluster_agent_command(struct node *n, struct agent *a, enum agent_cmd cmd,
+int cluster_agent_command(struct node *n, struct agent *a, enum agent_cmd cmd, uint64_t job,
     void (*done)(void *, unsigned int, int), void *arg);
 /*
  * cluster_command_flush: sends the batches cluster_agent_command filled for

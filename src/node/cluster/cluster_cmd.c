@@ -55,9 +55,11 @@ clu_cmd_finish(struct cluster *c, struct pending_cmd *pc, int code)
 }
 
 /*
- * cmd_send: the RESTART frame of a batch: {"req", "agents": [[id, kg, kl], ...]},
- * plus "cmd": "reconnect" for a reconnect (no "cmd" means restart, which is
- * what a proto 2 worker that predates the field does).
+ * cmd_send: the RESTART frame of a batch: {"req", "job", "agents": [[id, sid], ...],
+ * "cmd"}: "cmd" is "restart" or "reconnect" (no "cmd" means restart, which is
+ * what a proto 2 worker that predates the field does); "job" lets the worker
+ * write a job's command on a session once (a worker that predates it ignores
+ * it and writes every command it is sent).
  */
 static void
 cmd_send(struct cluster *c, struct pending_cmd *pc)
@@ -73,15 +75,15 @@ cmd_send(struct cluster *c, struct pending_cmd *pc)
 		clu_cmd_finish(c, pc, VIGIL_ERR_NODE_UNREACHABLE);
 		return;
 	}
-	body = crec_command_encode(pc->req, pc->cmd == AGENT_CMD_RECONNECT ? CREC_CMD_RECONNECT :
-	    CREC_CMD_RESTART, pc->a, pc->n);
+	body = crec_command_encode(pc->req, pc->job, pc->cmd == AGENT_CMD_RECONNECT ?
+	    CREC_CMD_RECONNECT : CREC_CMD_RESTART, pc->a, pc->n);
 	if (body == NULL)
 		return;   /* out of memory: the deadline answers for it */
 	clu_send(p, CMSG_RESTART, body);
 }
 
 int
-cluster_agent_command(struct node *n, struct agent *a, enum agent_cmd cmd,
+cluster_agent_command(struct node *n, struct agent *a, enum agent_cmd cmd, uint64_t job,
     void (*done)(void *, unsigned int, int), void *arg)
 {
 	struct cluster *c = n->cluster;
@@ -93,13 +95,14 @@ cluster_agent_command(struct node *n, struct agent *a, enum agent_cmd cmd,
 	if (a->led.cur.sid == 0 || !a->led.cur_live)
 		return 1707;
 	if (a->led.cur.node == LEDGER_SELF)
-		return session_command_agent(n, a, a->led.cur.sid, cmd);
+		return session_command_agent(n, a, a->led.cur.sid, cmd, job);
 	if (c == NULL || (k = clu_known_by_idx(c, a->led.cur.node)) == NULL ||
 	    (p = clu_peer_by_name(c, k->name)) == NULL)
 		return VIGIL_ERR_NODE_UNREACHABLE;
 	/* the open batch for this request and worker is near the tail */
 	TAILQ_FOREACH_REVERSE(pc, &c->cmds, cmd_list, entry)
-		if (!pc->sent && pc->arg == arg && pc->cmd == cmd && strcmp(pc->peer, p->name) == 0)
+		if (!pc->sent && pc->arg == arg && pc->cmd == cmd && pc->job == job &&
+		    strcmp(pc->peer, p->name) == 0)
 			break;
 	if (pc == NULL) {
 		if ((pc = calloc(1, sizeof(*pc))) == NULL)
@@ -110,6 +113,7 @@ cluster_agent_command(struct node *n, struct agent *a, enum agent_cmd cmd,
 		pc->done = done;
 		pc->arg = arg;
 		pc->cmd = cmd;
+		pc->job = job;
 		TAILQ_INSERT_TAIL(&c->cmds, pc, entry);
 	}
 	if (pc->n == pc->cap) {
@@ -164,8 +168,9 @@ cluster_cancel(struct node *n, void *arg)
 /*
  * clu_worker_command: the master asks this node to restart or reconnect
  * agents in the sessions it names.  A session this node no longer holds is
- * 1791 (the agent moved); a "cmd" this node does not know is answered 1000
- * for every agent: nothing is done in its place.
+ * 1791 (the agent moved); a session that has the job's command already is 0,
+ * and it is not written again; a "cmd" this node does not know is answered
+ * 1000 for every agent: nothing is done in its place.
  */
 void
 clu_worker_command(struct node *n, struct peer *p, json_t *body)
@@ -195,11 +200,12 @@ clu_worker_command(struct node *n, struct peer *p, json_t *body)
 			code = VIGIL_ERR_SESSION_MOVED;
 		else
 			code = session_command_agent(n, a, cmd.agents[i].sid,
-			    cmd.cmd == CREC_CMD_RECONNECT ? AGENT_CMD_RECONNECT : AGENT_CMD_RESTART);
+			    cmd.cmd == CREC_CMD_RECONNECT ? AGENT_CMD_RECONNECT : AGENT_CMD_RESTART,
+			    cmd.job);
 		res.codes[res.ncodes++] = code;
 	}
-	log_info("cluster: command batch %llu for %zu agents carried out", (unsigned long long)cmd.req,
-	    cmd.n);
+	log_info("cluster: command batch %llu (job %llu) for %zu agents carried out",
+	    (unsigned long long)cmd.req, (unsigned long long)cmd.job, cmd.n);
 	clu_send(p, CMSG_RESULT, cbody_result_encode(&res));
 	cbody_result_free(&res);
 	crec_command_free(&cmd);

@@ -85,6 +85,7 @@ struct pending_cmd {
 	void (*done)(void *, unsigned int, int);
 	void *arg;
 	enum agent_cmd cmd;
+	uint64_t job;                       /* the job it belongs to (0: none) */
 	size_t n, cap;
 	struct crec_target *a;              /* grows as agents are added */
 };

@@ -94,6 +94,7 @@ struct node_stats {
 	uint64_t enroll_failures;
 	uint64_t restarts_sent;
 	uint64_t reconnects_sent;
+	uint64_t commands_repeated;  /* a job's command sent again to a session that has it: not written */
 	uint64_t api_requests;
 	uint64_t logins_refused;     /* 429: over a login limit, or the checks' queue full */
 	uint64_t logins_checking;    /* gauge: logins whose password is being checked now */

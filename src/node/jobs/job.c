@@ -173,11 +173,23 @@ sent_add(struct job *j, uint32_t id, int node, uint64_t sid)
 	return 0;
 }
 
+/* latest: (node, sid) is the session of agent a's latest send. */
+static int
+latest(const struct job_agent *a, int node, uint64_t sid)
+{
+	return a->sid != 0 && a->node == node && a->sid == sid;
+}
+
+/*
+ * sent_before: agent a's command may not go to (node, sid): the job sent it
+ * there, and the answer did not leave the write in doubt.  The latest session
+ * answered JOB_CODE_UNREACHABLE may be sent to again (job.h, "Exactly once").
+ */
 static int
 sent_before(const struct job *j, const struct job_agent *a, int node, uint64_t sid)
 {
-	if (a->sid != 0 && a->node == node && a->sid == sid)
-		return 1;
+	if (latest(a, node, sid))
+		return a->code != JOB_CODE_UNREACHABLE;
 	return a->sends > 1 && sent_has(j, a->id, node, sid);
 }
 
@@ -401,7 +413,7 @@ expire(struct job *j, int64_t now)
 static int
 same_session(const struct job_agent *a, const struct job_view *v)
 {
-	return a->sid != 0 && a->node == v->node && a->sid == v->sid;
+	return latest(a, v->node, v->sid);
 }
 
 /*
@@ -434,7 +446,7 @@ judge(struct job *j, struct job_agent *a, const struct job_view *v, int64_t now)
 		return;
 	}
 	/* the agent has gone on to another session, without proof: the command
-	 * follows it there (its session is never sent to twice: job_tick) */
+	 * follows it there (a session written to is never sent to again: job_tick) */
 	if (a->state == JOB_DELIVERED && v->sid != 0 && !same_session(a, v) && v->live &&
 	    v->active)
 		job_set(j, a, j->h.cancelled ? JOB_CANCELLED : JOB_PENDING, 0, now);
@@ -473,6 +485,7 @@ job_tick(struct job *j, int64_t now_ms, job_view_fn view, void *arg, struct job_
 	for (i = j->lo; i < j->n && got < cap; i++) {
 		struct job_agent *a = &j->a[i];
 		struct job_view v;
+		int again;
 
 		if (j->h.max_in_flight != 0 && j->inflight >= j->h.max_in_flight)
 			break;
@@ -483,15 +496,17 @@ job_tick(struct job *j, int64_t now_ms, job_view_fn view, void *arg, struct job_
 		memset(&v, 0, sizeof(v));
 		view(arg, a->id, &v);
 		judge(j, a, &v, now_ms);
-		if (a->state != JOB_PENDING || !v.live || !v.active || v.sid == 0)
+		if (a->state != JOB_PENDING || !v.live || !v.active || v.sid == 0 || v.node_down)
 			continue;
 		if (sent_before(j, a, v.node, v.sid))
 			continue;
-		if (a->sid != 0 && sent_add(j, a->id, a->node, a->sid) == -1)
+		again = latest(a, v.node, v.sid);
+		if (!again && a->sid != 0 && sent_add(j, a->id, a->node, a->sid) == -1)
 			break;              /* no memory: it waits for a later tick */
 		a->node = v.node;
 		a->sid = v.sid;
-		a->sent_ms = now_ms;
+		if (!again)             /* again: the first send may be the one written */
+			a->sent_ms = now_ms;
 		a->sends++;
 		job_set(j, a, JOB_PENDING, 1, now_ms);
 		if (j->h.rate != 0)

@@ -16,15 +16,18 @@
  *      |  unreachable,    |                                   | agent is active, without
  *      +--1707, ... ------+                                   | proof: redeliver there
  *      +------------------------------------------------------+
+ *   (after "unreachable", the same session may be sent to again; see "Exactly once")
  *   any of these --proof--> COMPLETED     --agent removed (1701)--> FAILED
  *   PENDING, DELIVERED --expires_ms--> EXPIRED     PENDING --cancel--> CANCELLED
  *
  * Proof.  For a restart: the agent's current session is another one than the
  * session the command was last sent to, and its process started (the node saw
  * Wazuh's "Agent started" event on it, proc_start_ms) at or after the time of
- * that send.  Any process start after the send counts, whoever caused it: it
- * is a restarted process.  For a reconnect: the agent's current session is
- * another one than the session the command was last sent to, and it is live.
+ * the first send to that session (a send again after JOB_CODE_UNREACHABLE
+ * keeps that time: the first one may be the one that was written).  Any
+ * process start after the send counts, whoever caused it: it is a restarted
+ * process.  For a reconnect: the agent's current session is another one than
+ * the session the command was last sent to, and it is live.
  * A proof counts in any state that is not final, also while the node's answer
  * for the send is still due (the proof may arrive first) and while the agent
  * is PENDING again after a send that may or may not have been written
@@ -34,20 +37,37 @@
  * then redelivered to, or expire); the caller keeps the clocks in step or
  * corrects proc_start_ms by the node's known offset.
  *
- * Exactly once.  The command goes only to an active current session, and
- * never twice to one session (node, sid) for one agent: every session a job
- * sent to is remembered (the latest in the agent's row, earlier ones in the
- * job's list of struct job_sent).  An answer for a send that is not the
- * agent's latest, or that came already, or for a final agent, is ignored.
- * The caller answers every send exactly once: 0 when written, the node's
- * error code otherwise, and VIGIL_ERR_NODE_UNREACHABLE (or any code but 0 and
- * 1701) for the sends of a node it lost.  An agent whose answer never comes
- * stays in flight until it is proven, removed or expired.
+ * Exactly once.  The command goes only to an active current session whose
+ * node is in reach (the view's node_down is 0), and is written on one session
+ * (node, sid) at most once: every session a job sent to is remembered (the
+ * latest in the agent's row, earlier ones in the job's list of struct
+ * job_sent) and is not sent to again, with one exception.  The answer
+ * JOB_CODE_UNREACHABLE (VIGIL_ERR_NODE_UNREACHABLE: the node's answer timed
+ * out, or its link died) cannot say whether the command was written; a session
+ * never written to would then wait, with the agent on it, until the job
+ * expires.  So after that answer the agent's latest session may be sent to
+ * again, as often as that answer comes: the node holding a session writes a
+ * job's command on it once and answers a repeat 0 without writing it
+ * (jobseen.h; the caller sends the job's id with every command).  After 0
+ * (written), 1791 (moved) or any other answer, never again.  An earlier
+ * session is never sent to again, whatever its answer was.  An answer that
+ * names another session than the agent's latest send, or comes when none is
+ * due, or for a final agent, is ignored.  The caller answers every send
+ * exactly once (so an answer naming the latest session while one is due is
+ * that of the latest send, also when the session was sent to before): 0 when
+ * written, the node's error code otherwise, and VIGIL_ERR_NODE_UNREACHABLE
+ * (or any code but 0 and 1701) for the sends of a node it lost.  An agent
+ * whose answer never comes stays in flight until it is proven, removed or
+ * expired.
  *
  * Choices where the design was silent:
- * - sent_ms is the time of the latest send and is kept after the answer; "in
- *   flight" is a separate field (wait): a PENDING agent with wait = 1, or a
- *   DELIVERED one.  max_in_flight counts both.
+ * - sent_ms is the time of the first send to the latest session and is kept
+ *   after the answer; "in flight" is a separate field (wait): a PENDING agent
+ *   with wait = 1, or a DELIVERED one.  max_in_flight counts both.  sends
+ *   counts every send, those to the same session again too.
+ * - A session whose node is out of reach (node_down) is not sent to, not even
+ *   after JOB_CODE_UNREACHABLE: the answer would be that code again at once.
+ *   The agent waits for the node to be back or for its next session.
  * - Any answer but 0 and 1701 (1791 moved, 1792 unreachable, 1707, 1790 version
  *   unknown, ...) puts the agent back to PENDING for its next session; the
  *   code is kept in the row (the latest send's error) until it is delivered.
@@ -78,6 +98,7 @@
 
 #define JOB_EXPIRES_DEFAULT_MS (15 * 60 * 1000)
 #define JOB_CODE_GONE 1701          /* the agent does not exist (Wazuh 1701) */
+#define JOB_CODE_UNREACHABLE 1792   /* the node did not answer: written or not (Vigil 1792) */
 #define JOB_FORMAT_VERSION 1        /* of struct job_head / job_agent / job_sent */
 
 enum job_kind {
@@ -106,7 +127,7 @@ struct job_agent {
 	int wait;                   /* the node's answer to the latest send is due */
 	int node;                   /* the session of the latest send: node index (LEDGER_SELF...) */
 	uint64_t sid;               /* ... and session id; 0 = never sent */
-	int64_t sent_ms;            /* time of the latest send; 0 = never sent */
+	int64_t sent_ms;            /* time of the first send to that session; 0 = never sent */
 	uint32_t sends;             /* how many times sent */
 	int code;                   /* FAILED: why; PENDING: the latest send's error; else 0 */
 	int64_t t_pending;          /* = the job's created_ms */
@@ -137,7 +158,9 @@ struct job_head {
  * The caller's view of one agent, as the master knows it now: it exists; its
  * current session (node, sid; sid 0 = none) is open (live) and its status is
  * active (its startup was followed by a keepalive); proc_start_ms: when that
- * session's node saw the agent's "Agent started" event (0 = not seen).
+ * session's node saw the agent's "Agent started" event (0 = not seen);
+ * node_down: that node cannot be sent to now (its link to the master is
+ * down), so nothing is sent to the session until it is back.
  */
 struct job_view {
 	int exists;
@@ -146,6 +169,7 @@ struct job_view {
 	int node;
 	uint64_t sid;
 	int64_t proc_start_ms;
+	int node_down;
 };
 
 /* job_view_fn: fills *v with the view of agent id. */
@@ -175,10 +199,11 @@ int job_add(struct job *j, const uint32_t *ids, size_t n);
 
 /*
  * job_tick: expires what is due, then picks PENDING agents not in flight whose
- * view is live and active on a session the job has not sent to for that
- * agent, in id order, within max_in_flight and the rate's tokens, up to cap;
- * marks them in flight and writes them to out.  Returns how many.  Sends
- * nothing once the job is cancelled or expired.
+ * view is live and active on a session in reach that the job has not sent to
+ * for that agent (or whose latest send there was answered
+ * JOB_CODE_UNREACHABLE), in id order, within max_in_flight and the rate's
+ * tokens, up to cap; marks them in flight and writes them to out.  Returns
+ * how many.  Sends nothing once the job is cancelled or expired.
  */
 size_t job_tick(struct job *j, int64_t now_ms, job_view_fn view, void *arg,
     struct job_send *out, size_t cap);
@@ -191,10 +216,12 @@ size_t job_tick(struct job *j, int64_t now_ms, job_view_fn view, void *arg,
 /*
  * job_sent_result: the node's answer for the send of the command to agent id
  * on (node, sid): 0 written on that session (DELIVERED), JOB_CODE_GONE (FAILED),
- * any other code: not delivered (PENDING, for the agent's next session).  v:
- * the agent's view now, or NULL; given, the answer is followed by
- * job_observe's judgement.  JOB_IGNORED for an answer that is not for the
- * agent's latest send, or came already, or for a final agent.
+ * JOB_CODE_UNREACHABLE: maybe written (PENDING, for that session again or the
+ * agent's next), any other code: not delivered (PENDING, for the agent's next
+ * session).  v: the agent's view now, or NULL; given, the answer is followed
+ * by job_observe's judgement.  JOB_IGNORED for an answer that names another
+ * session than the agent's latest send, or when no answer is due, or for a
+ * final agent.
  */
 int job_sent_result(struct job *j, uint32_t id, int node, uint64_t sid, int code,
     const struct job_view *v, int64_t now_ms);
@@ -235,7 +262,8 @@ const struct job_sent *job_sent_old(const struct job *j, size_t *n);
  * job_sent_old gave them, e.g. after a master restart).  Answers due to the
  * master that wrote them never come: wait is cleared (the agent is PENDING
  * for its next session; the session it was sent to is still never sent to
- * again).  The job counts as started.  NULL when the rows are not valid
+ * again, unless the row's code says that an earlier send there was answered
+ * JOB_CODE_UNREACHABLE).  The job counts as started.  NULL when the rows are not valid
  * (version, kind, states, ids not strictly increasing) or on allocation failure.
  */
 struct job *job_restore(const struct job_head *h, const struct job_agent *rows, size_t n,

@@ -85,8 +85,16 @@ jr_view(void *arg, uint32_t id, struct job_view *v)
 	    wall_ms() - a->active_since_ms >= n->cfg.restart_settle_ms;
 	v->node = a->led.cur.node;
 	v->sid = a->led.cur.sid;
+<<<<<<< HEAD
 	v->proc_start_ms = a->st.proc_start_ms > a->proc_start_seen_ms ? a->st.proc_start_ms :
 	    a->proc_start_seen_ms;
+=======
+	v->proc_start_ms = a->st.proc_start_ms;
+	/* a worker whose link is down (within --node-grace its agents still look
+	 * active): a send would only be answered 1792 at once, tick after tick */
+	v->node_down = a->led.cur.node != LEDGER_SELF &&
+	    !cluster_node_up(n, (uint16_t)a->led.cur.node);
+>>>>>>> redo
 }
 
 static struct jr_job *
@@ -236,7 +244,7 @@ jr_send(struct jobrun *jr, struct jr_job *x, const struct job_send *s, size_t ns
 			rc = VIGIL_ERR_SESSION_MOVED;   /* not that session any more: not sent */
 		else if (rd == NULL)
 			rc = 1000;
-		else if ((rc = cluster_agent_command(n, a, cmd, jr_answer, rd)) == -1) {
+		else if ((rc = cluster_agent_command(n, a, cmd, x->row.id, jr_answer, rd)) == -1) {
 			rd->left++;
 			continue;
 		}
