@@ -85,16 +85,12 @@ jr_view(void *arg, uint32_t id, struct job_view *v)
 	    wall_ms() - a->active_since_ms >= n->cfg.restart_settle_ms;
 	v->node = a->led.cur.node;
 	v->sid = a->led.cur.sid;
-<<<<<<< HEAD
 	v->proc_start_ms = a->st.proc_start_ms > a->proc_start_seen_ms ? a->st.proc_start_ms :
 	    a->proc_start_seen_ms;
-=======
-	v->proc_start_ms = a->st.proc_start_ms;
 	/* a worker whose link is down (within --node-grace its agents still look
 	 * active): a send would only be answered 1792 at once, tick after tick */
 	v->node_down = a->led.cur.node != LEDGER_SELF &&
 	    !cluster_node_up(n, (uint16_t)a->led.cur.node);
->>>>>>> redo
 }
 
 static struct jr_job *
