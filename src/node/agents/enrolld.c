@@ -293,7 +293,7 @@ enroll_rate_check(struct node *n, const char *src, const char *peer, struct enro
 
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	now_ms = (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
-	if (!srclimit_rate_take(n->enroll_rate, src, now_ms))
+	if (n->enroll_rate != NULL && !srclimit_rate_take(n->enroll_rate, src, now_ms))
 		why = ENROLL_ERR_RATE_SOURCE;
 	else if (!srclimit_bucket_take(&n->enroll_total, (unsigned int)n->cfg.enroll_total_per_minute,
 	    (unsigned int)n->cfg.enroll_total_burst, now_ms))
