@@ -58,6 +58,11 @@ def test_repeated_list_parameter_restarts_both(lab):
     body = r.json()
     assert sorted(body["data"]["affected_items"]) == ["001", "002"], body
     assert body["data"]["failed_items"] == []
+    # the restart is a job: wait until both proved it, then until both are active again (a
+    # later test of this module counts them active)
+    jid = r.headers["X-Vigil-Job"]
+    vigil.wait_for(lambda: lab.api("GET", "/jobs/" + jid).json()["data"]["affected_items"][0]
+                   ["status"] == "done", 60, 0.1, "001 and 002 restarted")
     vigil.wait_for(lambda: vigil.n_active(lab) == 4, 60, what="001 and 002 back after the restart")
     assert ids(lab.api("GET", "/agents", params=[("agents_list", "001"), ("agents_list", "003"),
                                                   ("agents_list", "004,005")])) == \
