@@ -16,6 +16,15 @@
 #include "lib/log.h"
 #include "proto/control.h"
 
+int64_t
+node_wall_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
 time_t
 node_now(struct node *n)
 {

@@ -248,6 +248,8 @@ int node_version_allowed(const struct node *n, const char *v);
 
 /* node_now: the cached loop time (seconds). */
 time_t node_now(struct node *n);
+/* node_wall_ms: the wall clock in ms (restart jobs compare it with other nodes' stamps). */
+int64_t node_wall_ms(void);
 /* node_schedule_flush: arranges a registry flush within flush_interval_ms. */
 void node_schedule_flush(struct node *n);
 

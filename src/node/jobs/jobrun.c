@@ -11,7 +11,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/queue.h>
-#include <time.h>
 
 #include <event2/event.h>
 
@@ -54,15 +53,6 @@ struct jr_round {
 	struct job_send s[];
 };
 
-static int64_t
-wall_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_REALTIME, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 static void
 jr_view(void *arg, uint32_t id, struct job_view *v)
 {
@@ -82,7 +72,7 @@ jr_view(void *arg, uint32_t id, struct job_view *v)
 	 */
 	v->active = a->st.status == AGENT_ACTIVE && a->active_since_ms != 0 &&
 	    a->active_node == a->led.cur.node && a->active_sid == a->led.cur.sid &&
-	    wall_ms() - a->active_since_ms >= n->cfg.restart_settle_ms;
+	    node_wall_ms() - a->active_since_ms >= n->cfg.restart_settle_ms;
 	v->node = a->led.cur.node;
 	v->sid = a->led.cur.sid;
 	v->proc_start_ms = a->st.proc_start_ms > a->proc_start_seen_ms ? a->st.proc_start_ms :
@@ -200,7 +190,8 @@ jr_answer(void *arg, unsigned int id, int code)
 	}
 	if (x != NULL && lo < rd->n && rd->s[lo].id == id) {
 		jr_view(jr->node, id, &v);
-		(void)job_sent_result(x->job, id, rd->s[lo].node, rd->s[lo].sid, code, &v, wall_ms());
+		(void)job_sent_result(x->job, id, rd->s[lo].node, rd->s[lo].sid, code, &v,
+		    node_wall_ms());
 		jr_arm(jr, 0);
 	}
 	if (--rd->left == 0) {
@@ -245,7 +236,8 @@ jr_send(struct jobrun *jr, struct jr_job *x, const struct job_send *s, size_t ns
 			continue;
 		}
 		jr_view(n, s[i].id, &v);
-		(void)job_sent_result(x->job, s[i].id, s[i].node, s[i].sid, rc, &v, wall_ms());
+		(void)job_sent_result(x->job, s[i].id, s[i].node, s[i].sid, rc, &v,
+		    node_wall_ms());
 	}
 	if (rd != NULL) {
 		cluster_command_flush(n, rd);
@@ -332,7 +324,7 @@ jr_tick(evutil_socket_t fd, short what, void *arg)
 {
 	struct jobrun *jr = arg;
 	struct jr_job *x;
-	int64_t now = wall_ms();
+	int64_t now = node_wall_ms();
 
 	(void)fd;
 	(void)what;
@@ -379,7 +371,7 @@ jr_agent_state(struct node *n, struct agent *a)
 			jr_view(n, a->id, &v);
 			seen = 1;
 		}
-		(void)job_observe(x->job, a->id, &v, wall_ms());
+		(void)job_observe(x->job, a->id, &v, node_wall_ms());
 	}
 	if (seen)
 		jr_arm(jr, 0);
@@ -435,7 +427,7 @@ jobrun_create(struct node *n, const struct jobrun_params *p, const uint32_t *ids
 {
 	struct jobrun *jr = n->jobs;
 	struct jr_job *x = NULL;
-	int64_t now = wall_ms();
+	int64_t now = node_wall_ms();
 	uint32_t *set = NULL;
 	size_t i, nset = 0;
 
@@ -706,7 +698,7 @@ jobrun_cancel(struct node *n, uint64_t id)
 {
 	struct jobrun *jr = n->jobs;
 	struct jr_job *x;
-	int64_t now = wall_ms();
+	int64_t now = node_wall_ms();
 
 	if (jr == NULL || (x = jr_by_id(jr, id)) == NULL || !x->running || x->row.cancelled_ms != 0)
 		return 0;

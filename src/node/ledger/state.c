@@ -60,16 +60,6 @@ log_refused(struct node *n, const struct agent *a, struct ledger_sess s, const c
 }
 
 /* row_apply: st becomes the registry row's state, as reported through node. */
-/* wall_ms: the wall clock in ms (restart jobs compare it with the nodes' stamps). */
-static int64_t
-wall_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_REALTIME, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 static void
 row_apply(struct node *n, struct agent *a, uint16_t node, const struct crec_state *st)
 {
@@ -79,7 +69,7 @@ row_apply(struct node *n, struct agent *a, uint16_t node, const struct crec_stat
 		a->active_since_ms = 0;
 	else if (a->active_since_ms == 0 || a->active_node != a->led.cur.node ||
 	    a->active_sid != a->led.cur.sid) {
-		a->active_since_ms = wall_ms();
+		a->active_since_ms = node_wall_ms();
 		a->active_node = a->led.cur.node;
 		a->active_sid = a->led.cur.sid;
 	}
