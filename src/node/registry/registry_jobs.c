@@ -282,33 +282,28 @@ registry_job_load(struct registry *r, const struct registry_job_cb *cb)
 int
 registry_job_delete(struct registry *r, uint64_t job)
 {
+	static const char *const sql[] = {
+		"DELETE FROM job_agent WHERE job_id = ?1",
+		"DELETE FROM job_sent WHERE job_id = ?1",
+		"DELETE FROM job WHERE id = ?1",     /* last: its changes say whether it was there */
+	};
 	sqlite3 *db = jobs_db(r);
-	sqlite3_stmt *st = NULL;
-	int ok = 0, found = 0;
+	sqlite3_stmt *st;
+	size_t i;
+	int ok = 1, found = 0;
 
 	if (jobs_exec(db, "BEGIN IMMEDIATE") == -1)
 		return -1;
-	if ((st = jobs_prepare(db, "DELETE FROM job_agent WHERE job_id = ?1")) == NULL)
-		goto out;
-	sqlite3_bind_int64(st, 1, (sqlite3_int64)job);
-	if (jobs_step(db, st) == -1)
-		goto out;
-	sqlite3_finalize(st);
-	if ((st = jobs_prepare(db, "DELETE FROM job_sent WHERE job_id = ?1")) == NULL)
-		goto out;
-	sqlite3_bind_int64(st, 1, (sqlite3_int64)job);
-	if (jobs_step(db, st) == -1)
-		goto out;
-	sqlite3_finalize(st);
-	if ((st = jobs_prepare(db, "DELETE FROM job WHERE id = ?1")) == NULL)
-		goto out;
-	sqlite3_bind_int64(st, 1, (sqlite3_int64)job);
-	if (jobs_step(db, st) == -1)
-		goto out;
-	found = sqlite3_changes(db) > 0;
-	ok = 1;
-out:
-	sqlite3_finalize(st);
+	for (i = 0; ok && i < sizeof(sql) / sizeof(sql[0]); i++) {
+		if ((st = jobs_prepare(db, sql[i])) == NULL) {
+			ok = 0;
+			break;
+		}
+		sqlite3_bind_int64(st, 1, (sqlite3_int64)job);
+		ok = jobs_step(db, st) == 0;
+		found = ok && sqlite3_changes(db) > 0;
+		sqlite3_finalize(st);
+	}
 	if (jobs_end(db, ok) == -1)
 		return -1;
 	return found;
