@@ -719,6 +719,10 @@ def test_cluster_commands_and_node_restart(tmp_path, procs, key):  # noqa: F811
     assert "PUT /agents/group/nosuchgroup/restart: HTTP 404" in p.stderr
     assert p.stdout == ""
     # A real group with one agent of each node: only those two restart, and come back.
+    # A job completes on the restarted process's first session, which is pending until
+    # its first keepalive: wait for the agents to be active again before picking.
+    vigil.wait_for(lambda: len(on_node(master, "worker1")) == 3 and
+                   len(on_node(master, "master-node")) == 2, 30, 0.2, "agents active again")
     members = [sorted(on_node(master, "worker1"))[0], sorted(on_node(master, "master-node"))[0]]
     assert master.api("POST", "/groups", json={"group_id": "web"}).status_code == 200
     r = master.api("PUT", "/agents/group", params={"group_id": "web",
