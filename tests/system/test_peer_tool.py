@@ -5,6 +5,8 @@ import json
 import os
 import socket
 import ssl
+import threading
+import time
 
 import pytest
 
@@ -173,3 +175,50 @@ def test_a_bad_enrollment_line_is_answered_by_the_worker_and_never_forwarded(
     r = master.api("GET", "/cluster/nodes")
     assert sorted(i["name"] for i in r.json()["data"]["affected_items"]) == [
         "master-node", "worker1"], r.text
+
+
+def test_a_restart_answered_with_too_few_codes_is_not_resent_every_tick(tmp_path, procs, key):
+    """A buggy worker holds agent 001's session and answers its restart with no code at all.
+    The agent was not delivered (1000: the worker did not say), and the job does not send to
+    that session again tick after tick, as it would for 1792 (maybe written): it waits for
+    the agent's next session."""
+    master = start_master(tmp_path, procs, key, args=["--restart-settle-ms", "0"])
+    r = master.api("POST", "/agents", json={"name": "web-01", "ip": "any"})
+    assert r.status_code == 200, r.text
+    aid = r.json()["data"]["id"]
+    rec = {"id": int(aid), "sid": 7, "kf": [1, 0], "kr": [1, 5], "nrx": 5, "sseq": 1,
+           "live": True, "t": 0, "status": 2, "status_code": 0,
+           "last_keepalive": int(time.time()), "disconnection_time": 0, "manager": "peer1",
+           "proc_start_ms": 0, "version": "Wazuh v4.12.0", "os_uname": "Linux",
+           "os_name": "Debian GNU/Linux", "os_version": "12", "os_major": "12",
+           "os_minor": "", "os_build": "", "os_codename": "bookworm", "os_platform": "debian",
+           "os_arch": "x86_64", "config_sum": "", "merged_sum": "", "agent_ip": "127.0.0.1",
+           "labels": ""}
+    done = {}
+    t = threading.Thread(target=lambda: done.update(r=vigil.peer(
+        master, key, "peer1", wait_ms=10000, answer_restart="[]",
+        sends=[("updates", json.dumps({"seq": 1, "records": [rec]}))])))
+    t.start()
+    try:
+        vigil.wait_for(lambda: (lambda a: a.get("node_name") == "peer1" and
+                                a["status"] == "active")(master.agents()[aid]),
+                       20, 0.1, "agent 001 active on the scripted worker")
+        r = master.api("PUT", "/agents/restart", params={"agents_list": aid})
+        assert r.status_code == 200, r.text
+        jid = r.headers["X-Vigil-Job"]
+
+        def first_answer():
+            j = master.api("GET", "/jobs/%s" % jid).json()["data"]["affected_items"][0]
+            a = j["agents"]["affected_items"][0]
+            return a["code"] is not None and a
+        a = vigil.wait_for(first_answer, 20, 0.1, "the worker's answer applied")
+        assert a["state"] == "pending" and a["code"] == 1000, a
+    finally:
+        t.join(30)
+    r = done["r"]
+    assert r.returncode == 0, r.stderr
+    restarts = [line for line in r.stdout.splitlines() if line.startswith("restart ")]
+    assert len(restarts) == 1, r.stdout
+    j = master.api("GET", "/jobs/%s" % jid).json()["data"]["affected_items"][0]
+    assert j["agents"]["affected_items"][0]["sends"] == 1, j
+    assert "gave 0 codes for a batch of 1" in master.output()

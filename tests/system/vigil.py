@@ -474,9 +474,10 @@ class Agent(Proc):
         return rc
 
 
-def peer(node, keyfile, name="peer1", sends=(), wait_ms=1000, proto=None):
+def peer(node, keyfile, name="peer1", sends=(), wait_ms=1000, proto=None, answer_restart=None):
     """Runs tests/tools/vigil-peer (a scripted cluster worker) against node's cluster port.
-    sends: (type, body text) pairs, sent verbatim.  Returns the CompletedProcess (text);
+    sends: (type, body text) pairs, sent verbatim; answer_restart: the codes (JSON array
+    text) it answers every restart frame with.  Returns the CompletedProcess (text);
     its stdout has one line per frame received.  Bounded like the tool: its 10 s
     handshake budget plus wait_ms, with a margin."""
     argv = [os.path.join(BUILD, "tests", "tools", "vigil-peer"),
@@ -484,6 +485,8 @@ def peer(node, keyfile, name="peer1", sends=(), wait_ms=1000, proto=None):
             "--name", name, "--wait-ms", str(wait_ms)]
     if proto is not None:
         argv += ["--proto", str(proto)]
+    if answer_restart is not None:
+        argv += ["--answer-restart", answer_restart]
     for ftype, body in sends:
         argv += ["--send", str(ftype), body]
     r = subprocess.run(argv, capture_output=True, text=True, errors="replace",

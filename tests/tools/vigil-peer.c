@@ -1,12 +1,14 @@
 /* vigil-peer.c — a real cluster peer for system tests, to play a hostile or buggy worker.
  *
  *   vigil-peer --master HOST:PORT --cluster-key FILE --name NODE [--proto N]
- *       [--wait-ms MS] [--send TYPE JSON]...
+ *       [--wait-ms MS] [--answer-restart CODES] [--send TYPE JSON]...
  *
  * It joins like a vigild worker (TLS 1.3 PSK, identity NODE, then hello), sends
  * each --send frame in order, with the body verbatim so that malformed bodies
  * reach the master, and prints every frame it receives as "<type> <json>", one
- * line each.  It answers ping with pong, and stops wait-ms after the last send
+ * line each.  It answers ping with pong, and each restart frame with a result
+ * of the codes CODES (a JSON array, verbatim: a buggy worker's answer) when
+ * --answer-restart is given.  It stops wait-ms after the last send
  * or when the link closes ("closed: <reason>").  Exit 0 once the master's hello
  * arrived, 1 otherwise.  Blocking in poll() only, so a test can bound its run.
  */
@@ -46,6 +48,8 @@ struct send {
 	const char *body;
 };
 
+static const char *answer_codes;   /* --answer-restart: the result's codes, verbatim */
+
 static long long
 now_ms(void)
 {
@@ -59,7 +63,7 @@ static void __attribute__((noreturn))
 usage(void)
 {
 	fprintf(stderr, "usage: vigil-peer --master HOST:PORT --cluster-key FILE --name NODE "
-	    "[--proto N] [--wait-ms MS] [--send TYPE JSON]...\n");
+	    "[--proto N] [--wait-ms MS] [--answer-restart CODES] [--send TYPE JSON]...\n");
 	exit(1);
 }
 
@@ -202,6 +206,7 @@ static int
 next_frame(struct link *l, long long deadline)
 {
 	json_t *body;
+	json_int_t req;
 	char *s;
 	ssize_t used;
 	int type, r;
@@ -236,12 +241,21 @@ next_frame(struct link *l, long long deadline)
 	printf("%s %s\n", cmsg_type_name(type), s != NULL ? s : "?");
 	fflush(stdout);
 	free(s);
+	req = json_integer_value(json_object_get(body, "req"));
 	json_decref(body);
 	memmove(l->in, l->in + used, l->inlen - (size_t)used);
 	l->inlen -= (size_t)used;
 	/* the master closes a link without traffic; ours answers like a worker */
 	if (type == CMSG_PING && send_frame(l, CMSG_PONG, "{}", deadline + 1000) == -1)
 		return -1;
+	if (type == CMSG_RESTART && answer_codes != NULL) {
+		char result[4096];
+
+		snprintf(result, sizeof(result), "{\"req\":%lld,\"codes\":%s}", (long long)req,
+		    answer_codes);
+		if (send_frame(l, CMSG_RESULT, result, deadline + 1000) == -1)
+			return -1;
+	}
 	return type;
 }
 
@@ -277,6 +291,8 @@ main(int argc, char *argv[])
 			proto = strtoll(argv[++i], NULL, 10);
 		else if (strcmp(argv[i], "--wait-ms") == 0)
 			wait_ms = atoll(argv[++i]);
+		else if (strcmp(argv[i], "--answer-restart") == 0)
+			answer_codes = argv[++i];
 		else
 			usage();
 	}

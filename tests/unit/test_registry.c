@@ -134,7 +134,7 @@ test_create_manager(void **state)
 	assert_int_equal(registry_pending(r), 0);
 	registry_close(r);
 	assert_int_equal(sql_int(f, "SELECT count(*) FROM agent WHERE id = 0"), 1);
-	assert_int_equal(sql_int(f, "PRAGMA user_version"), 7);
+	assert_int_equal(sql_int(f, "PRAGMA user_version"), 8);
 	/* WAL is a property of the file: a fresh connection sees it. */
 	assert_int_equal(sql_int(f, "SELECT journal_mode = 'wal' FROM pragma_journal_mode"), 1);
 
@@ -836,7 +836,7 @@ test_migrate_empty_file(void **state)
 	assert_non_null(r = reg_open(f));
 	assert_int_equal(registry_count(r), 1);
 	registry_close(r);
-	assert_int_equal(sql_int(f, "PRAGMA user_version"), 7);
+	assert_int_equal(sql_int(f, "PRAGMA user_version"), 8);
 	assert_int_equal(sql_int(f,
 	    "SELECT count(*) FROM sqlite_master WHERE type = 'index' AND name IN "
 	    "('agent_name', 'agent_node_name', 'agent_status', 'agent_ip')"), 1);
@@ -882,7 +882,7 @@ test_migrate_groups(void **state)
 	assert_int_equal(registry_group_save(r, "web", "<agent_config></agent_config>", 29), 0);
 	assert_int_equal(registry_group_delete(r, "db"), 0);
 	registry_close(r);
-	assert_int_equal(sql_int(f, "PRAGMA user_version"), 7);
+	assert_int_equal(sql_int(f, "PRAGMA user_version"), 8);
 	assert_non_null(r = reg_open(f));
 	seen[0] = '\0';
 	assert_int_equal(registry_groups_load(r, group_seen, seen), 0);

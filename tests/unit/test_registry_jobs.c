@@ -10,6 +10,8 @@
 #include <string.h>
 #include <unistd.h>
 
+#include <sqlite3.h>
+
 #include "node/registry/registry.h"
 
 struct fx {
@@ -132,11 +134,11 @@ test_round_trip(void **state)
 	struct fx *f = *state;
 	static const uint32_t agents[] = { 1, 2, 3, 99999999 };
 	static const struct registry_job_agent rows[] = {
-		/* agent state t_delivered t_done sent_ms node sid sends code */
-		{ 1, 1, 1700000000100, 0, 1700000000050, "worker1", 0x100000001ull, 1, 0 },
+		/* agent state t_delivered t_done sent_ms node sid sends code wait */
+		{ 1, 0, 0, 0, 1700000000050, "worker1", 0x100000001ull, 1, 0, 1 },
 		{ 3, 2, 1700000000100, 1700000004000, 1700000000060, "master-node",
-		    (uint64_t)INT64_MAX, 2, 0 },
-		{ 99999999, 3, 0, 1700000005000, 0, "", 0, 0, 1701 },
+		    (uint64_t)INT64_MAX, 2, 0, 0 },
+		{ 99999999, 3, 0, 1700000005000, 0, "", 0, 0, 1701, 0 },
 	};
 	/* agent 3 was sent to twice before; the second copy of one is kept once */
 	static const struct registry_job_sent olds[] = {
@@ -203,6 +205,7 @@ test_round_trip(void **state)
 		assert_true(a->sid == w->sid);
 		assert_int_equal(a->sends, w->sends);
 		assert_int_equal(a->code, w->code);
+		assert_int_equal(a->wait, w->wait);
 	}
 	registry_close(r);
 	free(l);
@@ -274,6 +277,45 @@ test_delete_and_ids(void **state)
 	free(l);
 }
 
+/* A registry of schema 7 (no wait column) keeps its jobs when it is opened: wait reads 0. */
+static void
+test_migrate_from_7(void **state)
+{
+	struct fx *f = *state;
+	static const uint32_t agents[] = { 5 };
+	static const struct registry_job_agent row = {
+		5, 0, 0, 0, 1700000000050, "worker1", 77, 1, 1792, 0
+	};
+	struct registry_job_agent waiting = row;
+	struct registry *r;
+	struct registry_job j = job_row(0, "u", "all", 1700000000000);
+	struct loaded *l = calloc(1, sizeof(*l));
+	sqlite3 *db;
+
+	assert_non_null(l);
+	assert_non_null(r = reg_open(f));
+	assert_int_equal(registry_job_create(r, &j, agents, 1), 0);
+	assert_int_equal(registry_job_save(r, j.id, &row, 1, NULL, 0), 0);
+	registry_close(r);
+	assert_int_equal(sqlite3_open(f->db, &db), SQLITE_OK);
+	assert_int_equal(sqlite3_exec(db, "ALTER TABLE job_agent DROP COLUMN wait;"
+	    "PRAGMA user_version = 7", NULL, NULL, NULL), SQLITE_OK);
+	sqlite3_close(db);
+
+	assert_non_null(r = reg_open(f));
+	assert_int_equal(load(r, l), 0);
+	assert_int_equal(l->nagents, 1);
+	assert_int_equal(l->agents[0].a.code, 1792);
+	assert_int_equal(l->agents[0].a.sid, 77);
+	assert_int_equal(l->agents[0].a.wait, 0);
+	waiting.wait = 1;
+	assert_int_equal(registry_job_save(r, j.id, &waiting, 1, NULL, 0), 0);
+	assert_int_equal(load(r, l), 0);
+	assert_int_equal(l->agents[0].a.wait, 1);
+	registry_close(r);
+	free(l);
+}
+
 int
 main(void)
 {
@@ -281,6 +323,7 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_round_trip, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_unknown_agent_writes_nothing, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_delete_and_ids, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_migrate_from_7, setup, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -214,7 +214,10 @@ clu_worker_command(struct node *n, struct peer *p, json_t *body)
 /*
  * clu_master_result: a worker's codes for a batch it was sent, in the batch's
  * order.  A result for no pending batch (it timed out, or the worker is
- * confused) is dropped; an agent the codes do not reach failed.
+ * confused) is dropped.  An agent the codes do not reach gets 1000: the worker
+ * answered, so 1792 ("maybe written, send to that session again") would have
+ * a job resend to a buggy worker every tick; 1000 leaves the agent for its
+ * next session.
  */
 void
 clu_master_result(struct node *n, const char *peer, const struct cbody_result *r)
@@ -231,9 +234,11 @@ clu_master_result(struct node *n, const char *peer, const struct cbody_result *r
 	log_info("cluster %s: result of command batch %llu for %zu agents", peer,
 	    (unsigned long long)pc->req, pc->n);
 	TAILQ_REMOVE(&c->cmds, pc, entry);
+	if (r->ncodes != pc->n)
+		log_warnx("cluster %s: result of command batch %llu gave %zu codes for a batch"
+		    " of %zu", peer, (unsigned long long)pc->req, r->ncodes, pc->n);
 	for (i = 0; i < pc->n; i++)
-		pc->done(pc->arg, pc->a[i].id, i < r->ncodes ? r->codes[i] :
-		    VIGIL_ERR_NODE_UNREACHABLE);
+		pc->done(pc->arg, pc->a[i].id, i < r->ncodes ? r->codes[i] : 1000);
 	cmd_free(pc);
 }
 

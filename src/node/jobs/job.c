@@ -598,6 +598,9 @@ job_restore(const struct job_head *h, const struct job_agent *rows, size_t n,
 		*a = rows[i];
 		if (a->state < 0 || a->state >= JOB_NSTATES || (i > 0 && a[-1].id >= a->id))
 			goto err;
+		/* an answer that was due: the command may have been written */
+		if (a->wait && a->state == JOB_PENDING)
+			a->code = JOB_CODE_UNREACHABLE;
 		a->wait = 0;
 		j->count[a->state]++;
 		j->inflight += (size_t)in_flight(a);

@@ -260,10 +260,11 @@ const struct job_sent *job_sent_old(const struct job *j, size_t *n);
 /*
  * job_restore: a job from its rows (as job_get_head, job_agent_at and
  * job_sent_old gave them, e.g. after a master restart).  Answers due to the
- * master that wrote them never come: wait is cleared (the agent is PENDING
- * for its next session; the session it was sent to is still never sent to
- * again, unless the row's code says that an earlier send there was answered
- * JOB_CODE_UNREACHABLE).  The job counts as started.  NULL when the rows are not valid
+ * master that wrote them never come: a row whose wait is set is restored as
+ * answered JOB_CODE_UNREACHABLE (maybe written: the agent is PENDING, and its
+ * latest session may be sent to again, the holding node writing it there at
+ * most once), so a command lost with the old master is not left waiting until
+ * the agent moves or the job expires.  The job counts as started.  NULL when the rows are not valid
  * (version, kind, states, ids not strictly increasing) or on allocation failure.
  */
 struct job *job_restore(const struct job_head *h, const struct job_agent *rows, size_t n,

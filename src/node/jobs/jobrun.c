@@ -110,6 +110,7 @@ jr_row(struct node *n, const struct job_agent *a, struct registry_job_agent *out
 	out->sid = a->sid;
 	out->sends = (int)a->sends;
 	out->code = a->code;
+	out->wait = a->wait;
 }
 
 /*
@@ -567,6 +568,7 @@ jr_load_agent(void *arg, uint64_t job, const struct registry_job_agent *a)
 	r->sent_ms = a->sent_ms;
 	r->sends = (uint32_t)a->sends;
 	r->code = a->code;
+	r->wait = a->wait;
 	r->t_pending = l->row.created_ms;
 	r->t_delivered = a->t_delivered;
 	r->t_done = a->t_done;

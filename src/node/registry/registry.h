@@ -175,6 +175,7 @@ struct registry_job_agent {
 	char node[64];                /* "" before the first send */
 	uint64_t sid;
 	int sends, code;
+	int wait;                     /* the node's answer to the latest send was due */
 };
 /* A session a job sent an agent's command to before its latest send. */
 struct registry_job_sent {

@@ -239,6 +239,8 @@ static const char *const regdb_migrations[] = {
 	" node TEXT NOT NULL,"
 	" sid INTEGER NOT NULL,"
 	" PRIMARY KEY (job_id, agent_id, node, sid)) WITHOUT ROWID;",
+	/* 8: a send whose answer was due when the row was saved (maybe written). */
+	"ALTER TABLE job_agent ADD COLUMN wait INTEGER NOT NULL DEFAULT 0;",
 };
 #define REGDB_SCHEMA_VERSION ((int)(sizeof(regdb_migrations) / sizeof(regdb_migrations[0])))
 

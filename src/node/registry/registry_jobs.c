@@ -145,7 +145,7 @@ registry_job_save(struct registry *r, uint64_t job, const struct registry_job_ag
 	if (jobs_exec(db, "BEGIN IMMEDIATE") == -1)
 		return -1;
 	if ((st = jobs_prepare(db, "UPDATE job_agent SET state = ?3, t_delivered = ?4, t_done = ?5,"
-	    " sent_ms = ?6, node = ?7, sid = ?8, sends = ?9, code = ?10"
+	    " sent_ms = ?6, node = ?7, sid = ?8, sends = ?9, code = ?10, wait = ?11"
 	    " WHERE job_id = ?1 AND agent_id = ?2")) == NULL)
 		goto out;
 	sqlite3_bind_int64(st, 1, (sqlite3_int64)job);
@@ -159,6 +159,7 @@ registry_job_save(struct registry *r, uint64_t job, const struct registry_job_ag
 		sqlite3_bind_int64(st, 8, (sqlite3_int64)v[i].sid);
 		sqlite3_bind_int(st, 9, v[i].sends);
 		sqlite3_bind_int(st, 10, v[i].code);
+		sqlite3_bind_int(st, 11, v[i].wait != 0);
 		if (jobs_step(db, st) == -1)
 			goto out;
 		if (sqlite3_changes(db) != 1) {
@@ -207,7 +208,7 @@ registry_job_load(struct registry *r, const struct registry_job_cb *cb)
 	if ((js = jobs_prepare(db, "SELECT id, kind, user, scope, created_ms, expires_ms,"
 	    " max_in_flight, rate, cancelled_ms, done_ms FROM job ORDER BY id")) == NULL ||
 	    (as = jobs_prepare(db, "SELECT agent_id, state, t_delivered, t_done, sent_ms, node, sid,"
-	    " sends, code FROM job_agent WHERE job_id = ?1 ORDER BY agent_id")) == NULL ||
+	    " sends, code, wait FROM job_agent WHERE job_id = ?1 ORDER BY agent_id")) == NULL ||
 	    (ss = jobs_prepare(db, "SELECT agent_id, node, sid FROM job_sent WHERE job_id = ?1"
 	    " ORDER BY agent_id, node, sid")) == NULL) {
 		sqlite3_finalize(as);
@@ -248,6 +249,7 @@ registry_job_load(struct registry *r, const struct registry_job_cb *cb)
 			a.sid = (uint64_t)sqlite3_column_int64(as, 6);
 			a.sends = sqlite3_column_int(as, 7);
 			a.code = sqlite3_column_int(as, 8);
+			a.wait = sqlite3_column_int(as, 9) != 0;
 			ret = cb->agent(cb->arg, j.id, &a);
 		}
 		if (ret == 0 && rc != SQLITE_DONE) {
