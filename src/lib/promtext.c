@@ -11,6 +11,10 @@ const double promhist_latency_s[] = {
 	0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10,
 };
 const size_t promhist_latency_n = sizeof(promhist_latency_s) / sizeof(promhist_latency_s[0]);
+const double promhist_delay_s[] = {
+	0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 300,
+};
+const size_t promhist_delay_n = sizeof(promhist_delay_s) / sizeof(promhist_delay_s[0]);
 
 void
 promtext_init(struct promtext *t)

@@ -84,5 +84,8 @@ void promhist_observe(struct promhist *h, double v);
 /* Bucket bounds in seconds: for request latencies (1 ms .. 10 s). */
 extern const double promhist_latency_s[];
 extern const size_t promhist_latency_n;
+/* ... for delays that may last minutes (a change crossing the cluster: 1 ms .. 5 min). */
+extern const double promhist_delay_s[];
+extern const size_t promhist_delay_n;
 
 #endif

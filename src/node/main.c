@@ -400,6 +400,7 @@ main(int argc, char **argv)
 	    event_base_priority_init(n->base, NODE_PRIO_COUNT) == -1)
 		fatalx("event_base_new");
 	node_hooks_init(n);
+	node_stats_init(n);
 	session_hooks(n);
 	node_fd_limits(n);
 	TAILQ_INIT(&n->sessions);
