@@ -27,6 +27,7 @@ struct evconnlistener;
 struct evhttp;
 struct api_sec;
 struct jobrun;
+struct api_stats;
 
 TAILQ_HEAD(session_list, session);
 
@@ -160,6 +161,11 @@ struct node {
 	struct evhttp *http;
 	struct api_sec *api_sec;        /* API security state (api_sec.c), master only */
 	struct jobrun *jobs;            /* restart and reconnect jobs (jobrun.c), master only */
+	struct api_stats *api_stats;    /* API answers by route and code (api_metrics.c) */
+	struct evhttp *metrics_http;    /* --metrics-port (api_metrics.c), or NULL */
+	char metrics_token[256];        /* --metrics-token-file's, "" = none */
+	double metrics_build_s;         /* the last GET /metrics text took this long to build */
+	uint64_t metrics_scrapes;
 	size_t api_body_reserved;       /* bytes of --api-body-budget-kib given to connections */
 
 	struct event *tick_ev;          /* every second: timeouts, status */
@@ -177,7 +183,7 @@ struct node {
 	size_t max_session_fds;         /* less NODE_FD_RESERVE (half, under 2 reserves) */
 	int agents_full;                /* accepting agents paused at max_session_fds */
 	struct srclimit_log accept_log; /* out of descriptors: logged now and then */
-	struct node_gate gate_agent, gate_enroll, gate_api, gate_cluster;
+	struct node_gate gate_agent, gate_enroll, gate_api, gate_cluster, gate_metrics;
 	struct srclimit_rate *enroll_rate;     /* enrollment requests per source */
 	struct srclimit_bucket enroll_total;   /* ... from all sources together */
 	struct srclimit_log enroll_rate_log;
