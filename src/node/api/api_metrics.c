@@ -550,6 +550,10 @@ metrics_reply(struct api_req *r)
 void
 api_get_metrics(struct api_req *r)
 {
+	static const char *const params[] = { "pretty", "wait_for_complete", NULL };
+
+	if (api_check(r, params) == -1)
+		return;
 	metrics_reply(r);
 }
 
