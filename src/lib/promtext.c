@@ -247,7 +247,8 @@ promtext_histogram(struct promtext *t, const char *name, const struct promtext_l
 		t->failed = 1;
 		return;
 	}
-	memcpy(all, l, n * sizeof(*l));
+	if (n > 0)
+		memcpy(all, l, n * sizeof(*l));
 	all[n].name = "le";
 	all[n].value = le;
 	for (i = 0; i <= h->nb; i++) {
