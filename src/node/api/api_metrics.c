@@ -10,7 +10,6 @@
  * scrape walks the agents once, counting by status and node into a small
  * table, and writes the text in one pass into one growable buffer.
  */
-#include <dirent.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -448,28 +447,11 @@ text_cluster(struct promtext *t, struct node *n)
 	}
 }
 
-/* open_fds: descriptors open now (entries of /proc/self/fd less the directory's own), -1 unknown. */
-static long
-open_fds(void)
-{
-	DIR *d = opendir("/proc/self/fd");
-	struct dirent *e;
-	long k = 0;
-
-	if (d == NULL)
-		return -1;
-	while ((e = readdir(d)) != NULL)
-		if (e->d_name[0] != '.')
-			k++;
-	closedir(d);
-	return k - 1;
-}
-
 static void
 text_process(struct promtext *t, struct node *n)
 {
 	struct rusage ru;
-	long rss = procstat_rss_kb(), fds = open_fds();
+	long rss = procstat_rss_kb(), fds = procstat_open_fds();
 
 	if (getrusage(RUSAGE_SELF, &ru) == 0) {
 		promtext_family(t, "process_cpu_seconds_total", "counter",
