@@ -319,7 +319,9 @@ def enroll_raw(node, line):
 
 
 def test_the_master_serves_metrics_to_its_token_or_a_jwt_with_cluster_read(tmp_path, procs):
-    node = vigil.Node(tmp_path, args=["--metrics-token-file", token_file(tmp_path)])
+    port = vigil.free_port()
+    node = vigil.Node(tmp_path, args=["--metrics-token-file", token_file(tmp_path),
+                                      "--metrics-port", str(port)])
     procs.append(node)
     r = scrape(node.url, token=None, expect=401)
     assert r.json() == {"title": "Unauthorized", "detail": "No authorization token provided"}
@@ -340,6 +342,16 @@ def test_the_master_serves_metrics_to_its_token_or_a_jwt_with_cluster_read(tmp_p
     assert value(fams, "vigil_api_requests_total", method="GET", route="/metrics", code=401) == 3
     assert value(fams, "vigil_api_requests_total", method="GET", route="/metrics", code=403) == 1
     assert value(fams, "vigil_api_requests_total", method="GET", route="/metrics", code=200) >= 3
+    # its metrics port serves the same text; those scrapes are not API requests
+    before = value(fams, "vigil_api_requests_total", method="GET", route="/metrics", code=200)
+    scrape("https://127.0.0.1:%d" % port)
+    scrape("https://127.0.0.1:%d" % port, token=None, expect=401)
+    fams = scrape(node.url)
+    assert value(fams, "vigil_api_requests_total", method="GET", route="/metrics",
+                 code=200) == before + 1
+    assert total(fams, "vigil_api_requests_total", route="none") == 0, \
+        fams["vigil_api_requests_total"]
+    assert value(fams, "vigil_api_requests_total", method="GET", route="/metrics", code=401) == 3
 
 
 def test_a_token_file_others_may_read_or_too_short_stops_the_node(tmp_path):
