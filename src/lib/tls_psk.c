@@ -13,6 +13,7 @@
 #include <openssl/kdf.h>
 
 #include "lib/log.h"
+#include "lib/secretfile.h"
 
 #define TLS_PSK_SALT "vigil-cluster-v1"
 #define TLS_PSK_SUITE "TLS_AES_256_GCM_SHA384"
@@ -49,41 +50,17 @@ psk_indexes(void)
 int
 tls_psk_key_load(const char *path, struct tls_psk_key *k)
 {
-	FILE *f;
-	struct stat st;
-	char line[TLS_PSK_KEY_MAX + 2];
-	size_t len;
-	char *p;
+	char secret[TLS_PSK_KEY_MAX + 1];
+	ssize_t len;
 
 	memset(k, 0, sizeof(*k));
-	if ((f = fopen(path, "r")) == NULL) {
-		log_warn("cluster key %s", path);
+	len = secretfile_read("cluster key", path, secret, sizeof(secret), TLS_PSK_KEY_MIN,
+	    TLS_PSK_KEY_MAX);
+	if (len == -1)
 		return -1;
-	}
-	if (fstat(fileno(f), &st) == -1 || (st.st_mode & 077) != 0) {
-		log_warnx("cluster key %s: must not be readable by group or others (chmod 600)",
-		    path);
-		fclose(f);
-		return -1;
-	}
-	if (fgets(line, sizeof(line), f) == NULL)
-		line[0] = '\0';
-	fclose(f);
-	p = line;
-	while (isspace((unsigned char)*p))
-		p++;
-	len = strlen(p);
-	while (len > 0 && isspace((unsigned char)p[len - 1]))
-		p[--len] = '\0';
-	if (len < TLS_PSK_KEY_MIN || len > TLS_PSK_KEY_MAX) {
-		log_warnx("cluster key %s: needs %d to %d characters of secret on its first line",
-		    path, TLS_PSK_KEY_MIN, TLS_PSK_KEY_MAX);
-		explicit_bzero(line, sizeof(line));
-		return -1;
-	}
-	memcpy(k->secret, p, len);
-	k->len = len;
-	explicit_bzero(line, sizeof(line));
+	memcpy(k->secret, secret, (size_t)len);
+	k->len = (size_t)len;
+	explicit_bzero(secret, sizeof(secret));
 	return 0;
 }
 

@@ -21,6 +21,7 @@
 #include "lib/hash.h"
 #include "lib/log.h"
 #include "lib/privdrop.h"
+#include "lib/secretfile.h"
 #include "lib/sysinfo.h"
 #include "lib/tls.h"
 #include "node/api/auth.h"
@@ -361,6 +362,10 @@ main(int argc, char **argv)
 		snprintf(n->hostname, sizeof(n->hostname), "localhost");
 	if (datadir_prepare(n->cfg.data_dir, drop.active ? drop.uid : DATADIR_NO_UID) == -1)
 		fatalx("data dir %s cannot be used", n->cfg.data_dir);
+	if (n->cfg.metrics_token_file[0] != '\0' &&
+	    secretfile_read("metrics token", n->cfg.metrics_token_file, n->metrics_token,
+	    sizeof(n->metrics_token), 16, sizeof(n->metrics_token) - 1) == -1)
+		fatalx("--metrics-token-file %s cannot be used", n->cfg.metrics_token_file);
 	if (n->cfg.enroll_password_file[0] != '\0') {
 		read_secret_file(n->cfg.enroll_password_file, n->enroll_password,
 		    sizeof(n->enroll_password));
@@ -400,6 +405,7 @@ main(int argc, char **argv)
 	    event_base_priority_init(n->base, NODE_PRIO_COUNT) == -1)
 		fatalx("event_base_new");
 	node_hooks_init(n);
+	node_stats_init(n);
 	session_hooks(n);
 	node_fd_limits(n);
 	TAILQ_INIT(&n->sessions);
@@ -430,12 +436,15 @@ main(int argc, char **argv)
 	    n->cfg.api_max_per_source, n->cfg.api_deadline) == -1 ||
 	    node_gate_init(&n->gate_cluster, "cluster", n->cfg.cluster_max_connections,
 	    n->cfg.cluster_max_per_source, n->cfg.cluster_deadline) == -1 ||
+	    node_gate_init(&n->gate_metrics, "metrics", n->cfg.metrics_max_connections,
+	    n->cfg.metrics_max_per_source, n->cfg.metrics_deadline) == -1 ||
 	    (n->enroll_rate = srclimit_rate_new((unsigned int)n->cfg.enroll_per_minute,
 	    (unsigned int)n->cfg.enroll_burst, NODE_ENROLL_RATE_SOURCES)) == NULL)
 		fatalx("cannot allocate the listener limits");
 	if (session_listen(n) == -1)
 		fatalx("cannot listen; is another vigild running on these ports?");
-	if (enrolld_listen(n) == -1 || (n->cfg.role == ROLE_MASTER && api_listen(n) == -1))
+	if (enrolld_listen(n) == -1 || (n->cfg.role == ROLE_MASTER && api_listen(n) == -1) ||
+	    api_metrics_listen(n) == -1)
 		fatalx("cannot listen; is another vigild running on these ports?");
 	if (cluster_start(n) == -1)
 		fatalx("cannot start the cluster link");
@@ -467,6 +476,9 @@ main(int argc, char **argv)
 		    n->cfg.enroll_port);
 		printf("  master      %s\n", n->cfg.master);
 	}
+	if (n->cfg.metrics_port != 0)
+		printf("  metrics     https://%s:%d/metrics%s\n", n->cfg.metrics_bind,
+		    n->cfg.metrics_port, n->metrics_token[0] != '\0' ? " (token required)" : "");
 	fflush(stdout);
 	path_join(path, sizeof(path), n->cfg.data_dir, "vigild.pid");
 	{
@@ -497,6 +509,7 @@ main(int argc, char **argv)
 	node_gate_free(&n->gate_enroll);
 	node_gate_free(&n->gate_api);
 	node_gate_free(&n->gate_cluster);
+	node_gate_free(&n->gate_metrics);
 	srclimit_rate_free(n->enroll_rate);
 	if (registry_flush(n->reg) == -1)
 		log_warnx("registry: final flush failed");

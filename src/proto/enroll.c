@@ -225,6 +225,57 @@ enroll_format_key(char *out, size_t cap, const char *id, const char *name,
 	return n;
 }
 
+/* The words, in index order; "other" last. */
+static const char *const error_class_names[ENROLL_ERROR_CLASSES] = {
+	"password", "request", "name", "version", "ip", "group", "duplicate_ip",
+	"duplicate_name", "agent_limit", "rate_limited", "master_unreachable", "internal", "other",
+};
+
+int
+enroll_error_class_index(const char *reason)
+{
+	/* the fixed words before any "%s" of each reason, in authd's and our wording */
+	static const struct { const char *prefix; int cls; } classes[] = {
+		{ ENROLL_ERR_PASSWORD, 0 },
+		{ ENROLL_ERR_REQUEST, 1 },
+		{ "Unterminated ", 1 },
+		{ "Invalid agent name: ", 2 },
+		{ ENROLL_ERR_VERSION, 3 },
+		{ "Invalid IP: ", 4 },
+		{ "Invalid group: ", 5 },
+		{ "Duplicate IP: ", 6 },
+		{ "Duplicate agent name: ", 7 },
+		{ "Agent limit (", 8 },
+		{ ENROLL_ERR_RATE_SOURCE, 9 },
+		{ ENROLL_ERR_RATE_TOTAL, 9 },
+		{ ENROLL_ERR_MASTER, 10 },
+		{ "Internal manager error", 11 },
+		{ ENROLL_ERR_SUFFIX, 11 },
+	};
+	size_t i;
+
+	if (reason == NULL)
+		return ENROLL_ERROR_CLASSES - 1;
+	if (strncmp(reason, "ERROR: ", 7) == 0)
+		reason += 7;
+	for (i = 0; i < sizeof(classes) / sizeof(classes[0]); i++)
+		if (strncmp(reason, classes[i].prefix, strlen(classes[i].prefix)) == 0)
+			return classes[i].cls;
+	return ENROLL_ERROR_CLASSES - 1;
+}
+
+const char *
+enroll_error_class_name(int i)
+{
+	return i >= 0 && i < ENROLL_ERROR_CLASSES ? error_class_names[i] : "other";
+}
+
+const char *
+enroll_error_class(const char *reason)
+{
+	return error_class_names[enroll_error_class_index(reason)];
+}
+
 ssize_t
 enroll_format_error(char *out, size_t cap, const char *reason)
 {

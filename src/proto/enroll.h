@@ -102,6 +102,23 @@ ssize_t enroll_format_key(char *out, size_t cap, const char *id, const char *nam
  */
 ssize_t enroll_format_error(char *out, size_t cap, const char *reason);
 
+/*
+ * enroll_error_class: a refusal's reason, which may name the agent, its IP
+ * or group, as one of a few fixed words for a metric's label: "password",
+ * "request", "name", "version", "ip", "group", "duplicate_ip",
+ * "duplicate_name", "agent_limit", "rate_limited", "master_unreachable",
+ * "internal", or "other".  Bounded whatever the reason says.
+ */
+const char *enroll_error_class(const char *reason);
+/* ... as an index below ENROLL_ERROR_CLASSES, and back to its word. */
+#define ENROLL_ERROR_CLASSES 13
+int enroll_error_class_index(const char *reason);
+const char *enroll_error_class_name(int i);
+/* Vigil's own reasons, beyond authd's. */
+#define ENROLL_ERR_RATE_SOURCE "Too many enrollment requests from this address, try again later"
+#define ENROLL_ERR_RATE_TOTAL  "Too many enrollment requests, try again later"
+#define ENROLL_ERR_MASTER      "Cannot reach the master node"
+
 /* enroll_format_request: agent side; builds the request line with '\n'. password/version/groups/ip may be NULL. */
 ssize_t enroll_format_request(char *out, size_t cap, const char *name, const char *password,
     const char *version, const char *groups, const char *ip);

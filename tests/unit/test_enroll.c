@@ -431,6 +431,41 @@ test_password_match(void **state)
 			    t[i].got, t[i].ok);
 }
 
+/* enroll_error_class: every reason a node answers maps to one fixed word. */
+static void
+test_error_class(void **state)
+{
+	static const struct { const char *reason, *cls; } cases[] = {
+		{ ENROLL_ERR_PASSWORD, "password" },
+		{ ENROLL_ERR_REQUEST, "request" },
+		{ ENROLL_ERR_VERSION_FIELD, "request" },
+		{ ENROLL_ERR_KEY_FIELD, "request" },
+		{ "Invalid agent name: we\"ird", "name" },
+		{ ENROLL_ERR_VERSION, "version" },
+		{ "Invalid IP: 300.1.1.1", "ip" },
+		{ "Invalid group: ../x", "group" },
+		{ "Duplicate IP: 10.0.0.1", "duplicate_ip" },
+		{ "Duplicate agent name: web01", "duplicate_name" },
+		{ "Agent limit (5) reached", "agent_limit" },
+		{ ENROLL_ERR_RATE_SOURCE, "rate_limited" },
+		{ ENROLL_ERR_RATE_TOTAL, "rate_limited" },
+		{ ENROLL_ERR_MASTER, "master_unreachable" },
+		{ "Internal manager error adding agent: disk", "internal" },
+		{ "Unable to add agent", "internal" },
+		{ "ERROR: Duplicate agent name: web01. Unable to add agent", "duplicate_name" },
+		{ "anything else", "other" },
+		{ "", "other" },
+		{ NULL, "other" },
+	};
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++)
+		if (strcmp(enroll_error_class(cases[i].reason), cases[i].cls) != 0)
+			fail_msg("'%s': %s, want %s", cases[i].reason ? cases[i].reason : "(null)",
+			    enroll_error_class(cases[i].reason), cases[i].cls);
+}
+
 int
 main(void)
 {
@@ -455,6 +490,7 @@ main(void)
 		cmocka_unit_test(test_reply_error),
 		cmocka_unit_test(test_reply_incomplete),
 		cmocka_unit_test(test_reply_invalid),
+		cmocka_unit_test(test_error_class),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -33,9 +33,6 @@
 #include "proto/secmsg.h"
 
 #define ENROLL_REPLY_TIMEOUT 10     /* s from a complete request line to the reply written */
-/* what a request over the rate limits is answered (then ". Unable to add agent") */
-#define ENROLL_ERR_RATE_SOURCE "Too many enrollment requests from this address, try again later"
-#define ENROLL_ERR_RATE_TOTAL "Too many enrollment requests, try again later"
 /* authd's <force> defaults: a duplicate name replaces an agent that has been
  * disconnected (or never connected) for this long and registered this long ago. */
 #define ENROLL_FORCE_DISCONNECTED 3600
@@ -102,6 +99,7 @@ enroll_error(struct node *n, const char *peer, struct enroll_out *out, const cha
 	unsigned long more;
 
 	n->stats.enroll_failures++;
+	n->stats.enroll_failed[enroll_error_class_index(reason)]++;
 	/* anyone can provoke refusals: at most a line a second, with the count of the rest */
 	if (srclimit_log_ok(&n->enroll_fail_log, node_now(n), 1, &more)) {
 		if (more > 0)
@@ -302,6 +300,7 @@ enroll_rate_check(struct node *n, const char *src, const char *peer, struct enro
 		return 0;
 	n->stats.enroll_rate_limited++;
 	n->stats.enroll_failures++;
+	n->stats.enroll_failed[enroll_error_class_index(why)]++;
 	if (srclimit_log_ok(&n->enroll_rate_log, node_now(n), NODE_GATE_LOG_S, &more))
 		log_warnx("enroll %s: refused: %s (--enroll-%sper-minute); %lu more "
 		    "since the last message", peer, why, total ? "total-" : "",
@@ -390,7 +389,7 @@ enroll_read_cb(struct bufferevent *bev, void *arg)
 		default: {
 			struct enroll_out out;
 
-			enroll_error(c->node, c->peer, &out, "Cannot reach the master node");
+			enroll_error(c->node, c->peer, &out, ENROLL_ERR_MASTER);
 			bufferevent_write(c->bev, out.text, out.len);
 			break;
 		}

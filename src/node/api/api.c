@@ -169,7 +169,11 @@ static const struct api_route api_routes[] = {
 	{ "cluster/*/info", M_GET, api_get_cluster_node_info, NULL, NULL, NULL, { RBAC_CLUSTER_READ } },
 	{ "manager/info", M_GET, api_get_manager_info, NULL, NULL, NULL, { RBAC_MANAGER_READ } },
 	{ "manager/status", M_GET, api_get_manager_status, NULL, NULL, NULL, { RBAC_MANAGER_READ } },
+	/* also open to --metrics-token-file's bearer token (api_dispatch) */
+	{ "metrics", M_GET, api_get_metrics, NULL, NULL, NULL, { RBAC_CLUSTER_READ } },
 };
+
+#define API_NROUTES (sizeof(api_routes) / sizeof(api_routes[0]))
 
 /*
  * api_print_routes: one line per method of each route, "PUT /agents/restart
@@ -230,27 +234,46 @@ param_name(const char *prev)
 	return "{id}";
 }
 
+size_t
+api_route_count(void)
+{
+	return API_NROUTES;
+}
+
+int
+api_route_template(size_t k, char *buf, size_t cap)
+{
+	char pat[128], *tok, *save = NULL, *prev = NULL;
+	size_t len = 0;
+
+	if (k >= API_NROUTES || cap == 0)
+		return -1;
+	buf[0] = '\0';
+	snprintf(pat, sizeof(pat), "%s", api_routes[k].pattern);
+	if (pat[0] == '\0')
+		len += (size_t)snprintf(buf, cap, "/");
+	for (tok = strtok_r(pat, "/", &save); tok != NULL && len < cap;
+	    prev = tok, tok = strtok_r(NULL, "/", &save))
+		len += (size_t)snprintf(buf + len, cap - len, "/%s",
+		    strcmp(tok, "*") == 0 ? param_name(prev) : tok);
+	return len < cap ? 0 : -1;
+}
+
 int
 api_endpoint(size_t i, char *buf, size_t cap, uint64_t *need)
 {
 	static const char *const names[4] = { "GET", "POST", "PUT", "DELETE" };
-	char pat[128], *tok, *save = NULL, *prev = NULL;
 	size_t k, len;
 	int m;
 
-	for (k = 0; k < sizeof(api_routes) / sizeof(api_routes[0]); k++)
+	for (k = 0; k < API_NROUTES; k++)
 		for (m = 0; m < 4; m++) {
 			if ((api_routes[k].methods & (1 << m)) == 0 || i-- > 0)
 				continue;
 			*need = api_routes[k].rbac[m];
 			len = (size_t)snprintf(buf, cap, "%s ", names[m]);
-			snprintf(pat, sizeof(pat), "%s", api_routes[k].pattern);
-			if (pat[0] == '\0' && len < cap)
-				len += (size_t)snprintf(buf + len, cap - len, "/");
-			for (tok = strtok_r(pat, "/", &save); tok != NULL && len < cap;
-			    prev = tok, tok = strtok_r(NULL, "/", &save))
-				len += (size_t)snprintf(buf + len, cap - len, "/%s",
-				    strcmp(tok, "*") == 0 ? param_name(prev) : tok);
+			if (len < cap)
+				api_route_template(k, buf + len, cap - len);
 			return 0;
 		}
 	return -1;
@@ -279,6 +302,7 @@ api_param_get(const struct api_req *r, const char *key)
  */
 struct api_conn {
 	struct node *node;
+	struct node_gate *gate;     /* the listener's limits: the API's or the metrics port's */
 	struct bufferevent *bev;
 	struct event *ev;           /* the admission, then the deadline */
 	char src[64];
@@ -286,6 +310,8 @@ struct api_conn {
 	int admitted;               /* counted in gate_api */
 	int busy;                   /* a complete request is being answered */
 	size_t body_reserved;       /* of the node's body budget (api_body_reserved) */
+	size_t slot;                /* the request's route and method (api_stats_slot) */
+	struct timespec t0;         /* when the request was complete */
 };
 static int api_conn_idx = -1;
 
@@ -302,7 +328,7 @@ api_conn_ssl_free(void *parent, void *ptr, CRYPTO_EX_DATA *ad, int idx, long arg
 	if (c == NULL)
 		return;
 	if (c->admitted)
-		node_gate_leave(&c->node->gate_api, c->src);
+		node_gate_leave(c->gate, c->src);
 	c->node->api_body_reserved -= c->body_reserved;
 	if (c->ev != NULL)
 		event_free(c->ev);
@@ -321,7 +347,7 @@ api_conn_drop(struct api_conn *c)
 static void
 api_conn_arm(struct api_conn *c)
 {
-	struct timeval tv = { c->node->cfg.api_deadline, 0 };
+	struct timeval tv = { c->gate->deadline, 0 };
 
 	evtimer_add(c->ev, &tv);
 }
@@ -339,7 +365,7 @@ api_conn_cb(evutil_socket_t unused, short what, void *arg)
 	(void)what;
 	if (c->checked) {
 		if (!c->busy) {
-			node_gate_late(n, &n->gate_api, c->src);
+			node_gate_late(n, c->gate, c->src);
 			api_conn_drop(c);
 		}
 		return;
@@ -348,7 +374,7 @@ api_conn_cb(evutil_socket_t unused, short what, void *arg)
 	if ((fd = bufferevent_getfd(c->bev)) == -1 ||
 	    getpeername(fd, (struct sockaddr *)&ss, &sl) == -1)
 		return;   /* evhttp failed it, or the peer is gone already */
-	if (node_gate_admit(n, &n->gate_api, (struct sockaddr *)&ss, c->src, sizeof(c->src)) == -1) {
+	if (node_gate_admit(n, c->gate, (struct sockaddr *)&ss, c->src, sizeof(c->src)) == -1) {
 		api_conn_drop(c);
 		return;
 	}
@@ -370,8 +396,7 @@ api_conn_of(struct evhttp_request *req)
 	return SSL_get_ex_data(ssl, api_conn_idx);
 }
 
-/* api_conn_request: a complete request arrived: no deadline while it is answered. */
-static void
+void
 api_conn_request(struct evhttp_request *req)
 {
 	struct api_conn *c = api_conn_of(req);
@@ -379,24 +404,44 @@ api_conn_request(struct evhttp_request *req)
 	if (c == NULL)
 		return;
 	c->busy = 1;
+	c->slot = api_stats_slot(API_NROUTES, NULL);
+	clock_gettime(CLOCK_MONOTONIC, &c->t0);
 	if (c->checked)
 		evtimer_del(c->ev);
 }
 
-/* api_conn_answered: the answer is on its way: the next request has a deadline again. */
+/* api_conn_route: the request on req's connection is for route k (API_NROUTES: none). */
 static void
-api_conn_answered(struct evhttp_request *req)
+api_conn_route(struct evhttp_request *req, size_t k, const char *method)
 {
 	struct api_conn *c = api_conn_of(req);
 
+	if (c != NULL)
+		c->slot = api_stats_slot(k, method);
+}
+
+/*
+ * api_conn_answered: the answer (status) is on its way: counted with its
+ * route and time, and the next request has a deadline again.
+ */
+static void
+api_conn_answered(struct evhttp_request *req, int status)
+{
+	struct api_conn *c = api_conn_of(req);
+	struct timespec t1;
+
 	if (c == NULL)
 		return;
+	clock_gettime(CLOCK_MONOTONIC, &t1);
+	if (c->gate == &c->node->gate_api)   /* the metrics port's are scrapes, not API requests */
+		api_stats_count(c->node, c->slot, status, (double)(t1.tv_sec - c->t0.tv_sec) +
+		    (double)(t1.tv_nsec - c->t0.tv_nsec) / 1e9);
 	c->busy = 0;
 	if (c->checked)
 		api_conn_arm(c);
 }
 
-static void
+void
 api_send(struct api_req *r, int status, const char *ctype, const char *body, size_t len)
 {
 	struct evkeyvalq *h = evhttp_request_get_output_headers(r->req);
@@ -413,13 +458,14 @@ api_send(struct api_req *r, int status, const char *ctype, const char *body, siz
 	case 401: reason = "Unauthorized"; break;
 	case 403: reason = "Forbidden"; break;
 	case 404: reason = "Not Found"; break;
+	case 503: reason = "Service Unavailable"; break;
 	case 405: reason = "Method Not Allowed"; break;
 	case 406: reason = "Not Acceptable"; break;
 	case 413: reason = "Request Entity Too Large"; break;
 	case 429: reason = "Too Many Requests"; break;
 	default: reason = "Internal Server Error"; break;
 	}
-	api_conn_answered(r->req);
+	api_conn_answered(r->req, status);
 	evhttp_send_reply(r->req, status, reason, out);
 	if (out != NULL)
 		evbuffer_free(out);
@@ -668,14 +714,12 @@ api_authenticate(struct api_req *r)
 	enum auth_verdict v;
 	int found;
 
-	h = evhttp_find_header(evhttp_request_get_input_headers(r->req), "Authorization");
-	if (h == NULL || strncasecmp(h, "Bearer ", 7) != 0) {
+	h = auth_bearer(evhttp_find_header(evhttp_request_get_input_headers(r->req),
+	    "Authorization"));
+	if (h == NULL) {
 		api_reply_problem(r, 401, 0, "No authorization token provided");
 		return -1;
 	}
-	h += 7;
-	while (*h == ' ')
-		h++;
 	v = auth_verify_claims(r->node->auth, h, time(NULL), &t);
 	if (v == AUTH_OK && (t.exp - t.nbf != sec->token_lifetime ||
 	    strcmp(t.rbac_mode, sec->black_mode ? "black" : "white") != 0))
@@ -937,6 +981,7 @@ api_dispatch(struct evhttp_request *req, void *arg)
 	n->stats.api_requests++;
 	api_conn_request(req);
 	bit = method_bit(evhttp_request_get_command(req), &r.method);
+	api_conn_route(req, API_NROUTES, r.method);
 
 	uri = evhttp_request_get_evhttp_uri(req);
 	rawpath = uri != NULL ? evhttp_uri_get_path(uri) : NULL;
@@ -979,6 +1024,8 @@ api_dispatch(struct evhttp_request *req, void *arg)
 				break;
 		}
 	}
+	if (rt != NULL)
+		api_conn_route(req, (size_t)(rt - api_routes), r.method);
 	if (rt == NULL) {
 		api_send(&r, 404, "application/problem+json; charset=utf-8",
 		    "{\"title\": \"Not Found\", \"detail\": \"404: Not Found\"}", 50);
@@ -995,6 +1042,9 @@ api_dispatch(struct evhttp_request *req, void *arg)
 	case M_PUT: fn = rt->put; need = rt->rbac[2]; break;
 	case M_DELETE: fn = rt->del; need = rt->rbac[3]; break;
 	}
+	/* Prometheus cannot log in: the metrics token stands for a JWT there */
+	if (fn == api_get_metrics && api_metrics_token_ok(n, req))
+		need = RBAC_PUBLIC;
 	if (need != RBAC_PUBLIC) {
 		if (api_authenticate(&r) == -1)
 			goto out;
@@ -1013,6 +1063,15 @@ out:
 }
 
 #define API_MAX_IO (4 << 20)
+
+int
+api_conn_init(void)
+{
+	if (api_conn_idx == -1 &&
+	    (api_conn_idx = SSL_get_ex_new_index(0, NULL, NULL, NULL, api_conn_ssl_free)) == -1)
+		return -1;
+	return 0;
+}
 
 /*
  * api_body_grant: the body limit of a connection being accepted, reserved
@@ -1037,10 +1096,10 @@ api_body_grant(struct node *n, struct api_conn *c)
 	return c->body_reserved;
 }
 
-static struct bufferevent *
-api_bevcb(struct event_base *base, void *arg)
+struct bufferevent *
+api_conn_bev(struct event_base *base, struct node *n, struct evhttp *http,
+    struct node_gate *gate)
 {
-	struct node *n = arg;
 	struct api_conn *c;
 	struct timeval now = { 0, 0 };
 	SSL *ssl = SSL_new(n->tls_server);
@@ -1056,6 +1115,7 @@ api_bevcb(struct event_base *base, void *arg)
 		return NULL;
 	}
 	c->node = n;
+	c->gate = gate;
 	if (SSL_set_ex_data(ssl, api_conn_idx, c) != 1) {
 		event_free(c->ev);
 		free(c);
@@ -1067,7 +1127,8 @@ api_bevcb(struct event_base *base, void *arg)
 	if (bev == NULL)
 		return NULL;   /* as before: evhttp refuses the connection */
 	c->bev = bev;
-	evhttp_set_max_body_size(n->http, (ev_ssize_t)api_body_grant(n, c));
+	if (gate == &n->gate_api)
+		evhttp_set_max_body_size(http, (ev_ssize_t)api_body_grant(n, c));
 	evtimer_add(c->ev, &now);
 	/*
 	 * An answer listing 50,000 agents is ~0.5 MB; at the default 16 KiB per
@@ -1076,6 +1137,14 @@ api_bevcb(struct event_base *base, void *arg)
 	bufferevent_set_max_single_write(bev, API_MAX_IO);
 	bufferevent_set_max_single_read(bev, API_MAX_IO);
 	return bev;
+}
+
+static struct bufferevent *
+api_bevcb(struct event_base *base, void *arg)
+{
+	struct node *n = arg;
+
+	return api_conn_bev(base, n, n->http, &n->gate_api);
 }
 
 /* api_routes_ok: every method a route serves has a handler and a stated requirement. */
@@ -1103,35 +1172,30 @@ api_routes_ok(void)
 	return 0;
 }
 
-int
-api_listen(struct node *n)
+struct evhttp *
+api_http_new(struct node *n, size_t max_body, void (*gencb)(struct evhttp_request *, void *),
+    struct bufferevent *(*bevcb)(struct event_base *, void *), const char *what,
+    const char *addr, int port)
 {
 	struct evhttp_bound_socket *bound;
+	struct evhttp *http;
 	int one = 1;
 
-	if (api_routes_ok() == -1)
-		return -1;
-	if ((n->api_sec = api_sec_new(n)) == NULL)
-		return -1;
-
-	if ((n->http = evhttp_new(n->base)) == NULL)
-		return -1;
-	evhttp_set_allowed_methods(n->http, EVHTTP_REQ_GET | EVHTTP_REQ_POST | EVHTTP_REQ_PUT |
+	if (api_conn_init() == -1 || (http = evhttp_new(n->base)) == NULL)
+		return NULL;
+	evhttp_set_allowed_methods(http, EVHTTP_REQ_GET | EVHTTP_REQ_POST | EVHTTP_REQ_PUT |
 	    EVHTTP_REQ_DELETE | EVHTTP_REQ_HEAD | EVHTTP_REQ_OPTIONS | EVHTTP_REQ_PATCH);
-	evhttp_set_max_body_size(n->http, (ev_ssize_t)n->cfg.api_max_body_kib * 1024);
-	evhttp_set_max_headers_size(n->http, API_MAX_HEADERS);
+	evhttp_set_max_body_size(http, (ev_ssize_t)max_body);
+	evhttp_set_max_headers_size(http, API_MAX_HEADERS);
 	/* a body over the limit is read and dropped, then answered 413: the client sees why */
-	evhttp_set_flags(n->http, EVHTTP_SERVER_LINGERING_CLOSE);
-	evhttp_set_timeout(n->http, API_TIMEOUT);
-	if (api_conn_idx == -1 &&
-	    (api_conn_idx = SSL_get_ex_new_index(0, NULL, NULL, NULL, api_conn_ssl_free)) == -1)
-		return -1;
-	evhttp_set_bevcb(n->http, api_bevcb, n);
-	evhttp_set_gencb(n->http, api_dispatch, n);
-	if ((bound = evhttp_bind_socket_with_handle(n->http, n->cfg.listen,
-	    (ev_uint16_t)n->cfg.api_port)) == NULL) {
-		log_warn("api: cannot listen on %s:%d", n->cfg.listen, n->cfg.api_port);
-		return -1;
+	evhttp_set_flags(http, EVHTTP_SERVER_LINGERING_CLOSE);
+	evhttp_set_timeout(http, API_TIMEOUT);
+	evhttp_set_bevcb(http, bevcb, n);
+	evhttp_set_gencb(http, gencb, n);
+	if ((bound = evhttp_bind_socket_with_handle(http, addr, (ev_uint16_t)port)) == NULL) {
+		log_warn("%s: cannot listen on %s:%d", what, addr, port);
+		evhttp_free(http);
+		return NULL;
 	}
 	/*
 	 * Accepted sockets inherit TCP_NODELAY from the listener.  Without it the
@@ -1140,10 +1204,22 @@ api_listen(struct node *n)
 	 */
 	if (setsockopt(evhttp_bound_socket_get_fd(bound), IPPROTO_TCP, TCP_NODELAY, &one,
 	    sizeof(one)) == -1)
-		log_warn("api: TCP_NODELAY");
+		log_warn("%s: TCP_NODELAY", what);
 	/* out of descriptors, evhttp would spin on accept(): pause like the others */
 	node_listen_adopt(n, evhttp_bound_socket_get_listener(bound));
-	return 0;
+	return http;
+}
+
+int
+api_listen(struct node *n)
+{
+	if (api_routes_ok() == -1)
+		return -1;
+	if ((n->api_sec = api_sec_new(n)) == NULL || api_stats_new(n) == -1)
+		return -1;
+	n->http = api_http_new(n, (size_t)n->cfg.api_max_body_kib * 1024, api_dispatch,
+	    api_bevcb, "api", n->cfg.listen, n->cfg.api_port);
+	return n->http != NULL ? 0 : -1;
 }
 
 void
@@ -1154,4 +1230,5 @@ api_free(struct node *n)
 	n->http = NULL;
 	api_sec_free(n->api_sec);
 	n->api_sec = NULL;
+	api_metrics_free(n);
 }

@@ -46,6 +46,55 @@ struct agent **api_agents_snapshot(struct registry *reg, size_t *n);
 /* api_reply_agents: GET /agents's answer for the query in params (api_agents.c). */
 void api_reply_agents(struct api_req *r, const struct api_param *params, size_t n);
 
+/*
+ * The HTTP listeners (api.c): the API's, and the metrics port's
+ * (api_metrics.c), with the same limits: headers, deadlines, caps per
+ * listener (node_gate), TLS with the node's certificate.
+ */
+struct evhttp;
+struct bufferevent;
+struct event_base;
+/* api_conn_init: once per process, before a connection is made; 0 / -1. */
+int api_conn_init(void);
+/*
+ * api_http_new: an HTTPS server on addr:port whose connections bevcb makes
+ * (with api_conn_bev) and whose requests gencb answers; bodies up to
+ * max_body.  NULL (logged with what) on failure.
+ */
+struct evhttp *api_http_new(struct node *n, size_t max_body,
+    void (*gencb)(struct evhttp_request *, void *),
+    struct bufferevent *(*bevcb)(struct event_base *, void *), const char *what,
+    const char *addr, int port);
+/* api_conn_bev: a TLS connection of http, admitted and timed by gate; NULL on failure. */
+struct bufferevent *api_conn_bev(struct event_base *base, struct node *n, struct evhttp *http,
+    struct node_gate *gate);
+/* api_conn_request: a complete request arrived on req's connection (no deadline until answered). */
+void api_conn_request(struct evhttp_request *req);
+/* api_send: the answer (status, Content-Type, body), counted with the request's route. */
+void api_send(struct api_req *r, int status, const char *ctype, const char *body, size_t len);
+
+/* The route table: how many routes; route k as Wazuh's spec writes it ("/agents/{agent_id}"). */
+size_t api_route_count(void);
+int api_route_template(size_t k, char *buf, size_t cap);
+
+/*
+ * api_metrics.c: GET /metrics.  api_stats_new: the per-route counters (0 /
+ * -1), once; api_metrics_free: them and the metrics port.  api_stats_slot:
+ * the counters' slot for route k (api_route_count(): no route) and method;
+ * api_stats_count: one answer of that slot, its status and seconds taken.
+ */
+int api_stats_new(struct node *n);
+void api_metrics_free(struct node *n);
+size_t api_stats_slot(size_t k, const char *method);
+void api_stats_count(struct node *n, size_t slot, int status, double seconds);
+/* api_metrics_token_ok: req carries --metrics-token-file's token (compared in constant time). */
+int api_metrics_token_ok(struct node *n, struct evhttp_request *req);
+/* api_metrics_listen: the metrics port (--metrics-port), any role.  0 / -1 (logged). */
+int api_metrics_listen(struct node *n);
+/* api_job_status: a job's "running", "cancelling" or "done" (api_jobs.c). */
+struct registry_job;
+const char *api_job_status(const struct registry_job *row);
+
 /* api_print_routes: every route and method with its required permissions (--print-routes). */
 void api_print_routes(FILE *f);
 
@@ -226,6 +275,7 @@ void api_get_agents_distinct(struct api_req *r);
 void api_get_agent_is_sync(struct api_req *r);
 void api_delete_agent_groups(struct api_req *r);
 void api_get_manager_status(struct api_req *r);
+void api_get_metrics(struct api_req *r);
 /* api_catalog.c: the RBAC catalogue. */
 void api_get_security_actions(struct api_req *r);
 void api_get_security_resources(struct api_req *r);

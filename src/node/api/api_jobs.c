@@ -33,8 +33,8 @@ iso_ms(int64_t ms)
 }
 
 /* job_status: "running", "cancelling" (cancelled, delivered agents still tracked) or "done". */
-static const char *
-job_status(const struct registry_job *row)
+const char *
+api_job_status(const struct registry_job *row)
 {
 	if (row->done_ms != 0)
 		return "done";
@@ -54,7 +54,7 @@ job_json(const struct job *j, const struct registry_job *row)
 	o = json_pack("{s:I, s:s, s:s, s:s, s:s, s:o, s:o, s:o, s:o, s:i, s:i, s:I, s:I, s:o}",
 	    "id", (json_int_t)row->id,
 	    "command", job_kind_name(row->kind),
-	    "status", job_status(row),
+	    "status", api_job_status(row),
 	    "user", row->user,
 	    "scope", row->scope,
 	    "created", iso_ms(row->created_ms),
@@ -167,7 +167,7 @@ api_get_jobs(struct api_req *r)
 	envelope_set_numeric_ids(e);
 	for (i = count; i > 0; i--) {
 		j = jobrun_at(r->node, i - 1, &row);
-		if (j == NULL || (status != NULL && strcmp(status, job_status(row)) != 0) ||
+		if (j == NULL || (status != NULL && strcmp(status, api_job_status(row)) != 0) ||
 		    (cmd != NULL && strcmp(cmd, job_kind_name(row->kind)) != 0))
 			continue;
 		if (matched >= offset && matched < offset + limit)

@@ -13,6 +13,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -680,4 +681,25 @@ dummy:
 	    AUTH_DK_LEN, stop, arg);
 	explicit_bzero(got, sizeof(got));
 	return rc == -2 ? -1 : 0;
+}
+
+const char *
+auth_bearer(const char *h)
+{
+	if (h == NULL || strncasecmp(h, "Bearer ", 7) != 0)
+		return NULL;
+	h += 7;
+	while (*h == ' ' || *h == '\t')
+		h++;
+	return *h != '\0' ? h : NULL;
+}
+
+size_t
+auth_bearer_len(const char *token)
+{
+	size_t len = strlen(token);
+
+	while (len > 0 && (token[len - 1] == ' ' || token[len - 1] == '\t'))
+		len--;
+	return len;
 }

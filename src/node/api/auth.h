@@ -58,6 +58,15 @@ struct auth_token {
 	long long jti;         /* issue time in ms (nbf * 1000 when the claim is absent) */
 };
 
+/*
+ * auth_bearer: the token of an "Authorization: Bearer <token>" header value
+ * h (scheme case-insensitive, blanks around the token skipped), or NULL when
+ * h is NULL, of another scheme, or has no token.  Points into h; the token
+ * ends at h's end or at trailing blanks, which auth_bearer_len leaves out.
+ */
+const char *auth_bearer(const char *h);
+size_t auth_bearer_len(const char *token);
+
 /* auth_verify_claims: checks signature, iss, aud and times; on AUTH_OK fills t. */
 enum auth_verdict auth_verify_claims(struct auth *a, const char *token, time_t now,
     struct auth_token *t);

@@ -63,6 +63,7 @@ latency_add(struct cluster *c, json_int_t t)
 
 	if (c == NULL || t <= 0 || (uint64_t)t > now)
 		return;
+	promhist_observe(&c->node->stats.sync_lag, (double)(now - (uint64_t)t) / 1000.0);
 	if (c->nlat == c->caplat) {
 		size_t cap = c->caplat ? c->caplat * 2 : 4096;
 
@@ -249,8 +250,10 @@ clu_outbox_resync(struct cluster *c)
 		for (i = 0; i < b->n; i++) {
 			struct agent *a = registry_agent_by_id(n->reg, b->ids[i]);
 
-			if (a != NULL && a->sync.sent_seq == b->seq)
+			if (a != NULL && a->sync.sent_seq == b->seq) {
+				n->stats.sync_resent++;
 				outbox_mark(c, a, 0);
+			}
 		}
 		free(b);
 	}

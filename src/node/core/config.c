@@ -52,6 +52,10 @@ config_defaults(struct config *c)
 	c->cluster_max_connections = 64;
 	c->cluster_max_per_source = 16;
 	c->cluster_deadline = 10;
+	snprintf(c->metrics_bind, sizeof(c->metrics_bind), "127.0.0.1");
+	c->metrics_max_connections = 16;
+	c->metrics_max_per_source = 8;
+	c->metrics_deadline = 10;
 }
 
 /* The listener limits: name, where, smallest and largest value. */
@@ -81,6 +85,9 @@ static const struct limit_opt {
 	{ "cluster-max-connections", offsetof(struct config, cluster_max_connections), 1, 1000000 },
 	{ "cluster-max-per-source", offsetof(struct config, cluster_max_per_source), 0, 1000000 },
 	{ "cluster-deadline", offsetof(struct config, cluster_deadline), 1, 3600 },
+	{ "metrics-max-connections", offsetof(struct config, metrics_max_connections), 1, 100000 },
+	{ "metrics-max-per-source", offsetof(struct config, metrics_max_per_source), 0, 100000 },
+	{ "metrics-deadline", offsetof(struct config, metrics_deadline), 1, 3600 },
 };
 
 void
@@ -106,6 +113,8 @@ config_usage(FILE *f)
 	    "              [--allow-higher-versions yes|no]\n"
 	    "              [--enroll-per-minute N] [--enroll-burst N]\n"
 	    "              [--enroll-total-per-minute N] [--enroll-total-burst N]\n"
+	    "              [--metrics-port PORT] [--metrics-bind ADDR] [--metrics-token-file F]\n"
+	    "              [--metrics-{max-connections,max-per-source} N] [--metrics-deadline S]\n"
 	    "              [--config FILE] [--foreground] [-v|--verbose] [-q|--quiet]\n");
 }
 
@@ -223,6 +232,12 @@ config_set(struct config *c, const char *key, const char *v)
 		return parse_int(key, v, 0, 86400, &c->node_grace);
 	if (strcmp(key, "master") == 0)
 		return set_str(key, c->master, sizeof(c->master), v);
+	if (strcmp(key, "metrics-port") == 0)
+		return parse_int(key, v, 0, 65535, &c->metrics_port);
+	if (strcmp(key, "metrics-bind") == 0)
+		return set_str(key, c->metrics_bind, sizeof(c->metrics_bind), v);
+	if (strcmp(key, "metrics-token-file") == 0)
+		return set_str(key, c->metrics_token_file, sizeof(c->metrics_token_file), v);
 	if (strcmp(key, "cluster-key-file") == 0)
 		return set_str(key, c->cluster_key_file, sizeof(c->cluster_key_file), v);
 	if (strcmp(key, "user") == 0)

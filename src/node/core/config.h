@@ -68,6 +68,17 @@ struct config {
 	int cluster_max_connections; /* 64 */
 	int cluster_max_per_source; /* 16 */
 	int cluster_deadline;       /* s, 10 */
+	/*
+	 * GET /metrics (docs/operations.md, "Metrics"): on the API port of the
+	 * master, and on a port of its own when metrics_port is set (0: off).
+	 */
+	int metrics_port;
+	char metrics_bind[64];      /* that port's address, 127.0.0.1 */
+	char metrics_token_file[512]; /* a bearer token that may scrape ("" : JWTs only, and
+	                             * the metrics port is open to whoever reaches it) */
+	int metrics_max_connections; /* 16 */
+	int metrics_max_per_source; /* 8 */
+	int metrics_deadline;       /* s, 10 */
 	int allow_higher_versions;  /* accept agents newer than VIGIL_MANAGER_VERSION (Wazuh's
 	                             * <agents><allow_higher_versions>), 0 */
 };

@@ -124,6 +124,12 @@ node_fd_limits(struct node *n)
 		n->max_session_fds = (size_t)n->cfg.agent_max_connections;
 }
 
+void
+node_stats_init(struct node *n)
+{
+	promhist_init(&n->stats.sync_lag, promhist_delay_s, promhist_delay_n);
+}
+
 int
 node_gate_init(struct node_gate *g, const char *what, int max_total, int max_per_source,
     int deadline)
@@ -160,6 +166,10 @@ node_gate_admit(struct node *n, struct node_gate *g, const struct sockaddr *sa, 
 	if ((v = srclimit_count_add(g->conns, addr)) == SRCLIMIT_OK)
 		return 0;
 	n->stats.conn_refused++;
+	if (v == SRCLIMIT_SOURCE)
+		g->refused_source++;
+	else
+		g->refused_total++;
 	if (srclimit_log_ok(&g->log_full, node_now(n), NODE_GATE_LOG_S, &more)) {
 		if (v == SRCLIMIT_SOURCE)
 			log_warnx("%s: %s refused: %zu connections from that address, the most one "
@@ -186,6 +196,7 @@ node_gate_late(struct node *n, struct node_gate *g, const char *addr)
 	unsigned long more;
 
 	n->stats.deadline_closed++;
+	g->refused_late++;
 	if (srclimit_log_ok(&g->log_late, node_now(n), NODE_GATE_LOG_S, &more))
 		log_info("%s: %s closed: not trusted within %d s (--%s-deadline); %lu more since "
 		    "the last message", g->what, addr, g->deadline, g->what, more);
@@ -209,6 +220,7 @@ node_frame_late(struct node *n, struct node_gate *g, const char *addr)
 
 	n->stats.deadline_closed++;
 	n->stats.frames_timed_out++;
+	g->refused_frame++;
 	if (srclimit_log_ok(&g->log_frame, node_now(n), NODE_GATE_LOG_S, &more))
 		log_info("%s: %s closed: a frame begun %d s ago is not complete "
 		    "(--%s-frame-deadline); %lu more since the last message", g->what, addr,

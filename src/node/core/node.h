@@ -10,6 +10,8 @@
 #include <event2/event.h>
 #include <openssl/ssl.h>
 
+#include "lib/promtext.h"
+#include "proto/enroll.h"
 #include "node/core/config.h"
 #include "node/core/srclimit.h"
 
@@ -25,6 +27,7 @@ struct evconnlistener;
 struct evhttp;
 struct api_sec;
 struct jobrun;
+struct api_stats;
 
 TAILQ_HEAD(session_list, session);
 
@@ -70,6 +73,8 @@ struct node_hooks {
 
 /* node_hooks_init: the hooks of a node without agents or cluster rooms. */
 void node_hooks_init(struct node *n);
+/* node_stats_init: the histograms' buckets (the counters start at 0 with the node). */
+void node_stats_init(struct node *n);
 
 #define NODE_FLUSH_ROWS 1000    /* registry rows per transaction, so one flush stays short */
 #define NODE_TOUCH_ROWS 5000    /* keepalive times per transaction (one small UPDATE each) */
@@ -92,6 +97,7 @@ struct node_stats {
 	uint64_t overtakes;
 	uint64_t enrollments;
 	uint64_t enroll_failures;
+	uint64_t enroll_failed[ENROLL_ERROR_CLASSES]; /* ... by enroll_error_class_index */
 	uint64_t restarts_sent;
 	uint64_t reconnects_sent;
 	uint64_t commands_repeated;  /* a job's command sent again to a session that has it: not written */
@@ -104,6 +110,8 @@ struct node_stats {
 	uint64_t sync_fenced;        /* sessions told to close: a newer one exists */
 	uint64_t sync_pending;       /* records of sessions waiting for the current one to close */
 	uint64_t sync_refused;       /* sessions refused: replays, forgeries, second copies */
+	uint64_t sync_resent;        /* worker: records sent again after a reconnect, unacknowledged */
+	struct promhist sync_lag;    /* master: s from a change on a worker to its record applied */
 	uint64_t sessions_refused;   /* connections refused here: counter not newer (replay?) */
 	uint64_t link_read_more;     /* link bytes read past libevent's record a turn */
 	uint64_t shared_pushes;      /* merged.mg sent to agents */
@@ -132,6 +140,9 @@ struct node_gate {
 	struct srclimit_log log_full;
 	struct srclimit_log log_late;
 	struct srclimit_log log_frame;
+	/* what this listener refused (GET /metrics): at the total cap, at the
+	 * per-source cap, past the deadline, on a frame begun too long ago */
+	uint64_t refused_total, refused_source, refused_late, refused_frame;
 };
 
 struct node {
@@ -150,6 +161,11 @@ struct node {
 	struct evhttp *http;
 	struct api_sec *api_sec;        /* API security state (api_sec.c), master only */
 	struct jobrun *jobs;            /* restart and reconnect jobs (jobrun.c), master only */
+	struct api_stats *api_stats;    /* API answers by route and code (api_metrics.c) */
+	struct evhttp *metrics_http;    /* --metrics-port (api_metrics.c), or NULL */
+	char metrics_token[256];        /* --metrics-token-file's, "" = none */
+	double metrics_build_s;         /* the last GET /metrics text took this long to build */
+	uint64_t metrics_scrapes;
 	size_t api_body_reserved;       /* bytes of --api-body-budget-kib given to connections */
 
 	struct event *tick_ev;          /* every second: timeouts, status */
@@ -167,7 +183,7 @@ struct node {
 	size_t max_session_fds;         /* less NODE_FD_RESERVE (half, under 2 reserves) */
 	int agents_full;                /* accepting agents paused at max_session_fds */
 	struct srclimit_log accept_log; /* out of descriptors: logged now and then */
-	struct node_gate gate_agent, gate_enroll, gate_api, gate_cluster;
+	struct node_gate gate_agent, gate_enroll, gate_api, gate_cluster, gate_metrics;
 	struct srclimit_rate *enroll_rate;     /* enrollment requests per source */
 	struct srclimit_bucket enroll_total;   /* ... from all sources together */
 	struct srclimit_log enroll_rate_log;

@@ -7,9 +7,11 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "lib/hash.h"
 #include "lib/log.h"
+#include "lib/promtext.h"
 #include "node/registry/registry_db.h"
 #include "proto/secmsg.h"
 
@@ -36,7 +38,17 @@ struct registry {
 	unsigned int max_id_saved;  /* what meta holds */
 	uint64_t rows_written;      /* upserts and deletes committed */
 	uint64_t commits;           /* flush transactions committed */
+	struct promhist commit_s;   /* each flush transaction, BEGIN to COMMIT, in seconds */
 };
+
+static double
+mono_s(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
 
 /* Marks a deleted slot in the name hash so probing continues past it. */
 static struct agent name_tombstone;
@@ -380,7 +392,9 @@ registry_open(const char *path, const char *manager_name, const char *node_name,
 	long long v;
 	time_t now = time(NULL);
 
-	if ((r = calloc(1, sizeof(*r))) == NULL) {
+	if ((r = calloc(1, sizeof(*r))) != NULL)
+		promhist_init(&r->commit_s, promhist_latency_s, promhist_latency_n);
+	if (r == NULL) {
 		log_warn("registry_open");
 		return NULL;
 	}
@@ -642,9 +656,11 @@ registry_flush_touches(struct registry *r, size_t max)
 {
 	size_t i, k = r->touched.n < max ? r->touched.n : max;
 	int rows = 0;
+	double t0;
 
 	if (k == 0)
 		return 0;
+	t0 = mono_s();
 	if (regdb_begin(r->db) == -1)
 		return -1;
 	for (i = 0; i < k; i++) {
@@ -661,6 +677,7 @@ registry_flush_touches(struct registry *r, size_t max)
 	}
 	if (regdb_commit(r->db) == -1)
 		return -1;
+	promhist_observe(&r->commit_s, mono_s() - t0);
 	for (i = 0; i < k; i++) {
 		struct agent *a = registry_agent_by_id(r, r->touched.v[i]);
 
@@ -687,6 +704,12 @@ registry_write_stats(const struct registry *r, uint64_t *rows, uint64_t *commits
 	*commits = r->commits;
 }
 
+const struct promhist *
+registry_commit_seconds(const struct registry *r)
+{
+	return &r->commit_s;
+}
+
 /*
  * registry_flush: one transaction holding every removal, then every queued
  * upsert (removals first, so a name freed by a removal can be taken by an
@@ -705,6 +728,7 @@ registry_flush_some(struct registry *r, size_t max_rows)
 	char buf[32];
 	size_t i, k;
 	int rows = 0;
+	double t0;
 
 	if (registry_pending(r) == 0 && r->max_id == r->max_id_saved)
 		return 0;
@@ -720,6 +744,7 @@ registry_flush_some(struct registry *r, size_t max_rows)
 	/* removals all go in the first transaction (a name they free may be reused below) */
 	if (max_rows < k)
 		k = max_rows;
+	t0 = mono_s();
 	if (regdb_begin(r->db) == -1)
 		return -1;
 	for (i = 0; i < r->gone.n; i++) {
@@ -740,6 +765,7 @@ registry_flush_some(struct registry *r, size_t max_rows)
 	}
 	if (regdb_commit(r->db) == -1)
 		goto err;
+	promhist_observe(&r->commit_s, mono_s() - t0);
 	r->max_id_saved = r->max_id;
 	r->rows_written += (uint64_t)rows;
 	r->commits++;

@@ -89,6 +89,9 @@ int registry_flush_some(struct registry *r, size_t max_rows);
 
 /* registry_write_stats: rows and transactions committed so far. */
 void registry_write_stats(const struct registry *r, uint64_t *rows, uint64_t *commits);
+/* registry_commit_seconds: how long each of those transactions took (BEGIN to COMMIT). */
+struct promhist;
+const struct promhist *registry_commit_seconds(const struct registry *r);
 
 /* registry_pending: rows waiting for the next flush. */
 size_t registry_pending(const struct registry *r);
