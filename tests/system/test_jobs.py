@@ -292,6 +292,43 @@ def test_a_worker_killed_in_the_middle_of_a_rolling_restart(tmp_path, procs, key
                    "every agent on worker2")                        # the failover happened
 
 
+def test_an_agent_offline_at_the_request_is_restarted_when_it_connects_to_another_node(
+        tmp_path, procs, key):  # noqa: F811
+    """The agent's session on worker1 ended long enough ago to make it offline (no
+    --restart-grace), so only a queued request targets it; it comes back on worker2, where
+    the job sends it the command once and sees it restart."""
+    master = start_master(tmp_path, procs, key, args=["--restart-grace", "0"])
+    w1 = start_worker(tmp_path, procs, key, master, "worker1")
+    w2 = start_worker(tmp_path, procs, key, master, "worker2")
+    sim = vigil.Sim(tmp_path, master, 1, managers=w1.agent_addr, args=["--keepalive", "1"])
+    procs.append(sim)
+    aid = list(vigil.wait_for(lambda: on_node(master, "worker1"), 30, 0.2,
+                              "the agent active on worker1"))[0]
+    sim.stop()
+    vigil.wait_for(lambda: master.agents()[aid]["status"] == "disconnected", 30, 0.2,
+                   "the agent disconnected")
+    # offline, not between sessions: Wazuh's 1707 without queue
+    r = restart(master, agents_list=aid)
+    assert "X-Vigil-Job" not in r.headers
+    assert r.json()["data"]["failed_items"][0]["error"]["code"] == 1707, r.text
+    r = restart(master, agents_list=aid, queue="true")
+    assert r.json()["data"]["affected_items"] == [aid], r.text
+    jid = r.headers["X-Vigil-Job"]
+    assert job(master, jid)["counts"]["pending"] == 1
+    # the same agent (same sim name: its saved key), now knowing worker2 alone
+    sim2 = vigil.Sim(tmp_path, master, 1, managers=w2.agent_addr,
+                     args=["--keepalive", "1", "--restart-delay", "100"])
+    procs.append(sim2)
+    done = wait_job(master, jid, lambda j: j["status"] == "done", what="restarted on worker2")
+    assert done["counts"]["completed"] == 1, done["counts"]
+    a = done["agents"]["affected_items"][0]
+    assert a["id"] == aid and a["state"] == "completed", a
+    assert a["node"] == "worker2" and a["sends"] == 1, a
+    s = sim_agents(sim2)
+    assert list(s) == [aid]                     # the same agent, not a new one
+    assert s[aid]["restarts"] == 1 and s[aid]["process_starts"] == 2, s
+
+
 def test_restart_all_under_churn_restarts_every_agent_exactly_once(tmp_path, procs,
                                                                     key):  # noqa: F811
     """The issue's scenario: master + 2 workers, 2,000 simulated agents (20 % on Wazuh
