@@ -309,6 +309,13 @@ sim_down(struct aconn *ac, int was_up, const char *reason, void *arg)
 			event_base_loopbreak(S.base);
 		return;
 	}
+	/*
+	 * A restart command read but not yet acted on (SIM_REACT_QUIET_MS): a
+	 * Wazuh agent's execd restarts it whatever became of the link, so the
+	 * command is carried out now, not forgotten with the link.
+	 */
+	if (ag->state == SIM_RESTART_DUE)
+		ag->go = SIM_GO_RESTART;
 	switch ((enum sim_go)ag->go) {
 	case SIM_GO_RESTART:
 		ag->go = SIM_GO_NONE;
