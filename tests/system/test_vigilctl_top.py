@@ -171,11 +171,12 @@ def test_top_live_view_follows_a_restart_job_and_quits_on_q(tmp_path, procs, key
         assert not during[3] & termios.ICANON and not during[3] & termios.ECHO
         assert during[3] & termios.ISIG         # Ctrl-C stays a signal
         # A restart of every agent, the one never connected queued: the job stays
-        # running (1 pending) once the other 5 have restarted.
+        # running (1 pending) once the other 5 have restarted, until it expires (1 h).
         ids = sorted(i for i in master.agents() if i != "000")
         assert len(ids) == 6
         r = master.api("PUT", "/agents/restart", params={"agents_list": ",".join(ids),
-                                                          "queue": "true"})
+                                                          "queue": "true",
+                                                          "expires_in": "3600"})
         assert r.status_code == 200, r.text
         jobs = master.api("GET", "/jobs", params={"status": "running"}).json()
         jid = jobs["data"]["affected_items"][0]["id"]
