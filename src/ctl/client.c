@@ -295,24 +295,29 @@ client_free(struct client *c)
 	OPENSSL_cleanse(c, sizeof(*c));
 }
 
+void
+client_problem(const json_t *j, char *buf, size_t cap)
+{
+	const char *title = json_string_value(json_object_get(j, "title"));
+	const char *detail = json_string_value(json_object_get(j, "detail"));
+	const json_t *code = json_object_get(j, "error");
+
+	if (json_is_integer(code))
+		snprintf(buf, cap, "%s: %s (error %lld)", title ? title : "error",
+		    detail ? detail : "", (long long)json_integer_value(code));
+	else
+		snprintf(buf, cap, "%s: %s", title ? title : "error", detail ? detail : "");
+}
+
 /* problem_text: "title: detail (error N)" of a problem+json body into buf. */
 static void
 problem_text(const char *body, char *buf, size_t cap)
 {
 	json_t *j = json_loads(body, 0, NULL);
-	const char *title = NULL, *detail = NULL;
-	json_t *code;
 
-	if (j != NULL && json_is_object(j)) {
-		title = json_string_value(json_object_get(j, "title"));
-		detail = json_string_value(json_object_get(j, "detail"));
-		code = json_object_get(j, "error");
-		if (json_is_integer(code))
-			snprintf(buf, cap, "%s: %s (error %lld)", title ? title : "error",
-			    detail ? detail : "", (long long)json_integer_value(code));
-		else
-			snprintf(buf, cap, "%s: %s", title ? title : "error", detail ? detail : "");
-	} else
+	if (j != NULL && json_is_object(j))
+		client_problem(j, buf, cap);
+	else
 		snprintf(buf, cap, "%.200s", body && body[0] ? body : "(no body)");
 	json_decref(j);
 }

@@ -59,4 +59,7 @@ int client_call_head(struct client *c, const char *method, const char *target, j
 int client_send(struct client *c, const char *method, const char *target, json_t *req,
     int *status, json_t **body);
 
+/* client_problem: "title: detail (error N)" of an API error's body (parsed; NULL) into buf. */
+void client_problem(const json_t *body, char *buf, size_t cap);
+
 #endif

@@ -18,6 +18,13 @@ int cmd_jobs_show(struct client *c);
 int cmd_jobs_cancel(struct client *c);
 
 /*
+ * cmd_top: the nodes, the agents by status and the running jobs, redrawn in
+ * place every --interval seconds until 'q' (or a signal: 130 for SIGINT) on a
+ * terminal; one view on stdout otherwise, or with --once.  Exit code.
+ */
+int cmd_top(struct client *c);
+
+/*
  * cmd_jobs_wait: follows the jobs ids (n of them) through GET /jobs until
  * every one is done, --timeout passes or SIGINT (see cmd_sigint_catch),
  * drawing the counts by state on stderr, then says how it ended on stdout

@@ -58,6 +58,9 @@ main(int argc, char **argv)
 		case CMD_JOBS_CANCEL:
 			rc = cmd_jobs_cancel(&c);
 			break;
+		case CMD_TOP:
+			rc = cmd_top(&c);
+			break;
 		default:
 			rc = CTL_EXIT_USAGE;
 			break;

@@ -23,6 +23,7 @@ const char opts_usage[] =
     "       vigilctl [options] jobs cancel ID [--json]\n"
     "       vigilctl [options] cluster nodes [--json]\n"
     "       vigilctl [options] cluster health [--json]\n"
+    "       vigilctl [options] top [--interval S] [--once]\n"
     "options: --url https://HOST:PORT  --user U  --password P | --password-file F\n"
     "         --ca FILE | --insecure  --config FILE\n"
     "Exit codes: 0 ok, 1 API error or failed items, 2 usage, 3 connection/TLS,\n"
@@ -33,8 +34,8 @@ enum {
 	O_URL = 256, O_USER, O_PASSWORD, O_PASSWORD_FILE, O_CA, O_INSECURE, O_CONFIG, O_JSON,
 	O_STATUS, O_NODE, O_GROUP, O_Q, O_SEARCH, O_SELECT, O_SORT, O_NAME, O_IP, O_VERSION,
 	O_OS_PLATFORM, O_LIMIT, O_OFFSET, O_PAGE_SIZE, O_ALL, O_WAIT, O_KEYS, O_GROUPS, O_TIMEOUT,
-	O_MAX_IN_FLIGHT, O_RATE, O_EXPIRES_IN, O_QUEUE, O_COMMAND, O_STATE,
-	O_LAST = O_STATE,
+	O_MAX_IN_FLIGHT, O_RATE, O_EXPIRES_IN, O_QUEUE, O_COMMAND, O_STATE, O_INTERVAL, O_ONCE,
+	O_LAST = O_ONCE,
 };
 
 /* Which commands take which option (bits of enum ctl_cmd). */
@@ -73,6 +74,8 @@ static const struct {
 	{ O_STATE, "--state", C(CMD_JOBS_SHOW) },
 	{ O_KEYS, "--keys", C(CMD_AGENTS_IMPORT) },
 	{ O_GROUPS, "--groups", C(CMD_AGENTS_IMPORT) },
+	{ O_INTERVAL, "--interval", C(CMD_TOP) },
+	{ O_ONCE, "--once", C(CMD_TOP) },
 };
 
 static const struct option longopts[] = {
@@ -109,6 +112,8 @@ static const struct option longopts[] = {
 	{ "queue", no_argument, NULL, O_QUEUE },
 	{ "command", required_argument, NULL, O_COMMAND },
 	{ "state", required_argument, NULL, O_STATE },
+	{ "interval", required_argument, NULL, O_INTERVAL },
+	{ "once", no_argument, NULL, O_ONCE },
 	{ "help", no_argument, NULL, 'h' },
 	{ NULL, 0, NULL, 0 },
 };
@@ -173,6 +178,8 @@ command(int argc, char **argv, int *i, char *err, size_t errcap)
 		return CMD_LOGIN;
 	if (strcmp(a, "help") == 0)
 		return CMD_HELP;
+	if (strcmp(a, "top") == 0)
+		return CMD_TOP;
 	if (strcmp(a, "agents") == 0 || strcmp(a, "cluster") == 0) {
 		int agents = a[0] == 'a';
 
@@ -296,6 +303,7 @@ opts_parse(int argc, char **argv, struct ctl_opts *o, char *err, size_t errcap)
 	conf_init(&o->flags);
 	o->timeout = 300;
 	o->page_size = 1000;
+	o->interval = 2;
 	o->max_in_flight = o->rate = o->expires_in = -1;
 	err[0] = '\0';
 	optind = 0;        /* glibc: a full reinitialisation, so tests may parse again */
@@ -392,6 +400,15 @@ opts_parse(int argc, char **argv, struct ctl_opts *o, char *err, size_t errcap)
 		case O_QUEUE: o->queue = 1; break;
 		case O_COMMAND: o->command = arg; break;
 		case O_STATE: o->state = arg; break;
+		case O_INTERVAL:
+			/* 1 s at least: a refresh costs a few requests of the user's per-minute
+			 * allowance (vigilctl(1)) */
+			if (parse_long(arg, 1, 3600, &o->interval) == -1) {
+				snprintf(err, errcap, "bad --interval '%.40s' (1..3600 seconds)", arg);
+				return -1;
+			}
+			break;
+		case O_ONCE: o->once = 1; break;
 		case 'h': help = 1; break;
 		case ':':
 			snprintf(err, errcap, "option '%.40s' needs a value", argv[optind - 1]);

@@ -30,6 +30,7 @@ enum ctl_cmd {
 	CMD_JOBS_LIST,
 	CMD_JOBS_SHOW,
 	CMD_JOBS_CANCEL,
+	CMD_TOP,
 };
 
 #define OPTS_MAX_IDS 100000
@@ -57,6 +58,9 @@ struct ctl_opts {
 	unsigned long long job_id;  /* jobs show|cancel ID */
 	const char *command;        /* jobs list --command restart|reconnect */
 	const char *state;          /* jobs show --state S,... */
+	/* top */
+	long interval;              /* --interval S: seconds between two refreshes (default 2) */
+	int once;                   /* --once: one snapshot, even on a terminal */
 	/* agents import */
 	const char *keys;           /* --keys FILE: a Wazuh manager's client.keys */
 	const char *groups_path;    /* --groups PATH: global.db, agent-groups dir or ID|groups lines */

@@ -156,6 +156,56 @@ test_jobs(void **state)
 	opts_free(&o);
 }
 
+/* top: its interval (1..3600 s, 2 by default) and --once, and nothing else. */
+static void
+test_top(void **state)
+{
+	static const struct {
+		const char *argv[6];
+		int rc;
+		long interval;
+		int once;
+		const char *err;
+	} cases[] = {
+		{ { "top" }, 0, 2, 0, NULL },
+		{ { "top", "--interval", "1" }, 0, 1, 0, NULL },
+		{ { "--interval", "3600", "top", "--once" }, 0, 3600, 1, NULL },
+		{ { "top", "--interval", "0" }, -1, 0, 0, "bad --interval '0' (1..3600 seconds)" },
+		{ { "top", "--interval", "3601" }, -1, 0, 0,
+		  "bad --interval '3601' (1..3600 seconds)" },
+		{ { "top", "--interval", "0.5" }, -1, 0, 0,
+		  "bad --interval '0.5' (1..3600 seconds)" },
+		{ { "top", "--interval" }, -1, 0, 0, "option '--interval' needs a value" },
+		{ { "top", "--json" }, -1, 0, 0, "--json does not apply to this command" },
+		{ { "top", "now" }, -1, 0, 0, "unexpected argument 'now'" },
+		{ { "agents", "list", "--once" }, -1, 0, 0, "--once does not apply to this command" },
+		{ { "jobs", "list", "--interval", "5" }, -1, 0, 0,
+		  "--interval does not apply to this command" },
+	};
+	struct ctl_opts o;
+	char err[256];
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		char *argv[8] = { "vigilctl" };
+		int argc = 1;
+
+		while (argc - 1 < 6 && cases[i].argv[argc - 1] != NULL) {
+			argv[argc] = (char *)(uintptr_t)cases[i].argv[argc - 1];
+			argc++;
+		}
+		assert_int_equal(opts_parse(argc, argv, &o, err, sizeof(err)), cases[i].rc);
+		if (cases[i].rc == 0) {
+			assert_int_equal(o.cmd, CMD_TOP);
+			assert_int_equal(o.interval, cases[i].interval);
+			assert_int_equal(o.once, cases[i].once);
+		} else
+			assert_string_equal(err, cases[i].err);
+		opts_free(&o);
+	}
+}
+
 static void
 test_usage_errors(void **state)
 {
@@ -232,6 +282,7 @@ main(void)
 		cmocka_unit_test(test_commands),
 		cmocka_unit_test(test_restart),
 		cmocka_unit_test(test_jobs),
+		cmocka_unit_test(test_top),
 		cmocka_unit_test(test_usage_errors),
 		cmocka_unit_test(test_agent_id),
 	};
