@@ -25,6 +25,7 @@
     token: null, user: null, pol: {}, mode: 'white', cluster: false,
     gen: 0,          // bumped on every route change: stale polls and answers are dropped
     timer: null,
+    pending: new Set(),   // requests under way (a logout waits for them)
   };
 
   const $ = (id) => document.getElementById(id);
@@ -77,8 +78,16 @@
     constructor(code, msg, body) { super(msg); this.code = code; this.body = body; }
   }
 
-  /* api: one request to the API with the token; the JSON body and the response. */
-  async function api(method, path, params) {
+  /* api: one request to the API with the token; the JSON body and the response (a promise). */
+  function api(method, path, params) {
+    const p = apiCall(method, path, params);
+    S.pending.add(p);
+    const done = () => S.pending.delete(p);
+    p.then(done, done);
+    return p;
+  }
+
+  async function apiCall(method, path, params) {
     const url = new URL(path, location.origin);
     for (const [k, v] of Object.entries(params || {}))
       if (v !== '' && v !== null && v !== undefined) url.searchParams.set(k, v);
@@ -188,7 +197,12 @@
   }
 
   async function logout() {
+    // no poll may follow the logout with the revoked token
+    S.gen++;
+    clearTimeout(S.timer);
+    await Promise.allSettled([...S.pending]);
     try { await api('DELETE', '/security/user/authenticate'); } catch (e) { /* ends anyway */ }
+    history.replaceState(null, '', '#/nodes');
     signedOut('');
   }
 

@@ -55,7 +55,7 @@ class Browser:
         self.profile = os.path.join(self.tmp_dir, "chromium-profile")
         os.makedirs(self.profile, exist_ok=True)
         self.events = []
-        self.requests = []          # (monotonic seconds, method, url) of every request
+        self.requests = []          # (browser's monotonic seconds, method, url) of every request
         self._id = 0
         argv = [chromium_path(), "--headless=new", "--user-data-dir=" + self.profile,
                 "--remote-debugging-port=0", "--no-first-run", "--no-default-browser-check",
@@ -134,7 +134,8 @@ class Browser:
         self.events.append(m)
         if m["method"] == "Network.requestWillBeSent":
             p = m["params"]
-            self.requests.append((time.monotonic(), p["request"]["method"], p["request"]["url"]))
+            # the browser's own clock: events are read in batches, later than they happen
+            self.requests.append((p["timestamp"], p["request"]["method"], p["request"]["url"]))
 
     # ---- the page ----
 
