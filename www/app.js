@@ -59,6 +59,20 @@
     add(el, kids);
   }
 
+  /*
+   * changes: a test of whether a poll's answer differs from the last one; an
+   * unchanged answer leaves the page alone (and the keyboard focus where it is).
+   */
+  function changes() {
+    let last = null;
+    return (data) => {
+      const k = JSON.stringify(data);
+      if (k === last) return false;
+      last = k;
+      return true;
+    };
+  }
+
   const fmt = (n) => (typeof n === 'number' ? n.toLocaleString('en-US') : String(n ?? ''));
   const when = (t) => (t ? String(t).replace('T', ' ').replace(/\.\d+Z$|Z$/, ' UTC') : '—');
   const route = (path, params) => {
@@ -284,6 +298,7 @@
   function viewNodes(view) {
     const summary = h('p', { id: 'summary', class: 'card' }, 'Loading…');
     const holder = h('div', {});
+    const changed = changes();
     view.append(h('h1', {}, 'Nodes'), summary, holder,
       h('p', { class: 'hint' }, 'Counts link to the agents list with that filter. ',
         'Refreshed every ', NODES_POLL_MS / 1000, ' s.'));
@@ -294,9 +309,9 @@
         api('GET', '/agents/stats/distinct', { fields: 'node_name,status', q: 'id!=000', limit: 10000 }),
         S.cluster && may('cluster:read') ? api('GET', '/cluster/nodes', { limit: 500 }) : null,
       ]);
-      if (!live()) return;
+      if (!live() || !changed([sum.body.data, dist.body.data, nodes && nodes.body.data])) return;
       const c = sum.body.data.connection;
-      put(summary,
+      put(summary, 
         h('strong', { id: 'total', dataset: { count: c.total } }, fmt(c.total)), ' agents: ',
         STATUSES.map((s, i) => [i ? ', ' : '',
           h('a', { href: route('agents', { status: s }), class: 'status-' + s, dataset: { status: s, count: c[s] } },
@@ -325,7 +340,7 @@
             cnt[s] ? h('a', { href: route('agents', { node: name, status: s }) }, fmt(cnt[s])) : '0')),
           h('td', { class: 'num', dataset: { status: 'total', count: total } }, fmt(total)));
       });
-      put(holder,table([{ title: 'Node' }, { title: 'Type' }, { title: 'Version' },
+      put(holder, table([{ title: 'Node' }, { title: 'Type' }, { title: 'Version' },
         { title: 'Address' }, ...STATUSES.map((s) => ({ title: s.replace('_', ' '), num: true })),
         { title: 'Total', num: true }], rows, { id: 'nodes-table' }));
     }, NODES_POLL_MS);
@@ -360,6 +375,7 @@
     const info = h('p', { id: 'agents-count', class: 'muted' }, 'Loading…');
     const pager = h('div', { class: 'pager' });
     const holder = h('div', {});
+    const changed = changes();
     view.append(h('h1', {}, 'Agents'), form, info, holder, pager);
     fillDatalists(form);
     poll(async (live) => {
@@ -368,12 +384,12 @@
         search: f.search, q: f.q,
         select: 'id,name,ip,status,node_name,group,version,os.name,os.version,lastKeepAlive',
       });
-      if (!live()) return;
+      if (!live() || !changed(body.data)) return;
       const d = body.data, total = d.total_affected_items, items = d.affected_items;
-      put(info,total ? ['Agents ', fmt(offset + 1), '–', fmt(offset + items.length), ' of ',
+      put(info, total ? ['Agents ', fmt(offset + 1), '–', fmt(offset + items.length), ' of ',
         h('strong', { id: 'agents-total', dataset: { count: total } }, fmt(total))]
         : h('span', { id: 'agents-total', dataset: { count: 0 } }, 'No agent matches.'));
-      put(holder,table(['ID', 'Name', 'IP', 'Status', 'Node', 'Groups', 'Version', 'OS',
+      put(holder, table(['ID', 'Name', 'IP', 'Status', 'Node', 'Groups', 'Version', 'OS',
         'Last keepalive'].map((t) => ({ title: t })), items.map((a) => h('tr', { dataset: { id: a.id } },
         h('td', {}, h('a', { href: route('agent/' + encodeURIComponent(a.id)) }, a.id)),
         h('td', {}, a.name), h('td', {}, a.ip || ''),
@@ -383,7 +399,7 @@
         h('td', {}, a.os ? [a.os.name, a.os.version].filter(Boolean).join(' ') : ''),
         h('td', {}, when(a.lastKeepAlive)))), { id: 'agents-table' }));
       const page = (o) => route('agents', Object.assign({}, f, { offset: o || '' }));
-      put(pager,
+      put(pager, 
         h('button', { type: 'button', id: 'prev', disabled: offset === 0,
           onclick: () => { location.hash = page(Math.max(0, offset - PAGE)); } }, '← Previous'),
         h('span', {}, 'Page ', fmt(Math.floor(offset / PAGE) + 1), ' of ', fmt(Math.max(1, Math.ceil(total / PAGE)))),
@@ -419,6 +435,7 @@
     const id = parts[1] || '';
     const facts = h('div', { class: 'card' }, 'Loading…');
     const act = h('div', {});
+    const changed = changes();
     view.append(h('h1', {}, 'Agent ', id), facts, act);
     if (may('agent:restart')) {
       act.append(h('button', { type: 'button', id: 'agent-restart', class: 'danger',
@@ -429,10 +446,10 @@
     }
     poll(async (live) => {
       const { body } = await api('GET', '/agents', { agents_list: id });
-      if (!live()) return;
+      if (!live() || !changed(body.data)) return;
       const a = body.data.affected_items[0];
       if (!a) {
-        put(facts,'No agent ', id, ' (or you may not read it).');
+        put(facts, 'No agent ', id, ' (or you may not read it).');
         return false;
       }
       const os = a.os || {};
@@ -443,7 +460,7 @@
         ['Platform', os.platform], ['Manager', a.manager], ['Added', when(a.dateAdd)],
         ['Last keepalive', when(a.lastKeepAlive)], ['Configuration', a.group_config_status],
         ['Merged sum', a.mergedSum], ['Config sum', a.configSum]];
-      put(facts,h('dl', { class: 'facts' }, rows.map(([k, v]) =>
+      put(facts, h('dl', { class: 'facts' }, rows.map(([k, v]) =>
         [h('dt', {}, k), h('dd', {}, v === undefined || v === null || v === '' ? '—' : v)])));
     }, NODES_POLL_MS);
   }
@@ -485,14 +502,15 @@
 
   function viewJobs(view) {
     const holder = h('div', {}, 'Loading…');
+    const changed = changes();
     view.append(h('h1', {}, 'Jobs'),
       may('agent:restart') ? h('p', {}, h('a', { href: '#/restart', id: 'new-restart' }, 'Start a rolling restart…')) : null,
       holder, h('p', { class: 'hint' }, 'The newest first; refreshed every ', LIST_POLL_MS / 1000, ' s.'));
     poll(async (live) => {
       const { body } = await api('GET', '/jobs', { limit: 50 });
-      if (!live()) return;
+      if (!live() || !changed(body.data)) return;
       const items = body.data.affected_items;
-      put(holder,items.length ? table(['Job', 'Command', 'Status', 'Scope', 'User', 'Created',
+      put(holder, items.length ? table(['Job', 'Command', 'Status', 'Scope', 'User', 'Created',
         'Progress', 'Completed'].map((t) => ({ title: t, num: t === 'Completed' })), items.map((j) =>
         h('tr', { dataset: { job: j.id, status: j.status } },
           h('td', {}, h('a', { href: route('job/' + j.id) }, '#', j.id)),
@@ -517,11 +535,13 @@
     view.append(h('h1', {}, 'Job #', id), head, act,
       h('h2', {}, 'Agents'), h('p', {}, h('label', { for: 'job-state' }, 'Show agents'), sel), agents);
     let shownStatus = null;
+    const changed = changes();
     poll(async (live) => {
       const { body } = await api('GET', '/jobs/' + encodeURIComponent(id), { limit: 50, state: stateFilter });
       if (!live()) return false;
       const j = body.data.affected_items[0];
-      put(head,
+      if (!changed(j)) return j.status !== 'done';
+      put(head, 
         h('p', {}, h('strong', {}, j.command), ' of ', j.scope, ' by ', j.user, ': ',
           h('span', { id: 'job-status', class: 'badge ' + j.status, dataset: { status: j.status } }, j.status),
           ' ', h('span', { class: 'muted', id: 'job-live' }, j.status === 'done' ? 'finished' : 'live')),
@@ -549,7 +569,7 @@
         }
       }
       const ag = j.agents || { affected_items: [], total_affected_items: 0 };
-      put(agents,
+      put(agents, 
         h('p', { class: 'muted' }, fmt(ag.total_affected_items), ' agents',
           ag.total_affected_items > ag.affected_items.length ? ' (the first ' + ag.affected_items.length + ' shown)' : ''),
         table(['Agent', 'State', 'Node', 'Sends', 'Code', 'Delivered', 'Done'].map((t) => ({ title: t })),

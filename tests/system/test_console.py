@@ -118,6 +118,7 @@ def start_restart(b, shots, target, value, inflight, rate, expect):
     sel = {"group": "#r-group", "node": "#r-node"}[target]
     b.wait("!!document.querySelector(%s)" % js("%s option[value=%s]" % (sel, js(value))),
            what="%s %s among the choices" % (target, value))
+    assert unlabelled(b) == []
     b.click("#t-" + target)
     b.evaluate("(() => { const s = document.querySelector(%s); s.value = %s;"
                " s.dispatchEvent(new Event('change')); })()" % (js(sel), js(value)))
@@ -133,6 +134,13 @@ def start_restart(b, shots, target, value, inflight, rate, expect):
                  what="the job's page")
     b.wait("!!document.querySelector('#job-status')", what="the job shown")
     return jid
+
+
+def unlabelled(b):
+    """The view's inputs and selects that have no label (a <label for> or aria-label)."""
+    return b.evaluate("[...document.querySelectorAll('#view input, #view select')].filter((e) =>"
+                      " !(e.labels && e.labels.length) && !e.getAttribute('aria-label'))"
+                      ".map((e) => e.id || e.outerHTML)")
 
 
 def api_rate(b):
@@ -221,6 +229,12 @@ def test_the_console_in_a_browser(tmp_path, procs, key):  # noqa: F811
     try:
         b.navigate(master.url + "/console/")
         shots("login")
+        # the keyboard reaches the page, and the focus can be seen
+        b.wait("!document.getElementById('login').hidden", what="the login form")
+        b.key("Tab", vk=9)
+        assert b.evaluate("(() => { const e = document.activeElement; return e.matches("
+                          "':focus-visible') && getComputedStyle(e).outlineStyle !== 'none'"
+                          " && e.id; })()") == "login-pass"     # from the user's field
         login(b, "operator")
 
         # ---- the nodes and their agents by status: the API's numbers ----
@@ -246,6 +260,7 @@ def test_the_console_in_a_browser(tmp_path, procs, key):  # noqa: F811
         b.wait("+(document.querySelector('#agents-total') || {dataset: {}}).dataset.count === %d"
                % (N_AGENTS + 1), what="every agent listed (000 too)")
         assert b.evaluate("document.querySelectorAll('#agents-table tbody tr').length") == 100
+        assert unlabelled(b) == []
         shots("agents")
         b.evaluate("document.querySelector('#f-status').value = 'active'")
         b.fill("#f-node", "worker1")
