@@ -31,13 +31,15 @@ endif
 
 LIB_SRC   := $(wildcard src/lib/*.c) $(wildcard src/proto/*.c)
 NODE_SRC  := $(filter-out src/node/main.c,$(wildcard src/node/*.c src/node/*/*.c))
+# the web console's files (www/), embedded with .incbin (src/node/api/console_assets.S)
+NODE_ASM  := src/node/api/console_assets.S
 AGENT_SRC := $(filter-out src/agent/main.c,$(wildcard src/agent/*.c))
 SIM_SRC   := $(wildcard src/sim/*.c)
 CTL_SRC   := $(filter-out src/ctl/main.c,$(wildcard src/ctl/*.c))
 TEST_SRC  := $(wildcard tests/unit/test_*.c)
 
 LIB_OBJ   := $(LIB_SRC:%.c=$(B)/obj/%.o)
-NODE_OBJ  := $(NODE_SRC:%.c=$(B)/obj/%.o)
+NODE_OBJ  := $(NODE_SRC:%.c=$(B)/obj/%.o) $(NODE_ASM:%.S=$(B)/obj/%.o)
 AGENT_OBJ := $(AGENT_SRC:%.c=$(B)/obj/%.o)
 SIM_OBJ   := $(SIM_SRC:%.c=$(B)/obj/%.o)
 CTL_OBJ   := $(CTL_SRC:%.c=$(B)/obj/%.o)
@@ -52,6 +54,12 @@ all: $(PROGS)
 $(B)/obj/%.o: %.c
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CFLAGS) -MMD -MP -c $< -o $@
+
+# .incbin is not seen by -MMD: the files it embeds are named here
+$(B)/obj/%.o: %.S
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) -c $< -o $@
+$(B)/obj/src/node/api/console_assets.o: $(wildcard www/*)
 
 $(B)/libvigil.a: $(LIB_OBJ)
 	@rm -f $@; ar rcs $@ $^

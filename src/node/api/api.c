@@ -26,6 +26,7 @@
 #include "node/api/api_params.h"
 #include "node/api/api_sec.h"
 #include "node/api/auth.h"
+#include "node/api/console.h"
 #include "node/api/rbac.h"
 #include "node/api/rbac_pol.h"
 #include "node/core/agent.h"
@@ -454,6 +455,8 @@ api_send(struct api_req *r, int status, const char *ctype, const char *body, siz
 		evbuffer_add(out, body, len);
 	switch (status) {
 	case 200: reason = "OK"; break;
+	case 301: reason = "Moved Permanently"; break;
+	case 304: reason = "Not Modified"; break;
 	case 400: reason = "Bad Request"; break;
 	case 401: reason = "Unauthorized"; break;
 	case 403: reason = "Forbidden"; break;
@@ -988,6 +991,12 @@ api_dispatch(struct evhttp_request *req, void *arg)
 	query = uri != NULL ? evhttp_uri_get_query(uri) : NULL;
 	if (rawpath == NULL || (path = evhttp_uridecode(rawpath, 0, NULL)) == NULL) {
 		api_reply_problem(&r, 400, 0, "Malformed request path");
+		goto out;
+	}
+	/* the web console's files: public, and not part of the API's contract */
+	if (console_path(path)) {
+		r.path = path;
+		api_console(&r);
 		goto out;
 	}
 	if (query != NULL && evhttp_parse_query_str(query, &q) == -1) {

@@ -280,6 +280,9 @@ void api_get_metrics(struct api_req *r);
 void api_get_security_actions(struct api_req *r);
 void api_get_security_resources(struct api_req *r);
 
+/* api_console.c: GET /console/ and its files (console.h), r->path set. */
+void api_console(struct api_req *r);
+
 /* api.c: the REST API (port 55000, HTTPS). */
 int api_listen(struct node *n);
 void api_free(struct node *n);
