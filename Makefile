@@ -10,7 +10,7 @@
 #                   make bench FULL=1 adds 50,000 agents
 
 CC      ?= cc
-PKGS     = libevent libevent_openssl openssl sqlite3 jansson libjwt zlib
+PKGS     = libevent libevent_openssl openssl sqlite3 libpq jansson libjwt zlib
 PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS   := $(shell pkg-config --libs $(PKGS) 2>/dev/null)
 

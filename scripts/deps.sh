@@ -8,7 +8,7 @@ set -eu
 
 PKGS="make gcc clang pkg-config libevent-dev libssl-dev libsqlite3-dev
 libjansson-dev libjwt-dev zlib1g-dev libcmocka-dev python3-pytest python3-pytest-xdist python3-requests
-openssl procps chromium python3-websocket"
+openssl procps chromium python3-websocket postgresql libpq-dev"
 
 case "${1:-}" in
 "") ;;

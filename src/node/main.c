@@ -317,7 +317,8 @@ main(int argc, char **argv)
 {
 	struct node *n;
 	struct privdrop drop = { .active = 0 };
-	char path[600], cert[600], key[600];
+	char path[600], cert[600], key[600], shown[1024];
+	const char *where;
 	struct timeval one_second = { 1, 0 };
 	int rc, i;
 	static const int sigs[3] = { SIGTERM, SIGINT, SIGHUP };
@@ -386,15 +387,18 @@ main(int argc, char **argv)
 	}
 	if ((n->tls_server = tls_server_ctx(cert, key)) == NULL)
 		fatalx("cannot load the TLS certificate %s", cert);
+	/* SQLite in the data dir, or the PostgreSQL database --registry names */
 	path_join(path, sizeof(path), n->cfg.data_dir, "registry.db");
-	n->reg = registry_open(path, n->hostname, n->cfg.name, VIGIL_MANAGER_VERSION);
+	where = n->cfg.registry[0] != '\0' ? n->cfg.registry : path;
+	registry_where(where, shown, sizeof(shown));
+	n->reg = registry_open(where, n->hostname, n->cfg.name, VIGIL_MANAGER_VERSION);
 	if (n->reg == NULL)
-		fatalx("cannot open the registry %s", path);
+		fatalx("cannot open the registry %s", shown);
 	manager_describe(n);
 	if ((n->groups = groups_new()) == NULL)
 		fatalx("cannot allocate the groups");
 	if (n->cfg.role == ROLE_MASTER && node_groups_load(n) == -1)
-		fatalx("cannot load the groups from %s", path);
+		fatalx("cannot load the groups from %s", shown);
 	path_join(path, sizeof(path), n->cfg.data_dir, "api-jwt.key");
 	if ((n->auth = auth_new(path, n->cfg.token_lifetime)) == NULL)
 		fatalx("cannot load the API signing key %s", path);

@@ -17,6 +17,7 @@
 #include "lib/log.h"
 #include "node/registry/registry.h"
 #include "proto/secmsg.h"
+#include "pgtest.h"
 
 
 #define KEY "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef"
@@ -27,6 +28,8 @@
 struct fx {
 	char dir[64];
 	char db[128];
+	char where[1024];      /* what registry_open is given: db, or the PostgreSQL URI */
+	int pg;
 };
 
 static int
@@ -40,7 +43,22 @@ setup(void **state)
 	if (mkdtemp(f->dir) == NULL)
 		return -1;
 	snprintf(f->db, sizeof(f->db), "%s/registry.db", f->dir);
+	snprintf(f->where, sizeof(f->where), "%s", f->db);
 	*state = f;
+	return 0;
+}
+
+/* setup_pg: the same cases on the PostgreSQL test database, emptied. */
+static int
+setup_pg(void **state)
+{
+	struct fx *f;
+
+	if (setup(state) == -1 || pgtest_reset() == -1)
+		return -1;
+	f = *state;
+	snprintf(f->where, sizeof(f->where), "%s", pgtest_uri());
+	f->pg = 1;
 	return 0;
 }
 
@@ -65,7 +83,7 @@ teardown(void **state)
 static struct registry *
 reg_open(struct fx *f)
 {
-	return registry_open(f->db, "manager", "node01", "v4.12.0");
+	return registry_open(f->where, "manager", "node01", "v4.12.0");
 }
 
 /* sql: runs SQL on the database file through a second connection. */
@@ -75,6 +93,10 @@ sql(struct fx *f, const char *q)
 	sqlite3 *db;
 	char *err = NULL;
 
+	if (f->pg) {
+		assert_int_equal(pgtest_exec(q), 0);
+		return;
+	}
 	assert_int_equal(sqlite3_open(f->db, &db), SQLITE_OK);
 	sqlite3_busy_timeout(db, 5000);
 	if (sqlite3_exec(db, q, NULL, NULL, &err) != SQLITE_OK)
@@ -89,6 +111,8 @@ sql_int(struct fx *f, const char *q)
 	sqlite3_stmt *st;
 	long long v;
 
+	if (f->pg)
+		return pgtest_int(q);
 	assert_int_equal(sqlite3_open(f->db, &db), SQLITE_OK);
 	assert_int_equal(sqlite3_prepare_v2(db, q, -1, &st, NULL), SQLITE_OK);
 	assert_int_equal(sqlite3_step(st), SQLITE_ROW);
@@ -169,9 +193,9 @@ test_manager_name_taken(void **state)
 	assert_null(registry_agent_add(r, "manager", "any", "10.0.0.1", KEY, NULL, NOW));
 	registry_close(r);
 	/* A manager renamed onto an agent's name: refused, not silently merged. */
-	assert_null(registry_open(f->db, "web1", "node01", "v4.12.0"));
-	assert_null(registry_open(f->db, "", "node01", "v4.12.0"));
-	assert_null(registry_open(f->db, NULL, "node01", "v4.12.0"));
+	assert_null(registry_open(f->where, "web1", "node01", "v4.12.0"));
+	assert_null(registry_open(f->where, "", "node01", "v4.12.0"));
+	assert_null(registry_open(f->where, NULL, "node01", "v4.12.0"));
 	assert_non_null(r = reg_open(f));
 	assert_int_equal(registry_count(r), 2);
 	registry_close(r);
@@ -1009,6 +1033,204 @@ test_bad_rows(void **state)
 	registry_close(r);
 }
 
+/* What registry_sec_load gave: counts of the seeded items, our items and links in order. */
+struct sec_seen {
+	int seeded[3];
+	char out[1024];
+};
+
+static int
+sec_item(void *arg, enum registry_sec_kind k, long long id, const char *name, const char *body,
+    long long revoked_ms)
+{
+	struct sec_seen *s = arg;
+	size_t n = strlen(s->out);
+
+	if (id < 100)
+		s->seeded[k]++;
+	else
+		snprintf(s->out + n, sizeof(s->out) - n, "%d:%lld:%s:%s:%lld;", (int)k, id, name,
+		    body != NULL ? body : "-", revoked_ms);
+	return 0;
+}
+
+static int
+sec_link(void *arg, enum registry_sec_kind k, long long role, long long other)
+{
+	struct sec_seen *s = arg;
+	size_t n = strlen(s->out);
+
+	if (role >= 100)
+		snprintf(s->out + n, sizeof(s->out) - n, "L%d:%lld:%lld;", (int)k, role, other);
+	return 0;
+}
+
+static const char *
+sec_load(struct registry *r, struct sec_seen *s)
+{
+	const struct registry_sec_cb cb = { sec_item, sec_link, s };
+
+	memset(s, 0, sizeof(*s));
+	assert_int_equal(registry_sec_load(r, &cb), 0);
+	return s->out;
+}
+
+/* The API's roles, policies and rules: ids, names and bodies unique, links in order. */
+static void
+test_security_store(void **state)
+{
+	struct fx *f = *state;
+	struct registry *r;
+	struct sec_seen s;
+	long long id = 0;
+
+	assert_non_null(r = reg_open(f));
+	sec_load(r, &s);
+	/* Wazuh's defaults are seeded: 7 roles, 35 policies, 2 rules */
+	assert_int_equal(s.seeded[REGISTRY_SEC_ROLE], 7);
+	assert_int_equal(s.seeded[REGISTRY_SEC_POLICY], 35);
+	assert_int_equal(s.seeded[REGISTRY_SEC_RULE], 2);
+	assert_string_equal(s.out, "");
+	assert_int_equal(registry_sec_add(r, REGISTRY_SEC_ROLE, "r1", NULL, &id), 0);
+	assert_int_equal(id, 100);
+	assert_int_equal(registry_sec_add(r, REGISTRY_SEC_ROLE, "r1", NULL, &id), 1);
+	assert_int_equal(registry_sec_add(r, REGISTRY_SEC_POLICY, "p1", "{a}", &id), 0);
+	assert_int_equal(id, 100);
+	assert_int_equal(registry_sec_add(r, REGISTRY_SEC_POLICY, "p2", "{b}", &id), 0);
+	assert_int_equal(id, 101);
+	assert_int_equal(registry_sec_add(r, REGISTRY_SEC_POLICY, "p3", "{b}", &id), 1);
+	assert_int_equal(registry_sec_add(r, REGISTRY_SEC_RULE, "u1", "{r}", &id), 0);
+	assert_int_equal(id, 100);
+	assert_int_equal(registry_sec_update(r, REGISTRY_SEC_POLICY, 100, NULL, "{c}"), 1);
+	assert_int_equal(registry_sec_update(r, REGISTRY_SEC_POLICY, 999, "x", NULL), 0);
+	assert_int_equal(registry_sec_update(r, REGISTRY_SEC_POLICY, 101, "p1", NULL), 2);
+	assert_int_equal(registry_sec_update(r, REGISTRY_SEC_ROLE, 100, "r2", NULL), 1);
+	assert_int_equal(registry_sec_link(r, REGISTRY_SEC_POLICY, 100, 100, -1), 1);
+	assert_int_equal(registry_sec_link(r, REGISTRY_SEC_POLICY, 100, 101, 0), 1);
+	assert_int_equal(registry_sec_link(r, REGISTRY_SEC_POLICY, 100, 100, -1), 0);
+	assert_int_equal(registry_sec_link(r, REGISTRY_SEC_RULE, 100, 100, -1), 1);
+	assert_int_equal(registry_sec_link(r, REGISTRY_SEC_RULE, 100, 100, -1), 0);
+	assert_int_equal(registry_sec_revoke_role(r, 100, 5000), 0);
+	assert_int_equal(registry_sec_revoke_role(r, 100, 4000), 0);   /* never goes back */
+	assert_string_equal(sec_load(r, &s), "0:100:r2:-:5000;1:100:p1:{c}:0;1:101:p2:{b}:0;"
+	    "2:100:u1:{r}:0;L1:100:101;L1:100:100;L2:100:100;");
+	assert_int_equal(registry_sec_unlink(r, REGISTRY_SEC_POLICY, 100, 101), 1);
+	assert_int_equal(registry_sec_unlink(r, REGISTRY_SEC_POLICY, 100, 101), 0);
+	assert_int_equal(registry_sec_link(r, REGISTRY_SEC_POLICY, 100, 101, 5), 1);
+	assert_int_equal(registry_user_set_run_as(r, 999, 1), 0);
+	registry_close(r);
+	assert_non_null(r = reg_open(f));
+	assert_string_equal(sec_load(r, &s), "0:100:r2:-:5000;1:100:p1:{c}:0;1:101:p2:{b}:0;"
+	    "2:100:u1:{r}:0;L1:100:100;L1:100:101;L2:100:100;");
+	assert_int_equal(registry_sec_delete(r, REGISTRY_SEC_POLICY, 100), 1);
+	assert_int_equal(registry_sec_delete(r, REGISTRY_SEC_POLICY, 100), 0);
+	assert_int_equal(registry_sec_delete(r, REGISTRY_SEC_ROLE, 100), 1);
+	assert_string_equal(sec_load(r, &s), "1:101:p2:{b}:0;2:100:u1:{r}:0;");
+	/* a new item takes the next id, never one in use */
+	assert_int_equal(registry_sec_add(r, REGISTRY_SEC_POLICY, "p4", "{d}", &id), 0);
+	assert_int_equal(id, 102);
+	registry_close(r);
+}
+
+/* Groups: saved in name order, replaced, deleted, "default" seeded. */
+static void
+test_groups_store(void **state)
+{
+	struct fx *f = *state;
+	struct registry *r;
+	char seen[256] = "";
+
+	assert_non_null(r = reg_open(f));
+	assert_int_equal(registry_groups_load(r, group_seen, seen), 0);
+	assert_string_equal(seen, "default:76:<agent_config>;");
+	assert_int_equal(registry_group_save(r, "web", "<agent_config/>", 15), 0);
+	assert_int_equal(registry_group_save(r, "db", "<agent_config/>xx", 15), 0);
+	assert_int_equal(registry_group_save(r, "web", "<agent_config></agent_config>", 29), 0);
+	registry_close(r);
+	assert_non_null(r = reg_open(f));
+	seen[0] = '\0';
+	assert_int_equal(registry_groups_load(r, group_seen, seen), 0);
+	assert_string_equal(seen, "db:15:<agent_config/;default:76:<agent_config>;"
+	    "web:29:<agent_config>;");
+	assert_int_equal(registry_group_delete(r, "db"), 0);
+	seen[0] = '\0';
+	assert_int_equal(registry_groups_load(r, group_seen, seen), 0);
+	assert_string_equal(seen, "default:76:<agent_config>;web:29:<agent_config>;");
+	registry_close(r);
+}
+
+/* registry_where: a URI is logged without its password. */
+static void
+test_where_hides_password(void **state)
+{
+	static const struct {
+		const char *in, *out;
+	} cases[] = {
+		{ "/var/lib/vigil/registry.db", "/var/lib/vigil/registry.db" },
+		{ "postgresql://vigil:s3cret@db.example:5432/vigil",
+		    "postgresql://vigil:***@db.example:5432/vigil" },
+		{ "postgres://vigil:p@ss@db/vigil", "postgres://vigil:***@db/vigil" },
+		{ "postgresql://vigil@db/vigil", "postgresql://vigil@db/vigil" },
+		{ "postgresql://db/vigil?sslmode=require&password=x", "postgresql://db/vigil?***" },
+		{ "postgresql://db/vigil?sslmode=require", "postgresql://db/vigil?sslmode=require" },
+	};
+	char buf[256];
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		registry_where(cases[i].in, buf, sizeof(buf));
+		assert_string_equal(buf, cases[i].out);
+	}
+}
+
+/* PostgreSQL: another program's tables and a newer schema are refused; a dead server too. */
+static void
+test_pg_refuses(void **state)
+{
+	struct fx *f = *state;
+	struct registry *r;
+
+	assert_int_equal(pgtest_exec("CREATE TABLE t (x int)"), 0);
+	assert_null(reg_open(f));
+	assert_int_equal(sql_int(f, "SELECT count(*) FROM pg_tables WHERE schemaname = 'public'"),
+	    1);
+	assert_int_equal(pgtest_reset(), 0);
+	assert_non_null(r = reg_open(f));
+	registry_close(r);
+	assert_int_equal(sql_int(f, "SELECT version FROM vigil_schema_version"), 1);
+	/* reopened: not created again */
+	assert_non_null(r = reg_open(f));
+	registry_close(r);
+	sql(f, "UPDATE vigil_schema_version SET version = 99");
+	assert_null(reg_open(f));
+	assert_int_equal(sql_int(f, "SELECT version FROM vigil_schema_version"), 99);
+	/* nothing listens on port 1 */
+	assert_null(registry_open("postgresql://vigil@127.0.0.1:1/vigil?connect_timeout=5",
+	    "manager", "node01", "v4.12.0"));
+}
+
+/* PostgreSQL: a connection the server dropped is made again; the queued rows are written. */
+static void
+test_pg_reconnects(void **state)
+{
+	struct fx *f = *state;
+	struct registry *r;
+	int tries;
+
+	assert_non_null(r = reg_open(f));
+	assert_non_null(registry_agent_add(r, "web1", "any", "10.0.0.1", KEY, NULL, NOW));
+	sql(f, "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE "
+	    "pid <> pg_backend_pid() AND datname = current_database()");
+	/* the first flush may find the connection gone (its rows stay queued), the next not */
+	for (tries = 0; tries < 2 && registry_flush(r) == -1; tries++)
+		;
+	assert_true(tries < 2);
+	assert_int_equal(registry_pending(r), 0);
+	registry_close(r);
+	assert_int_equal(sql_int(f, "SELECT count(*) FROM agent WHERE name = 'web1'"), 1);
+}
+
 int
 main(void)
 {
@@ -1033,8 +1255,35 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_touch_keepalive, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_corrupt_file, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_bad_rows, setup, teardown),
+		cmocka_unit_test(test_where_hides_password),
+		cmocka_unit_test_setup_teardown(test_security_store, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_groups_store, setup, teardown),
 	};
+	/* The same on PostgreSQL, but for what only a file or SQLite has. */
+	const struct CMUnitTest pg_tests[] = {
+		cmocka_unit_test_setup_teardown(test_manager_name_taken, setup_pg, teardown),
+		cmocka_unit_test_setup_teardown(test_add_and_ids, setup_pg, teardown),
+		cmocka_unit_test_setup_teardown(test_add_invalid, setup_pg, teardown),
+		cmocka_unit_test_setup_teardown(test_lookups, setup_pg, teardown),
+		cmocka_unit_test_setup_teardown(test_remove_and_never_reuse, setup_pg, teardown),
+		cmocka_unit_test_setup_teardown(test_roundtrip_every_field, setup_pg, teardown),
+		cmocka_unit_test_setup_teardown(test_restart_disconnects, setup_pg, teardown),
+		cmocka_unit_test_setup_teardown(test_users_and_meta, setup_pg, teardown),
+		cmocka_unit_test_setup_teardown(test_many_agents, setup_pg, teardown),
+		cmocka_unit_test_setup_teardown(test_partial_flush_with_removed_queued, setup_pg,
+		    teardown),
+		cmocka_unit_test_setup_teardown(test_id_exhaustion, setup_pg, teardown),
+		cmocka_unit_test_setup_teardown(test_touch_keepalive, setup_pg, teardown),
+		cmocka_unit_test_setup_teardown(test_security_store, setup_pg, teardown),
+		cmocka_unit_test_setup_teardown(test_groups_store, setup_pg, teardown),
+		cmocka_unit_test_setup_teardown(test_pg_refuses, setup_pg, teardown),
+		cmocka_unit_test_setup_teardown(test_pg_reconnects, setup_pg, teardown),
+	};
+	int rc;
 
 	log_init("test_registry", 0);
-	return cmocka_run_group_tests(tests, NULL, NULL);
+	rc = cmocka_run_group_tests_name("registry on SQLite", tests, NULL, NULL);
+	if (!pgtest_skipped("test_registry"))
+		rc |= cmocka_run_group_tests_name("registry on PostgreSQL", pg_tests, NULL, NULL);
+	return rc;
 }

@@ -13,10 +13,12 @@
 #include <sqlite3.h>
 
 #include "node/registry/registry.h"
+#include "pgtest.h"
 
 struct fx {
 	char dir[64];
 	char db[128];
+	char where[1024];      /* what registry_open is given: db, or the PostgreSQL URI */
 };
 
 static int
@@ -30,7 +32,21 @@ setup(void **state)
 	if (mkdtemp(f->dir) == NULL)
 		return -1;
 	snprintf(f->db, sizeof(f->db), "%s/registry.db", f->dir);
+	snprintf(f->where, sizeof(f->where), "%s", f->db);
 	*state = f;
+	return 0;
+}
+
+/* setup_pg: the same cases on the PostgreSQL test database, emptied. */
+static int
+setup_pg(void **state)
+{
+	struct fx *f;
+
+	if (setup(state) == -1 || pgtest_reset() == -1)
+		return -1;
+	f = *state;
+	snprintf(f->where, sizeof(f->where), "%s", pgtest_uri());
 	return 0;
 }
 
@@ -54,7 +70,7 @@ teardown(void **state)
 static struct registry *
 reg_open(struct fx *f)
 {
-	return registry_open(f->db, "manager", "node01", "v4.12.0");
+	return registry_open(f->where, "manager", "node01", "v4.12.0");
 }
 
 /* What registry_job_load gave: jobs and their agents in the order they came. */
@@ -325,6 +341,16 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_delete_and_ids, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_migrate_from_7, setup, teardown),
 	};
+	/* The same on PostgreSQL, but for SQLite's migration. */
+	const struct CMUnitTest pg_tests[] = {
+		cmocka_unit_test_setup_teardown(test_round_trip, setup_pg, teardown),
+		cmocka_unit_test_setup_teardown(test_unknown_agent_writes_nothing, setup_pg, teardown),
+		cmocka_unit_test_setup_teardown(test_delete_and_ids, setup_pg, teardown),
+	};
+	int rc;
 
-	return cmocka_run_group_tests(tests, NULL, NULL);
+	rc = cmocka_run_group_tests_name("jobs on SQLite", tests, NULL, NULL);
+	if (!pgtest_skipped("test_registry_jobs"))
+		rc |= cmocka_run_group_tests_name("jobs on PostgreSQL", pg_tests, NULL, NULL);
+	return rc;
 }

@@ -95,6 +95,7 @@ config_usage(FILE *f)
 {
 	fprintf(f,
 	    "usage: vigild [--role master|worker] [--name NODE] [--data-dir DIR]\n"
+	    "              [--registry postgresql://USER@HOST:PORT/DB]\n"
 	    "              [--listen ADDR] [--agent-port 1514] [--enroll-port 1515]\n"
 	    "              [--cluster-port 1516] [--api-port 55000]\n"
 	    "              [--enroll-password-file FILE] [--cert-file F --key-file F]\n"
@@ -190,6 +191,15 @@ config_set(struct config *c, const char *key, const char *v)
 	}
 	if (strcmp(key, "data-dir") == 0)
 		return set_str(key, c->data_dir, sizeof(c->data_dir), v);
+	if (strcmp(key, "registry") == 0) {
+		/* the only other store there is; SQLite is the default, in the data dir */
+		if (strncmp(v, "postgresql://", 13) != 0 && strncmp(v, "postgres://", 11) != 0) {
+			fprintf(stderr, "vigild: registry: not a postgresql:// connection URI "
+			    "(without --registry the registry is DATA_DIR/registry.db)\n");
+			return -1;
+		}
+		return set_str(key, c->registry, sizeof(c->registry), v);
+	}
 	if (strcmp(key, "listen") == 0)
 		return set_str(key, c->listen, sizeof(c->listen), v);
 	if (strcmp(key, "agent-port") == 0)
@@ -392,6 +402,12 @@ config_parse_args(struct config *c, int argc, char **argv)
 	if (c->agent_deadline < CONFIG_AGENT_DEADLINE_MIN) {
 		c->agent_deadline_asked = c->agent_deadline;
 		c->agent_deadline = CONFIG_AGENT_DEADLINE_MIN;
+	}
+	/* a worker's registry is its own copy; one database shared with the master would mix them */
+	if (c->role == ROLE_WORKER && c->registry[0] != '\0') {
+		fprintf(stderr, "vigild: --registry is a master's setting (a worker keeps its own "
+		    "registry in its data dir)\n");
+		return -1;
 	}
 	if (c->role == ROLE_WORKER && !name_set && strcmp(c->name, "master-node") == 0)
 		snprintf(c->name, sizeof(c->name), "worker");

@@ -11,6 +11,7 @@ struct config {
 	int role;
 	char name[64];              /* node name, default "master-node" / "worker" */
 	char data_dir[512];         /* default ./vigil-data */
+	char registry[1024];        /* a postgresql:// URI; "" = SQLite, DATA_DIR/registry.db */
 	char listen[64];            /* address to bind, default 0.0.0.0 */
 	int agent_port;             /* 1514 */
 	int enroll_port;            /* 1515 */

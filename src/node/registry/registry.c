@@ -391,6 +391,7 @@ registry_open(const char *path, const char *manager_name, const char *node_name,
 	char buf[32];
 	long long v;
 	time_t now = time(NULL);
+	char shown[1024];
 
 	if ((r = calloc(1, sizeof(*r))) != NULL)
 		promhist_init(&r->commit_s, promhist_latency_s, promhist_latency_n);
@@ -398,6 +399,7 @@ registry_open(const char *path, const char *manager_name, const char *node_name,
 		log_warn("registry_open");
 		return NULL;
 	}
+	registry_where(path, shown, sizeof(shown));
 	if ((r->db = regdb_open(path)) == NULL)
 		goto err;
 	if (names_grow(r) == -1 || registry_load(r, now) == -1)
@@ -407,7 +409,7 @@ registry_open(const char *path, const char *manager_name, const char *node_name,
 
 		v = strtoll(buf, &end, 10);
 		if (end == buf || *end != '\0' || v < 0 || v > REGDB_ID_MAX) {
-			log_warnx("registry: %s: bad %s '%s'", path, REGISTRY_META_MAXID, buf);
+			log_warnx("registry: %s: bad %s '%s'", shown, REGISTRY_META_MAXID, buf);
 			goto err;
 		}
 		r->max_id_saved = (unsigned int)v;
@@ -418,10 +420,10 @@ registry_open(const char *path, const char *manager_name, const char *node_name,
 		goto err;
 	if (registry_flush(r) == -1)
 		goto err;
-	log_info("registry: %s: %zu agents, highest id %u", path, r->agents.n, r->max_id);
+	log_info("registry: %s: %zu agents, highest id %u", shown, r->agents.n, r->max_id);
 	return r;
 err:
-	log_warnx("registry: cannot open %s", path);
+	log_warnx("registry: cannot open %s", shown);
 	r->dirty.n = 0;   /* nothing to write: close must not try */
 	registry_close(r);
 	return NULL;

@@ -12,12 +12,16 @@ struct registry;
 
 /*
  * registry_open: opens (creating and migrating) the SQLite database at path
- * in WAL mode and loads every agent into memory.  Creates agent 000 (the
+ * in WAL mode, or the PostgreSQL database path names when it is a
+ * postgresql:// connection URI, and loads every agent into memory.  Creates agent 000 (the
  * manager: name = manager_name, status active, version = manager_version,
  * node_name) when absent and refreshes it otherwise.  NULL on failure (logged).
  */
 struct registry *registry_open(const char *path, const char *manager_name,
     const char *node_name, const char *manager_version);
+
+/* registry_where: path as it may be logged: a URI loses its password (":***"). */
+void registry_where(const char *path, char *buf, size_t cap);
 
 /* The lastKeepAlive wazuh-db gives the manager (000): 9999-12-31T23:59:59Z, never old. */
 #define REGISTRY_MANAGER_KEEPALIVE ((time_t)253402300799LL)

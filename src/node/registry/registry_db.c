@@ -1,264 +1,28 @@
-/* registry_db.c — the registry's SQLite store: schema, migrations, reused statements. */
+/*
+ * registry_db.c — the registry's store, whichever backend holds it: chooses
+ * the backend at open and passes every operation to it.  This is the one
+ * place every read and write of the registry's tables goes through.
+ */
 #include "node/registry/registry_db.h"
 
-#include <stdarg.h>
 #include <stddef.h>
 #include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
-#include <sqlite3.h>
-
 #include "lib/log.h"
-#include "node/registry/groups.h"
-#include "proto/merged.h"
+#include "node/registry/registry_pg.h"
+#include "node/registry/registry_sqlite.h"
 
-#define REGDB_BUSY_MS 5000
-#define REGDB_APP_ID 0x5669676c         /* "Vigl": refuse other programs' databases */
-
-/*
- * Schema migrations, applied in order inside one transaction; PRAGMA
- * user_version counts the steps applied.  Never edit a released step: append
- * a new one.  The agent columns must match agent_cols below.
- */
-static const char *const regdb_migrations[] = {
-	/* 1: initial schema. */
-	"CREATE TABLE agent ("
-	" id INTEGER PRIMARY KEY,"
-	" name TEXT NOT NULL,"
-	" ip TEXT NOT NULL DEFAULT '',"
-	" register_ip TEXT NOT NULL DEFAULT '',"
-	" key TEXT NOT NULL DEFAULT '',"
-	" groups TEXT NOT NULL DEFAULT '',"
-	" node_name TEXT NOT NULL DEFAULT '',"
-	" manager TEXT NOT NULL DEFAULT '',"
-	" status INTEGER NOT NULL DEFAULT 0,"
-	" status_code INTEGER NOT NULL DEFAULT 0,"
-	" group_config_synced INTEGER NOT NULL DEFAULT 0,"
-	" date_add INTEGER NOT NULL DEFAULT 0,"
-	" last_keepalive INTEGER NOT NULL DEFAULT 0,"
-	" disconnection_time INTEGER NOT NULL DEFAULT 0,"
-	" version TEXT NOT NULL DEFAULT '',"
-	" os_uname TEXT NOT NULL DEFAULT '',"
-	" os_name TEXT NOT NULL DEFAULT '',"
-	" os_version TEXT NOT NULL DEFAULT '',"
-	" os_major TEXT NOT NULL DEFAULT '',"
-	" os_minor TEXT NOT NULL DEFAULT '',"
-	" os_build TEXT NOT NULL DEFAULT '',"
-	" os_codename TEXT NOT NULL DEFAULT '',"
-	" os_platform TEXT NOT NULL DEFAULT '',"
-	" os_arch TEXT NOT NULL DEFAULT '',"
-	" config_sum TEXT NOT NULL DEFAULT '',"
-	" merged_sum TEXT NOT NULL DEFAULT '',"
-	" agent_ip TEXT NOT NULL DEFAULT '',"
-	" labels TEXT NOT NULL DEFAULT '');"
-	"CREATE UNIQUE INDEX agent_name ON agent (name);"
-	"CREATE INDEX agent_node_name ON agent (node_name);"
-	"CREATE INDEX agent_status ON agent (status);"
-	"CREATE INDEX agent_ip ON agent (ip);"
-	"CREATE TABLE user (name TEXT PRIMARY KEY, hash TEXT NOT NULL);"
-	"CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);",
-	/*
-	 * 2: API users get ids (Wazuh's: 1..99 are reserved, others start at
-	 * 100), roles and a per-user token revocation time.  Every user so far
-	 * was an administrator (tokens always said rbac_roles [1]); they stay so,
-	 * and keep their rowid as their id.
-	 */
-	"CREATE TABLE user2 ("
-	" id INTEGER PRIMARY KEY,"
-	" name TEXT NOT NULL UNIQUE,"
-	" hash TEXT NOT NULL,"
-	" allow_run_as INTEGER NOT NULL DEFAULT 0,"
-	" revoked_ms INTEGER NOT NULL DEFAULT 0);"
-	"INSERT INTO user2 (id, name, hash) SELECT rowid, name, hash FROM user ORDER BY rowid;"
-	"DROP TABLE user;"
-	"ALTER TABLE user2 RENAME TO user;"
-	"CREATE TABLE user_role ("
-	" user_id INTEGER NOT NULL,"
-	" role_id INTEGER NOT NULL,"
-	" position INTEGER NOT NULL,"
-	" PRIMARY KEY (user_id, role_id));"
-	"INSERT INTO user_role (user_id, role_id, position) SELECT id, 1, 0 FROM user;",
-	/* 3: agent groups and their agent.conf; "default" always exists. */
-	"CREATE TABLE grp (name TEXT PRIMARY KEY, conf TEXT NOT NULL DEFAULT '');"
-	"INSERT INTO grp (name, conf) VALUES ('" GROUP_DEFAULT "', '"
-	MERGED_AGENT_CONF_TEMPLATE "');",
-	/*
-	 * 4: keepalive times that alone changed (registry_agent_touch) go to a
-	 * narrow table: hundreds of them share a page, where rewriting the wide
-	 * agent row cost a page per agent.  Loading takes the later of the two.
-	 */
-	"CREATE TABLE agent_seen (id INTEGER PRIMARY KEY, last_keepalive INTEGER NOT NULL);",
-	/*
-	 * 5: the API answers agent queries from memory; nothing reads the agent
-	 * table by status, node or address, and updating those three indexes on
-	 * every change of state was most of a row's cost in a restart storm.
-	 * The unique name index stays: it is a constraint.
-	 */
-	"DROP INDEX IF EXISTS agent_node_name;"
-	"DROP INDEX IF EXISTS agent_status;"
-	"DROP INDEX IF EXISTS agent_ip;",
-	/*
-	 * 6: Wazuh's custom RBAC: roles, policies and security rules with their
-	 * links (roles' policies in order), seeded with Wazuh 4.12's defaults
-	 * (framework/wazuh/rbac/default/ yaml files) under the ids Wazuh gives them;
-	 * ids up to 99 are Wazuh's fixed "admin resources".  A role's
-	 * revoked_ms revokes the tokens that carry it (Wazuh's roles blacklist).
-	 */
-	"CREATE TABLE role (id INTEGER PRIMARY KEY, name TEXT NOT NULL UNIQUE,"
-	" revoked_ms INTEGER NOT NULL DEFAULT 0);"
-	"CREATE TABLE policy (id INTEGER PRIMARY KEY, name TEXT NOT NULL UNIQUE,"
-	" policy TEXT NOT NULL UNIQUE);"
-	"CREATE TABLE rule (id INTEGER PRIMARY KEY, name TEXT NOT NULL UNIQUE,"
-	" rule TEXT NOT NULL UNIQUE);"
-	"CREATE TABLE role_policy (role_id INTEGER NOT NULL, policy_id INTEGER NOT NULL,"
-	" position INTEGER NOT NULL, PRIMARY KEY (role_id, policy_id));"
-	"CREATE TABLE role_rule (role_id INTEGER NOT NULL, rule_id INTEGER NOT NULL,"
-	" PRIMARY KEY (role_id, rule_id));"
-	"INSERT INTO role (id, name) VALUES (1, 'administrator');"
-	"INSERT INTO role (id, name) VALUES (2, 'readonly');"
-	"INSERT INTO role (id, name) VALUES (3, 'users_admin');"
-	"INSERT INTO role (id, name) VALUES (4, 'agents_readonly');"
-	"INSERT INTO role (id, name) VALUES (5, 'agents_admin');"
-	"INSERT INTO role (id, name) VALUES (6, 'cluster_readonly');"
-	"INSERT INTO role (id, name) VALUES (7, 'cluster_admin');"
-	"INSERT INTO rule (id, name, rule) VALUES (1, 'wui_elastic_admin', '{\"FIND\": {\"username\": \"elastic\"}}');"
-	"INSERT INTO rule (id, name, rule) VALUES (2, 'wui_opensearch_admin', '{\"FIND\": {\"user_name\": \"admin\"}}');"
-	"INSERT INTO policy (id, name, policy) VALUES (1, 'agents_all_resourceless', '{\"actions\": [\"agent:create\", \"group:create\", \"agent:uninstall\"], \"resources\": [\"*:*:*\"], \"effect\": \"allow\"}');"
-	"INSERT INTO policy (id, name, policy) VALUES (2, 'agents_all_agents', '{\"actions\": [\"agent:read\", \"agent:delete\", \"agent:modify_group\", \"agent:reconnect\", \"agent:restart\", \"agent:upgrade\"], \"resources\": [\"agent:id:*\", \"agent:group:*\"], \"effect\": \"allow\"}');"
-	"INSERT INTO policy (id, name, policy) VALUES (3, 'agents_all_groups', '{\"actions\": [\"group:read\", \"group:delete\", \"group:update_config\", \"group:modify_assignments\"], \"resources\": [\"group:id:*\"], \"effect\": \"allow\"}');"
-	"INSERT INTO policy (id, name, policy) VALUES (4, 'agents_read_agents', '{\"actions\": [\"agent:read\"], \"resources\": [\"agent:id:*\", \"agent:group:*\"], \"effect\": \"allow\"}');"
-	"INSERT INTO policy (id, name, policy) VALUES (5, 'agents_read_groups', '{\"actions\": [\"group:read\"], \"resources\": [\"group:id:*\"], \"effect\": \"allow\"}');"
-	"INSERT INTO policy (id, name, policy) VALUES (6, 'agents_commands_agents', '{\"actions\": [\"active-response:command\"], \"resources\": [\"agent:id:*\"], \"effect\": \"allow\"}');"
-	"INSERT INTO policy (id, name, policy) VALUES (7, 'security_all_resourceless', '{\"actions\": [\"security:create\", \"security:create_user\", \"security:read_config\", \"security:update_config\", \"security:revoke\", \"security:edit_run_as\"], \"resources\": [\"*:*:*\"], \"effect\": \"allow\"}');"
-	"INSERT INTO policy (id, name, policy) VALUES (8, 'security_all_security', '{\"actions\": [\"security:read\", \"security:update\", \"security:delete\"], \"resources\": [\"role:id:*\", \"policy:id:*\", \"user:id:*\", \"rule:id:*\"], \"effect\": \"allow\"}');"
-	"INSERT INTO policy (id, name, policy) VALUES (9, 'users_all_resourceless', '{\"actions\": [\"security:create_user\", \"security:revoke\", \"security:edit_run_as\"], \"resources\": [\"*:*:*\"], \"effect\": \"allow\"}');"
-	"INSERT INTO policy (id, name, policy) VALUES (10, 'users_all_users', '{\"actions\": [\"security:read\", \"security:update\", \"security:delete\"], \"resources\": [\"user:id:*\"], \"effect\": \"allow\"}');"
-	"INSERT INTO policy (id, name, policy) VALUES (11, 'users_modify_run_as_flag', '{\"actions\": [\"security:edit_run_as\"], \"resources\": [\"*:*:*\"], \"effect\": \"allow\"}');"
-	"INSERT INTO policy (id, name, policy) VALUES (12, 'ciscat_read_ciscat', '{\"actions\": [\"ciscat:read\"], \"resources\": [\"agent:id:*\"], \"effect\": \"allow\"}');"
-	"INSERT INTO policy (id, name, policy) VALUES (13, 'decoders_read_decoders', '{\"actions\": [\"decoders:read\"], \"resources\": [\"decoder:file:*\"], \"effect\": \"allow\"}');"
-	"INSERT INTO policy (id, name, policy) VALUES (14, 'decoders_all_files', '{\"actions\": [\"decoders:read\", \"decoders:delete\"], \"resources\": [\"decoder:file:*\"], \"effect\": \"allow\"}');"
-	"INSERT INTO policy (id, name, policy) VALUES (15, 'decoders_all_resourceless', '{\"actions\": [\"decoders:update\"], \"resources\": [\"*:*:*\"], \"effect\": \"allow\"}');"
-	"INSERT INTO policy (id, name, policy) VALUES (16, 'mitre_read_mitre', '{\"actions\": [\"mitre:read\"], \"resources\": [\"*:*:*\"], \"effect\": \"allow\"}');"
-	"INSERT INTO policy (id, name, policy) VALUES (17, 'lists_read_rules', '{\"actions\": [\"lists:read\"], \"resources\": [\"list:file:*\"], \"effect\": \"allow\"}');"
-	"INSERT INTO policy (id, name, policy) VALUES (18, 'lists_all_rules', '{\"actions\": [\"lists:read\", \"lists:delete\"], \"resources\": [\"list:file:*\"], \"effect\": \"allow\"}');"
-	"INSERT INTO policy (id, name, policy) VALUES (19, 'lists_all_resourceless', '{\"actions\": [\"lists:update\"], \"resources\": [\"*:*:*\"], \"effect\": \"allow\"}');"
-	"INSERT INTO policy (id, name, policy) VALUES (20, 'rootcheck_read_rootcheck', '{\"actions\": [\"rootcheck:read\"], \"resources\": [\"agent:id:*\"], \"effect\": \"allow\"}');"
-	"INSERT INTO policy (id, name, policy) VALUES (21, 'rootcheck_all_rootcheck', '{\"actions\": [\"rootcheck:clear\", \"rootcheck:read\", \"rootcheck:run\"], \"resources\": [\"agent:id:*\"], \"effect\": \"allow\"}');"
-	"INSERT INTO policy (id, name, policy) VALUES (22, 'rules_read_rules', '{\"actions\": [\"rules:read\"], \"resources\": [\"rule:file:*\"], \"effect\": \"allow\"}');"
-	"INSERT INTO policy (id, name, policy) VALUES (23, 'rules_all_files', '{\"actions\": [\"rules:read\", \"rules:delete\"], \"resources\": [\"rule:file:*\"], \"effect\": \"allow\"}');"
-	"INSERT INTO policy (id, name, policy) VALUES (24, 'rules_all_resourceless', '{\"actions\": [\"rules:update\"], \"resources\": [\"*:*:*\"], \"effect\": \"allow\"}');"
-	"INSERT INTO policy (id, name, policy) VALUES (25, 'sca_read_sca', '{\"actions\": [\"sca:read\"], \"resources\": [\"agent:id:*\"], \"effect\": \"allow\"}');"
-	"INSERT INTO policy (id, name, policy) VALUES (26, 'syscheck_read_syscheck', '{\"actions\": [\"syscheck:read\"], \"resources\": [\"agent:id:*\"], \"effect\": \"allow\"}');"
-	"INSERT INTO policy (id, name, policy) VALUES (27, 'syscheck_all_syscheck', '{\"actions\": [\"syscheck:clear\", \"syscheck:read\", \"syscheck:run\"], \"resources\": [\"agent:id:*\"], \"effect\": \"allow\"}');"
-	"INSERT INTO policy (id, name, policy) VALUES (28, 'syscollector_read_syscollector', '{\"actions\": [\"syscollector:read\"], \"resources\": [\"agent:id:*\"], \"effect\": \"allow\"}');"
-	"INSERT INTO policy (id, name, policy) VALUES (29, 'cluster_all_resourceless', '{\"actions\": [\"cluster:status\", \"manager:read\", \"manager:read_api_config\", \"manager:update_config\", \"manager:restart\"], \"resources\": [\"*:*:*\"], \"effect\": \"allow\"}');"
-	"INSERT INTO policy (id, name, policy) VALUES (30, 'cluster_all_nodes', '{\"actions\": [\"cluster:read_api_config\", \"cluster:read\", \"cluster:restart\", \"cluster:update_config\"], \"resources\": [\"node:id:*\"], \"effect\": \"allow\"}');"
-	"INSERT INTO policy (id, name, policy) VALUES (31, 'cluster_read_resourceless', '{\"actions\": [\"cluster:status\", \"manager:read\", \"manager:read_api_config\"], \"resources\": [\"*:*:*\"], \"effect\": \"allow\"}');"
-	"INSERT INTO policy (id, name, policy) VALUES (32, 'cluster_read_nodes', '{\"actions\": [\"cluster:read_api_config\", \"cluster:read\", \"cluster:read_api_config\"], \"resources\": [\"node:id:*\"], \"effect\": \"allow\"}');"
-	"INSERT INTO policy (id, name, policy) VALUES (33, 'logtest_all_logtest', '{\"actions\": [\"logtest:run\"], \"resources\": [\"*:*:*\"], \"effect\": \"allow\"}');"
-	"INSERT INTO policy (id, name, policy) VALUES (34, 'task_status_task', '{\"actions\": [\"task:status\"], \"resources\": [\"*:*:*\"], \"effect\": \"allow\"}');"
-	"INSERT INTO policy (id, name, policy) VALUES (35, 'events_ingest_resourceless', '{\"actions\": [\"event:ingest\"], \"resources\": [\"*:*:*\"], \"effect\": \"allow\"}');"
-	"INSERT INTO role_policy (role_id, policy_id, position) VALUES (1, 1, 0);"
-	"INSERT INTO role_policy (role_id, policy_id, position) VALUES (1, 2, 1);"
-	"INSERT INTO role_policy (role_id, policy_id, position) VALUES (1, 3, 2);"
-	"INSERT INTO role_policy (role_id, policy_id, position) VALUES (1, 6, 3);"
-	"INSERT INTO role_policy (role_id, policy_id, position) VALUES (1, 7, 4);"
-	"INSERT INTO role_policy (role_id, policy_id, position) VALUES (1, 8, 5);"
-	"INSERT INTO role_policy (role_id, policy_id, position) VALUES (1, 29, 6);"
-	"INSERT INTO role_policy (role_id, policy_id, position) VALUES (1, 30, 7);"
-	"INSERT INTO role_policy (role_id, policy_id, position) VALUES (1, 12, 8);"
-	"INSERT INTO role_policy (role_id, policy_id, position) VALUES (1, 14, 9);"
-	"INSERT INTO role_policy (role_id, policy_id, position) VALUES (1, 15, 10);"
-	"INSERT INTO role_policy (role_id, policy_id, position) VALUES (1, 18, 11);"
-	"INSERT INTO role_policy (role_id, policy_id, position) VALUES (1, 19, 12);"
-	"INSERT INTO role_policy (role_id, policy_id, position) VALUES (1, 21, 13);"
-	"INSERT INTO role_policy (role_id, policy_id, position) VALUES (1, 23, 14);"
-	"INSERT INTO role_policy (role_id, policy_id, position) VALUES (1, 24, 15);"
-	"INSERT INTO role_policy (role_id, policy_id, position) VALUES (1, 16, 16);"
-	"INSERT INTO role_policy (role_id, policy_id, position) VALUES (1, 25, 17);"
-	"INSERT INTO role_policy (role_id, policy_id, position) VALUES (1, 27, 18);"
-	"INSERT INTO role_policy (role_id, policy_id, position) VALUES (1, 28, 19);"
-	"INSERT INTO role_policy (role_id, policy_id, position) VALUES (1, 33, 20);"
-	"INSERT INTO role_policy (role_id, policy_id, position) VALUES (1, 34, 21);"
-	"INSERT INTO role_policy (role_id, policy_id, position) VALUES (1, 35, 22);"
-	"INSERT INTO role_rule (role_id, rule_id) VALUES (1, 1);"
-	"INSERT INTO role_rule (role_id, rule_id) VALUES (1, 2);"
-	"INSERT INTO role_policy (role_id, policy_id, position) VALUES (2, 4, 0);"
-	"INSERT INTO role_policy (role_id, policy_id, position) VALUES (2, 5, 1);"
-	"INSERT INTO role_policy (role_id, policy_id, position) VALUES (2, 12, 2);"
-	"INSERT INTO role_policy (role_id, policy_id, position) VALUES (2, 31, 3);"
-	"INSERT INTO role_policy (role_id, policy_id, position) VALUES (2, 32, 4);"
-	"INSERT INTO role_policy (role_id, policy_id, position) VALUES (2, 13, 5);"
-	"INSERT INTO role_policy (role_id, policy_id, position) VALUES (2, 17, 6);"
-	"INSERT INTO role_policy (role_id, policy_id, position) VALUES (2, 20, 7);"
-	"INSERT INTO role_policy (role_id, policy_id, position) VALUES (2, 22, 8);"
-	"INSERT INTO role_policy (role_id, policy_id, position) VALUES (2, 16, 9);"
-	"INSERT INTO role_policy (role_id, policy_id, position) VALUES (2, 25, 10);"
-	"INSERT INTO role_policy (role_id, policy_id, position) VALUES (2, 26, 11);"
-	"INSERT INTO role_policy (role_id, policy_id, position) VALUES (2, 28, 12);"
-	"INSERT INTO role_policy (role_id, policy_id, position) VALUES (3, 9, 0);"
-	"INSERT INTO role_policy (role_id, policy_id, position) VALUES (3, 10, 1);"
-	"INSERT INTO role_policy (role_id, policy_id, position) VALUES (4, 4, 0);"
-	"INSERT INTO role_policy (role_id, policy_id, position) VALUES (4, 5, 1);"
-	"INSERT INTO role_policy (role_id, policy_id, position) VALUES (5, 1, 0);"
-	"INSERT INTO role_policy (role_id, policy_id, position) VALUES (5, 2, 1);"
-	"INSERT INTO role_policy (role_id, policy_id, position) VALUES (5, 3, 2);"
-	"INSERT INTO role_policy (role_id, policy_id, position) VALUES (6, 31, 0);"
-	"INSERT INTO role_policy (role_id, policy_id, position) VALUES (6, 32, 1);"
-	"INSERT INTO role_policy (role_id, policy_id, position) VALUES (7, 29, 0);"
-	"INSERT INTO role_policy (role_id, policy_id, position) VALUES (7, 30, 1);",
-	/* 7: restart and reconnect jobs, and each agent's place in them (registry_jobs.c). */
-	"CREATE TABLE job ("
-	" id INTEGER PRIMARY KEY AUTOINCREMENT,"
-	" kind INTEGER NOT NULL,"
-	" user TEXT NOT NULL DEFAULT '',"
-	" scope TEXT NOT NULL DEFAULT '',"
-	" created_ms INTEGER NOT NULL,"
-	" expires_ms INTEGER NOT NULL,"
-	" max_in_flight INTEGER NOT NULL DEFAULT 0,"
-	" rate INTEGER NOT NULL DEFAULT 0,"
-	" cancelled_ms INTEGER NOT NULL DEFAULT 0,"
-	" done_ms INTEGER NOT NULL DEFAULT 0);"
-	"CREATE TABLE job_agent ("
-	" job_id INTEGER NOT NULL REFERENCES job(id) ON DELETE CASCADE,"
-	" agent_id INTEGER NOT NULL,"
-	" state INTEGER NOT NULL DEFAULT 0,"
-	" t_delivered INTEGER NOT NULL DEFAULT 0,"
-	" t_done INTEGER NOT NULL DEFAULT 0,"
-	" sent_ms INTEGER NOT NULL DEFAULT 0,"
-	" node TEXT NOT NULL DEFAULT '',"
-	" sid INTEGER NOT NULL DEFAULT 0,"
-	" sends INTEGER NOT NULL DEFAULT 0,"
-	" code INTEGER NOT NULL DEFAULT 0,"
-	" PRIMARY KEY (job_id, agent_id)) WITHOUT ROWID;"
-	"CREATE TABLE job_sent ("
-	" job_id INTEGER NOT NULL,"
-	" agent_id INTEGER NOT NULL,"
-	" node TEXT NOT NULL,"
-	" sid INTEGER NOT NULL,"
-	" PRIMARY KEY (job_id, agent_id, node, sid)) WITHOUT ROWID;",
-	/* 8: a send whose answer was due when the row was saved (maybe written). */
-	"ALTER TABLE job_agent ADD COLUMN wait INTEGER NOT NULL DEFAULT 0;",
-};
-#define REGDB_SCHEMA_VERSION ((int)(sizeof(regdb_migrations) / sizeof(regdb_migrations[0])))
-
-enum col_type { COL_TEXT, COL_INT, COL_TIME };
 /* COL_TIME columns are time_t or int64_t (struct crec_state): the same size here. */
 _Static_assert(sizeof(time_t) == sizeof(int64_t), "time_t is 64 bits");
 
-/* Every persisted field of struct agent except id (always column 0). */
-static const struct agent_col {
-	const char *name;
-	size_t off;
-	size_t size;
-	enum col_type type;
-	int required;          /* a value that does not fit fails the load */
-} agent_cols[] = {
-#define T(c, f, req) { c, offsetof(struct agent, f), sizeof(((struct agent *)0)->f), COL_TEXT, req }
-#define I(c, f) { c, offsetof(struct agent, f), sizeof(((struct agent *)0)->f), COL_INT, 0 }
-#define S(c, f) { c, offsetof(struct agent, f), sizeof(((struct agent *)0)->f), COL_TIME, 0 }
+const struct regdb_agent_col regdb_agent_cols[REGDB_NCOLS] = {
+#define T(c, f, req) { c, offsetof(struct agent, f), sizeof(((struct agent *)0)->f), \
+	REGDB_COL_TEXT, req }
+#define I(c, f) { c, offsetof(struct agent, f), sizeof(((struct agent *)0)->f), REGDB_COL_INT, 0 }
+#define S(c, f) { c, offsetof(struct agent, f), sizeof(((struct agent *)0)->f), \
+	REGDB_COL_TIME, 0 }
 	T("name", name, 1),
 	T("ip", ip, 1),
 	T("register_ip", register_ip, 0),
@@ -290,809 +54,320 @@ static const struct agent_col {
 #undef I
 #undef S
 };
-#define NCOLS (sizeof(agent_cols) / sizeof(agent_cols[0]))
 
-struct regdb {
-	sqlite3 *db;
-	sqlite3_stmt *st_upsert;
-	sqlite3_stmt *st_touch;
-	sqlite3_stmt *st_unseen;
-	sqlite3_stmt *st_delete;
-	sqlite3_stmt *st_meta_set;
-	sqlite3_stmt *st_load;      /* between regdb_load_begin and _end */
-};
-
-sqlite3 *
-regdb_sqlite(struct regdb *d)
+int
+regdb_col_text(struct agent *a, const struct regdb_agent_col *c, const char *s, size_t n)
 {
-	return d->db;
-}
+	char *p = (char *)a + c->off;
 
-static int
-db_exec(struct regdb *d, const char *sql)
-{
-	char *msg = NULL;
-
-	if (sqlite3_exec(d->db, sql, NULL, NULL, &msg) != SQLITE_OK) {
-		log_warnx("registry: %.48s: %s", sql, msg != NULL ? msg : sqlite3_errmsg(d->db));
-		sqlite3_free(msg);
-		return -1;
+	if (s == NULL)
+		n = 0;
+	else if (memchr(s, '\0', n) != NULL)
+		n = strlen(s);
+	if (n >= c->size) {
+		if (c->required)
+			return -1;
+		n = c->size - 1;
 	}
+	if (n > 0)
+		memcpy(p, s, n);
+	p[n] = '\0';
 	return 0;
 }
 
-static sqlite3_stmt *
-db_prepare(struct regdb *d, const char *sql, unsigned int flags)
+void
+regdb_col_int(struct agent *a, const struct regdb_agent_col *c, long long v)
 {
-	sqlite3_stmt *st = NULL;
+	char *p = (char *)a + c->off;
 
-	if (sqlite3_prepare_v3(d->db, sql, -1, flags, &st, NULL) != SQLITE_OK) {
-		log_warnx("registry: prepare: %s", sqlite3_errmsg(d->db));
-		return NULL;
+	if (c->type == REGDB_COL_TIME) {
+		time_t t = v < 0 ? 0 : (time_t)v;
+
+		memcpy(p, &t, sizeof(t));
+	} else {
+		int iv = (v < 0 || v > 0xffff) ? -1 : (int)v;
+
+		memcpy(p, &iv, sizeof(iv));
 	}
-	return st;
 }
 
-/* db_query_int: the integer in the first column of a query's first row, -1 on error. */
-static long long
-db_query_int(struct regdb *d, const char *sql)
+int
+regdb_is_url(const char *where)
 {
-	sqlite3_stmt *st;
-	long long v = -1;
+	return where != NULL && (strncmp(where, "postgresql://", 13) == 0 ||
+	    strncmp(where, "postgres://", 11) == 0);
+}
 
-	if ((st = db_prepare(d, sql, 0)) == NULL)
-		return -1;
-	if (sqlite3_step(st) == SQLITE_ROW)
-		v = sqlite3_column_int64(st, 0);
+void
+registry_where(const char *where, char *buf, size_t cap)
+{
+	const char *u, *at, *colon, *slash;
+
+	if (!regdb_is_url(where) || (u = strstr(where, "://")) == NULL) {
+		snprintf(buf, cap, "%s", where);
+		return;
+	}
+	u += 3;
+	slash = u + strcspn(u, "/?");
+	at = memrchr(u, '@', (size_t)(slash - u));     /* a password may hold an @ */
+	colon = at != NULL ? memchr(u, ':', (size_t)(at - u)) : NULL;
+	if (colon == NULL)
+		snprintf(buf, cap, "%s", where);
 	else
-		log_warnx("registry: %s: %s", sql, sqlite3_errmsg(d->db));
-	sqlite3_finalize(st);
-	return v;
-}
-
-/*
- * db_wal: switches to WAL.  This is the first statement to read the file, so
- * a file that is not a database fails here.  A file system that cannot do
- * WAL keeps working in its journal mode, with a warning.
- */
-static int
-db_wal(struct regdb *d)
-{
-	sqlite3_stmt *st;
-	const unsigned char *mode;
-	int ret = -1;
-
-	if ((st = db_prepare(d, "PRAGMA journal_mode = WAL", 0)) == NULL)
-		return -1;
-	if (sqlite3_step(st) == SQLITE_ROW) {
-		mode = sqlite3_column_text(st, 0);
-		if (mode == NULL || strcmp((const char *)mode, "wal") != 0)
-			log_warnx("registry: WAL unavailable, journal mode is %s",
-			    mode ? (const char *)mode : "unknown");
-		ret = 0;
-	} else
-		log_warnx("registry: journal_mode: %s", sqlite3_errmsg(d->db));
-	sqlite3_finalize(st);
-	return ret;
-}
-
-/* sql_append: appends formatted text to buf; -1 on truncation. */
-static int __attribute__((format(printf, 4, 5)))
-sql_append(char *buf, size_t cap, size_t *len, const char *fmt, ...)
-{
-	va_list ap;
-	int n;
-
-	va_start(ap, fmt);
-	n = vsnprintf(buf + *len, cap - *len, fmt, ap);
-	va_end(ap);
-	if (n < 0 || (size_t)n >= cap - *len)
-		return -1;
-	*len += (size_t)n;
-	return 0;
-}
-
-/*
- * regdb_migrate: brings the schema to REGDB_SCHEMA_VERSION in one
- * transaction.  Refuses a database of another application or of a newer
- * schema than this program knows.
- */
-static int
-regdb_migrate(struct regdb *d)
-{
-	long long version, appid;
-	char sql[96];
-	int i;
-
-	if (db_exec(d, "BEGIN IMMEDIATE") == -1)
-		return -1;
-	if ((appid = db_query_int(d, "PRAGMA application_id")) == -1 ||
-	    (version = db_query_int(d, "PRAGMA user_version")) == -1)
-		goto err;
-	if (appid != 0 && appid != REGDB_APP_ID) {
-		log_warnx("registry: not a vigil database (application_id %lld)", appid);
-		goto err;
-	}
-	if (version > REGDB_SCHEMA_VERSION) {
-		log_warnx("registry: schema version %lld is newer than this program's %d",
-		    version, REGDB_SCHEMA_VERSION);
-		goto err;
-	}
-	for (i = (int)version; i < REGDB_SCHEMA_VERSION; i++) {
-		log_info("registry: migrating schema to version %d", i + 1);
-		if (db_exec(d, regdb_migrations[i]) == -1)
-			goto err;
-	}
-	snprintf(sql, sizeof(sql), "PRAGMA user_version = %d", REGDB_SCHEMA_VERSION);
-	if (db_exec(d, sql) == -1)
-		goto err;
-	snprintf(sql, sizeof(sql), "PRAGMA application_id = %d", REGDB_APP_ID);
-	if (db_exec(d, sql) == -1)
-		goto err;
-	if (db_exec(d, "COMMIT") == -1)
-		goto err;
-	return 0;
-err:
-	regdb_rollback(d);
-	return -1;
-}
-
-/* regdb_prepare_all: builds the statements the flush reuses from agent_cols. */
-static int
-regdb_prepare_all(struct regdb *d)
-{
-	char sql[4096];
-	size_t len = 0, i;
-
-	if (sql_append(sql, sizeof(sql), &len, "INSERT INTO agent (id") == -1)
-		return -1;
-	for (i = 0; i < NCOLS; i++)
-		if (sql_append(sql, sizeof(sql), &len, ", %s", agent_cols[i].name) == -1)
-			return -1;
-	if (sql_append(sql, sizeof(sql), &len, ") VALUES (?") == -1)
-		return -1;
-	for (i = 0; i < NCOLS; i++)
-		if (sql_append(sql, sizeof(sql), &len, ", ?") == -1)
-			return -1;
-	/* Not INSERT OR REPLACE: that would silently delete another row holding the name. */
-	if (sql_append(sql, sizeof(sql), &len, ") ON CONFLICT (id) DO UPDATE SET ") == -1)
-		return -1;
-	for (i = 0; i < NCOLS; i++)
-		if (sql_append(sql, sizeof(sql), &len, "%s%s = excluded.%s", i ? ", " : "",
-		    agent_cols[i].name, agent_cols[i].name) == -1)
-			return -1;
-	if ((d->st_upsert = db_prepare(d, sql, SQLITE_PREPARE_PERSISTENT)) == NULL ||
-	    (d->st_delete = db_prepare(d, "DELETE FROM agent WHERE id = ?",
-	    SQLITE_PREPARE_PERSISTENT)) == NULL ||
-	    (d->st_touch = db_prepare(d, "INSERT INTO agent_seen (id, last_keepalive) "
-	    "VALUES (?2, ?1) ON CONFLICT (id) DO UPDATE SET last_keepalive = excluded.last_keepalive",
-	    SQLITE_PREPARE_PERSISTENT)) == NULL ||
-	    (d->st_unseen = db_prepare(d, "DELETE FROM agent_seen WHERE id = ?",
-	    SQLITE_PREPARE_PERSISTENT)) == NULL ||
-	    (d->st_meta_set = db_prepare(d, "INSERT INTO meta (key, value) VALUES (?, ?) "
-	    "ON CONFLICT (key) DO UPDATE SET value = excluded.value",
-	    SQLITE_PREPARE_PERSISTENT)) == NULL)
-		return -1;
-	return 0;
+		snprintf(buf, cap, "%.*s:***%s", (int)(colon - where), where, at);
+	/* a password may also be a query parameter: drop the query altogether */
+	if ((u = strchr(buf, '?')) != NULL && strstr(u, "password") != NULL)
+		snprintf(buf + (u - buf), cap - (size_t)(u - buf), "?***");
 }
 
 struct regdb *
-regdb_open(const char *path)
+regdb_open(const char *where)
 {
-	struct regdb *d;
-
-	if ((d = calloc(1, sizeof(*d))) == NULL) {
-		log_warn("registry: %s", path);
-		return NULL;
-	}
-	/* NOFOLLOW: a link planted as registry.db must not take agent keys elsewhere */
-	if (sqlite3_open_v2(path, &d->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE |
-	    SQLITE_OPEN_NOMUTEX | SQLITE_OPEN_NOFOLLOW, NULL) != SQLITE_OK) {
-		log_warnx("registry: %s: %s", path,
-		    d->db ? sqlite3_errmsg(d->db) : "out of memory");
-		goto err;
-	}
-	sqlite3_extended_result_codes(d->db, 1);
-	sqlite3_busy_timeout(d->db, REGDB_BUSY_MS);
-	if (db_wal(d) == -1 || db_exec(d, "PRAGMA synchronous = NORMAL") == -1)
-		goto err;
-	if (regdb_migrate(d) == -1 || regdb_prepare_all(d) == -1)
-		goto err;
-	return d;
-err:
-	regdb_close(d);
-	return NULL;
+	if (regdb_is_url(where))
+		return pg_open(where);
+	return sqlite_open(where);
 }
 
 void
 regdb_close(struct regdb *d)
 {
-	if (d == NULL)
-		return;
-	sqlite3_finalize(d->st_load);
-	sqlite3_finalize(d->st_upsert);
-	sqlite3_finalize(d->st_delete);
-	sqlite3_finalize(d->st_touch);
-	sqlite3_finalize(d->st_unseen);
-	sqlite3_finalize(d->st_meta_set);
-	if (d->db != NULL && sqlite3_close(d->db) != SQLITE_OK)
-		log_warnx("registry: close: %s", sqlite3_errmsg(d->db));
-	free(d);
+	if (d != NULL)
+		d->ops->close(d);
 }
 
 int
-regdb_load_begin(struct regdb *d)
+regdb_load_begin(struct regdb *db)
 {
-	char sql[2048];
-	size_t len = 0, i;
+	return db->ops->load_begin(db);
+}
 
-	if (sql_append(sql, sizeof(sql), &len, "SELECT agent.id") == -1)
-		return -1;
-	for (i = 0; i < NCOLS; i++) {
-		const char *c = agent_cols[i].name;
-
-		if (strcmp(c, "last_keepalive") == 0) {
-			if (sql_append(sql, sizeof(sql), &len, ", max(agent.last_keepalive, "
-			    "coalesce(agent_seen.last_keepalive, 0))") == -1)
-				return -1;
-		} else if (sql_append(sql, sizeof(sql), &len, ", agent.%s", c) == -1)
-			return -1;
-	}
-	if (sql_append(sql, sizeof(sql), &len, " FROM agent LEFT JOIN agent_seen "
-	    "ON agent_seen.id = agent.id ORDER BY agent.id") == -1)
-		return -1;
-	sqlite3_finalize(d->st_load);
-	if ((d->st_load = db_prepare(d, sql, 0)) == NULL)
-		return -1;
-	return 0;
+int
+regdb_load_next(struct regdb *db, struct agent *a)
+{
+	return db->ops->load_next(db, a);
 }
 
 void
-regdb_load_end(struct regdb *d)
+regdb_load_end(struct regdb *db)
 {
-	sqlite3_finalize(d->st_load);
-	d->st_load = NULL;
-}
-
-/* col_load: copies one column into a's field; -1 when a required text does not fit. */
-static int
-col_load(sqlite3_stmt *st, int col, const struct agent_col *c, struct agent *a)
-{
-	char *p = (char *)a + c->off;
-	const unsigned char *s;
-	size_t n;
-
-	switch (c->type) {
-	case COL_TEXT:
-		s = sqlite3_column_text(st, col);
-		n = (size_t)sqlite3_column_bytes(st, col);
-		if (s == NULL)
-			n = 0;
-		else if (memchr(s, '\0', n) != NULL)
-			n = strlen((const char *)s);
-		if (n >= c->size) {
-			if (c->required)
-				return -1;
-			n = c->size - 1;
-		}
-		if (n > 0)
-			memcpy(p, s, n);
-		p[n] = '\0';
-		break;
-	case COL_INT: {
-		long long v = sqlite3_column_int64(st, col);
-		int iv = (v < 0 || v > 0xffff) ? -1 : (int)v;
-
-		memcpy(p, &iv, sizeof(iv));
-		break;
-	}
-	case COL_TIME: {
-		long long v = sqlite3_column_int64(st, col);
-		time_t t = v < 0 ? 0 : (time_t)v;
-
-		memcpy(p, &t, sizeof(t));
-		break;
-	}
-	}
-	return 0;
+	db->ops->load_end(db);
 }
 
 int
-regdb_load_next(struct regdb *d, struct agent *a)
+regdb_begin(struct regdb *db)
 {
-	long long id;
-	size_t i;
-	int rc;
-
-	if (d->st_load == NULL)
-		return -1;
-	rc = sqlite3_step(d->st_load);
-	if (rc == SQLITE_DONE)
-		return 0;
-	if (rc != SQLITE_ROW) {
-		log_warnx("registry: load: %s", sqlite3_errmsg(d->db));
-		return -1;
-	}
-	id = sqlite3_column_int64(d->st_load, 0);
-	if (id < 0 || id > REGDB_ID_MAX) {
-		log_warnx("registry: load: agent id %lld out of range", id);
-		return -1;
-	}
-	a->id = (unsigned int)id;
-	for (i = 0; i < NCOLS; i++) {
-		if (col_load(d->st_load, (int)i + 1, &agent_cols[i], a) == -1) {
-			log_warnx("registry: load: agent %03u: %s too long", a->id,
-			    agent_cols[i].name);
-			return -1;
-		}
-	}
-	if (a->name[0] == '\0') {
-		log_warnx("registry: load: agent %03u has no name", a->id);
-		return -1;
-	}
-	return 1;
-}
-
-/* stmt_run: steps a write statement to completion and resets it for reuse. */
-static int
-stmt_run(struct regdb *d, sqlite3_stmt *st)
-{
-	int rc = sqlite3_step(st);
-
-	sqlite3_reset(st);
-	sqlite3_clear_bindings(st);
-	if (rc != SQLITE_DONE) {
-		log_warnx("registry: %s", sqlite3_errmsg(d->db));
-		return -1;
-	}
-	return 0;
+	return db->ops->begin(db);
 }
 
 int
-regdb_begin(struct regdb *d)
+regdb_commit(struct regdb *db)
 {
-	return db_exec(d, "BEGIN IMMEDIATE");
-}
-
-int
-regdb_commit(struct regdb *d)
-{
-	return db_exec(d, "COMMIT");
+	return db->ops->commit(db);
 }
 
 void
-regdb_rollback(struct regdb *d)
+regdb_rollback(struct regdb *db)
 {
-	if (!sqlite3_get_autocommit(d->db))
-		sqlite3_exec(d->db, "ROLLBACK", NULL, NULL, NULL);
+	db->ops->rollback(db);
 }
 
 int
-regdb_upsert(struct regdb *d, const struct agent *a)
+regdb_upsert(struct regdb *db, const struct agent *a)
 {
-	sqlite3_stmt *st = d->st_upsert;
-	const char *p;
-	size_t i;
-	int rc, iv;
-	time_t t;
-
-	rc = sqlite3_bind_int64(st, 1, a->id);
-	for (i = 0; i < NCOLS && rc == SQLITE_OK; i++) {
-		p = (const char *)a + agent_cols[i].off;
-		switch (agent_cols[i].type) {
-		case COL_TEXT:
-			rc = sqlite3_bind_text(st, (int)i + 2, p,
-			    (int)strnlen(p, agent_cols[i].size), SQLITE_STATIC);
-			break;
-		case COL_INT:
-			memcpy(&iv, p, sizeof(iv));
-			rc = sqlite3_bind_int(st, (int)i + 2, iv);
-			break;
-		case COL_TIME:
-			memcpy(&t, p, sizeof(t));
-			rc = sqlite3_bind_int64(st, (int)i + 2, (sqlite3_int64)t);
-			break;
-		}
-	}
-	if (rc != SQLITE_OK) {
-		log_warnx("registry: agent %03u: bind: %s", a->id, sqlite3_errmsg(d->db));
-		sqlite3_reset(st);
-		sqlite3_clear_bindings(st);
-		return -1;
-	}
-	return stmt_run(d, st);
+	return db->ops->upsert(db, a);
 }
 
 int
-regdb_delete(struct regdb *d, unsigned int id)
+regdb_touch(struct regdb *db, unsigned int id, int64_t last_keepalive)
 {
-	if (sqlite3_bind_int64(d->st_delete, 1, id) != SQLITE_OK ||
-	    sqlite3_bind_int64(d->st_unseen, 1, id) != SQLITE_OK) {
-		sqlite3_reset(d->st_delete);
-		sqlite3_reset(d->st_unseen);
-		return -1;
-	}
-	if (stmt_run(d, d->st_unseen) == -1)
-		return -1;
-	return stmt_run(d, d->st_delete);
+	return db->ops->touch(db, id, last_keepalive);
 }
 
 int
-regdb_touch(struct regdb *d, unsigned int id, int64_t last_keepalive)
+regdb_delete(struct regdb *db, unsigned int id)
 {
-	if (sqlite3_bind_int64(d->st_touch, 1, last_keepalive) != SQLITE_OK ||
-	    sqlite3_bind_int64(d->st_touch, 2, id) != SQLITE_OK) {
-		sqlite3_reset(d->st_touch);
-		return -1;
-	}
-	return stmt_run(d, d->st_touch);
-}
-
-/* db_get_text: runs a one-parameter query and copies column 0 of its row into out. */
-static int
-db_get_text(struct regdb *d, const char *sql, const char *arg, char *out, size_t cap)
-{
-	sqlite3_stmt *st;
-	const unsigned char *s;
-	int rc, n, ret = -1;
-
-	if ((st = db_prepare(d, sql, 0)) == NULL)
-		return -1;
-	if (sqlite3_bind_text(st, 1, arg, -1, SQLITE_STATIC) != SQLITE_OK)
-		goto out;
-	rc = sqlite3_step(st);
-	if (rc == SQLITE_ROW) {
-		s = sqlite3_column_text(st, 0);
-		n = s != NULL ? snprintf(out, cap, "%s", (const char *)s) : -1;
-		if (n >= 0 && (size_t)n < cap)
-			ret = 0;
-		else
-			log_warnx("registry: value for '%s' does not fit", arg);
-	} else if (rc != SQLITE_DONE)
-		log_warnx("registry: %s", sqlite3_errmsg(d->db));
-out:
-	sqlite3_finalize(st);
-	return ret;
-}
-
-/*
- * db_finish: runs a one-shot write statement from db_prepare and finalizes it.
- * bound is 0 when the caller failed to bind its parameters: then it only
- * finalizes.  A failed step is logged as "registry: <what>: <error>".  0 / -1.
- */
-static int
-db_finish(struct regdb *d, sqlite3_stmt *st, int bound, const char *what)
-{
-	int rc;
-
-	if (!bound) {
-		sqlite3_finalize(st);
-		return -1;
-	}
-	rc = sqlite3_step(st);
-	sqlite3_finalize(st);
-	if (rc != SQLITE_DONE) {
-		log_warnx("registry: %s: %s", what, sqlite3_errmsg(d->db));
-		return -1;
-	}
-	return 0;
-}
-
-/* db_set_pair: binds two texts to a write statement and runs it. */
-static int
-db_set_pair(struct regdb *d, sqlite3_stmt *st, const char *a, const char *b)
-{
-	if (sqlite3_bind_text(st, 1, a, -1, SQLITE_STATIC) != SQLITE_OK ||
-	    sqlite3_bind_text(st, 2, b, -1, SQLITE_STATIC) != SQLITE_OK) {
-		sqlite3_reset(st);
-		sqlite3_clear_bindings(st);
-		return -1;
-	}
-	return stmt_run(d, st);
-}
-
-/* db_run_ids: runs a write statement with up to three integer parameters; changes or -1. */
-static int
-db_run_ids(struct regdb *d, const char *sql, long long a, long long b, long long c)
-{
-	sqlite3_stmt *st;
-	int np;
-
-	if ((st = db_prepare(d, sql, 0)) == NULL)
-		return -1;
-	np = sqlite3_bind_parameter_count(st);
-	if (db_finish(d, st, (np < 1 || sqlite3_bind_int64(st, 1, a) == SQLITE_OK) &&
-	    (np < 2 || sqlite3_bind_int64(st, 2, b) == SQLITE_OK) &&
-	    (np < 3 || sqlite3_bind_int64(st, 3, c) == SQLITE_OK), sql) == -1)
-		return -1;
-	return sqlite3_changes(d->db);
-}
-
-/* user_roles: fills u->roles from user_role, in the order they were linked. */
-static int
-user_roles(struct regdb *d, struct registry_user *u)
-{
-	sqlite3_stmt *st;
-	int rc;
-
-	u->nroles = 0;
-	if ((st = db_prepare(d, "SELECT role_id FROM user_role WHERE user_id = ? "
-	    "ORDER BY position, role_id", 0)) == NULL)
-		return -1;
-	if (sqlite3_bind_int64(st, 1, u->id) != SQLITE_OK) {
-		sqlite3_finalize(st);
-		return -1;
-	}
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW)
-		if (u->nroles < REGISTRY_USER_ROLES_MAX)
-			u->roles[u->nroles++] = sqlite3_column_int(st, 0);
-	sqlite3_finalize(st);
-	if (rc != SQLITE_DONE) {
-		log_warnx("registry: user roles: %s", sqlite3_errmsg(d->db));
-		return -1;
-	}
-	return 0;
-}
-
-#define USER_COLS "SELECT id, name, hash, allow_run_as, revoked_ms FROM user "
-
-/* user_row: copies a USER_COLS row into u; -1 when a text does not fit. */
-static int
-user_row(sqlite3_stmt *st, struct registry_user *u)
-{
-	const unsigned char *name = sqlite3_column_text(st, 1), *hash = sqlite3_column_text(st, 2);
-	int n;
-
-	memset(u, 0, sizeof(*u));
-	u->id = sqlite3_column_int64(st, 0);
-	n = snprintf(u->name, sizeof(u->name), "%s", name ? (const char *)name : "");
-	if (n < 0 || (size_t)n >= sizeof(u->name))
-		return -1;
-	n = snprintf(u->hash, sizeof(u->hash), "%s", hash ? (const char *)hash : "");
-	if (n < 0 || (size_t)n >= sizeof(u->hash))
-		return -1;
-	u->allow_run_as = sqlite3_column_int(st, 3) != 0;
-	u->revoked_ms = sqlite3_column_int64(st, 4);
-	return 0;
-}
-
-/* user_find: the one user a query with one parameter selects: 1 found, 0 not, -1 error. */
-static int
-user_find(struct regdb *d, const char *sql, const char *text, long long id,
-    struct registry_user *u)
-{
-	sqlite3_stmt *st;
-	int rc, ret = -1;
-
-	if ((st = db_prepare(d, sql, 0)) == NULL)
-		return -1;
-	if ((text != NULL ? sqlite3_bind_text(st, 1, text, -1, SQLITE_STATIC) :
-	    sqlite3_bind_int64(st, 1, id)) != SQLITE_OK)
-		goto out;
-	rc = sqlite3_step(st);
-	if (rc == SQLITE_DONE)
-		ret = 0;
-	else if (rc != SQLITE_ROW)
-		log_warnx("registry: user: %s", sqlite3_errmsg(d->db));
-	else if (user_row(st, u) == -1)
-		log_warnx("registry: user %lld does not fit", (long long)sqlite3_column_int64(st, 0));
-	else
-		ret = 1;
-out:
-	sqlite3_finalize(st);
-	if (ret == 1 && user_roles(d, u) == -1)
-		ret = -1;
-	return ret;
+	return db->ops->delete(db, id);
 }
 
 int
-regdb_user_find(struct regdb *d, const char *name, struct registry_user *u)
+regdb_user_find(struct regdb *db, const char *name, struct registry_user *u)
 {
-	return user_find(d, USER_COLS "WHERE name = ?", name, 0, u);
+	return db->ops->user_find(db, name, u);
 }
 
 int
-regdb_user_find_id(struct regdb *d, long long id, struct registry_user *u)
+regdb_user_find_id(struct regdb *db, long long id, struct registry_user *u)
 {
-	return user_find(d, USER_COLS "WHERE id = ?", NULL, id, u);
+	return db->ops->user_find_id(db, id, u);
 }
 
 int
-regdb_user_list(struct regdb *d, struct registry_user **out, size_t *n)
+regdb_user_list(struct regdb *db, struct registry_user **out, size_t *n)
 {
-	sqlite3_stmt *st;
-	struct registry_user *v = NULL, *nv;
-	size_t cnt = 0, cap = 0, i;
-	int rc;
-
-	*out = NULL;
-	*n = 0;
-	if ((st = db_prepare(d, USER_COLS "ORDER BY id", 0)) == NULL)
-		return -1;
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		if (cnt == cap) {
-			cap = cap ? cap * 2 : 16;
-			if ((nv = realloc(v, cap * sizeof(*v))) == NULL)
-				goto err;
-			v = nv;
-		}
-		if (user_row(st, &v[cnt]) == -1)
-			continue;     /* cannot be represented: not listed */
-		cnt++;
-	}
-	if (rc != SQLITE_DONE) {
-		log_warnx("registry: users: %s", sqlite3_errmsg(d->db));
-		goto err;
-	}
-	sqlite3_finalize(st);
-	for (i = 0; i < cnt; i++)
-		if (user_roles(d, &v[i]) == -1) {
-			free(v);
-			return -1;
-		}
-	*out = v;
-	*n = cnt;
-	return 0;
-err:
-	sqlite3_finalize(st);
-	free(v);
-	return -1;
+	return db->ops->user_list(db, out, n);
 }
 
 int
-regdb_user_add(struct regdb *d, const char *name, const char *hash, int reserved, long long *id)
+regdb_user_add(struct regdb *db, const char *name, const char *hash, int reserved, long long *id)
 {
-	sqlite3_stmt *st;
-	struct timespec ts;
-	long long next;
-
-	/* Reserved users take the lowest free id in 1..99; others max(id)+1, at least 100. */
-	next = reserved ?
-	    db_query_int(d, "SELECT coalesce(min(id + 1), 1) FROM (SELECT 0 AS id UNION "
-	    "SELECT id FROM user WHERE id < 99) WHERE id + 1 NOT IN (SELECT id FROM user)") :
-	    db_query_int(d, "SELECT max(coalesce(max(id), 0) + 1, 100) FROM user");
-	if (next < 1 || (reserved && next > 99))
-		return -1;
-	/*
-	 * Tokens name their user; a new user revokes every token issued before it,
-	 * so a token of a deleted user of the same name never becomes this one's.
-	 */
-	clock_gettime(CLOCK_REALTIME, &ts);
-	if ((st = db_prepare(d, "INSERT INTO user (id, name, hash, revoked_ms) VALUES (?, ?, ?, ?) "
-	    "ON CONFLICT (name) DO NOTHING", 0)) == NULL)
-		return -1;
-	if (db_finish(d, st, sqlite3_bind_int64(st, 1, next) == SQLITE_OK &&
-	    sqlite3_bind_text(st, 2, name, -1, SQLITE_STATIC) == SQLITE_OK &&
-	    sqlite3_bind_text(st, 3, hash, -1, SQLITE_STATIC) == SQLITE_OK &&
-	    sqlite3_bind_int64(st, 4, (sqlite3_int64)ts.tv_sec * 1000 + ts.tv_nsec / 1000000) ==
-	    SQLITE_OK, "add user") == -1)
-		return -1;
-	if (sqlite3_changes(d->db) == 0)
-		return 1;
-	*id = next;
-	return 0;
+	return db->ops->user_add(db, name, hash, reserved, id);
 }
 
 int
-regdb_user_delete(struct regdb *d, long long id)
+regdb_user_delete(struct regdb *db, long long id)
 {
-	int n;
-
-	if (regdb_begin(d) == -1)
-		return -1;
-	if (db_run_ids(d, "DELETE FROM user_role WHERE user_id = ?", id, 0, 0) == -1 ||
-	    (n = db_run_ids(d, "DELETE FROM user WHERE id = ?", id, 0, 0)) == -1 ||
-	    regdb_commit(d) == -1) {
-		regdb_rollback(d);
-		return -1;
-	}
-	return n > 0;
+	return db->ops->user_delete(db, id);
 }
 
 int
-regdb_user_set_hash(struct regdb *d, long long id, const char *hash)
+regdb_user_set_hash(struct regdb *db, long long id, const char *hash)
 {
-	sqlite3_stmt *st;
-	char what[40];
-
-	if ((st = db_prepare(d, "UPDATE user SET hash = ? WHERE id = ?", 0)) == NULL)
-		return -1;
-	snprintf(what, sizeof(what), "user %lld", id);
-	return db_finish(d, st, sqlite3_bind_text(st, 1, hash, -1, SQLITE_STATIC) == SQLITE_OK &&
-	    sqlite3_bind_int64(st, 2, id) == SQLITE_OK, what);
+	return db->ops->user_set_hash(db, id, hash);
 }
 
 int
-regdb_user_revoke(struct regdb *d, long long id, long long ms)
+regdb_user_revoke(struct regdb *db, long long id, long long ms)
 {
-	return db_run_ids(d, "UPDATE user SET revoked_ms = max(revoked_ms, ?) WHERE id = ?",
-	    ms, id, 0) == -1 ? -1 : 0;
+	return db->ops->user_revoke(db, id, ms);
 }
 
 int
-regdb_user_role_add(struct regdb *d, long long uid, int rid)
+regdb_user_role_add(struct regdb *db, long long uid, int rid)
 {
-	return db_run_ids(d, "INSERT INTO user_role (user_id, role_id, position) "
-	    "SELECT ?1, ?2, coalesce(max(position) + 1, 0) FROM user_role WHERE user_id = ?1 "
-	    "ON CONFLICT (user_id, role_id) DO NOTHING", uid, rid, 0);
+	return db->ops->user_role_add(db, uid, rid);
 }
 
 int
-regdb_user_role_del(struct regdb *d, long long uid, int rid)
+regdb_user_role_del(struct regdb *db, long long uid, int rid)
 {
-	return db_run_ids(d, "DELETE FROM user_role WHERE user_id = ? AND role_id = ?", uid, rid, 0);
+	return db->ops->user_role_del(db, uid, rid);
 }
 
 int
-regdb_user_count(struct regdb *d)
+regdb_user_count(struct regdb *db)
 {
-	return (int)db_query_int(d, "SELECT count(*) FROM user");
+	return db->ops->user_count(db);
 }
 
 int
-regdb_meta_get(struct regdb *d, const char *key, char *val, size_t cap)
+regdb_user_set_run_as(struct regdb *db, long long id, int allow)
 {
-	return db_get_text(d, "SELECT value FROM meta WHERE key = ?", key, val, cap);
+	return db->ops->user_set_run_as(db, id, allow);
 }
 
 int
-regdb_meta_set(struct regdb *d, const char *key, const char *val)
+regdb_meta_get(struct regdb *db, const char *key, char *val, size_t cap)
 {
-	return db_set_pair(d, d->st_meta_set, key, val);
+	return db->ops->meta_get(db, key, val, cap);
 }
 
 int
-regdb_group_load(struct regdb *d, int (*cb)(void *, const char *, const char *, size_t),
+regdb_meta_set(struct regdb *db, const char *key, const char *val)
+{
+	return db->ops->meta_set(db, key, val);
+}
+
+int
+regdb_group_load(struct regdb *db, int (*cb)(void *, const char *, const char *, size_t),
     void *arg)
 {
-	sqlite3_stmt *st;
-	int rc, ret = 0;
-
-	if ((st = db_prepare(d, "SELECT name, conf FROM grp ORDER BY name", 0)) == NULL)
-		return -1;
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		const char *name = (const char *)sqlite3_column_text(st, 0);
-		const char *conf = (const char *)sqlite3_column_text(st, 1);
-		size_t len = (size_t)sqlite3_column_bytes(st, 1);
-
-		if (name == NULL || cb(arg, name, conf != NULL ? conf : "", conf != NULL ? len : 0)
-		    == -1) {
-			log_warnx("registry: group '%s' cannot be loaded", name ? name : "");
-			ret = -1;
-			break;
-		}
-	}
-	if (ret == 0 && rc != SQLITE_DONE) {
-		log_warnx("registry: groups: %s", sqlite3_errmsg(d->db));
-		ret = -1;
-	}
-	sqlite3_finalize(st);
-	return ret;
+	return db->ops->group_load(db, cb, arg);
 }
 
 int
-regdb_group_set(struct regdb *d, const char *name, const char *conf, size_t len)
+regdb_group_set(struct regdb *db, const char *name, const char *conf, size_t len)
 {
-	sqlite3_stmt *st;
-	char what[300];
-
-	if ((st = db_prepare(d, "INSERT INTO grp (name, conf) VALUES (?, ?) "
-	    "ON CONFLICT (name) DO UPDATE SET conf = excluded.conf", 0)) == NULL)
-		return -1;
-	snprintf(what, sizeof(what), "group %s", name);
-	return db_finish(d, st, sqlite3_bind_text(st, 1, name, -1, SQLITE_STATIC) == SQLITE_OK &&
-	    sqlite3_bind_text(st, 2, conf, (int)len, SQLITE_STATIC) == SQLITE_OK, what);
+	return db->ops->group_set(db, name, conf, len);
 }
 
 int
-regdb_group_delete(struct regdb *d, const char *name)
+regdb_group_delete(struct regdb *db, const char *name)
 {
-	sqlite3_stmt *st;
-	char what[300];
+	return db->ops->group_delete(db, name);
+}
 
-	if ((st = db_prepare(d, "DELETE FROM grp WHERE name = ?", 0)) == NULL)
-		return -1;
-	snprintf(what, sizeof(what), "group %s", name);
-	return db_finish(d, st, sqlite3_bind_text(st, 1, name, -1, SQLITE_STATIC) == SQLITE_OK,
-	    what);
+/* The registry's security and jobs stores (registry.h), on its backend. */
+
+int
+registry_sec_load(struct registry *r, const struct registry_sec_cb *cb)
+{
+	return registry_db(r)->ops->sec_load(registry_db(r), cb);
+}
+
+int
+registry_sec_add(struct registry *r, enum registry_sec_kind k, const char *name,
+    const char *body, long long *id)
+{
+	return registry_db(r)->ops->sec_add(registry_db(r), k, name, body, id);
+}
+
+int
+registry_sec_update(struct registry *r, enum registry_sec_kind k, long long id,
+    const char *name, const char *body)
+{
+	return registry_db(r)->ops->sec_update(registry_db(r), k, id, name, body);
+}
+
+int
+registry_sec_delete(struct registry *r, enum registry_sec_kind k, long long id)
+{
+	return registry_db(r)->ops->sec_delete(registry_db(r), k, id);
+}
+
+int
+registry_sec_link(struct registry *r, enum registry_sec_kind k, long long role,
+    long long other, long long position)
+{
+	return registry_db(r)->ops->sec_link(registry_db(r), k, role, other, position);
+}
+
+int
+registry_sec_unlink(struct registry *r, enum registry_sec_kind k, long long role,
+    long long other)
+{
+	return registry_db(r)->ops->sec_unlink(registry_db(r), k, role, other);
+}
+
+int
+registry_sec_revoke_role(struct registry *r, long long role, long long ms)
+{
+	return registry_db(r)->ops->sec_revoke_role(registry_db(r), role, ms);
+}
+
+int
+registry_user_set_run_as(struct registry *r, long long id, int allow)
+{
+	return registry_db(r)->ops->user_set_run_as(registry_db(r), id, allow);
+}
+
+int
+registry_job_create(struct registry *r, struct registry_job *j, const uint32_t *agents,
+    size_t n)
+{
+	return registry_db(r)->ops->job_create(registry_db(r), j, agents, n);
+}
+
+int
+registry_job_set(struct registry *r, const struct registry_job *j)
+{
+	return registry_db(r)->ops->job_set(registry_db(r), j);
+}
+
+int
+registry_job_save(struct registry *r, uint64_t job, const struct registry_job_agent *v,
+    size_t n, const struct registry_job_sent *old, size_t nold)
+{
+	return registry_db(r)->ops->job_save(registry_db(r), job, v, n, old, nold);
+}
+
+int
+registry_job_load(struct registry *r, const struct registry_job_cb *cb)
+{
+	return registry_db(r)->ops->job_load(registry_db(r), cb);
+}
+
+int
+registry_job_delete(struct registry *r, uint64_t job)
+{
+	return registry_db(r)->ops->job_delete(registry_db(r), job);
 }

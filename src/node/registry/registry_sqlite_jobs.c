@@ -1,5 +1,5 @@
 /*
- * registry_jobs.c — the registry's store of restart and reconnect jobs
+ * registry_sqlite_jobs.c — the SQLite store of restart and reconnect jobs
  * (tables of schema step 7).  The master writes a job when it is created,
  * each agent's row before the command goes to the agent's session (so a
  * master restarted in the middle of a job knows where every agent stood),
@@ -13,13 +13,7 @@
 
 #include "lib/log.h"
 #include "node/registry/registry.h"
-#include "node/registry/registry_db.h"
-
-static sqlite3 *
-jobs_db(struct registry *r)
-{
-	return regdb_sqlite(registry_db(r));
-}
+#include "node/registry/registry_sqlite.h"
 
 static int
 jobs_exec(sqlite3 *db, const char *sql)
@@ -71,10 +65,10 @@ jobs_end(sqlite3 *db, int ok)
 }
 
 int
-registry_job_create(struct registry *r, struct registry_job *j, const uint32_t *agents,
+sqlite_job_create(struct regdb *d, struct registry_job *j, const uint32_t *agents,
     size_t n)
 {
-	sqlite3 *db = jobs_db(r);
+	sqlite3 *db = regdb_sqlite(d);
 	sqlite3_stmt *st = NULL;
 	size_t i;
 	int ok = 0;
@@ -114,9 +108,9 @@ out:
 }
 
 int
-registry_job_set(struct registry *r, const struct registry_job *j)
+sqlite_job_set(struct regdb *d, const struct registry_job *j)
 {
-	sqlite3 *db = jobs_db(r);
+	sqlite3 *db = regdb_sqlite(d);
 	sqlite3_stmt *st;
 	int rc;
 
@@ -132,10 +126,10 @@ registry_job_set(struct registry *r, const struct registry_job *j)
 }
 
 int
-registry_job_save(struct registry *r, uint64_t job, const struct registry_job_agent *v,
+sqlite_job_save(struct regdb *d, uint64_t job, const struct registry_job_agent *v,
     size_t n, const struct registry_job_sent *old, size_t nold)
 {
-	sqlite3 *db = jobs_db(r);
+	sqlite3 *db = regdb_sqlite(d);
 	sqlite3_stmt *st = NULL;
 	size_t i;
 	int ok = 0;
@@ -196,9 +190,9 @@ text(sqlite3_stmt *st, int col, char *buf, size_t cap)
 }
 
 int
-registry_job_load(struct registry *r, const struct registry_job_cb *cb)
+sqlite_job_load(struct regdb *d, const struct registry_job_cb *cb)
 {
-	sqlite3 *db = jobs_db(r);
+	sqlite3 *db = regdb_sqlite(d);
 	sqlite3_stmt *js, *as = NULL, *ss = NULL;
 	struct registry_job j;
 	struct registry_job_agent a;
@@ -282,14 +276,14 @@ registry_job_load(struct registry *r, const struct registry_job_cb *cb)
 }
 
 int
-registry_job_delete(struct registry *r, uint64_t job)
+sqlite_job_delete(struct regdb *d, uint64_t job)
 {
 	static const char *const sql[] = {
 		"DELETE FROM job_agent WHERE job_id = ?1",
 		"DELETE FROM job_sent WHERE job_id = ?1",
 		"DELETE FROM job WHERE id = ?1",     /* last: its changes say whether it was there */
 	};
-	sqlite3 *db = jobs_db(r);
+	sqlite3 *db = regdb_sqlite(d);
 	sqlite3_stmt *st;
 	size_t i;
 	int ok = 1, found = 0;

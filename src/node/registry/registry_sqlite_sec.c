@@ -1,5 +1,5 @@
 /*
- * registry_sec.c — the registry's store of the API's custom RBAC: roles,
+ * registry_sqlite_sec.c — the SQLite store of the API's custom RBAC: roles,
  * policies, security rules and their links (tables of schema step 6).
  * Small and rarely written: every write commits at once.
  */
@@ -10,7 +10,7 @@
 
 #include "lib/log.h"
 #include "node/registry/registry.h"
-#include "node/registry/registry_db.h"
+#include "node/registry/registry_sqlite.h"
 
 static const struct {
 	const char *table, *body, *link, *link_col;
@@ -26,10 +26,10 @@ static const struct {
  * on an error, -2 on a constraint (a name or body taken).
  */
 static int
-sec_run(struct registry *r, const char *sql, const char *t1, const char *t2, long long i1,
+sec_run(struct regdb *d, const char *sql, const char *t1, const char *t2, long long i1,
     long long i2, long long i3)
 {
-	sqlite3 *db = regdb_sqlite(registry_db(r));
+	sqlite3 *db = regdb_sqlite(d);
 	sqlite3_stmt *st;
 	int rc, np;
 
@@ -58,9 +58,9 @@ sec_run(struct registry *r, const char *sql, const char *t1, const char *t2, lon
 }
 
 static long long
-sec_int(struct registry *r, const char *sql, long long a, long long b)
+sec_int(struct regdb *d, const char *sql, long long a, long long b)
 {
-	sqlite3 *db = regdb_sqlite(registry_db(r));
+	sqlite3 *db = regdb_sqlite(d);
 	sqlite3_stmt *st;
 	long long v = -1;
 
@@ -77,11 +77,11 @@ sec_int(struct registry *r, const char *sql, long long a, long long b)
 }
 
 static int
-sec_tx(struct registry *r, const char *sql)
+sec_tx(struct regdb *d, const char *sql)
 {
 	char *err = NULL;
 
-	if (sqlite3_exec(regdb_sqlite(registry_db(r)), sql, NULL, NULL, &err) != SQLITE_OK) {
+	if (sqlite3_exec(regdb_sqlite(d), sql, NULL, NULL, &err) != SQLITE_OK) {
 		log_warnx("registry: %s: %s", sql, err != NULL ? err : "?");
 		sqlite3_free(err);
 		return -1;
@@ -90,7 +90,7 @@ sec_tx(struct registry *r, const char *sql)
 }
 
 int
-registry_sec_load(struct registry *r, const struct registry_sec_cb *cb)
+sqlite_sec_load(struct regdb *d, const struct registry_sec_cb *cb)
 {
 	static const char *const items[] = {
 		"SELECT 0, id, name, NULL, revoked_ms FROM role ORDER BY id",
@@ -99,7 +99,7 @@ registry_sec_load(struct registry *r, const struct registry_sec_cb *cb)
 		"SELECT 1, role_id, policy_id FROM role_policy ORDER BY role_id, position, policy_id",
 		"SELECT 2, role_id, rule_id FROM role_rule ORDER BY role_id, rowid",
 	};
-	sqlite3 *db = regdb_sqlite(registry_db(r));
+	sqlite3 *db = regdb_sqlite(d);
 	sqlite3_stmt *st;
 	size_t i;
 	int rc, ret = 0;
@@ -130,7 +130,7 @@ registry_sec_load(struct registry *r, const struct registry_sec_cb *cb)
 }
 
 int
-registry_sec_add(struct registry *r, enum registry_sec_kind k, const char *name,
+sqlite_sec_add(struct regdb *d, enum registry_sec_kind k, const char *name,
     const char *body, long long *id)
 {
 	char sql[256];
@@ -139,7 +139,7 @@ registry_sec_add(struct registry *r, enum registry_sec_kind k, const char *name,
 
 	snprintf(sql, sizeof(sql), "SELECT max(coalesce(max(id), 0) + 1, 100) FROM %s",
 	    sec_tables[k].table);
-	if ((next = sec_int(r, sql, 0, 0)) < 100)
+	if ((next = sec_int(d, sql, 0, 0)) < 100)
 		return -1;
 	if (sec_tables[k].body != NULL)
 		snprintf(sql, sizeof(sql), "INSERT INTO %s (name, %s, id) VALUES (?1, ?2, ?3)",
@@ -147,7 +147,7 @@ registry_sec_add(struct registry *r, enum registry_sec_kind k, const char *name,
 	else
 		snprintf(sql, sizeof(sql), "INSERT INTO %s (name, id) VALUES (?1, ?3)",
 		    sec_tables[k].table);
-	rc = sec_run(r, sql, name, body != NULL ? body : "", next, 0, 0);
+	rc = sec_run(d, sql, name, body != NULL ? body : "", next, 0, 0);
 	if (rc == -2)
 		return 1;
 	if (rc != 1)
@@ -157,7 +157,7 @@ registry_sec_add(struct registry *r, enum registry_sec_kind k, const char *name,
 }
 
 int
-registry_sec_update(struct registry *r, enum registry_sec_kind k, long long id,
+sqlite_sec_update(struct regdb *d, enum registry_sec_kind k, long long id,
     const char *name, const char *body)
 {
 	char sql[256];
@@ -170,112 +170,112 @@ registry_sec_update(struct registry *r, enum registry_sec_kind k, long long id,
 	else
 		snprintf(sql, sizeof(sql), "UPDATE %s SET name = coalesce(?1, name) WHERE id = ?3",
 		    sec_tables[k].table);
-	rc = sec_run(r, sql, name, body, id, 0, 0);
+	rc = sec_run(d, sql, name, body, id, 0, 0);
 	return rc == -2 ? 2 : rc;
 }
 
 int
-registry_sec_delete(struct registry *r, enum registry_sec_kind k, long long id)
+sqlite_sec_delete(struct regdb *d, enum registry_sec_kind k, long long id)
 {
 	char sql[256];
 	int rc;
 
-	if (sec_tx(r, "BEGIN IMMEDIATE") == -1)
+	if (sec_tx(d, "BEGIN IMMEDIATE") == -1)
 		return -1;
 	if (k == REGISTRY_SEC_ROLE) {
-		rc = sec_run(r, "DELETE FROM role_policy WHERE role_id = ?3", NULL, NULL, id, 0, 0) < 0 ||
-		    sec_run(r, "DELETE FROM role_rule WHERE role_id = ?3", NULL, NULL, id, 0, 0) < 0 ||
-		    sec_run(r, "DELETE FROM user_role WHERE role_id = ?3", NULL, NULL, id, 0, 0) < 0 ?
+		rc = sec_run(d, "DELETE FROM role_policy WHERE role_id = ?3", NULL, NULL, id, 0, 0) < 0 ||
+		    sec_run(d, "DELETE FROM role_rule WHERE role_id = ?3", NULL, NULL, id, 0, 0) < 0 ||
+		    sec_run(d, "DELETE FROM user_role WHERE role_id = ?3", NULL, NULL, id, 0, 0) < 0 ?
 		    -1 : 0;
 	} else {
 		snprintf(sql, sizeof(sql), "DELETE FROM %s WHERE %s = ?3", sec_tables[k].link,
 		    sec_tables[k].link_col);
-		rc = sec_run(r, sql, NULL, NULL, id, 0, 0) < 0 ? -1 : 0;
+		rc = sec_run(d, sql, NULL, NULL, id, 0, 0) < 0 ? -1 : 0;
 	}
 	if (rc == 0) {
 		snprintf(sql, sizeof(sql), "DELETE FROM %s WHERE id = ?3", sec_tables[k].table);
-		rc = sec_run(r, sql, NULL, NULL, id, 0, 0);
+		rc = sec_run(d, sql, NULL, NULL, id, 0, 0);
 	}
-	if (rc < 0 || sec_tx(r, "COMMIT") == -1) {
-		sec_tx(r, "ROLLBACK");
+	if (rc < 0 || sec_tx(d, "COMMIT") == -1) {
+		sec_tx(d, "ROLLBACK");
 		return -1;
 	}
 	return rc > 0;
 }
 
 int
-registry_sec_link(struct registry *r, enum registry_sec_kind k, long long role,
+sqlite_sec_link(struct regdb *d, enum registry_sec_kind k, long long role,
     long long other, long long position)
 {
 	long long n;
 	int rc;
 
 	if (k == REGISTRY_SEC_RULE) {
-		rc = sec_run(r, "INSERT INTO role_rule (role_id, rule_id) VALUES (?3, ?4) "
+		rc = sec_run(d, "INSERT INTO role_rule (role_id, rule_id) VALUES (?3, ?4) "
 		    "ON CONFLICT DO NOTHING", NULL, NULL, role, other, 0);
 		return rc < 0 ? -1 : rc;
 	}
-	if (sec_int(r, "SELECT count(*) FROM role_policy WHERE role_id = ?1 AND policy_id = ?2",
+	if (sec_int(d, "SELECT count(*) FROM role_policy WHERE role_id = ?1 AND policy_id = ?2",
 	    role, other) != 0)
 		return 0;
-	n = sec_int(r, "SELECT count(*) FROM role_policy WHERE role_id = ?1", role, 0);
+	n = sec_int(d, "SELECT count(*) FROM role_policy WHERE role_id = ?1", role, 0);
 	if (n < 0)
 		return -1;
 	if (position < 0 || position > n)
 		position = n;
 	/* positions are kept 0..n-1: make room, then take it */
-	if (sec_tx(r, "BEGIN IMMEDIATE") == -1)
+	if (sec_tx(d, "BEGIN IMMEDIATE") == -1)
 		return -1;
-	if (sec_run(r, "UPDATE role_policy SET position = position + 1 WHERE role_id = ?3 AND "
+	if (sec_run(d, "UPDATE role_policy SET position = position + 1 WHERE role_id = ?3 AND "
 	    "position >= ?4", NULL, NULL, role, position, 0) < 0 ||
-	    sec_run(r, "INSERT INTO role_policy (role_id, policy_id, position) VALUES (?3, ?4, ?5)",
-	    NULL, NULL, role, other, position) != 1 || sec_tx(r, "COMMIT") == -1) {
-		sec_tx(r, "ROLLBACK");
+	    sec_run(d, "INSERT INTO role_policy (role_id, policy_id, position) VALUES (?3, ?4, ?5)",
+	    NULL, NULL, role, other, position) != 1 || sec_tx(d, "COMMIT") == -1) {
+		sec_tx(d, "ROLLBACK");
 		return -1;
 	}
 	return 1;
 }
 
 int
-registry_sec_unlink(struct registry *r, enum registry_sec_kind k, long long role,
+sqlite_sec_unlink(struct regdb *d, enum registry_sec_kind k, long long role,
     long long other)
 {
 	long long pos;
 	int rc;
 
 	if (k == REGISTRY_SEC_RULE) {
-		rc = sec_run(r, "DELETE FROM role_rule WHERE role_id = ?3 AND rule_id = ?4", NULL, NULL,
+		rc = sec_run(d, "DELETE FROM role_rule WHERE role_id = ?3 AND rule_id = ?4", NULL, NULL,
 		    role, other, 0);
 		return rc < 0 ? -1 : rc;
 	}
-	pos = sec_int(r, "SELECT coalesce(max(position), -1) FROM role_policy WHERE role_id = ?1 "
+	pos = sec_int(d, "SELECT coalesce(max(position), -1) FROM role_policy WHERE role_id = ?1 "
 	    "AND policy_id = ?2", role, other);
 	if (pos < 0)
-		return pos == -1 && sec_int(r, "SELECT count(*) FROM role_policy WHERE role_id = ?1 "
+		return pos == -1 && sec_int(d, "SELECT count(*) FROM role_policy WHERE role_id = ?1 "
 		    "AND policy_id = ?2", role, other) == 0 ? 0 : -1;
-	if (sec_tx(r, "BEGIN IMMEDIATE") == -1)
+	if (sec_tx(d, "BEGIN IMMEDIATE") == -1)
 		return -1;
-	if (sec_run(r, "DELETE FROM role_policy WHERE role_id = ?3 AND policy_id = ?4", NULL, NULL,
+	if (sec_run(d, "DELETE FROM role_policy WHERE role_id = ?3 AND policy_id = ?4", NULL, NULL,
 	    role, other, 0) != 1 ||
-	    sec_run(r, "UPDATE role_policy SET position = position - 1 WHERE role_id = ?3 AND "
-	    "position > ?4", NULL, NULL, role, pos, 0) < 0 || sec_tx(r, "COMMIT") == -1) {
-		sec_tx(r, "ROLLBACK");
+	    sec_run(d, "UPDATE role_policy SET position = position - 1 WHERE role_id = ?3 AND "
+	    "position > ?4", NULL, NULL, role, pos, 0) < 0 || sec_tx(d, "COMMIT") == -1) {
+		sec_tx(d, "ROLLBACK");
 		return -1;
 	}
 	return 1;
 }
 
 int
-registry_sec_revoke_role(struct registry *r, long long role, long long ms)
+sqlite_sec_revoke_role(struct regdb *d, long long role, long long ms)
 {
-	return sec_run(r, "UPDATE role SET revoked_ms = max(revoked_ms, ?4) WHERE id = ?3", NULL,
+	return sec_run(d, "UPDATE role SET revoked_ms = max(revoked_ms, ?4) WHERE id = ?3", NULL,
 	    NULL, role, ms, 0) < 0 ? -1 : 0;
 }
 
 int
-registry_user_set_run_as(struct registry *r, long long id, int allow)
+sqlite_user_set_run_as(struct regdb *d, long long id, int allow)
 {
-	int rc = sec_run(r, "UPDATE user SET allow_run_as = ?4 WHERE id = ?3", NULL, NULL, id,
+	int rc = sec_run(d, "UPDATE user SET allow_run_as = ?4 WHERE id = ?3", NULL, NULL, id,
 	    allow != 0, 0);
 
 	return rc < 0 ? -1 : rc > 0;

@@ -1,0 +1,1306 @@
+/*
+ * registry_pg.c — the registry's PostgreSQL backend, through libpq.
+ *
+ * Synchronous: each call waits for its answer on the node's thread, as
+ * SQLite's do (docs/design/registry-backends.md says what must become
+ * asynchronous).  Every statement is prepared once per connection, on its
+ * first use (pg_run); values travel as text.  The flush writes its rows in
+ * one transaction (regdb_begin .. regdb_commit), as with SQLite.
+ *
+ * Schema: the description of registry_schema.c, created in one transaction
+ * on a database that has none of our tables; the table vigil_schema_version
+ * counts PostgreSQL's own steps from there (pg_migrations).  A database with
+ * other tables but not ours, or with a newer version, is refused.
+ */
+#include "node/registry/registry_pg.h"
+
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include <libpq-fe.h>
+
+#include "lib/log.h"
+#include "node/registry/registry_schema.h"
+
+#define PG_STMTS_MAX 128
+#define PG_LOCK_KEY 0x5669676cLL     /* "Vigl": serialises two nodes creating the schema */
+
+/*
+ * PostgreSQL's schema steps after the description (version 1).  Never edit
+ * a released step: append one, and change the description and SQLite's
+ * migrations with it.
+ */
+static const char *const pg_migrations[] = {
+	NULL,       /* 1: the description (regschema_ddl) */
+};
+#define PG_SCHEMA_VERSION ((int)(sizeof(pg_migrations) / sizeof(pg_migrations[0])))
+
+struct pgdb {
+	struct regdb base;           /* first: a struct regdb * is a struct pgdb * */
+	PGconn *c;
+	PGresult *load;              /* between load_begin and load_end */
+	int load_row;
+	int in_tx;                   /* between BEGIN and COMMIT / ROLLBACK */
+	char *sql_upsert;
+	char *stmt[PG_STMTS_MAX];    /* prepared as "v<index>" on this connection */
+	size_t nstmt;
+};
+
+static const struct regdb_ops pg_ops;
+
+static void
+stmts_forget(struct pgdb *d)
+{
+	size_t i;
+
+	for (i = 0; i < d->nstmt; i++)
+		free(d->stmt[i]);
+	d->nstmt = 0;
+}
+
+/*
+ * pg_alive: outside a transaction, a lost connection is reset (and its
+ * prepared statements forgotten: they were the old session's).  0 / -1.
+ */
+static int
+pg_alive(struct pgdb *d)
+{
+	if (PQstatus(d->c) == CONNECTION_OK)
+		return 0;
+	if (d->in_tx)           /* the transaction is lost: its caller rolls back */
+		return -1;
+	log_warnx("registry: PostgreSQL connection lost; reconnecting");
+	stmts_forget(d);
+	PQreset(d->c);
+	if (PQstatus(d->c) != CONNECTION_OK) {
+		log_warnx("registry: PostgreSQL: %s", PQerrorMessage(d->c));
+		return -1;
+	}
+	return 0;
+}
+
+/* pg_err: the error of a result, on one line. */
+static void
+pg_err(struct pgdb *d, const PGresult *res, const char *what)
+{
+	const char *m = res != NULL ? PQresultErrorMessage(res) : PQerrorMessage(d->c);
+	size_t n = strcspn(m, "\n");
+
+	log_warnx("registry: PostgreSQL: %.60s: %.*s", what, (int)n, m);
+}
+
+/*
+ * pg_run: runs sql (prepared on this connection at its first use) with n
+ * text parameters (NULL is SQL NULL).  The result, or NULL on an error:
+ * logged, except a unique violation when dup is not NULL (*dup is set).
+ */
+static PGresult *
+pg_run(struct pgdb *d, const char *sql, int n, const char *const *v, int *dup)
+{
+	PGresult *res;
+	char name[16];
+	size_t i;
+	ExecStatusType st;
+	const char *state;
+
+	if (dup != NULL)
+		*dup = 0;
+	if (pg_alive(d) == -1)
+		return NULL;
+	for (i = 0; i < d->nstmt; i++)
+		if (strcmp(d->stmt[i], sql) == 0)
+			break;
+	snprintf(name, sizeof(name), "v%zu", i);
+	if (i == d->nstmt) {
+		if (i == PG_STMTS_MAX) {
+			log_warnx("registry: PostgreSQL: too many statements");
+			return NULL;
+		}
+		res = PQprepare(d->c, name, sql, n, NULL);
+		if (PQresultStatus(res) != PGRES_COMMAND_OK) {
+			pg_err(d, res, sql);
+			PQclear(res);
+			return NULL;
+		}
+		PQclear(res);
+		if ((d->stmt[i] = strdup(sql)) == NULL) {
+			log_warn("registry");
+			return NULL;
+		}
+		d->nstmt++;
+	}
+	res = PQexecPrepared(d->c, name, n, v, NULL, NULL, 0);
+	st = PQresultStatus(res);
+	if (st == PGRES_COMMAND_OK || st == PGRES_TUPLES_OK)
+		return res;
+	state = PQresultErrorField(res, PG_DIAG_SQLSTATE);
+	if (dup != NULL && state != NULL && strcmp(state, "23505") == 0)
+		*dup = 1;
+	else
+		pg_err(d, res, sql);
+	PQclear(res);
+	return NULL;
+}
+
+/* pg_do: pg_run for a statement whose result only counts rows: changed rows or -1. */
+static int
+pg_do(struct pgdb *d, const char *sql, int n, const char *const *v)
+{
+	PGresult *res = pg_run(d, sql, n, v, NULL);
+	int rows;
+
+	if (res == NULL)
+		return -1;
+	rows = atoi(PQcmdTuples(res));
+	PQclear(res);
+	return rows;
+}
+
+/* pg_simple: an unprepared command without parameters (transactions, DDL).  0 / -1. */
+static int
+pg_simple(struct pgdb *d, const char *sql, const char *want)
+{
+	PGresult *res = PQexec(d->c, sql);
+	int ok = PQresultStatus(res) == PGRES_COMMAND_OK || PQresultStatus(res) == PGRES_TUPLES_OK;
+
+	if (!ok)
+		pg_err(d, res, sql);
+	else if (want != NULL && strcmp(PQcmdStatus(res), want) != 0) {
+		/* COMMIT of a failed transaction answers ROLLBACK */
+		log_warnx("registry: PostgreSQL: %s: %s", sql, PQcmdStatus(res));
+		ok = 0;
+	}
+	PQclear(res);
+	return ok ? 0 : -1;
+}
+
+static long long
+val_ll(const PGresult *res, int row, int col)
+{
+	return PQgetisnull(res, row, col) ? 0 : strtoll(PQgetvalue(res, row, col), NULL, 10);
+}
+
+/* pg_int: the integer of a query's one row and column (NULL: 0); -1 on an error. */
+static long long
+pg_int(struct pgdb *d, const char *sql, int n, const char *const *v)
+{
+	PGresult *res = pg_run(d, sql, n, v, NULL);
+	long long x = -1;
+
+	if (res == NULL)
+		return -1;
+	if (PQntuples(res) == 1)
+		x = val_ll(res, 0, 0);
+	PQclear(res);
+	return x;
+}
+
+/* A number as a parameter. */
+struct num {
+	char s[24];
+};
+
+static const char *
+num(struct num *b, long long v)
+{
+	snprintf(b->s, sizeof(b->s), "%lld", v);
+	return b->s;
+}
+
+static int
+pg_begin(struct regdb *b)
+{
+	struct pgdb *d = (struct pgdb *)b;
+
+	if (pg_alive(d) == -1 || pg_simple(d, "BEGIN", NULL) == -1)
+		return -1;
+	d->in_tx = 1;
+	return 0;
+}
+
+static int
+pg_commit(struct regdb *b)
+{
+	struct pgdb *d = (struct pgdb *)b;
+
+	if (!d->in_tx || pg_simple(d, "COMMIT", "COMMIT") == -1)
+		return -1;
+	d->in_tx = 0;
+	return 0;
+}
+
+static void
+pg_rollback(struct regdb *b)
+{
+	struct pgdb *d = (struct pgdb *)b;
+	PGTransactionStatusType t = PQtransactionStatus(d->c);
+
+	if (t == PQTRANS_INTRANS || t == PQTRANS_INERROR)
+		(void)pg_simple(d, "ROLLBACK", NULL);
+	d->in_tx = 0;
+}
+
+/* pg_end: commits when ok, else rolls back; ok ? 0 : -1. */
+static int
+pg_end(struct pgdb *d, int ok)
+{
+	if (ok && pg_commit(&d->base) == 0)
+		return 0;
+	pg_rollback(&d->base);
+	return -1;
+}
+
+/*
+ * pg_migrate: brings the schema to PG_SCHEMA_VERSION in one transaction,
+ * under an advisory lock so that two nodes starting together do not both
+ * create it.  Refuses another program's tables and a newer schema.
+ */
+static int
+pg_migrate(struct pgdb *d)
+{
+	struct num n1;
+	const char *v[1];
+	long long version = 0, others, ours;
+	char *ddl = NULL;
+	int i, ret = -1;
+
+	if (pg_begin(&d->base) == -1)
+		return -1;
+	v[0] = num(&n1, PG_LOCK_KEY);
+	if (pg_int(d, "SELECT 0 FROM pg_advisory_xact_lock($1::bigint)", 1, v) == -1)
+		goto out;
+	others = pg_int(d, "SELECT count(*) FROM pg_catalog.pg_tables "
+	    "WHERE schemaname = current_schema() AND tablename <> 'vigil_schema_version'", 0, NULL);
+	ours = pg_int(d, "SELECT count(*) FROM pg_catalog.pg_tables WHERE schemaname = "
+	    "current_schema() AND tablename = 'vigil_schema_version'", 0, NULL);
+	if (others == -1 || ours == -1)
+		goto out;
+	if (ours > 0) {
+		if ((version = pg_int(d, "SELECT max(version) FROM vigil_schema_version", 0, NULL))
+		    < 1) {
+			log_warnx("registry: PostgreSQL: vigil_schema_version holds no version");
+			goto out;
+		}
+	} else if (others > 0) {
+		log_warnx("registry: PostgreSQL: the database holds %lld tables of another "
+		    "program (no vigil_schema_version): give Vigil a database of its own", others);
+		goto out;
+	}
+	if (version > PG_SCHEMA_VERSION) {
+		log_warnx("registry: PostgreSQL: schema version %lld is newer than this program's %d",
+		    version, PG_SCHEMA_VERSION);
+		goto out;
+	}
+	if (version == 0) {
+		log_info("registry: PostgreSQL: creating the schema (version %d)", PG_SCHEMA_VERSION);
+		if ((ddl = regschema_ddl(REGSCHEMA_PG)) == NULL ||
+		    pg_simple(d, ddl, NULL) == -1 ||
+		    pg_simple(d, "CREATE TABLE vigil_schema_version (version BIGINT NOT NULL);"
+		    "INSERT INTO vigil_schema_version (version) VALUES (1)", NULL) == -1)
+			goto out;
+		version = 1;
+	}
+	for (i = (int)version; i < PG_SCHEMA_VERSION; i++) {
+		log_info("registry: PostgreSQL: migrating schema to version %d", i + 1);
+		v[0] = num(&n1, i + 1);
+		if (pg_simple(d, pg_migrations[i], NULL) == -1 ||
+		    pg_do(d, "UPDATE vigil_schema_version SET version = $1::bigint", 1, v) != 1)
+			goto out;
+	}
+	ret = 0;
+out:
+	free(ddl);
+	return pg_end(d, ret == 0);
+}
+
+static int
+pg_prepare_sql(struct pgdb *d)
+{
+	char sql[4096];
+	size_t len = 0, i;
+	int n;
+
+#define ADD(...) do { \
+	n = snprintf(sql + len, sizeof(sql) - len, __VA_ARGS__); \
+	if (n < 0 || (size_t)n >= sizeof(sql) - len) \
+		return -1; \
+	len += (size_t)n; \
+} while (0)
+	ADD("INSERT INTO agent (id");
+	for (i = 0; i < REGDB_NCOLS; i++)
+		ADD(", %s", regdb_agent_cols[i].name);
+	ADD(") VALUES ($1::bigint");
+	for (i = 0; i < REGDB_NCOLS; i++)
+		ADD(", $%zu%s", i + 2, regdb_agent_cols[i].type == REGDB_COL_TEXT ? "::text" :
+		    "::bigint");
+	/* Not a delete and insert: that would silently drop another row holding the name. */
+	ADD(") ON CONFLICT (id) DO UPDATE SET ");
+	for (i = 0; i < REGDB_NCOLS; i++)
+		ADD("%s%s = excluded.%s", i ? ", " : "", regdb_agent_cols[i].name,
+		    regdb_agent_cols[i].name);
+#undef ADD
+	return (d->sql_upsert = strdup(sql)) == NULL ? -1 : 0;
+}
+
+struct regdb *
+pg_open(const char *uri)
+{
+	struct pgdb *d;
+
+	if ((d = calloc(1, sizeof(*d))) == NULL) {
+		log_warn("registry");
+		return NULL;
+	}
+	d->base.ops = &pg_ops;
+	/* libpq reads the password from the URI, PGPASSFILE or ~/.pgpass, or PGPASSWORD */
+	d->c = PQconnectdb(uri);
+	if (d->c == NULL || PQstatus(d->c) != CONNECTION_OK) {
+		log_warnx("registry: PostgreSQL: cannot connect: %s",
+		    d->c != NULL ? PQerrorMessage(d->c) : "out of memory");
+		goto err;
+	}
+	if (pg_simple(d, "SET synchronous_commit = on", NULL) == -1 ||
+	    pg_simple(d, "SET client_encoding = 'UTF8'", NULL) == -1 ||
+	    pg_migrate(d) == -1 || pg_prepare_sql(d) == -1)
+		goto err;
+	log_info("registry: PostgreSQL %d, database %s on %s", PQserverVersion(d->c),
+	    PQdb(d->c), PQhost(d->c));
+	return &d->base;
+err:
+	pg_ops.close(&d->base);
+	return NULL;
+}
+
+static void
+pg_close(struct regdb *b)
+{
+	struct pgdb *d = (struct pgdb *)b;
+
+	if (d == NULL)
+		return;
+	PQclear(d->load);
+	stmts_forget(d);
+	free(d->sql_upsert);
+	PQfinish(d->c);
+	free(d);
+}
+
+static int
+pg_load_begin(struct regdb *b)
+{
+	struct pgdb *d = (struct pgdb *)b;
+	char sql[2048];
+	size_t len = 0, i;
+	int n;
+
+	n = snprintf(sql, sizeof(sql), "SELECT agent.id");
+	len = (size_t)n;
+	for (i = 0; i < REGDB_NCOLS && len < sizeof(sql); i++) {
+		const char *c = regdb_agent_cols[i].name;
+
+		if (strcmp(c, "last_keepalive") == 0)
+			n = snprintf(sql + len, sizeof(sql) - len, ", GREATEST(agent.last_keepalive, "
+			    "coalesce(agent_seen.last_keepalive, 0))");
+		else
+			n = snprintf(sql + len, sizeof(sql) - len, ", agent.%s", c);
+		if (n < 0)
+			return -1;
+		len += (size_t)n;
+	}
+	if (len >= sizeof(sql))
+		return -1;
+	n = snprintf(sql + len, sizeof(sql) - len, " FROM agent LEFT JOIN agent_seen "
+	    "ON agent_seen.id = agent.id ORDER BY agent.id");
+	if (n < 0 || (size_t)n >= sizeof(sql) - len)
+		return -1;
+	PQclear(d->load);
+	d->load_row = 0;
+	if ((d->load = pg_run(d, sql, 0, NULL, NULL)) == NULL)
+		return -1;
+	return 0;
+}
+
+static int
+pg_load_next(struct regdb *b, struct agent *a)
+{
+	struct pgdb *d = (struct pgdb *)b;
+	const struct regdb_agent_col *c;
+	long long id;
+	size_t i;
+	int row = d->load_row;
+
+	if (d->load == NULL)
+		return -1;
+	if (row >= PQntuples(d->load))
+		return 0;
+	d->load_row++;
+	id = val_ll(d->load, row, 0);
+	if (id < 0 || id > REGDB_ID_MAX) {
+		log_warnx("registry: load: agent id %lld out of range", id);
+		return -1;
+	}
+	a->id = (unsigned int)id;
+	for (i = 0; i < REGDB_NCOLS; i++) {
+		c = &regdb_agent_cols[i];
+		if (c->type != REGDB_COL_TEXT)
+			regdb_col_int(a, c, val_ll(d->load, row, (int)i + 1));
+		else if (regdb_col_text(a, c, PQgetvalue(d->load, row, (int)i + 1),
+		    (size_t)PQgetlength(d->load, row, (int)i + 1)) == -1) {
+			log_warnx("registry: load: agent %03u: %s too long", a->id, c->name);
+			return -1;
+		}
+	}
+	if (a->name[0] == '\0') {
+		log_warnx("registry: load: agent %03u has no name", a->id);
+		return -1;
+	}
+	return 1;
+}
+
+static void
+pg_load_end(struct regdb *b)
+{
+	struct pgdb *d = (struct pgdb *)b;
+
+	PQclear(d->load);
+	d->load = NULL;
+}
+
+static int
+pg_upsert(struct regdb *b, const struct agent *a)
+{
+	struct pgdb *d = (struct pgdb *)b;
+	struct num nums[REGDB_NCOLS + 1];
+	const char *v[REGDB_NCOLS + 1];
+	const struct regdb_agent_col *c;
+	const char *p;
+	size_t i;
+	int iv;
+	time_t t;
+
+	v[0] = num(&nums[0], a->id);
+	for (i = 0; i < REGDB_NCOLS; i++) {
+		c = &regdb_agent_cols[i];
+		p = (const char *)a + c->off;
+		switch (c->type) {
+		case REGDB_COL_TEXT:
+			if (strnlen(p, c->size) == c->size) {
+				log_warnx("registry: agent %03u: %s not terminated", a->id, c->name);
+				return -1;
+			}
+			v[i + 1] = p;
+			break;
+		case REGDB_COL_INT:
+			memcpy(&iv, p, sizeof(iv));
+			v[i + 1] = num(&nums[i + 1], iv);
+			break;
+		case REGDB_COL_TIME:
+			memcpy(&t, p, sizeof(t));
+			v[i + 1] = num(&nums[i + 1], (long long)t);
+			break;
+		}
+	}
+	return pg_do(d, d->sql_upsert, REGDB_NCOLS + 1, v) == -1 ? -1 : 0;
+}
+
+static int
+pg_delete(struct regdb *b, unsigned int id)
+{
+	struct pgdb *d = (struct pgdb *)b;
+	struct num n1;
+	const char *v[1] = { num(&n1, id) };
+
+	if (pg_do(d, "DELETE FROM agent_seen WHERE id = $1::bigint", 1, v) == -1 ||
+	    pg_do(d, "DELETE FROM agent WHERE id = $1::bigint", 1, v) == -1)
+		return -1;
+	return 0;
+}
+
+static int
+pg_touch(struct regdb *b, unsigned int id, int64_t last_keepalive)
+{
+	struct num n1, n2;
+	const char *v[2] = { num(&n1, id), num(&n2, last_keepalive) };
+
+	return pg_do((struct pgdb *)b, "INSERT INTO agent_seen (id, last_keepalive) VALUES "
+	    "($1::bigint, $2::bigint) ON CONFLICT (id) DO UPDATE SET "
+	    "last_keepalive = excluded.last_keepalive", 2, v) == -1 ? -1 : 0;
+}
+
+/* Users. */
+
+#define USER_COLS "SELECT id, name, hash, allow_run_as, revoked_ms FROM \"user\" "
+
+static int
+user_row(const PGresult *res, int row, struct registry_user *u)
+{
+	int n;
+
+	memset(u, 0, sizeof(*u));
+	u->id = val_ll(res, row, 0);
+	n = snprintf(u->name, sizeof(u->name), "%s", PQgetvalue(res, row, 1));
+	if (n < 0 || (size_t)n >= sizeof(u->name))
+		return -1;
+	n = snprintf(u->hash, sizeof(u->hash), "%s", PQgetvalue(res, row, 2));
+	if (n < 0 || (size_t)n >= sizeof(u->hash))
+		return -1;
+	u->allow_run_as = val_ll(res, row, 3) != 0;
+	u->revoked_ms = val_ll(res, row, 4);
+	return 0;
+}
+
+static int
+user_roles(struct pgdb *d, struct registry_user *u)
+{
+	struct num n1;
+	const char *v[1] = { num(&n1, u->id) };
+	PGresult *res;
+	int i;
+
+	u->nroles = 0;
+	if ((res = pg_run(d, "SELECT role_id FROM user_role WHERE user_id = $1::bigint "
+	    "ORDER BY position, role_id", 1, v, NULL)) == NULL)
+		return -1;
+	for (i = 0; i < PQntuples(res) && u->nroles < REGISTRY_USER_ROLES_MAX; i++)
+		u->roles[u->nroles++] = (int)val_ll(res, i, 0);
+	PQclear(res);
+	return 0;
+}
+
+static int
+user_find(struct pgdb *d, const char *sql, const char *arg, struct registry_user *u)
+{
+	const char *v[1] = { arg };
+	PGresult *res;
+	int ret = -1;
+
+	if ((res = pg_run(d, sql, 1, v, NULL)) == NULL)
+		return -1;
+	if (PQntuples(res) == 0)
+		ret = 0;
+	else if (user_row(res, 0, u) == -1)
+		log_warnx("registry: user %s does not fit", PQgetvalue(res, 0, 0));
+	else
+		ret = 1;
+	PQclear(res);
+	if (ret == 1 && user_roles(d, u) == -1)
+		ret = -1;
+	return ret;
+}
+
+static int
+pg_user_find(struct regdb *b, const char *name, struct registry_user *u)
+{
+	return user_find((struct pgdb *)b, USER_COLS "WHERE name = $1::text", name, u);
+}
+
+static int
+pg_user_find_id(struct regdb *b, long long id, struct registry_user *u)
+{
+	struct num n1;
+
+	return user_find((struct pgdb *)b, USER_COLS "WHERE id = $1::bigint", num(&n1, id), u);
+}
+
+static int
+pg_user_list(struct regdb *b, struct registry_user **out, size_t *n)
+{
+	struct pgdb *d = (struct pgdb *)b;
+	struct registry_user *v;
+	PGresult *res;
+	size_t cnt = 0, i;
+	int row;
+
+	*out = NULL;
+	*n = 0;
+	if ((res = pg_run(d, USER_COLS "ORDER BY id", 0, NULL, NULL)) == NULL)
+		return -1;
+	if ((v = calloc((size_t)PQntuples(res) + 1, sizeof(*v))) == NULL) {
+		PQclear(res);
+		return -1;
+	}
+	for (row = 0; row < PQntuples(res); row++)
+		if (user_row(res, row, &v[cnt]) == 0)
+			cnt++;        /* else cannot be represented: not listed */
+	PQclear(res);
+	for (i = 0; i < cnt; i++)
+		if (user_roles(d, &v[i]) == -1) {
+			free(v);
+			return -1;
+		}
+	*out = v;
+	*n = cnt;
+	return 0;
+}
+
+static int
+pg_user_add(struct regdb *b, const char *name, const char *hash, int reserved, long long *id)
+{
+	struct pgdb *d = (struct pgdb *)b;
+	struct timespec ts;
+	struct num n1, n2;
+	const char *v[4];
+	long long next;
+	int rows;
+
+	/* Reserved users take the lowest free id in 1..99; others max(id)+1, at least 100. */
+	next = reserved ?
+	    pg_int(d, "SELECT coalesce(min(id + 1), 1) FROM (SELECT 0::bigint AS id UNION "
+	    "SELECT id FROM \"user\" WHERE id < 99) s WHERE id + 1 NOT IN (SELECT id FROM \"user\")",
+	    0, NULL) :
+	    pg_int(d, "SELECT GREATEST(coalesce(max(id), 0) + 1, 100) FROM \"user\"", 0, NULL);
+	if (next < 1 || (reserved && next > 99))
+		return -1;
+	/* a new user revokes every token issued before it (see registry_sqlite.c) */
+	clock_gettime(CLOCK_REALTIME, &ts);
+	v[0] = num(&n1, next);
+	v[1] = name;
+	v[2] = hash;
+	v[3] = num(&n2, (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000);
+	if ((rows = pg_do(d, "INSERT INTO \"user\" (id, name, hash, revoked_ms) VALUES "
+	    "($1::bigint, $2::text, $3::text, $4::bigint) ON CONFLICT (name) DO NOTHING", 4, v)) == -1)
+		return -1;
+	if (rows == 0)
+		return 1;
+	*id = next;
+	return 0;
+}
+
+static int
+pg_user_delete(struct regdb *b, long long id)
+{
+	struct pgdb *d = (struct pgdb *)b;
+	struct num n1;
+	const char *v[1] = { num(&n1, id) };
+	int n;
+
+	if (pg_begin(b) == -1)
+		return -1;
+	if (pg_do(d, "DELETE FROM user_role WHERE user_id = $1::bigint", 1, v) == -1 ||
+	    (n = pg_do(d, "DELETE FROM \"user\" WHERE id = $1::bigint", 1, v)) == -1) {
+		pg_rollback(b);
+		return -1;
+	}
+	if (pg_end(d, 1) == -1)
+		return -1;
+	return n > 0;
+}
+
+static int
+pg_user_set_hash(struct regdb *b, long long id, const char *hash)
+{
+	struct num n1;
+	const char *v[2] = { hash, num(&n1, id) };
+
+	return pg_do((struct pgdb *)b, "UPDATE \"user\" SET hash = $1::text WHERE id = $2::bigint",
+	    2, v) == -1 ? -1 : 0;
+}
+
+static int
+pg_user_revoke(struct regdb *b, long long id, long long ms)
+{
+	struct num n1, n2;
+	const char *v[2] = { num(&n1, ms), num(&n2, id) };
+
+	return pg_do((struct pgdb *)b, "UPDATE \"user\" SET revoked_ms = GREATEST(revoked_ms, "
+	    "$1::bigint) WHERE id = $2::bigint", 2, v) == -1 ? -1 : 0;
+}
+
+static int
+pg_user_role_add(struct regdb *b, long long uid, int rid)
+{
+	struct num n1, n2;
+	const char *v[2] = { num(&n1, uid), num(&n2, rid) };
+
+	return pg_do((struct pgdb *)b, "INSERT INTO user_role (user_id, role_id, position) "
+	    "SELECT $1::bigint, $2::bigint, coalesce(max(position) + 1, 0) FROM user_role "
+	    "WHERE user_id = $1::bigint ON CONFLICT (user_id, role_id) DO NOTHING", 2, v);
+}
+
+static int
+pg_user_role_del(struct regdb *b, long long uid, int rid)
+{
+	struct num n1, n2;
+	const char *v[2] = { num(&n1, uid), num(&n2, rid) };
+
+	return pg_do((struct pgdb *)b, "DELETE FROM user_role WHERE user_id = $1::bigint AND "
+	    "role_id = $2::bigint", 2, v);
+}
+
+static int
+pg_user_count(struct regdb *b)
+{
+	return (int)pg_int((struct pgdb *)b, "SELECT count(*) FROM \"user\"", 0, NULL);
+}
+
+static int
+pg_user_set_run_as(struct regdb *b, long long id, int allow)
+{
+	struct num n1, n2;
+	const char *v[2] = { num(&n1, allow != 0), num(&n2, id) };
+	int rc = pg_do((struct pgdb *)b, "UPDATE \"user\" SET allow_run_as = $1::bigint "
+	    "WHERE id = $2::bigint", 2, v);
+
+	return rc < 0 ? -1 : rc > 0;
+}
+
+/* Meta and groups. */
+
+static int
+pg_meta_get(struct regdb *b, const char *key, char *val, size_t cap)
+{
+	const char *v[1] = { key };
+	PGresult *res;
+	int n, ret = -1;
+
+	if ((res = pg_run((struct pgdb *)b, "SELECT value FROM meta WHERE key = $1::text", 1, v,
+	    NULL)) == NULL)
+		return -1;
+	if (PQntuples(res) == 1) {
+		n = snprintf(val, cap, "%s", PQgetvalue(res, 0, 0));
+		if (n >= 0 && (size_t)n < cap)
+			ret = 0;
+		else
+			log_warnx("registry: value for '%s' does not fit", key);
+	}
+	PQclear(res);
+	return ret;
+}
+
+static int
+pg_meta_set(struct regdb *b, const char *key, const char *val)
+{
+	const char *v[2] = { key, val };
+
+	return pg_do((struct pgdb *)b, "INSERT INTO meta (key, value) VALUES ($1::text, $2::text) "
+	    "ON CONFLICT (key) DO UPDATE SET value = excluded.value", 2, v) == -1 ? -1 : 0;
+}
+
+static int
+pg_group_load(struct regdb *b, int (*cb)(void *, const char *, const char *, size_t),
+    void *arg)
+{
+	PGresult *res;
+	int i, ret = 0;
+
+	if ((res = pg_run((struct pgdb *)b, "SELECT name, conf FROM grp ORDER BY name", 0, NULL,
+	    NULL)) == NULL)
+		return -1;
+	for (i = 0; i < PQntuples(res); i++)
+		if (cb(arg, PQgetvalue(res, i, 0), PQgetvalue(res, i, 1),
+		    (size_t)PQgetlength(res, i, 1)) == -1) {
+			log_warnx("registry: group '%s' cannot be loaded", PQgetvalue(res, i, 0));
+			ret = -1;
+			break;
+		}
+	PQclear(res);
+	return ret;
+}
+
+static int
+pg_group_set(struct regdb *b, const char *name, const char *conf, size_t len)
+{
+	const char *v[2];
+	char *c;
+	int rc;
+
+	/* conf is len bytes, not terminated; PostgreSQL's text holds no NUL */
+	if (memchr(conf, '\0', len) != NULL) {
+		log_warnx("registry: group %s: agent.conf holds a NUL byte", name);
+		return -1;
+	}
+	if ((c = strndup(conf, len)) == NULL)
+		return -1;
+	v[0] = name;
+	v[1] = c;
+	rc = pg_do((struct pgdb *)b, "INSERT INTO grp (name, conf) VALUES ($1::text, $2::text) "
+	    "ON CONFLICT (name) DO UPDATE SET conf = excluded.conf", 2, v);
+	free(c);
+	return rc == -1 ? -1 : 0;
+}
+
+static int
+pg_group_delete(struct regdb *b, const char *name)
+{
+	const char *v[1] = { name };
+
+	return pg_do((struct pgdb *)b, "DELETE FROM grp WHERE name = $1::text", 1, v) == -1 ?
+	    -1 : 0;
+}
+
+/* The API's custom RBAC (see registry_sqlite_sec.c for what each returns). */
+
+static const struct {
+	const char *table, *body, *link, *link_col;
+} sec_tables[] = {
+	[REGISTRY_SEC_ROLE] = { "role", NULL, NULL, NULL },
+	[REGISTRY_SEC_POLICY] = { "policy", "policy", "role_policy", "policy_id" },
+	[REGISTRY_SEC_RULE] = { "rule", "rule", "role_rule", "rule_id" },
+};
+
+static int
+pg_sec_load(struct regdb *b, const struct registry_sec_cb *cb)
+{
+	static const char *const items[] = {
+		"SELECT 0, id, name, NULL, revoked_ms FROM role ORDER BY id",
+		"SELECT 1, id, name, policy, 0 FROM policy ORDER BY id",
+		"SELECT 2, id, name, rule, 0 FROM rule ORDER BY id",
+		"SELECT 1, role_id, policy_id FROM role_policy ORDER BY role_id, position, policy_id",
+		/* SQLite lists a role's rules in the order they were linked (its rowid) */
+		"SELECT 2, role_id, rule_id FROM role_rule ORDER BY role_id, rule_id",
+	};
+	PGresult *res;
+	size_t i;
+	int row, ret = 0;
+
+	for (i = 0; i < sizeof(items) / sizeof(items[0]) && ret == 0; i++) {
+		if ((res = pg_run((struct pgdb *)b, items[i], 0, NULL, NULL)) == NULL)
+			return -1;
+		for (row = 0; row < PQntuples(res) && ret == 0; row++) {
+			enum registry_sec_kind k = (enum registry_sec_kind)val_ll(res, row, 0);
+
+			if (i < 3)
+				ret = cb->item(cb->arg, k, val_ll(res, row, 1), PQgetvalue(res, row, 2),
+				    PQgetisnull(res, row, 3) ? NULL : PQgetvalue(res, row, 3),
+				    val_ll(res, row, 4));
+			else
+				ret = cb->link(cb->arg, k, val_ll(res, row, 1), val_ll(res, row, 2));
+		}
+		PQclear(res);
+	}
+	return ret;
+}
+
+static int
+pg_sec_add(struct regdb *b, enum registry_sec_kind k, const char *name, const char *body,
+    long long *id)
+{
+	struct pgdb *d = (struct pgdb *)b;
+	struct num n1;
+	const char *v[3];
+	char sql[256];
+	long long next;
+	PGresult *res;
+	int dup;
+
+	snprintf(sql, sizeof(sql), "SELECT GREATEST(coalesce(max(id), 0) + 1, 100) FROM %s",
+	    sec_tables[k].table);
+	if ((next = pg_int(d, sql, 0, NULL)) < 100)
+		return -1;
+	v[0] = name;
+	v[1] = num(&n1, next);
+	v[2] = body != NULL ? body : "";
+	if (sec_tables[k].body != NULL)
+		snprintf(sql, sizeof(sql), "INSERT INTO %s (name, id, %s) VALUES ($1::text, "
+		    "$2::bigint, $3::text)", sec_tables[k].table, sec_tables[k].body);
+	else
+		snprintf(sql, sizeof(sql), "INSERT INTO %s (name, id) VALUES ($1::text, $2::bigint)",
+		    sec_tables[k].table);
+	res = pg_run(d, sql, sec_tables[k].body != NULL ? 3 : 2, v, &dup);
+	if (res == NULL)
+		return dup ? 1 : -1;
+	PQclear(res);
+	*id = next;
+	return 0;
+}
+
+static int
+pg_sec_update(struct regdb *b, enum registry_sec_kind k, long long id, const char *name,
+    const char *body)
+{
+	struct num n1;
+	const char *v[3] = { name, num(&n1, id), body };
+	char sql[256];
+	PGresult *res;
+	int dup, rows;
+
+	if (sec_tables[k].body != NULL)
+		snprintf(sql, sizeof(sql), "UPDATE %s SET name = coalesce($1::text, name), "
+		    "%s = coalesce($3::text, %s) WHERE id = $2::bigint", sec_tables[k].table,
+		    sec_tables[k].body, sec_tables[k].body);
+	else
+		snprintf(sql, sizeof(sql), "UPDATE %s SET name = coalesce($1::text, name) "
+		    "WHERE id = $2::bigint", sec_tables[k].table);
+	res = pg_run((struct pgdb *)b, sql, sec_tables[k].body != NULL ? 3 : 2, v, &dup);
+	if (res == NULL)
+		return dup ? 2 : -1;
+	rows = atoi(PQcmdTuples(res));
+	PQclear(res);
+	return rows;
+}
+
+static int
+pg_sec_delete(struct regdb *b, enum registry_sec_kind k, long long id)
+{
+	struct pgdb *d = (struct pgdb *)b;
+	struct num n1;
+	const char *v[1] = { num(&n1, id) };
+	char sql[256];
+	int rc;
+
+	if (pg_begin(b) == -1)
+		return -1;
+	if (k == REGISTRY_SEC_ROLE) {
+		rc = pg_do(d, "DELETE FROM role_policy WHERE role_id = $1::bigint", 1, v) < 0 ||
+		    pg_do(d, "DELETE FROM role_rule WHERE role_id = $1::bigint", 1, v) < 0 ||
+		    pg_do(d, "DELETE FROM user_role WHERE role_id = $1::bigint", 1, v) < 0 ? -1 : 0;
+	} else {
+		snprintf(sql, sizeof(sql), "DELETE FROM %s WHERE %s = $1::bigint", sec_tables[k].link,
+		    sec_tables[k].link_col);
+		rc = pg_do(d, sql, 1, v) < 0 ? -1 : 0;
+	}
+	if (rc == 0) {
+		snprintf(sql, sizeof(sql), "DELETE FROM %s WHERE id = $1::bigint",
+		    sec_tables[k].table);
+		rc = pg_do(d, sql, 1, v);
+	}
+	if (pg_end(d, rc >= 0) == -1)
+		return -1;
+	return rc > 0;
+}
+
+static int
+pg_sec_link(struct regdb *b, enum registry_sec_kind k, long long role, long long other,
+    long long position)
+{
+	struct pgdb *d = (struct pgdb *)b;
+	struct num n1, n2, n3;
+	const char *v[3] = { num(&n1, role), num(&n2, other), NULL };
+	long long n;
+	int rc;
+
+	if (k == REGISTRY_SEC_RULE) {
+		rc = pg_do(d, "INSERT INTO role_rule (role_id, rule_id) VALUES ($1::bigint, "
+		    "$2::bigint) ON CONFLICT DO NOTHING", 2, v);
+		return rc < 0 ? -1 : rc;
+	}
+	if (pg_begin(b) == -1)
+		return -1;
+	if ((n = pg_int(d, "SELECT count(*) FROM role_policy WHERE role_id = $1::bigint AND "
+	    "policy_id = $2::bigint", 2, v)) != 0) {
+		pg_rollback(b);
+		return n < 0 ? -1 : 0;
+	}
+	if ((n = pg_int(d, "SELECT count(*) FROM role_policy WHERE role_id = $1::bigint", 1, v))
+	    < 0) {
+		pg_rollback(b);
+		return -1;
+	}
+	if (position < 0 || position > n)
+		position = n;
+	v[2] = num(&n3, position);
+	/* positions are kept 0..n-1: make room, then take it */
+	if (pg_do(d, "UPDATE role_policy SET position = position + 1 WHERE role_id = $1::bigint "
+	    "AND position >= $2::bigint", 2, (const char *const[]){ v[0], v[2] }) < 0 ||
+	    pg_do(d, "INSERT INTO role_policy (role_id, policy_id, position) VALUES ($1::bigint, "
+	    "$2::bigint, $3::bigint)", 3, v) != 1) {
+		pg_rollback(b);
+		return -1;
+	}
+	return pg_end(d, 1) == -1 ? -1 : 1;
+}
+
+static int
+pg_sec_unlink(struct regdb *b, enum registry_sec_kind k, long long role, long long other)
+{
+	struct pgdb *d = (struct pgdb *)b;
+	struct num n1, n2, n3;
+	const char *v[2] = { num(&n1, role), num(&n2, other) };
+	PGresult *res;
+	long long pos;
+	int rc;
+
+	if (k == REGISTRY_SEC_RULE) {
+		rc = pg_do(d, "DELETE FROM role_rule WHERE role_id = $1::bigint AND "
+		    "rule_id = $2::bigint", 2, v);
+		return rc < 0 ? -1 : rc;
+	}
+	if (pg_begin(b) == -1)
+		return -1;
+	if ((res = pg_run(d, "SELECT position FROM role_policy WHERE role_id = $1::bigint AND "
+	    "policy_id = $2::bigint", 2, v, NULL)) == NULL) {
+		pg_rollback(b);
+		return -1;
+	}
+	if (PQntuples(res) == 0) {
+		PQclear(res);
+		pg_rollback(b);
+		return 0;
+	}
+	pos = val_ll(res, 0, 0);
+	PQclear(res);
+	if (pg_do(d, "DELETE FROM role_policy WHERE role_id = $1::bigint AND "
+	    "policy_id = $2::bigint", 2, v) != 1 ||
+	    pg_do(d, "UPDATE role_policy SET position = position - 1 WHERE role_id = $1::bigint "
+	    "AND position > $2::bigint", 2, (const char *const[]){ v[0], num(&n3, pos) }) < 0) {
+		pg_rollback(b);
+		return -1;
+	}
+	return pg_end(d, 1) == -1 ? -1 : 1;
+}
+
+static int
+pg_sec_revoke_role(struct regdb *b, long long role, long long ms)
+{
+	struct num n1, n2;
+	const char *v[2] = { num(&n1, ms), num(&n2, role) };
+
+	return pg_do((struct pgdb *)b, "UPDATE role SET revoked_ms = GREATEST(revoked_ms, "
+	    "$1::bigint) WHERE id = $2::bigint", 2, v) < 0 ? -1 : 0;
+}
+
+/* Jobs (see registry_sqlite_jobs.c). */
+
+static int
+pg_job_create(struct regdb *b, struct registry_job *j, const uint32_t *agents, size_t n)
+{
+	struct pgdb *d = (struct pgdb *)b;
+	struct num nm[7];
+	const char *v[9];
+	PGresult *res;
+	char *arr = NULL, *p;
+	size_t i, cap;
+	int ok = 0;
+
+	if (pg_begin(b) == -1)
+		return -1;
+	v[0] = num(&nm[0], j->kind);
+	v[1] = j->user;
+	v[2] = j->scope;
+	v[3] = num(&nm[1], j->created_ms);
+	v[4] = num(&nm[2], j->expires_ms);
+	v[5] = num(&nm[3], j->max_in_flight);
+	v[6] = num(&nm[4], j->rate);
+	v[7] = num(&nm[5], j->cancelled_ms);
+	v[8] = num(&nm[6], j->done_ms);
+	if ((res = pg_run(d, "INSERT INTO job (kind, \"user\", scope, created_ms, expires_ms, "
+	    "max_in_flight, rate, cancelled_ms, done_ms) VALUES ($1::bigint, $2::text, $3::text, "
+	    "$4::bigint, $5::bigint, $6::bigint, $7::bigint, $8::bigint, $9::bigint) RETURNING id",
+	    9, v, NULL)) == NULL)
+		goto out;
+	j->id = (uint64_t)val_ll(res, 0, 0);
+	PQclear(res);
+	/* every agent in one statement: an array literal {1,2,...} */
+	cap = n * 11 + 3;
+	if ((arr = malloc(cap)) == NULL)
+		goto out;
+	p = arr;
+	*p++ = '{';
+	for (i = 0; i < n; i++)
+		p += snprintf(p, cap - (size_t)(p - arr), "%s%u", i ? "," : "", agents[i]);
+	*p++ = '}';
+	*p = '\0';
+	v[0] = num(&nm[0], (long long)j->id);
+	v[1] = arr;
+	if (pg_do(d, "INSERT INTO job_agent (job_id, agent_id) SELECT $1::bigint, "
+	    "unnest($2::bigint[])", 2, v) != (int)n)
+		goto out;
+	ok = 1;
+out:
+	free(arr);
+	return pg_end(d, ok);
+}
+
+static int
+pg_job_set(struct regdb *b, const struct registry_job *j)
+{
+	struct num n1, n2, n3;
+	const char *v[3] = { num(&n1, j->cancelled_ms), num(&n2, j->done_ms),
+	    num(&n3, (long long)j->id) };
+
+	return pg_do((struct pgdb *)b, "UPDATE job SET cancelled_ms = $1::bigint, done_ms = "
+	    "$2::bigint WHERE id = $3::bigint", 3, v) < 0 ? -1 : 0;
+}
+
+static int
+pg_job_save(struct regdb *b, uint64_t job, const struct registry_job_agent *a, size_t n,
+    const struct registry_job_sent *old, size_t nold)
+{
+	struct pgdb *d = (struct pgdb *)b;
+	struct num nm[10];
+	const char *v[11];
+	size_t i;
+	int ok = 0;
+
+	if (n == 0 && nold == 0)
+		return 0;
+	if (pg_begin(b) == -1)
+		return -1;
+	v[0] = num(&nm[0], (long long)job);
+	for (i = 0; i < n; i++) {
+		v[1] = num(&nm[1], a[i].agent);
+		v[2] = num(&nm[2], a[i].state);
+		v[3] = num(&nm[3], a[i].t_delivered);
+		v[4] = num(&nm[4], a[i].t_done);
+		v[5] = num(&nm[5], a[i].sent_ms);
+		v[6] = a[i].node;
+		v[7] = num(&nm[6], (long long)a[i].sid);
+		v[8] = num(&nm[7], a[i].sends);
+		v[9] = num(&nm[8], a[i].code);
+		v[10] = num(&nm[9], a[i].wait != 0);
+		if (pg_do(d, "UPDATE job_agent SET state = $3::bigint, t_delivered = $4::bigint, "
+		    "t_done = $5::bigint, sent_ms = $6::bigint, node = $7::text, sid = $8::bigint, "
+		    "sends = $9::bigint, code = $10::bigint, wait = $11::bigint "
+		    "WHERE job_id = $1::bigint AND agent_id = $2::bigint", 11, v) != 1) {
+			log_warnx("registry: jobs: job %llu has no agent %u", (unsigned long long)job,
+			    a[i].agent);
+			goto out;
+		}
+	}
+	for (i = 0; i < nold; i++) {
+		v[1] = num(&nm[1], old[i].agent);
+		v[2] = old[i].node;
+		v[3] = num(&nm[2], (long long)old[i].sid);
+		if (pg_do(d, "INSERT INTO job_sent (job_id, agent_id, node, sid) VALUES ($1::bigint, "
+		    "$2::bigint, $3::text, $4::bigint) ON CONFLICT DO NOTHING", 4, v) < 0)
+			goto out;
+	}
+	ok = 1;
+out:
+	return pg_end(d, ok);
+}
+
+static int
+pg_job_load(struct regdb *b, const struct registry_job_cb *cb)
+{
+	struct pgdb *d = (struct pgdb *)b;
+	struct registry_job j;
+	struct registry_job_agent a;
+	struct registry_job_sent o;
+	struct num n1;
+	const char *v[1];
+	PGresult *js, *res;
+	int row, i, ret = 0;
+
+	if ((js = pg_run(d, "SELECT id, kind, \"user\", scope, created_ms, expires_ms, "
+	    "max_in_flight, rate, cancelled_ms, done_ms FROM job ORDER BY id", 0, NULL, NULL)) == NULL)
+		return -1;
+	for (row = 0; ret == 0 && row < PQntuples(js); row++) {
+		memset(&j, 0, sizeof(j));
+		j.id = (uint64_t)val_ll(js, row, 0);
+		j.kind = (int)val_ll(js, row, 1);
+		snprintf(j.user, sizeof(j.user), "%s", PQgetvalue(js, row, 2));
+		snprintf(j.scope, sizeof(j.scope), "%s", PQgetvalue(js, row, 3));
+		j.created_ms = val_ll(js, row, 4);
+		j.expires_ms = val_ll(js, row, 5);
+		j.max_in_flight = (int)val_ll(js, row, 6);
+		j.rate = (int)val_ll(js, row, 7);
+		j.cancelled_ms = val_ll(js, row, 8);
+		j.done_ms = val_ll(js, row, 9);
+		if ((ret = cb->job(cb->arg, &j)) != 0)
+			break;
+		v[0] = num(&n1, (long long)j.id);
+		if ((res = pg_run(d, "SELECT agent_id, state, t_delivered, t_done, sent_ms, node, sid, "
+		    "sends, code, wait FROM job_agent WHERE job_id = $1::bigint ORDER BY agent_id", 1, v,
+		    NULL)) == NULL) {
+			ret = -1;
+			break;
+		}
+		for (i = 0; ret == 0 && i < PQntuples(res); i++) {
+			long long id = val_ll(res, i, 0);
+
+			memset(&a, 0, sizeof(a));
+			if (id < 1 || id > REGDB_ID_MAX) {
+				log_warnx("registry: jobs: job %llu: agent id %lld out of range",
+				    (unsigned long long)j.id, id);
+				ret = -1;
+				break;
+			}
+			a.agent = (uint32_t)id;
+			a.state = (int)val_ll(res, i, 1);
+			a.t_delivered = val_ll(res, i, 2);
+			a.t_done = val_ll(res, i, 3);
+			a.sent_ms = val_ll(res, i, 4);
+			snprintf(a.node, sizeof(a.node), "%s", PQgetvalue(res, i, 5));
+			a.sid = (uint64_t)val_ll(res, i, 6);
+			a.sends = (int)val_ll(res, i, 7);
+			a.code = (int)val_ll(res, i, 8);
+			a.wait = val_ll(res, i, 9) != 0;
+			ret = cb->agent(cb->arg, j.id, &a);
+		}
+		PQclear(res);
+		if (ret != 0)
+			break;
+		if ((res = pg_run(d, "SELECT agent_id, node, sid FROM job_sent WHERE job_id = "
+		    "$1::bigint ORDER BY agent_id, node, sid", 1, v, NULL)) == NULL) {
+			ret = -1;
+			break;
+		}
+		for (i = 0; ret == 0 && i < PQntuples(res); i++) {
+			memset(&o, 0, sizeof(o));
+			o.agent = (uint32_t)val_ll(res, i, 0);
+			snprintf(o.node, sizeof(o.node), "%s", PQgetvalue(res, i, 1));
+			o.sid = (uint64_t)val_ll(res, i, 2);
+			ret = cb->sent(cb->arg, j.id, &o);
+		}
+		PQclear(res);
+	}
+	PQclear(js);
+	return ret;
+}
+
+static int
+pg_job_delete(struct regdb *b, uint64_t job)
+{
+	struct pgdb *d = (struct pgdb *)b;
+	struct num n1;
+	const char *v[1] = { num(&n1, (long long)job) };
+	int rc;
+
+	if (pg_begin(b) == -1)
+		return -1;
+	if (pg_do(d, "DELETE FROM job_agent WHERE job_id = $1::bigint", 1, v) < 0 ||
+	    pg_do(d, "DELETE FROM job_sent WHERE job_id = $1::bigint", 1, v) < 0 ||
+	    (rc = pg_do(d, "DELETE FROM job WHERE id = $1::bigint", 1, v)) < 0) {
+		pg_rollback(b);
+		return -1;
+	}
+	if (pg_end(d, 1) == -1)
+		return -1;
+	return rc > 0;
+}
+
+static const struct regdb_ops pg_ops = {
+	.name = "postgresql",
+	.close = pg_close,
+	.load_begin = pg_load_begin,
+	.load_next = pg_load_next,
+	.load_end = pg_load_end,
+	.begin = pg_begin,
+	.commit = pg_commit,
+	.rollback = pg_rollback,
+	.upsert = pg_upsert,
+	.touch = pg_touch,
+	.delete = pg_delete,
+	.user_find = pg_user_find,
+	.user_find_id = pg_user_find_id,
+	.user_list = pg_user_list,
+	.user_add = pg_user_add,
+	.user_delete = pg_user_delete,
+	.user_set_hash = pg_user_set_hash,
+	.user_revoke = pg_user_revoke,
+	.user_role_add = pg_user_role_add,
+	.user_role_del = pg_user_role_del,
+	.user_count = pg_user_count,
+	.user_set_run_as = pg_user_set_run_as,
+	.meta_get = pg_meta_get,
+	.meta_set = pg_meta_set,
+	.group_load = pg_group_load,
+	.group_set = pg_group_set,
+	.group_delete = pg_group_delete,
+	.sec_load = pg_sec_load,
+	.sec_add = pg_sec_add,
+	.sec_update = pg_sec_update,
+	.sec_delete = pg_sec_delete,
+	.sec_link = pg_sec_link,
+	.sec_unlink = pg_sec_unlink,
+	.sec_revoke_role = pg_sec_revoke_role,
+	.job_create = pg_job_create,
+	.job_set = pg_job_set,
+	.job_save = pg_job_save,
+	.job_load = pg_job_load,
+	.job_delete = pg_job_delete,
+};
