@@ -9,9 +9,52 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
 import vigil  # noqa: E402
 
+sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+
+import pg  # noqa: E402
+
+
+def pytest_configure(config):
+    config.addinivalue_line(
+        "markers", "registries: run the test on each registry backend (SQLite, PostgreSQL)")
+
+
+def pytest_generate_tests(metafunc):
+    # a test marked registries runs twice: its masters on SQLite, then on PostgreSQL
+    if metafunc.definition.get_closest_marker("registries") is not None:
+        metafunc.parametrize("registry_backend", ["sqlite", "postgresql"], indirect=True)
+
+
+@pytest.fixture(scope="session")
+def pg_server():
+    """One PostgreSQL server per test process, started when a test first needs it."""
+    if not pg.available():
+        pytest.skip("PostgreSQL is not installed (sh scripts/deps.sh)")
+    server = pg.PgServer(vigil.free_port())
+    yield server
+    server.stop()
+
 
 @pytest.fixture
-def procs():
+def registry_backend(request):
+    """The registry the masters of a test use (vigil.REGISTRY): SQLite in their data dir,
+    or a fresh PostgreSQL database (--registry) when the test is marked registries."""
+    backend = getattr(request, "param", "sqlite")
+    if backend != "postgresql":
+        yield backend
+        return
+    server = request.getfixturevalue("pg_server")
+    name, uri = server.create_db()
+    vigil.REGISTRY = uri
+    try:
+        yield backend
+    finally:
+        vigil.REGISTRY = None
+        server.drop_db(name)
+
+
+@pytest.fixture
+def procs(registry_backend):
     started = []
     yield started
     vigil.stop_all(started)

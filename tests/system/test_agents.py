@@ -8,6 +8,8 @@ import socket
 import ssl
 import struct
 
+import pytest
+
 import vigil
 
 
@@ -35,6 +37,7 @@ def status_of(node, agent_id):
     return node.agents().get(agent_id, {}).get("status")
 
 
+@pytest.mark.registries
 def test_enrollment_protocol(master):
     r = enroll_raw(master, "OSSEC A:'host-a'\n")
     assert r.startswith("OSSEC K:'001 host-a any ") and r.endswith("'") and "\n" not in r
@@ -67,6 +70,7 @@ def test_enrollment_password(tmp_path, procs):
     assert enroll_raw(node, "OSSEC PASS: s3cret OSSEC A:'x1'\n").startswith("OSSEC K:'001 x1 ")
 
 
+@pytest.mark.registries
 def test_single_agent_restart_real_agent(master, tmp_path, procs):
     agent = vigil.Agent(tmp_path, master, "web-01", args=["--keepalive", "1"])
     procs.append(agent)
@@ -382,6 +386,7 @@ def test_an_agent_flooding_pings_without_reading_is_cut_off(master):
     assert master.alive()
 
 
+@pytest.mark.registries
 def test_clean_shutdown_keeps_registry(tmp_path, procs):
     node = vigil.Node(tmp_path)
     procs.append(node)

@@ -4,6 +4,7 @@ login lock-out and the per-user rate limit, against a real vigild."""
 import os
 import sqlite3
 
+import pytest
 import requests
 
 import vigil
@@ -35,6 +36,7 @@ def token_of(node, name, password=GOOD_PW):
     return r.json()["data"]["token"]
 
 
+@pytest.mark.registries
 def test_users_roles_and_me(master):
     r = master.api("GET", "/security/users")
     assert r.status_code == 200
@@ -180,6 +182,7 @@ def test_agents_readonly_gets_unknown_node(master):
     assert r.json()["detail"] == "Permission denied: Resource type: *:*"
 
 
+@pytest.mark.registries
 def test_role_changes_take_effect(master, tmp_path, procs):
     uid = create_user(master, "mover", roles=[4])
     tok = token_of(master, "mover")
@@ -281,6 +284,7 @@ def test_delete_all_users_spares_reserved_and_self(master):
     assert [u["username"] for u in users] == ["wazuh"]
 
 
+@pytest.mark.registries
 def test_revoke_and_logout(tmp_path, procs):
     node = vigil.Node(tmp_path)
     procs.append(node)
@@ -314,6 +318,7 @@ def test_revoke_and_logout(tmp_path, procs):
     assert node2.api("GET", "/agents", token=fresh).status_code == 200
 
 
+@pytest.mark.registries
 def test_security_config(tmp_path, procs):
     node = vigil.Node(tmp_path)
     procs.append(node)

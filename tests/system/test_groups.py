@@ -85,6 +85,7 @@ def cluster(tmp_path, procs, key):  # noqa: F811
     return master, w1, w2, s1, s2
 
 
+@pytest.mark.registries
 def test_default_group_and_post_groups(master):
     body = groups(master)
     assert body["message"] == "All selected groups information was returned"
@@ -190,6 +191,7 @@ def test_post_agents(cluster, tmp_path, procs):
                    "the API-added agent active on worker2")
 
 
+@pytest.mark.registries
 def test_assign_unassign_and_delete(cluster):
     master, _, _, _, _ = cluster
     ids = sorted(i for i in master.agents() if i != "000")

@@ -8,6 +8,7 @@ import json
 import os
 import signal
 
+import pytest
 
 import vigil
 from test_cluster import key, on_node, start_master, start_worker  # noqa: F401
@@ -225,6 +226,7 @@ def assert_each_restarted_once(sim, n):
         len(bad), sorted(bad.items())[:20])
 
 
+@pytest.mark.registries
 def test_a_master_restarted_in_the_middle_of_a_rolling_restart_finishes_it_once(tmp_path,
                                                                                 procs,
                                                                                 key):  # noqa: F811

@@ -78,8 +78,32 @@ def test_bad_arguments(tmp_path):
         assert r.stderr.strip(), argv
     r = subprocess.run([v, "--help"], capture_output=True, text=True, timeout=10)
     assert r.returncode == 0 and "usage" in r.stdout
+    # --registry takes a PostgreSQL URI; SQLite needs no option
+    r = subprocess.run([v, "--registry", "/tmp/x.db"], capture_output=True, text=True,
+                       timeout=10, cwd=tmp_path)
+    assert r.returncode == 2 and "postgresql://" in r.stderr, r.stderr
 
 
+def test_registry_unreachable_is_a_clear_exit(tmp_path):
+    """A PostgreSQL registry that cannot be reached: vigild exits with a message naming it
+    (its password hidden), never a crash."""
+    v = os.path.join(vigil.BUILD, "vigild")
+    r = subprocess.run([v, "--foreground", "--data-dir", str(tmp_path / "d"),
+                        "--listen", "127.0.0.1",
+                        "--agent-port", str(vigil.free_port()),
+                        "--enroll-port", str(vigil.free_port()),
+                        "--cluster-port", str(vigil.free_port()),
+                        "--api-port", str(vigil.free_port()), "--registry",
+                        "postgresql://vigil:S3cret@127.0.0.1:1/vigil?connect_timeout=5"],
+                       capture_output=True, text=True, timeout=60, cwd=tmp_path)
+    out = r.stdout + r.stderr
+    assert r.returncode == 1, (r.returncode, out)
+    assert "cannot open the registry postgresql://vigil:***@127.0.0.1:1/vigil" in out, out
+    assert "cannot connect" in out, out
+    assert "S3cret" not in out, out
+
+
+@pytest.mark.registries
 def test_config_file(tmp_path, procs):
     conf = tmp_path / "vigild.conf"
     conf.write_text("# test\nagents-disconnection-time = 3\ntoken-lifetime = 60\n")
@@ -95,6 +119,7 @@ def test_config_file(tmp_path, procs):
                    15, what="agents disconnected by the connection loss or keepalive timeout")
 
 
+@pytest.mark.registries
 def test_keepalive_timeout_marks_disconnected(tmp_path, procs):
     node = vigil.Node(tmp_path, args=["--agents-disconnection-time", "2"])
     procs.append(node)

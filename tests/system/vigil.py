@@ -18,6 +18,9 @@ urllib3.disable_warnings(urllib3.exceptions.InsecureRequestWarning)
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 BUILD = os.environ.get("VIGIL_BUILD", os.path.join(ROOT, "build"))
+# a postgresql:// URI every master is given (--registry) while set: conftest.py's
+# registry_backend fixture sets it for the tests marked registries
+REGISTRY = None
 API_USER = "wazuh"
 API_PASSWORD = "Vigil-Test-Pass1!"
 
@@ -185,6 +188,8 @@ class Node(Proc):
                 "--enroll-port", str(self.enroll_port),
                 "--cluster-port", str(self.cluster_port),
                 "--api-port", str(self.api_port)] + list(args)
+        if REGISTRY is not None and role == "master" and "--registry" not in args:
+            argv += ["--registry", REGISTRY]
         if nofile is not None:
             argv = ["prlimit", "--nofile=%d:%d" % (nofile, nofile), "--"] + argv
         # Tests poll the API far more often than a person would; the rate limit has
