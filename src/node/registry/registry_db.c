@@ -241,6 +241,14 @@ static const char *const regdb_migrations[] = {
 	" PRIMARY KEY (job_id, agent_id, node, sid)) WITHOUT ROWID;",
 	/* 8: a send whose answer was due when the row was saved (maybe written). */
 	"ALTER TABLE job_agent ADD COLUMN wait INTEGER NOT NULL DEFAULT 0;",
+	/* 9: a tick's sends, recorded in one row before they are made (registry_jobs.c). */
+	"CREATE TABLE job_wave ("
+	" job_id INTEGER NOT NULL,"
+	" seq INTEGER NOT NULL,"
+	" sent_ms INTEGER NOT NULL,"
+	" nodes TEXT NOT NULL,"
+	" items BLOB NOT NULL,"
+	" PRIMARY KEY (job_id, seq)) WITHOUT ROWID;",
 };
 #define REGDB_SCHEMA_VERSION ((int)(sizeof(regdb_migrations) / sizeof(regdb_migrations[0])))
 

@@ -1,12 +1,14 @@
 /*
  * registry_jobs.c — the registry's store of restart and reconnect jobs
- * (tables of schema step 7).  The master writes a job when it is created,
- * each agent's row before the command goes to the agent's session (so a
+ * (tables of schema steps 7 to 9).  The master writes a job when it is
+ * created, a wave (one row naming a tick's sends) before the commands go to
+ * the agents' sessions, each agent's row after (the wave then goes: so a
  * master restarted in the middle of a job knows where every agent stood),
  * and the job's row when it is cancelled or done.  Each call is one
  * transaction on the registry's connection, outside its batched flush.
  */
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include <sqlite3.h>
@@ -133,17 +135,26 @@ registry_job_set(struct registry *r, const struct registry_job *j)
 
 int
 registry_job_save(struct registry *r, uint64_t job, const struct registry_job_agent *v,
-    size_t n, const struct registry_job_sent *old, size_t nold)
+    size_t n, const struct registry_job_sent *old, size_t nold, int drop_waves)
 {
 	sqlite3 *db = jobs_db(r);
 	sqlite3_stmt *st = NULL;
 	size_t i;
 	int ok = 0;
 
-	if (n == 0 && nold == 0)
+	if (n == 0 && nold == 0 && !drop_waves)
 		return 0;
 	if (jobs_exec(db, "BEGIN IMMEDIATE") == -1)
 		return -1;
+	if (drop_waves) {
+		if ((st = jobs_prepare(db, "DELETE FROM job_wave WHERE job_id = ?1")) == NULL)
+			goto out;
+		sqlite3_bind_int64(st, 1, (sqlite3_int64)job);
+		if (jobs_step(db, st) == -1)
+			goto out;
+		sqlite3_finalize(st);
+		st = NULL;
+	}
 	if ((st = jobs_prepare(db, "UPDATE job_agent SET state = ?3, t_delivered = ?4, t_done = ?5,"
 	    " sent_ms = ?6, node = ?7, sid = ?8, sends = ?9, code = ?10, wait = ?11"
 	    " WHERE job_id = ?1 AND agent_id = ?2")) == NULL)
@@ -186,6 +197,160 @@ out:
 	return jobs_end(db, ok);
 }
 
+/*
+ * A wave's row: nodes, the node names joined by '\n'; items, WAVE_ITEM bytes
+ * a send, little-endian: agent id (4), index into nodes (2), session id (8).
+ */
+#define WAVE_ITEM 14
+#define WAVE_NODES_MAX 4096
+
+static int
+node_name_ok(const char *s)
+{
+	size_t i;
+
+	for (i = 0; s[i] != '\0'; i++)
+		if (!((s[i] >= 'a' && s[i] <= 'z') || (s[i] >= 'A' && s[i] <= 'Z') ||
+		    (s[i] >= '0' && s[i] <= '9') || s[i] == '.' || s[i] == '_' || s[i] == '-'))
+			return 0;
+	return i > 0 && i < sizeof(((struct registry_job_wave *)0)->node);
+}
+
+static void
+put_le(unsigned char *p, uint64_t v, size_t len)
+{
+	size_t i;
+
+	for (i = 0; i < len; i++)
+		p[i] = (unsigned char)(v >> (8 * i));
+}
+
+static uint64_t
+get_le(const unsigned char *p, size_t len)
+{
+	uint64_t v = 0;
+	size_t i;
+
+	for (i = len; i-- > 0;)
+		v = v << 8 | p[i];
+	return v;
+}
+
+int
+registry_job_wave_add(struct registry *r, uint64_t job, int64_t sent_ms,
+    const struct registry_job_wave *v, size_t n)
+{
+	sqlite3 *db = jobs_db(r);
+	sqlite3_stmt *st = NULL;
+	const char *names[WAVE_NODES_MAX];
+	unsigned char *items = NULL;
+	char *nodes = NULL;
+	size_t i, k, nnames = 0, len = 0;
+	int rc = -1;
+
+	if (n == 0)
+		return 0;
+	if ((items = malloc(n * WAVE_ITEM)) == NULL)
+		goto out;
+	for (i = 0; i < n; i++) {
+		/* a tick's sends name few nodes, mostly the one before again */
+		for (k = nnames; k-- > 0;)
+			if (strcmp(names[k], v[i].node) == 0)
+				break;
+		if (k == (size_t)-1) {
+			if (nnames == WAVE_NODES_MAX || !node_name_ok(v[i].node) || v[i].sid == 0) {
+				log_warnx("registry: jobs: job %llu: a send to node '%.64s' session"
+				    " %llu cannot be recorded", (unsigned long long)job, v[i].node,
+				    (unsigned long long)v[i].sid);
+				goto out;
+			}
+			k = nnames;
+			names[nnames++] = v[i].node;
+			len += strlen(v[i].node) + 1;
+		}
+		put_le(items + i * WAVE_ITEM, v[i].agent, 4);
+		put_le(items + i * WAVE_ITEM + 4, k, 2);
+		put_le(items + i * WAVE_ITEM + 6, v[i].sid, 8);
+	}
+	if ((nodes = malloc(len)) == NULL)   /* the names, a '\n' after each but the last */
+		goto out;
+	for (k = 0, len = 0; k < nnames; k++) {
+		size_t l = strlen(names[k]);
+
+		memcpy(nodes + len, names[k], l);
+		len += l;
+		nodes[len++] = '\n';
+	}
+	len--;
+	if ((st = jobs_prepare(db, "INSERT INTO job_wave (job_id, seq, sent_ms, nodes, items)"
+	    " VALUES (?1, (SELECT coalesce(max(seq), 0) + 1 FROM job_wave WHERE job_id = ?1),"
+	    " ?2, ?3, ?4)")) == NULL)
+		goto out;
+	sqlite3_bind_int64(st, 1, (sqlite3_int64)job);
+	sqlite3_bind_int64(st, 2, sent_ms);
+	sqlite3_bind_text(st, 3, nodes, (int)len, SQLITE_STATIC);
+	sqlite3_bind_blob(st, 4, items, (int)(n * WAVE_ITEM), SQLITE_STATIC);
+	rc = jobs_step(db, st);
+out:
+	sqlite3_finalize(st);
+	free(nodes);
+	free(items);
+	return rc;
+}
+
+/* wave_load: the waves of job through cb->wave, in the order they were added. */
+static int
+wave_load(sqlite3 *db, sqlite3_stmt *ws, uint64_t job, const struct registry_job_cb *cb)
+{
+	const char *names[WAVE_NODES_MAX];
+	struct registry_job_wave w;
+	int rc, ret = 0;
+
+	sqlite3_bind_int64(ws, 1, (sqlite3_int64)job);
+	while (ret == 0 && (rc = sqlite3_step(ws)) == SQLITE_ROW) {
+		const unsigned char *items = sqlite3_column_blob(ws, 2);
+		size_t size = (size_t)sqlite3_column_bytes(ws, 2), nnames = 0, i, k;
+		char *nodes = strdup(sqlite3_column_text(ws, 1) != NULL ?
+		    (const char *)sqlite3_column_text(ws, 1) : ""), *p, *save = NULL;
+
+		if (nodes == NULL) {
+			ret = -1;
+			break;
+		}
+		for (p = strtok_r(nodes, "\n", &save); p != NULL && nnames < WAVE_NODES_MAX;
+		    p = strtok_r(NULL, "\n", &save))
+			names[nnames++] = p;
+		memset(&w, 0, sizeof(w));
+		w.sent_ms = sqlite3_column_int64(ws, 0);
+		for (i = 0; ret == 0 && i + WAVE_ITEM <= size; i += WAVE_ITEM) {
+			w.agent = (uint32_t)get_le(items + i, 4);
+			k = (size_t)get_le(items + i + 4, 2);
+			w.sid = get_le(items + i + 6, 8);
+			if (k >= nnames || !node_name_ok(names[k]) || w.sid == 0 || w.agent == 0 ||
+			    w.agent > REGDB_ID_MAX) {
+				log_warnx("registry: jobs: job %llu: a recorded send is not valid",
+				    (unsigned long long)job);
+				ret = -1;
+				break;
+			}
+			snprintf(w.node, sizeof(w.node), "%s", names[k]);
+			ret = cb->wave(cb->arg, job, &w);
+		}
+		if (ret == 0 && size % WAVE_ITEM != 0) {
+			log_warnx("registry: jobs: job %llu: a wave of %zu bytes", (unsigned long long)job,
+			    size);
+			ret = -1;
+		}
+		free(nodes);
+	}
+	if (ret == 0 && rc != SQLITE_DONE) {
+		log_warnx("registry: jobs: %s", sqlite3_errmsg(db));
+		ret = -1;
+	}
+	sqlite3_reset(ws);
+	return ret;
+}
+
 /* text: a column as a string into buf (truncated), "" for NULL. */
 static void
 text(sqlite3_stmt *st, int col, char *buf, size_t cap)
@@ -199,7 +364,7 @@ int
 registry_job_load(struct registry *r, const struct registry_job_cb *cb)
 {
 	sqlite3 *db = jobs_db(r);
-	sqlite3_stmt *js, *as = NULL, *ss = NULL;
+	sqlite3_stmt *js, *as = NULL, *ss = NULL, *ws = NULL;
 	struct registry_job j;
 	struct registry_job_agent a;
 	struct registry_job_sent o;
@@ -210,7 +375,10 @@ registry_job_load(struct registry *r, const struct registry_job_cb *cb)
 	    (as = jobs_prepare(db, "SELECT agent_id, state, t_delivered, t_done, sent_ms, node, sid,"
 	    " sends, code, wait FROM job_agent WHERE job_id = ?1 ORDER BY agent_id")) == NULL ||
 	    (ss = jobs_prepare(db, "SELECT agent_id, node, sid FROM job_sent WHERE job_id = ?1"
-	    " ORDER BY agent_id, node, sid")) == NULL) {
+	    " ORDER BY agent_id, node, sid")) == NULL ||
+	    (ws = jobs_prepare(db, "SELECT sent_ms, nodes, items FROM job_wave WHERE job_id = ?1"
+	    " ORDER BY seq")) == NULL) {
+		sqlite3_finalize(ss);
 		sqlite3_finalize(as);
 		sqlite3_finalize(js);
 		return -1;
@@ -270,11 +438,14 @@ registry_job_load(struct registry *r, const struct registry_job_cb *cb)
 			ret = -1;
 		}
 		sqlite3_reset(ss);
+		if (ret == 0 && cb->wave != NULL)
+			ret = wave_load(db, ws, j.id, cb);
 	}
 	if (ret == 0 && rc != SQLITE_DONE) {
 		log_warnx("registry: jobs: %s", sqlite3_errmsg(db));
 		ret = -1;
 	}
+	sqlite3_finalize(ws);
 	sqlite3_finalize(ss);
 	sqlite3_finalize(as);
 	sqlite3_finalize(js);
@@ -287,6 +458,7 @@ registry_job_delete(struct registry *r, uint64_t job)
 	static const char *const sql[] = {
 		"DELETE FROM job_agent WHERE job_id = ?1",
 		"DELETE FROM job_sent WHERE job_id = ?1",
+		"DELETE FROM job_wave WHERE job_id = ?1",
 		"DELETE FROM job WHERE id = ?1",     /* last: its changes say whether it was there */
 	};
 	sqlite3 *db = jobs_db(r);
