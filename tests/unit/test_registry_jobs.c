@@ -312,6 +312,7 @@ test_migrate_from_7(void **state)
 	registry_close(r);
 	assert_int_equal(sqlite3_open(f->db, &db), SQLITE_OK);
 	assert_int_equal(sqlite3_exec(db, "ALTER TABLE job_agent DROP COLUMN wait; DROP TABLE job_wave;"
+	    "ALTER TABLE job DROP COLUMN agents;"
 	    "PRAGMA user_version = 7", NULL, NULL, NULL), SQLITE_OK);
 	sqlite3_close(db);
 

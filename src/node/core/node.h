@@ -158,6 +158,7 @@ struct node {
 	/* tests only (vigild-test, faults.cmd "jobs-unsaved"): jobs record their
 	 * sends but save nothing else, as a master stopped before its saves */
 	int fault_jobs_unsaved;
+	int fault_jobs_record_fails;    /* ... "jobs-record-fails": the next record fails */
 
 	struct evconnlistener *agent_lsn;
 	struct evconnlistener *enroll_lsn;

@@ -322,6 +322,14 @@ jr_record(struct jobrun *jr, struct jr_job *x, size_t ns, int64_t now)
 		jr->wave[i].sid = jr->sends[i].sid;
 		jr->wave[i].sent_ms = now;
 	}
+#ifdef VIGIL_TEST_FAULTS
+	if (n->fault_jobs_record_fails) {
+		n->fault_jobs_record_fails = 0;
+		log_warnx("jobs: job %llu: cannot record %zu sends (fault injection); trying again",
+		    (unsigned long long)x->row.id, ns);
+		return -1;
+	}
+#endif
 	if (registry_job_wave_add(n->reg, x->row.id, now, jr->wave, ns) == -1) {
 		log_warnx("jobs: job %llu: cannot record %zu sends; trying again",
 		    (unsigned long long)x->row.id, ns);
@@ -359,10 +367,11 @@ jr_tick_job(struct jobrun *jr, struct jr_job *x, int64_t now)
 	if (jr->capsends > 0)
 		ns = job_tick(x->job, now, jr_view, jr->node, jr->sends, jr->capsends);
 	if (ns > 0 && jr_record(jr, x, ns, now) == -1) {
-		/* not recorded, so not sent: they come back as not delivered */
+		/* not recorded, so not sent: as an answer that never came (1792), they may
+		 * go to the same sessions at a later tick, once the registry takes them */
 		for (i = 0; i < ns; i++)
 			(void)job_sent_result(x->job, jr->sends[i].id, jr->sends[i].node,
-			    jr->sends[i].sid, 1000, NULL, now);
+			    jr->sends[i].sid, JOB_CODE_UNREACHABLE, NULL, now);
 		return;
 	}
 	if (ns > 0)

@@ -241,7 +241,9 @@ static const char *const regdb_migrations[] = {
 	" PRIMARY KEY (job_id, agent_id, node, sid)) WITHOUT ROWID;",
 	/* 8: a send whose answer was due when the row was saved (maybe written). */
 	"ALTER TABLE job_agent ADD COLUMN wait INTEGER NOT NULL DEFAULT 0;",
-	/* 9: a tick's sends, recorded in one row before they are made (registry_jobs.c). */
+	/* 9: a job's agents in its own row, and a tick's sends recorded in one row before
+	 * they are made: one insert each on the way of the commands (registry_jobs.c). */
+	"ALTER TABLE job ADD COLUMN agents BLOB;"
 	"CREATE TABLE job_wave ("
 	" job_id INTEGER NOT NULL,"
 	" seq INTEGER NOT NULL,"

@@ -72,131 +72,6 @@ jobs_end(sqlite3 *db, int ok)
 	return -1;
 }
 
-int
-registry_job_create(struct registry *r, struct registry_job *j, const uint32_t *agents,
-    size_t n)
-{
-	sqlite3 *db = jobs_db(r);
-	sqlite3_stmt *st = NULL;
-	size_t i;
-	int ok = 0;
-
-	if (jobs_exec(db, "BEGIN IMMEDIATE") == -1)
-		return -1;
-	if ((st = jobs_prepare(db, "INSERT INTO job (kind, user, scope, created_ms, expires_ms,"
-	    " max_in_flight, rate, cancelled_ms, done_ms) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8,"
-	    " ?9)")) == NULL)
-		goto out;
-	sqlite3_bind_int(st, 1, j->kind);
-	sqlite3_bind_text(st, 2, j->user, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 3, j->scope, -1, SQLITE_STATIC);
-	sqlite3_bind_int64(st, 4, j->created_ms);
-	sqlite3_bind_int64(st, 5, j->expires_ms);
-	sqlite3_bind_int(st, 6, j->max_in_flight);
-	sqlite3_bind_int(st, 7, j->rate);
-	sqlite3_bind_int64(st, 8, j->cancelled_ms);
-	sqlite3_bind_int64(st, 9, j->done_ms);
-	if (jobs_step(db, st) == -1)
-		goto out;
-	j->id = (uint64_t)sqlite3_last_insert_rowid(db);
-	sqlite3_finalize(st);
-	if ((st = jobs_prepare(db, "INSERT INTO job_agent (job_id, agent_id) VALUES (?1, ?2)"))
-	    == NULL)
-		goto out;
-	sqlite3_bind_int64(st, 1, (sqlite3_int64)j->id);
-	for (i = 0; i < n; i++) {
-		sqlite3_bind_int64(st, 2, agents[i]);
-		if (jobs_step(db, st) == -1)
-			goto out;
-	}
-	ok = 1;
-out:
-	sqlite3_finalize(st);
-	return jobs_end(db, ok);
-}
-
-int
-registry_job_set(struct registry *r, const struct registry_job *j)
-{
-	sqlite3 *db = jobs_db(r);
-	sqlite3_stmt *st;
-	int rc;
-
-	if ((st = jobs_prepare(db, "UPDATE job SET cancelled_ms = ?1, done_ms = ?2 WHERE id = ?3"))
-	    == NULL)
-		return -1;
-	sqlite3_bind_int64(st, 1, j->cancelled_ms);
-	sqlite3_bind_int64(st, 2, j->done_ms);
-	sqlite3_bind_int64(st, 3, (sqlite3_int64)j->id);
-	rc = jobs_step(db, st);
-	sqlite3_finalize(st);
-	return rc;
-}
-
-int
-registry_job_save(struct registry *r, uint64_t job, const struct registry_job_agent *v,
-    size_t n, const struct registry_job_sent *old, size_t nold, int drop_waves)
-{
-	sqlite3 *db = jobs_db(r);
-	sqlite3_stmt *st = NULL;
-	size_t i;
-	int ok = 0;
-
-	if (n == 0 && nold == 0 && !drop_waves)
-		return 0;
-	if (jobs_exec(db, "BEGIN IMMEDIATE") == -1)
-		return -1;
-	if (drop_waves) {
-		if ((st = jobs_prepare(db, "DELETE FROM job_wave WHERE job_id = ?1")) == NULL)
-			goto out;
-		sqlite3_bind_int64(st, 1, (sqlite3_int64)job);
-		if (jobs_step(db, st) == -1)
-			goto out;
-		sqlite3_finalize(st);
-		st = NULL;
-	}
-	if ((st = jobs_prepare(db, "UPDATE job_agent SET state = ?3, t_delivered = ?4, t_done = ?5,"
-	    " sent_ms = ?6, node = ?7, sid = ?8, sends = ?9, code = ?10, wait = ?11"
-	    " WHERE job_id = ?1 AND agent_id = ?2")) == NULL)
-		goto out;
-	sqlite3_bind_int64(st, 1, (sqlite3_int64)job);
-	for (i = 0; i < n; i++) {
-		sqlite3_bind_int64(st, 2, v[i].agent);
-		sqlite3_bind_int(st, 3, v[i].state);
-		sqlite3_bind_int64(st, 4, v[i].t_delivered);
-		sqlite3_bind_int64(st, 5, v[i].t_done);
-		sqlite3_bind_int64(st, 6, v[i].sent_ms);
-		sqlite3_bind_text(st, 7, v[i].node, -1, SQLITE_STATIC);
-		sqlite3_bind_int64(st, 8, (sqlite3_int64)v[i].sid);
-		sqlite3_bind_int(st, 9, v[i].sends);
-		sqlite3_bind_int(st, 10, v[i].code);
-		sqlite3_bind_int(st, 11, v[i].wait != 0);
-		if (jobs_step(db, st) == -1)
-			goto out;
-		if (sqlite3_changes(db) != 1) {
-			log_warnx("registry: jobs: job %llu has no agent %u",
-			    (unsigned long long)job, v[i].agent);
-			goto out;
-		}
-	}
-	sqlite3_finalize(st);
-	if ((st = jobs_prepare(db, "INSERT OR IGNORE INTO job_sent (job_id, agent_id, node, sid)"
-	    " VALUES (?1, ?2, ?3, ?4)")) == NULL)
-		goto out;
-	sqlite3_bind_int64(st, 1, (sqlite3_int64)job);
-	for (i = 0; i < nold; i++) {
-		sqlite3_bind_int64(st, 2, old[i].agent);
-		sqlite3_bind_text(st, 3, old[i].node, -1, SQLITE_STATIC);
-		sqlite3_bind_int64(st, 4, (sqlite3_int64)old[i].sid);
-		if (jobs_step(db, st) == -1)
-			goto out;
-	}
-	ok = 1;
-out:
-	sqlite3_finalize(st);
-	return jobs_end(db, ok);
-}
-
 /*
  * A wave's row: nodes, the node names joined by '\n'; items, WAVE_ITEM bytes
  * a send, little-endian: agent id (4), index into nodes (2), session id (8).
@@ -234,6 +109,179 @@ get_le(const unsigned char *p, size_t len)
 	for (i = len; i-- > 0;)
 		v = v << 8 | p[i];
 	return v;
+}
+
+static int
+cmp_id(const void *a, const void *b)
+{
+	uint32_t x = *(const uint32_t *)a, y = *(const uint32_t *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+int
+registry_job_create(struct registry *r, struct registry_job *j, const uint32_t *agents,
+    size_t n)
+{
+	sqlite3 *db = jobs_db(r);
+	sqlite3_stmt *st = NULL;
+	unsigned char *ids = NULL;
+	size_t i;
+	int ok = 0;
+
+	for (i = 0; i < n; i++)
+		if (agents[i] == 0 || agents[i] > REGDB_ID_MAX || (i > 0 && agents[i - 1] >= agents[i])) {
+			log_warnx("registry: jobs: a job's agents must be ids in increasing order");
+			return -1;
+		}
+	if (n > 0 && (ids = malloc(n * 4)) == NULL)
+		return -1;
+	for (i = 0; i < n; i++)
+		put_le(ids + 4 * i, agents[i], 4);
+	if (jobs_exec(db, "BEGIN IMMEDIATE") == -1) {
+		free(ids);
+		return -1;
+	}
+	if ((st = jobs_prepare(db, "INSERT INTO job (kind, user, scope, created_ms, expires_ms,"
+	    " max_in_flight, rate, cancelled_ms, done_ms, agents) VALUES (?1, ?2, ?3, ?4, ?5, ?6,"
+	    " ?7, ?8, ?9, ?10)")) == NULL)
+		goto out;
+	sqlite3_bind_int(st, 1, j->kind);
+	sqlite3_bind_text(st, 2, j->user, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 3, j->scope, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 4, j->created_ms);
+	sqlite3_bind_int64(st, 5, j->expires_ms);
+	sqlite3_bind_int(st, 6, j->max_in_flight);
+	sqlite3_bind_int(st, 7, j->rate);
+	sqlite3_bind_int64(st, 8, j->cancelled_ms);
+	sqlite3_bind_int64(st, 9, j->done_ms);
+	/* the agents' rows come at their first save: one insert here, not one an agent */
+	sqlite3_bind_blob(st, 10, ids != NULL ? (const void *)ids : "", (int)(n * 4),
+	    SQLITE_STATIC);
+	if (jobs_step(db, st) == -1)
+		goto out;
+	j->id = (uint64_t)sqlite3_last_insert_rowid(db);
+	ok = 1;
+out:
+	sqlite3_finalize(st);
+	free(ids);
+	return jobs_end(db, ok);
+}
+
+int
+registry_job_set(struct registry *r, const struct registry_job *j)
+{
+	sqlite3 *db = jobs_db(r);
+	sqlite3_stmt *st;
+	int rc;
+
+	if ((st = jobs_prepare(db, "UPDATE job SET cancelled_ms = ?1, done_ms = ?2 WHERE id = ?3"))
+	    == NULL)
+		return -1;
+	sqlite3_bind_int64(st, 1, j->cancelled_ms);
+	sqlite3_bind_int64(st, 2, j->done_ms);
+	sqlite3_bind_int64(st, 3, (sqlite3_int64)j->id);
+	rc = jobs_step(db, st);
+	sqlite3_finalize(st);
+	return rc;
+}
+
+int
+registry_job_save(struct registry *r, uint64_t job, const struct registry_job_agent *v,
+    size_t n, const struct registry_job_sent *old, size_t nold, int drop_waves)
+{
+	sqlite3 *db = jobs_db(r);
+	sqlite3_stmt *st = NULL;
+	uint32_t *ids = NULL;
+	size_t i, nids = 0;
+	int ok = 0, listed = 0;
+
+	if (n == 0 && nold == 0 && !drop_waves)
+		return 0;
+	if (jobs_exec(db, "BEGIN IMMEDIATE") == -1)
+		return -1;
+	/* the job's agents: its row lists them (schema 9); older jobs have a row each */
+	if ((st = jobs_prepare(db, "SELECT agents FROM job WHERE id = ?1")) == NULL)
+		goto out;
+	sqlite3_bind_int64(st, 1, (sqlite3_int64)job);
+	if (sqlite3_step(st) != SQLITE_ROW) {
+		log_warnx("registry: jobs: no job %llu", (unsigned long long)job);
+		goto out;
+	}
+	if (sqlite3_column_type(st, 0) == SQLITE_BLOB) {
+		const unsigned char *b = sqlite3_column_blob(st, 0);
+
+		listed = 1;
+		nids = (size_t)sqlite3_column_bytes(st, 0) / 4;
+		if (nids > 0 && (ids = malloc(nids * sizeof(*ids))) == NULL)
+			goto out;
+		for (i = 0; i < nids; i++)
+			ids[i] = (uint32_t)get_le(b + 4 * i, 4);
+	}
+	sqlite3_finalize(st);
+	st = NULL;
+	if (drop_waves) {
+		if ((st = jobs_prepare(db, "DELETE FROM job_wave WHERE job_id = ?1")) == NULL)
+			goto out;
+		sqlite3_bind_int64(st, 1, (sqlite3_int64)job);
+		if (jobs_step(db, st) == -1)
+			goto out;
+		sqlite3_finalize(st);
+		st = NULL;
+	}
+	if ((st = jobs_prepare(db, listed ?
+	    "INSERT INTO job_agent (job_id, agent_id, state, t_delivered, t_done, sent_ms, node, sid,"
+	    " sends, code, wait) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)"
+	    " ON CONFLICT (job_id, agent_id) DO UPDATE SET state = excluded.state,"
+	    " t_delivered = excluded.t_delivered, t_done = excluded.t_done,"
+	    " sent_ms = excluded.sent_ms, node = excluded.node, sid = excluded.sid,"
+	    " sends = excluded.sends, code = excluded.code, wait = excluded.wait" :
+	    "UPDATE job_agent SET state = ?3, t_delivered = ?4, t_done = ?5,"
+	    " sent_ms = ?6, node = ?7, sid = ?8, sends = ?9, code = ?10, wait = ?11"
+	    " WHERE job_id = ?1 AND agent_id = ?2")) == NULL)
+		goto out;
+	sqlite3_bind_int64(st, 1, (sqlite3_int64)job);
+	for (i = 0; i < n; i++) {
+		if (listed && bsearch(&v[i].agent, ids, nids, sizeof(*ids), cmp_id) == NULL) {
+			log_warnx("registry: jobs: job %llu has no agent %u",
+			    (unsigned long long)job, v[i].agent);
+			goto out;
+		}
+		sqlite3_bind_int64(st, 2, v[i].agent);
+		sqlite3_bind_int(st, 3, v[i].state);
+		sqlite3_bind_int64(st, 4, v[i].t_delivered);
+		sqlite3_bind_int64(st, 5, v[i].t_done);
+		sqlite3_bind_int64(st, 6, v[i].sent_ms);
+		sqlite3_bind_text(st, 7, v[i].node, -1, SQLITE_STATIC);
+		sqlite3_bind_int64(st, 8, (sqlite3_int64)v[i].sid);
+		sqlite3_bind_int(st, 9, v[i].sends);
+		sqlite3_bind_int(st, 10, v[i].code);
+		sqlite3_bind_int(st, 11, v[i].wait != 0);
+		if (jobs_step(db, st) == -1)
+			goto out;
+		if (sqlite3_changes(db) != 1) {
+			log_warnx("registry: jobs: job %llu has no agent %u",
+			    (unsigned long long)job, v[i].agent);
+			goto out;
+		}
+	}
+	sqlite3_finalize(st);
+	if ((st = jobs_prepare(db, "INSERT OR IGNORE INTO job_sent (job_id, agent_id, node, sid)"
+	    " VALUES (?1, ?2, ?3, ?4)")) == NULL)
+		goto out;
+	sqlite3_bind_int64(st, 1, (sqlite3_int64)job);
+	for (i = 0; i < nold; i++) {
+		sqlite3_bind_int64(st, 2, old[i].agent);
+		sqlite3_bind_text(st, 3, old[i].node, -1, SQLITE_STATIC);
+		sqlite3_bind_int64(st, 4, (sqlite3_int64)old[i].sid);
+		if (jobs_step(db, st) == -1)
+			goto out;
+	}
+	ok = 1;
+out:
+	sqlite3_finalize(st);
+	free(ids);
+	return jobs_end(db, ok);
 }
 
 int
@@ -360,18 +408,105 @@ text(sqlite3_stmt *st, int col, char *buf, size_t cap)
 	snprintf(buf, cap, "%s", t != NULL ? (const char *)t : "");
 }
 
+/* agent_row: as's current row (job_agent) into a; -1 for an id out of range (logged). */
+static int
+agent_row(sqlite3_stmt *as, uint64_t job, struct registry_job_agent *a)
+{
+	int64_t id = sqlite3_column_int64(as, 0);
+
+	memset(a, 0, sizeof(*a));
+	if (id < 1 || id > REGDB_ID_MAX) {
+		log_warnx("registry: jobs: job %llu: agent id %lld out of range",
+		    (unsigned long long)job, (long long)id);
+		return -1;
+	}
+	a->agent = (uint32_t)id;
+	a->state = sqlite3_column_int(as, 1);
+	a->t_delivered = sqlite3_column_int64(as, 2);
+	a->t_done = sqlite3_column_int64(as, 3);
+	a->sent_ms = sqlite3_column_int64(as, 4);
+	text(as, 5, a->node, sizeof(a->node));
+	a->sid = (uint64_t)sqlite3_column_int64(as, 6);
+	a->sends = sqlite3_column_int(as, 7);
+	a->code = sqlite3_column_int(as, 8);
+	a->wait = sqlite3_column_int(as, 9) != 0;
+	return 0;
+}
+
+/*
+ * agents_load: job's agents through cb->agent, in id order.  ids (size
+ * bytes, 4 an agent): the job's list (schema 9): an agent without a row of
+ * its own yet is pending, never sent to; a row for an agent not listed is
+ * left out.  ids NULL: a job of an older schema, a row each.  0 / -1.
+ */
+static int
+agents_load(sqlite3 *db, sqlite3_stmt *as, uint64_t job, const unsigned char *ids, size_t size,
+    const struct registry_job_cb *cb)
+{
+	struct registry_job_agent a, row;
+	size_t i, n = size / 4;
+	uint32_t prev = 0;
+	int rc = SQLITE_DONE, ret = 0, have = 0, more = 1;
+
+	if (ids != NULL && size % 4 != 0) {
+		log_warnx("registry: jobs: job %llu: a list of agents of %zu bytes",
+		    (unsigned long long)job, size);
+		return -1;
+	}
+	sqlite3_bind_int64(as, 1, (sqlite3_int64)job);
+	if (ids == NULL) {
+		while (ret == 0 && (rc = sqlite3_step(as)) == SQLITE_ROW)
+			ret = agent_row(as, job, &a) == -1 ? -1 : cb->agent(cb->arg, job, &a);
+	} else {
+		for (i = 0; ret == 0 && i < n; i++) {
+			uint32_t id = (uint32_t)get_le(ids + 4 * i, 4);
+
+			if (id <= prev || id > REGDB_ID_MAX) {
+				log_warnx("registry: jobs: job %llu: its agents are not in order",
+				    (unsigned long long)job);
+				ret = -1;
+				break;
+			}
+			prev = id;
+			/* the rows come in id order too: read up to the first at or past id */
+			while (ret == 0 && more && (!have || row.agent < id)) {
+				if ((rc = sqlite3_step(as)) == SQLITE_ROW) {
+					ret = agent_row(as, job, &row);
+					have = ret == 0;
+				} else {
+					more = have = 0;
+				}
+			}
+			if (ret != 0 || (rc != SQLITE_ROW && rc != SQLITE_DONE))
+				break;
+			if (have && row.agent == id) {
+				a = row;
+			} else {
+				memset(&a, 0, sizeof(a));
+				a.agent = id;
+			}
+			ret = cb->agent(cb->arg, job, &a);
+		}
+	}
+	if (ret == 0 && rc != SQLITE_DONE && rc != SQLITE_ROW) {
+		log_warnx("registry: jobs: %s", sqlite3_errmsg(db));
+		ret = -1;
+	}
+	sqlite3_reset(as);
+	return ret;
+}
+
 int
 registry_job_load(struct registry *r, const struct registry_job_cb *cb)
 {
 	sqlite3 *db = jobs_db(r);
 	sqlite3_stmt *js, *as = NULL, *ss = NULL, *ws = NULL;
 	struct registry_job j;
-	struct registry_job_agent a;
 	struct registry_job_sent o;
 	int rc, ret = 0;
 
 	if ((js = jobs_prepare(db, "SELECT id, kind, user, scope, created_ms, expires_ms,"
-	    " max_in_flight, rate, cancelled_ms, done_ms FROM job ORDER BY id")) == NULL ||
+	    " max_in_flight, rate, cancelled_ms, done_ms, agents FROM job ORDER BY id")) == NULL ||
 	    (as = jobs_prepare(db, "SELECT agent_id, state, t_delivered, t_done, sent_ms, node, sid,"
 	    " sends, code, wait FROM job_agent WHERE job_id = ?1 ORDER BY agent_id")) == NULL ||
 	    (ss = jobs_prepare(db, "SELECT agent_id, node, sid FROM job_sent WHERE job_id = ?1"
@@ -397,34 +532,11 @@ registry_job_load(struct registry *r, const struct registry_job_cb *cb)
 		j.done_ms = sqlite3_column_int64(js, 9);
 		if ((ret = cb->job(cb->arg, &j)) != 0)
 			break;
-		sqlite3_bind_int64(as, 1, (sqlite3_int64)j.id);
-		while (ret == 0 && (rc = sqlite3_step(as)) == SQLITE_ROW) {
-			int64_t id = sqlite3_column_int64(as, 0);
-
-			memset(&a, 0, sizeof(a));
-			if (id < 1 || id > REGDB_ID_MAX) {
-				log_warnx("registry: jobs: job %llu: agent id %lld out of range",
-				    (unsigned long long)j.id, (long long)id);
-				ret = -1;
-				break;
-			}
-			a.agent = (uint32_t)id;
-			a.state = sqlite3_column_int(as, 1);
-			a.t_delivered = sqlite3_column_int64(as, 2);
-			a.t_done = sqlite3_column_int64(as, 3);
-			a.sent_ms = sqlite3_column_int64(as, 4);
-			text(as, 5, a.node, sizeof(a.node));
-			a.sid = (uint64_t)sqlite3_column_int64(as, 6);
-			a.sends = sqlite3_column_int(as, 7);
-			a.code = sqlite3_column_int(as, 8);
-			a.wait = sqlite3_column_int(as, 9) != 0;
-			ret = cb->agent(cb->arg, j.id, &a);
-		}
-		if (ret == 0 && rc != SQLITE_DONE) {
-			log_warnx("registry: jobs: %s", sqlite3_errmsg(db));
-			ret = -1;
-		}
-		sqlite3_reset(as);
+		if (sqlite3_column_type(js, 10) == SQLITE_BLOB)
+			ret = agents_load(db, as, j.id, sqlite3_column_blob(js, 10),
+			    (size_t)sqlite3_column_bytes(js, 10), cb);
+		else
+			ret = agents_load(db, as, j.id, NULL, 0, cb);
 		sqlite3_bind_int64(ss, 1, (sqlite3_int64)j.id);
 		while (ret == 0 && (rc = sqlite3_step(ss)) == SQLITE_ROW) {
 			memset(&o, 0, sizeof(o));
