@@ -26,6 +26,7 @@ struct jr_job {
 	struct job_agent *saved;        /* the rows as last saved, in the job's order */
 	size_t nold_saved;              /* earlier sessions saved */
 	int waves;                      /* waves recorded that the saved rows do not show */
+	int64_t saved_ms;               /* when the rows were last saved (or found unchanged) */
 	int running;                    /* not done yet (row.done_ms == 0) */
 	unsigned int rounds;            /* sends whose answers are due */
 };
@@ -146,8 +147,10 @@ jr_save(struct jobrun *jr, struct jr_job *x)
 	for (i = 0; i < size; i++)
 		if (memcmp(job_agent_at(x->job, i), &x->saved[i], sizeof(x->saved[i])) != 0)
 			nchanged++;
-	if (nchanged == 0 && nold == x->nold_saved && !x->waves)
+	if (nchanged == 0 && nold == x->nold_saved && !x->waves) {
+		x->saved_ms = node_wall_ms();
 		return 0;
+	}
 	if ((nchanged > 0 && (rows = calloc(nchanged, sizeof(*rows))) == NULL) ||
 	    (nold > x->nold_saved && (olds = calloc(nold - x->nold_saved, sizeof(*olds))) == NULL))
 		goto out;
@@ -167,6 +170,7 @@ jr_save(struct jobrun *jr, struct jr_job *x)
 		x->saved[i] = *job_agent_at(x->job, i);
 	x->nold_saved = nold;
 	x->waves = 0;
+	x->saved_ms = node_wall_ms();
 	rc = 0;
 out:
 	if (rc == -1)
@@ -361,8 +365,8 @@ jr_tick_job(struct jobrun *jr, struct jr_job *x, int64_t now)
 		if (v.sid != a->sid || v.node != a->node)
 			(void)job_observe(x->job, a->id, &v, now);
 	}
-	/* what changed since the last tick first: a failed save holds the sends back */
-	if (jr_save(jr, x) == -1)
+	/* what changed, at most every JOBRUN_SAVE_MS: a failed save holds the sends back */
+	if (now - x->saved_ms >= JOBRUN_SAVE_MS && jr_save(jr, x) == -1)
 		return;
 	if (jr->capsends > 0)
 		ns = job_tick(x->job, now, jr_view, jr->node, jr->sends, jr->capsends);
