@@ -533,7 +533,10 @@ jobrun_create(struct node *n, const struct jobrun_params *p, const uint32_t *ids
 	    "expires in %lld s)", (unsigned long long)x->row.id, job_kind_name(p->kind),
 	    job_size(x->job), x->row.user, x->row.scope, p->max_in_flight, p->rate,
 	    (long long)((x->row.expires_ms - now) / 1000));
-	jr_arm(jr, 1);
+	/* the first sends now, before the caller answers: a 10,000-agent answer takes its
+	 * time to build, and the commands were on their way before it when there were no jobs */
+	jr_tick_job(jr, x, now);
+	jr_arm(jr, 0);
 	return 0;
 err:
 	log_warnx("jobs: cannot create a job of %zu agents", nids);
