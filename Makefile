@@ -75,7 +75,8 @@ $(B)/vigild: $(B)/obj/src/node/main.o $(B)/libvigilnode.a $(B)/libvigil.a
 # vigild-test: vigild with the system tests' fault injection (--test-faults).  The
 # files that hold it are compiled again with VIGIL_TEST_FAULTS and linked ahead of
 # the archive, whose members for them are then not pulled in.  vigild has none of it.
-FAULT_SRC := src/node/cluster/cluster.c src/node/cluster/cluster_faults.c src/node/core/config.c
+FAULT_SRC := src/node/cluster/cluster.c src/node/cluster/cluster_faults.c src/node/core/config.c \
+	src/node/jobs/jobrun.c
 FAULT_OBJ := $(FAULT_SRC:%.c=$(B)/obj-faults/%.o)
 $(B)/obj-faults/%.o: %.c
 	@mkdir -p $(dir $@)

@@ -63,9 +63,8 @@ cstr_len_ok(const char *s, size_t min, size_t max)
 	return n >= min && n <= max;
 }
 
-/* node_name_ok: [A-Za-z0-9._-]{1,63}, the PSK identity's alphabet. */
-static int
-node_name_ok(const char *s, size_t len)
+int
+cbody_node_name_ok(const char *s, size_t len)
 {
 	size_t i;
 
@@ -144,7 +143,7 @@ cbody_hello_decode(const json_t *body, struct cbody_hello *out, const char **why
 		return fail(why, "hello: body is not an object");
 	if (int_get(json_object_get(body, "proto"), 1, INT_MAX, &proto) == -1)
 		return fail(why, "hello: proto is not an integer >= 1");
-	if (str_get(json_object_get(body, "node"), &s, &len) == -1 || !node_name_ok(s, len))
+	if (str_get(json_object_get(body, "node"), &s, &len) == -1 || !cbody_node_name_ok(s, len))
 		return fail(why, "hello: node is not a name of [A-Za-z0-9._-]{1,63}");
 	memcpy(out->node, s, len);
 	out->node[len] = '\0';
@@ -165,7 +164,7 @@ cbody_hello_encode(const struct cbody_hello *h)
 {
 	size_t len = strnlen(h->node, sizeof(h->node));
 
-	if (h->proto < 1 || len == sizeof(h->node) || !node_name_ok(h->node, len) ||
+	if (h->proto < 1 || len == sizeof(h->node) || !cbody_node_name_ok(h->node, len) ||
 	    role_name(h->role) == NULL)
 		return NULL;
 	return json_pack("{s:i, s:s, s:s}", "proto", h->proto, "node", h->node, "role",

@@ -65,6 +65,10 @@ enum cbody_role {
 	CBODY_ROLE_WORKER,
 };
 
+/* cbody_node_name_ok: s[0..len) is a node name, [A-Za-z0-9._-]{1,63}, the PSK
+ * identity's alphabet (hellos, the configuration, the registry's job waves). */
+int cbody_node_name_ok(const char *s, size_t len);
+
 struct cbody_hello {
 	int proto;                              /* 1 .. INT_MAX */
 	char node[CBODY_NODE_NAME_MAX + 1];

@@ -427,12 +427,12 @@ def test_existing_users_are_migrated(tmp_path, procs):
     db = sqlite3.connect(os.path.join(data, "registry.db"))
     # Rebuild the version-1 user table by hand, with the hash vigild stored (and no
     # groups: they came in version 3; nor agent_seen, version 4; nor the RBAC, version 6;
-    # nor jobs, version 7).
+    # nor jobs, versions 7 to 9).
     hash_ = db.execute("SELECT hash FROM user WHERE name = 'wazuh'").fetchone()[0]
     db.executescript("DROP TABLE user; DROP TABLE user_role; DROP TABLE grp;"
                      "DROP TABLE agent_seen; DROP TABLE role; DROP TABLE policy;"
                      "DROP TABLE rule; DROP TABLE role_policy; DROP TABLE role_rule;"
-                     "DROP TABLE job; DROP TABLE job_agent; DROP TABLE job_sent;"
+                     "DROP TABLE job; DROP TABLE job_agent; DROP TABLE job_sent; DROP TABLE job_wave;"
                      "CREATE TABLE user (name TEXT PRIMARY KEY, hash TEXT NOT NULL);"
                      "PRAGMA user_version = 1;")
     db.execute("INSERT INTO user (name, hash) VALUES ('wazuh', ?), ('legacy', ?)",

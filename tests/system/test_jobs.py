@@ -6,12 +6,13 @@ every agent stands.  Real vigild and vigil-sim processes; every wait is for a st
 
 import json
 import os
+import re
 import signal
 
 import pytest
 
 import vigil
-from test_cluster import key, on_node, start_master, start_worker  # noqa: F401
+from test_cluster import fault, key, on_node, start_master, start_worker  # noqa: F401
 
 STATES = ("pending", "delivered", "completed", "failed", "expired", "cancelled")
 
@@ -478,3 +479,55 @@ def test_an_agent_that_lost_its_link_with_the_command_read_restarts_once(tmp_pat
     assert row["sends"] == 1 and row["node"] == "worker1", row    # sent there only
     vigil.wait_for(lambda: aid in on_node(master, "worker2"), 30, 0.2,
                    "the agent active on worker2")               # where it proved its restart
+
+
+def test_sends_of_a_master_stopped_before_saving_its_rows_are_not_made_again(tmp_path, procs,
+                                                                            key):  # noqa: F811
+    """The master records a tick's sends in one row before making them, and saves the
+    agents' rows after (one row for 10,000 sends instead of 10,000 updates in the way of the
+    commands).  A master killed after its sends but before that save (vigild-test's
+    "jobs-unsaved": nothing but the record is written) is read back with the record replayed:
+    the agents its commands restarted are completed by their proof, and none is sent the
+    command a second time."""
+    master = start_master(tmp_path, procs, key, args=["--test-faults"])
+    w1 = start_worker(tmp_path, procs, key, master, "worker1")
+    n = 5
+    sim = vigil.Sim(tmp_path, master, n, managers=w1.agent_addr,
+                    args=["--keepalive", "1", "--restart-delay", "100"])
+    procs.append(sim)
+    vigil.wait_for(lambda: len(on_node(master, "worker1")) == n, 60, 0.2, "agents on worker1")
+    fault(master, "jobs-unsaved")
+    jid = restart(master).headers["X-Vigil-Job"]
+    wait_job(master, jid, lambda j: j["counts"]["completed"] == n, 60,
+             "every agent completed in the first master's memory")
+    vigil.wait_for(lambda: (lambda a: len(a) == n and all(x["process_starts"] == 2
+                                                          for x in a.values()))(sim_agents(sim)),
+                   30, 0.2, "every sim agent restarted")
+    master.kill()
+    m2 = vigil.Node(tmp_path, args=["--cluster-key-file", key,
+                                    "--cluster-port", str(master.cluster_port)])
+    procs.append(m2)
+    assert "sends recorded before a stop replayed" in m2.output()
+    done = wait_job(m2, jid, lambda j: j["status"] == "done", 60, "the job finished")
+    assert done["counts"]["completed"] == n, done["counts"]
+    assert [a["sends"] for a in done["agents"]["affected_items"]] == [1] * n, done
+    assert_each_restarted_once(sim, n)
+
+
+def test_sends_the_registry_would_not_record_are_made_at_a_later_tick(tmp_path, procs,
+                                                                     key):  # noqa: F811
+    """A tick's sends are made only once they are recorded; when the registry refuses the
+    record (vigild-test's "jobs-record-fails", once) nothing is sent, and the same sessions
+    get the command at a later tick: the job completes, each agent restarted once."""
+    master = start_master(tmp_path, procs, key, args=["--test-faults"])
+    n = 3
+    sim = vigil.Sim(tmp_path, master, n, args=["--keepalive", "1", "--restart-delay", "100"])
+    procs.append(sim)
+    all_active(master, sim, n)
+    fault(master, "jobs-record-fails")
+    jid = restart(master).headers["X-Vigil-Job"]
+    done = wait_job(master, jid, lambda j: j["status"] == "done", 60, "the job finished")
+    assert done["counts"]["completed"] == n, done["counts"]
+    # (the agents settle one by one: the tick that failed may have held fewer than 3)
+    assert re.search(r"cannot record \d+ sends \(fault injection\)", master.output())
+    assert_each_restarted_once(sim, n)

@@ -825,6 +825,132 @@ test_restore_after_1792(void **state)
 	job_free(j);
 }
 
+/*
+ * job_row_sent: a send replayed on the row saved before it (the record of a
+ * tick's sends outlived the rows' save) gives the row job_tick left in
+ * memory, and a row that already shows the send is left alone.
+ */
+static void
+test_row_sent_table(void **state)
+{
+	static const struct {
+		const char *name;
+		struct job_agent row;       /* id state wait node sid sent_ms sends code ... */
+		int node;
+		uint64_t sid;
+		int64_t sent_ms;
+		int ret;
+		struct job_agent want;
+		struct job_sent old;
+	} t[] = {
+		{ "never sent", { 7, JOB_PENDING, 0, 0, 0, 0, 0, 0, T0, 0, 0 }, 1, 107, 1500, 0,
+		    { 7, JOB_PENDING, 1, 1, 107, 1500, 1, 0, T0, 0, 0 }, { 0, 0, 0 } },
+		{ "moved on: the session before goes to the earlier ones",
+		    { 7, JOB_PENDING, 0, 1, 107, 1500, 1, 1791, T0, 0, 0 }, 2, 207, 1700, 1,
+		    { 7, JOB_PENDING, 1, 2, 207, 1700, 2, 1791, T0, 0, 0 }, { 7, 1, 107 } },
+		{ "the same session again after 1792: the first send's time stays",
+		    { 7, JOB_PENDING, 0, 1, 107, 1500, 1, 1792, T0, 0, 0 }, 1, 107, 1700, 0,
+		    { 7, JOB_PENDING, 1, 1, 107, 1500, 2, 1792, T0, 0, 0 }, { 0, 0, 0 } },
+		{ "delivered, then sent to its next session",
+		    { 7, JOB_DELIVERED, 0, 1, 107, 1500, 1, 0, T0, 1550, 0 }, 2, 207, 1700, 1,
+		    { 7, JOB_PENDING, 1, 2, 207, 1700, 2, 0, T0, 1550, 0 }, { 7, 1, 107 } },
+		{ "the row shows the send already",
+		    { 7, JOB_PENDING, 1, 1, 107, 1500, 1, 0, T0, 0, 0 }, 1, 107, 1500, -1,
+		    { 7, JOB_PENDING, 1, 1, 107, 1500, 1, 0, T0, 0, 0 }, { 0, 0, 0 } },
+		{ "the row shows a later send there",
+		    { 7, JOB_DELIVERED, 0, 1, 107, 1600, 1, 0, T0, 1650, 0 }, 1, 107, 1500, -1,
+		    { 7, JOB_DELIVERED, 0, 1, 107, 1600, 1, 0, T0, 1650, 0 }, { 0, 0, 0 } },
+		{ "final rows stay final",
+		    { 7, JOB_COMPLETED, 0, 1, 107, 1500, 1, 0, T0, 1550, 1900 }, 2, 207, 2000, -1,
+		    { 7, JOB_COMPLETED, 0, 1, 107, 1500, 1, 0, T0, 1550, 1900 }, { 0, 0, 0 } },
+		{ "no session: nothing",
+		    { 7, JOB_PENDING, 0, 0, 0, 0, 0, 0, T0, 0, 0 }, 1, 0, 1500, -1,
+		    { 7, JOB_PENDING, 0, 0, 0, 0, 0, 0, T0, 0, 0 }, { 0, 0, 0 } },
+	};
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < sizeof(t) / sizeof(t[0]); i++) {
+		struct job_agent row = t[i].row;
+		struct job_sent old = { 0, 0, 0 };
+
+		print_message("case: %s\n", t[i].name);
+		assert_int_equal(job_row_sent(&row, t[i].node, t[i].sid, t[i].sent_ms, &old),
+		    t[i].ret);
+		assert_memory_equal(&row, &t[i].want, sizeof(row));
+		if (t[i].ret == 1) {
+			assert_int_equal(old.id, t[i].old.id);
+			assert_int_equal(old.node, t[i].old.node);
+			assert_true(old.sid == t[i].old.sid);
+		}
+	}
+}
+
+/*
+ * The same against job_tick itself: rows saved before each tick, the tick's
+ * sends replayed on them, give the rows as the tick left them, and the job
+ * restored from them sends to nobody twice.
+ */
+static void
+test_row_sent_replays_job_tick(void **state)
+{
+	struct world w;
+	struct job *j = job_new(44, JOB_RESTART, T0, 60000, 0, 0), *r;
+	uint32_t ids[4] = { 1, 2, 3, 4 };
+	struct job_agent before[4], after[4];
+	struct job_sent olds[8];
+	struct job_send out[4];
+	struct job_head h;
+	size_t i, k, ns, nold = 0;
+
+	(void)state;
+	memset(&w, 0, sizeof(w));
+	for (i = 1; i <= 4; i++)
+		w.v[i] = (struct job_view){ 1, 1, 1, 1, 100 + i, 0, 0 };
+	assert_int_equal(job_add(j, ids, 4), 0);
+	assert_int_equal(job_tick(j, T0, world_view, &w, out, 4), 4);
+	/* 1 written; 2 moved (1791) and is now on 2/202; 3 unreachable (1792); 4 answer due */
+	assert_int_equal(job_sent_result(j, 1, 1, 101, 0, NULL, 1100), JOB_APPLIED);
+	assert_int_equal(job_sent_result(j, 2, 1, 102, 1791, NULL, 1100), JOB_APPLIED);
+	assert_int_equal(job_sent_result(j, 3, 1, 103, 1792, NULL, 1100), JOB_APPLIED);
+	w.v[2] = (struct job_view){ 1, 1, 1, 2, 202, 0, 0 };
+	for (i = 0; i < 4; i++)
+		before[i] = *job_agent_at(j, i);
+	ns = job_tick(j, 1200, world_view, &w, out, 4);
+	assert_int_equal(ns, 2);                   /* 2 on its new session, 3 again */
+	for (i = 0; i < 4; i++)
+		after[i] = *job_agent_at(j, i);
+	for (k = 0; k < ns; k++) {
+		struct job_agent *row = &before[out[k].id - 1];
+		int rc = job_row_sent(row, out[k].node, out[k].sid, 1200, &olds[nold]);
+
+		assert_true(rc >= 0);
+		nold += (size_t)rc;
+		/* a second replay of the same send changes nothing */
+		assert_int_equal(job_row_sent(row, out[k].node, out[k].sid, 1200, &olds[nold]), -1);
+	}
+	for (i = 0; i < 4; i++)
+		assert_memory_equal(&before[i], &after[i], sizeof(before[i]));
+	assert_int_equal(nold, 1);
+	assert_int_equal(olds[0].id, 2);
+	assert_true(olds[0].sid == 102);
+	/* restored: 2/202, 3/103 and 4/104 were maybe written, so only they may go again */
+	job_get_head(j, &h);
+	r = job_restore(&h, before, 4, olds, nold);
+	assert_non_null(r);
+	check_counts(r);
+	ns = job_tick(r, 1300, world_view, &w, out, 4);
+	assert_int_equal(ns, 3);
+	assert_int_equal(out[0].id, 2);
+	assert_true(out[0].sid == 202);
+	assert_int_equal(out[1].id, 3);
+	assert_int_equal(out[2].id, 4);
+	assert_int_equal(job_find(r, 2)->sent_ms, 1200);
+	assert_int_equal(job_find(r, 3)->sent_ms, T0);
+	job_free(r);
+	job_free(j);
+}
+
 /* ---- the randomized simulation ---- */
 
 #define SIM_AGENTS 2000
@@ -1262,6 +1388,8 @@ main(void)
 		cmocka_unit_test(test_list),
 		cmocka_unit_test(test_restore),
 		cmocka_unit_test(test_restore_after_1792),
+		cmocka_unit_test(test_row_sent_table),
+		cmocka_unit_test(test_row_sent_replays_job_tick),
 		cmocka_unit_test(test_random),
 	};
 

@@ -158,7 +158,7 @@ test_create_manager(void **state)
 	assert_int_equal(registry_pending(r), 0);
 	registry_close(r);
 	assert_int_equal(sql_int(f, "SELECT count(*) FROM agent WHERE id = 0"), 1);
-	assert_int_equal(sql_int(f, "PRAGMA user_version"), 8);
+	assert_int_equal(sql_int(f, "PRAGMA user_version"), 9);
 	/* WAL is a property of the file: a fresh connection sees it. */
 	assert_int_equal(sql_int(f, "SELECT journal_mode = 'wal' FROM pragma_journal_mode"), 1);
 
@@ -701,7 +701,7 @@ test_users_migration(void **state)
 	    "CREATE TABLE user (name TEXT PRIMARY KEY, hash TEXT NOT NULL);"
 	    "INSERT INTO user (name, hash) VALUES ('wazuh', 'h1'), ('second', 'h2');"
 	    "DROP TABLE role; DROP TABLE policy; DROP TABLE rule; DROP TABLE role_policy;"
-	    "DROP TABLE role_rule; DROP TABLE job; DROP TABLE job_agent; DROP TABLE job_sent; PRAGMA user_version = 1;");
+	    "DROP TABLE role_rule; DROP TABLE job; DROP TABLE job_agent; DROP TABLE job_sent; DROP TABLE job_wave; PRAGMA user_version = 1;");
 	assert_non_null(r = reg_open(f));
 	assert_int_equal(registry_user_find(r, "second", &u), 1);
 	assert_int_equal(u.id, 2);
@@ -860,7 +860,7 @@ test_migrate_empty_file(void **state)
 	assert_non_null(r = reg_open(f));
 	assert_int_equal(registry_count(r), 1);
 	registry_close(r);
-	assert_int_equal(sql_int(f, "PRAGMA user_version"), 8);
+	assert_int_equal(sql_int(f, "PRAGMA user_version"), 9);
 	assert_int_equal(sql_int(f,
 	    "SELECT count(*) FROM sqlite_master WHERE type = 'index' AND name IN "
 	    "('agent_name', 'agent_node_name', 'agent_status', 'agent_ip')"), 1);
@@ -895,7 +895,7 @@ test_migrate_groups(void **state)
 	registry_close(r);
 	sql(f, "DROP TABLE grp; DROP TABLE agent_seen");
 	sql(f, "DROP TABLE role; DROP TABLE policy; DROP TABLE rule; DROP TABLE role_policy;"
-	    "DROP TABLE role_rule; DROP TABLE job; DROP TABLE job_agent; DROP TABLE job_sent; PRAGMA user_version = 2");
+	    "DROP TABLE role_rule; DROP TABLE job; DROP TABLE job_agent; DROP TABLE job_sent; DROP TABLE job_wave; PRAGMA user_version = 2");
 	assert_non_null(r = reg_open(f));
 	assert_string_equal(registry_agent_by_name(r, "web1")->group, "web");
 	assert_int_equal(registry_groups_load(r, group_seen, seen), 0);
@@ -906,7 +906,7 @@ test_migrate_groups(void **state)
 	assert_int_equal(registry_group_save(r, "web", "<agent_config></agent_config>", 29), 0);
 	assert_int_equal(registry_group_delete(r, "db"), 0);
 	registry_close(r);
-	assert_int_equal(sql_int(f, "PRAGMA user_version"), 8);
+	assert_int_equal(sql_int(f, "PRAGMA user_version"), 9);
 	assert_non_null(r = reg_open(f));
 	seen[0] = '\0';
 	assert_int_equal(registry_groups_load(r, group_seen, seen), 0);

@@ -81,6 +81,8 @@ struct loaded {
 	size_t nagents;
 	struct { uint64_t job; struct registry_job_sent s; } sent[16];
 	size_t nsent;
+	struct { uint64_t job; struct registry_job_wave w; } wave[16];
+	size_t nwave;
 	int stop_at_job;             /* cb->job returns -1 for this job id (0: never) */
 };
 
@@ -119,11 +121,22 @@ load_sent(void *arg, uint64_t job, const struct registry_job_sent *o)
 }
 
 static int
+load_wave(void *arg, uint64_t job, const struct registry_job_wave *w)
+{
+	struct loaded *l = arg;
+
+	assert_true(l->nwave < 16);
+	l->wave[l->nwave].job = job;
+	l->wave[l->nwave++].w = *w;
+	return 0;
+}
+
+static int
 load(struct registry *r, struct loaded *l)
 {
-	struct registry_job_cb cb = { load_job, load_agent, load_sent, l };
+	struct registry_job_cb cb = { load_job, load_agent, load_sent, load_wave, l };
 
-	l->njobs = l->nagents = l->nsent = 0;
+	l->njobs = l->nagents = l->nsent = l->nwave = 0;
 	return registry_job_load(r, &cb);
 }
 
@@ -171,10 +184,10 @@ test_round_trip(void **state)
 	assert_int_equal(registry_job_create(r, &j, agents, 4), 0);
 	assert_int_equal(registry_job_create(r, &k, NULL, 0), 0);
 	assert_true(j.id >= 1 && k.id > j.id);
-	assert_int_equal(registry_job_save(r, j.id, rows, 3, olds, 2), 0);
+	assert_int_equal(registry_job_save(r, j.id, rows, 3, olds, 2, 0), 0);
 	j.cancelled_ms = 1700000002000;
 	assert_int_equal(registry_job_set(r, &j), 0);
-	assert_int_equal(registry_job_save(r, j.id, rows + 1, 1, olds, 1), 0);
+	assert_int_equal(registry_job_save(r, j.id, rows + 1, 1, olds, 1, 0), 0);
 	registry_close(r);
 
 	assert_non_null(r = reg_open(f));
@@ -246,9 +259,9 @@ test_unknown_agent_writes_nothing(void **state)
 	rows[1].state = 2;
 	assert_non_null(r = reg_open(f));
 	assert_int_equal(registry_job_create(r, &j, agents, 2), 0);
-	assert_int_equal(registry_job_save(r, j.id, rows, 2, NULL, 0), -1);
-	assert_int_equal(registry_job_save(r, j.id + 1, rows, 1, NULL, 0), -1);   /* no such job */
-	assert_int_equal(registry_job_save(r, j.id, rows, 0, NULL, 0), 0);
+	assert_int_equal(registry_job_save(r, j.id, rows, 2, NULL, 0, 0), -1);
+	assert_int_equal(registry_job_save(r, j.id + 1, rows, 1, NULL, 0, 0), -1);   /* no such job */
+	assert_int_equal(registry_job_save(r, j.id, rows, 0, NULL, 0, 0), 0);
 	assert_int_equal(load(r, l), 0);
 	assert_int_equal(l->nagents, 2);
 	assert_int_equal(l->agents[0].a.state, 0);
@@ -274,7 +287,7 @@ test_delete_and_ids(void **state)
 	{
 		static const struct registry_job_sent o = { 1, "w", 5 };
 
-		assert_int_equal(registry_job_save(r, b.id, NULL, 0, &o, 1), 0);
+		assert_int_equal(registry_job_save(r, b.id, NULL, 0, &o, 1, 0), 0);
 	}
 	assert_int_equal(registry_job_delete(r, b.id), 1);
 	assert_int_equal(registry_job_delete(r, b.id), 0);
@@ -311,10 +324,11 @@ test_migrate_from_7(void **state)
 	assert_non_null(l);
 	assert_non_null(r = reg_open(f));
 	assert_int_equal(registry_job_create(r, &j, agents, 1), 0);
-	assert_int_equal(registry_job_save(r, j.id, &row, 1, NULL, 0), 0);
+	assert_int_equal(registry_job_save(r, j.id, &row, 1, NULL, 0, 0), 0);
 	registry_close(r);
 	assert_int_equal(sqlite3_open(f->db, &db), SQLITE_OK);
-	assert_int_equal(sqlite3_exec(db, "ALTER TABLE job_agent DROP COLUMN wait;"
+	assert_int_equal(sqlite3_exec(db, "ALTER TABLE job_agent DROP COLUMN wait; DROP TABLE job_wave;"
+	    "ALTER TABLE job DROP COLUMN agents;"
 	    "PRAGMA user_version = 7", NULL, NULL, NULL), SQLITE_OK);
 	sqlite3_close(db);
 
@@ -325,9 +339,73 @@ test_migrate_from_7(void **state)
 	assert_int_equal(l->agents[0].a.sid, 77);
 	assert_int_equal(l->agents[0].a.wait, 0);
 	waiting.wait = 1;
-	assert_int_equal(registry_job_save(r, j.id, &waiting, 1, NULL, 0), 0);
+	assert_int_equal(registry_job_save(r, j.id, &waiting, 1, NULL, 0, 0), 0);
 	assert_int_equal(load(r, l), 0);
 	assert_int_equal(l->agents[0].a.wait, 1);
+	registry_close(r);
+	free(l);
+}
+
+/*
+ * Waves: a tick's sends in one row each, read back in the order they were
+ * added with their node names; a save that says so drops them, a delete too;
+ * a send that cannot be written back (a bad node name, session 0) is refused.
+ */
+static void
+test_waves(void **state)
+{
+	struct fx *f = *state;
+	static const uint32_t agents[] = { 1, 2, 3 };
+	static const struct registry_job_wave w1[] = {
+		{ 1, "worker1", 0x100000001ull, 0 }, { 2, "master-node", 5, 0 },
+		{ 3, "worker1", (uint64_t)INT64_MAX, 0 },
+	};
+	static const struct registry_job_wave w2[] = { { 2, "worker_2.b", 6, 0 } };
+	struct registry_job_wave bad = { 1, "wor ker", 1, 0 };
+	struct registry *r;
+	struct registry_job j = job_row(0, "u", "all", 1700000000000), k;
+	struct loaded *l = calloc(1, sizeof(*l));
+	size_t i;
+
+	assert_non_null(l);
+	assert_non_null(r = reg_open(f));
+	assert_int_equal(registry_job_create(r, &j, agents, 3), 0);
+	assert_int_equal(registry_job_wave_add(r, j.id, 1700000000100, w1, 3), 0);
+	assert_int_equal(registry_job_wave_add(r, j.id, 1700000000200, w2, 1), 0);
+	assert_int_equal(registry_job_wave_add(r, j.id, 1700000000300, &bad, 1), -1);
+	bad = (struct registry_job_wave){ 1, "", 1, 0 };
+	assert_int_equal(registry_job_wave_add(r, j.id, 1700000000300, &bad, 1), -1);
+	bad = (struct registry_job_wave){ 1, "worker1", 0, 0 };
+	assert_int_equal(registry_job_wave_add(r, j.id, 1700000000300, &bad, 1), -1);
+	assert_int_equal(registry_job_wave_add(r, j.id, 1700000000300, NULL, 0), 0);
+	registry_close(r);
+
+	assert_non_null(r = reg_open(f));
+	assert_int_equal(load(r, l), 0);
+	assert_int_equal(l->nwave, 4);
+	for (i = 0; i < 4; i++) {
+		const struct registry_job_wave *w = i < 3 ? &w1[i] : &w2[0];
+
+		assert_int_equal(l->wave[i].job, j.id);
+		assert_int_equal(l->wave[i].w.agent, w->agent);
+		assert_string_equal(l->wave[i].w.node, w->node);
+		assert_true(l->wave[i].w.sid == w->sid);
+		assert_int_equal(l->wave[i].w.sent_ms, i < 3 ? 1700000000100 : 1700000000200);
+	}
+	/* a save that does not say so keeps them; one that does drops them, rows or not */
+	assert_int_equal(registry_job_save(r, j.id, NULL, 0, NULL, 0, 0), 0);
+	assert_int_equal(load(r, l), 0);
+	assert_int_equal(l->nwave, 4);
+	assert_int_equal(registry_job_save(r, j.id, NULL, 0, NULL, 0, 1), 0);
+	assert_int_equal(load(r, l), 0);
+	assert_int_equal(l->nwave, 0);
+	/* a deleted job's waves go with it */
+	k = job_row(0, "u", "all", 1700000001000);
+	assert_int_equal(registry_job_create(r, &k, agents, 1), 0);
+	assert_int_equal(registry_job_wave_add(r, k.id, 1700000001100, w1, 1), 0);
+	assert_int_equal(registry_job_delete(r, k.id), 1);
+	assert_int_equal(load(r, l), 0);
+	assert_int_equal(l->nwave, 0);
 	registry_close(r);
 	free(l);
 }
@@ -340,12 +418,14 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_unknown_agent_writes_nothing, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_delete_and_ids, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_migrate_from_7, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_waves, setup, teardown),
 	};
 	/* The same on PostgreSQL, but for SQLite's migration. */
 	const struct CMUnitTest pg_tests[] = {
 		cmocka_unit_test_setup_teardown(test_round_trip, setup_pg, teardown),
 		cmocka_unit_test_setup_teardown(test_unknown_agent_writes_nothing, setup_pg, teardown),
 		cmocka_unit_test_setup_teardown(test_delete_and_ids, setup_pg, teardown),
+		cmocka_unit_test_setup_teardown(test_waves, setup_pg, teardown),
 	};
 	int rc;
 

@@ -134,6 +134,10 @@ faults_run(struct node *n, const char *cmd)
 			free(c->held[c->nheld - 1].f);
 		while ((p = TAILQ_FIRST(&c->peers)) != NULL)
 			clu_close(p, "fault injection: link cut");
+	} else if (strcmp(cmd, "jobs-unsaved") == 0) {
+		n->fault_jobs_unsaved = 1;
+	} else if (strcmp(cmd, "jobs-record-fails") == 0) {
+		n->fault_jobs_record_fails = 1;
 	} else if (strcmp(cmd, "kick-agents") == 0) {
 		/* Stop listening (connections are refused) and drop every agent. */
 		if (n->agent_lsn != NULL) {

@@ -9,6 +9,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "proto/cbody.h"
+
 void
 config_defaults(struct config *c)
 {
@@ -144,10 +146,7 @@ parse_int(const char *key, const char *v, long min, long max, int *out)
 static int
 name_valid(const char *v)
 {
-	size_t len = strlen(v);
-
-	return len >= 1 && len <= 63 && strspn(v, "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
-	    "abcdefghijklmnopqrstuvwxyz0123456789._-") == len;
+	return cbody_node_name_ok(v, strlen(v));
 }
 
 static int

@@ -155,6 +155,10 @@ struct node {
 	char enroll_password[256];
 	int has_enroll_password;
 	time_t started;
+	/* tests only (vigild-test, faults.cmd "jobs-unsaved"): jobs record their
+	 * sends but save nothing else, as a master stopped before its saves */
+	int fault_jobs_unsaved;
+	int fault_jobs_record_fails;    /* ... "jobs-record-fails": the next record fails */
 
 	struct evconnlistener *agent_lsn;
 	struct evconnlistener *enroll_lsn;

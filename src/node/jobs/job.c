@@ -616,6 +616,32 @@ err:
 }
 
 int
+job_row_sent(struct job_agent *row, int node, uint64_t sid, int64_t sent_ms,
+    struct job_sent *old)
+{
+	int again = latest(row, node, sid), moved = 0;
+
+	/* a row in flight there already shows this send (job_tick skips agents in flight) */
+	if (JOB_STATE_FINAL(row->state) || sid == 0 ||
+	    (again && (row->wait || row->sent_ms >= sent_ms)))
+		return -1;
+	if (!again && row->sid != 0) {
+		old->id = row->id;
+		old->node = row->node;
+		old->sid = row->sid;
+		moved = 1;
+	}
+	row->node = node;
+	row->sid = sid;
+	if (!again)
+		row->sent_ms = sent_ms;
+	row->sends++;
+	row->state = JOB_PENDING;
+	row->wait = 1;
+	return moved;
+}
+
+int
 job_check(const struct job *j)
 {
 	size_t c[JOB_NSTATES] = { 0 }, fl = 0, t = 0, i;

@@ -271,6 +271,21 @@ struct job *job_restore(const struct job_head *h, const struct job_agent *rows, 
     const struct job_sent *old, size_t nold);
 
 /*
+ * job_row_sent: replays on a saved row, before job_restore, a send the row does
+ * not show: the caller records each tick's sends (agent, node, sid, the time)
+ * before making them, and the rows themselves after, so a master that stopped
+ * in between has the record but not the rows.  The row becomes what job_tick
+ * made of it: in flight on (node, sid) (restored as maybe written), sends + 1,
+ * sent_ms the send's time unless the row's latest session is that one already;
+ * a latest session that was another goes to *old (returns 1: the caller adds
+ * it to the earlier sessions).  A final row, or one whose latest send is to
+ * (node, sid) at or after sent_ms or still in flight (it shows this send
+ * already), is left alone (-1).  0: replayed, no earlier session.
+ */
+int job_row_sent(struct job_agent *row, int node, uint64_t sid, int64_t sent_ms,
+    struct job_sent *old);
+
+/*
  * job_check: recounts everything (O(n)): 0 when the counts per state add up
  * to the agents and match them, in-flight matches, ids are strictly
  * increasing; -1 otherwise.  For tests and assertions.

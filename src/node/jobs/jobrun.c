@@ -25,6 +25,8 @@ struct jr_job {
 	struct registry_job row;
 	struct job_agent *saved;        /* the rows as last saved, in the job's order */
 	size_t nold_saved;              /* earlier sessions saved */
+	int waves;                      /* waves recorded that the saved rows do not show */
+	int64_t saved_ms;               /* when the rows were last saved (or found unchanged) */
 	int running;                    /* not done yet (row.done_ms == 0) */
 	unsigned int rounds;            /* sends whose answers are due */
 };
@@ -41,6 +43,7 @@ struct jobrun {
 	struct event *tick_ev;
 	int tick_armed;
 	struct job_send *sends;
+	struct registry_job_wave *wave;  /* a tick's sends as the registry records them */
 	size_t capsends;
 };
 
@@ -113,6 +116,18 @@ jr_row(struct node *n, const struct job_agent *a, struct registry_job_agent *out
 	out->wait = a->wait;
 }
 
+/* jr_unsaved: test-only (vigild-test): the master keeps its jobs' rows and ends unsaved. */
+static int
+jr_unsaved(const struct jobrun *jr)
+{
+#ifdef VIGIL_TEST_FAULTS
+	return jr->node->fault_jobs_unsaved;
+#else
+	(void)jr;
+	return 0;
+#endif
+}
+
 /*
  * jr_save: the rows of x that changed since the last save, and the earlier
  * sessions added since.  0 (nothing to do, or saved) / -1 (nothing saved).
@@ -127,11 +142,15 @@ jr_save(struct jobrun *jr, struct jr_job *x)
 	struct registry_job_sent *olds = NULL;
 	int rc = -1;
 
+	if (jr_unsaved(jr))
+		return 0;
 	for (i = 0; i < size; i++)
 		if (memcmp(job_agent_at(x->job, i), &x->saved[i], sizeof(x->saved[i])) != 0)
 			nchanged++;
-	if (nchanged == 0 && nold == x->nold_saved)
+	if (nchanged == 0 && nold == x->nold_saved && !x->waves) {
+		x->saved_ms = node_wall_ms();
 		return 0;
+	}
 	if ((nchanged > 0 && (rows = calloc(nchanged, sizeof(*rows))) == NULL) ||
 	    (nold > x->nold_saved && (olds = calloc(nold - x->nold_saved, sizeof(*olds))) == NULL))
 		goto out;
@@ -144,11 +163,14 @@ jr_save(struct jobrun *jr, struct jr_job *x)
 		    n->hooks.node_name(n, (uint16_t)old[i].node));
 		olds[i - x->nold_saved].sid = old[i].sid;
 	}
-	if (registry_job_save(n->reg, x->row.id, rows, nchanged, olds, nold - x->nold_saved) == -1)
+	if (registry_job_save(n->reg, x->row.id, rows, nchanged, olds, nold - x->nold_saved,
+	    x->waves) == -1)
 		goto out;
 	for (i = 0; i < size; i++)
 		x->saved[i] = *job_agent_at(x->job, i);
 	x->nold_saved = nold;
+	x->waves = 0;
+	x->saved_ms = node_wall_ms();
 	rc = 0;
 out:
 	if (rc == -1)
@@ -254,7 +276,7 @@ jr_finish(struct jobrun *jr, struct jr_job *x, int64_t now)
 	jr->nrunning--;
 	x->row.done_ms = now;
 	(void)jr_save(jr, x);
-	if (registry_job_set(jr->node->reg, &x->row) == -1)
+	if (!jr_unsaved(jr) && registry_job_set(jr->node->reg, &x->row) == -1)
 		log_warnx("jobs: job %llu: cannot save its end", (unsigned long long)x->row.id);
 	log_info("jobs: job %llu (%s by %s) done: %zu completed, %zu failed, %zu expired, "
 	    "%zu cancelled of %zu", (unsigned long long)x->row.id, job_kind_name(x->row.kind),
@@ -270,7 +292,7 @@ jr_retire(struct jobrun *jr)
 
 	for (x = TAILQ_FIRST(&jr->jobs); x != NULL && jr->njobs > JOBRUN_KEEP; x = next) {
 		next = TAILQ_NEXT(x, entry);
-		if (x->running || x->rounds > 0)
+		if (x->running || x->rounds > 0 || jr_unsaved(jr))
 			continue;
 		if (registry_job_delete(jr->node->reg, x->row.id) == -1)
 			return;
@@ -278,6 +300,47 @@ jr_retire(struct jobrun *jr)
 		jr->njobs--;
 		jr_free_job(x);
 	}
+}
+
+/*
+ * jr_record: the ns sends of this tick in one row of the registry, before they
+ * are made; the agents' rows follow at the next save, which drops the row
+ * (jr_save).  A master stopped in between replays it when it reads the job
+ * back (jr_load_flush).  0 / -1 (nothing recorded: the caller must not send).
+ */
+static int
+jr_record(struct jobrun *jr, struct jr_job *x, size_t ns, int64_t now)
+{
+	struct node *n = jr->node;
+	const char *name = NULL;
+	int node = -1;
+	size_t i;
+
+	for (i = 0; i < ns; i++) {
+		if (jr->sends[i].node != node) {
+			node = jr->sends[i].node;
+			name = n->hooks.node_name(n, (uint16_t)node);
+		}
+		jr->wave[i].agent = jr->sends[i].id;
+		snprintf(jr->wave[i].node, sizeof(jr->wave[i].node), "%s", name);
+		jr->wave[i].sid = jr->sends[i].sid;
+		jr->wave[i].sent_ms = now;
+	}
+#ifdef VIGIL_TEST_FAULTS
+	if (n->fault_jobs_record_fails) {
+		n->fault_jobs_record_fails = 0;
+		log_warnx("jobs: job %llu: cannot record %zu sends (fault injection); trying again",
+		    (unsigned long long)x->row.id, ns);
+		return -1;
+	}
+#endif
+	if (registry_job_wave_add(n->reg, x->row.id, now, jr->wave, ns) == -1) {
+		log_warnx("jobs: job %llu: cannot record %zu sends; trying again",
+		    (unsigned long long)x->row.id, ns);
+		return -1;
+	}
+	x->waves = 1;
+	return 0;
 }
 
 static void
@@ -302,16 +365,17 @@ jr_tick_job(struct jobrun *jr, struct jr_job *x, int64_t now)
 		if (v.sid != a->sid || v.node != a->node)
 			(void)job_observe(x->job, a->id, &v, now);
 	}
-	/* what changed since the last tick first: a failed save holds the sends back */
-	if (jr_save(jr, x) == -1)
+	/* what changed, at most every JOBRUN_SAVE_MS: a failed save holds the sends back */
+	if (now - x->saved_ms >= JOBRUN_SAVE_MS && jr_save(jr, x) == -1)
 		return;
 	if (jr->capsends > 0)
 		ns = job_tick(x->job, now, jr_view, jr->node, jr->sends, jr->capsends);
-	if (ns > 0 && jr_save(jr, x) == -1) {
-		/* not saved, so not sent: they come back as not delivered */
+	if (ns > 0 && jr_record(jr, x, ns, now) == -1) {
+		/* not recorded, so not sent: as an answer that never came (1792), they may
+		 * go to the same sessions at a later tick, once the registry takes them */
 		for (i = 0; i < ns; i++)
 			(void)job_sent_result(x->job, jr->sends[i].id, jr->sends[i].node,
-			    jr->sends[i].sid, 1000, NULL, now);
+			    jr->sends[i].sid, JOB_CODE_UNREACHABLE, NULL, now);
 		return;
 	}
 	if (ns > 0)
@@ -383,12 +447,16 @@ static int
 jr_grow(struct jobrun *jr, size_t max)
 {
 	struct job_send *v;
+	struct registry_job_wave *w;
 
 	if (max <= jr->capsends)
 		return 0;
 	if ((v = reallocarray(jr->sends, max, sizeof(*v))) == NULL)
 		return -1;
 	jr->sends = v;
+	if ((w = reallocarray(jr->wave, max, sizeof(*w))) == NULL)
+		return -1;
+	jr->wave = w;
 	jr->capsends = max;
 	return 0;
 }
@@ -465,7 +533,10 @@ jobrun_create(struct node *n, const struct jobrun_params *p, const uint32_t *ids
 	    "expires in %lld s)", (unsigned long long)x->row.id, job_kind_name(p->kind),
 	    job_size(x->job), x->row.user, x->row.scope, p->max_in_flight, p->rate,
 	    (long long)((x->row.expires_ms - now) / 1000));
-	jr_arm(jr, 1);
+	/* the first sends now, before the caller answers: a 10,000-agent answer takes its
+	 * time to build, and the commands were on their way before it when there were no jobs */
+	jr_tick_job(jr, x, now);
+	jr_arm(jr, 0);
 	return 0;
 err:
 	log_warnx("jobs: cannot create a job of %zu agents", nids);
@@ -483,8 +554,28 @@ struct jr_load {
 	size_t nrows, caprows;
 	struct job_sent *olds;
 	size_t nolds, capolds;
+	struct job_send *wave;           /* recorded sends the rows may not show ... */
+	int64_t *wave_ms;                /* ... and their times */
+	size_t nwave, capwave;
 	int failed;
 };
+
+static int
+jr_load_sent_add(struct jr_load *l, const struct job_sent *s)
+{
+	struct job_sent *o;
+
+	if (l->nolds == l->capolds) {
+		size_t cap = l->capolds ? 2 * l->capolds : 64;
+
+		if ((o = reallocarray(l->olds, cap, sizeof(*o))) == NULL)
+			return -1;
+		l->olds = o;
+		l->capolds = cap;
+	}
+	l->olds[l->nolds++] = *s;
+	return 0;
+}
 
 static int
 jr_node_index(struct node *n, const char *name)
@@ -495,16 +586,66 @@ jr_node_index(struct node *n, const char *name)
 	return idx < 0 ? UINT16_MAX : idx;
 }
 
+static int
+cmp_row(const void *key, const void *row)
+{
+	uint32_t id = *(const uint32_t *)key, r = ((const struct job_agent *)row)->id;
+
+	return id < r ? -1 : id > r;
+}
+
+/*
+ * jr_load_replay: the recorded sends (waves) on the rows, as job_tick made
+ * them; the rows as they were read go to *pre (the saved copy: what the
+ * registry has), so the next save writes the replayed ones and drops the
+ * waves.  0 / -1 (no memory).
+ */
+static int
+jr_load_replay(struct jr_load *l, struct job_agent **pre, size_t *nold_pre)
+{
+	size_t i;
+
+	*nold_pre = l->nolds;
+	if (l->nrows > 0 && (*pre = malloc(l->nrows * sizeof(**pre))) == NULL)
+		return -1;
+	if (l->nrows > 0)
+		memcpy(*pre, l->rows, l->nrows * sizeof(**pre));
+	for (i = 0; i < l->nwave; i++) {
+		struct job_agent *row = bsearch(&l->wave[i].id, l->rows, l->nrows, sizeof(*row),
+		    cmp_row);
+		struct job_sent old;
+		int rc;
+
+		if (row == NULL)
+			continue;    /* not an agent of the job: job_restore judges the rest */
+		rc = job_row_sent(row, l->wave[i].node, l->wave[i].sid, l->wave_ms[i], &old);
+		if (rc == 1 && jr_load_sent_add(l, &old) == -1)
+			return -1;
+	}
+	return 0;
+}
+
 /* jr_load_flush: the job gathered so far, restored and adopted. */
 static int
 jr_load_flush(struct jr_load *l)
 {
 	struct job_head h;
 	struct jr_job *x;
+	struct job_agent *pre = NULL;
+	size_t nold_pre = 0, i;
+	int replayed = l->nwave > 0;
 
 	if (!l->have)
 		return 0;
 	l->have = 0;
+	if (replayed && jr_load_replay(l, &pre, &nold_pre) == -1) {
+		free(pre);
+		return -1;
+	}
+	if (replayed)
+		log_info("jobs: job %llu: %zu sends recorded before a stop replayed",
+		    (unsigned long long)l->row.id, l->nwave);
+	l->nwave = 0;
 	memset(&h, 0, sizeof(h));
 	h.version = JOB_FORMAT_VERSION;
 	h.id = l->row.id;
@@ -514,20 +655,32 @@ jr_load_flush(struct jr_load *l)
 	h.max_in_flight = (uint32_t)l->row.max_in_flight;
 	h.rate = (uint32_t)l->row.rate;
 	h.cancelled = l->row.cancelled_ms != 0;
-	if ((x = calloc(1, sizeof(*x))) == NULL)
+	if ((x = calloc(1, sizeof(*x))) == NULL) {
+		free(pre);
 		return -1;
+	}
 	x->row = l->row;
 	if ((x->job = job_restore(&h, l->rows, l->nrows, l->olds, l->nolds)) == NULL) {
 		log_warnx("jobs: job %llu in the registry is not valid: left out",
 		    (unsigned long long)l->row.id);
 		l->failed++;
+		free(pre);
 		jr_free_job(x);
 		return 0;
 	}
 	if (jr_adopt(l->jr, x) == -1) {
+		free(pre);
 		jr_free_job(x);
 		return -1;
 	}
+	if (replayed) {
+		/* what the registry holds: the next save writes the rest and drops the waves */
+		for (i = 0; i < l->nrows && i < job_size(x->job); i++)
+			x->saved[i] = pre[i];
+		x->nold_saved = nold_pre;
+		x->waves = 1;
+	}
+	free(pre);
 	return 0;
 }
 
@@ -540,7 +693,7 @@ jr_load_job(void *arg, const struct registry_job *j)
 		return -1;
 	l->row = *j;
 	l->have = 1;
-	l->nrows = l->nolds = 0;
+	l->nrows = l->nolds = l->nwave = 0;
 	return 0;
 }
 
@@ -579,21 +732,38 @@ static int
 jr_load_sent(void *arg, uint64_t job, const struct registry_job_sent *s)
 {
 	struct jr_load *l = arg;
-	struct job_sent *o;
+	struct job_sent o;
 
 	(void)job;
-	if (l->nolds == l->capolds) {
-		size_t cap = l->capolds ? 2 * l->capolds : 64;
+	o.id = s->agent;
+	o.node = jr_node_index(l->jr->node, s->node);
+	o.sid = s->sid;
+	return jr_load_sent_add(l, &o);
+}
 
-		if ((o = reallocarray(l->olds, cap, sizeof(*o))) == NULL)
+static int
+jr_load_wave(void *arg, uint64_t job, const struct registry_job_wave *w)
+{
+	struct jr_load *l = arg;
+
+	(void)job;
+	if (l->nwave == l->capwave) {
+		size_t cap = l->capwave ? 2 * l->capwave : 1024;
+		struct job_send *s;
+		int64_t *t;
+
+		if ((s = reallocarray(l->wave, cap, sizeof(*s))) == NULL)
 			return -1;
-		l->olds = o;
-		l->capolds = cap;
+		l->wave = s;
+		if ((t = reallocarray(l->wave_ms, cap, sizeof(*t))) == NULL)
+			return -1;
+		l->wave_ms = t;
+		l->capwave = cap;
 	}
-	o = &l->olds[l->nolds++];
-	o->id = s->agent;
-	o->node = jr_node_index(l->jr->node, s->node);
-	o->sid = s->sid;
+	l->wave[l->nwave].id = w->agent;
+	l->wave[l->nwave].node = jr_node_index(l->jr->node, w->node);
+	l->wave[l->nwave].sid = w->sid;
+	l->wave_ms[l->nwave++] = w->sent_ms;
 	return 0;
 }
 
@@ -602,7 +772,7 @@ jobrun_start(struct node *n)
 {
 	struct jobrun *jr;
 	struct jr_load l;
-	struct registry_job_cb cb = { jr_load_job, jr_load_agent, jr_load_sent, &l };
+	struct registry_job_cb cb = { jr_load_job, jr_load_agent, jr_load_sent, jr_load_wave, &l };
 	int rc;
 
 	if ((jr = calloc(1, sizeof(*jr))) == NULL)
@@ -622,6 +792,8 @@ jobrun_start(struct node *n)
 		rc = jr_load_flush(&l);
 	free(l.rows);
 	free(l.olds);
+	free(l.wave);
+	free(l.wave_ms);
 	if (rc == -1) {
 		log_warnx("jobs: cannot read the jobs back from the registry");
 		jobrun_stop(n);
@@ -657,6 +829,7 @@ jobrun_stop(struct node *n)
 	}
 	event_free(jr->tick_ev);
 	free(jr->sends);
+	free(jr->wave);
 	free(jr);
 	n->jobs = NULL;
 }

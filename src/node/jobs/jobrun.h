@@ -24,6 +24,14 @@
 #include "node/registry/registry.h"
 
 #define JOBRUN_TICK_MS 100
+/*
+ * The agents' rows are saved at most this often while a job runs (and at its
+ * end, a cancel and the stop): the sends are recorded before they are made
+ * (waves), so the rows only lag.  Saving 10,000 rows costs the master 40-80 ms
+ * of a core; done 100 ms after the sends it competed with the workers writing
+ * the commands (bench/RESULTS.md, 2026-12-07).
+ */
+#define JOBRUN_SAVE_MS 1000
 #define JOBRUN_KEEP 200             /* finished jobs kept (the oldest go first) */
 
 struct jobrun_params {

@@ -355,9 +355,16 @@ registry_job_set(struct registry *r, const struct registry_job *j)
 
 int
 registry_job_save(struct registry *r, uint64_t job, const struct registry_job_agent *v,
-    size_t n, const struct registry_job_sent *old, size_t nold)
+    size_t n, const struct registry_job_sent *old, size_t nold, int drop_waves)
 {
-	return registry_db(r)->ops->job_save(registry_db(r), job, v, n, old, nold);
+	return registry_db(r)->ops->job_save(registry_db(r), job, v, n, old, nold, drop_waves);
+}
+
+int
+registry_job_wave_add(struct registry *r, uint64_t job, int64_t sent_ms,
+    const struct registry_job_wave *v, size_t n)
+{
+	return registry_db(r)->ops->job_wave_add(registry_db(r), job, sent_ms, v, n);
 }
 
 int

@@ -85,7 +85,9 @@ struct regdb_ops {
 	int (*job_create)(struct regdb *, struct registry_job *, const uint32_t *, size_t);
 	int (*job_set)(struct regdb *, const struct registry_job *);
 	int (*job_save)(struct regdb *, uint64_t, const struct registry_job_agent *, size_t,
-	    const struct registry_job_sent *, size_t);
+	    const struct registry_job_sent *, size_t, int);
+	int (*job_wave_add)(struct regdb *, uint64_t, int64_t, const struct registry_job_wave *,
+	    size_t);
 	int (*job_load)(struct regdb *, const struct registry_job_cb *);
 	int (*job_delete)(struct regdb *, uint64_t);
 };

@@ -23,6 +23,7 @@
 #include <libpq-fe.h>
 
 #include "lib/log.h"
+#include "node/registry/registry_jobdata.h"
 #include "node/registry/registry_schema.h"
 
 #define PG_STMTS_MAX 128
@@ -1052,20 +1053,125 @@ pg_sec_revoke_role(struct regdb *b, long long role, long long ms)
 	    "$1::bigint) WHERE id = $2::bigint", 2, v) < 0 ? -1 : 0;
 }
 
-/* Jobs (see registry_sqlite_jobs.c). */
+/*
+ * Jobs (see registry_sqlite_jobs.c).  A job's agents and a wave's sends are
+ * the bytes of registry_jobdata.c, as bytea; a save is one statement for all
+ * its rows, its values in arrays, not one round trip a row.
+ */
+
+/* A growing text for the array and bytea literals of one statement. */
+struct text {
+	char *p;
+	size_t len, cap;
+	int failed;
+};
+
+static void
+text_add(struct text *t, const char *s, size_t n)
+{
+	char *np;
+	size_t cap;
+
+	if (t->failed)
+		return;
+	if (t->len + n + 1 > t->cap) {
+		for (cap = t->cap ? t->cap : 256; cap < t->len + n + 1; cap *= 2)
+			;
+		if ((np = realloc(t->p, cap)) == NULL) {
+			t->failed = 1;
+			return;
+		}
+		t->p = np;
+		t->cap = cap;
+	}
+	memcpy(t->p + t->len, s, n);
+	t->len += n;
+	t->p[t->len] = '\0';
+}
+
+/* text_num: an array element, after a ',' but for the first. */
+static void
+text_num(struct text *t, long long v)
+{
+	char b[24];
+	int n = snprintf(b + 1, sizeof(b) - 1, "%lld", v);
+
+	b[0] = ',';
+	if (t->len == 1)           /* just the '{' */
+		text_add(t, b + 1, (size_t)n);
+	else
+		text_add(t, b, (size_t)n + 1);
+}
+
+/* text_str: a quoted array element ('"' and '\' escaped). */
+static void
+text_str(struct text *t, const char *s)
+{
+	if (t->len > 1)
+		text_add(t, ",", 1);
+	text_add(t, "\"", 1);
+	for (; *s != '\0'; s++) {
+		if (*s == '"' || *s == '\\')
+			text_add(t, "\\", 1);
+		text_add(t, s, 1);
+	}
+	text_add(t, "\"", 1);
+}
+
+/* text_bytea: bytes as a bytea literal in hex ("\x0a1b..."). */
+static void
+text_bytea(struct text *t, const unsigned char *b, size_t n)
+{
+	static const char hex[] = "0123456789abcdef";
+	char two[2];
+	size_t i;
+
+	text_add(t, "\\x", 2);
+	for (i = 0; i < n; i++) {
+		two[0] = hex[b[i] >> 4];
+		two[1] = hex[b[i] & 15];
+		text_add(t, two, 2);
+	}
+}
+
+/* text_done: the text, or NULL when it could not be built (then freed). */
+static const char *
+text_done(struct text *t)
+{
+	if (t->failed || t->p == NULL) {
+		free(t->p);
+		t->p = NULL;
+		return NULL;
+	}
+	return t->p;
+}
+
+/* bytea: a bytea column's bytes, malloc'd by libpq (PQfreemem), or NULL (logged). */
+static unsigned char *
+bytea(const PGresult *res, int row, int col, size_t *n)
+{
+	unsigned char *b = PQunescapeBytea((const unsigned char *)PQgetvalue(res, row, col), n);
+
+	if (b == NULL)
+		log_warnx("registry: PostgreSQL: a bytea value could not be read");
+	return b;
+}
 
 static int
 pg_job_create(struct regdb *b, struct registry_job *j, const uint32_t *agents, size_t n)
 {
 	struct pgdb *d = (struct pgdb *)b;
+	struct text ids = { NULL, 0, 0, 0 };
 	struct num nm[7];
-	const char *v[9];
+	const char *v[10];
+	unsigned char *packed;
 	PGresult *res;
-	char *arr = NULL, *p;
-	size_t i, cap;
-	int ok = 0;
 
-	if (pg_begin(b) == -1)
+	if (regjob_ids_pack(agents, n, &packed) == -1)
+		return -1;
+	text_bytea(&ids, packed, n * 4);
+	free(packed);
+	if ((v[9] = text_done(&ids)) == NULL)
 		return -1;
 	v[0] = num(&nm[0], j->kind);
 	v[1] = j->user;
@@ -1076,32 +1182,17 @@ pg_job_create(struct regdb *b, struct registry_job *j, const uint32_t *agents, s
 	v[6] = num(&nm[4], j->rate);
 	v[7] = num(&nm[5], j->cancelled_ms);
 	v[8] = num(&nm[6], j->done_ms);
-	if ((res = pg_run(d, "INSERT INTO job (kind, \"user\", scope, created_ms, expires_ms, "
-	    "max_in_flight, rate, cancelled_ms, done_ms) VALUES ($1::bigint, $2::text, $3::text, "
-	    "$4::bigint, $5::bigint, $6::bigint, $7::bigint, $8::bigint, $9::bigint) RETURNING id",
-	    9, v, NULL)) == NULL)
-		goto out;
+	/* the agents' rows come at their first save: one insert here, not one an agent */
+	res = pg_run(d, "INSERT INTO job (kind, \"user\", scope, created_ms, expires_ms, "
+	    "max_in_flight, rate, cancelled_ms, done_ms, agents) VALUES ($1::bigint, $2::text, "
+	    "$3::text, $4::bigint, $5::bigint, $6::bigint, $7::bigint, $8::bigint, $9::bigint, "
+	    "$10::bytea) RETURNING id", 10, v, NULL);
+	free(ids.p);
+	if (res == NULL)
+		return -1;
 	j->id = (uint64_t)val_ll(res, 0, 0);
 	PQclear(res);
-	/* every agent in one statement: an array literal {1,2,...} */
-	cap = n * 11 + 3;
-	if ((arr = malloc(cap)) == NULL)
-		goto out;
-	p = arr;
-	*p++ = '{';
-	for (i = 0; i < n; i++)
-		p += snprintf(p, cap - (size_t)(p - arr), "%s%u", i ? "," : "", agents[i]);
-	*p++ = '}';
-	*p = '\0';
-	v[0] = num(&nm[0], (long long)j->id);
-	v[1] = arr;
-	if (pg_do(d, "INSERT INTO job_agent (job_id, agent_id) SELECT $1::bigint, "
-	    "unnest($2::bigint[])", 2, v) != (int)n)
-		goto out;
-	ok = 1;
-out:
-	free(arr);
-	return pg_end(d, ok);
+	return 0;
 }
 
 static int
@@ -1115,52 +1206,251 @@ pg_job_set(struct regdb *b, const struct registry_job *j)
 	    "$2::bigint WHERE id = $3::bigint", 3, v) < 0 ? -1 : 0;
 }
 
+/* job_ids: job's list of agents (*listed 0: none, a job without one).  0 / -1. */
+static int
+job_ids(struct pgdb *d, uint64_t job, int *listed, uint32_t **ids, size_t *n)
+{
+	struct num n1;
+	const char *v[1] = { num(&n1, (long long)job) };
+	PGresult *res;
+	unsigned char *b;
+	size_t size;
+	int rc = -1;
+
+	*listed = 0;
+	*ids = NULL;
+	*n = 0;
+	if ((res = pg_run(d, "SELECT agents FROM job WHERE id = $1::bigint", 1, v, NULL)) == NULL)
+		return -1;
+	if (PQntuples(res) != 1) {
+		log_warnx("registry: jobs: no job %llu", (unsigned long long)job);
+	} else if (PQgetisnull(res, 0, 0)) {
+		rc = 0;
+	} else if ((b = bytea(res, 0, 0, &size)) != NULL) {
+		*listed = 1;
+		rc = regjob_ids_unpack(job, b, size, ids, n);
+		PQfreemem(b);
+	}
+	PQclear(res);
+	return rc;
+}
+
 static int
 pg_job_save(struct regdb *b, uint64_t job, const struct registry_job_agent *a, size_t n,
-    const struct registry_job_sent *old, size_t nold)
+    const struct registry_job_sent *old, size_t nold, int drop_waves)
 {
+	/* the columns of job_agent after job_id, each an array of the n rows */
+	static const char *const cols[] = { "agent_id", "state", "t_delivered", "t_done",
+	    "sent_ms", "node", "sid", "sends", "code", "wait" };
+	enum { NCOLS = sizeof(cols) / sizeof(cols[0]) };
 	struct pgdb *d = (struct pgdb *)b;
-	struct num nm[10];
-	const char *v[11];
-	size_t i;
-	int ok = 0;
+	struct text col[NCOLS];
+	struct num n1;
+	const char *v[1 + NCOLS];
+	uint32_t *ids = NULL;
+	size_t i, k, nids;
+	int ok = 0, listed, rows;
 
-	if (n == 0 && nold == 0)
+	if (n == 0 && nold == 0 && !drop_waves)
 		return 0;
+	memset(col, 0, sizeof(col));
 	if (pg_begin(b) == -1)
 		return -1;
-	v[0] = num(&nm[0], (long long)job);
+	if (job_ids(d, job, &listed, &ids, &nids) == -1)
+		goto out;
+	v[0] = num(&n1, (long long)job);
+	if (drop_waves && pg_do(d, "DELETE FROM job_wave WHERE job_id = $1::bigint", 1, v) < 0)
+		goto out;
+	for (k = 0; k < NCOLS; k++)
+		text_add(&col[k], "{", 1);
 	for (i = 0; i < n; i++) {
-		v[1] = num(&nm[1], a[i].agent);
-		v[2] = num(&nm[2], a[i].state);
-		v[3] = num(&nm[3], a[i].t_delivered);
-		v[4] = num(&nm[4], a[i].t_done);
-		v[5] = num(&nm[5], a[i].sent_ms);
-		v[6] = a[i].node;
-		v[7] = num(&nm[6], (long long)a[i].sid);
-		v[8] = num(&nm[7], a[i].sends);
-		v[9] = num(&nm[8], a[i].code);
-		v[10] = num(&nm[9], a[i].wait != 0);
-		if (pg_do(d, "UPDATE job_agent SET state = $3::bigint, t_delivered = $4::bigint, "
-		    "t_done = $5::bigint, sent_ms = $6::bigint, node = $7::text, sid = $8::bigint, "
-		    "sends = $9::bigint, code = $10::bigint, wait = $11::bigint "
-		    "WHERE job_id = $1::bigint AND agent_id = $2::bigint", 11, v) != 1) {
+		if (listed && !regjob_ids_has(ids, nids, a[i].agent)) {
 			log_warnx("registry: jobs: job %llu has no agent %u", (unsigned long long)job,
 			    a[i].agent);
 			goto out;
 		}
+		text_num(&col[0], a[i].agent);
+		text_num(&col[1], a[i].state);
+		text_num(&col[2], a[i].t_delivered);
+		text_num(&col[3], a[i].t_done);
+		text_num(&col[4], a[i].sent_ms);
+		text_str(&col[5], a[i].node);
+		text_num(&col[6], (long long)a[i].sid);
+		text_num(&col[7], a[i].sends);
+		text_num(&col[8], a[i].code);
+		text_num(&col[9], a[i].wait != 0);
 	}
-	for (i = 0; i < nold; i++) {
-		v[1] = num(&nm[1], old[i].agent);
-		v[2] = old[i].node;
-		v[3] = num(&nm[2], (long long)old[i].sid);
-		if (pg_do(d, "INSERT INTO job_sent (job_id, agent_id, node, sid) VALUES ($1::bigint, "
-		    "$2::bigint, $3::text, $4::bigint) ON CONFLICT DO NOTHING", 4, v) < 0)
+	for (k = 0; k < NCOLS; k++) {
+		text_add(&col[k], "}", 1);
+		if ((v[1 + k] = text_done(&col[k])) == NULL)
+			goto out;
+	}
+	if (n > 0) {
+		rows = pg_do(d, listed ?
+		    "INSERT INTO job_agent (job_id, agent_id, state, t_delivered, t_done, sent_ms, node, "
+		    "sid, sends, code, wait) SELECT $1::bigint, * FROM unnest($2::bigint[], "
+		    "$3::bigint[], $4::bigint[], $5::bigint[], $6::bigint[], $7::text[], $8::bigint[], "
+		    "$9::bigint[], $10::bigint[], $11::bigint[]) ON CONFLICT (job_id, agent_id) DO "
+		    "UPDATE SET state = excluded.state, t_delivered = excluded.t_delivered, "
+		    "t_done = excluded.t_done, sent_ms = excluded.sent_ms, node = excluded.node, "
+		    "sid = excluded.sid, sends = excluded.sends, code = excluded.code, "
+		    "wait = excluded.wait" :
+		    "UPDATE job_agent SET state = u.state, t_delivered = u.t_delivered, "
+		    "t_done = u.t_done, sent_ms = u.sent_ms, node = u.node, sid = u.sid, "
+		    "sends = u.sends, code = u.code, wait = u.wait FROM unnest($2::bigint[], "
+		    "$3::bigint[], $4::bigint[], $5::bigint[], $6::bigint[], $7::text[], $8::bigint[], "
+		    "$9::bigint[], $10::bigint[], $11::bigint[]) AS u (agent_id, state, t_delivered, "
+		    "t_done, sent_ms, node, sid, sends, code, wait) WHERE job_agent.job_id = $1::bigint "
+		    "AND job_agent.agent_id = u.agent_id", 1 + NCOLS, v);
+		if (rows != (int)n) {
+			if (rows >= 0)
+				log_warnx("registry: jobs: job %llu: %d of %zu agents' rows saved",
+				    (unsigned long long)job, rows, n);
+			goto out;
+		}
+	}
+	for (k = 0; k < NCOLS; k++) {
+		free(col[k].p);
+		memset(&col[k], 0, sizeof(col[k]));
+	}
+	if (nold > 0) {
+		for (k = 0; k < 3; k++)
+			text_add(&col[k], "{", 1);
+		for (i = 0; i < nold; i++) {
+			text_num(&col[0], old[i].agent);
+			text_str(&col[1], old[i].node);
+			text_num(&col[2], (long long)old[i].sid);
+		}
+		for (k = 0; k < 3; k++) {
+			text_add(&col[k], "}", 1);
+			if ((v[1 + k] = text_done(&col[k])) == NULL)
+				goto out;
+		}
+		if (pg_do(d, "INSERT INTO job_sent (job_id, agent_id, node, sid) SELECT $1::bigint, * "
+		    "FROM unnest($2::bigint[], $3::text[], $4::bigint[]) ON CONFLICT DO NOTHING", 4, v)
+		    < 0)
 			goto out;
 	}
 	ok = 1;
 out:
+	for (k = 0; k < NCOLS; k++)
+		free(col[k].p);
+	free(ids);
 	return pg_end(d, ok);
+}
+
+static int
+pg_job_wave_add(struct regdb *b, uint64_t job, int64_t sent_ms,
+    const struct registry_job_wave *w, size_t n)
+{
+	struct pgdb *d = (struct pgdb *)b;
+	struct text nodes = { NULL, 0, 0, 0 }, items = { NULL, 0, 0, 0 };
+	struct num n1, n2;
+	const char *v[4];
+	unsigned char *it;
+	char *nm;
+	size_t len;
+	int rc = -1;
+
+	if (n == 0)
+		return 0;
+	if (regjob_wave_pack(job, w, n, &nm, &len, &it) == -1)
+		return -1;
+	text_add(&nodes, nm, len);
+	text_bytea(&items, it, n * REGJOB_WAVE_ITEM);
+	free(nm);
+	free(it);
+	v[0] = num(&n1, (long long)job);
+	v[1] = num(&n2, sent_ms);
+	if ((v[2] = text_done(&nodes)) != NULL && (v[3] = text_done(&items)) != NULL)
+		rc = pg_do(d, "INSERT INTO job_wave (job_id, seq, sent_ms, nodes, items) VALUES "
+		    "($1::bigint, (SELECT coalesce(max(seq), 0) + 1 FROM job_wave WHERE job_id = "
+		    "$1::bigint), $2::bigint, $3::text, $4::bytea)", 4, v) == 1 ? 0 : -1;
+	free(nodes.p);
+	free(items.p);
+	return rc;
+}
+
+/* job_agents: job's agents through cb (its list merged with its rows).  0 / -1. */
+static int
+job_agents(struct pgdb *d, const PGresult *js, int jrow, uint64_t job, const char *const *v,
+    const struct registry_job_cb *cb)
+{
+	struct registry_job_agent *rows = NULL;
+	uint32_t *ids = NULL;
+	unsigned char *b;
+	size_t size, nids = 0;
+	PGresult *res;
+	int i, n, listed = !PQgetisnull(js, jrow, 10), ret = 0;
+
+	if (listed) {
+		if ((b = bytea(js, jrow, 10, &size)) == NULL)
+			return -1;
+		ret = regjob_ids_unpack(job, b, size, &ids, &nids);
+		PQfreemem(b);
+		if (ret == -1)
+			return -1;
+	}
+	if ((res = pg_run(d, "SELECT agent_id, state, t_delivered, t_done, sent_ms, node, sid, "
+	    "sends, code, wait FROM job_agent WHERE job_id = $1::bigint ORDER BY agent_id", 1, v,
+	    NULL)) == NULL) {
+		free(ids);
+		return -1;
+	}
+	n = PQntuples(res);
+	if (n > 0 && (rows = calloc((size_t)n, sizeof(*rows))) == NULL)
+		ret = -1;
+	for (i = 0; ret == 0 && i < n; i++) {
+		long long id = val_ll(res, i, 0);
+
+		if (id < 1 || id > REGDB_ID_MAX) {
+			log_warnx("registry: jobs: job %llu: agent id %lld out of range",
+			    (unsigned long long)job, id);
+			ret = -1;
+			break;
+		}
+		rows[i].agent = (uint32_t)id;
+		rows[i].state = (int)val_ll(res, i, 1);
+		rows[i].t_delivered = val_ll(res, i, 2);
+		rows[i].t_done = val_ll(res, i, 3);
+		rows[i].sent_ms = val_ll(res, i, 4);
+		snprintf(rows[i].node, sizeof(rows[i].node), "%s", PQgetvalue(res, i, 5));
+		rows[i].sid = (uint64_t)val_ll(res, i, 6);
+		rows[i].sends = (int)val_ll(res, i, 7);
+		rows[i].code = (int)val_ll(res, i, 8);
+		rows[i].wait = val_ll(res, i, 9) != 0;
+	}
+	PQclear(res);
+	if (ret == 0)
+		ret = regjob_agents_merge(job, listed, ids, nids, rows, (size_t)n, cb);
+	free(rows);
+	free(ids);
+	return ret;
+}
+
+/* job_waves: job's waves through cb->wave, in the order they were added.  0 / -1. */
+static int
+job_waves(struct pgdb *d, uint64_t job, const char *const *v, const struct registry_job_cb *cb)
+{
+	PGresult *res;
+	unsigned char *items;
+	size_t size;
+	int i, ret = 0;
+
+	if ((res = pg_run(d, "SELECT sent_ms, nodes, items FROM job_wave WHERE job_id = $1::bigint "
+	    "ORDER BY seq", 1, v, NULL)) == NULL)
+		return -1;
+	for (i = 0; ret == 0 && i < PQntuples(res); i++) {
+		if ((items = bytea(res, i, 2, &size)) == NULL) {
+			ret = -1;
+			break;
+		}
+		ret = regjob_wave_unpack(job, val_ll(res, i, 0), PQgetvalue(res, i, 1),
+		    (size_t)PQgetlength(res, i, 1), items, size, cb);
+		PQfreemem(items);
+	}
+	PQclear(res);
+	return ret;
 }
 
 static int
@@ -1168,7 +1458,6 @@ pg_job_load(struct regdb *b, const struct registry_job_cb *cb)
 {
 	struct pgdb *d = (struct pgdb *)b;
 	struct registry_job j;
-	struct registry_job_agent a;
 	struct registry_job_sent o;
 	struct num n1;
 	const char *v[1];
@@ -1176,7 +1465,8 @@ pg_job_load(struct regdb *b, const struct registry_job_cb *cb)
 	int row, i, ret = 0;
 
 	if ((js = pg_run(d, "SELECT id, kind, \"user\", scope, created_ms, expires_ms, "
-	    "max_in_flight, rate, cancelled_ms, done_ms FROM job ORDER BY id", 0, NULL, NULL)) == NULL)
+	    "max_in_flight, rate, cancelled_ms, done_ms, agents FROM job ORDER BY id", 0, NULL,
+	    NULL)) == NULL)
 		return -1;
 	for (row = 0; ret == 0 && row < PQntuples(js); row++) {
 		memset(&j, 0, sizeof(j));
@@ -1193,36 +1483,7 @@ pg_job_load(struct regdb *b, const struct registry_job_cb *cb)
 		if ((ret = cb->job(cb->arg, &j)) != 0)
 			break;
 		v[0] = num(&n1, (long long)j.id);
-		if ((res = pg_run(d, "SELECT agent_id, state, t_delivered, t_done, sent_ms, node, sid, "
-		    "sends, code, wait FROM job_agent WHERE job_id = $1::bigint ORDER BY agent_id", 1, v,
-		    NULL)) == NULL) {
-			ret = -1;
-			break;
-		}
-		for (i = 0; ret == 0 && i < PQntuples(res); i++) {
-			long long id = val_ll(res, i, 0);
-
-			memset(&a, 0, sizeof(a));
-			if (id < 1 || id > REGDB_ID_MAX) {
-				log_warnx("registry: jobs: job %llu: agent id %lld out of range",
-				    (unsigned long long)j.id, id);
-				ret = -1;
-				break;
-			}
-			a.agent = (uint32_t)id;
-			a.state = (int)val_ll(res, i, 1);
-			a.t_delivered = val_ll(res, i, 2);
-			a.t_done = val_ll(res, i, 3);
-			a.sent_ms = val_ll(res, i, 4);
-			snprintf(a.node, sizeof(a.node), "%s", PQgetvalue(res, i, 5));
-			a.sid = (uint64_t)val_ll(res, i, 6);
-			a.sends = (int)val_ll(res, i, 7);
-			a.code = (int)val_ll(res, i, 8);
-			a.wait = val_ll(res, i, 9) != 0;
-			ret = cb->agent(cb->arg, j.id, &a);
-		}
-		PQclear(res);
-		if (ret != 0)
+		if ((ret = job_agents(d, js, row, j.id, v, cb)) != 0)
 			break;
 		if ((res = pg_run(d, "SELECT agent_id, node, sid FROM job_sent WHERE job_id = "
 		    "$1::bigint ORDER BY agent_id, node, sid", 1, v, NULL)) == NULL) {
@@ -1237,6 +1498,8 @@ pg_job_load(struct regdb *b, const struct registry_job_cb *cb)
 			ret = cb->sent(cb->arg, j.id, &o);
 		}
 		PQclear(res);
+		if (ret == 0 && cb->wave != NULL)
+			ret = job_waves(d, j.id, v, cb);
 	}
 	PQclear(js);
 	return ret;
@@ -1254,6 +1517,7 @@ pg_job_delete(struct regdb *b, uint64_t job)
 		return -1;
 	if (pg_do(d, "DELETE FROM job_agent WHERE job_id = $1::bigint", 1, v) < 0 ||
 	    pg_do(d, "DELETE FROM job_sent WHERE job_id = $1::bigint", 1, v) < 0 ||
+	    pg_do(d, "DELETE FROM job_wave WHERE job_id = $1::bigint", 1, v) < 0 ||
 	    (rc = pg_do(d, "DELETE FROM job WHERE id = $1::bigint", 1, v)) < 0) {
 		pg_rollback(b);
 		return -1;
@@ -1301,6 +1565,7 @@ static const struct regdb_ops pg_ops = {
 	.job_create = pg_job_create,
 	.job_set = pg_job_set,
 	.job_save = pg_job_save,
+	.job_wave_add = pg_job_wave_add,
 	.job_load = pg_job_load,
 	.job_delete = pg_job_delete,
 };

@@ -147,6 +147,16 @@ static const char *const regdb_migrations[] = {
 	" PRIMARY KEY (job_id, agent_id, node, sid)) WITHOUT ROWID;",
 	/* 8: a send whose answer was due when the row was saved (maybe written). */
 	"ALTER TABLE job_agent ADD COLUMN wait INTEGER NOT NULL DEFAULT 0;",
+	/* 9: a job's agents in its own row, and a tick's sends recorded in one row before
+	 * they are made: one insert each on the way of the commands (registry_sqlite_jobs.c). */
+	"ALTER TABLE job ADD COLUMN agents BLOB;"
+	"CREATE TABLE job_wave ("
+	" job_id INTEGER NOT NULL,"
+	" seq INTEGER NOT NULL,"
+	" sent_ms INTEGER NOT NULL,"
+	" nodes TEXT NOT NULL,"
+	" items BLOB NOT NULL,"
+	" PRIMARY KEY (job_id, seq)) WITHOUT ROWID;",
 };
 #define REGDB_SCHEMA_VERSION ((int)(sizeof(regdb_migrations) / sizeof(regdb_migrations[0])))
 
@@ -1014,6 +1024,7 @@ static const struct regdb_ops sqlite_ops = {
 	.job_create = sqlite_job_create,
 	.job_set = sqlite_job_set,
 	.job_save = sqlite_job_save,
+	.job_wave_add = sqlite_job_wave_add,
 	.job_load = sqlite_job_load,
 	.job_delete = sqlite_job_delete,
 };

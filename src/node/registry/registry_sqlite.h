@@ -30,7 +30,9 @@ int sqlite_job_create(struct regdb *d, struct registry_job *j, const uint32_t *a
     size_t n);
 int sqlite_job_set(struct regdb *d, const struct registry_job *j);
 int sqlite_job_save(struct regdb *d, uint64_t job, const struct registry_job_agent *v,
-    size_t n, const struct registry_job_sent *old, size_t nold);
+    size_t n, const struct registry_job_sent *old, size_t nold, int drop_waves);
+int sqlite_job_wave_add(struct regdb *d, uint64_t job, int64_t sent_ms,
+    const struct registry_job_wave *v, size_t n);
 int sqlite_job_load(struct regdb *d, const struct registry_job_cb *cb);
 int sqlite_job_delete(struct regdb *d, uint64_t job);
 
