@@ -4,6 +4,9 @@
 #                                                 caller made), start on 127.0.0.1:PORT,
 #                                                 create database "vigil"; prints its URI
 #   sh scripts/pg-test-server.sh stop DIR         stop the server and remove DIR
+#   sh scripts/pg-test-server.sh pause DIR        stop the server (fast: its sessions are
+#                                                 ended), keep DIR
+#   sh scripts/pg-test-server.sh resume DIR PORT  start the paused server again
 # Run as root, the server runs as "nobody" (initdb refuses root); DIR is given to it.
 # Every wait is bounded (pg_ctl -w -t).  Trust authentication on loopback: tests only.
 set -eu
@@ -13,7 +16,8 @@ cmd=${1:-}
 dir=${2:-}
 
 usage() {
-	echo "usage: sh scripts/pg-test-server.sh start DIR PORT | stop DIR" >&2
+	echo "usage: sh scripts/pg-test-server.sh start DIR PORT | stop DIR | pause DIR |" \
+	    "resume DIR PORT" >&2
 	exit 2
 }
 
@@ -22,6 +26,17 @@ as_server() {
 		runuser -u nobody -- "$@"
 	else
 		"$@"
+	fi
+}
+
+# server_start PORT: pg_ctl start on the initdb'ed $dir (the caller is in $dir)
+server_start() {
+	# fsync off: a test database need not survive a crash of the machine
+	if ! as_server "$BIN/pg_ctl" -D "$dir/data" -l "$dir/server.log" -w -t 60 \
+	    -o "-c listen_addresses=127.0.0.1 -p $1 -k $dir -c fsync=off -c max_connections=100" \
+	    start >/dev/null; then
+		cat "$dir/server.log" >&2 || true
+		exit 1
 	fi
 }
 
@@ -45,15 +60,20 @@ start)
 		cat "$dir/initdb.log" >&2
 		exit 1
 	fi
-	# fsync off: a test database need not survive a crash of the machine
-	if ! as_server "$BIN/pg_ctl" -D "$dir/data" -l "$dir/server.log" -w -t 60 \
-	    -o "-c listen_addresses=127.0.0.1 -p $port -k $dir -c fsync=off -c max_connections=100" \
-	    start >/dev/null; then
-		cat "$dir/server.log" >&2 || true
-		exit 1
-	fi
+	server_start "$port"
 	as_server "$BIN/createdb" -h 127.0.0.1 -p "$port" -U vigil vigil
 	echo "postgresql://vigil@127.0.0.1:$port/vigil"
+	;;
+pause)
+	cd /
+	as_server "$BIN/pg_ctl" -D "$dir/data" -m fast -w -t 60 stop >/dev/null
+	;;
+resume)
+	port=${3:-}
+	[ -n "$port" ] || usage
+	dir=$(cd "$dir" && pwd)
+	cd "$dir"
+	server_start "$port"
 	;;
 stop)
 	cd /

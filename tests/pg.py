@@ -52,5 +52,14 @@ class PgServer:
     def drop_db(self, name):
         self.psql("DROP DATABASE IF EXISTS %s WITH (FORCE)" % name)
 
+    def pause(self):
+        """Stops the server (its sessions end), keeping its data: resume() starts it again."""
+        subprocess.run(["sh", SCRIPT, "pause", self.dir], check=True, timeout=120,
+                       stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+
+    def resume(self):
+        subprocess.run(["sh", SCRIPT, "resume", self.dir, str(self.port)], check=True,
+                       timeout=120, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+
     def stop(self):
         subprocess.run(["sh", SCRIPT, "stop", self.dir], check=False, timeout=120)

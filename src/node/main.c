@@ -1,4 +1,5 @@
 /* main.c — vigild: start-up, the event loop, shutdown. */
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <signal.h>
@@ -37,6 +38,42 @@
 #include "node/ledger/state.h"
 
 static int ready_fd = -1;   /* daemon mode: the parent waits on this pipe */
+static char **node_argv;    /* for a coordinator that steps down (step_down) */
+
+/* VIGIL_STANDBY_WAIT in the environment: this process is a node that stepped down. */
+#define STANDBY_ENV "VIGIL_STANDBY_WAIT"
+
+/*
+ * step_down: this node's term as coordinator is over (registry_check): it
+ * can write nothing more, so it serves nothing more.  It starts again as a
+ * standby: the same program and arguments, every descriptor closed but the
+ * standard ones, waiting for the database and then for the lock.  Nothing is
+ * flushed on the way out: the registry would refuse it.
+ */
+static void __attribute__((noreturn))
+step_down(struct node *n)
+{
+	DIR *d;
+	struct dirent *e;
+	int fd;
+
+	log_warnx("coordinator: term over: stepping down; this node starts again as a standby");
+	(void)n;
+	fflush(stdout);
+	fflush(stderr);
+	if ((d = opendir("/proc/self/fd")) != NULL) {
+		while ((e = readdir(d)) != NULL) {
+			fd = atoi(e->d_name);
+			if (fd > 2 && fd != dirfd(d))
+				(void)fcntl(fd, F_SETFD, FD_CLOEXEC);
+		}
+		closedir(d);
+	}
+	if (setenv(STANDBY_ENV, "1", 1) == 0)
+		execv("/proc/self/exe", node_argv);
+	log_warn("coordinator: cannot start again (exec)");
+	_exit(75);
+}
 
 static void
 flush_cb(evutil_socket_t fd, short what, void *arg)
@@ -106,6 +143,8 @@ tick_cb(evutil_socket_t fd, short what, void *arg)
 			flush_cb(-1, 0, n);
 	}
 	if (n->cfg.role == ROLE_MASTER) {
+		if (registry_check(n->reg) == -1)
+			step_down(n);
 		state_tick(n);
 		touch_flush(n);
 	}
@@ -135,6 +174,45 @@ path_join(char *out, size_t cap, const char *dir, const char *file)
 {
 	if ((size_t)snprintf(out, cap, "%s/%s", dir, file) >= cap)
 		fatalx("path too long: %s/%s", dir, file);
+}
+
+#define SIGNING_KEY_META "api.signing_key"
+#define SIGNING_KEY_MAX 8192
+
+/*
+ * shared_signing_key: nodes that take turns as coordinator (a PostgreSQL
+ * registry) sign API tokens with one key, kept in the registry, so that a
+ * token stays good across a failover.  Before auth_new (get): the
+ * registry's key, when it has one, replaces the file at path.  After (!get):
+ * a registry without one is given the file's.
+ */
+static void
+shared_signing_key(struct node *n, const char *path, int get)
+{
+	char *pem;
+	FILE *f;
+	size_t len;
+	int rc;
+
+	if ((pem = calloc(1, SIGNING_KEY_MAX)) == NULL)
+		fatal("calloc");
+	rc = registry_meta_get(n->reg, SIGNING_KEY_META, pem, SIGNING_KEY_MAX);  /* -1: none */
+	if (get && rc == 0 && atomicfile_write(path, pem, strlen(pem), 0600) == -1)
+		fatalx("cannot write the API signing key %s", path);
+	if (!get && rc != 0) {
+		if ((f = fopen(path, "r")) == NULL)
+			fatal("%s", path);
+		len = fread(pem, 1, SIGNING_KEY_MAX - 1, f);
+		fclose(f);
+		pem[len] = '\0';
+		if (len == 0 || len == SIGNING_KEY_MAX - 1 ||
+		    registry_meta_set(n->reg, SIGNING_KEY_META, pem) == -1)
+			fatalx("cannot keep the API signing key in the registry");
+		log_info("api: the token signing key is kept in the registry (for every "
+		    "master-capable node)");
+	}
+	explicit_bzero(pem, SIGNING_KEY_MAX);
+	free(pem);
 }
 
 static void
@@ -391,7 +469,11 @@ main(int argc, char **argv)
 	path_join(path, sizeof(path), n->cfg.data_dir, "registry.db");
 	where = n->cfg.registry[0] != '\0' ? n->cfg.registry : path;
 	registry_where(where, shown, sizeof(shown));
-	n->reg = registry_open(where, n->hostname, n->cfg.name, VIGIL_MANAGER_VERSION);
+	node_argv = argv;
+	/* on PostgreSQL this returns once this node is the coordinator: until then, a standby */
+	n->reg = registry_open_wait(where, n->hostname, n->cfg.name, VIGIL_MANAGER_VERSION,
+	    getenv(STANDBY_ENV) != NULL);
+	unsetenv(STANDBY_ENV);
 	if (n->reg == NULL)
 		fatalx("cannot open the registry %s", shown);
 	manager_describe(n);
@@ -400,8 +482,12 @@ main(int argc, char **argv)
 	if (n->cfg.role == ROLE_MASTER && node_groups_load(n) == -1)
 		fatalx("cannot load the groups from %s", shown);
 	path_join(path, sizeof(path), n->cfg.data_dir, "api-jwt.key");
+	if (registry_term(n->reg) > 0)
+		shared_signing_key(n, path, 1);
 	if ((n->auth = auth_new(path, n->cfg.token_lifetime)) == NULL)
 		fatalx("cannot load the API signing key %s", path);
+	if (registry_term(n->reg) > 0)
+		shared_signing_key(n, path, 0);
 	if (n->cfg.role == ROLE_MASTER)
 		api_admin_setup(n);
 

@@ -170,8 +170,9 @@ class Node(Proc):
     """A vigild on 127.0.0.1 with fresh ports and its own data dir."""
 
     def __init__(self, tmp, name="master-node", args=(), env=None, role="master",
-                 wait_join=True, nofile=None):
-        """nofile: run with that many descriptors at most (soft and hard limit)."""
+                 wait_join=True, nofile=None, wait_up=True):
+        """nofile: run with that many descriptors at most (soft and hard limit).
+        wait_up False: a master is not waited for (a standby does not listen yet)."""
         self.tmp = str(tmp)
         self.name = name
         self.data_dir = os.path.join(self.tmp, name)
@@ -213,7 +214,8 @@ class Node(Proc):
         self._token = None
         try:
             if role == "master":
-                wait_for(self._api_up, 20, what="vigild API on port %d" % self.api_port)
+                if wait_up:
+                    wait_for(self._api_up, 20, what="vigild API on port %d" % self.api_port)
             elif wait_join:
                 wait_for(self.joined, 20, what="worker %s joined the master" % name)
         except BaseException:

@@ -61,7 +61,7 @@ pgtest_connect(void)
 
 /* pgtest_exec: runs SQL (several statements) on the test database; 0 / -1 (printed). */
 static PGTEST_UNUSED int
-pgtest_exec(const char *q)
+pgtest_exec_as(const char *q, int fenced)
 {
 	PGconn *c = pgtest_connect();
 	PGresult *r;
@@ -69,6 +69,11 @@ pgtest_exec(const char *q)
 	int ok;
 
 	pgtest_quote_user(q, buf, sizeof(buf));
+	/* the test's own writes pass the coordinator's fence (triggers off for this session) */
+	if (!fenced) {
+		r = PQexec(c, "SET session_replication_role = replica");
+		PQclear(r);
+	}
 	r = PQexec(c, buf);
 	ok = PQresultStatus(r) == PGRES_COMMAND_OK || PQresultStatus(r) == PGRES_TUPLES_OK;
 	if (!ok)
@@ -76,6 +81,20 @@ pgtest_exec(const char *q)
 	PQclear(r);
 	PQfinish(c);
 	return ok ? 0 : -1;
+}
+
+/* pgtest_exec: q as the test's own (the coordinator's fence does not apply). */
+static PGTEST_UNUSED int
+pgtest_exec(const char *q)
+{
+	return pgtest_exec_as(q, 0);
+}
+
+/* pgtest_exec_fenced: q as any other session (no term: a write is refused). */
+static PGTEST_UNUSED int
+pgtest_exec_fenced(const char *q)
+{
+	return pgtest_exec_as(q, 1);
 }
 
 /* pgtest_int: the integer a query's first row holds in its first column; -1 on an error. */

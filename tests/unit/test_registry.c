@@ -1,6 +1,7 @@
 /* test_registry.c — the agent table: ids, lookups, batched SQLite persistence, restarts. */
 #include <stdarg.h>
 #include <stddef.h>
+#include <pthread.h>
 #include <setjmp.h>
 #include <stdint.h>
 #include <cmocka.h>
@@ -1210,25 +1211,123 @@ test_pg_refuses(void **state)
 	    "manager", "node01", "v4.12.0"));
 }
 
-/* PostgreSQL: a connection the server dropped is made again; the queued rows are written. */
+/*
+ * PostgreSQL: a connection the server dropped is not made again: the lock
+ * went with it, so the term is over; the queued rows are not written by this
+ * registry (the node steps down), and the next coordinator's term is newer.
+ */
 static void
-test_pg_reconnects(void **state)
+test_pg_session_lost_is_the_end_of_the_term(void **state)
 {
 	struct fx *f = *state;
 	struct registry *r;
-	int tries;
+	long long term;
 
 	assert_non_null(r = reg_open(f));
+	term = registry_term(r);
+	assert_true(term >= 1);
+	assert_int_equal(registry_check(r), 0);
 	assert_non_null(registry_agent_add(r, "web1", "any", "10.0.0.1", KEY, NULL, NOW));
 	sql(f, "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE "
 	    "pid <> pg_backend_pid() AND datname = current_database()");
-	/* the first flush may find the connection gone (its rows stay queued), the next not */
-	for (tries = 0; tries < 2 && registry_flush(r) == -1; tries++)
-		;
-	assert_true(tries < 2);
-	assert_int_equal(registry_pending(r), 0);
+	assert_int_equal(registry_flush(r), -1);
+	assert_int_equal(registry_flush(r), -1);         /* and never again */
+	assert_int_equal(registry_check(r), -1);
+	assert_int_equal(registry_term(r), -1);
 	registry_close(r);
-	assert_int_equal(sql_int(f, "SELECT count(*) FROM agent WHERE name = 'web1'"), 1);
+	assert_int_equal(sql_int(f, "SELECT count(*) FROM agent WHERE name = 'web1'"), 0);
+	assert_non_null(r = reg_open(f));
+	assert_int_equal(registry_term(r), term + 1);
+	assert_int_equal(sql_int(f, "SELECT term FROM vigil_coordinator"), term + 1);
+	registry_close(r);
+}
+
+/*
+ * PostgreSQL: once a newer term is in the database (another node became the
+ * coordinator), nothing this registry writes is taken: its flush, its API
+ * writes, its jobs; it knows its term is over.
+ */
+static void
+test_pg_newer_term_fences_every_write(void **state)
+{
+	struct fx *f = *state;
+	struct registry *r;
+	struct registry_job j;
+	long long id;
+	static const uint32_t agents[] = { 1 };
+
+	assert_non_null(r = reg_open(f));
+	assert_non_null(registry_agent_add(r, "web1", "any", "10.0.0.1", KEY, NULL, NOW));
+	sql(f, "UPDATE vigil_coordinator SET term = term + 1, node = 'other'");
+	assert_int_equal(registry_flush(r), -1);
+	assert_int_equal(registry_check(r), -1);
+	assert_int_equal(registry_user_add(r, "late", "h", 0, &id), -1);
+	assert_int_equal(registry_meta_set(r, "k", "v"), -1);
+	memset(&j, 0, sizeof(j));
+	snprintf(j.user, sizeof(j.user), "u");
+	snprintf(j.scope, sizeof(j.scope), "all");
+	assert_int_equal(registry_job_create(r, &j, agents, 1), -1);
+	registry_close(r);
+	assert_int_equal(sql_int(f, "SELECT count(*) FROM agent WHERE name = 'web1'"), 0);
+	assert_int_equal(sql_int(f, "SELECT count(*) FROM user WHERE name = 'late'"), 0);
+	assert_int_equal(sql_int(f, "SELECT count(*) FROM meta WHERE key = 'k'"), 0);
+	assert_int_equal(sql_int(f, "SELECT count(*) FROM job"), 0);
+	/* a session that never took a term writes nothing either */
+	assert_int_equal(pgtest_exec_fenced("INSERT INTO meta (key, value) VALUES ('k', 'v')"), -1);
+}
+
+struct standby {
+	const char *where;
+	struct registry *r;
+};
+
+static void *
+standby_open(void *arg)
+{
+	struct standby *s = arg;
+
+	s->r = registry_open(s->where, "manager", "node02", "v4.12.0");
+	return NULL;
+}
+
+/*
+ * PostgreSQL: a second node on the same database waits while the first is
+ * the coordinator, and takes the next term when the first is gone.
+ */
+static void
+test_pg_standby_takes_over(void **state)
+{
+	struct fx *f = *state;
+	struct registry *r;
+	struct standby s = { f->where, NULL };
+	pthread_t t;
+	long long term;
+	int i;
+
+	assert_non_null(r = reg_open(f));
+	term = registry_term(r);
+	assert_int_equal(pthread_create(&t, NULL, standby_open, &s), 0);
+	/* bounded wait until the standby's session is there, asking for the lock */
+	for (i = 0; i < 500 && sql_int(f, "SELECT count(*) FROM pg_stat_activity WHERE "
+	    "application_name = 'vigild node02'") != 1; i++)
+		usleep(20000);
+	assert_true(i < 500);
+	assert_int_equal(sql_int(f, "SELECT count(*) FROM vigil_coordinator WHERE node = 'node01'"),
+	    1);
+	/* the coordinator still writes */
+	assert_non_null(registry_agent_add(r, "web1", "any", "10.0.0.1", KEY, NULL, NOW));
+	assert_int_equal(registry_flush(r), 1);
+	registry_close(r);
+	assert_int_equal(pthread_join(t, NULL), 0);
+	assert_non_null(s.r);
+	assert_int_equal(registry_term(s.r), term + 1);
+	assert_int_equal(sql_int(f, "SELECT count(*) FROM vigil_coordinator WHERE node = 'node02'"),
+	    1);
+	assert_non_null(registry_agent_by_name(s.r, "web1"));
+	assert_non_null(registry_agent_add(s.r, "web2", "any", "10.0.0.2", KEY, NULL, NOW));
+	assert_int_equal(registry_flush(s.r), 1);
+	registry_close(s.r);
+	assert_int_equal(sql_int(f, "SELECT count(*) FROM agent WHERE name LIKE 'web_'"), 2);
 }
 
 int
@@ -1277,7 +1376,11 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_security_store, setup_pg, teardown),
 		cmocka_unit_test_setup_teardown(test_groups_store, setup_pg, teardown),
 		cmocka_unit_test_setup_teardown(test_pg_refuses, setup_pg, teardown),
-		cmocka_unit_test_setup_teardown(test_pg_reconnects, setup_pg, teardown),
+		cmocka_unit_test_setup_teardown(test_pg_session_lost_is_the_end_of_the_term, setup_pg,
+		    teardown),
+		cmocka_unit_test_setup_teardown(test_pg_newer_term_fences_every_write, setup_pg,
+		    teardown),
+		cmocka_unit_test_setup_teardown(test_pg_standby_takes_over, setup_pg, teardown),
 	};
 	int rc;
 

@@ -172,7 +172,7 @@ test_description_matches_migrations(void **state)
 	sqlite3 *db;
 	char *ddl, *err = NULL, *a, *b;
 
-	assert_non_null(d = regdb_open(f->a));
+	assert_non_null(d = regdb_open(f->a, "master-node", 0));
 	regdb_close(d);
 	assert_non_null(ddl = regschema_ddl(REGSCHEMA_SQLITE));
 	assert_int_equal(sqlite3_open(f->b, &db), SQLITE_OK);

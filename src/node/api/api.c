@@ -542,6 +542,17 @@ api_reply_problem(struct api_req *r, int http_status, int code, const char *deta
 {
 	const char *node = NULL;
 
+	/*
+	 * A registry that failed because this node is no longer the coordinator
+	 * (registry_term): not an internal error, a "try again" (the node steps
+	 * down at its next tick; another one answers then).
+	 */
+	if (http_status == 500 && registry_term(r->node->reg) == -1) {
+		http_status = 503;
+		code = 1793;
+		detail = NULL;
+	}
+
 	/* Wazuh adds dapi_errors for framework errors (those with a code). */
 	if (code != 0 && http_status != 401 && http_status != 429)
 		node = r->node->cfg.name;

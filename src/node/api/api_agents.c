@@ -774,8 +774,13 @@ api_delete_agents(struct api_req *r)
 		registry_agent_remove(n->reg, id);
 		cluster_agent_removed(n, id);
 	}
-	if (registry_flush(n->reg) == -1)
+	if (registry_flush(n->reg) == -1) {
+		if (registry_term(n->reg) == -1) {   /* never to be written: not deleted */
+			api_reply_problem(r, 503, 1793, NULL);
+			goto out;
+		}
 		log_warnx("api: delete: registry flush failed; will retry");
+	}
 	node_schedule_flush(n);
 	log_info("api: %s: %d agents deleted, %d not", r->user, envelope_affected_count(e),
 	    envelope_failed_count(e));

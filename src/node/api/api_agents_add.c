@@ -199,8 +199,13 @@ add_agent(struct api_req *r, const struct add_req *q)
 		api_reply_problem(r, 500, 1000, NULL);
 		return;
 	}
-	if (registry_flush(n->reg) == -1)
+	if (registry_flush(n->reg) == -1) {
+		if (registry_term(n->reg) == -1) {   /* never to be written: not added */
+			api_reply_problem(r, 503, 1793, NULL);
+			return;
+		}
 		log_warnx("api: add: registry flush failed; will retry");
+	}
 	node_schedule_flush(n);
 	cluster_agent_added(n, a);
 	n->stats.enrollments++;

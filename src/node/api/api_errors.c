@@ -29,6 +29,8 @@ static const struct api_error vigil_error_table[] = {
 	    "The agent is reconnecting through another node; try again in a few seconds" },
 	{ 1792, "The node holding the agent did not confirm delivery (node unreachable)",
 	    "Check the cluster with `GET /cluster/healthcheck`; the agent is retried once it reconnects" },
+	{ 1793, "This node is no longer the coordinator of the cluster",
+	    "Another master-capable node is taking over; try again in a few seconds" },
 };
 
 const struct api_error *
@@ -66,6 +68,7 @@ api_title(int http_status, int code)
 	case 413: return "Content size exceeded.";
 	case 429: return "Too Many Requests";
 	case 500: return "Wazuh Internal Error";
+	case 503: return "Service Unavailable";
 	}
 	return http_status >= 500 ? "Wazuh Internal Error" : "Bad Request";
 }

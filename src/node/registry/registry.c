@@ -387,6 +387,25 @@ struct registry *
 registry_open(const char *path, const char *manager_name, const char *node_name,
     const char *manager_version)
 {
+	return registry_open_wait(path, manager_name, node_name, manager_version, 0);
+}
+
+int
+registry_check(struct registry *r)
+{
+	return regdb_check(r->db);
+}
+
+long long
+registry_term(struct registry *r)
+{
+	return regdb_term(r->db);
+}
+
+struct registry *
+registry_open_wait(const char *path, const char *manager_name, const char *node_name,
+    const char *manager_version, int wait)
+{
 	struct registry *r;
 	char buf[32];
 	long long v;
@@ -400,7 +419,7 @@ registry_open(const char *path, const char *manager_name, const char *node_name,
 		return NULL;
 	}
 	registry_where(path, shown, sizeof(shown));
-	if ((r->db = regdb_open(path)) == NULL)
+	if ((r->db = regdb_open(path, node_name, wait)) == NULL)
 		goto err;
 	if (names_grow(r) == -1 || registry_load(r, now) == -1)
 		goto err;

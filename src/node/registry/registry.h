@@ -19,6 +19,24 @@ struct registry;
  */
 struct registry *registry_open(const char *path, const char *manager_name,
     const char *node_name, const char *manager_version);
+/*
+ * registry_open_wait: registry_open, which on PostgreSQL returns only once
+ * node_name is the coordinator of the nodes sharing the database (it waits
+ * as a standby while another is).  With wait, a database server that cannot
+ * be reached is waited for too (a node that stepped down); without, that
+ * fails at once (a mistyped URI is an error at start-up).
+ */
+struct registry *registry_open_wait(const char *path, const char *manager_name,
+    const char *node_name, const char *manager_version, int wait);
+/*
+ * registry_check: 0 while this node may write the registry; -1 once its term
+ * as coordinator is over (its session with PostgreSQL was lost, or another
+ * node took a newer term): from then on every write fails and the node must
+ * step down.  SQLite: always 0.  registry_term: this node's term (0 with
+ * SQLite, -1 once over).
+ */
+int registry_check(struct registry *r);
+long long registry_term(struct registry *r);
 
 /* registry_where: path as it may be logged: a URI loses its password (":***"). */
 void registry_where(const char *path, char *buf, size_t cap);

@@ -121,11 +121,23 @@ registry_where(const char *where, char *buf, size_t cap)
 }
 
 struct regdb *
-regdb_open(const char *where)
+regdb_open(const char *where, const char *node, int wait)
 {
 	if (regdb_is_url(where))
-		return pg_open(where);
+		return pg_open(where, node, wait);
 	return sqlite_open(where);
+}
+
+int
+regdb_check(struct regdb *db)
+{
+	return db->ops->check != NULL ? db->ops->check(db) : 0;
+}
+
+long long
+regdb_term(struct regdb *db)
+{
+	return db->ops->term != NULL ? db->ops->term(db) : 0;
 }
 
 void

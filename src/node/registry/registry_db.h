@@ -90,6 +90,9 @@ struct regdb_ops {
 	    size_t);
 	int (*job_load)(struct regdb *, const struct registry_job_cb *);
 	int (*job_delete)(struct regdb *, uint64_t);
+	/* a backend with one coordinator among several nodes (NULL: one node alone) */
+	int (*check)(struct regdb *);
+	long long (*term)(struct regdb *);
 };
 
 /* Every backend's handle starts with this. */
@@ -110,7 +113,17 @@ int regdb_is_url(const char *where);
  * flush reuses.  Refuses what is not a database, another program's database
  * or a newer schema.  NULL on failure (logged).
  */
-struct regdb *regdb_open(const char *where);
+struct regdb *regdb_open(const char *where, const char *node, int wait);
+
+/*
+ * regdb_check: whether this node may still write (PostgreSQL: its session,
+ * which holds the coordinator's lock, answers and its term is current).
+ * 0, or -1 once the term is over: it stays so, and the node must step down.
+ * regdb_term: the term this node writes under (0: a backend without terms,
+ * -1: over).
+ */
+int regdb_check(struct regdb *db);
+long long regdb_term(struct regdb *db);
 /* regdb_close: NULL is a no-op. */
 void regdb_close(struct regdb *db);
 

@@ -11,6 +11,16 @@
  * on a database that has none of our tables; the table vigil_schema_version
  * counts PostgreSQL's own steps from there (pg_migrations).  A database with
  * other tables but not ours, or with a newer version, is refused.
+ *
+ * One coordinator (docs/design/registry-backends.md): several master-capable
+ * nodes may open the same database; pg_open returns only once this node's
+ * connection holds the advisory lock PG_COORD_KEY, and has then raised the
+ * term in vigil_coordinator and set it as its session's vigil.term.  A
+ * statement trigger on every table (vigil_fence) refuses any write of a
+ * session whose vigil.term is not the current term, so a node that lost its
+ * connection, and with it the lock, can write nothing more: its connection
+ * is not made again (that would be a session without the term) and the
+ * backend is deposed (regdb_deposed); the node steps down.
  */
 #include "node/registry/registry_pg.h"
 
@@ -28,6 +38,27 @@
 
 #define PG_STMTS_MAX 128
 #define PG_LOCK_KEY 0x5669676cLL     /* "Vigl": serialises two nodes creating the schema */
+#define PG_COORD_KEY 0x56676c43LL    /* "VglC": held by the coordinator's connection */
+#define PG_STANDBY_POLL_MS 200       /* a waiting node asks for the lock this often */
+#define PG_FENCED "VG001"            /* vigil_fence's SQLSTATE */
+
+/*
+ * The fence, created with the schema: the coordinator's row, and a trigger
+ * before every statement that writes one of our tables (the table names are
+ * added after ON; registry_schema.c lists them).
+ */
+#define PG_FENCE_DDL \
+	"CREATE TABLE vigil_coordinator (id BIGINT PRIMARY KEY CHECK (id = 1)," \
+	" term BIGINT NOT NULL, node TEXT NOT NULL, since_ms BIGINT NOT NULL);" \
+	"INSERT INTO vigil_coordinator VALUES (1, 0, '', 0);" \
+	"CREATE FUNCTION vigil_fence() RETURNS trigger LANGUAGE plpgsql AS $f$ BEGIN" \
+	" PERFORM 1 FROM vigil_coordinator WHERE id = 1 AND term::text =" \
+	" current_setting('vigil.term', true) FOR SHARE;" \
+	" IF NOT FOUND THEN RAISE EXCEPTION 'vigil: a write under term %, not the coordinator''s'," \
+	" coalesce(nullif(current_setting('vigil.term', true), ''), 'none')" \
+	" USING ERRCODE = '" PG_FENCED "'; END IF; RETURN NULL; END $f$;"
+#define PG_FENCE_TRIGGER "CREATE TRIGGER vigil_fence BEFORE INSERT OR UPDATE OR DELETE OR" \
+	" TRUNCATE ON \"%s\" FOR EACH STATEMENT EXECUTE FUNCTION vigil_fence();"
 
 /*
  * PostgreSQL's schema steps after the description (version 1).  Never edit
@@ -48,6 +79,8 @@ struct pgdb {
 	char *sql_upsert;
 	char *stmt[PG_STMTS_MAX];    /* prepared as "v<index>" on this connection */
 	size_t nstmt;
+	long long term;              /* this node's term as coordinator (0: none yet) */
+	int deposed;                 /* the term is over: nothing more is written */
 };
 
 static const struct regdb_ops pg_ops;
@@ -69,8 +102,16 @@ stmts_forget(struct pgdb *d)
 static int
 pg_alive(struct pgdb *d)
 {
+	if (d->deposed)
+		return -1;
 	if (PQstatus(d->c) == CONNECTION_OK)
 		return 0;
+	if (d->term > 0) {
+		/* the lock went with the session: a new one would have no term */
+		log_warnx("registry: PostgreSQL connection lost: term %lld is over", d->term);
+		d->deposed = 1;
+		return -1;
+	}
 	if (d->in_tx)           /* the transaction is lost: its caller rolls back */
 		return -1;
 	log_warnx("registry: PostgreSQL connection lost; reconnecting");
@@ -88,9 +129,19 @@ static void
 pg_err(struct pgdb *d, const PGresult *res, const char *what)
 {
 	const char *m = res != NULL ? PQresultErrorMessage(res) : PQerrorMessage(d->c);
+	const char *state = res != NULL ? PQresultErrorField(res, PG_DIAG_SQLSTATE) : NULL;
 	size_t n = strcspn(m, "\n");
 
 	log_warnx("registry: PostgreSQL: %.60s: %.*s", what, (int)n, m);
+	if (state != NULL && strcmp(state, PG_FENCED) == 0 && !d->deposed) {
+		log_warnx("registry: PostgreSQL: another node is the coordinator now: term %lld is "
+		    "over", d->term);
+		d->deposed = 1;
+	}
+	if (d->term > 0 && PQstatus(d->c) != CONNECTION_OK && !d->deposed) {
+		log_warnx("registry: PostgreSQL connection lost: term %lld is over", d->term);
+		d->deposed = 1;
+	}
 }
 
 /*
@@ -254,6 +305,24 @@ pg_end(struct pgdb *d, int ok)
 	return -1;
 }
 
+/* pg_fence_create: the coordinator's row and the fence on every table (PG_FENCE_DDL). */
+static int
+pg_fence_create(struct pgdb *d)
+{
+	char sql[512];
+	const char *t;
+	size_t i;
+
+	if (pg_simple(d, PG_FENCE_DDL, NULL) == -1)
+		return -1;
+	for (i = 0; (t = regschema_table(i)) != NULL; i++) {
+		snprintf(sql, sizeof(sql), PG_FENCE_TRIGGER, t);
+		if (pg_simple(d, sql, NULL) == -1)
+			return -1;
+	}
+	return 0;
+}
+
 /*
  * pg_migrate: brings the schema to PG_SCHEMA_VERSION in one transaction,
  * under an advisory lock so that two nodes starting together do not both
@@ -298,7 +367,7 @@ pg_migrate(struct pgdb *d)
 	if (version == 0) {
 		log_info("registry: PostgreSQL: creating the schema (version %d)", PG_SCHEMA_VERSION);
 		if ((ddl = regschema_ddl(REGSCHEMA_PG)) == NULL ||
-		    pg_simple(d, ddl, NULL) == -1 ||
+		    pg_simple(d, ddl, NULL) == -1 || pg_fence_create(d) == -1 ||
 		    pg_simple(d, "CREATE TABLE vigil_schema_version (version BIGINT NOT NULL);"
 		    "INSERT INTO vigil_schema_version (version) VALUES (1)", NULL) == -1)
 			goto out;
@@ -346,10 +415,116 @@ pg_prepare_sql(struct pgdb *d)
 	return (d->sql_upsert = strdup(sql)) == NULL ? -1 : 0;
 }
 
+static void
+pg_sleep_ms(int ms)
+{
+	struct timespec ts = { ms / 1000, (long)(ms % 1000) * 1000000L };
+
+	while (nanosleep(&ts, &ts) == -1)
+		;
+}
+
+static int64_t
+pg_now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/*
+ * pg_connect: a connection to uri, named after the node in pg_stat_activity,
+ * with TCP keepalives and a user timeout so that a server gone silent is
+ * noticed in seconds, not hours.  The URI's own parameters win.
+ */
+static PGconn *
+pg_connect(const char *uri, const char *node)
+{
+	char app[80];
+	const char *const keys[] = { "application_name", "connect_timeout", "keepalives",
+	    "keepalives_idle", "keepalives_interval", "keepalives_count", "tcp_user_timeout",
+	    "dbname", NULL };
+	const char *const vals[] = { app, "5", "1", "2", "1", "3", "5000", uri, NULL };
+
+	snprintf(app, sizeof(app), "vigild %s", node);
+	return PQconnectdbParams(keys, vals, 1);
+}
+
+/*
+ * pg_elect: waits until this session holds PG_COORD_KEY (another node's
+ * session holds it while that node is the coordinator), then takes the next
+ * term and writes under it.  A connection lost while waiting is made again.
+ * With wait (a node that stepped down), the other standbys are given a head
+ * start.  0, or -1 on an error.
+ */
+static int
+pg_elect(struct pgdb *d, const char *node, int wait)
+{
+	struct num n1, n2;
+	const char *v[2];
+	PGresult *res;
+	long long got, held = -1;
+	int down = 0;
+
+	if (wait)
+		pg_sleep_ms(5 * PG_STANDBY_POLL_MS);
+	for (;;) {
+		if (PQstatus(d->c) != CONNECTION_OK) {
+			stmts_forget(d);
+			PQreset(d->c);
+			if (PQstatus(d->c) != CONNECTION_OK) {
+				if (!down++)
+					log_warnx("registry: PostgreSQL: %s; waiting for it",
+					    PQerrorMessage(d->c));
+				pg_sleep_ms(500);
+				continue;
+			}
+			down = 0;
+		}
+		v[0] = num(&n1, PG_COORD_KEY);
+		if ((got = pg_int(d, "SELECT pg_try_advisory_lock($1::bigint)::int", 1, v)) == 1)
+			break;
+		if (got == 0 && (res = pg_run(d, "SELECT node, term FROM vigil_coordinator WHERE "
+		    "id = 1", 0, NULL, NULL)) != NULL) {
+			if (PQntuples(res) == 1 && val_ll(res, 0, 1) != held) {
+				held = val_ll(res, 0, 1);
+				log_info("registry: PostgreSQL: node '%s' is the coordinator (term %lld); "
+				    "this node stands by to take over", PQgetvalue(res, 0, 0), held);
+			}
+			PQclear(res);
+		} else if (got == -1 && PQstatus(d->c) == CONNECTION_OK) {
+			return -1;
+		}
+		pg_sleep_ms(PG_STANDBY_POLL_MS);
+	}
+	/* the lock is this session's: the next term, and every write of the session under it */
+	v[0] = node;
+	v[1] = num(&n2, pg_now_ms());
+	if ((res = pg_run(d, "UPDATE vigil_coordinator SET term = term + 1, node = $1::text, "
+	    "since_ms = $2::bigint WHERE id = 1 RETURNING term", 2, v, NULL)) == NULL)
+		return -1;
+	got = PQntuples(res) == 1 ? val_ll(res, 0, 0) : -1;
+	PQclear(res);
+	if (got < 1) {
+		log_warnx("registry: PostgreSQL: vigil_coordinator has no row");
+		return -1;
+	}
+	v[0] = num(&n1, got);
+	if ((res = pg_run(d, "SELECT set_config('vigil.term', $1::text, false)", 1, v, NULL))
+	    == NULL)
+		return -1;
+	PQclear(res);
+	d->term = got;
+	log_info("registry: PostgreSQL: this node is the coordinator, term %lld", got);
+	return 0;
+}
+
 struct regdb *
-pg_open(const char *uri)
+pg_open(const char *uri, const char *node, int wait)
 {
 	struct pgdb *d;
+	int tries = 0;
 
 	if ((d = calloc(1, sizeof(*d))) == NULL) {
 		log_warn("registry");
@@ -357,15 +532,22 @@ pg_open(const char *uri)
 	}
 	d->base.ops = &pg_ops;
 	/* libpq reads the password from the URI, PGPASSFILE or ~/.pgpass, or PGPASSWORD */
-	d->c = PQconnectdb(uri);
-	if (d->c == NULL || PQstatus(d->c) != CONNECTION_OK) {
-		log_warnx("registry: PostgreSQL: cannot connect: %s",
-		    d->c != NULL ? PQerrorMessage(d->c) : "out of memory");
-		goto err;
+	for (;;) {
+		d->c = pg_connect(uri, node);
+		if (d->c != NULL && PQstatus(d->c) == CONNECTION_OK)
+			break;
+		if (!wait || d->c == NULL || tries++ == 0)
+			log_warnx("registry: PostgreSQL: cannot connect: %s",
+			    d->c != NULL ? PQerrorMessage(d->c) : "out of memory");
+		if (!wait || d->c == NULL)
+			goto err;
+		PQfinish(d->c);
+		d->c = NULL;
+		pg_sleep_ms(500);
 	}
 	if (pg_simple(d, "SET synchronous_commit = on", NULL) == -1 ||
 	    pg_simple(d, "SET client_encoding = 'UTF8'", NULL) == -1 ||
-	    pg_migrate(d) == -1 || pg_prepare_sql(d) == -1)
+	    pg_migrate(d) == -1 || pg_prepare_sql(d) == -1 || pg_elect(d, node, wait) == -1)
 		goto err;
 	log_info("registry: PostgreSQL %d, database %s on %s", PQserverVersion(d->c),
 	    PQdb(d->c), PQhost(d->c));
@@ -373,6 +555,35 @@ pg_open(const char *uri)
 err:
 	pg_ops.close(&d->base);
 	return NULL;
+}
+
+/* pg_check: the coordinator's session still answers (a cheap round trip).  0 / -1. */
+static int
+pg_check(struct regdb *b)
+{
+	struct pgdb *d = (struct pgdb *)b;
+	PGresult *res;
+
+	if (d->deposed || d->in_tx)
+		return d->deposed ? -1 : 0;
+	if ((res = pg_run(d, "SELECT 1", 0, NULL, NULL)) == NULL) {
+		if (!d->deposed) {
+			log_warnx("registry: PostgreSQL: the coordinator's session does not answer: "
+			    "term %lld is over", d->term);
+			d->deposed = 1;
+		}
+		return -1;
+	}
+	PQclear(res);
+	return 0;
+}
+
+static long long
+pg_term(struct regdb *b)
+{
+	struct pgdb *d = (struct pgdb *)b;
+
+	return d->deposed ? -1 : d->term;
 }
 
 static void
@@ -1568,4 +1779,6 @@ static const struct regdb_ops pg_ops = {
 	.job_wave_add = pg_job_wave_add,
 	.job_load = pg_job_load,
 	.job_delete = pg_job_delete,
+	.check = pg_check,
+	.term = pg_term,
 };

@@ -6,8 +6,11 @@
 
 /*
  * pg_open: the PostgreSQL backend on the database a libpq connection URI
- * names (regdb_open).  NULL on failure (logged; the URI's password never is).
+ * names (regdb_open), once node is its coordinator: until then it waits, as a
+ * standby.  With wait, a server that cannot be reached is waited for too;
+ * without, that fails at once.  NULL on failure (logged; the URI's password
+ * never is).
  */
-struct regdb *pg_open(const char *uri);
+struct regdb *pg_open(const char *uri, const char *node, int wait);
 
 #endif

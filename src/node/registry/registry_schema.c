@@ -178,6 +178,12 @@ static const struct rs_index rs_indexes[] = {
 	{ "agent_name", "agent", "name", 1 },
 };
 
+const char *
+regschema_table(size_t i)
+{
+	return i < sizeof(rs_tables) / sizeof(rs_tables[0]) ? rs_tables[i].name : NULL;
+}
+
 struct buf {
 	char *p;
 	size_t len, cap;

@@ -19,6 +19,9 @@ enum regschema_dialect { REGSCHEMA_SQLITE, REGSCHEMA_PG };
  */
 char *regschema_ddl(enum regschema_dialect d);
 
+/* regschema_table: the name of the i-th table, or NULL past the last. */
+const char *regschema_table(size_t i);
+
 /*
  * The seed rows, plain SQL both dialects read: the "default" group (SQLite
  * schema step 3) and Wazuh 4.12's default roles, policies and rules with
