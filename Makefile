@@ -170,7 +170,7 @@ BENCH_CFLAGS = $(CFLAGS) -std=gnu11 $(WARN) -D_GNU_SOURCE -Isrc -Ibench/lib
 ifdef SANITIZE
 BENCH_CFLAGS += -fsanitize=$(SANITIZE) -fno-omit-frame-pointer -fno-sanitize-recover=all
 endif
-bench-tools: $(B)/bench/floor $(B)/bench/mqtt_clients $(B)/bench/mqtt_pub
+bench-tools: $(B)/bench/floor $(B)/bench/mqtt_clients $(B)/bench/mqtt_pub $(B)/bench/regbench
 bench:
 	@sh scripts/deps.sh bench
 	$(MAKE) all bench-tools
@@ -179,6 +179,10 @@ bench:
 $(B)/bench/floor: bench/floor/floor.c src/proto/frame.c src/proto/frame.h $(BENCH_LIB) $(BENCH_HDR)
 	@mkdir -p $(dir $@)
 	$(CC) $(BENCH_CFLAGS) $(LDFLAGS) -o $@ $(filter %.c,$^)
+# the registry's write rate on SQLite and PostgreSQL (bench/registry_write.py)
+$(B)/bench/regbench: bench/registry/regbench.c $(B)/libvigilnode.a $(B)/libvigil.a
+	@mkdir -p $(dir $@)
+	$(CC) $(BENCH_CFLAGS) $(PKG_CFLAGS) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 $(B)/bench/mqtt_%: bench/mqtt/mqtt_%.c $(BENCH_LIB) $(BENCH_HDR)
 	@mkdir -p $(dir $@)
 	$(CC) $(BENCH_CFLAGS) $(LDFLAGS) -o $@ $(filter %.c,$^) -lmosquitto

@@ -31,9 +31,10 @@ as_server() {
 
 # server_start PORT: pg_ctl start on the initdb'ed $dir (the caller is in $dir)
 server_start() {
-	# fsync off: a test database need not survive a crash of the machine
+	# fsync off: a test database need not survive a crash of the machine (benchmarks
+	# set PG_FSYNC=on: a server as it would run)
 	if ! as_server "$BIN/pg_ctl" -D "$dir/data" -l "$dir/server.log" -w -t 60 \
-	    -o "-c listen_addresses=127.0.0.1 -p $1 -k $dir -c fsync=off -c max_connections=100" \
+	    -o "-c listen_addresses=127.0.0.1 -p $1 -k $dir -c fsync=${PG_FSYNC:-off} -c max_connections=100" \
 	    start >/dev/null; then
 		cat "$dir/server.log" >&2 || true
 		exit 1

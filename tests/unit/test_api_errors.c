@@ -100,7 +100,8 @@ test_lookup_all(void **state)
 		found++;
 	}
 	/* Wazuh's 238 codes plus Vigil's own (1790..). */
-	assert_int_equal(found, 238 + 3);
+	assert_int_equal(found, 238 + 4);
+	assert_non_null(api_error_lookup(1793));
 	assert_non_null(api_error_lookup(1790));
 	assert_null(api_error_lookup(1799));
 }

@@ -70,13 +70,25 @@ static const char *const pg_migrations[] = {
 };
 #define PG_SCHEMA_VERSION ((int)(sizeof(pg_migrations) / sizeof(pg_migrations[0])))
 
+/* A growing text for the array and bytea literals of one statement. */
+struct text {
+	char *p;
+	size_t len, cap;
+	int failed;
+};
+
 struct pgdb {
 	struct regdb base;           /* first: a struct regdb * is a struct pgdb * */
 	PGconn *c;
 	PGresult *load;              /* between load_begin and load_end */
 	int load_row;
 	int in_tx;                   /* between BEGIN and COMMIT / ROLLBACK */
-	char *sql_upsert;
+	char *sql_upsert;            /* every row of a flush in one statement (pg_batch_send) */
+	struct text up[REGDB_NCOLS + 1];   /* the flush's agent rows, a text array a column */
+	size_t nup;
+	struct text seen[2];         /* the flush's keepalive times: ids, times */
+	size_t nseen;
+	int sending;                 /* in pg_batch_send */
 	char *stmt[PG_STMTS_MAX];    /* prepared as "v<index>" on this connection */
 	size_t nstmt;
 	long long term;              /* this node's term as coordinator (0: none yet) */
@@ -84,6 +96,8 @@ struct pgdb {
 };
 
 static const struct regdb_ops pg_ops;
+static int pg_batch_send(struct pgdb *d);
+static void pg_batch_drop(struct pgdb *d);
 
 static void
 stmts_forget(struct pgdb *d)
@@ -161,6 +175,9 @@ pg_run(struct pgdb *d, const char *sql, int n, const char *const *v, int *dup)
 	if (dup != NULL)
 		*dup = 0;
 	if (pg_alive(d) == -1)
+		return NULL;
+	/* the flush's batched rows go first: statements run in the order they were made */
+	if (!d->sending && (d->nup > 0 || d->nseen > 0) && pg_batch_send(d) == -1)
 		return NULL;
 	for (i = 0; i < d->nstmt; i++)
 		if (strcmp(d->stmt[i], sql) == 0)
@@ -262,6 +279,87 @@ num(struct num *b, long long v)
 	return b->s;
 }
 
+
+static void
+text_add(struct text *t, const char *s, size_t n)
+{
+	char *np;
+	size_t cap;
+
+	if (t->failed)
+		return;
+	if (t->len + n + 1 > t->cap) {
+		for (cap = t->cap ? t->cap : 256; cap < t->len + n + 1; cap *= 2)
+			;
+		if ((np = realloc(t->p, cap)) == NULL) {
+			t->failed = 1;
+			return;
+		}
+		t->p = np;
+		t->cap = cap;
+	}
+	memcpy(t->p + t->len, s, n);
+	t->len += n;
+	t->p[t->len] = '\0';
+}
+
+/* text_num: an array element, after a ',' but for the first. */
+static void
+text_num(struct text *t, long long v)
+{
+	char b[24];
+	int n = snprintf(b + 1, sizeof(b) - 1, "%lld", v);
+
+	b[0] = ',';
+	if (t->len == 1)           /* just the '{' */
+		text_add(t, b + 1, (size_t)n);
+	else
+		text_add(t, b, (size_t)n + 1);
+}
+
+/* text_str: a quoted array element ('"' and '\' escaped). */
+static void
+text_str(struct text *t, const char *s)
+{
+	if (t->len > 1)
+		text_add(t, ",", 1);
+	text_add(t, "\"", 1);
+	for (; *s != '\0'; s++) {
+		if (*s == '"' || *s == '\\')
+			text_add(t, "\\", 1);
+		text_add(t, s, 1);
+	}
+	text_add(t, "\"", 1);
+}
+
+/* text_bytea: bytes as a bytea literal in hex ("\x0a1b..."). */
+static void
+text_bytea(struct text *t, const unsigned char *b, size_t n)
+{
+	static const char hex[] = "0123456789abcdef";
+	char two[2];
+	size_t i;
+
+	text_add(t, "\\x", 2);
+	for (i = 0; i < n; i++) {
+		two[0] = hex[b[i] >> 4];
+		two[1] = hex[b[i] & 15];
+		text_add(t, two, 2);
+	}
+}
+
+/* text_done: the text, or NULL when it could not be built (then freed). */
+static const char *
+text_done(struct text *t)
+{
+	if (t->failed || t->p == NULL) {
+		free(t->p);
+		t->p = NULL;
+		return NULL;
+	}
+	return t->p;
+}
+
 static int
 pg_begin(struct regdb *b)
 {
@@ -278,7 +376,8 @@ pg_commit(struct regdb *b)
 {
 	struct pgdb *d = (struct pgdb *)b;
 
-	if (!d->in_tx || pg_simple(d, "COMMIT", "COMMIT") == -1)
+	if (!d->in_tx || ((d->nup > 0 || d->nseen > 0) && pg_batch_send(d) == -1) ||
+	    pg_simple(d, "COMMIT", "COMMIT") == -1)
 		return -1;
 	d->in_tx = 0;
 	return 0;
@@ -290,6 +389,7 @@ pg_rollback(struct regdb *b)
 	struct pgdb *d = (struct pgdb *)b;
 	PGTransactionStatusType t = PQtransactionStatus(d->c);
 
+	pg_batch_drop(d);
 	if (t == PQTRANS_INTRANS || t == PQTRANS_INERROR)
 		(void)pg_simple(d, "ROLLBACK", NULL);
 	d->in_tx = 0;
@@ -402,12 +502,13 @@ pg_prepare_sql(struct pgdb *d)
 	ADD("INSERT INTO agent (id");
 	for (i = 0; i < REGDB_NCOLS; i++)
 		ADD(", %s", regdb_agent_cols[i].name);
-	ADD(") VALUES ($1::bigint");
+	ADD(") SELECT * FROM unnest($1::bigint[]");
 	for (i = 0; i < REGDB_NCOLS; i++)
-		ADD(", $%zu%s", i + 2, regdb_agent_cols[i].type == REGDB_COL_TEXT ? "::text" :
-		    "::bigint");
+		ADD(", $%zu%s", i + 2, regdb_agent_cols[i].type == REGDB_COL_TEXT ? "::text[]" :
+		    "::bigint[]");
+	ADD(")");
 	/* Not a delete and insert: that would silently drop another row holding the name. */
-	ADD(") ON CONFLICT (id) DO UPDATE SET ");
+	ADD(" ON CONFLICT (id) DO UPDATE SET ");
 	for (i = 0; i < REGDB_NCOLS; i++)
 		ADD("%s%s = excluded.%s", i ? ", " : "", regdb_agent_cols[i].name,
 		    regdb_agent_cols[i].name);
@@ -596,6 +697,7 @@ pg_close(struct regdb *b)
 	PQclear(d->load);
 	stmts_forget(d);
 	free(d->sql_upsert);
+	pg_batch_drop(d);
 	PQfinish(d->c);
 	free(d);
 }
@@ -681,41 +783,96 @@ pg_load_end(struct regdb *b)
 	d->load = NULL;
 }
 
+/*
+ * pg_upsert / pg_touch: the row joins the flush's batch, written in one
+ * statement (pg_batch_send) before the next other statement or the commit:
+ * one round trip a batch, not one a row.
+ */
 static int
 pg_upsert(struct regdb *b, const struct agent *a)
 {
 	struct pgdb *d = (struct pgdb *)b;
-	struct num nums[REGDB_NCOLS + 1];
-	const char *v[REGDB_NCOLS + 1];
 	const struct regdb_agent_col *c;
 	const char *p;
 	size_t i;
 	int iv;
 	time_t t;
 
-	v[0] = num(&nums[0], a->id);
+	for (i = 0; i < REGDB_NCOLS; i++) {
+		c = &regdb_agent_cols[i];
+		if (c->type == REGDB_COL_TEXT && strnlen((const char *)a + c->off, c->size) ==
+		    c->size) {
+			log_warnx("registry: agent %03u: %s not terminated", a->id, c->name);
+			return -1;
+		}
+	}
+	if (d->nup == 0)
+		for (i = 0; i < REGDB_NCOLS + 1; i++)
+			text_add(&d->up[i], "{", 1);
+	text_num(&d->up[0], a->id);
 	for (i = 0; i < REGDB_NCOLS; i++) {
 		c = &regdb_agent_cols[i];
 		p = (const char *)a + c->off;
 		switch (c->type) {
 		case REGDB_COL_TEXT:
-			if (strnlen(p, c->size) == c->size) {
-				log_warnx("registry: agent %03u: %s not terminated", a->id, c->name);
-				return -1;
-			}
-			v[i + 1] = p;
+			text_str(&d->up[i + 1], p);
 			break;
 		case REGDB_COL_INT:
 			memcpy(&iv, p, sizeof(iv));
-			v[i + 1] = num(&nums[i + 1], iv);
+			text_num(&d->up[i + 1], iv);
 			break;
 		case REGDB_COL_TIME:
 			memcpy(&t, p, sizeof(t));
-			v[i + 1] = num(&nums[i + 1], (long long)t);
+			text_num(&d->up[i + 1], (long long)t);
 			break;
 		}
 	}
-	return pg_do(d, d->sql_upsert, REGDB_NCOLS + 1, v) == -1 ? -1 : 0;
+	d->nup++;
+	return 0;
+}
+
+static void
+pg_batch_drop(struct pgdb *d)
+{
+	size_t i;
+
+	for (i = 0; i < REGDB_NCOLS + 1; i++) {
+		free(d->up[i].p);
+		memset(&d->up[i], 0, sizeof(d->up[i]));
+	}
+	for (i = 0; i < 2; i++) {
+		free(d->seen[i].p);
+		memset(&d->seen[i], 0, sizeof(d->seen[i]));
+	}
+	d->nup = d->nseen = 0;
+}
+
+/* pg_batch_send: the batched rows, one statement for the agents, one for the times.  0 / -1. */
+static int
+pg_batch_send(struct pgdb *d)
+{
+	const char *v[REGDB_NCOLS + 1];
+	size_t i, nup = d->nup, nseen = d->nseen;
+	int ok = 1;
+
+	d->sending = 1;
+	for (i = 0; ok && nup > 0 && i < REGDB_NCOLS + 1; i++) {
+		text_add(&d->up[i], "}", 1);
+		ok = (v[i] = text_done(&d->up[i])) != NULL;
+	}
+	if (ok && nup > 0 && pg_do(d, d->sql_upsert, REGDB_NCOLS + 1, v) != (int)nup)
+		ok = 0;
+	for (i = 0; ok && nseen > 0 && i < 2; i++) {
+		text_add(&d->seen[i], "}", 1);
+		ok = (v[i] = text_done(&d->seen[i])) != NULL;
+	}
+	if (ok && nseen > 0 && pg_do(d, "INSERT INTO agent_seen (id, last_keepalive) SELECT * "
+	    "FROM unnest($1::bigint[], $2::bigint[]) ON CONFLICT (id) DO UPDATE SET "
+	    "last_keepalive = excluded.last_keepalive", 2, v) != (int)nseen)
+		ok = 0;
+	d->sending = 0;
+	pg_batch_drop(d);
+	return ok ? 0 : -1;
 }
 
 static int
@@ -734,12 +891,16 @@ pg_delete(struct regdb *b, unsigned int id)
 static int
 pg_touch(struct regdb *b, unsigned int id, int64_t last_keepalive)
 {
-	struct num n1, n2;
-	const char *v[2] = { num(&n1, id), num(&n2, last_keepalive) };
+	struct pgdb *d = (struct pgdb *)b;
 
-	return pg_do((struct pgdb *)b, "INSERT INTO agent_seen (id, last_keepalive) VALUES "
-	    "($1::bigint, $2::bigint) ON CONFLICT (id) DO UPDATE SET "
-	    "last_keepalive = excluded.last_keepalive", 2, v) == -1 ? -1 : 0;
+	if (d->nseen == 0) {
+		text_add(&d->seen[0], "{", 1);
+		text_add(&d->seen[1], "{", 1);
+	}
+	text_num(&d->seen[0], id);
+	text_num(&d->seen[1], last_keepalive);
+	d->nseen++;
+	return 0;
 }
 
 /* Users. */
@@ -1269,93 +1430,6 @@ pg_sec_revoke_role(struct regdb *b, long long role, long long ms)
  * the bytes of registry_jobdata.c, as bytea; a save is one statement for all
  * its rows, its values in arrays, not one round trip a row.
  */
-
-/* A growing text for the array and bytea literals of one statement. */
-struct text {
-	char *p;
-	size_t len, cap;
-	int failed;
-};
-
-static void
-text_add(struct text *t, const char *s, size_t n)
-{
-	char *np;
-	size_t cap;
-
-	if (t->failed)
-		return;
-	if (t->len + n + 1 > t->cap) {
-		for (cap = t->cap ? t->cap : 256; cap < t->len + n + 1; cap *= 2)
-			;
-		if ((np = realloc(t->p, cap)) == NULL) {
-			t->failed = 1;
-			return;
-		}
-		t->p = np;
-		t->cap = cap;
-	}
-	memcpy(t->p + t->len, s, n);
-	t->len += n;
-	t->p[t->len] = '\0';
-}
-
-/* text_num: an array element, after a ',' but for the first. */
-static void
-text_num(struct text *t, long long v)
-{
-	char b[24];
-	int n = snprintf(b + 1, sizeof(b) - 1, "%lld", v);
-
-	b[0] = ',';
-	if (t->len == 1)           /* just the '{' */
-		text_add(t, b + 1, (size_t)n);
-	else
-		text_add(t, b, (size_t)n + 1);
-}
-
-/* text_str: a quoted array element ('"' and '\' escaped). */
-static void
-text_str(struct text *t, const char *s)
-{
-	if (t->len > 1)
-		text_add(t, ",", 1);
-	text_add(t, "\"", 1);
-	for (; *s != '\0'; s++) {
-		if (*s == '"' || *s == '\\')
-			text_add(t, "\\", 1);
-		text_add(t, s, 1);
-	}
-	text_add(t, "\"", 1);
-}
-
-/* text_bytea: bytes as a bytea literal in hex ("\x0a1b..."). */
-static void
-text_bytea(struct text *t, const unsigned char *b, size_t n)
-{
-	static const char hex[] = "0123456789abcdef";
-	char two[2];
-	size_t i;
-
-	text_add(t, "\\x", 2);
-	for (i = 0; i < n; i++) {
-		two[0] = hex[b[i] >> 4];
-		two[1] = hex[b[i] & 15];
-		text_add(t, two, 2);
-	}
-}
-
-/* text_done: the text, or NULL when it could not be built (then freed). */
-static const char *
-text_done(struct text *t)
-{
-	if (t->failed || t->p == NULL) {
-		free(t->p);
-		t->p = NULL;
-		return NULL;
-	}
-	return t->p;
-}
 
 /* bytea: a bytea column's bytes, malloc'd by libpq (PQfreemem), or NULL (logged). */
 static unsigned char *
