@@ -15,9 +15,11 @@ import argparse
 import json
 import os
 import random
+import sys
 import time
 
 from vbench import Bench, log, med_min_max, pct, interrupt_guard
+import vigil  # noqa: E402  (vbench put tests/system on the path)
 
 RESTART_DELAY_MS = 500      # a simulated agent restarts in 0.5-1.0 s
 RESTART_JITTER_MS = 500
@@ -25,10 +27,12 @@ KEEPALIVE_S = 10            # Wazuh's default notify_time
 COST_WINDOW_S = 15
 
 
-def setup(build, n, keep=False, workers=2):
+def setup(build, n, keep=False, workers=2, registry=None):
     """A cluster with n agents: on the workers while they fit, on every node beyond.
+    registry: the master's --registry (a postgresql:// URI), or None for SQLite.
     Returns (bench, sims, info)."""
-    b = Bench(build, workers=workers, keep=keep)
+    b = Bench(build, workers=workers, keep=keep,
+              master_args=["--registry", registry] if registry else ())
     try:
         return setup_agents(b, n)
     except BaseException:
@@ -274,11 +278,27 @@ def main():
     ap.add_argument("--propagation", action="store_true")
     ap.add_argument("--build", default=os.path.join(os.path.dirname(__file__), "..", "build"))
     ap.add_argument("--keep", action="store_true", help="keep the temporary directory")
+    ap.add_argument("--postgresql", action="store_true",
+                    help="the master's registry on a throwaway PostgreSQL server (fsync on)")
     ap.add_argument("--workers", type=int, default=2,
                     help="worker nodes beside the master (100,000 agents: 5, six processes)")
     a = ap.parse_args()
     interrupt_guard()
-    b, sims, info = setup(a.build, a.agents, a.keep, a.workers)
+    server = None
+    if a.postgresql:
+        sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..",
+                                        "tests"))
+        import pg
+        os.environ["PG_FSYNC"] = "on"
+        server = pg.PgServer(vigil.free_port())
+    try:
+        b, sims, info = setup(a.build, a.agents, a.keep, a.workers,
+                              server.uri() if server else None)
+    except BaseException:
+        if server:
+            server.stop()
+        raise
+    info["registry"] = "postgresql" if server else "sqlite"
     try:
         runs = restart_runs(b, sims, a.agents, a.runs)
         info["restart_runs"] = runs
@@ -287,6 +307,8 @@ def main():
             info["propagation"] = propagation(b, sims, a.runs)
     finally:
         b.close()
+        if server:
+            server.stop()
     print(json.dumps(info, indent=1))
 
 

@@ -145,7 +145,7 @@ def proc_cpu_seconds(pid):
 class Bench:
     """A master and workers on 127.0.0.1 with simulators attached."""
 
-    def __init__(self, build, workers=2, keep=False, node_args=()):
+    def __init__(self, build, workers=2, keep=False, node_args=(), master_args=()):
         raise_nofile()
         self.build = os.path.abspath(build)
         vigil.BUILD = self.build
@@ -162,7 +162,7 @@ class Bench:
             list(node_args)
         self.workers = []
         try:
-            self.master = vigil.Node(self.tmp, args=common)
+            self.master = vigil.Node(self.tmp, args=common + list(master_args))
             self.procs.append(self.master)
             for i in range(workers):
                 w = vigil.Node(self.tmp, name="worker%d" % (i + 1), role="worker",
