@@ -640,9 +640,10 @@ peer_event_cb(struct bufferevent *bev, short what, void *arg)
 
 		if (!p->ready && !clu_is_master(n) && (err == ECONNREFUSED || err == ETIMEDOUT ||
 		    err == EHOSTUNREACH || err == ENETUNREACH)) {
-			/* Once a cycle: the master-capable nodes that are not the
+			/* With several addresses, each is logged in the first cycle
+			 * after a loss, then at -v only: the nodes that are not the
 			 * coordinator refuse every try, and the worker tries often. */
-			if (n->cluster->fails < n->cfg.nmasters)
+			if (n->cfg.nmasters == 1 || n->cluster->fails < n->cfg.nmasters)
 				log_info("cluster: master %s unreachable: %s", p->addr,
 				    evutil_socket_error_to_string(err));
 			else
