@@ -16,6 +16,7 @@
 
 #include "lib/log.h"
 #include "lib/procstat.h"
+#include "node/cluster/cluster.h"
 #include "node/core/node.h"
 #include "node/registry/registry.h"
 
@@ -81,6 +82,14 @@ node_stats_json(struct node *n)
 	SET("registry_commits", commits);
 	SET("rss_kb", procstat_rss_kb());
 #undef SET
+	if (n->cfg.role == ROLE_WORKER) {
+		/* the master this worker is joined to now: "" while it has none */
+		const char *mname = "", *maddr = "";
+
+		cluster_master_joined(n, &mname, &maddr);
+		json_object_set_new(j, "master", json_string(maddr));
+		json_object_set_new(j, "master_name", json_string(mname));
+	}
 	json_object_set_new(j, "cpu_user_s", json_real(tv_seconds(ru.ru_utime)));
 	json_object_set_new(j, "cpu_system_s", json_real(tv_seconds(ru.ru_stime)));
 	return j;

@@ -73,11 +73,111 @@ test_config_table(void **state)
 	}
 }
 
+/* --master and the config file's master: a list of HOST:PORT, checked at start-up. */
+static void
+test_masters_table(void **state)
+{
+	static const struct {
+		const char *name, *value;
+		int rc;                     /* the count, or -1 */
+		const char *want;           /* -1: the message; else the addresses, space-separated */
+	} mcases[] = {
+		{ "one address, as always", "127.0.0.1:1516", 1, "127.0.0.1:1516" },
+		{ "a host name", "master.example.com:1516", 1, "master.example.com:1516" },
+		{ "two", "a:1516,b:1517", 2, "a:1516 b:1517" },
+		{ "spaces around items are not part of them", " a:1516 ,\tb:1517 ", 2,
+		    "a:1516 b:1517" },
+		{ "eight", "h1:1,h2:1,h3:1,h4:1,h5:1,h6:1,h7:1,h8:65535", 8,
+		    "h1:1 h2:1 h3:1 h4:1 h5:1 h6:1 h7:1 h8:65535" },
+		{ "nine", "h1:1,h2:1,h3:1,h4:1,h5:1,h6:1,h7:1,h8:1,h9:1", -1,
+		    "more than 8 addresses" },
+		{ "empty", "", -1, "item 1 is empty" },
+		{ "only spaces", "  ", -1, "item 1 is empty" },
+		{ "two commas", "a:1,,b:2", -1, "item 2 is empty" },
+		{ "a comma at the end", "a:1,", -1, "item 2 is empty" },
+		{ "a comma at the start", ",a:1", -1, "item 1 is empty" },
+		{ "no port", "a:1,b", -1, "'b' has no port (expected HOST:PORT)" },
+		{ "no port after the colon", "a:", -1, "'a:': port '' is not a number in 1..65535" },
+		{ "no host", ":1516", -1, "':1516' has no host (expected HOST:PORT)" },
+		{ "port 0", "a:0", -1, "'a:0': port '0' is not a number in 1..65535" },
+		{ "port too large", "a:65536", -1, "'a:65536': port '65536' is not a number in 1..65535" },
+		{ "port with letters", "a:15x", -1, "'a:15x': port '15x' is not a number in 1..65535" },
+		{ "port with a sign", "a:+15", -1, "'a:+15': port '+15' is not a number in 1..65535" },
+		{ "port far too long", "a:0000001516", -1,
+		    "'a:0000001516': port '0000001516' is not a number in 1..65535" },
+		{ "a colon in the host (IPv6 is not supported)", "::1:1516", -1,
+		    "'::1:1516': the host has a ':' (expected HOST:PORT; IPv6 is not supported)" },
+		{ "a space inside an item", "a b:1516", -1, "'a b:1516': a space or control character" },
+		{ "the same address twice", "a:1,b:2,a:1", -1, "'a:1' is listed twice" },
+		{ "an item too long",
+		    "a:1,hhhhhhhhhhhhhhhhhhhhhhhhhhhhhhhhhhhhhhhhhhhhhhhhhhhhhhhhhhhhhhhhhhhhhhhhhhhhhhhh"
+		    "hhhhhhhhhhhhhhhhhhhhhhhhhhhhhhhhhhhhhhhhhhhhhhhhhhhh:1", -1,
+		    "item 2 is longer than 127 characters" },
+	};
+	size_t i, k;
+
+	(void)state;
+	for (i = 0; i < sizeof(mcases) / sizeof(mcases[0]); i++) {
+		struct config_master m[CONFIG_MASTERS_MAX];
+		char err[256] = "", got[2048] = "";
+		size_t len = 0;
+		int rc = config_masters_parse(mcases[i].value, m, CONFIG_MASTERS_MAX, err, sizeof(err));
+
+		if (rc != mcases[i].rc)
+			fail_msg("%s: %d (%s), want %d", mcases[i].name, rc, err, mcases[i].rc);
+		if (rc == -1) {
+			if (strcmp(err, mcases[i].want) != 0)
+				fail_msg("%s: \"%s\", want \"%s\"", mcases[i].name, err, mcases[i].want);
+			continue;
+		}
+		for (k = 0; k < (size_t)rc; k++) {
+			char hp[300];
+
+			/* addr is host and port as split */
+			snprintf(hp, sizeof(hp), "%s:%s", m[k].host, m[k].port);
+			if (strcmp(hp, m[k].addr) != 0)
+				fail_msg("%s: item %zu: %s is not %s", mcases[i].name, k, hp, m[k].addr);
+			len += (size_t)snprintf(got + len, sizeof(got) - len, "%s%s", k ? " " : "",
+			    m[k].addr);
+		}
+		if (strcmp(got, mcases[i].want) != 0)
+			fail_msg("%s: \"%s\", want \"%s\"", mcases[i].name, got, mcases[i].want);
+	}
+}
+
+/* Through the options: the list is kept parsed, and a bad one stops the start. */
+static void
+test_masters_option(void **state)
+{
+	char a0[] = "vigild", a1[] = "--role", a2[] = "worker", a3[] = "--master",
+	    a4[] = "127.0.0.1:1516,127.0.0.2:1517", bad[] = "127.0.0.1:1516,";
+	char *argv[] = { a0, a1, a2, a3, a4, NULL };
+	struct config c;
+	FILE *saved = stderr;
+
+	(void)state;
+	config_defaults(&c);
+	assert_int_equal(config_parse_args(&c, 5, argv), 0);
+	assert_int_equal(c.nmasters, 2);
+	assert_string_equal(c.masters[0].addr, "127.0.0.1:1516");
+	assert_string_equal(c.masters[1].host, "127.0.0.2");
+	assert_string_equal(c.masters[1].port, "1517");
+	assert_string_equal(c.master, "127.0.0.1:1516,127.0.0.2:1517");
+	config_defaults(&c);
+	argv[4] = bad;
+	stderr = fopen("/dev/null", "w");
+	assert_int_equal(config_parse_args(&c, 5, argv), -1);
+	fclose(stderr);
+	stderr = saved;
+}
+
 int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_config_table),
+		cmocka_unit_test(test_masters_table),
+		cmocka_unit_test(test_masters_option),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

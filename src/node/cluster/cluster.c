@@ -46,6 +46,7 @@
 #include "proto/cbody.h"
 #include "proto/cmsg.h"
 #include "node/cluster/cluster_int.h"
+#include "node/cluster/failover.h"
 
 /* ---- frames ---- */
 
@@ -330,7 +331,8 @@ master_hello(struct peer *p, const struct cbody_hello *h)
 	k->down_since = 0;
 	k->marked = 0;
 	k->joined = node_now(n);
-	snprintf(k->addr, sizeof(k->addr), "%s", p->addr);
+	/* an accepted peer's addr is an IP:port (node_gate_admit), well within k->addr */
+	snprintf(k->addr, sizeof(k->addr), "%.*s", (int)sizeof(k->addr) - 1, p->addr);
 	log_info("cluster: worker '%s' joined from %s", h->node, p->addr);
 	hello_send(p);
 	clu_keys_send_full(n, p);
@@ -352,7 +354,7 @@ worker_hello(struct peer *p, const struct cbody_hello *h)
 		return;
 	}
 	p->ready = 1;
-	n->cluster->backoff_ms = CLUSTER_BACKOFF_MIN_MS;
+	n->cluster->fails = 0;
 	snprintf(p->name, sizeof(p->name), "%s", h->node);
 	log_info("cluster: joined master '%s' at %s", h->node, p->addr);
 	clu_outbox_resync(n->cluster);
@@ -638,8 +640,15 @@ peer_event_cb(struct bufferevent *bev, short what, void *arg)
 
 		if (!p->ready && !clu_is_master(n) && (err == ECONNREFUSED || err == ETIMEDOUT ||
 		    err == EHOSTUNREACH || err == ENETUNREACH)) {
-			log_info("cluster: master %s unreachable: %s", p->addr,
-			    evutil_socket_error_to_string(err));
+			/* With several addresses, each is logged in the first cycle
+			 * after a loss, then at -v only: the nodes that are not the
+			 * coordinator refuse every try, and the worker tries often. */
+			if (n->cfg.nmasters == 1 || n->cluster->fails < n->cfg.nmasters)
+				log_info("cluster: master %s unreachable: %s", p->addr,
+				    evutil_socket_error_to_string(err));
+			else
+				log_debug("cluster: master %s unreachable: %s", p->addr,
+				    evutil_socket_error_to_string(err));
 			clu_close(p, "connect failed");
 		} else if (!p->ready && e != 0) {
 			char buf[160];
@@ -718,27 +727,26 @@ cluster_accept_cb(struct evconnlistener *lsn, evutil_socket_t fd, struct sockadd
 
 /* ---- worker: connecting to the master ---- */
 
+/*
+ * worker_connect: a link to the --master address c->master_idx (config.c
+ * checked the list).  Every failure from here on, at once or later, goes
+ * through worker_schedule_reconnect, which picks the next address.
+ */
 static void
 worker_connect(struct cluster *c)
 {
 	struct node *n = c->node;
-	char host[128], *colon;
+	const struct config_master *m = &n->cfg.masters[c->master_idx];
 	struct addrinfo hints, *ai = NULL;
 	struct bufferevent *bev;
 	SSL *ssl;
 	int one = 1;
 
-	snprintf(host, sizeof(host), "%s", n->cfg.master);
-	if ((colon = strrchr(host, ':')) == NULL) {
-		log_warnx("cluster: --master %s: expected HOST:PORT", n->cfg.master);
-		return;
-	}
-	*colon = '\0';
 	memset(&hints, 0, sizeof(hints));
 	hints.ai_family = AF_INET;
 	hints.ai_socktype = SOCK_STREAM;
-	if (getaddrinfo(host, colon + 1, &hints, &ai) != 0 || ai == NULL) {
-		log_warnx("cluster: cannot resolve master %s", n->cfg.master);
+	if (getaddrinfo(m->host, m->port, &hints, &ai) != 0 || ai == NULL) {
+		log_warnx("cluster: cannot resolve master %s", m->addr);
 		worker_schedule_reconnect(c);
 		return;
 	}
@@ -751,7 +759,7 @@ worker_connect(struct cluster *c)
 		worker_schedule_reconnect(c);
 		return;
 	}
-	if (peer_new(n, bev, n->cfg.master) == NULL) {
+	if (peer_new(n, bev, m->addr) == NULL) {
 		bufferevent_free(bev);
 		freeaddrinfo(ai);
 		worker_schedule_reconnect(c);
@@ -772,20 +780,34 @@ reconnect_cb(evutil_socket_t fd, short what, void *arg)
 	worker_connect(arg);
 }
 
+/*
+ * worker_schedule_reconnect: the try on c->master_idx failed, or its link
+ * was lost: the next address, after the delay failover.c's rule gives (a
+ * short jitter within a cycle through the list, a back-off after a whole
+ * cycle).  A timer already pending is that decision taken once already.
+ */
 static void
 worker_schedule_reconnect(struct cluster *c)
 {
+	unsigned int n = (unsigned int)c->node->cfg.nmasters;
+	struct failover_step s;
 	struct timeval tv;
-	int ms;
 
 	if (c->reconnect_ev == NULL || evtimer_pending(c->reconnect_ev, NULL))
 		return;
-	/* Jittered exponential back-off: a restarted master is not hit by every worker at once. */
-	ms = c->backoff_ms / 2 + (int)(random() % (c->backoff_ms / 2 + 1));
-	c->backoff_ms = c->backoff_ms * 2 > CLUSTER_BACKOFF_MAX_MS ? CLUSTER_BACKOFF_MAX_MS :
-	    c->backoff_ms * 2;
-	tv.tv_sec = ms / 1000;
-	tv.tv_usec = (ms % 1000) * 1000;
+	/* long past the cap of the back-off, whole cycles are dropped: the count never wraps */
+	if (++c->fails > 64 * n)
+		c->fails -= 32 * n;
+	if (failover_next(n, c->master_idx, c->fails, (uint32_t)random(), &s) == -1) {
+		log_warnx("cluster: no master address to try");   /* cluster_start checked */
+		return;
+	}
+	if (s.index != c->master_idx)
+		log_debug("cluster: trying master %s next, in %u ms",
+		    c->node->cfg.masters[s.index].addr, s.delay_ms);
+	c->master_idx = s.index;
+	tv.tv_sec = s.delay_ms / 1000;
+	tv.tv_usec = (s.delay_ms % 1000) * 1000;
 	evtimer_add(c->reconnect_ev, &tv);
 }
 
@@ -828,7 +850,6 @@ cluster_start(struct node *n)
 	TAILQ_INIT(&c->inflight);
 	TAILQ_INIT(&c->cmds);
 	TAILQ_INIT(&c->enrolls);
-	c->backoff_ms = CLUSTER_BACKOFF_MIN_MS;
 	if (tls_psk_key_load(n->cfg.cluster_key_file, &c->key) == -1)
 		return -1;
 	c->reap_ev = event_new(n->base, -1, 0, peer_reap_cb, c);
@@ -849,8 +870,8 @@ cluster_start(struct node *n)
 		c->lsn = node_listen(n, n->cfg.cluster_port, 128, cluster_accept_cb, "cluster");
 		return c->lsn != NULL ? 0 : -1;
 	}
-	if (n->cfg.master[0] == '\0') {
-		log_warnx("cluster: a worker needs --master HOST:PORT");
+	if (n->cfg.nmasters == 0) {
+		log_warnx("cluster: a worker needs --master HOST:PORT[,HOST:PORT...]");
 		return -1;
 	}
 	if ((c->ctx = tls_psk_client_ctx(&c->key, n->cfg.name)) == NULL)
@@ -878,6 +899,10 @@ cluster_tick(struct node *n)
 		if (p->accepted && !p->ready && now - p->opened >= n->gate_cluster.deadline) {
 			node_gate_late(n, &n->gate_cluster, p->addr);
 			clu_close(p, "no hello by the deadline");
+		} else if (!clu_is_master(n) && !p->ready && n->cfg.nmasters > 1 &&
+		    now - p->opened >= CLUSTER_JOIN_DEADLINE) {
+			/* a host that is down or cut off answers nothing: another may be the master */
+			clu_close(p, "no answer from the master in time; trying the next");
 		} else if (now - p->last_rx >= CLUSTER_DEAD_AFTER)
 			clu_close(p, "no traffic (link dead)");
 		else if (p->ready && now - p->last_tx >= CLUSTER_PING_EVERY)
@@ -972,6 +997,22 @@ int
 cluster_enabled(const struct node *n)
 {
 	return n->cluster != NULL;
+}
+
+int
+cluster_master_joined(struct node *n, const char **name, const char **addr)
+{
+	struct peer *p;
+
+	if (n->cluster == NULL || clu_is_master(n))
+		return 0;
+	TAILQ_FOREACH(p, &n->cluster->peers, entry)
+		if (p->ready && !p->closing) {
+			*name = p->name;
+			*addr = p->addr;
+			return 1;
+		}
+	return 0;
 }
 
 size_t

@@ -89,6 +89,13 @@ struct cluster_node_info {
 int cluster_enabled(const struct node *n);
 
 /*
+ * cluster_master_joined: worker: 1 with the name and --master address of the
+ * master it is joined to now (borrowed until the link changes), 0 when it is
+ * joined to none (or this node is not a worker of a cluster).
+ */
+int cluster_master_joined(struct node *n, const char **name, const char **addr);
+
+/*
  * cluster_nodes: the master first, then every worker that has joined since the
  * master started (connected or not), at most max.  Returns how many were written.
  */

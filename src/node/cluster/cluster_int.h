@@ -23,8 +23,7 @@
 #define CLUSTER_DEAD_AFTER 10         /* s of silence that closes a link */
 #define CLUSTER_CMD_TIMEOUT 5         /* s for a worker to answer a command batch... */
 #define CLUSTER_CMD_PER_S 2000        /* ...plus 1 s per this many agents in it */
-#define CLUSTER_BACKOFF_MIN_MS 200
-#define CLUSTER_BACKOFF_MAX_MS 5000
+#define CLUSTER_JOIN_DEADLINE 3        /* s for a master (of several) to answer the hello */
 #define CLUSTER_OUTBUF_MAX (64 << 20)
 #define CLUSTER_MAX_IO (1 << 20)      /* bytes of the link read or written per loop turn */
 
@@ -33,7 +32,7 @@ struct peer {
 	struct node *node;
 	struct bufferevent *bev;
 	char name[64];              /* the other node */
-	char addr[64];
+	char addr[128];             /* master: the worker's IP:port; worker: the --master item */
 	int ready;                  /* hello exchanged */
 	int accepted;               /* master: came through the listener (gate_cluster counts it) */
 	time_t opened;
@@ -113,7 +112,8 @@ struct cluster {
 	struct event *send_ev;              /* worker: flush the outbox */
 	struct event *touch_ev;             /* worker: flush the outbox of touches, a bit later */
 	struct event *reconnect_ev;         /* worker */
-	int backoff_ms;
+	unsigned int master_idx;            /* worker: the --master address tried or joined */
+	uint32_t fails;                     /* worker: failures in a row since it last joined */
 	/* worker outbox */
 	unsigned int *dirty;
 	size_t ndirty, capdirty;

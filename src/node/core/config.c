@@ -106,7 +106,7 @@ config_usage(FILE *f)
 	    "              [--max-login-attempts N] [--block-time S]\n"
 	    "              [--max-request-per-minute N] [--max-logins-per-source N]\n"
 	    "              [--max-logins-per-user N] [--login-threads N] [--login-queue N]\n"
-	    "              [--master HOST:PORT] [--cluster-key-file F]\n"
+	    "              [--master HOST:PORT[,HOST:PORT...]] [--cluster-key-file F]\n"
 	    "              [--node-grace S] [--user NAME] [--test-faults]\n"
 	    "              [--{agent,enroll,api,cluster}-max-connections N]\n"
 	    "              [--{agent,enroll,api,cluster}-max-per-source N]\n"
@@ -157,6 +157,118 @@ set_str(const char *key, char *dst, size_t cap, const char *v)
 		return -1;
 	}
 	memcpy(dst, v, strlen(v) + 1);
+	return 0;
+}
+
+/* master_item: one item of a --master list, len bytes at v, spaces trimmed: out, or -1 (err). */
+static int
+master_item(const char *v, size_t len, size_t nth, struct config_master *out, char *err,
+    size_t errlen)
+{
+	const char *colon, *p;
+	size_t hlen, plen, i;
+	unsigned long port = 0;
+
+	while (len > 0 && isspace((unsigned char)*v)) {
+		v++;
+		len--;
+	}
+	while (len > 0 && isspace((unsigned char)v[len - 1]))
+		len--;
+	if (len == 0) {
+		snprintf(err, errlen, "item %zu is empty", nth);
+		return -1;
+	}
+	if (len >= sizeof(out->addr)) {
+		snprintf(err, errlen, "item %zu is longer than %zu characters", nth,
+		    sizeof(out->addr) - 1);
+		return -1;
+	}
+	memcpy(out->addr, v, len);
+	out->addr[len] = '\0';
+	for (i = 0; i < len; i++)
+		if (isspace((unsigned char)v[i]) || iscntrl((unsigned char)v[i])) {
+			snprintf(err, errlen, "'%s': a space or control character", out->addr);
+			return -1;
+		}
+	if ((colon = memrchr(v, ':', len)) == NULL) {
+		snprintf(err, errlen, "'%s' has no port (expected HOST:PORT)", out->addr);
+		return -1;
+	}
+	hlen = (size_t)(colon - v);
+	plen = len - hlen - 1;
+	if (hlen == 0) {
+		snprintf(err, errlen, "'%s' has no host (expected HOST:PORT)", out->addr);
+		return -1;
+	}
+	if (memchr(v, ':', hlen) != NULL) {
+		/* the worker resolves IPv4 only (cluster.c); [::1]:1516 would need more */
+		snprintf(err, errlen, "'%s': the host has a ':' (expected HOST:PORT; IPv6 is not "
+		    "supported)", out->addr);
+		return -1;
+	}
+	for (p = colon + 1; p < v + len && plen <= 5; p++) {
+		if (*p < '0' || *p > '9')
+			break;
+		port = port * 10 + (unsigned long)(*p - '0');
+	}
+	if (plen == 0 || plen > 5 || p != v + len || port < 1 || port > 65535) {
+		snprintf(err, errlen, "'%s': port '%.*s' is not a number in 1..65535", out->addr,
+		    (int)plen, colon + 1);
+		return -1;
+	}
+	memcpy(out->host, v, hlen);
+	out->host[hlen] = '\0';
+	memcpy(out->port, colon + 1, plen);
+	out->port[plen] = '\0';
+	return 0;
+}
+
+int
+config_masters_parse(const char *v, struct config_master *out, size_t max, char *err,
+    size_t errlen)
+{
+	const char *end;
+	size_t n = 0, k;
+
+	for (;;) {
+		end = strchr(v, ',');
+		if (n == max) {
+			snprintf(err, errlen, "more than %zu addresses", max);
+			return -1;
+		}
+		if (master_item(v, end != NULL ? (size_t)(end - v) : strlen(v), n + 1, &out[n],
+		    err, errlen) == -1)
+			return -1;
+		for (k = 0; k < n; k++)
+			if (strcmp(out[k].addr, out[n].addr) == 0) {
+				snprintf(err, errlen, "'%s' is listed twice", out[n].addr);
+				return -1;
+			}
+		n++;
+		if (end == NULL)
+			break;
+		v = end + 1;
+	}
+	return (int)n;
+}
+
+/* set_masters: --master, a list checked now: a typo must stop the start, not the link. */
+static int
+set_masters(struct config *c, const char *v)
+{
+	struct config_master m[CONFIG_MASTERS_MAX];
+	char err[256];
+	int n;
+
+	if ((n = config_masters_parse(v, m, CONFIG_MASTERS_MAX, err, sizeof(err))) == -1) {
+		fprintf(stderr, "vigild: master: %s\n", err);
+		return -1;
+	}
+	if (set_str("master", c->master, sizeof(c->master), v) == -1)
+		return -1;
+	memcpy(c->masters, m, sizeof(m));
+	c->nmasters = (size_t)n;
 	return 0;
 }
 
@@ -240,7 +352,7 @@ config_set(struct config *c, const char *key, const char *v)
 	if (strcmp(key, "node-grace") == 0)
 		return parse_int(key, v, 0, 86400, &c->node_grace);
 	if (strcmp(key, "master") == 0)
-		return set_str(key, c->master, sizeof(c->master), v);
+		return set_masters(c, v);
 	if (strcmp(key, "metrics-port") == 0)
 		return parse_int(key, v, 0, 65535, &c->metrics_port);
 	if (strcmp(key, "metrics-bind") == 0)

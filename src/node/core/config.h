@@ -7,6 +7,16 @@
 
 enum node_role { ROLE_MASTER = 0, ROLE_WORKER };
 
+/* A worker is given up to this many master-capable nodes (--master a:P,b:P,...). */
+#define CONFIG_MASTERS_MAX 8
+
+/* One address of --master, checked at start-up (config_masters_parse). */
+struct config_master {
+	char addr[128];             /* HOST:PORT as given, without the spaces around it */
+	char host[128];             /* HOST: no ':', no space or control character */
+	char port[6];               /* PORT: 1..65535 in decimal digits */
+};
+
 struct config {
 	int role;
 	char name[64];              /* node name, default "master-node" / "worker" */
@@ -33,7 +43,9 @@ struct config {
 	int login_threads;          /* threads that check login passwords, 1 */
 	int login_queue;            /* logins waiting for or in a check at most, 32 */
 	int flush_interval_ms;      /* registry batch interval, 100 */
-	char master[128];           /* worker: master HOST:PORT */
+	char master[1024];          /* worker: --master as given, HOST:PORT[,HOST:PORT...] */
+	struct config_master masters[CONFIG_MASTERS_MAX]; /* worker: that list, parsed */
+	size_t nmasters;            /* how many (0: --master not given) */
 	char cluster_key_file[512];
 	char user[64];              /* started as root: run as this user once the ports are bound */
 	int node_grace;             /* s before a lost worker's agents are disconnected, 10 */
@@ -108,6 +120,17 @@ int config_parse_args(struct config *c, int argc, char **argv);
  * without "--", '#' starts a comment).  0 / -1 with the line number reported.
  */
 int config_load_file(struct config *c, const char *path);
+
+/*
+ * config_masters_parse: v is a comma-separated list of HOST:PORT (spaces
+ * around an item are not part of it).  Fills out[0..count) and returns the
+ * count (1 to max), or -1 with why in err (the item is quoted): an empty
+ * item, no port, no host, a port not in 1..65535, a ':' or a space in the
+ * host, an item of 128 characters or more, an address listed twice, more
+ * than max.  Pure: no I/O, no name resolution (DNS may be down at start-up).
+ */
+int config_masters_parse(const char *v, struct config_master *out, size_t max, char *err,
+    size_t errlen);
 
 /* config_set: applies one option by name; 0 / -1 (unknown key or bad value, printed). */
 int config_set(struct config *c, const char *key, const char *value);
