@@ -241,6 +241,9 @@ def test_churn_with_the_coordinator_and_workers_killed(tmp_path, procs, key, pg_
                 for i, m in enumerate(masters):
                     if m.alive() and up(m):
                         m.kill()
+                        # another takes over; then the killed one comes back, to stand by
+                        others = [x for x in masters if x is not m]
+                        vigil.wait_for(lambda: serving(others), 20, 0.05, "a new coordinator")
                         masters[i] = restarted_master(m)
                         break
             else:                                       # ... or a worker
