@@ -113,6 +113,26 @@ def test_a_coordinator_whose_term_is_over_writes_nothing_and_steps_down(
     assert r.status_code == 200, r.text
 
 
+def test_a_coordinator_whose_database_session_is_cut_is_replaced(tmp_path, procs, key,  # noqa: F811
+                                                                   pg_server, db):
+    """The coordinator's connection to the database is cut (the server ends its session, as
+    a network cut noticed by the server's keepalives does): the lock goes with it, the standby
+    takes over, and the old coordinator steps down to stand by without writing again."""
+    name, uri = db
+    a = master(tmp_path, procs, "master-a", uri, key)
+    b = master(tmp_path, procs, "master-b", uri, key, wait_up=False)
+    vigil.wait_for(lambda: standing_by(b), 20, what="master-b standing by")
+    token = a.token()
+    assert pg_server.psql("SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity "
+                          "WHERE application_name = 'vigild master-a'", name) == "1"
+    vigil.wait_for(lambda: up(b), 20, what="master-b serving as the coordinator")
+    vigil.wait_for(lambda: "stepping down" in a.output(), 20, what="master-a stepping down")
+    vigil.wait_for(lambda: standing_by(a), 20, what="master-a standing by")
+    assert coordinator(pg_server, name) == ("master-b", 2)
+    r = add_agent(b, "web1", token=token)
+    assert r.status_code == 200, r.text
+
+
 def test_the_coordinator_steps_down_while_the_database_is_stopped(tmp_path, procs, key):  # noqa: F811
     if not pg.available():
         pytest.skip("PostgreSQL is not installed (sh scripts/deps.sh)")
