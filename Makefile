@@ -116,7 +116,11 @@ system: all
 
 # make check: the normal build (unit + system tests), then the sanitizer
 # build (unit + system tests again: every process runs under ASan/UBSan and
-# a sanitizer report fails the test that started it).
+# a sanitizer report fails the test that started it).  Tests marked heavy
+# (thousands of agents or long churn: their point is scale, and the smaller
+# tests take the same code paths) run in the normal build only, to keep the
+# whole check within CI's time; `make SANITIZE=address,undefined system`
+# runs every one of them under the sanitizers.
 # Two pytest-xdist workers: most of a system test is waiting for processes to reach a
 # state, so two at a time take about 60 % of the time of one (each worker has ports of
 # its own: tests/system/vigil.py free_port).
@@ -127,7 +131,7 @@ check: deps
 	VIGIL_BUILD=$(abspath build) $(PYTEST) tests/system
 	$(MAKE) -j2 SANITIZE=address,undefined all tests
 	sh scripts/run-unit.sh build-san
-	VIGIL_BUILD=$(abspath build-san) $(PYTEST) tests/system
+	VIGIL_BUILD=$(abspath build-san) $(PYTEST) -m 'not heavy' tests/system
 	$(MAKE) -j2 fuzz
 	sh scripts/fuzz-smoke.sh
 

@@ -156,7 +156,6 @@ node_up(struct event_base *base, int master, int ready, int *fd)
 	TAILQ_INIT(&c->inflight);
 	TAILQ_INIT(&c->cmds);
 	TAILQ_INIT(&c->enrolls);
-	c->backoff_ms = CLUSTER_BACKOFF_MIN_MS;
 	if ((c->reap_ev = event_new(base, -1, 0, nop_cb, c)) == NULL ||
 	    (c->send_ev = event_new(base, -1, 0, clu_send_cb, c)) == NULL ||
 	    (c->touch_ev = evtimer_new(base, clu_send_cb, c)) == NULL)

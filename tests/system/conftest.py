@@ -17,6 +17,9 @@ import pg  # noqa: E402
 def pytest_configure(config):
     config.addinivalue_line(
         "markers", "registries: run the test on each registry backend (SQLite, PostgreSQL)")
+    config.addinivalue_line(
+        "markers", "heavy: a test whose point is scale (thousands of agents, long churn); "
+        "make check runs it in the release build only (-m 'not heavy' in the sanitizer build)")
 
 
 def pytest_generate_tests(metafunc):

@@ -348,6 +348,7 @@ def test_incomplete_knowledge_is_per_agent(tmp_path, procs, key):
     assert s3.summary_after().get("restarts_received", 0) == 0
 
 
+@pytest.mark.heavy
 def test_soak_migration_churn_and_restarts(tmp_path, procs, key):
     """About 45 s: 3 nodes, 2,000 simulated agents moving between workers, a worker
     killed and restarted, restart requests all along.  No 5xx; every job completes every

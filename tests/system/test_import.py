@@ -4,6 +4,8 @@ API has them, and vigilctl agents import of a client.keys (issue 13)."""
 import base64
 import os
 
+import pytest
+
 import vigil
 from test_cluster import key, start_master, start_worker  # noqa: F401
 from test_vigilctl import Ctl
@@ -95,6 +97,7 @@ def test_insert_quick(tmp_path, procs):
     assert r.status_code == 400
 
 
+@pytest.mark.heavy
 def test_500_agents_move_to_a_new_cluster_by_import_alone(tmp_path, procs, key):
     """A fleet enrolled on one manager moves to a fresh master and worker by vigilctl agents
     import of the old manager's client.keys alone: same ids, names and keys, no enrollment,

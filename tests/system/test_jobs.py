@@ -228,6 +228,7 @@ def assert_each_restarted_once(sim, n):
 
 
 @pytest.mark.registries
+@pytest.mark.heavy
 def test_a_master_restarted_in_the_middle_of_a_rolling_restart_finishes_it_once(tmp_path,
                                                                                 procs,
                                                                                 key):  # noqa: F811
@@ -258,6 +259,7 @@ def test_a_master_restarted_in_the_middle_of_a_rolling_restart_finishes_it_once(
     assert_each_restarted_once(sim, n)
 
 
+@pytest.mark.heavy
 def test_a_worker_killed_in_the_middle_of_a_rolling_restart(tmp_path, procs, key):  # noqa: F811
     """A rolling restart (max_in_flight 200) of 2,000 agents over two workers; one worker is
     killed -9 in the middle: its agents fail over to the other, and the job still restarts
@@ -327,6 +329,7 @@ def test_an_agent_offline_at_the_request_is_restarted_when_it_connects_to_anothe
     assert s[aid]["restarts"] == 1 and s[aid]["process_starts"] == 2, s
 
 
+@pytest.mark.heavy
 def test_restart_all_under_churn_restarts_every_agent_exactly_once(tmp_path, procs,
                                                                     key):  # noqa: F811
     """The issue's scenario: master + 2 workers, 2,000 simulated agents (20 % on Wazuh
