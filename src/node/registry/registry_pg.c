@@ -468,6 +468,10 @@ pg_migrate(struct pgdb *d)
 		log_info("registry: PostgreSQL: creating the schema (version %d)", PG_SCHEMA_VERSION);
 		if ((ddl = regschema_ddl(REGSCHEMA_PG)) == NULL ||
 		    pg_simple(d, ddl, NULL) == -1 || pg_fence_create(d) == -1 ||
+		    /* a wave lives a second and its session ids do not compress: not trying
+		     * saves most of the insert (140 KB at 10,000 sends: 13-20 ms -> 5-8 ms) */
+		    pg_simple(d, "ALTER TABLE job_wave ALTER COLUMN items SET STORAGE EXTERNAL",
+		    NULL) == -1 ||
 		    pg_simple(d, "CREATE TABLE vigil_schema_version (version BIGINT NOT NULL);"
 		    "INSERT INTO vigil_schema_version (version) VALUES (1)", NULL) == -1)
 			goto out;
