@@ -51,14 +51,13 @@ static char **node_argv;    /* for a coordinator that steps down (step_down) */
  * flushed on the way out: the registry would refuse it.
  */
 static void __attribute__((noreturn))
-step_down(struct node *n)
+step_down(void)
 {
 	DIR *d;
 	struct dirent *e;
 	int fd;
 
 	log_warnx("coordinator: term over: stepping down; this node starts again as a standby");
-	(void)n;
 	fflush(stdout);
 	fflush(stderr);
 	if ((d = opendir("/proc/self/fd")) != NULL) {
@@ -144,7 +143,7 @@ tick_cb(evutil_socket_t fd, short what, void *arg)
 	}
 	if (n->cfg.role == ROLE_MASTER) {
 		if (registry_check(n->reg) == -1)
-			step_down(n);
+			step_down();
 		state_tick(n);
 		touch_flush(n);
 	}

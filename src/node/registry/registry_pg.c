@@ -1210,13 +1210,6 @@ pg_group_delete(struct regdb *b, const char *name)
 
 /* The API's custom RBAC (see registry_sqlite_sec.c for what each returns). */
 
-static const struct {
-	const char *table, *body, *link, *link_col;
-} sec_tables[] = {
-	[REGISTRY_SEC_ROLE] = { "role", NULL, NULL, NULL },
-	[REGISTRY_SEC_POLICY] = { "policy", "policy", "role_policy", "policy_id" },
-	[REGISTRY_SEC_RULE] = { "rule", "rule", "role_rule", "rule_id" },
-};
 
 static int
 pg_sec_load(struct regdb *b, const struct registry_sec_cb *cb)
@@ -1264,19 +1257,19 @@ pg_sec_add(struct regdb *b, enum registry_sec_kind k, const char *name, const ch
 	int dup;
 
 	snprintf(sql, sizeof(sql), "SELECT GREATEST(coalesce(max(id), 0) + 1, 100) FROM %s",
-	    sec_tables[k].table);
+	    regschema_sec_tables[k].table);
 	if ((next = pg_int(d, sql, 0, NULL)) < 100)
 		return -1;
 	v[0] = name;
 	v[1] = num(&n1, next);
 	v[2] = body != NULL ? body : "";
-	if (sec_tables[k].body != NULL)
+	if (regschema_sec_tables[k].body != NULL)
 		snprintf(sql, sizeof(sql), "INSERT INTO %s (name, id, %s) VALUES ($1::text, "
-		    "$2::bigint, $3::text)", sec_tables[k].table, sec_tables[k].body);
+		    "$2::bigint, $3::text)", regschema_sec_tables[k].table, regschema_sec_tables[k].body);
 	else
 		snprintf(sql, sizeof(sql), "INSERT INTO %s (name, id) VALUES ($1::text, $2::bigint)",
-		    sec_tables[k].table);
-	res = pg_run(d, sql, sec_tables[k].body != NULL ? 3 : 2, v, &dup);
+		    regschema_sec_tables[k].table);
+	res = pg_run(d, sql, regschema_sec_tables[k].body != NULL ? 3 : 2, v, &dup);
 	if (res == NULL)
 		return dup ? 1 : -1;
 	PQclear(res);
@@ -1294,14 +1287,14 @@ pg_sec_update(struct regdb *b, enum registry_sec_kind k, long long id, const cha
 	PGresult *res;
 	int dup, rows;
 
-	if (sec_tables[k].body != NULL)
+	if (regschema_sec_tables[k].body != NULL)
 		snprintf(sql, sizeof(sql), "UPDATE %s SET name = coalesce($1::text, name), "
-		    "%s = coalesce($3::text, %s) WHERE id = $2::bigint", sec_tables[k].table,
-		    sec_tables[k].body, sec_tables[k].body);
+		    "%s = coalesce($3::text, %s) WHERE id = $2::bigint", regschema_sec_tables[k].table,
+		    regschema_sec_tables[k].body, regschema_sec_tables[k].body);
 	else
 		snprintf(sql, sizeof(sql), "UPDATE %s SET name = coalesce($1::text, name) "
-		    "WHERE id = $2::bigint", sec_tables[k].table);
-	res = pg_run((struct pgdb *)b, sql, sec_tables[k].body != NULL ? 3 : 2, v, &dup);
+		    "WHERE id = $2::bigint", regschema_sec_tables[k].table);
+	res = pg_run((struct pgdb *)b, sql, regschema_sec_tables[k].body != NULL ? 3 : 2, v, &dup);
 	if (res == NULL)
 		return dup ? 2 : -1;
 	rows = atoi(PQcmdTuples(res));
@@ -1325,13 +1318,13 @@ pg_sec_delete(struct regdb *b, enum registry_sec_kind k, long long id)
 		    pg_do(d, "DELETE FROM role_rule WHERE role_id = $1::bigint", 1, v) < 0 ||
 		    pg_do(d, "DELETE FROM user_role WHERE role_id = $1::bigint", 1, v) < 0 ? -1 : 0;
 	} else {
-		snprintf(sql, sizeof(sql), "DELETE FROM %s WHERE %s = $1::bigint", sec_tables[k].link,
-		    sec_tables[k].link_col);
+		snprintf(sql, sizeof(sql), "DELETE FROM %s WHERE %s = $1::bigint", regschema_sec_tables[k].link,
+		    regschema_sec_tables[k].link_col);
 		rc = pg_do(d, sql, 1, v) < 0 ? -1 : 0;
 	}
 	if (rc == 0) {
 		snprintf(sql, sizeof(sql), "DELETE FROM %s WHERE id = $1::bigint",
-		    sec_tables[k].table);
+		    regschema_sec_tables[k].table);
 		rc = pg_do(d, sql, 1, v);
 	}
 	if (pg_end(d, rc >= 0) == -1)

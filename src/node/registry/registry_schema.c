@@ -12,6 +12,8 @@
  */
 #include "node/registry/registry_schema.h"
 
+#include "node/registry/registry.h"
+
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdio.h>
@@ -176,6 +178,12 @@ static const struct rs_table rs_tables[] = {
 
 static const struct rs_index rs_indexes[] = {
 	{ "agent_name", "agent", "name", 1 },
+};
+
+const struct regschema_sec_table regschema_sec_tables[3] = {
+	[REGISTRY_SEC_ROLE] = { "role", NULL, NULL, NULL },
+	[REGISTRY_SEC_POLICY] = { "policy", "policy", "role_policy", "policy_id" },
+	[REGISTRY_SEC_RULE] = { "rule", "rule", "role_rule", "rule_id" },
 };
 
 const char *

@@ -19,6 +19,16 @@ enum regschema_dialect { REGSCHEMA_SQLITE, REGSCHEMA_PG };
  */
 char *regschema_ddl(enum regschema_dialect d);
 
+/*
+ * regschema_sec_tables: the custom RBAC's tables by kind (enum
+ * registry_sec_kind): the table, its body column, and the table linking it
+ * to roles with its column (NULL for roles themselves).
+ */
+struct regschema_sec_table {
+	const char *table, *body, *link, *link_col;
+};
+extern const struct regschema_sec_table regschema_sec_tables[3];
+
 /* regschema_table: the name of the i-th table, or NULL past the last. */
 const char *regschema_table(size_t i);
 

@@ -10,15 +10,9 @@
 
 #include "lib/log.h"
 #include "node/registry/registry.h"
+#include "node/registry/registry_schema.h"
 #include "node/registry/registry_sqlite.h"
 
-static const struct {
-	const char *table, *body, *link, *link_col;
-} sec_tables[] = {
-	[REGISTRY_SEC_ROLE] = { "role", NULL, NULL, NULL },
-	[REGISTRY_SEC_POLICY] = { "policy", "policy", "role_policy", "policy_id" },
-	[REGISTRY_SEC_RULE] = { "rule", "rule", "role_rule", "rule_id" },
-};
 
 /*
  * sec_run: prepares sql, binds texts t1, t2 (when not NULL) as ?1, ?2 and
@@ -138,15 +132,15 @@ sqlite_sec_add(struct regdb *d, enum registry_sec_kind k, const char *name,
 	int rc;
 
 	snprintf(sql, sizeof(sql), "SELECT max(coalesce(max(id), 0) + 1, 100) FROM %s",
-	    sec_tables[k].table);
+	    regschema_sec_tables[k].table);
 	if ((next = sec_int(d, sql, 0, 0)) < 100)
 		return -1;
-	if (sec_tables[k].body != NULL)
+	if (regschema_sec_tables[k].body != NULL)
 		snprintf(sql, sizeof(sql), "INSERT INTO %s (name, %s, id) VALUES (?1, ?2, ?3)",
-		    sec_tables[k].table, sec_tables[k].body);
+		    regschema_sec_tables[k].table, regschema_sec_tables[k].body);
 	else
 		snprintf(sql, sizeof(sql), "INSERT INTO %s (name, id) VALUES (?1, ?3)",
-		    sec_tables[k].table);
+		    regschema_sec_tables[k].table);
 	rc = sec_run(d, sql, name, body != NULL ? body : "", next, 0, 0);
 	if (rc == -2)
 		return 1;
@@ -163,13 +157,13 @@ sqlite_sec_update(struct regdb *d, enum registry_sec_kind k, long long id,
 	char sql[256];
 	int rc;
 
-	if (sec_tables[k].body != NULL)
+	if (regschema_sec_tables[k].body != NULL)
 		snprintf(sql, sizeof(sql), "UPDATE %s SET name = coalesce(?1, name), "
-		    "%s = coalesce(?2, %s) WHERE id = ?3", sec_tables[k].table, sec_tables[k].body,
-		    sec_tables[k].body);
+		    "%s = coalesce(?2, %s) WHERE id = ?3", regschema_sec_tables[k].table, regschema_sec_tables[k].body,
+		    regschema_sec_tables[k].body);
 	else
 		snprintf(sql, sizeof(sql), "UPDATE %s SET name = coalesce(?1, name) WHERE id = ?3",
-		    sec_tables[k].table);
+		    regschema_sec_tables[k].table);
 	rc = sec_run(d, sql, name, body, id, 0, 0);
 	return rc == -2 ? 2 : rc;
 }
@@ -188,12 +182,12 @@ sqlite_sec_delete(struct regdb *d, enum registry_sec_kind k, long long id)
 		    sec_run(d, "DELETE FROM user_role WHERE role_id = ?3", NULL, NULL, id, 0, 0) < 0 ?
 		    -1 : 0;
 	} else {
-		snprintf(sql, sizeof(sql), "DELETE FROM %s WHERE %s = ?3", sec_tables[k].link,
-		    sec_tables[k].link_col);
+		snprintf(sql, sizeof(sql), "DELETE FROM %s WHERE %s = ?3", regschema_sec_tables[k].link,
+		    regschema_sec_tables[k].link_col);
 		rc = sec_run(d, sql, NULL, NULL, id, 0, 0) < 0 ? -1 : 0;
 	}
 	if (rc == 0) {
-		snprintf(sql, sizeof(sql), "DELETE FROM %s WHERE id = ?3", sec_tables[k].table);
+		snprintf(sql, sizeof(sql), "DELETE FROM %s WHERE id = ?3", regschema_sec_tables[k].table);
 		rc = sec_run(d, sql, NULL, NULL, id, 0, 0);
 	}
 	if (rc < 0 || sec_tx(d, "COMMIT") == -1) {
